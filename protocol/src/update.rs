@@ -1,0 +1,60 @@
+//! Decoding a Yjs update received from the network, without trusting it.
+
+use yrs::encoding::read::{Cursor, Read};
+use yrs::updates::decoder::Decode;
+use yrs::Update;
+
+/// Fewest bytes one client's section of a v1 update can take (block count, client, clock).
+const MIN_CLIENT_SECTION: usize = 3;
+
+/// An update the server refuses to apply.
+#[derive(Debug, thiserror::Error)]
+pub enum UpdateError {
+    /// `yrs` rejected the bytes.
+    #[error("invalid update: {0}")]
+    Invalid(#[from] yrs::encoding::read::Error),
+    /// The update declares more entries than its bytes could hold.
+    #[error("invalid update: declares {declared} entries in {available} bytes")]
+    Inflated { declared: u64, available: usize },
+    /// `yrs` panicked on the bytes. Caught here so that hostile input cannot take down the
+    /// task that decodes it.
+    #[error("invalid update: decoder panicked")]
+    DecoderPanicked,
+}
+
+/// Decodes a v1 update (the format y-websocket sends) from untrusted bytes.
+///
+/// yrs reserves memory for the entry counts an update declares before reading the entries;
+/// a dozen hostile bytes can declare hundreds of millions. The counts are checked against
+/// the bytes that follow first, so the reservation is never larger than the message.
+pub fn decode_update(bytes: &[u8]) -> Result<Update, UpdateError> {
+    check_declared_counts(bytes)?;
+    match std::panic::catch_unwind(|| Update::decode_v1(bytes)) {
+        Ok(result) => Ok(result?),
+        Err(_) => Err(UpdateError::DecoderPanicked),
+    }
+}
+
+/// Checks the update's client count, and the first client's block count, against its size.
+fn check_declared_counts(bytes: &[u8]) -> Result<(), UpdateError> {
+    let mut cursor = Cursor::new(bytes);
+    let clients: u64 = cursor.read_var()?;
+    let available = bytes.len() - cursor.next;
+    if clients > (available / MIN_CLIENT_SECTION) as u64 {
+        return Err(UpdateError::Inflated {
+            declared: clients,
+            available,
+        });
+    }
+    if clients > 0 {
+        let blocks: u64 = cursor.read_var()?;
+        let available = bytes.len() - cursor.next;
+        if blocks > available as u64 {
+            return Err(UpdateError::Inflated {
+                declared: blocks,
+                available,
+            });
+        }
+    }
+    Ok(())
+}

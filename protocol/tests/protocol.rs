@@ -1,0 +1,251 @@
+//! The decoder against bytes produced by the official JavaScript libraries (yjs 13.6,
+//! y-protocols 1.0), hostile variations of them, and arbitrary bytes.
+
+use cocreate_protocol::{
+    close, decode_frame, decode_update, DecodeError, Message, SyncMessage, COCREATE_TYPES,
+};
+use proptest::prelude::*;
+use yrs::updates::encoder::Encode;
+use yrs::{Doc, GetString, ReadTxn, StateVector, Text, Transact};
+
+/// Golden frames, written by y-protocols for a doc with clientID 1234567 holding Y.Text "t" = "hi".
+const JS_STEP1: &str = "0000050187ad4b02";
+const JS_STEP2: &str = "00010e010187ad4b000401017402686900";
+const JS_UPDATE: &str = "00020e010187ad4b000401017402686900";
+const JS_AWARENESS: &str = "011f0187ad4b01197b2275736572223a7b226e616d65223a22616c696365227d7d";
+const JS_QUERY_AWARENESS: &str = "03";
+
+fn hex(s: &str) -> Vec<u8> {
+    (0..s.len())
+        .step_by(2)
+        .map(|i| u8::from_str_radix(&s[i..i + 2], 16).unwrap())
+        .collect()
+}
+
+fn one(frame: &[u8]) -> Message {
+    let mut messages = decode_frame(frame).expect("decodes");
+    assert_eq!(messages.len(), 1);
+    messages.remove(0)
+}
+
+#[test]
+fn decodes_sync_step1_from_js() {
+    let Message::Sync(SyncMessage::SyncStep1(sv)) = one(&hex(JS_STEP1)) else {
+        panic!("not step 1")
+    };
+    assert_eq!(sv.get(&yrs::ClientID::new(1234567)), 2);
+}
+
+#[test]
+fn decodes_step2_and_update_from_js_into_the_same_document() {
+    for golden in [JS_STEP2, JS_UPDATE] {
+        let bytes = match one(&hex(golden)) {
+            Message::Sync(SyncMessage::SyncStep2(b) | SyncMessage::Update(b)) => b,
+            other => panic!("unexpected {other:?}"),
+        };
+        let doc = Doc::new();
+        let text = doc.get_or_insert_text("t");
+        doc.transact_mut()
+            .apply_update(decode_update(&bytes).unwrap())
+            .unwrap();
+        assert_eq!(text.get_string(&doc.transact()), "hi");
+    }
+}
+
+#[test]
+fn decodes_awareness_and_query_from_js() {
+    let Message::Awareness(update) = one(&hex(JS_AWARENESS)) else {
+        panic!("not awareness")
+    };
+    let entry = &update.clients[&yrs::ClientID::new(1234567)];
+    assert_eq!(
+        (entry.clock, &*entry.json),
+        (1, r#"{"user":{"name":"alice"}}"#)
+    );
+    assert_eq!(one(&hex(JS_QUERY_AWARENESS)), Message::AwarenessQuery);
+}
+
+#[test]
+fn encodes_what_js_sends() {
+    let doc = Doc::with_client_id(1234567);
+    let text = doc.get_or_insert_text("t");
+    text.push(&mut doc.transact_mut(), "hi");
+    let sv = doc.transact().state_vector();
+    assert_eq!(
+        Message::Sync(SyncMessage::SyncStep1(sv)).encode_v1(),
+        hex(JS_STEP1)
+    );
+    let update = doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    assert_eq!(
+        Message::Sync(SyncMessage::Update(update)).encode_v1(),
+        hex(JS_UPDATE)
+    );
+}
+
+#[test]
+fn decodes_several_messages_in_one_frame() {
+    let frame = [hex(JS_STEP1), hex(JS_AWARENESS), hex(JS_QUERY_AWARENESS)].concat();
+    let messages = decode_frame(&frame).unwrap();
+    assert!(matches!(
+        messages.as_slice(),
+        [
+            Message::Sync(SyncMessage::SyncStep1(_)),
+            Message::Awareness(_),
+            Message::AwarenessQuery
+        ]
+    ));
+}
+
+#[test]
+fn a_truncated_last_message_rejects_the_frame() {
+    let whole = [hex(JS_STEP1), hex(JS_UPDATE)].concat();
+    for cut in 1..hex(JS_UPDATE).len() {
+        let frame = &whole[..whole.len() - cut];
+        let error = decode_frame(frame).unwrap_err();
+        assert_eq!(
+            error,
+            DecodeError::Truncated {
+                offset: hex(JS_STEP1).len()
+            },
+            "cut {cut}"
+        );
+        assert_eq!(error.close_code(), close::PROTOCOL_ERROR);
+    }
+}
+
+#[test]
+fn empty_frame_is_a_protocol_error() {
+    assert_eq!(decode_frame(&[]), Err(DecodeError::Empty));
+}
+
+#[test]
+fn unknown_types_are_unsupported_data_but_cocreate_types_pass() {
+    let error = decode_frame(&[9, 0]).unwrap_err();
+    assert_eq!(
+        (error.clone(), error.close_code()),
+        (DecodeError::UnknownType(9), close::UNSUPPORTED_DATA)
+    );
+    let first = *COCREATE_TYPES.start() as u8;
+    assert_eq!(
+        one(&[first, 2, 0xAB, 0xCD]),
+        Message::Custom(first, vec![0xAB, 0xCD])
+    );
+    // 128 is the first type past the range; as a varUint it takes two bytes.
+    assert_eq!(
+        decode_frame(&[0x80, 0x01, 0]).unwrap_err(),
+        DecodeError::UnknownType(*COCREATE_TYPES.end() + 1)
+    );
+}
+
+#[test]
+fn bad_sync_subtype_is_malformed() {
+    let error = decode_frame(&[0, 7, 0]).unwrap_err();
+    assert!(
+        matches!(error, DecodeError::Malformed { offset: 0, .. }),
+        "{error:?}"
+    );
+}
+
+#[test]
+fn awareness_state_that_is_not_json_is_invalid_payload() {
+    // One client (id 5, clock 1) whose state is the text `{oops`.
+    let state = b"{oops";
+    let mut payload = vec![1, 5, 1, state.len() as u8];
+    payload.extend_from_slice(state);
+    let mut frame = vec![1, payload.len() as u8];
+    frame.extend(payload);
+    let error = decode_frame(&frame).unwrap_err();
+    assert_eq!(
+        (error.clone(), error.close_code()),
+        (
+            DecodeError::InvalidAwarenessState { client: 5 },
+            close::INVALID_PAYLOAD
+        )
+    );
+}
+
+#[test]
+fn inflated_counts_are_refused_before_yrs_reserves_memory() {
+    // Found by fuzzing: 16 bytes declaring ~130 million clients made yrs reserve (and touch)
+    // hundreds of megabytes before failing.
+    let update = [
+        0x94, 0xf9, 0x98, 0x7d, 0x4d, 0x9f, 0x88, 0xdd, 0xf0, 0x7f, 0x67, 0x1f, 0x7d, 0xa5, 0xc4,
+        0x7f,
+    ];
+    assert!(matches!(
+        decode_update(&update),
+        Err(cocreate_protocol::UpdateError::Inflated { .. })
+    ));
+    // A state vector (sync step 1) and an awareness update declaring ~250 million entries.
+    let step1: &[u8] = &[0, 0, 4, 255, 255, 255, 122];
+    let awareness: &[u8] = &[1, 4, 255, 255, 255, 122];
+    for frame in [step1, awareness] {
+        let error = decode_frame(frame).unwrap_err();
+        assert!(
+            matches!(
+                error,
+                DecodeError::Inflated {
+                    declared: 257_949_695,
+                    ..
+                }
+            ),
+            "{error:?}"
+        );
+        assert_eq!(error.close_code(), close::INVALID_PAYLOAD);
+    }
+}
+
+#[test]
+fn garbage_update_is_refused() {
+    assert!(decode_update(&[0xFF, 0xFF, 0xFF, 0xFF, 0xFF]).is_err());
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 4096, ..ProptestConfig::default() })]
+
+    #[test]
+    fn arbitrary_bytes_never_panic(frame in proptest::collection::vec(any::<u8>(), 0..256)) {
+        let _ = decode_frame(&frame);
+        let _ = decode_update(&frame);
+    }
+
+    #[test]
+    fn mutated_js_frames_never_panic(
+        golden in prop::sample::select(vec![JS_STEP1, JS_STEP2, JS_UPDATE, JS_AWARENESS]),
+        flips in proptest::collection::vec((any::<prop::sample::Index>(), any::<u8>()), 1..4),
+    ) {
+        let mut frame = hex(golden);
+        for (index, byte) in flips {
+            let i = index.index(frame.len());
+            frame[i] = byte;
+        }
+        if let Ok(messages) = decode_frame(&frame) {
+            for message in messages {
+                if let Message::Sync(SyncMessage::SyncStep2(b) | SyncMessage::Update(b)) = message {
+                    if let Ok(update) = decode_update(&b) {
+                        let doc = Doc::new();
+                        let _ = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| doc.transact_mut().apply_update(update)));
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn every_message_round_trips(text in ".{0,40}", client in 1u64..(1 << 53), reason in ".{0,20}") {
+        let doc = Doc::with_client_id(client);
+        doc.get_or_insert_text("t").push(&mut doc.transact_mut(), &text);
+        let txn = doc.transact();
+        let messages = vec![
+            Message::Sync(SyncMessage::SyncStep1(txn.state_vector())),
+            Message::Sync(SyncMessage::SyncStep2(txn.encode_state_as_update_v1(&StateVector::default()))),
+            Message::Sync(SyncMessage::Update(txn.encode_state_as_update_v1(&StateVector::default()))),
+            Message::Auth(Some(reason)),
+            Message::AwarenessQuery,
+        ];
+        let frame: Vec<u8> = messages.iter().flat_map(|m| m.encode_v1()).collect();
+        prop_assert_eq!(decode_frame(&frame).unwrap(), messages);
+    }
+}

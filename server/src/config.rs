@@ -1,0 +1,67 @@
+//! Command line and environment configuration: every flag is also a `COCREATE_*` variable.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+/// Default for `--max-message-bytes`: room for a large offline session's sync step 2, small
+/// enough that one client cannot make the server buffer an unbounded message.
+pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// cocreate: real-time co-design of journey maps, service blueprints and canvases.
+#[derive(Debug, Parser)]
+#[command(name = "cocreate", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve rooms over WebSocket (y-websocket protocol) and the HTTP API.
+    Serve(ServeConfig),
+}
+
+/// Settings of `cocreate serve`.
+#[derive(Clone, Debug, Args)]
+pub struct ServeConfig {
+    /// Address and port to listen on (port 0 picks a free port; the log says which).
+    #[arg(long, env = "COCREATE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    /// Directory of the embedded store (created if missing).
+    #[arg(long, env = "COCREATE_DATA_DIR", default_value = "./data")]
+    pub data_dir: PathBuf,
+
+    /// Redis URL for the production backend (redis://host:port/db). Not yet supported by
+    /// this build: giving it is an error rather than a silent fallback to the embedded store.
+    #[arg(long, env = "COCREATE_REDIS_URL")]
+    pub redis_url: Option<String>,
+
+    /// Largest WebSocket message accepted, in bytes; larger ones close the connection with 1009.
+    #[arg(long, env = "COCREATE_MAX_MESSAGE_BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES,
+          value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..))]
+    pub max_message_bytes: usize,
+
+    /// Log output: human-readable text or one JSON object per line.
+    #[arg(long, env = "COCREATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
+    pub log_format: LogFormat,
+}
+
+/// How log lines are written.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    Text,
+    Json,
+}
+
+impl ServeConfig {
+    /// The defaults with another data directory: what tests and embedders start from.
+    pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
+        let mut config = Cli::parse_from(["cocreate", "serve"]);
+        let Command::Serve(ref mut serve) = config.command;
+        serve.data_dir = data_dir.into();
+        serve.clone()
+    }
+}

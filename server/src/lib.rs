@@ -1,0 +1,126 @@
+//! cocreate's server: y-websocket rooms with durable storage, health endpoints and graceful
+//! shutdown. `main.rs` only parses configuration and calls [`serve`].
+
+pub mod config;
+mod health;
+mod outbox;
+mod registry;
+mod room;
+pub mod room_id;
+pub mod storage;
+mod ws;
+
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
+use std::time::Duration;
+
+use axum::extract::{Path, State, WebSocketUpgrade};
+use axum::response::Response;
+use axum::routing::get;
+use axum::Router;
+use tokio::net::TcpListener;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
+use tracing::{info, warn};
+
+use crate::config::ServeConfig;
+use crate::registry::Registry;
+use crate::room_id::RoomId;
+use crate::storage::{EmbeddedStorage, SharedStorage, StorageError};
+
+pub use crate::room::{AWARENESS_TICK, CHECKPOINT_EVERY_BYTES, CHECKPOINT_EVERY_RECORDS};
+pub use crate::ws::{IDLE_TIMEOUT, PING_EVERY};
+
+/// How long shutdown waits for connections to close and rooms to store their state.
+pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
+
+/// What every request handler shares.
+#[derive(Clone)]
+pub struct AppState {
+    registry: Arc<Registry>,
+    storage: SharedStorage,
+    /// Cancelled on shutdown: connections close with 1001 and `/readyz` turns 503.
+    shutdown: CancellationToken,
+    /// Connection tasks, awaited on shutdown.
+    connections: TaskTracker,
+    next_conn: Arc<AtomicU64>,
+    max_message_bytes: usize,
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("could not open storage: {0}")]
+    Storage(#[from] StorageError),
+    #[error("--redis-url is not supported by this build yet; remove it to use the embedded store in --data-dir")]
+    RedisNotSupported,
+    #[error("server failed: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The HTTP routes: `/ws/{room}`, `/healthz`, `/readyz`.
+pub fn app(state: AppState) -> Router {
+    Router::new()
+        .route("/ws/{room}", get(ws_upgrade))
+        .route("/healthz", get(health::healthz))
+        .route("/readyz", get(health::readyz))
+        .with_state(state)
+}
+
+async fn ws_upgrade(
+    upgrade: WebSocketUpgrade,
+    Path(room): Path<String>,
+    State(state): State<AppState>,
+) -> Response {
+    let conn = state.next_conn.fetch_add(1, Ordering::Relaxed);
+    let room = RoomId::parse(&room);
+    let connections = state.connections.clone();
+    upgrade
+        .max_message_size(state.max_message_bytes)
+        .max_frame_size(state.max_message_bytes)
+        .on_failed_upgrade(move |e| warn!(conn, error = %e, "websocket upgrade failed"))
+        .on_upgrade(move |socket| connections.track_future(ws::serve(socket, room, conn, state)))
+}
+
+/// Serves on `listener` until `shutdown` is cancelled, then closes every connection with
+/// 1001, lets every room store its state, and returns.
+pub async fn serve(
+    listener: TcpListener,
+    config: ServeConfig,
+    shutdown: CancellationToken,
+) -> Result<(), StartError> {
+    if config.redis_url.is_some() {
+        return Err(StartError::RedisNotSupported);
+    }
+    let storage: SharedStorage = Arc::new(EmbeddedStorage::open(&config.data_dir)?);
+    let rooms = TaskTracker::new();
+    let state = AppState {
+        registry: Registry::new(storage.clone(), rooms.clone()),
+        storage,
+        shutdown: shutdown.clone(),
+        connections: TaskTracker::new(),
+        next_conn: Arc::new(AtomicU64::new(1)),
+        max_message_bytes: config.max_message_bytes,
+    };
+    let connections = state.connections.clone();
+    info!(addr = %listener.local_addr()?, data_dir = %config.data_dir.display(), "listening");
+    axum::serve(listener, app(state))
+        .with_graceful_shutdown(shutdown.clone().cancelled_owned())
+        .await?;
+
+    info!("shutting down: closing connections and storing rooms");
+    connections.close();
+    rooms.close();
+    let drained = tokio::time::timeout(SHUTDOWN_GRACE, async {
+        connections.wait().await;
+        rooms.wait().await;
+    })
+    .await;
+    match drained {
+        Ok(()) => info!("shutdown complete"),
+        Err(_) => {
+            warn!(grace = ?SHUTDOWN_GRACE, "shutdown grace elapsed before every room was stored")
+        }
+    }
+    Ok(())
+}

@@ -1,0 +1,92 @@
+//! The way into one connection's socket: a bounded queue of encoded frames, and a close
+//! signal that carries the close code and reason.
+//!
+//! Rooms hold an `Outbox` per member and never wait on it: a member whose queue is full is
+//! closed (it resyncs on reconnect) instead of stalling the room or silently missing updates.
+
+use std::sync::{Arc, OnceLock};
+
+use bytes::Bytes;
+use cocreate_protocol::close;
+use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+
+/// Frames queued for one connection before it counts as too slow. At typical update sizes
+/// (tens of bytes to a few KiB) this is a few seconds of a busy room.
+pub const OUTBOX_CAPACITY: usize = 1024;
+
+/// Why a connection is being closed: sent to the client in the close frame.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct CloseReason {
+    pub code: u16,
+    pub reason: String,
+}
+
+/// Asks a connection to close. The first reason given wins; cancelling the parent token
+/// (server shutdown) closes with 1001 "server shutting down".
+#[derive(Clone, Debug)]
+pub struct CloseSignal {
+    token: CancellationToken,
+    reason: Arc<OnceLock<CloseReason>>,
+}
+
+impl CloseSignal {
+    /// A signal that also fires when `shutdown` is cancelled.
+    pub fn new(shutdown: &CancellationToken) -> Self {
+        CloseSignal {
+            token: shutdown.child_token(),
+            reason: Arc::default(),
+        }
+    }
+
+    /// Closes the connection with `code` and `reason`, unless a reason was already given.
+    pub fn close(&self, code: u16, reason: impl Into<String>) {
+        let _ = self.reason.set(CloseReason {
+            code,
+            reason: reason.into(),
+        });
+        self.token.cancel();
+    }
+
+    /// Resolves once the connection should close.
+    pub async fn closed(&self) {
+        self.token.cancelled().await
+    }
+
+    /// The code and reason to close with.
+    pub fn reason(&self) -> CloseReason {
+        self.reason.get().cloned().unwrap_or_else(|| CloseReason {
+            code: close::GOING_AWAY,
+            reason: "server shutting down".into(),
+        })
+    }
+}
+
+/// A room's handle on one member connection.
+#[derive(Clone, Debug)]
+pub struct Outbox {
+    frames: mpsc::Sender<Bytes>,
+    close: CloseSignal,
+}
+
+impl Outbox {
+    pub fn new(frames: mpsc::Sender<Bytes>, close: CloseSignal) -> Self {
+        Outbox { frames, close }
+    }
+
+    /// Queues a frame without waiting. A full queue closes the connection with 1013 so that
+    /// the member reconnects and resyncs rather than carrying on with a gap.
+    pub fn send(&self, frame: Bytes) {
+        if let Err(mpsc::error::TrySendError::Full(_)) = self.frames.try_send(frame) {
+            self.close.close(
+                close::TRY_AGAIN_LATER,
+                "too slow: outbound queue overflowed, reconnect to resync",
+            );
+        }
+    }
+
+    /// Closes the connection with a code and reason.
+    pub fn close(&self, code: u16, reason: impl Into<String>) {
+        self.close.close(code, reason);
+    }
+}

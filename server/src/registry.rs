@@ -1,0 +1,98 @@
+//! Room id -> running room. A room starts (and loads from storage) on its first join and
+//! removes itself once its last member has left and everything is stored.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+
+use tokio_util::task::TaskTracker;
+use tracing::warn;
+
+use crate::outbox::Outbox;
+use crate::room::{self, JoinError, RoomHandle};
+use crate::room_id::RoomId;
+use crate::storage::SharedStorage;
+
+/// Joins retried against rooms that were unloading at that moment before giving up. Each
+/// retry finds the old room gone, so more than a couple means something is wrong.
+const JOIN_ATTEMPTS: usize = 8;
+
+/// The rooms loaded on this node.
+pub struct Registry {
+    /// Running rooms by id, with the generation that tells a room apart from its successor.
+    rooms: Mutex<HashMap<RoomId, (u64, RoomHandle)>>,
+    next_generation: AtomicU64,
+    storage: SharedStorage,
+    /// Room tasks, awaited on shutdown so that every room stores its final checkpoint.
+    tasks: TaskTracker,
+}
+
+/// A join that did not reach a room.
+#[derive(Debug, thiserror::Error)]
+pub enum RegistryError {
+    #[error(transparent)]
+    Join(#[from] JoinError),
+    #[error("room kept closing while joining")]
+    Busy,
+}
+
+impl Registry {
+    pub fn new(storage: SharedStorage, tasks: TaskTracker) -> Arc<Self> {
+        Arc::new(Registry {
+            rooms: Mutex::default(),
+            next_generation: AtomicU64::new(1),
+            storage,
+            tasks,
+        })
+    }
+
+    /// Joins a room, starting it if it is not loaded. Returns once the room is loaded and has
+    /// queued its sync step 1 (and presence) into `outbox`.
+    pub async fn join(
+        self: &Arc<Self>,
+        id: &RoomId,
+        conn: u64,
+        outbox: Outbox,
+    ) -> Result<RoomHandle, RegistryError> {
+        for _ in 0..JOIN_ATTEMPTS {
+            let handle = self.room(id);
+            if handle.join(conn, outbox.clone()).await?.is_some() {
+                return Ok(handle);
+            }
+        }
+        warn!(room = %id, conn, "room kept closing while joining");
+        Err(RegistryError::Busy)
+    }
+
+    /// Rooms currently loaded.
+    pub fn loaded(&self) -> usize {
+        self.lock().len()
+    }
+
+    /// Removes a room that is unloading, unless a newer room already took its place.
+    pub(crate) fn remove(&self, id: &RoomId, generation: u64) {
+        let mut rooms = self.lock();
+        if rooms.get(id).is_some_and(|(g, _)| *g == generation) {
+            rooms.remove(id);
+        }
+    }
+
+    fn room(self: &Arc<Self>, id: &RoomId) -> RoomHandle {
+        let mut rooms = self.lock();
+        if let Some((_, handle)) = rooms.get(id) {
+            return handle.clone();
+        }
+        let generation = self.next_generation.fetch_add(1, Ordering::Relaxed);
+        let (handle, task) =
+            room::spawn(id.clone(), generation, self.storage.clone(), self.clone());
+        self.tasks.spawn(task);
+        rooms.insert(id.clone(), (generation, handle.clone()));
+        handle
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<RoomId, (u64, RoomHandle)>> {
+        // The map is only ever left consistent (single inserts/removes), so a poisoned lock
+        // is still safe to use.
+        self.rooms.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}

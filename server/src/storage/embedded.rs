@@ -1,0 +1,242 @@
+//! The embedded default backend: a redb file in `--data-dir`, so cocreate runs with no server
+//! to install. Every commit is fsynced; rooms group their updates so that one commit carries
+//! many of them.
+
+use std::path::Path;
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use yrs::encoding::read::{Cursor, Read};
+use yrs::encoding::write::Write;
+
+use super::{Checkpoint, LogRecord, NewRecord, Origin, Seq, Storage, StorageError, StoredRoom};
+use crate::room_id::RoomId;
+
+/// File name of the database inside `--data-dir`.
+pub const DATABASE_FILE: &str = "cocreate.redb";
+
+/// (room, seq) -> encoded record.
+const LOG: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("update_log");
+/// room -> encoded checkpoint.
+const CHECKPOINTS: TableDefinition<&str, &[u8]> = TableDefinition::new("checkpoints");
+
+/// Lets `?` turn every redb error type into a `StorageError`.
+macro_rules! storage_error_from {
+    ($($error:ty),*) => {$(
+        impl From<$error> for StorageError {
+            fn from(e: $error) -> Self {
+                StorageError::Embedded(e.into())
+            }
+        }
+    )*};
+}
+storage_error_from!(
+    redb::DatabaseError,
+    redb::TransactionError,
+    redb::TableError,
+    redb::StorageError,
+    redb::CommitError,
+    std::io::Error
+);
+
+/// The embedded store. Cheap to clone; redb serialises writers itself.
+#[derive(Clone)]
+pub struct EmbeddedStorage {
+    db: Arc<Database>,
+}
+
+impl EmbeddedStorage {
+    /// Opens (or creates) the store in `data_dir`, creating the directory if needed.
+    pub fn open(data_dir: &Path) -> Result<Self, StorageError> {
+        std::fs::create_dir_all(data_dir)?;
+        let db = Database::create(data_dir.join(DATABASE_FILE))?;
+        let txn = db.begin_write()?;
+        txn.open_table(LOG)?;
+        txn.open_table(CHECKPOINTS)?;
+        txn.commit()?;
+        Ok(EmbeddedStorage { db: Arc::new(db) })
+    }
+
+    /// Runs blocking redb work off the async runtime.
+    async fn blocking<T, F>(&self, work: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&Database) -> Result<T, StorageError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || work(&db)).await?
+    }
+}
+
+#[async_trait]
+impl Storage for EmbeddedStorage {
+    async fn load(&self, room: &RoomId) -> Result<StoredRoom, StorageError> {
+        let room = room.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let checkpoint = match txn.open_table(CHECKPOINTS)?.get(room.as_str())? {
+                Some(bytes) => Some(decode_checkpoint(bytes.value())?),
+                None => None,
+            };
+            let after = checkpoint.as_ref().map_or(0, |c| c.covers);
+            let log = txn.open_table(LOG)?;
+            let records = read_range(&log, &room, after, usize::MAX)?;
+            Ok(StoredRoom {
+                checkpoint,
+                records,
+            })
+        })
+        .await
+    }
+
+    async fn append(&self, room: &RoomId, records: Vec<NewRecord>) -> Result<Seq, StorageError> {
+        let room = room.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            let last = {
+                let mut log = txn.open_table(LOG)?;
+                let mut seq = last_seq(&log, &room)?;
+                for record in &records {
+                    seq += 1;
+                    log.insert((room.as_str(), seq), encode_record(record).as_slice())?;
+                }
+                seq
+            };
+            txn.commit()?;
+            Ok(last)
+        })
+        .await
+    }
+
+    async fn save_checkpoint(
+        &self,
+        room: &RoomId,
+        checkpoint: Checkpoint,
+    ) -> Result<(), StorageError> {
+        let room = room.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            {
+                let mut table = txn.open_table(CHECKPOINTS)?;
+                let stored = match table.get(room.as_str())? {
+                    Some(bytes) => Some(decode_checkpoint(bytes.value())?.covers),
+                    None => None,
+                };
+                if stored.is_none_or(|covers| covers < checkpoint.covers) {
+                    table.insert(room.as_str(), encode_checkpoint(&checkpoint).as_slice())?;
+                }
+            }
+            txn.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn read_log(
+        &self,
+        room: &RoomId,
+        after: Seq,
+        limit: usize,
+    ) -> Result<Vec<LogRecord>, StorageError> {
+        let room = room.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let log = txn.open_table(LOG)?;
+            read_range(&log, &room, after, limit)
+        })
+        .await
+    }
+
+    async fn check(&self) -> Result<(), StorageError> {
+        self.blocking(|db| {
+            db.begin_read()?.open_table(CHECKPOINTS)?;
+            Ok(())
+        })
+        .await
+    }
+}
+
+fn last_seq(
+    log: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
+    room: &str,
+) -> Result<Seq, StorageError> {
+    let last = log.range((room, 0)..=(room, u64::MAX))?.next_back();
+    match last {
+        Some(entry) => Ok(entry?.0.value().1),
+        None => Ok(0),
+    }
+}
+
+fn read_range(
+    log: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
+    room: &str,
+    after: Seq,
+    limit: usize,
+) -> Result<Vec<LogRecord>, StorageError> {
+    let Some(first) = after.checked_add(1) else {
+        return Ok(Vec::new());
+    };
+    let mut records = Vec::new();
+    for entry in log.range((room, first)..=(room, u64::MAX))?.take(limit) {
+        let (key, value) = entry?;
+        records.push(decode_record(key.value().1, value.value())?);
+    }
+    Ok(records)
+}
+
+/// Record layout: varUint(at_ms) varUint(connection) varUint(has participant)
+/// [string(participant)] bytes(update) — lib0 encoding, as everywhere else in cocreate.
+fn encode_record(record: &NewRecord) -> Vec<u8> {
+    let mut out = Vec::with_capacity(record.update.len() + 24);
+    out.write_var(record.at_ms);
+    out.write_var(record.origin.connection);
+    match &record.origin.participant {
+        Some(participant) => {
+            out.write_var(1u8);
+            out.write_string(participant);
+        }
+        None => out.write_var(0u8),
+    }
+    out.write_buf(&record.update);
+    out
+}
+
+fn decode_record(seq: Seq, bytes: &[u8]) -> Result<LogRecord, StorageError> {
+    let corrupt =
+        |e: yrs::encoding::read::Error| StorageError::Corrupt(format!("log record {seq}: {e}"));
+    let mut cursor = Cursor::new(bytes);
+    let at_ms = cursor.read_var().map_err(corrupt)?;
+    let connection = cursor.read_var().map_err(corrupt)?;
+    let participant = match cursor.read_var::<u8>().map_err(corrupt)? {
+        0 => None,
+        _ => Some(cursor.read_string().map_err(corrupt)?.to_owned()),
+    };
+    let update = Bytes::copy_from_slice(cursor.read_buf().map_err(corrupt)?);
+    Ok(LogRecord {
+        seq,
+        at_ms,
+        origin: Origin {
+            connection,
+            participant,
+        },
+        update,
+    })
+}
+
+/// Checkpoint layout: varUint(covers) bytes(state).
+fn encode_checkpoint(checkpoint: &Checkpoint) -> Vec<u8> {
+    let mut out = Vec::with_capacity(checkpoint.state.len() + 12);
+    out.write_var(checkpoint.covers);
+    out.write_buf(&checkpoint.state);
+    out
+}
+
+fn decode_checkpoint(bytes: &[u8]) -> Result<Checkpoint, StorageError> {
+    let corrupt = |e: yrs::encoding::read::Error| StorageError::Corrupt(format!("checkpoint: {e}"));
+    let mut cursor = Cursor::new(bytes);
+    let covers = cursor.read_var().map_err(corrupt)?;
+    let state = Bytes::copy_from_slice(cursor.read_buf().map_err(corrupt)?);
+    Ok(Checkpoint { covers, state })
+}

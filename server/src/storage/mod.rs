@@ -1,0 +1,105 @@
+//! Where rooms live between connections: an append-only update log per room plus compacted
+//! checkpoints, behind one trait so that the embedded store and Redis are interchangeable.
+//!
+//! The contract every backend keeps (checked by the contract tests in `server/tests`):
+//! - sequence numbers start at 1 and are consecutive per room; `append` assigns them;
+//! - an appended record is durable when `append` returns, and is never rewritten;
+//! - a checkpoint covers the log up to its `covers` sequence; saving an older checkpoint than
+//!   the stored one is ignored; checkpoints never delete log records;
+//! - `load` returns the newest checkpoint and every record after it, in order.
+
+mod embedded;
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+pub use embedded::EmbeddedStorage;
+
+use crate::room_id::RoomId;
+
+/// Position of a record in a room's update log (1 for the first record).
+pub type Seq = u64;
+
+/// Who sent an update: researchers replay the log per participant.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Origin {
+    /// The connection id on the node that received the update (as in the logs).
+    pub connection: u64,
+    /// The participant's pseudonymous id, once sessions identify participants.
+    pub participant: Option<String>,
+}
+
+/// An update to append, before the log gives it a sequence number.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct NewRecord {
+    /// Server time the update was accepted, in milliseconds since the Unix epoch.
+    pub at_ms: u64,
+    pub origin: Origin,
+    /// The Yjs update, v1 encoding, exactly as received.
+    pub update: Bytes,
+}
+
+/// A record of the update log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LogRecord {
+    pub seq: Seq,
+    pub at_ms: u64,
+    pub origin: Origin,
+    pub update: Bytes,
+}
+
+/// The whole document state as of one log position, so loading need not replay the log.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Checkpoint {
+    /// The last log sequence number merged into `state` (0 when the log was empty).
+    pub covers: Seq,
+    /// `encode_state_as_update_v1` of the document at that point.
+    pub state: Bytes,
+}
+
+/// What loading a room returns: start from the checkpoint, then apply the records in order.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct StoredRoom {
+    pub checkpoint: Option<Checkpoint>,
+    pub records: Vec<LogRecord>,
+}
+
+/// A storage failure. Rooms treat every one as "not durable" and never acknowledge the update.
+#[derive(Debug, thiserror::Error)]
+pub enum StorageError {
+    #[error("embedded store: {0}")]
+    Embedded(#[from] redb::Error),
+    #[error("stored record is corrupt: {0}")]
+    Corrupt(String),
+    #[error("storage task failed: {0}")]
+    Task(#[from] tokio::task::JoinError),
+}
+
+/// The storage every backend implements.
+#[async_trait]
+pub trait Storage: Send + Sync + 'static {
+    /// The newest checkpoint of a room and every record after it (empty for a new room).
+    async fn load(&self, room: &RoomId) -> Result<StoredRoom, StorageError>;
+    /// Appends records atomically and durably; returns the sequence number of the last one.
+    async fn append(&self, room: &RoomId, records: Vec<NewRecord>) -> Result<Seq, StorageError>;
+    /// Stores a checkpoint unless a newer one is already stored.
+    async fn save_checkpoint(
+        &self,
+        room: &RoomId,
+        checkpoint: Checkpoint,
+    ) -> Result<(), StorageError>;
+    /// Up to `limit` records with sequence numbers greater than `after`, in order.
+    async fn read_log(
+        &self,
+        room: &RoomId,
+        after: Seq,
+        limit: usize,
+    ) -> Result<Vec<LogRecord>, StorageError>;
+    /// Fails when the store cannot currently serve requests (`/readyz`).
+    async fn check(&self) -> Result<(), StorageError>;
+}
+
+/// The storage handle shared by every room of a node.
+pub type SharedStorage = Arc<dyn Storage>;

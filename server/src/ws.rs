@@ -1,0 +1,228 @@
+//! One WebSocket connection: upgrade, join the room, a reader loop that decodes and checks
+//! every frame, and a single writer task that owns the socket's sending half (pings included).
+//! Whichever side ends first ends the other; the room is left in exactly one place.
+
+use std::time::Duration;
+
+use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
+use bytes::Bytes;
+use cocreate_protocol::{close, decode_frame, decode_update, Message, SyncMessage};
+use futures_util::stream::{SplitSink, SplitStream};
+use futures_util::{SinkExt, StreamExt};
+use tokio::sync::mpsc;
+use tracing::{debug, info, warn};
+
+use crate::outbox::{CloseSignal, Outbox, OUTBOX_CAPACITY};
+use crate::room::{Inbound, RoomHandle};
+use crate::room_id::{InvalidRoomId, RoomId};
+use crate::AppState;
+
+/// How often the server pings; the reference server uses the same period, which keeps
+/// proxies from closing quiet connections.
+pub const PING_EVERY: Duration = Duration::from_secs(30);
+
+/// A connection that sends nothing (not even a pong) for this long is dead and dropped.
+pub const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
+
+/// How long a send may take before the peer counts as gone; the writer never blocks forever
+/// on a peer that stopped reading.
+const SEND_TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Longest close reason the WebSocket protocol allows (125 bytes minus the code).
+const MAX_CLOSE_REASON: usize = 123;
+
+/// Serves one upgraded connection to its end.
+pub async fn serve(
+    socket: WebSocket,
+    room: Result<RoomId, InvalidRoomId>,
+    conn: u64,
+    state: AppState,
+) {
+    let (sink, stream) = socket.split();
+    let close = CloseSignal::new(&state.shutdown);
+    let (frames, queue) = mpsc::channel(OUTBOX_CAPACITY);
+    let writer = tokio::spawn(write_loop(sink, queue, close.clone()));
+    let outbox = Outbox::new(frames, close.clone());
+
+    match room {
+        Err(e) => {
+            warn!(conn, error = %e, "invalid room name");
+            close.close(close::POLICY_VIOLATION, format!("invalid room name: {e}"));
+        }
+        Ok(room) => match state.registry.join(&room, conn, outbox).await {
+            Err(e) => {
+                warn!(room = %room, conn, error = %e, "join failed");
+                close.close(close::INTERNAL_ERROR, format!("room unavailable: {e}"));
+            }
+            Ok(handle) => {
+                info!(room = %room, conn, "connected");
+                read_loop(
+                    stream,
+                    &handle,
+                    &room,
+                    conn,
+                    &close,
+                    state.max_message_bytes,
+                )
+                .await;
+                close.close(close::NORMAL, "");
+                handle.leave(conn).await;
+                info!(room = %room, conn, reason = ?close.reason(), "disconnected");
+            }
+        },
+    }
+    let _ = writer.await;
+}
+
+/// Reads frames until the peer leaves, breaks the protocol, goes idle, or the connection is
+/// closed from elsewhere (room, shutdown, writer failure).
+async fn read_loop(
+    mut stream: SplitStream<WebSocket>,
+    room: &RoomHandle,
+    id: &RoomId,
+    conn: u64,
+    close: &CloseSignal,
+    max_message_bytes: usize,
+) {
+    loop {
+        let next = tokio::select! {
+            biased;
+            _ = close.closed() => return,
+            next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => next,
+        };
+        let frame = match next {
+            Err(_) => {
+                debug!(room = %id, conn, "idle timeout");
+                close.close(close::GOING_AWAY, "idle timeout");
+                return;
+            }
+            Ok(None) | Ok(Some(Ok(WsMessage::Close(_)))) => return,
+            Ok(Some(Err(e))) => {
+                if is_too_big(e) {
+                    reject(
+                        id,
+                        conn,
+                        close,
+                        close::MESSAGE_TOO_BIG,
+                        format!("message larger than {max_message_bytes} bytes"),
+                    );
+                }
+                return;
+            }
+            Ok(Some(Ok(WsMessage::Binary(frame)))) => frame,
+            Ok(Some(Ok(WsMessage::Text(_)))) => {
+                reject(
+                    id,
+                    conn,
+                    close,
+                    close::UNSUPPORTED_DATA,
+                    "text frames are not supported: send binary y-websocket messages".into(),
+                );
+                return;
+            }
+            Ok(Some(Ok(WsMessage::Ping(_) | WsMessage::Pong(_)))) => continue,
+        };
+        let messages = match inbound_messages(&frame) {
+            Ok(messages) => messages,
+            Err((code, reason)) => {
+                reject(id, conn, close, code, reason);
+                return;
+            }
+        };
+        for message in messages {
+            if room.send(conn, message).await.is_err() {
+                close.close(close::GOING_AWAY, "room closed, reconnect");
+                return;
+            }
+        }
+    }
+}
+
+/// Turns a frame into room messages, or the close code and reason that reject it. The whole
+/// frame is checked before any of it reaches the room.
+fn inbound_messages(frame: &[u8]) -> Result<Vec<Inbound>, (u16, String)> {
+    let messages = decode_frame(frame).map_err(|e| (e.close_code(), e.to_string()))?;
+    let mut inbound = Vec::with_capacity(messages.len());
+    for message in messages {
+        inbound.push(match message {
+            Message::Sync(SyncMessage::SyncStep1(sv)) => Inbound::SyncStep1(sv),
+            Message::Sync(SyncMessage::SyncStep2(bytes) | SyncMessage::Update(bytes)) => {
+                let update =
+                    decode_update(&bytes).map_err(|e| (close::INVALID_PAYLOAD, e.to_string()))?;
+                Inbound::Update {
+                    update,
+                    bytes: Bytes::from(bytes),
+                }
+            }
+            Message::Awareness(update) => Inbound::Awareness(update),
+            Message::AwarenessQuery => Inbound::QueryAwareness,
+            // Clients have nothing to say in auth messages; the server decides access.
+            Message::Auth(_) => continue,
+            Message::Custom(kind, _) => {
+                return Err((
+                    close::UNSUPPORTED_DATA,
+                    format!("message type {kind} is not supported by this server"),
+                ));
+            }
+        });
+    }
+    Ok(inbound)
+}
+
+fn reject(id: &RoomId, conn: u64, close: &CloseSignal, code: u16, reason: String) {
+    warn!(room = %id, conn, code, reason = %reason, "closing connection: bad input");
+    close.close(code, reason);
+}
+
+/// Whether a read error is the WebSocket layer refusing a message over the size limit.
+fn is_too_big(error: axum::Error) -> bool {
+    matches!(
+        error.into_inner().downcast_ref::<tungstenite::Error>(),
+        Some(tungstenite::Error::Capacity(_))
+    )
+}
+
+/// Owns the sending half: frames from the outbox, pings, and the close frame at the end.
+async fn write_loop(
+    mut sink: SplitSink<WebSocket, WsMessage>,
+    mut queue: mpsc::Receiver<Bytes>,
+    close: CloseSignal,
+) {
+    let mut ping = tokio::time::interval(PING_EVERY);
+    ping.tick().await;
+    loop {
+        let message = tokio::select! {
+            biased;
+            _ = close.closed() => break,
+            frame = queue.recv() => match frame {
+                Some(frame) => WsMessage::Binary(frame),
+                None => break,
+            },
+            _ = ping.tick() => WsMessage::Ping(Bytes::new()),
+        };
+        let sent = tokio::select! {
+            biased;
+            _ = close.closed() => break,
+            sent = tokio::time::timeout(SEND_TIMEOUT, sink.send(message)) => sent,
+        };
+        if !matches!(sent, Ok(Ok(()))) {
+            close.close(close::GOING_AWAY, "send failed");
+            return;
+        }
+    }
+    let reason = close.reason();
+    let frame = CloseFrame {
+        code: reason.code,
+        reason: Utf8Bytes::from(truncate(&reason.reason, MAX_CLOSE_REASON)),
+    };
+    let _ = tokio::time::timeout(SEND_TIMEOUT, sink.send(WsMessage::Close(Some(frame)))).await;
+}
+
+/// Cuts text to at most `max` bytes on a character boundary.
+fn truncate(text: &str, max: usize) -> &str {
+    let mut end = text.len().min(max);
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
