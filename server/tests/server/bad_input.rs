@@ -1,0 +1,161 @@
+//! Every kind of bad input closes only the offending connection, with the right code and a
+//! reason; the room's document and its other members carry on untouched.
+
+use cocreate_protocol::close;
+use cocreate_server::config::ServeConfig;
+use futures_util::SinkExt;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+
+use crate::support::{close_of, raw_socket, Client, TestServer};
+
+/// Largest message the server accepts in these tests.
+const MAX_MESSAGE: usize = 4096;
+
+#[tokio::test]
+async fn each_bad_input_gets_its_close_code_and_harms_nobody() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServeConfig::with_data_dir(dir.path());
+    config.max_message_bytes = MAX_MESSAGE;
+    let server = TestServer::start_with(config).await;
+    let url = server.url("target");
+    let mut editor = Client::connect(&url).await;
+    let mut watcher = Client::connect(&url).await;
+    editor.insert(0, "intact").await;
+    watcher.wait_text(|t| t == "intact").await;
+
+    let not_json_awareness = {
+        let state = b"{oops";
+        let mut payload = vec![1, 5, 1, state.len() as u8];
+        payload.extend_from_slice(state);
+        [vec![1, payload.len() as u8], payload].concat()
+    };
+    let cases: Vec<(&str, WsMessage, u16, &str)> = vec![
+        (
+            "empty frame",
+            WsMessage::Binary(vec![].into()),
+            close::PROTOCOL_ERROR,
+            "empty frame",
+        ),
+        (
+            "truncated update",
+            WsMessage::Binary(vec![0, 2, 10, 1, 2].into()),
+            close::PROTOCOL_ERROR,
+            "truncated",
+        ),
+        (
+            "bad varint",
+            WsMessage::Binary(vec![0xFF; 12].into()),
+            close::PROTOCOL_ERROR,
+            "malformed",
+        ),
+        (
+            "text frame",
+            WsMessage::Text("hello".into()),
+            close::UNSUPPORTED_DATA,
+            "text frames",
+        ),
+        (
+            "unknown type",
+            WsMessage::Binary(vec![42, 0].into()),
+            close::UNSUPPORTED_DATA,
+            "unknown message type 42",
+        ),
+        (
+            "reserved type",
+            WsMessage::Binary(vec![100, 0].into()),
+            close::UNSUPPORTED_DATA,
+            "not supported",
+        ),
+        (
+            "invalid update",
+            WsMessage::Binary(vec![0, 2, 4, 1, 0xFF, 0xFF, 0xFF].into()),
+            close::INVALID_PAYLOAD,
+            "invalid update",
+        ),
+        (
+            "inflated update",
+            WsMessage::Binary(vec![0, 2, 4, 0xFF, 0xFF, 0xFF, 0x7A].into()),
+            close::INVALID_PAYLOAD,
+            "declares",
+        ),
+        (
+            "not JSON awareness",
+            WsMessage::Binary(not_json_awareness.into()),
+            close::INVALID_PAYLOAD,
+            "not valid JSON",
+        ),
+        (
+            "oversized",
+            WsMessage::Binary(vec![0; MAX_MESSAGE + 1].into()),
+            close::MESSAGE_TOO_BIG,
+            "larger than 4096",
+        ),
+    ];
+    for (name, message, code, reason) in cases {
+        let mut attacker = raw_socket(&url).await;
+        attacker
+            .send(message)
+            .await
+            .unwrap_or_else(|e| panic!("{name}: send failed: {e}"));
+        let (got_code, got_reason) = close_of(&mut attacker).await;
+        assert_eq!(got_code, code, "{name}: reason {got_reason:?}");
+        assert!(
+            got_reason.contains(reason),
+            "{name}: reason {got_reason:?} lacks {reason:?}"
+        );
+    }
+
+    editor.insert(6, "!").await;
+    assert_eq!(watcher.wait_text(|t| t == "intact!").await, "intact!");
+    let fresh = Client::connect(&url).await;
+    assert_eq!(fresh.text(), "intact!");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_bad_frame_rejects_all_of_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let url = server.url("atomic");
+    let mut watcher = Client::connect(&url).await;
+    let mut attacker = Client::connect(&url).await;
+    // A valid update followed by an unknown message type, in one frame.
+    let update = {
+        let doc = yrs::Doc::new();
+        let text = doc.get_or_insert_text("text");
+        let mut txn = yrs::Transact::transact_mut(&doc);
+        yrs::Text::insert(&text, &mut txn, 0, "sneaky");
+        txn.encode_update_v1()
+    };
+    let mut frame = yrs::updates::encoder::Encode::encode_v1(&cocreate_protocol::Message::Sync(
+        cocreate_protocol::SyncMessage::Update(update),
+    ));
+    frame.extend([42, 0]);
+    attacker
+        .socket
+        .send(WsMessage::Binary(frame.into()))
+        .await
+        .unwrap();
+    assert_eq!(
+        close_of(&mut attacker.socket).await.0,
+        close::UNSUPPORTED_DATA
+    );
+
+    let mut editor = Client::connect(&url).await;
+    editor.insert(0, "honest").await;
+    assert_eq!(watcher.wait_text(|t| t == "honest").await, "honest");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn invalid_room_names_are_refused_with_policy_violation() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    for name in [".hidden", "a%20b", &"x".repeat(129)] {
+        let mut socket = raw_socket(&server.url(name)).await;
+        let (code, reason) = close_of(&mut socket).await;
+        assert_eq!(code, close::POLICY_VIOLATION, "{name}");
+        assert!(reason.starts_with("invalid room name"), "{reason}");
+    }
+    server.stop().await;
+}

@@ -1,0 +1,11 @@
+//! Integration tests through cocreate's public surface: the real server on an ephemeral
+//! port, driven over WebSocket by a small Yjs client built on yrs.
+
+mod support;
+
+mod awareness;
+mod bad_input;
+mod health;
+mod persistence;
+mod storage_contract;
+mod sync;

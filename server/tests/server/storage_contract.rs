@@ -1,0 +1,200 @@
+//! The storage contract (see `server/src/storage/mod.rs`), written once against the trait so
+//! that every backend runs the same checks. Add a backend by adding it to `backends()`.
+
+use std::sync::Arc;
+
+use bytes::Bytes;
+use cocreate_server::room_id::RoomId;
+use cocreate_server::storage::{
+    Checkpoint, EmbeddedStorage, NewRecord, Origin, SharedStorage, Storage,
+};
+
+/// Every backend, each fresh, with the guard that keeps its data alive.
+fn backends() -> Vec<(&'static str, SharedStorage, tempfile::TempDir)> {
+    let dir = tempfile::tempdir().unwrap();
+    let embedded = Arc::new(EmbeddedStorage::open(dir.path()).unwrap());
+    vec![("embedded", embedded, dir)]
+}
+
+fn room(name: &str) -> RoomId {
+    RoomId::parse(name).unwrap()
+}
+
+fn record(at_ms: u64, update: &[u8]) -> NewRecord {
+    NewRecord {
+        at_ms,
+        origin: Origin {
+            connection: at_ms,
+            participant: (at_ms % 2 == 0).then(|| format!("p{at_ms}")),
+        },
+        update: Bytes::copy_from_slice(update),
+    }
+}
+
+#[tokio::test]
+async fn sequence_numbers_start_at_one_and_are_consecutive_per_room() {
+    for (name, storage, _guard) in backends() {
+        assert_eq!(
+            storage
+                .append(&room("a"), vec![record(1, b"x"), record(2, b"y")])
+                .await
+                .unwrap(),
+            2,
+            "{name}"
+        );
+        assert_eq!(
+            storage
+                .append(&room("b"), vec![record(3, b"z")])
+                .await
+                .unwrap(),
+            1,
+            "{name}"
+        );
+        assert_eq!(
+            storage
+                .append(&room("a"), vec![record(4, b"w")])
+                .await
+                .unwrap(),
+            3,
+            "{name}"
+        );
+        let log = storage.read_log(&room("a"), 0, 10).await.unwrap();
+        assert_eq!(
+            log.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            [1, 2, 3],
+            "{name}"
+        );
+        assert_eq!(log[3 - 1].update, Bytes::from_static(b"w"), "{name}");
+    }
+}
+
+#[tokio::test]
+async fn records_keep_time_origin_and_bytes() {
+    for (name, storage, _guard) in backends() {
+        let written = record(42, &[0, 1, 2, 255]);
+        storage
+            .append(&room("r"), vec![written.clone()])
+            .await
+            .unwrap();
+        let read = storage.read_log(&room("r"), 0, 1).await.unwrap().remove(0);
+        assert_eq!(
+            (read.seq, read.at_ms, read.origin, read.update),
+            (1, 42, written.origin, written.update),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn read_log_pages_after_a_sequence_number() {
+    for (name, storage, _guard) in backends() {
+        let records = (1..=7).map(|i| record(i, &[i as u8])).collect();
+        storage.append(&room("paged"), records).await.unwrap();
+        let page = storage.read_log(&room("paged"), 3, 2).await.unwrap();
+        assert_eq!(
+            page.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            [4, 5],
+            "{name}"
+        );
+        assert!(
+            storage
+                .read_log(&room("paged"), 7, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{name}"
+        );
+        assert!(
+            storage
+                .read_log(&room("paged"), u64::MAX, 10)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn load_returns_the_checkpoint_and_the_records_after_it() {
+    for (name, storage, _guard) in backends() {
+        let r = room("loaded");
+        assert_eq!(
+            storage.load(&r).await.unwrap(),
+            Default::default(),
+            "{name}: new room is empty"
+        );
+        storage
+            .append(&r, (1..=5).map(|i| record(i, &[i as u8])).collect())
+            .await
+            .unwrap();
+        let checkpoint = Checkpoint {
+            covers: 3,
+            state: Bytes::from_static(b"state@3"),
+        };
+        storage
+            .save_checkpoint(&r, checkpoint.clone())
+            .await
+            .unwrap();
+        let stored = storage.load(&r).await.unwrap();
+        assert_eq!(stored.checkpoint, Some(checkpoint), "{name}");
+        assert_eq!(
+            stored.records.iter().map(|r| r.seq).collect::<Vec<_>>(),
+            [4, 5],
+            "{name}"
+        );
+        // Checkpoints never delete history.
+        assert_eq!(
+            storage.read_log(&r, 0, 10).await.unwrap().len(),
+            5,
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn an_older_checkpoint_never_replaces_a_newer_one() {
+    for (name, storage, _guard) in backends() {
+        let r = room("cp");
+        storage
+            .append(&r, (1..=4).map(|i| record(i, &[i as u8])).collect())
+            .await
+            .unwrap();
+        let newer = Checkpoint {
+            covers: 4,
+            state: Bytes::from_static(b"new"),
+        };
+        storage.save_checkpoint(&r, newer.clone()).await.unwrap();
+        storage
+            .save_checkpoint(
+                &r,
+                Checkpoint {
+                    covers: 2,
+                    state: Bytes::from_static(b"old"),
+                },
+            )
+            .await
+            .unwrap();
+        assert_eq!(
+            storage.load(&r).await.unwrap().checkpoint,
+            Some(newer),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn appends_are_durable_across_reopening() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let storage = EmbeddedStorage::open(dir.path()).unwrap();
+        storage
+            .append(&room("durable"), vec![record(1, b"kept")])
+            .await
+            .unwrap();
+    }
+    let reopened = EmbeddedStorage::open(dir.path()).unwrap();
+    let stored = reopened.load(&room("durable")).await.unwrap();
+    assert_eq!(stored.records[0].update, Bytes::from_static(b"kept"));
+    reopened.check().await.unwrap();
+}

@@ -1,0 +1,275 @@
+//! Test harness: an in-process server on 127.0.0.1:0 and a protocol-speaking client.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::time::Duration;
+
+use cocreate_protocol::{decode_frame, Message, SyncMessage};
+use cocreate_server::config::ServeConfig;
+use futures_util::{SinkExt, StreamExt};
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use tokio::task::JoinHandle;
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
+use tokio_util::sync::CancellationToken;
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
+use yrs::{Doc, GetString, ReadTxn, Text, TextRef, Transact, Update};
+
+/// Upper bound for anything a test waits for; reaching it fails the test.
+pub const WAIT: Duration = Duration::from_secs(10);
+
+pub type Socket = WebSocketStream<MaybeTlsStream<TcpStream>>;
+
+/// The real server, serving in this process.
+pub struct TestServer {
+    pub addr: SocketAddr,
+    shutdown: CancellationToken,
+    task: JoinHandle<Result<(), cocreate_server::StartError>>,
+}
+
+impl TestServer {
+    pub async fn start(data_dir: &Path) -> Self {
+        Self::start_with(ServeConfig::with_data_dir(data_dir)).await
+    }
+
+    pub async fn start_with(config: ServeConfig) -> Self {
+        let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+        let addr = listener.local_addr().expect("addr");
+        let shutdown = CancellationToken::new();
+        let task = tokio::spawn(cocreate_server::serve(listener, config, shutdown.clone()));
+        TestServer {
+            addr,
+            shutdown,
+            task,
+        }
+    }
+
+    pub fn url(&self, room: &str) -> String {
+        format!("ws://{}/ws/{room}", self.addr)
+    }
+
+    /// Graceful shutdown, as on SIGTERM; returns once every room is stored.
+    pub async fn stop(self) {
+        self.shutdown.cancel();
+        self.task
+            .await
+            .expect("server task")
+            .expect("server result");
+    }
+
+    /// A minimal HTTP GET: status code and JSON body.
+    pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
+        let mut stream = TcpStream::connect(self.addr).await.expect("connect");
+        let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
+        stream.write_all(request.as_bytes()).await.expect("write");
+        let mut response = String::new();
+        stream.read_to_string(&mut response).await.expect("read");
+        let status = response[9..12].parse().expect("status");
+        let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+        (
+            status,
+            serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+        )
+    }
+}
+
+/// Opens a raw WebSocket to a room.
+pub async fn raw_socket(url: &str) -> Socket {
+    tokio_tungstenite::connect_async(url)
+        .await
+        .expect("websocket connect")
+        .0
+}
+
+/// Reads until the server closes the socket; returns the close code and reason.
+pub async fn close_of(socket: &mut Socket) -> (u16, String) {
+    let close = tokio::time::timeout(WAIT, async {
+        while let Some(message) = socket.next().await {
+            match message {
+                Ok(WsMessage::Close(Some(frame))) => {
+                    return (u16::from(frame.code), frame.reason.to_string())
+                }
+                Ok(WsMessage::Close(None)) => return (u16::from(CloseCode::Status), String::new()),
+                Ok(_) => continue,
+                Err(e) => panic!("socket failed before a close frame: {e}"),
+            }
+        }
+        panic!("socket ended without a close frame")
+    });
+    close.await.expect("no close frame in time")
+}
+
+/// A Yjs peer: a yrs document kept in sync with a room, and the presence states it heard.
+pub struct Client {
+    pub socket: Socket,
+    pub doc: Doc,
+    text: TextRef,
+    /// Awareness client id -> (clock, JSON state) as last received.
+    pub presence: HashMap<u64, (u32, String)>,
+}
+
+impl Client {
+    /// Connects with a new document and completes the sync handshake.
+    pub async fn connect(url: &str) -> Self {
+        Self::connect_with(url, Doc::new()).await
+    }
+
+    /// Connects with an existing document (a client coming back online) and syncs.
+    pub async fn connect_with(url: &str, doc: Doc) -> Self {
+        let text = doc.get_or_insert_text("text");
+        let mut client = Client {
+            socket: raw_socket(url).await,
+            doc,
+            text,
+            presence: HashMap::new(),
+        };
+        let sv = client.doc.transact().state_vector();
+        client
+            .send(&Message::Sync(SyncMessage::SyncStep1(sv)))
+            .await;
+        let mut synced = false;
+        client
+            .read_until(|_, frame_had_step2| {
+                synced |= frame_had_step2;
+                synced
+            })
+            .await;
+        client
+    }
+
+    pub async fn send(&mut self, message: &Message) {
+        self.socket
+            .send(WsMessage::Binary(message.encode_v1().into()))
+            .await
+            .expect("send");
+    }
+
+    pub fn text(&self) -> String {
+        self.text.get_string(&self.doc.transact())
+    }
+
+    /// Inserts text locally and sends the update, as a Yjs provider does.
+    pub async fn insert(&mut self, index: u32, chunk: &str) {
+        let text = self.text.clone();
+        self.edit(|txn| text.insert(txn, index, chunk)).await;
+    }
+
+    /// Deletes text locally and sends the update.
+    pub async fn remove(&mut self, index: u32, len: u32) {
+        let text = self.text.clone();
+        self.edit(|txn| text.remove_range(txn, index, len)).await;
+    }
+
+    /// Runs a local transaction and sends what it changed.
+    async fn edit(&mut self, change: impl FnOnce(&mut yrs::TransactionMut)) {
+        let update = {
+            let mut txn = self.doc.transact_mut();
+            change(&mut txn);
+            txn.encode_update_v1()
+        };
+        self.send(&Message::Sync(SyncMessage::Update(update))).await;
+    }
+
+    /// Processes incoming messages until the text satisfies `done`.
+    pub async fn wait_text(&mut self, mut done: impl FnMut(&str) -> bool) -> String {
+        self.read_until(|client, _| done(&client.text())).await;
+        self.text()
+    }
+
+    /// Processes incoming messages until the presence map satisfies `done`.
+    pub async fn wait_presence(
+        &mut self,
+        mut done: impl FnMut(&HashMap<u64, (u32, String)>) -> bool,
+    ) {
+        self.read_until(|client, _| done(&client.presence)).await;
+    }
+
+    /// Reads and handles frames until `done(self, frame_had_step2)` holds (checked first, then
+    /// after every frame). Fails the test after `WAIT`.
+    async fn read_until(&mut self, mut done: impl FnMut(&Client, bool) -> bool) {
+        if done(self, false) {
+            return;
+        }
+        let reading = async {
+            loop {
+                let frame = match self.socket.next().await {
+                    Some(Ok(WsMessage::Binary(frame))) => frame,
+                    Some(Ok(WsMessage::Close(frame))) => {
+                        panic!("server closed the connection: {frame:?}")
+                    }
+                    Some(Ok(_)) => continue,
+                    Some(Err(e)) => panic!("socket error: {e}"),
+                    None => panic!("socket ended"),
+                };
+                let had_step2 = self.handle(&frame).await;
+                if done(self, had_step2) {
+                    return;
+                }
+            }
+        };
+        tokio::time::timeout(WAIT, reading)
+            .await
+            .expect("condition not reached in time");
+    }
+
+    /// Handles one frame as a y-websocket client does; says whether it held a sync step 2.
+    async fn handle(&mut self, frame: &[u8]) -> bool {
+        let mut had_step2 = false;
+        for message in decode_frame(frame).expect("server sent a valid frame") {
+            match message {
+                Message::Sync(SyncMessage::SyncStep1(sv)) => {
+                    let update = self.doc.transact().encode_state_as_update_v1(&sv);
+                    self.send(&Message::Sync(SyncMessage::SyncStep2(update)))
+                        .await;
+                }
+                Message::Sync(SyncMessage::SyncStep2(update)) => {
+                    had_step2 = true;
+                    self.apply(&update);
+                }
+                Message::Sync(SyncMessage::Update(update)) => self.apply(&update),
+                Message::Awareness(update) => {
+                    for (client, entry) in update.clients {
+                        self.presence
+                            .insert(client.get(), (entry.clock, entry.json.to_string()));
+                    }
+                }
+                other => panic!("unexpected message from server: {other:?}"),
+            }
+        }
+        had_step2
+    }
+
+    fn apply(&self, update: &[u8]) {
+        let update = Update::decode_v1(update).expect("server sent a valid update");
+        self.doc
+            .transact_mut()
+            .apply_update(update)
+            .expect("applies");
+    }
+
+    /// Drops the connection without a close handshake (a crashed tab, a lost network).
+    pub fn vanish(self) -> Doc {
+        drop(self.socket);
+        self.doc
+    }
+}
+
+/// A seeded xorshift generator: reproducible random tests without a dependency.
+pub struct Rng(u64);
+
+impl Rng {
+    pub fn new(seed: u64) -> Self {
+        Rng(seed.max(1))
+    }
+
+    pub fn below(&mut self, n: u64) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0 % n.max(1)
+    }
+}

@@ -1,0 +1,136 @@
+//! Documents converge through the server.
+
+use yrs::{Doc, GetString, Transact};
+
+use crate::support::{Client, Rng, TestServer};
+
+#[tokio::test]
+async fn two_clients_converge_in_both_directions() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let mut a = Client::connect(&server.url("pair")).await;
+    let mut b = Client::connect(&server.url("pair")).await;
+
+    a.insert(0, "hello").await;
+    assert_eq!(b.wait_text(|t| t == "hello").await, "hello");
+    b.insert(5, " world").await;
+    assert_eq!(a.wait_text(|t| t == "hello world").await, "hello world");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn rooms_are_isolated() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let mut a = Client::connect(&server.url("room-a")).await;
+    let mut watcher_a = Client::connect(&server.url("room-a")).await;
+    a.insert(0, "only in a").await;
+    watcher_a.wait_text(|t| t == "only in a").await;
+    let b = Client::connect(&server.url("room-b")).await;
+    assert_eq!(b.text(), "");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_joiner_gets_everything_in_its_first_sync() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let mut writer = Client::connect(&server.url("late")).await;
+    let mut witness = Client::connect(&server.url("late")).await;
+    for i in 0..200u32 {
+        writer.insert(i, "x").await;
+    }
+    witness.wait_text(|t| t.len() == 200).await;
+    // Synced means the first step 2 arrived: it must already hold all 200 edits.
+    let late = Client::connect(&server.url("late")).await;
+    assert_eq!(late.text(), "x".repeat(200));
+    server.stop().await;
+}
+
+/// Several clients edit at random, some dropping off and coming back with offline edits;
+/// everyone ends with the same text, which also equals the merge of all their documents.
+#[tokio::test]
+async fn random_concurrent_edits_with_disconnects_converge() {
+    const CLIENTS: usize = 6;
+    const STEPS: usize = 120;
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    println!("seed {seed}");
+    let mut rng = Rng::new(seed);
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let url = server.url("random");
+    let mut online: Vec<Option<Client>> = Vec::new();
+    let mut offline: Vec<Option<Doc>> = Vec::new();
+    for _ in 0..CLIENTS {
+        online.push(Some(Client::connect(&url).await));
+        offline.push(None);
+    }
+
+    for _ in 0..STEPS {
+        let i = rng.below(CLIENTS as u64) as usize;
+        match (online[i].as_mut(), rng.below(10)) {
+            (Some(_), 0) => offline[i] = online[i].take().map(Client::vanish),
+            (Some(client), op) => {
+                let len = client.text().len() as u64;
+                if op < 7 || len == 0 {
+                    let at = rng.below(len + 1) as u32;
+                    client.insert(at, &format!("{i}")).await;
+                } else {
+                    let at = rng.below(len) as u32;
+                    client.remove(at, 1).await;
+                }
+            }
+            (None, op) if op < 5 => {
+                // Edit while offline, to be merged on reconnect.
+                let doc = offline[i].as_ref().unwrap();
+                let text = doc.get_or_insert_text("text");
+                let len = text.get_string(&doc.transact()).len() as u32;
+                yrs::Text::insert(&text, &mut doc.transact_mut(), len, "o");
+            }
+            (None, _) => {
+                let doc = offline[i].take().unwrap();
+                online[i] = Some(Client::connect_with(&url, doc).await);
+            }
+        }
+    }
+    for i in 0..CLIENTS {
+        if let Some(doc) = offline[i].take() {
+            online[i] = Some(Client::connect_with(&url, doc).await);
+        }
+    }
+
+    let mut clients: Vec<Client> = online.into_iter().map(Option::unwrap).collect();
+    let expected = merged_text(clients.iter().map(|c| &c.doc));
+    for client in &mut clients {
+        assert_eq!(
+            client.wait_text(|t| t == expected).await,
+            expected,
+            "seed {seed}"
+        );
+    }
+    let fresh = Client::connect(&url).await;
+    assert_eq!(fresh.text(), expected, "seed {seed}");
+    server.stop().await;
+}
+
+/// The text of a document holding every given document's state.
+fn merged_text<'a>(docs: impl Iterator<Item = &'a Doc>) -> String {
+    use yrs::updates::decoder::Decode;
+    use yrs::ReadTxn;
+    let merged = Doc::new();
+    let text = merged.get_or_insert_text("text");
+    for doc in docs {
+        let state = doc
+            .transact()
+            .encode_state_as_update_v1(&yrs::StateVector::default());
+        merged
+            .transact_mut()
+            .apply_update(yrs::Update::decode_v1(&state).unwrap())
+            .unwrap();
+    }
+    let result = text.get_string(&merged.transact());
+    result
+}
