@@ -7,5 +7,6 @@ mod awareness;
 mod bad_input;
 mod health;
 mod persistence;
+mod slow_peer;
 mod storage_contract;
 mod sync;
