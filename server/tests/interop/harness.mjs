@@ -6,6 +6,7 @@
 // condition by listening to Yjs / awareness events, with a bounded timeout.
 
 import { spawn } from 'node:child_process'
+import { before, after } from 'node:test'
 import { existsSync } from 'node:fs'
 import { mkdtemp, rm } from 'node:fs/promises'
 import net from 'node:net'
@@ -322,3 +323,19 @@ export const uniqueRoom = (label) => `${label}-${process.pid}-${Date.now().toStr
 
 /** True when the two docs have the same state vector and the same delete set. */
 export const sameState = (a, b) => Y.equalSnapshots(Y.snapshot(a), Y.snapshot(b))
+
+/**
+ * One server for a whole test file, started before its tests and stopped after them, with the
+ * clients the tests register destroyed first. `server.url` is read lazily, once it is running.
+ */
+export function sharedServer () {
+  let running
+  const clients = []
+  before(async () => { running = await startServer() })
+  after(async () => {
+    clients.forEach(destroyClient)
+    if (running) await running.stop()
+  })
+  const server = { get url () { return running.url } }
+  return { server, clients }
+}

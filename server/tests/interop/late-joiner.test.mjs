@@ -1,19 +1,13 @@
 // Proves: a client joining a room with history has ALL of it at the moment its
 // provider reports 'sync' (checked synchronously inside the sync handler), so
 // the server must not answer SyncStep1 before the room's state is loaded.
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, connect, destroyClient, waitFor, uniqueRoom, sameState, Y } from './harness.mjs'
+import { connect, destroyClient, waitFor, uniqueRoom, sameState, Y, sharedServer } from './harness.mjs'
 
 const EDITS = 200
 
-let server
-const clients = []
-before(async () => { server = await startServer() })
-after(async () => {
-  clients.forEach(destroyClient)
-  if (server) await server.stop()
-})
+const { server, clients } = sharedServer()
 
 /** Connect and capture the doc's content synchronously inside the first 'sync' event. */
 async function joinAndSnapshot (room, name) {

@@ -1,21 +1,15 @@
 // Proves: 10 official clients making concurrent random edits in one room all
 // end with identical documents (same content, state vectors and delete sets).
 // Reproduce a failure with INTEROP_SEED=<printed seed>.
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, connect, destroyClient, waitFor, uniqueRoom, sameState, prng, Y } from './harness.mjs'
+import { connect, waitFor, uniqueRoom, sameState, prng, Y, sharedServer } from './harness.mjs'
 
 const CLIENTS = 10
 const OPS_PER_CLIENT = 30
 const ROUNDS = 3 // ops are issued in rounds; between rounds the event loop runs, so some remote updates interleave
 
-let server
-const clients = []
-before(async () => { server = await startServer() })
-after(async () => {
-  clients.forEach(destroyClient)
-  if (server) await server.stop()
-})
+const { server, clients } = sharedServer()
 
 function randomOp (rng, doc) {
   const text = doc.getText('text')

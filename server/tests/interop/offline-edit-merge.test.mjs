@@ -2,17 +2,11 @@
 // when it reconnects (the server must send SyncStep1 on connect so the client
 // replies with what the server is missing), and receives the edits made by
 // others meanwhile.
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, connect, destroyClient, waitFor, uniqueRoom, sameState, nextEvent } from './harness.mjs'
+import { connect, waitFor, uniqueRoom, sameState, nextEvent, sharedServer } from './harness.mjs'
 
-let server
-const clients = []
-before(async () => { server = await startServer() })
-after(async () => {
-  clients.forEach(destroyClient)
-  if (server) await server.stop()
-})
+const { server, clients } = sharedServer()
 
 test('offline edits merge on reconnect', async () => {
   const room = uniqueRoom('offline-merge')

@@ -1,16 +1,10 @@
 // Proves: edits made by one official y-websocket client reach another client
 // through the server, in both directions, for Y.Text and Y.Map.
-import { test, before, after } from 'node:test'
+import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, connect, destroyClient, waitFor, uniqueRoom, sameState } from './harness.mjs'
+import { connect, waitFor, uniqueRoom, sameState, sharedServer } from './harness.mjs'
 
-let server
-const clients = []
-before(async () => { server = await startServer() })
-after(async () => {
-  clients.forEach(destroyClient)
-  if (server) await server.stop()
-})
+const { server, clients } = sharedServer()
 
 test('two providers converge in both directions (Y.Text and Y.Map)', async () => {
   const room = uniqueRoom('two-clients')
