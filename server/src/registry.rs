@@ -9,7 +9,7 @@ use tokio_util::task::TaskTracker;
 use tracing::warn;
 
 use crate::outbox::Outbox;
-use crate::room::{self, JoinError, RoomHandle};
+use crate::room::{self, JoinError, Joined, RoomHandle};
 use crate::room_id::RoomId;
 use crate::storage::SharedStorage;
 
@@ -56,7 +56,7 @@ impl Registry {
     ) -> Result<RoomHandle, RegistryError> {
         for _ in 0..JOIN_ATTEMPTS {
             let handle = self.room(id);
-            if handle.join(conn, outbox.clone()).await?.is_some() {
+            if handle.join(conn, outbox.clone()).await? == Joined::Member {
                 return Ok(handle);
             }
         }

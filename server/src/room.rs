@@ -80,14 +80,23 @@ pub struct RoomHandle {
     tx: mpsc::Sender<Command>,
 }
 
+/// What became of a join that did not fail.
+#[derive(Debug, PartialEq, Eq)]
+pub enum Joined {
+    /// The connection is a member and its initial sync messages are queued.
+    Member,
+    /// The room was unloading: join again through the registry, which loads a fresh room.
+    RoomUnloading,
+}
+
 /// The room task is gone; the caller should join again.
 #[derive(Debug, thiserror::Error)]
 #[error("room closed")]
 pub struct RoomClosed;
 
 impl RoomHandle {
-    /// Joins the room. `Ok(None)` means the room is unloading: join again through the registry.
-    pub async fn join(&self, conn: u64, outbox: Outbox) -> Result<Option<()>, JoinError> {
+    /// Joins the room.
+    pub async fn join(&self, conn: u64, outbox: Outbox) -> Result<Joined, JoinError> {
         let (reply, answer) = oneshot::channel();
         if self
             .tx
@@ -99,11 +108,11 @@ impl RoomHandle {
             .await
             .is_err()
         {
-            return Ok(None);
+            return Ok(Joined::RoomUnloading);
         }
         match answer.await {
-            Ok(result) => result.map(Some),
-            Err(_) => Ok(None),
+            Ok(result) => result.map(|()| Joined::Member),
+            Err(_) => Ok(Joined::RoomUnloading),
         }
     }
 

@@ -6,6 +6,7 @@ mod support;
 mod awareness;
 mod bad_input;
 mod health;
+mod keepalive;
 mod persistence;
 mod slow_peer;
 mod storage_contract;
