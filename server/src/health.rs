@@ -5,10 +5,11 @@ use std::time::Duration;
 
 use axum::extract::State;
 use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::AppState;
+use crate::{api_error, AppState};
 
 /// A storage check slower than this counts as unreachable.
 const READY_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -17,23 +18,27 @@ pub async fn healthz() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-pub async fn readyz(State(state): State<AppState>) -> (StatusCode, Json<Value>) {
+pub async fn readyz(State(state): State<AppState>) -> Response {
     if state.shutdown.is_cancelled() {
-        return unavailable("shutting_down", "server is shutting down".into());
+        return api_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "shutting_down",
+            "server is shutting down".into(),
+        );
     }
     match tokio::time::timeout(READY_CHECK_TIMEOUT, state.storage.check()).await {
-        Ok(Ok(())) => (
-            StatusCode::OK,
-            Json(json!({ "status": "ready", "rooms": state.registry.loaded() })),
+        Ok(Ok(())) => {
+            Json(json!({ "status": "ready", "rooms": state.registry.loaded() })).into_response()
+        }
+        Ok(Err(e)) => api_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_unavailable",
+            format!("storage unavailable: {e}"),
         ),
-        Ok(Err(e)) => unavailable("storage_unavailable", format!("storage unavailable: {e}")),
-        Err(_) => unavailable("storage_unavailable", "storage check timed out".into()),
+        Err(_) => api_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_unavailable",
+            "storage check timed out".into(),
+        ),
     }
-}
-
-fn unavailable(code: &str, error: String) -> (StatusCode, Json<Value>) {
-    (
-        StatusCode::SERVICE_UNAVAILABLE,
-        Json(json!({ "error": error, "code": code })),
-    )
 }

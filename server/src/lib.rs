@@ -14,10 +14,14 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{Path, State, WebSocketUpgrade};
-use axum::response::Response;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use axum::Json;
 use axum::Router;
+use serde_json::json;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -64,14 +68,28 @@ pub fn app(state: AppState) -> Router {
         .route("/ws/{room}", get(ws_upgrade))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .fallback(|| async {
+            api_error(
+                StatusCode::NOT_FOUND,
+                "not_found",
+                "no such endpoint".into(),
+            )
+        })
         .with_state(state)
 }
 
 async fn ws_upgrade(
-    upgrade: WebSocketUpgrade,
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     Path(room): Path<String>,
     State(state): State<AppState>,
 ) -> Response {
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => {
+            let message = format!("{rejection}: connect with a WebSocket client");
+            return api_error(rejection.status(), "websocket_required", message);
+        }
+    };
     let conn = state.next_conn.fetch_add(1, Ordering::Relaxed);
     let room = RoomId::parse(&room);
     let connections = state.connections.clone();
@@ -80,6 +98,12 @@ async fn ws_upgrade(
         .max_frame_size(state.max_message_bytes)
         .on_failed_upgrade(move |e| warn!(conn, error = %e, "websocket upgrade failed"))
         .on_upgrade(move |socket| connections.track_future(ws::serve(socket, room, conn, state)))
+}
+
+/// The JSON error body every endpoint answers with: `{"error": "...", "code": "..."}`, where
+/// `code` is a stable machine-readable name and `error` is for people.
+pub(crate) fn api_error(status: StatusCode, code: &str, error: String) -> Response {
+    (status, Json(json!({ "error": error, "code": code }))).into_response()
 }
 
 /// Serves on `listener` until `shutdown` is cancelled, then closes every connection with

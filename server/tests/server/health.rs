@@ -17,3 +17,17 @@ async fn healthz_and_readyz_answer_json() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn http_errors_are_json() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let (status, body) = server.get("/nowhere").await;
+    assert_eq!((status, &body["code"]), (404, &"not_found".into()));
+    // A plain GET on a room: the WebSocket upgrade is missing.
+    let (status, body) = server.get("/ws/room").await;
+    assert!((400..500).contains(&status), "{status}");
+    assert_eq!(body["code"], "websocket_required");
+    assert!(body["error"].as_str().unwrap().contains("WebSocket"), "{body}");
+    server.stop().await;
+}
