@@ -22,6 +22,7 @@ test-deps:
 test-rust:
 	$(CARGO) test --workspace --locked
 
+# Built with the test targets so that features unify with `cargo test` and nothing recompiles.
 test-interop:
-	$(CARGO) build -p cocreate-server --bin cocreate --locked
+	$(CARGO) build --workspace --all-targets --locked
 	cd $(INTEROP) && npm ci --no-audit --no-fund && npm test
