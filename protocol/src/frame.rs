@@ -43,6 +43,10 @@ pub enum DecodeError {
     /// which `JSON.parse` every state they receive.
     #[error("awareness state of client {client} is not valid JSON")]
     InvalidAwarenessState { client: u64 },
+    /// An awareness entry no JavaScript client could have sent: a client id past 2^53 (not a
+    /// safe integer) or a clock at its maximum (removing the state would overflow it).
+    #[error("awareness entry of client {client} is out of range")]
+    AwarenessOutOfRange { client: u64 },
 }
 
 impl DecodeError {
@@ -50,9 +54,9 @@ impl DecodeError {
     pub fn close_code(&self) -> u16 {
         match self {
             DecodeError::UnknownType(_) => close::UNSUPPORTED_DATA,
-            DecodeError::InvalidAwarenessState { .. } | DecodeError::Inflated { .. } => {
-                close::INVALID_PAYLOAD
-            }
+            DecodeError::InvalidAwarenessState { .. }
+            | DecodeError::AwarenessOutOfRange { .. }
+            | DecodeError::Inflated { .. } => close::INVALID_PAYLOAD,
             DecodeError::Empty | DecodeError::Truncated { .. } | DecodeError::Malformed { .. } => {
                 close::PROTOCOL_ERROR
             }
@@ -75,7 +79,12 @@ pub fn decode_frame(frame: &[u8]) -> Result<Vec<Message>, DecodeError> {
         let start = cursor.next;
         let payload = skip_message(&mut cursor).map_err(|e| classify(e, start))?;
         check_declared_count(&frame[payload], start)?;
-        let message = Message::decode_v1(&frame[start..cursor.next])
+        let bytes = &frame[start..cursor.next];
+        let message = std::panic::catch_unwind(|| Message::decode_v1(bytes))
+            .map_err(|_| DecodeError::Malformed {
+                offset: start,
+                detail: "decoder panicked".into(),
+            })?
             .map_err(|e| classify(e.into(), start))?;
         if let Message::Awareness(update) = &message {
             check_awareness_states(update)?;
@@ -84,6 +93,9 @@ pub fn decode_frame(frame: &[u8]) -> Result<Vec<Message>, DecodeError> {
     }
     Ok(messages)
 }
+
+/// Largest integer JavaScript represents exactly (`Number.MAX_SAFE_INTEGER`).
+const MAX_SAFE_INTEGER: u64 = (1 << 53) - 1;
 
 /// Fewest bytes one entry of a state vector (client, clock) or of an awareness update
 /// (client, clock, state) can take.
@@ -139,6 +151,11 @@ fn check_declared_count(payload: &[u8], offset: usize) -> Result<(), DecodeError
 
 fn check_awareness_states(update: &yrs::sync::AwarenessUpdate) -> Result<(), DecodeError> {
     for (client, entry) in &update.clients {
+        if client.get() > MAX_SAFE_INTEGER || entry.clock == u32::MAX {
+            return Err(DecodeError::AwarenessOutOfRange {
+                client: client.get(),
+            });
+        }
         if serde_json::from_str::<serde_json::value::Value>(&entry.json).is_err() {
             return Err(DecodeError::InvalidAwarenessState {
                 client: client.get(),

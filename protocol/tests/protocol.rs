@@ -197,6 +197,32 @@ fn inflated_counts_are_refused_before_yrs_reserves_memory() {
     }
 }
 
+/// An awareness frame with one entry; `client` and `clock` as lib0 varUint bytes, state `{}`.
+fn awareness_frame(client: &[u8], clock: &[u8]) -> Vec<u8> {
+    let payload = [&[1][..], client, clock, &[2, b'{', b'}']].concat();
+    [vec![1, payload.len() as u8], payload].concat()
+}
+
+#[test]
+fn awareness_entries_no_js_client_could_send_are_refused() {
+    let max_clock = awareness_frame(&[5], &[0xFF, 0xFF, 0xFF, 0xFF, 0x0F]);
+    let error = decode_frame(&max_clock).unwrap_err();
+    assert_eq!(
+        (error.clone(), error.close_code()),
+        (
+            DecodeError::AwarenessOutOfRange { client: 5 },
+            close::INVALID_PAYLOAD
+        )
+    );
+    let past_safe_integers =
+        awareness_frame(&[0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x80, 0x10], &[1]);
+    // Refused either way: by our range check, or (in debug builds) by a debug assertion in yrs's
+    // ClientID that decode_frame catches.
+    assert!(decode_frame(&past_safe_integers).is_err());
+    let fine = awareness_frame(&[5], &[0xFE, 0xFF, 0xFF, 0xFF, 0x0F]);
+    assert!(decode_frame(&fine).is_ok());
+}
+
 #[test]
 fn garbage_update_is_refused() {
     assert!(decode_update(&[0xFF, 0xFF, 0xFF, 0xFF, 0xFF]).is_err());

@@ -22,10 +22,11 @@ pub struct CloseReason {
     pub reason: String,
 }
 
-/// Asks a connection to close. The first reason given wins; cancelling the parent token
-/// (server shutdown) closes with 1001 "server shutting down".
+/// Asks a connection to close. The first reason given wins; once the server is shutting down
+/// the reason is always 1001 "server shutting down", so clients reconnect elsewhere.
 #[derive(Clone, Debug)]
 pub struct CloseSignal {
+    shutdown: CancellationToken,
     token: CancellationToken,
     reason: Arc<OnceLock<CloseReason>>,
 }
@@ -34,6 +35,7 @@ impl CloseSignal {
     /// A signal that also fires when `shutdown` is cancelled.
     pub fn new(shutdown: &CancellationToken) -> Self {
         CloseSignal {
+            shutdown: shutdown.clone(),
             token: shutdown.child_token(),
             reason: Arc::default(),
         }
@@ -41,6 +43,9 @@ impl CloseSignal {
 
     /// Closes the connection with `code` and `reason`, unless a reason was already given.
     pub fn close(&self, code: u16, reason: impl Into<String>) {
+        if self.shutdown.is_cancelled() {
+            return;
+        }
         let _ = self.reason.set(CloseReason {
             code,
             reason: reason.into(),
@@ -55,7 +60,8 @@ impl CloseSignal {
 
     /// The code and reason to close with.
     pub fn reason(&self) -> CloseReason {
-        self.reason.get().cloned().unwrap_or_else(|| CloseReason {
+        let given = self.reason.get().filter(|_| !self.shutdown.is_cancelled());
+        given.cloned().unwrap_or_else(|| CloseReason {
             code: close::GOING_AWAY,
             reason: "server shutting down".into(),
         })

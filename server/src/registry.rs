@@ -70,7 +70,7 @@ impl Registry {
     }
 
     /// Removes a room that is unloading, unless a newer room already took its place.
-    pub(crate) fn remove(&self, id: &RoomId, generation: u64) {
+    fn remove(&self, id: &RoomId, generation: u64) {
         let mut rooms = self.lock();
         if rooms.get(id).is_some_and(|(g, _)| *g == generation) {
             rooms.remove(id);
@@ -83,8 +83,12 @@ impl Registry {
             return handle.clone();
         }
         let generation = self.next_generation.fetch_add(1, Ordering::Relaxed);
-        let (handle, task) =
-            room::spawn(id.clone(), generation, self.storage.clone(), self.clone());
+        let registration = Registration {
+            registry: self.clone(),
+            id: id.clone(),
+            generation,
+        };
+        let (handle, task) = room::spawn(id.clone(), self.storage.clone(), registration);
         self.tasks.spawn(task);
         rooms.insert(id.clone(), (generation, handle.clone()));
         handle
@@ -94,5 +98,27 @@ impl Registry {
         // The map is only ever left consistent (single inserts/removes), so a poisoned lock
         // is still safe to use.
         self.rooms.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// A room task's entry in the registry. Released when the room stops taking joins (unloading
+/// or failed) and, at the latest, when the task ends, even by a panic: a dead room must never
+/// stay findable, or every later join would knock on it.
+pub(crate) struct Registration {
+    registry: Arc<Registry>,
+    id: RoomId,
+    generation: u64,
+}
+
+impl Registration {
+    /// Makes the room unfindable; the next join starts a fresh room. Idempotent.
+    pub(crate) fn release(&self) {
+        self.registry.remove(&self.id, self.generation);
+    }
+}
+
+impl Drop for Registration {
+    fn drop(&mut self) {
+        self.release();
     }
 }

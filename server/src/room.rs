@@ -19,10 +19,10 @@ use tokio::time::Instant;
 use tracing::{debug, error, info, warn};
 use yrs::sync::Awareness;
 use yrs::updates::encoder::Encode;
-use yrs::{ClientID, Doc, ReadTxn, StateVector, Transact, Update};
+use yrs::{ClientID, Doc, IdSet, ReadTxn, StateVector, Transact, Update};
 
 use crate::outbox::Outbox;
-use crate::registry::Registry;
+use crate::registry::Registration;
 use crate::room_id::RoomId;
 use crate::storage::{Checkpoint, NewRecord, Origin, Seq, SharedStorage, StorageError};
 
@@ -44,7 +44,8 @@ pub const CHECKPOINT_EVERY_BYTES: u64 = 4 * 1024 * 1024;
 pub enum Inbound {
     /// Sync step 1: the member's state vector; answered with step 2.
     SyncStep1(StateVector),
-    /// An update (sync step 2 or update), already decoded and found valid.
+    /// An update (sync step 2 or update), already decoded; whether it applies is known only
+    /// once it is applied.
     Update { update: Update, bytes: Bytes },
     /// Presence of the member's clients.
     Awareness(AwarenessUpdate),
@@ -124,69 +125,67 @@ impl RoomHandle {
             .map_err(|_| RoomClosed)
     }
 
-    /// Leaves the room; called exactly once per joined connection, when it ends.
+    /// Leaves the room; sent once per joined connection when it ends (see `ws::Membership`).
     pub async fn leave(&self, conn: u64) {
         let _ = self.tx.send(Command::Leave { conn }).await;
     }
 }
 
 /// Starts a room task that loads the room from storage and then serves joins.
-pub fn spawn(
+pub(crate) fn spawn(
     id: RoomId,
-    generation: u64,
     storage: SharedStorage,
-    registry: Arc<Registry>,
+    registration: Registration,
 ) -> (RoomHandle, impl std::future::Future<Output = ()>) {
     let (tx, rx) = mpsc::channel(COMMAND_CAPACITY);
-    (
-        RoomHandle { tx },
-        run(id, generation, storage, registry, rx),
-    )
+    (RoomHandle { tx }, run(id, storage, registration, rx))
 }
 
 async fn run(
     id: RoomId,
-    generation: u64,
     storage: SharedStorage,
-    registry: Arc<Registry>,
+    registration: Registration,
     mut rx: mpsc::Receiver<Command>,
 ) {
     let started = Instant::now();
     match load(&id, &storage).await {
         Ok((doc, committed)) => {
             info!(room = %id, seq = committed, ms = started.elapsed().as_millis() as u64, "room loaded");
-            let mut room = Room::new(id.clone(), doc, committed, storage);
+            let mut room = Room::new(id, doc, committed, storage, registration);
             room.serve(&mut rx).await;
+            room.registration.release();
+            // Commands already queued are dropped: joiners see that and join a fresh room.
+            rx.close();
             room.unload().await;
         }
         Err(e) => {
             error!(room = %id, error = %e, "room could not be loaded");
             let e = Arc::new(e);
-            registry.remove(&id, generation);
+            registration.release();
             rx.close();
             while let Some(command) = rx.recv().await {
                 if let Command::Join { reply, .. } = command {
                     let _ = reply.send(Err(JoinError::Load(e.clone())));
                 }
             }
-            return;
         }
     }
-    // Nobody can find this room any more once it is out of the registry; commands already
-    // queued are dropped, which tells joiners to join again (and load a fresh room).
-    registry.remove(&id, generation);
-    rx.close();
-    while rx.recv().await.is_some() {}
 }
 
 /// Rebuilds a room's document from its checkpoint and the log after it.
 async fn load(id: &RoomId, storage: &SharedStorage) -> Result<(Doc, Seq), StorageError> {
-    let stored = storage.load(id).await?;
-    let doc = Doc::new();
+    let mut stored = storage.load(id).await?;
+    let mut doc = Doc::new();
     let mut committed = 0;
     if let Some(checkpoint) = stored.checkpoint {
         committed = checkpoint.covers;
-        apply_stored(id, &doc, &checkpoint.state, "checkpoint");
+        if !apply_stored(id, &doc, &checkpoint.state, "checkpoint") {
+            // The log holds everything the checkpoint did: rebuild from it instead.
+            warn!(room = %id, covers = checkpoint.covers, "replaying the whole log instead of the checkpoint");
+            doc = Doc::new();
+            committed = 0;
+            stored.records = storage.read_log(id, 0, usize::MAX).await?;
+        }
     }
     for record in stored.records {
         committed = record.seq;
@@ -195,15 +194,16 @@ async fn load(id: &RoomId, storage: &SharedStorage) -> Result<(Doc, Seq), Storag
     Ok((doc, committed))
 }
 
-/// Applies a stored update. One that fails was refused live in the same way and never fanned
-/// out, so skipping it reproduces what clients saw.
-fn apply_stored(id: &RoomId, doc: &Doc, bytes: &[u8], what: &str) {
+/// Applies a stored update; says whether it applied. A log record that fails was refused live
+/// in the same way and never fanned out, so skipping it reproduces what clients saw.
+fn apply_stored(id: &RoomId, doc: &Doc, bytes: &[u8], what: &str) -> bool {
     let outcome = decode_update(bytes)
         .map_err(|e| e.to_string())
         .and_then(|update| apply(doc, update).map_err(|e| e.to_string()));
-    if let Err(e) = outcome {
+    if let Err(e) = &outcome {
         warn!(room = %id, what, error = %e, "skipped stored update that does not apply");
     }
+    outcome.is_ok()
 }
 
 /// Why an update could not be applied.
@@ -227,8 +227,6 @@ fn apply(doc: &Doc, update: Update) -> Result<(), ApplyError> {
 /// A connection in the room.
 struct Member {
     outbox: Outbox,
-    /// Awareness client ids this connection introduced, removed for everyone when it leaves.
-    awareness_clients: HashSet<ClientID>,
 }
 
 /// An update waiting for the log.
@@ -250,7 +248,15 @@ struct Room {
     /// Owns the room's document (`awareness.doc()`) and every member's presence state.
     awareness: Awareness,
     members: HashMap<u64, Member>,
+    /// Which connection last set each awareness client's state; its states are removed for
+    /// everyone when it leaves. A Yjs client that reconnects keeps its client id, so only the
+    /// newest connection owns it.
+    awareness_owners: HashMap<ClientID, u64>,
+    /// Deletions the document knows, computed on demand to recognise a sync step 2 that only
+    /// repeats them (sent on every reconnect); cleared when the document changes.
+    known_deletions: Option<IdSet>,
     storage: SharedStorage,
+    registration: Registration,
     /// Updates received while an append is in flight: the next batch.
     queued: Vec<PendingUpdate>,
     in_flight: Option<InFlight>,
@@ -272,12 +278,21 @@ struct Room {
 }
 
 impl Room {
-    fn new(id: RoomId, doc: Doc, committed: Seq, storage: SharedStorage) -> Self {
+    fn new(
+        id: RoomId,
+        doc: Doc,
+        committed: Seq,
+        storage: SharedStorage,
+        registration: Registration,
+    ) -> Self {
         Room {
             id,
             awareness: Awareness::new(doc),
             members: HashMap::new(),
+            awareness_owners: HashMap::new(),
+            known_deletions: None,
             storage,
+            registration,
             queued: Vec::new(),
             in_flight: None,
             committed,
@@ -340,33 +355,35 @@ impl Room {
 
     fn join(&mut self, conn: u64, outbox: Outbox, reply: oneshot::Sender<Result<(), JoinError>>) {
         if self.failed {
-            drop(reply); // the joiner retries and reaches a freshly loaded room
+            drop(reply); // unreachable once released; a joiner that still got here retries
             return;
         }
         outbox.send(self.step1_frame());
         if let Some(frame) = self.full_awareness_frame() {
             outbox.send(frame);
         }
-        self.members.insert(
-            conn,
-            Member {
-                outbox,
-                awareness_clients: HashSet::new(),
-            },
-        );
+        self.members.insert(conn, Member { outbox });
+        if reply.send(Ok(())).is_err() {
+            self.members.remove(&conn); // the joiner is gone already
+            return;
+        }
         debug!(room = %self.id, conn, members = self.members.len(), "joined");
-        let _ = reply.send(Ok(()));
     }
 
     fn leave(&mut self, conn: u64) {
-        let Some(member) = self.members.remove(&conn) else {
+        if self.members.remove(&conn).is_none() {
             return;
-        };
-        for client in member.awareness_clients {
-            if self.awareness.meta(client).is_some() {
-                self.awareness.remove_state(client);
-                self.awareness_changed.insert(client);
-            }
+        }
+        let owned: Vec<ClientID> = self
+            .awareness_owners
+            .iter()
+            .filter(|(_, owner)| **owner == conn)
+            .map(|(client, _)| *client)
+            .collect();
+        for client in owned {
+            self.awareness_owners.remove(&client);
+            self.awareness.remove_state(client);
+            self.awareness_changed.insert(client);
         }
         self.schedule_awareness();
         debug!(room = %self.id, conn, members = self.members.len(), "left");
@@ -383,8 +400,8 @@ impl Room {
                 self.send_to(conn, frame);
             }
             Inbound::Update { update, bytes } => {
-                if update.is_empty() {
-                    return; // a step 2 with nothing new: nothing to log or relay
+                if self.repeats_known_state(&update) {
+                    return; // e.g. a reconnecting client's step 2: nothing to log or relay
                 }
                 self.queued.push(PendingUpdate {
                     conn,
@@ -401,6 +418,23 @@ impl Room {
                 }
             }
         }
+    }
+
+    /// Whether an update carries no blocks and only deletions the document already has. Updates
+    /// with blocks are always kept: telling a redundant block from one past a gap is yrs's job.
+    fn repeats_known_state(&mut self, update: &Update) -> bool {
+        if !update.state_vector_lower().is_empty() {
+            return false;
+        }
+        let deletions = update.delete_set();
+        if deletions.is_empty() {
+            return true;
+        }
+        let doc = self.awareness.doc();
+        let known = self
+            .known_deletions
+            .get_or_insert_with(|| doc.transact().snapshot().delete_set);
+        deletions.diff(known).is_empty()
     }
 
     /// Sends the queued updates to the log unless an append is already in flight.
@@ -441,7 +475,11 @@ impl Room {
                 return;
             }
         };
-        let first = last + 1 - batch.len() as u64;
+        let Some(first) = (last + 1).checked_sub(batch.len() as u64) else {
+            error!(room = %self.id, last, updates = batch.len(), "storage returned an impossible sequence number");
+            self.fail("internal error: the room is reloading, reconnect");
+            return;
+        };
         for (seq, pending) in (first..=last).zip(batch) {
             self.bytes_since_checkpoint += pending.bytes.len() as u64;
             self.committed = seq;
@@ -467,13 +505,16 @@ impl Room {
         }
         self.step1_frame = None;
         self.full_state_frame = None;
+        self.known_deletions = None;
         self.maybe_checkpoint();
         self.start_append();
     }
 
-    /// Closes every member after a failure; they reconnect to a freshly loaded room.
+    /// Closes every member after a failure and leaves the registry, so that they (and anyone
+    /// else) reconnect to a freshly loaded room.
     fn fail(&mut self, reason: &str) {
         self.failed = true;
+        self.registration.release();
         self.queued.clear();
         for member in self.members.values() {
             member.outbox.close(close::INTERNAL_ERROR, reason);
@@ -481,11 +522,6 @@ impl Room {
     }
 
     fn awareness_update(&mut self, conn: u64, update: AwarenessUpdate) {
-        let introduced: Vec<(ClientID, bool)> = update
-            .clients
-            .iter()
-            .map(|(client, entry)| (*client, &*entry.json != "null"))
-            .collect();
         let summary = match self.awareness.apply_update_summary(update) {
             Ok(Some(summary)) => summary,
             Ok(None) => return,
@@ -494,14 +530,12 @@ impl Room {
                 return;
             }
         };
-        if let Some(member) = self.members.get_mut(&conn) {
-            for (client, present) in introduced {
-                if present {
-                    member.awareness_clients.insert(client);
-                } else {
-                    member.awareness_clients.remove(&client);
-                }
-            }
+        // Only entries yrs accepted change hands; stale ones are ignored, as yrs ignored them.
+        for &client in summary.added.iter().chain(&summary.updated) {
+            self.awareness_owners.insert(client, conn);
+        }
+        for client in &summary.removed {
+            self.awareness_owners.remove(client);
         }
         self.awareness_changed.extend(summary.all_changes());
         self.schedule_awareness();

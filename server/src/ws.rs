@@ -56,22 +56,52 @@ pub async fn serve(
             }
             Ok(handle) => {
                 info!(room = %room, conn, "connected");
+                let membership = Membership {
+                    room: handle,
+                    conn,
+                    left: false,
+                };
                 read_loop(
                     stream,
-                    &handle,
+                    &membership.room,
                     &room,
                     conn,
                     &close,
                     state.max_message_bytes,
                 )
                 .await;
+                membership.leave().await;
                 close.close(close::NORMAL, "");
-                handle.leave(conn).await;
                 info!(room = %room, conn, reason = ?close.reason(), "disconnected");
             }
         },
     }
     let _ = writer.await;
+}
+
+/// A connection's place in its room. Leaving happens here and only here: in order, before the
+/// close frame goes out, or, if the connection task panicked, when it is dropped. A member
+/// that never leaves keeps its room loaded and its presence on everyone's screen.
+struct Membership {
+    room: RoomHandle,
+    conn: u64,
+    left: bool,
+}
+
+impl Membership {
+    async fn leave(mut self) {
+        self.left = true;
+        self.room.leave(self.conn).await;
+    }
+}
+
+impl Drop for Membership {
+    fn drop(&mut self) {
+        if !self.left {
+            let (room, conn) = (self.room.clone(), self.conn);
+            tokio::spawn(async move { room.leave(conn).await });
+        }
+    }
 }
 
 /// Reads frames until the peer leaves, breaks the protocol, goes idle, or the connection is
@@ -98,14 +128,21 @@ async fn read_loop(
             }
             Ok(None) | Ok(Some(Ok(WsMessage::Close(_)))) => return,
             Ok(Some(Err(e))) => {
-                if is_too_big(e) {
-                    reject(
-                        id,
-                        conn,
-                        close,
-                        close::MESSAGE_TOO_BIG,
-                        format!("message larger than {max_message_bytes} bytes"),
-                    );
+                match e.into_inner().downcast::<tungstenite::Error>().map(|e| *e) {
+                    Ok(tungstenite::Error::Capacity(_)) => {
+                        let reason = format!("message larger than {max_message_bytes} bytes");
+                        reject(id, conn, close, close::MESSAGE_TOO_BIG, reason);
+                    }
+                    Ok(tungstenite::Error::Protocol(e)) => {
+                        reject(
+                            id,
+                            conn,
+                            close,
+                            close::PROTOCOL_ERROR,
+                            format!("websocket protocol error: {e}"),
+                        );
+                    }
+                    other => debug!(room = %id, conn, error = ?other, "read failed"),
                 }
                 return;
             }
@@ -172,14 +209,6 @@ fn inbound_messages(frame: &[u8]) -> Result<Vec<Inbound>, (u16, String)> {
 fn reject(id: &RoomId, conn: u64, close: &CloseSignal, code: u16, reason: String) {
     warn!(room = %id, conn, code, reason = %reason, "closing connection: bad input");
     close.close(code, reason);
-}
-
-/// Whether a read error is the WebSocket layer refusing a message over the size limit.
-fn is_too_big(error: axum::Error) -> bool {
-    matches!(
-        error.into_inner().downcast_ref::<tungstenite::Error>(),
-        Some(tungstenite::Error::Capacity(_))
-    )
 }
 
 /// Owns the sending half: frames from the outbox, pings, and the close frame at the end.

@@ -80,3 +80,31 @@ async fn many_presence_changes_in_one_tick_arrive_merged() {
     assert_eq!(bob.presence[&9].1, r#"{"x":50}"#);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_stale_connection_leaving_does_not_remove_its_reconnected_clients_presence() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let mut observer = Client::connect(&server.url("reclaim")).await;
+    let mut old = Client::connect(&server.url("reclaim")).await;
+    old.send(&presence(7, 1, r#"{"tab":"old"}"#)).await;
+    observer.wait_presence(|states| present(states, 7)).await;
+
+    // The same Yjs client comes back on a new connection before the old one is noticed gone.
+    let mut new = Client::connect(&server.url("reclaim")).await;
+    new.send(&presence(7, 2, r#"{"tab":"new"}"#)).await;
+    observer
+        .wait_presence(|states| states.get(&7).is_some_and(|(clock, _)| *clock == 2))
+        .await;
+    old.hang_up().await;
+    // The old connection has left the room; a removal, had it been sent, came before this.
+    new.send(&presence(7, 3, r#"{"tab":"still here"}"#)).await;
+    observer
+        .wait_presence(|states| states.get(&7).is_some_and(|(clock, _)| *clock >= 3))
+        .await;
+    assert_eq!(
+        observer.presence[&7],
+        (3, r#"{"tab":"still here"}"#.to_string())
+    );
+    server.stop().await;
+}

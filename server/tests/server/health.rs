@@ -28,6 +28,9 @@ async fn http_errors_are_json() {
     let (status, body) = server.get("/ws/room").await;
     assert!((400..500).contains(&status), "{status}");
     assert_eq!(body["code"], "websocket_required");
-    assert!(body["error"].as_str().unwrap().contains("WebSocket"), "{body}");
+    assert!(
+        body["error"].as_str().unwrap().contains("WebSocket"),
+        "{body}"
+    );
     server.stop().await;
 }

@@ -3,7 +3,7 @@
 
 use cocreate_protocol::close;
 use cocreate_server::room_id::RoomId;
-use cocreate_server::storage::{EmbeddedStorage, Storage};
+use cocreate_server::storage::{Checkpoint, EmbeddedStorage, Storage};
 
 use crate::support::{close_of, Client, TestServer};
 
@@ -61,4 +61,78 @@ async fn the_log_keeps_every_update_and_unload_writes_a_checkpoint() {
         stored.records.is_empty(),
         "the checkpoint covers the whole log"
     );
+}
+
+#[tokio::test]
+async fn shutdown_closes_every_client_with_1001() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let mut clients = Vec::new();
+    for i in 0..30 {
+        clients.push(Client::connect(&server.url(&format!("room-{}", i % 3))).await);
+    }
+    let stopping = tokio::spawn(server.stop());
+    for client in &mut clients {
+        assert_eq!(
+            close_of(&mut client.socket).await,
+            (close::GOING_AWAY, "server shutting down".to_string())
+        );
+    }
+    stopping.await.unwrap();
+}
+
+#[tokio::test]
+async fn a_reconnecting_clients_step2_with_only_known_deletions_is_not_logged() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let url = server.url("reconnects");
+    let mut editor = Client::connect(&url).await;
+    let mut witness = Client::connect(&url).await;
+    editor.insert(0, "abcdef").await;
+    editor.remove(1, 2).await;
+    witness.wait_text(|t| t == "adef").await;
+    let mut doc = editor.vanish();
+    for _ in 0..3 {
+        doc = Client::connect_with(&url, doc).await.vanish();
+    }
+    witness.insert(0, ">").await;
+    let mut last = Client::connect(&url).await;
+    last.wait_text(|t| t == ">adef").await;
+    server.stop().await;
+
+    let storage = EmbeddedStorage::open(dir.path()).unwrap();
+    let log = storage
+        .read_log(&RoomId::parse("reconnects").unwrap(), 0, 100)
+        .await
+        .unwrap();
+    assert_eq!(
+        log.len(),
+        3,
+        "insert, delete, insert; reconnects add nothing"
+    );
+}
+
+#[tokio::test]
+async fn a_checkpoint_that_does_not_apply_falls_back_to_the_whole_log() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let mut writer = Client::connect(&server.url("fallback")).await;
+    let mut witness = Client::connect(&server.url("fallback")).await;
+    writer.insert(0, "from the log").await;
+    witness.wait_text(|t| t == "from the log").await;
+    server.stop().await;
+
+    let storage = EmbeddedStorage::open(dir.path()).unwrap();
+    let room = RoomId::parse("fallback").unwrap();
+    let garbage = Checkpoint {
+        covers: 1000,
+        state: bytes::Bytes::from_static(&[0xFF, 0xFF, 0xFF]),
+    };
+    storage.save_checkpoint(&room, garbage).await.unwrap();
+    drop(storage);
+
+    let server = TestServer::start(dir.path()).await;
+    let reader = Client::connect(&server.url("fallback")).await;
+    assert_eq!(reader.text(), "from the log");
+    server.stop().await;
 }

@@ -251,6 +251,20 @@ impl Client {
             .expect("applies");
     }
 
+    /// Ends the connection at the TCP level and waits until the server has closed its side,
+    /// which it does only after it has handled everything this connection sent and left the room.
+    pub async fn hang_up(self) {
+        let MaybeTlsStream::Plain(mut tcp) = self.socket.into_inner() else {
+            unreachable!("tests use plain TCP")
+        };
+        tcp.shutdown().await.expect("shutdown");
+        let mut rest = Vec::new();
+        tokio::time::timeout(WAIT, tcp.read_to_end(&mut rest))
+            .await
+            .expect("server did not close the connection")
+            .expect("read");
+    }
+
     /// Drops the connection without a close handshake (a crashed tab, a lost network).
     pub fn vanish(self) -> Doc {
         drop(self.socket);
