@@ -44,6 +44,11 @@ pub struct ServeConfig {
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..))]
     pub max_message_bytes: usize,
 
+    /// This node's name in logs and in the update log's records. Must be unique among the nodes
+    /// sharing a store; by default the host name, process id and start time.
+    #[arg(long, env = "COCREATE_NODE_ID")]
+    pub node_id: Option<String>,
+
     /// Log output: human-readable text or one JSON object per line.
     #[arg(long, env = "COCREATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -57,6 +62,17 @@ pub enum LogFormat {
 }
 
 impl ServeConfig {
+    /// The configured node id, or one that no other process will have.
+    pub fn node_id(&self) -> String {
+        self.node_id.clone().unwrap_or_else(|| {
+            let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
+            let started = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis());
+            format!("{}-{}-{started:x}", host.trim(), std::process::id())
+        })
+    }
+
     /// The defaults with another data directory: what tests and embedders start from.
     pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
         let mut config = Cli::parse_from(["cocreate", "serve"]);

@@ -117,9 +117,10 @@ pub async fn serve(
         return Err(StartError::RedisNotSupported);
     }
     let storage: SharedStorage = Arc::new(EmbeddedStorage::open(&config.data_dir)?);
+    let node: Arc<str> = config.node_id().into();
     let rooms = TaskTracker::new();
     let state = AppState {
-        registry: Registry::new(storage.clone(), rooms.clone()),
+        registry: Registry::new(storage.clone(), node.clone(), rooms.clone()),
         storage,
         shutdown: shutdown.clone(),
         connections: TaskTracker::new(),
@@ -127,7 +128,7 @@ pub async fn serve(
         max_message_bytes: config.max_message_bytes,
     };
     let connections = state.connections.clone();
-    info!(addr = %listener.local_addr()?, data_dir = %config.data_dir.display(), "listening");
+    info!(addr = %listener.local_addr()?, node = %node, data_dir = %config.data_dir.display(), "listening");
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .await?;

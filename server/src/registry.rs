@@ -23,6 +23,8 @@ pub struct Registry {
     rooms: Mutex<HashMap<RoomId, (u64, RoomHandle)>>,
     next_generation: AtomicU64,
     storage: SharedStorage,
+    /// This node's id, stamped on every record its rooms append.
+    node: Arc<str>,
     /// Room tasks, awaited on shutdown so that every room stores its final checkpoint.
     tasks: TaskTracker,
 }
@@ -37,11 +39,12 @@ pub enum RegistryError {
 }
 
 impl Registry {
-    pub fn new(storage: SharedStorage, tasks: TaskTracker) -> Arc<Self> {
+    pub fn new(storage: SharedStorage, node: Arc<str>, tasks: TaskTracker) -> Arc<Self> {
         Arc::new(Registry {
             rooms: Mutex::default(),
             next_generation: AtomicU64::new(1),
             storage,
+            node,
             tasks,
         })
     }
@@ -88,7 +91,12 @@ impl Registry {
             id: id.clone(),
             generation,
         };
-        let (handle, task) = room::spawn(id.clone(), self.storage.clone(), registration);
+        let (handle, task) = room::spawn(
+            id.clone(),
+            self.storage.clone(),
+            self.node.clone(),
+            registration,
+        );
         self.tasks.spawn(task);
         rooms.insert(id.clone(), (generation, handle.clone()));
         handle

@@ -135,15 +135,17 @@ impl RoomHandle {
 pub(crate) fn spawn(
     id: RoomId,
     storage: SharedStorage,
+    node: Arc<str>,
     registration: Registration,
 ) -> (RoomHandle, impl std::future::Future<Output = ()>) {
     let (tx, rx) = mpsc::channel(COMMAND_CAPACITY);
-    (RoomHandle { tx }, run(id, storage, registration, rx))
+    (RoomHandle { tx }, run(id, storage, node, registration, rx))
 }
 
 async fn run(
     id: RoomId,
     storage: SharedStorage,
+    node: Arc<str>,
     registration: Registration,
     mut rx: mpsc::Receiver<Command>,
 ) {
@@ -151,7 +153,7 @@ async fn run(
     match load(&id, &storage).await {
         Ok((doc, committed)) => {
             info!(room = %id, seq = committed, ms = started.elapsed().as_millis() as u64, "room loaded");
-            let mut room = Room::new(id, doc, committed, storage, registration);
+            let mut room = Room::new(id, doc, committed, storage, node, registration);
             room.serve(&mut rx).await;
             room.registration.release();
             // Commands already queued are dropped: joiners see that and join a fresh room.
@@ -256,6 +258,8 @@ struct Room {
     /// repeats them (sent on every reconnect); cleared when the document changes.
     known_deletions: Option<IdSet>,
     storage: SharedStorage,
+    /// This node's id, stamped on the records it appends.
+    node: Arc<str>,
     registration: Registration,
     /// Updates received while an append is in flight: the next batch.
     queued: Vec<PendingUpdate>,
@@ -283,6 +287,7 @@ impl Room {
         doc: Doc,
         committed: Seq,
         storage: SharedStorage,
+        node: Arc<str>,
         registration: Registration,
     ) -> Self {
         Room {
@@ -292,6 +297,7 @@ impl Room {
             awareness_owners: HashMap::new(),
             known_deletions: None,
             storage,
+            node,
             registration,
             queued: Vec::new(),
             in_flight: None,
@@ -448,6 +454,7 @@ impl Room {
             .map(|p| NewRecord {
                 at_ms: p.at_ms,
                 origin: Origin {
+                    node: self.node.to_string(),
                     connection: p.conn,
                     participant: None,
                 },

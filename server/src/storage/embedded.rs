@@ -4,10 +4,12 @@
 
 use std::path::Path;
 use std::sync::Arc;
+use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use tokio::sync::watch;
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
 
@@ -45,6 +47,9 @@ storage_error_from!(
 #[derive(Clone)]
 pub struct EmbeddedStorage {
     db: Arc<Database>,
+    /// Counts appends; followers wait for it to change. One counter for all rooms: a single
+    /// node's rooms are few enough that a spurious wake-up costs one empty read.
+    appends: Arc<watch::Sender<u64>>,
 }
 
 impl EmbeddedStorage {
@@ -56,7 +61,10 @@ impl EmbeddedStorage {
         txn.open_table(LOG)?;
         txn.open_table(CHECKPOINTS)?;
         txn.commit()?;
-        Ok(EmbeddedStorage { db: Arc::new(db) })
+        Ok(EmbeddedStorage {
+            db: Arc::new(db),
+            appends: Arc::new(watch::Sender::new(0)),
+        })
     }
 
     /// Runs blocking redb work off the async runtime.
@@ -93,21 +101,26 @@ impl Storage for EmbeddedStorage {
 
     async fn append(&self, room: &RoomId, records: Vec<NewRecord>) -> Result<Seq, StorageError> {
         let room = room.to_string();
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
-            let last = {
-                let mut log = txn.open_table(LOG)?;
-                let mut seq = last_seq(&log, &room)?;
-                for record in &records {
-                    seq += 1;
-                    log.insert((room.as_str(), seq), encode_record(record).as_slice())?;
-                }
-                seq
-            };
-            txn.commit()?;
-            Ok(last)
-        })
-        .await
+        let appended = self
+            .blocking(move |db| {
+                let txn = db.begin_write()?;
+                let last = {
+                    let mut log = txn.open_table(LOG)?;
+                    let mut seq = last_seq(&log, &room)?;
+                    for record in &records {
+                        seq += 1;
+                        log.insert((room.as_str(), seq), encode_record(record).as_slice())?;
+                    }
+                    seq
+                };
+                txn.commit()?;
+                Ok(last)
+            })
+            .await;
+        if appended.is_ok() {
+            self.appends.send_modify(|count| *count += 1);
+        }
+        appended
     }
 
     async fn save_checkpoint(
@@ -132,6 +145,25 @@ impl Storage for EmbeddedStorage {
             Ok(())
         })
         .await
+    }
+
+    async fn follow(
+        &self,
+        room: &RoomId,
+        after: Seq,
+        limit: usize,
+        wait: Duration,
+    ) -> Result<Vec<LogRecord>, StorageError> {
+        // Subscribe before reading, so that an append between the read and the wait is seen.
+        let mut appended = self.appends.subscribe();
+        let records = self.read_log(room, after, limit).await?;
+        if !records.is_empty() {
+            return Ok(records);
+        }
+        match tokio::time::timeout(wait, appended.changed()).await {
+            Ok(_) => self.read_log(room, after, limit).await,
+            Err(_) => Ok(Vec::new()),
+        }
     }
 
     async fn read_log(
@@ -186,11 +218,12 @@ fn read_range(
     Ok(records)
 }
 
-/// Record layout: varUint(at_ms) varUint(connection) varUint(has participant)
+/// Record layout: varUint(at_ms) string(node) varUint(connection) varUint(has participant)
 /// [string(participant)] bytes(update) — lib0 encoding, as everywhere else in cocreate.
 fn encode_record(record: &NewRecord) -> Vec<u8> {
     let mut out = Vec::with_capacity(record.update.len() + 24);
     out.write_var(record.at_ms);
+    out.write_string(&record.origin.node);
     out.write_var(record.origin.connection);
     match &record.origin.participant {
         Some(participant) => {
@@ -208,6 +241,7 @@ fn decode_record(seq: Seq, bytes: &[u8]) -> Result<LogRecord, StorageError> {
         |e: yrs::encoding::read::Error| StorageError::Corrupt(format!("log record {seq}: {e}"));
     let mut cursor = Cursor::new(bytes);
     let at_ms = cursor.read_var().map_err(corrupt)?;
+    let node = cursor.read_string().map_err(corrupt)?.to_owned();
     let connection = cursor.read_var().map_err(corrupt)?;
     let participant = match cursor.read_var::<u8>().map_err(corrupt)? {
         0 => None,
@@ -218,6 +252,7 @@ fn decode_record(seq: Seq, bytes: &[u8]) -> Result<LogRecord, StorageError> {
         seq,
         at_ms,
         origin: Origin {
+            node,
             connection,
             participant,
         },

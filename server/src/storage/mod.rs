@@ -6,7 +6,9 @@
 //! - an appended record is durable when `append` returns, and is never rewritten;
 //! - a checkpoint covers the log up to its `covers` sequence; saving an older checkpoint than
 //!   the stored one is ignored; checkpoints never delete log records;
-//! - `load` returns the newest checkpoint and every record after it, in order.
+//! - `load` returns the newest checkpoint and every record after it, in order;
+//! - `follow` returns records appended after a position by anyone (every node of a shared
+//!   store), in order, waiting a bounded time for one to arrive.
 
 mod embedded;
 
@@ -22,10 +24,13 @@ use crate::room_id::RoomId;
 /// Position of a record in a room's update log (1 for the first record).
 pub type Seq = u64;
 
-/// Who sent an update: researchers replay the log per participant.
+/// Who sent an update: researchers replay the log per participant, and a node recognises the
+/// records its own connections sent when it reads them back from the shared log.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
-    /// The connection id on the node that received the update (as in the logs).
+    /// The node (server process) that accepted the update; unique per process start.
+    pub node: String,
+    /// The connection id on that node (as in its logs).
     pub connection: u64,
     /// The participant's pseudonymous id, once sessions identify participants.
     pub participant: Option<String>,
@@ -90,6 +95,16 @@ pub trait Storage: Send + Sync + 'static {
         room: &RoomId,
         checkpoint: Checkpoint,
     ) -> Result<(), StorageError>;
+    /// Up to `limit` records after `after`, waiting up to `wait` for the first one to be
+    /// appended (by this node or any other); empty if none arrived in time. Rooms follow their
+    /// log with this, so that every node applies every update in log order.
+    async fn follow(
+        &self,
+        room: &RoomId,
+        after: Seq,
+        limit: usize,
+        wait: std::time::Duration,
+    ) -> Result<Vec<LogRecord>, StorageError>;
     /// Up to `limit` records with sequence numbers greater than `after`, in order.
     async fn read_log(
         &self,

@@ -2,6 +2,7 @@
 //! that every backend runs the same checks. Add a backend by adding it to `backends()`.
 
 use std::sync::Arc;
+use std::time::Duration;
 
 use bytes::Bytes;
 use cocreate_server::room_id::RoomId;
@@ -24,6 +25,7 @@ fn record(at_ms: u64, update: &[u8]) -> NewRecord {
     NewRecord {
         at_ms,
         origin: Origin {
+            node: format!("node-{}", at_ms % 3),
             connection: at_ms,
             participant: (at_ms % 2 == 0).then(|| format!("p{at_ms}")),
         },
@@ -197,4 +199,41 @@ async fn appends_are_durable_across_reopening() {
     let stored = reopened.load(&room("durable")).await.unwrap();
     assert_eq!(stored.records[0].update, Bytes::from_static(b"kept"));
     reopened.check().await.unwrap();
+}
+
+#[tokio::test]
+async fn follow_returns_new_records_and_waits_for_them() {
+    for (name, storage, _guard) in backends() {
+        let r = room("followed");
+        storage.append(&r, vec![record(1, b"a")]).await.unwrap();
+        let now = storage
+            .follow(&r, 0, 10, Duration::from_secs(5))
+            .await
+            .unwrap();
+        assert_eq!(now.iter().map(|r| r.seq).collect::<Vec<_>>(), [1], "{name}");
+
+        let waiting = {
+            let storage = storage.clone();
+            let r = r.clone();
+            tokio::spawn(async move { storage.follow(&r, 1, 10, Duration::from_secs(10)).await })
+        };
+        storage
+            .append(&r, vec![record(2, b"b"), record(3, b"c")])
+            .await
+            .unwrap();
+        let later = waiting.await.unwrap().unwrap();
+        assert_eq!(later.first().map(|r| r.seq), Some(2), "{name}");
+        assert!(later.iter().all(|r| r.seq > 1), "{name}");
+    }
+}
+
+#[tokio::test(start_paused = true)]
+async fn follow_gives_up_after_its_wait() {
+    for (name, storage, _guard) in backends() {
+        let quiet = storage
+            .follow(&room("quiet"), 0, 10, Duration::from_millis(200))
+            .await
+            .unwrap();
+        assert!(quiet.is_empty(), "{name}");
+    }
 }
