@@ -19,9 +19,9 @@ pub const POLICY_VIOLATION: u16 = 1008;
 /// The message is larger than the server accepts (`--max-message-bytes`). Resending the same
 /// message will fail the same way.
 pub const MESSAGE_TOO_BIG: u16 = 1009;
-/// The server failed (for example storage could not record an update). Nothing the client
-/// sent was acknowledged; it keeps its edits and resends them when it reconnects.
+/// The server failed (the room is reloading). The client keeps its unsaved edits and resends
+/// them when it reconnects.
 pub const INTERNAL_ERROR: u16 = 1011;
-/// The client could not keep up with the room (its outbound queue overflowed); it should
-/// reconnect and resync.
+/// The client could not keep up with the room (its outbound queue overflowed), or storage has
+/// been unavailable for too long to accept its update; it should reconnect later and resync.
 pub const TRY_AGAIN_LATER: u16 = 1013;

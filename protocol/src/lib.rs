@@ -11,7 +11,8 @@
 //! type 2     auth:            varUint(0) string    ; permission denied + reason
 //!                             | varUint(1)         ; permission granted
 //! type 3     query awareness: (empty)
-//! type 100..=127  cocreate:   bytes                ; cocreate's own messages
+//! type 100..=127  cocreate:   bytes                ; cocreate's own messages:
+//!                                                  ; 100 saved (see `cocreate`)
 //! bytes      = varUint(length) length*OCTET
 //! string     = bytes                               ; UTF-8
 //! varUint    = lib0 variable-length unsigned integer (7 bits a byte, high bit = more)
@@ -23,6 +24,7 @@
 //! classifies what is wrong, so that the server can answer with the right close code.
 
 pub mod close;
+pub mod cocreate;
 mod frame;
 mod update;
 

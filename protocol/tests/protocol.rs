@@ -275,3 +275,18 @@ proptest! {
         prop_assert_eq!(decode_frame(&frame).unwrap(), messages);
     }
 }
+
+#[test]
+fn saved_messages_round_trip_through_the_frame_decoder() {
+    for count in [0, 1, 127, 128, u64::from(u32::MAX) + 5] {
+        let frame = cocreate_protocol::cocreate::saved(count).encode_v1();
+        let Message::Custom(kind, payload) = one(&frame) else {
+            panic!("not a cocreate message")
+        };
+        assert_eq!(kind, cocreate_protocol::cocreate::MSG_SAVED);
+        assert_eq!(
+            cocreate_protocol::cocreate::decode_saved(&payload).unwrap(),
+            count
+        );
+    }
+}

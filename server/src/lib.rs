@@ -10,12 +10,13 @@ pub mod room_id;
 pub mod storage;
 mod ws;
 
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{Path, State, WebSocketUpgrade};
+use axum::extract::{Path, Query, State, WebSocketUpgrade};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -32,8 +33,14 @@ use crate::registry::Registry;
 use crate::room_id::RoomId;
 use crate::storage::{EmbeddedStorage, SharedStorage, StorageError};
 
-pub use crate::room::{AWARENESS_TICK, CHECKPOINT_EVERY_BYTES, CHECKPOINT_EVERY_RECORDS};
+pub use crate::room::{
+    AWARENESS_TICK, CHECKPOINT_EVERY_BYTES, CHECKPOINT_EVERY_RECORDS, PENDING_LIMIT_BYTES,
+};
 pub use crate::ws::{IDLE_TIMEOUT, PING_EVERY};
+
+/// Query parameter by which a client says it understands cocreate's own message types
+/// (`?cocreate=1`); plain Yjs clients, which log an error for every unknown type, get none.
+pub const COCREATE_PARAM: &str = "cocreate";
 
 /// How long shutdown waits for connections to close and rooms to store their state.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
@@ -81,6 +88,7 @@ pub fn app(state: AppState) -> Router {
 async fn ws_upgrade(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     Path(room): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
     State(state): State<AppState>,
 ) -> Response {
     let upgrade = match upgrade {
@@ -92,12 +100,15 @@ async fn ws_upgrade(
     };
     let conn = state.next_conn.fetch_add(1, Ordering::Relaxed);
     let room = RoomId::parse(&room);
+    let speaks_cocreate = params.get(COCREATE_PARAM).is_some_and(|v| v == "1");
     let connections = state.connections.clone();
     upgrade
         .max_message_size(state.max_message_bytes)
         .max_frame_size(state.max_message_bytes)
         .on_failed_upgrade(move |e| warn!(conn, error = %e, "websocket upgrade failed"))
-        .on_upgrade(move |socket| connections.track_future(ws::serve(socket, room, conn, state)))
+        .on_upgrade(move |socket| {
+            connections.track_future(ws::serve(socket, room, conn, speaks_cocreate, state))
+        })
 }
 
 /// The JSON error body every endpoint answers with: `{"error": "...", "code": "..."}`, where

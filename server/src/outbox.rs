@@ -73,11 +73,24 @@ impl CloseSignal {
 pub struct Outbox {
     frames: mpsc::Sender<Bytes>,
     close: CloseSignal,
+    /// Whether the client asked for cocreate's own messages (`?cocreate=1`).
+    speaks_cocreate: bool,
 }
 
 impl Outbox {
-    pub fn new(frames: mpsc::Sender<Bytes>, close: CloseSignal) -> Self {
-        Outbox { frames, close }
+    pub fn new(frames: mpsc::Sender<Bytes>, close: CloseSignal, speaks_cocreate: bool) -> Self {
+        Outbox {
+            frames,
+            close,
+            speaks_cocreate,
+        }
+    }
+
+    /// Queues one of cocreate's own messages, if the client understands them.
+    pub fn send_cocreate(&self, frame: Bytes) {
+        if self.speaks_cocreate {
+            self.send(frame);
+        }
     }
 
     /// Queues a frame without waiting. A full queue closes the connection with 1013 so that

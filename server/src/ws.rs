@@ -36,13 +36,14 @@ pub async fn serve(
     socket: WebSocket,
     room: Result<RoomId, InvalidRoomId>,
     conn: u64,
+    speaks_cocreate: bool,
     state: AppState,
 ) {
     let (sink, stream) = socket.split();
     let close = CloseSignal::new(&state.shutdown);
     let (frames, queue) = mpsc::channel(OUTBOX_CAPACITY);
     let writer = tokio::spawn(write_loop(sink, queue, close.clone()));
-    let outbox = Outbox::new(frames, close.clone());
+    let outbox = Outbox::new(frames, close.clone(), speaks_cocreate);
 
     match room {
         Err(e) => {

@@ -5,7 +5,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
-use cocreate_protocol::{decode_frame, Message, SyncMessage};
+use cocreate_protocol::{cocreate, decode_frame, Message, SyncMessage};
 use cocreate_server::config::ServeConfig;
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
@@ -110,6 +110,9 @@ pub struct Client {
     text: TextRef,
     /// Awareness client id -> (clock, JSON state) as last received.
     pub presence: HashMap<u64, (u32, String)>,
+    /// Update messages this client sent, and how many of them the server reported saved.
+    pub sent_updates: u64,
+    pub saved: u64,
 }
 
 impl Client {
@@ -121,11 +124,14 @@ impl Client {
     /// Connects with an existing document (a client coming back online) and syncs.
     pub async fn connect_with(url: &str, doc: Doc) -> Self {
         let text = doc.get_or_insert_text("text");
+        let url = format!("{url}?{}=1", cocreate_server::COCREATE_PARAM);
         let mut client = Client {
-            socket: raw_socket(url).await,
+            socket: raw_socket(&url).await,
             doc,
             text,
             presence: HashMap::new(),
+            sent_updates: 0,
+            saved: 0,
         };
         let sv = client.doc.transact().state_vector();
         client
@@ -142,6 +148,9 @@ impl Client {
     }
 
     pub async fn send(&mut self, message: &Message) {
+        if let Message::Sync(SyncMessage::SyncStep2(_) | SyncMessage::Update(_)) = message {
+            self.sent_updates += 1;
+        }
         self.socket
             .send(WsMessage::Binary(message.encode_v1().into()))
             .await
@@ -178,6 +187,12 @@ impl Client {
     pub async fn wait_text(&mut self, mut done: impl FnMut(&str) -> bool) -> String {
         self.read_until(|client, _| done(&client.text())).await;
         self.text()
+    }
+
+    /// Processes incoming messages until the server reports every sent update saved.
+    pub async fn wait_all_saved(&mut self) {
+        self.read_until(|client, _| client.saved == client.sent_updates)
+            .await;
     }
 
     /// Processes incoming messages until the presence map satisfies `done`.
@@ -236,6 +251,12 @@ impl Client {
                         self.presence
                             .insert(client.get(), (entry.clock, entry.json.to_string()));
                     }
+                }
+                Message::Custom(cocreate::MSG_SAVED, payload) => {
+                    let saved = cocreate::decode_saved(&payload).expect("saved count");
+                    assert!(saved >= self.saved, "saved count went backwards");
+                    assert!(saved <= self.sent_updates, "more saved than sent");
+                    self.saved = saved;
                 }
                 other => panic!("unexpected message from server: {other:?}"),
             }

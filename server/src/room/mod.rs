@@ -2,36 +2,44 @@
 //! anyone sees it, and fans updates and presence out to the room's members.
 //!
 //! Life of an update: a member's connection decodes it and sends it here; the room queues it
-//! for the log; when the log confirms the append, the room applies the update to its
-//! document and sends the same encoded frame to every other member. While one append is in
-//! flight the next batch gathers, so a busy room commits many updates per fsync.
+//! for the log ([`append`]); once the append is durable the sender is told ("saved"). The
+//! room's follower ([`follow`]) reads every new log record, whichever node appended it, and
+//! the room applies it to its document and sends the same encoded frame to every member but
+//! its sender. So the document is always a prefix of the log, and every node of a shared
+//! store converges on the same document.
 
-use std::collections::{HashMap, HashSet};
+mod append;
+mod follow;
+mod presence;
+
+use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use cocreate_protocol::{close, decode_update, AwarenessUpdate, Message, SyncMessage};
+use cocreate_protocol::{close, cocreate, decode_update, AwarenessUpdate, Message, SyncMessage};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
+use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 use yrs::sync::Awareness;
 use yrs::updates::encoder::Encode;
-use yrs::{ClientID, Doc, IdSet, ReadTxn, StateVector, Transact, Update};
+use yrs::{Doc, IdSet, ReadTxn, StateVector, Transact, Update};
 
+use self::append::{AppendEvent, AppendQueue, PendingUpdate};
+use self::presence::Presence;
 use crate::outbox::Outbox;
 use crate::registry::Registration;
 use crate::room_id::RoomId;
-use crate::storage::{Checkpoint, NewRecord, Origin, Seq, SharedStorage, StorageError};
+use crate::storage::{Checkpoint, LogRecord, Seq, SharedStorage, StorageError};
+
+pub use self::append::PENDING_LIMIT_BYTES;
+pub use self::presence::AWARENESS_TICK;
 
 /// Commands waiting for a room before senders feel backpressure.
 const COMMAND_CAPACITY: usize = 1024;
-
-/// How long presence changes gather before they go out as one merged message. Cursor
-/// traffic grows with viewers × movers; merging per tick keeps it to one frame per member.
-pub const AWARENESS_TICK: Duration = Duration::from_millis(50);
 
 /// Log records after which a checkpoint is written, so loading replays at most this many.
 pub const CHECKPOINT_EVERY_RECORDS: u64 = 1000;
@@ -73,6 +81,8 @@ enum Command {
         conn: u64,
         message: Inbound,
     },
+    /// New log records, in order, from the follower.
+    Logged(Vec<LogRecord>),
 }
 
 /// A connection's way into a room task.
@@ -139,7 +149,10 @@ pub(crate) fn spawn(
     registration: Registration,
 ) -> (RoomHandle, impl std::future::Future<Output = ()>) {
     let (tx, rx) = mpsc::channel(COMMAND_CAPACITY);
-    (RoomHandle { tx }, run(id, storage, node, registration, rx))
+    (
+        RoomHandle { tx: tx.clone() },
+        run(id, storage, node, registration, tx, rx),
+    )
 }
 
 async fn run(
@@ -147,14 +160,24 @@ async fn run(
     storage: SharedStorage,
     node: Arc<str>,
     registration: Registration,
+    tx: mpsc::Sender<Command>,
     mut rx: mpsc::Receiver<Command>,
 ) {
     let started = Instant::now();
     match load(&id, &storage).await {
-        Ok((doc, committed)) => {
-            info!(room = %id, seq = committed, ms = started.elapsed().as_millis() as u64, "room loaded");
-            let mut room = Room::new(id, doc, committed, storage, node, registration);
+        Ok((doc, applied)) => {
+            info!(room = %id, seq = applied, ms = started.elapsed().as_millis() as u64, "room loaded");
+            let stop_following = CancellationToken::new();
+            follow::spawn(
+                storage.clone(),
+                id.clone(),
+                applied,
+                tx,
+                stop_following.clone(),
+            );
+            let mut room = Room::new(id, doc, applied, storage, node, registration);
             room.serve(&mut rx).await;
+            stop_following.cancel();
             room.registration.release();
             // Commands already queued are dropped: joiners see that and join a fresh room.
             rx.close();
@@ -164,6 +187,7 @@ async fn run(
             error!(room = %id, error = %e, "room could not be loaded");
             let e = Arc::new(e);
             registration.release();
+            drop(tx);
             rx.close();
             while let Some(command) = rx.recv().await {
                 if let Command::Join { reply, .. } = command {
@@ -174,34 +198,33 @@ async fn run(
     }
 }
 
-/// Rebuilds a room's document from its checkpoint and the log after it.
+/// Rebuilds a room's document from its checkpoint and the log after it; returns the document
+/// and the last log position it holds.
 async fn load(id: &RoomId, storage: &SharedStorage) -> Result<(Doc, Seq), StorageError> {
     let mut stored = storage.load(id).await?;
     let mut doc = Doc::new();
-    let mut committed = 0;
+    let mut applied = 0;
     if let Some(checkpoint) = stored.checkpoint {
-        committed = checkpoint.covers;
+        applied = checkpoint.covers;
         if !apply_stored(id, &doc, &checkpoint.state, "checkpoint") {
             // The log holds everything the checkpoint did: rebuild from it instead.
             warn!(room = %id, covers = checkpoint.covers, "replaying the whole log instead of the checkpoint");
             doc = Doc::new();
-            committed = 0;
+            applied = 0;
             stored.records = storage.read_log(id, 0, usize::MAX).await?;
         }
     }
     for record in stored.records {
-        committed = record.seq;
+        applied = record.seq;
         apply_stored(id, &doc, &record.update, "log record");
     }
-    Ok((doc, committed))
+    Ok((doc, applied))
 }
 
 /// Applies a stored update; says whether it applied. A log record that fails was refused live
 /// in the same way and never fanned out, so skipping it reproduces what clients saw.
 fn apply_stored(id: &RoomId, doc: &Doc, bytes: &[u8], what: &str) -> bool {
-    let outcome = decode_update(bytes)
-        .map_err(|e| e.to_string())
-        .and_then(|update| apply(doc, update).map_err(|e| e.to_string()));
+    let outcome = apply_bytes(doc, bytes);
     if let Err(e) = &outcome {
         warn!(room = %id, what, error = %e, "skipped stored update that does not apply");
     }
@@ -212,10 +235,17 @@ fn apply_stored(id: &RoomId, doc: &Doc, bytes: &[u8], what: &str) -> bool {
 #[derive(Debug, thiserror::Error)]
 enum ApplyError {
     #[error("{0}")]
+    Undecodable(#[from] cocreate_protocol::UpdateError),
+    #[error("{0}")]
     Refused(#[from] yrs::error::UpdateError),
     /// yrs panicked mid-transaction: the document can no longer be trusted.
     #[error("yrs panicked while applying the update")]
     Panicked,
+}
+
+/// Decodes and applies an encoded update.
+fn apply_bytes(doc: &Doc, bytes: &[u8]) -> Result<(), ApplyError> {
+    apply(doc, decode_update(bytes)?)
 }
 
 /// Applies an update, catching a panic inside yrs so that it cannot take the room task down.
@@ -229,44 +259,26 @@ fn apply(doc: &Doc, update: Update) -> Result<(), ApplyError> {
 /// A connection in the room.
 struct Member {
     outbox: Outbox,
-}
-
-/// An update waiting for the log.
-struct PendingUpdate {
-    conn: u64,
-    at_ms: u64,
-    update: Update,
-    bytes: Bytes,
-}
-
-/// The in-flight append and the updates it carries.
-struct InFlight {
-    batch: Vec<PendingUpdate>,
-    append: JoinHandle<Result<Seq, StorageError>>,
+    /// Update messages received from this connection so far (the ordinal of the latest).
+    received: u64,
+    /// Of those, how many are still on their way into the log.
+    unsaved: usize,
 }
 
 struct Room {
     id: RoomId,
     /// Owns the room's document (`awareness.doc()`) and every member's presence state.
     awareness: Awareness,
+    presence: Presence,
     members: HashMap<u64, Member>,
-    /// Which connection last set each awareness client's state; its states are removed for
-    /// everyone when it leaves. A Yjs client that reconnects keeps its client id, so only the
-    /// newest connection owns it.
-    awareness_owners: HashMap<ClientID, u64>,
-    /// Deletions the document knows, computed on demand to recognise a sync step 2 that only
-    /// repeats them (sent on every reconnect); cleared when the document changes.
-    known_deletions: Option<IdSet>,
+    log: AppendQueue,
     storage: SharedStorage,
-    /// This node's id, stamped on the records it appends.
+    /// This node's id: records with it came from this node's own members.
     node: Arc<str>,
     registration: Registration,
-    /// Updates received while an append is in flight: the next batch.
-    queued: Vec<PendingUpdate>,
-    in_flight: Option<InFlight>,
     /// Last log sequence number merged into the document.
-    committed: Seq,
-    /// The log position and size covered by the newest checkpoint this room knows of.
+    applied: Seq,
+    /// The log position covered by the newest checkpoint this room wrote or loaded.
     checkpointed: Seq,
     bytes_since_checkpoint: u64,
     checkpoint_in_flight: Option<JoinHandle<()>>,
@@ -274,10 +286,10 @@ struct Room {
     /// a crowd joining an unchanged room costs one encoding.
     step1_frame: Option<Bytes>,
     full_state_frame: Option<Bytes>,
-    /// Presence changes not yet sent, and when they go out.
-    awareness_changed: HashSet<ClientID>,
-    awareness_due: Option<Instant>,
-    /// Set when storage or the document failed: the room only closes from then on.
+    /// Deletions the document knows, computed on demand to recognise a sync step 2 that only
+    /// repeats them (sent on every reconnect); cleared when the document changes.
+    known_deletions: Option<IdSet>,
+    /// Set when the document failed: the room only closes from then on.
     failed: bool,
 }
 
@@ -285,30 +297,27 @@ impl Room {
     fn new(
         id: RoomId,
         doc: Doc,
-        committed: Seq,
+        applied: Seq,
         storage: SharedStorage,
         node: Arc<str>,
         registration: Registration,
     ) -> Self {
         Room {
+            log: AppendQueue::new(id.clone(), &node, storage.clone()),
             id,
             awareness: Awareness::new(doc),
+            presence: Presence::default(),
             members: HashMap::new(),
-            awareness_owners: HashMap::new(),
-            known_deletions: None,
             storage,
             node,
             registration,
-            queued: Vec::new(),
-            in_flight: None,
-            committed,
-            checkpointed: committed,
+            applied,
+            checkpointed: applied,
             bytes_since_checkpoint: 0,
             checkpoint_in_flight: None,
             step1_frame: None,
             full_state_frame: None,
-            awareness_changed: HashSet::new(),
-            awareness_due: None,
+            known_deletions: None,
             failed: false,
         }
     }
@@ -317,7 +326,7 @@ impl Room {
     async fn serve(&mut self, rx: &mut mpsc::Receiver<Command>) {
         let mut joined = false;
         loop {
-            let awareness_due = self.awareness_due;
+            let presence_due = self.presence.due();
             tokio::select! {
                 command = rx.recv() => match command {
                     Some(command) => {
@@ -326,18 +335,12 @@ impl Room {
                     }
                     None => return,
                 },
-                result = append_done(&mut self.in_flight) => {
-                    self.committed(result);
-                }
-                _ = tokio::time::sleep_until(awareness_due.unwrap_or_else(Instant::now)), if awareness_due.is_some() => {
-                    self.flush_awareness();
+                event = self.log.next_event() => self.append_event(event),
+                _ = tokio::time::sleep_until(presence_due.unwrap_or_else(Instant::now)), if presence_due.is_some() => {
+                    self.broadcast_presence();
                 }
             }
-            if joined
-                && self.members.is_empty()
-                && self.in_flight.is_none()
-                && self.queued.is_empty()
-            {
+            if joined && self.members.is_empty() && self.log.is_idle() {
                 return;
             }
         }
@@ -356,6 +359,11 @@ impl Room {
                     self.inbound(conn, message);
                 }
             }
+            Command::Logged(records) => {
+                if !self.failed {
+                    self.logged(records);
+                }
+            }
         }
     }
 
@@ -368,7 +376,14 @@ impl Room {
         if let Some(frame) = self.full_awareness_frame() {
             outbox.send(frame);
         }
-        self.members.insert(conn, Member { outbox });
+        self.members.insert(
+            conn,
+            Member {
+                outbox,
+                received: 0,
+                unsaved: 0,
+            },
+        );
         if reply.send(Ok(())).is_err() {
             self.members.remove(&conn); // the joiner is gone already
             return;
@@ -380,18 +395,7 @@ impl Room {
         if self.members.remove(&conn).is_none() {
             return;
         }
-        let owned: Vec<ClientID> = self
-            .awareness_owners
-            .iter()
-            .filter(|(_, owner)| **owner == conn)
-            .map(|(client, _)| *client)
-            .collect();
-        for client in owned {
-            self.awareness_owners.remove(&client);
-            self.awareness.remove_state(client);
-            self.awareness_changed.insert(client);
-        }
-        self.schedule_awareness();
+        self.presence.remove_connection(&mut self.awareness, conn);
         debug!(room = %self.id, conn, members = self.members.len(), "left");
     }
 
@@ -405,23 +409,50 @@ impl Room {
                 };
                 self.send_to(conn, frame);
             }
-            Inbound::Update { update, bytes } => {
-                if self.repeats_known_state(&update) {
-                    return; // e.g. a reconnecting client's step 2: nothing to log or relay
+            Inbound::Update { update, bytes } => self.update(conn, &update, bytes),
+            Inbound::Awareness(update) => {
+                if let Err(e) = self.presence.apply(&mut self.awareness, conn, update) {
+                    warn!(room = %self.id, conn, error = %e, "awareness update refused");
                 }
-                self.queued.push(PendingUpdate {
-                    conn,
-                    at_ms: now_ms(),
-                    update,
-                    bytes,
-                });
-                self.start_append();
             }
-            Inbound::Awareness(update) => self.awareness_update(conn, update),
             Inbound::QueryAwareness => {
                 if let Some(frame) = self.full_awareness_frame() {
                     self.send_to(conn, frame);
                 }
+            }
+        }
+    }
+
+    /// Queues a member's update for the log, unless it adds nothing.
+    fn update(&mut self, conn: u64, update: &Update, bytes: Bytes) {
+        let redundant = self.repeats_known_state(update);
+        let Some(member) = self.members.get_mut(&conn) else {
+            return;
+        };
+        member.received += 1;
+        if redundant {
+            // e.g. a reconnecting client's step 2: nothing to log or relay
+            if member.unsaved == 0 {
+                member
+                    .outbox
+                    .send_cocreate(encode(&cocreate::saved(member.received)));
+            }
+            return;
+        }
+        let pending = PendingUpdate {
+            conn,
+            ordinal: member.received,
+            at_ms: now_ms(),
+            bytes,
+        };
+        match self.log.push(pending) {
+            Ok(()) => member.unsaved += 1,
+            Err(append::QueueFull) => {
+                warn!(room = %self.id, conn, pending = self.log.pending(), "update refused: too much waiting for storage");
+                member.outbox.close(
+                    close::TRY_AGAIN_LATER,
+                    "storage unavailable: this change was not saved; reconnect later to resend it",
+                );
             }
         }
     }
@@ -443,70 +474,73 @@ impl Room {
         deletions.diff(known).is_empty()
     }
 
-    /// Sends the queued updates to the log unless an append is already in flight.
-    fn start_append(&mut self) {
-        if self.in_flight.is_some() || self.queued.is_empty() {
-            return;
+    fn append_event(&mut self, event: AppendEvent) {
+        match event {
+            AppendEvent::Stored(batch) => self.stored(batch),
+            AppendEvent::Failed { error, pending } => {
+                error!(room = %self.id, error = %error, pending, "update log append failed; retrying");
+            }
+            AppendEvent::RetryDue => self.log.start(),
         }
-        let batch = std::mem::take(&mut self.queued);
-        let records = batch
-            .iter()
-            .map(|p| NewRecord {
-                at_ms: p.at_ms,
-                origin: Origin {
-                    node: self.node.to_string(),
-                    connection: p.conn,
-                    participant: None,
-                },
-                update: p.bytes.clone(),
-            })
-            .collect();
-        let storage = self.storage.clone();
-        let id = self.id.clone();
-        let append = tokio::spawn(async move { storage.append(&id, records).await });
-        self.in_flight = Some(InFlight { batch, append });
     }
 
-    /// The log confirmed (or refused) the in-flight batch.
-    fn committed(&mut self, result: Result<Result<Seq, StorageError>, tokio::task::JoinError>) {
-        let Some(InFlight { batch, .. }) = self.in_flight.take() else {
-            return;
-        };
-        let last = match result.map_err(StorageError::from).and_then(|r| r) {
-            Ok(last) => last,
-            Err(e) => {
-                error!(room = %self.id, error = %e, updates = batch.len(), "update log append failed; closing room");
-                self.fail(
-                    "storage unavailable: your changes were not saved; reconnect to resend them",
-                );
-                return;
+    /// Tells each sender in a durable batch how many of its updates are now saved.
+    fn stored(&mut self, batch: Vec<PendingUpdate>) {
+        // Per connection: updates in this batch, and the ordinal of the last of them.
+        let mut saved: HashMap<u64, (usize, u64)> = HashMap::new();
+        for pending in batch {
+            let entry = saved.entry(pending.conn).or_default();
+            entry.0 += 1;
+            entry.1 = entry.1.max(pending.ordinal);
+        }
+        for (conn, (count, last)) in saved {
+            let Some(member) = self.members.get_mut(&conn) else {
+                continue;
+            };
+            member.unsaved = member.unsaved.saturating_sub(count);
+            // With nothing left unsaved, updates that needed no storing are saved too.
+            let through = if member.unsaved == 0 {
+                member.received
+            } else {
+                last
+            };
+            member
+                .outbox
+                .send_cocreate(encode(&cocreate::saved(through)));
+        }
+        self.log.start();
+    }
+
+    /// Applies new log records in order and relays each to every member but its sender.
+    fn logged(&mut self, records: Vec<LogRecord>) {
+        for record in records {
+            if record.seq <= self.applied {
+                continue; // already in the document (loaded, or read twice after a retry)
             }
-        };
-        let Some(first) = (last + 1).checked_sub(batch.len() as u64) else {
-            error!(room = %self.id, last, updates = batch.len(), "storage returned an impossible sequence number");
-            self.fail("internal error: the room is reloading, reconnect");
-            return;
-        };
-        for (seq, pending) in (first..=last).zip(batch) {
-            self.bytes_since_checkpoint += pending.bytes.len() as u64;
-            self.committed = seq;
-            if let Err(e) = apply(self.awareness.doc(), pending.update) {
-                warn!(room = %self.id, conn = pending.conn, seq, error = %e, "update refused");
-                if matches!(e, ApplyError::Panicked) {
+            self.applied = record.seq;
+            self.bytes_since_checkpoint += record.update.len() as u64;
+            let sender = (*record.origin.node == *self.node).then_some(record.origin.connection);
+            match apply_bytes(self.awareness.doc(), &record.update) {
+                Ok(()) => {
+                    let frame = encode(&Message::Sync(SyncMessage::Update(record.update.to_vec())));
+                    for (conn, member) in &self.members {
+                        if Some(*conn) != sender {
+                            member.outbox.send(frame.clone());
+                        }
+                    }
+                }
+                Err(ApplyError::Panicked) => {
+                    error!(room = %self.id, seq = record.seq, "yrs panicked applying a log record; reloading the room");
                     self.fail("internal error: the room is reloading, reconnect");
                     return;
                 }
-                if let Some(member) = self.members.get(&pending.conn) {
-                    member
-                        .outbox
-                        .close(close::INVALID_PAYLOAD, format!("update refused: {e}"));
-                }
-                continue;
-            }
-            let frame = encode(&Message::Sync(SyncMessage::Update(pending.bytes.to_vec())));
-            for (conn, member) in &self.members {
-                if *conn != pending.conn {
-                    member.outbox.send(frame.clone());
+                Err(e) => {
+                    warn!(room = %self.id, seq = record.seq, node = %record.origin.node, conn = record.origin.connection, error = %e, "update refused");
+                    if let Some(member) = sender.and_then(|conn| self.members.get(&conn)) {
+                        member
+                            .outbox
+                            .close(close::INVALID_PAYLOAD, format!("update refused: {e}"));
+                    }
                 }
             }
         }
@@ -514,7 +548,6 @@ impl Room {
         self.full_state_frame = None;
         self.known_deletions = None;
         self.maybe_checkpoint();
-        self.start_append();
     }
 
     /// Closes every member after a failure and leaves the registry, so that they (and anyone
@@ -522,43 +555,14 @@ impl Room {
     fn fail(&mut self, reason: &str) {
         self.failed = true;
         self.registration.release();
-        self.queued.clear();
         for member in self.members.values() {
             member.outbox.close(close::INTERNAL_ERROR, reason);
         }
     }
 
-    fn awareness_update(&mut self, conn: u64, update: AwarenessUpdate) {
-        let summary = match self.awareness.apply_update_summary(update) {
-            Ok(Some(summary)) => summary,
-            Ok(None) => return,
-            Err(e) => {
-                warn!(room = %self.id, conn, error = %e, "awareness update refused");
-                return;
-            }
-        };
-        // Only entries yrs accepted change hands; stale ones are ignored, as yrs ignored them.
-        for &client in summary.added.iter().chain(&summary.updated) {
-            self.awareness_owners.insert(client, conn);
-        }
-        for client in &summary.removed {
-            self.awareness_owners.remove(client);
-        }
-        self.awareness_changed.extend(summary.all_changes());
-        self.schedule_awareness();
-    }
-
-    fn schedule_awareness(&mut self) {
-        if !self.awareness_changed.is_empty() && self.awareness_due.is_none() {
-            self.awareness_due = Some(Instant::now() + AWARENESS_TICK);
-        }
-    }
-
     /// Sends the presence changes of the last tick to every member as one message.
-    fn flush_awareness(&mut self) {
-        self.awareness_due = None;
-        let changed = std::mem::take(&mut self.awareness_changed);
-        match self.awareness.update_with_clients(changed) {
+    fn broadcast_presence(&mut self) {
+        match self.presence.take_changes(&self.awareness) {
             Ok(update) => {
                 let frame = encode(&Message::Awareness(update));
                 for member in self.members.values() {
@@ -604,7 +608,7 @@ impl Room {
 
     /// Writes a checkpoint in the background once enough has been logged since the last one.
     fn maybe_checkpoint(&mut self) {
-        let since = self.committed - self.checkpointed;
+        let since = self.applied - self.checkpointed;
         let due = since >= CHECKPOINT_EVERY_RECORDS
             || self.bytes_since_checkpoint >= CHECKPOINT_EVERY_BYTES;
         if !due
@@ -628,10 +632,10 @@ impl Room {
                 .encode_state_as_update_v1(&StateVector::default()),
         );
         let checkpoint = Checkpoint {
-            covers: self.committed,
+            covers: self.applied,
             state,
         };
-        self.checkpointed = self.committed;
+        self.checkpointed = self.applied;
         self.bytes_since_checkpoint = 0;
         let (storage, id) = (self.storage.clone(), self.id.clone());
         async move {
@@ -649,20 +653,10 @@ impl Room {
         if let Some(task) = self.checkpoint_in_flight.take() {
             let _ = task.await;
         }
-        if self.committed > self.checkpointed && !self.failed {
+        if self.applied > self.checkpointed && !self.failed {
             self.checkpoint().await;
         }
-        info!(room = %self.id, seq = self.committed, "room unloaded");
-    }
-}
-
-/// Resolves when the in-flight append finishes; never, when none is in flight.
-async fn append_done(
-    in_flight: &mut Option<InFlight>,
-) -> Result<Result<Seq, StorageError>, tokio::task::JoinError> {
-    match in_flight {
-        Some(in_flight) => (&mut in_flight.append).await,
-        None => std::future::pending().await,
+        info!(room = %self.id, seq = self.applied, "room unloaded");
     }
 }
 

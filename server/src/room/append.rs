@@ -1,0 +1,158 @@
+//! The room's way into the update log: updates queue while one append is in flight (group
+//! commit), a failed append is retried with backoff, and the queue is bounded so that an
+//! outage never turns into unbounded memory or a silent loss.
+
+use std::time::Duration;
+
+use bytes::Bytes;
+use tokio::task::JoinHandle;
+use tokio::time::Instant;
+
+use crate::room_id::RoomId;
+use crate::storage::{NewRecord, Origin, Seq, SharedStorage, StorageError};
+
+/// Bytes of updates a room holds for the log (queued and in flight) before it refuses more.
+/// Generous for an outage of a minute in a busy workshop, small enough for many rooms a node.
+pub const PENDING_LIMIT_BYTES: usize = 32 * 1024 * 1024;
+
+/// First wait before retrying a failed append; doubled on every failure up to the maximum.
+const RETRY_FIRST: Duration = Duration::from_millis(100);
+/// Longest wait between append retries while storage is down.
+const RETRY_MAX: Duration = Duration::from_secs(5);
+
+/// An update waiting for the log.
+pub struct PendingUpdate {
+    pub conn: u64,
+    /// Position of this update among the update messages its connection sent (1 = first).
+    pub ordinal: u64,
+    pub at_ms: u64,
+    pub bytes: Bytes,
+}
+
+/// What became of an append.
+pub enum AppendEvent {
+    /// The batch is durably in the log.
+    Stored(Vec<PendingUpdate>),
+    /// The append failed; the batch is queued again and will be retried.
+    Failed { error: StorageError, pending: usize },
+    /// A retry is due: call [`AppendQueue::start`].
+    RetryDue,
+}
+
+/// The queue would grow past [`PENDING_LIMIT_BYTES`].
+#[derive(Debug)]
+pub struct QueueFull;
+
+/// The append under way and the updates it carries.
+type InFlight = (Vec<PendingUpdate>, JoinHandle<Result<Seq, StorageError>>);
+
+/// Updates on their way into a room's log.
+pub struct AppendQueue {
+    room: RoomId,
+    node: String,
+    storage: SharedStorage,
+    queued: Vec<PendingUpdate>,
+    in_flight: Option<InFlight>,
+    /// Bytes queued plus in flight.
+    pending_bytes: usize,
+    retry_at: Option<Instant>,
+    backoff: Duration,
+}
+
+impl AppendQueue {
+    pub fn new(room: RoomId, node: &str, storage: SharedStorage) -> Self {
+        AppendQueue {
+            room,
+            node: node.to_owned(),
+            storage,
+            queued: Vec::new(),
+            in_flight: None,
+            pending_bytes: 0,
+            retry_at: None,
+            backoff: RETRY_FIRST,
+        }
+    }
+
+    /// Queues an update and starts an append unless one is in flight or a retry is pending.
+    pub fn push(&mut self, update: PendingUpdate) -> Result<(), QueueFull> {
+        if self.pending_bytes + update.bytes.len() > PENDING_LIMIT_BYTES {
+            return Err(QueueFull);
+        }
+        self.pending_bytes += update.bytes.len();
+        self.queued.push(update);
+        self.start();
+        Ok(())
+    }
+
+    /// Whether nothing is waiting for the log.
+    pub fn is_idle(&self) -> bool {
+        self.queued.is_empty() && self.in_flight.is_none()
+    }
+
+    /// Updates not yet durable.
+    pub fn pending(&self) -> usize {
+        self.queued.len() + self.in_flight.as_ref().map_or(0, |(batch, _)| batch.len())
+    }
+
+    /// Sends everything queued to the log in one append, if the log is free.
+    pub fn start(&mut self) {
+        if self.in_flight.is_some() || self.retry_at.is_some() || self.queued.is_empty() {
+            return;
+        }
+        let batch = std::mem::take(&mut self.queued);
+        let records = batch
+            .iter()
+            .map(|p| NewRecord {
+                at_ms: p.at_ms,
+                origin: Origin {
+                    node: self.node.clone(),
+                    connection: p.conn,
+                    participant: None,
+                },
+                update: p.bytes.clone(),
+            })
+            .collect();
+        let (storage, room) = (self.storage.clone(), self.room.clone());
+        let append = tokio::spawn(async move { storage.append(&room, records).await });
+        self.in_flight = Some((batch, append));
+    }
+
+    /// Resolves when the in-flight append finishes or a retry is due; never while idle.
+    pub async fn next_event(&mut self) -> AppendEvent {
+        if let Some((_, append)) = &mut self.in_flight {
+            let result = append.await.map_err(StorageError::from).and_then(|r| r);
+            let Some((batch, _)) = self.in_flight.take() else {
+                unreachable!("checked above")
+            };
+            return match result {
+                Ok(_) => {
+                    self.backoff = RETRY_FIRST;
+                    self.pending_bytes -= batch.iter().map(|p| p.bytes.len()).sum::<usize>();
+                    AppendEvent::Stored(batch)
+                }
+                Err(error) => {
+                    // Retried first, in order, ahead of what arrived meanwhile. Should the
+                    // failed append have reached the log after all, the retry stores those
+                    // updates twice; applying a Yjs update twice changes nothing.
+                    let mut retry = batch;
+                    retry.append(&mut self.queued);
+                    self.queued = retry;
+                    self.retry_at = Some(Instant::now() + self.backoff);
+                    self.backoff = (self.backoff * 2).min(RETRY_MAX);
+                    AppendEvent::Failed {
+                        error,
+                        pending: self.queued.len(),
+                    }
+                }
+            };
+        }
+        match self.retry_at {
+            Some(at) => {
+                tokio::time::sleep_until(at).await;
+                self.retry_at = None;
+                AppendEvent::RetryDue
+            }
+            None => std::future::pending().await,
+        }
+    }
+}
