@@ -385,11 +385,12 @@ impl Storage for RedisStorage {
     /// `XREAD BLOCK` on a connection of its own. A blocking read holds its connection until
     /// it answers, and Redis answers a connection's commands in order: on the shared,
     /// multiplexed connection it would hold up every other command of this node, and every
-    /// other room's read. redis-rs has no pool aware of blocking commands, and its maintainers
-    /// advise a dedicated connection for them. So each call borrows an idle dedicated
-    /// connection, or opens one, and gives it back once Redis has answered: rooms following at
-    /// once never wait for each other, and steady following costs no connection setup. A call
-    /// cancelled mid-wait drops its connection (it is still blocked), which closes it.
+    /// other room's read. The redis-rs README says as much: send blocking commands on another
+    /// connection (it needs no pool otherwise, so it has none for them). So each call borrows
+    /// an idle dedicated connection, or opens one, and gives it back once Redis has answered:
+    /// rooms following at once never wait for each other, and steady following costs no
+    /// connection setup. A call cancelled mid-wait drops its connection (it is still blocked),
+    /// which closes it. In a cluster, each dedicated connection is a cluster connection.
     async fn follow(
         &self,
         room: &RoomId,
