@@ -5,9 +5,15 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+use crate::storage::{InvalidRedisPrefix, RedisStorage};
+
 /// Default for `--max-message-bytes`: room for a large offline session's sync step 2, small
 /// enough that one client cannot make the server buffer an unbounded message.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Default for `--redis-prefix`: the product's name, so that its keys are recognisable in a
+/// Redis shared with other applications.
+pub const DEFAULT_REDIS_PREFIX: &str = "cocreate";
 
 /// cocreate: real-time co-design of journey maps, service blueprints and canvases.
 #[derive(Debug, Parser)]
@@ -34,10 +40,17 @@ pub struct ServeConfig {
     #[arg(long, env = "COCREATE_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
 
-    /// Redis URL for the production backend (redis://host:port/db). Not yet supported by
-    /// this build: giving it is an error rather than a silent fallback to the embedded store.
+    /// Store rooms in Redis instead of the embedded store, so that several nodes can share
+    /// them: redis://[:password@]host:port/db, rediss://… for TLS, or redis+unix:///path.
+    /// Several comma-separated nodes select Redis Cluster (the other nodes are discovered).
     #[arg(long, env = "COCREATE_REDIS_URL")]
     pub redis_url: Option<String>,
+
+    /// Start of every Redis key, so that several deployments can share one Redis. No braces
+    /// (they would change the keys' cluster slot) and no whitespace.
+    #[arg(long, env = "COCREATE_REDIS_PREFIX", default_value = DEFAULT_REDIS_PREFIX,
+          value_parser = redis_prefix)]
+    pub redis_prefix: String,
 
     /// Largest WebSocket message accepted, in bytes; larger ones close the connection with 1009.
     #[arg(long, env = "COCREATE_MAX_MESSAGE_BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES,
@@ -52,6 +65,11 @@ pub struct ServeConfig {
     /// Log output: human-readable text or one JSON object per line.
     #[arg(long, env = "COCREATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
+}
+
+/// Validates `--redis-prefix` when the command line is parsed, not at first use.
+fn redis_prefix(value: &str) -> Result<String, InvalidRedisPrefix> {
+    RedisStorage::check_prefix(value).map(|()| value.to_owned())
 }
 
 /// How log lines are written.

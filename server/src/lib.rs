@@ -31,7 +31,7 @@ use tracing::{info, warn};
 use crate::config::ServeConfig;
 use crate::registry::Registry;
 use crate::room_id::RoomId;
-use crate::storage::{EmbeddedStorage, SharedStorage, StorageError};
+use crate::storage::{EmbeddedStorage, RedisStorage, SharedStorage, StorageError};
 
 pub use crate::room::{
     AWARENESS_TICK, CHECKPOINT_EVERY_BYTES, CHECKPOINT_EVERY_RECORDS, PENDING_LIMIT_BYTES,
@@ -63,8 +63,10 @@ pub struct AppState {
 pub enum StartError {
     #[error("could not open storage: {0}")]
     Storage(#[from] StorageError),
-    #[error("--redis-url is not supported by this build yet; remove it to use the embedded store in --data-dir")]
-    RedisNotSupported,
+    /// Not `Storage`: says which setting to look at, without repeating the URL (it may hold a
+    /// password).
+    #[error("could not connect to Redis (--redis-url): {0}")]
+    Redis(#[source] StorageError),
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
 }
@@ -124,10 +126,16 @@ pub async fn serve(
     config: ServeConfig,
     shutdown: CancellationToken,
 ) -> Result<(), StartError> {
-    if config.redis_url.is_some() {
-        return Err(StartError::RedisNotSupported);
-    }
-    let storage: SharedStorage = Arc::new(EmbeddedStorage::open(&config.data_dir)?);
+    let storage: SharedStorage = match &config.redis_url {
+        Some(url) => {
+            let redis = RedisStorage::connect(url, &config.redis_prefix)
+                .await
+                .map_err(StartError::Redis)?;
+            info!(prefix = %config.redis_prefix, "storing rooms in redis");
+            Arc::new(redis)
+        }
+        None => Arc::new(EmbeddedStorage::open(&config.data_dir)?),
+    };
     let node: Arc<str> = config.node_id().into();
     let rooms = TaskTracker::new();
     let state = AppState {

@@ -1,5 +1,6 @@
 //! Where rooms live between connections: an append-only update log per room plus compacted
 //! checkpoints, behind one trait so that the embedded store and Redis are interchangeable.
+//! Each backend has its own file: `embedded` (redb, the default) and `redis` (`--redis-url`).
 //!
 //! The contract every backend keeps (checked by the contract tests in `server/tests`):
 //! - sequence numbers start at 1 and are consecutive per room; `append` assigns them;
@@ -11,13 +12,16 @@
 //!   store), in order, waiting a bounded time for one to arrive.
 
 mod embedded;
+mod redis;
 
 use std::sync::Arc;
 
 use async_trait::async_trait;
 use bytes::Bytes;
 
-pub use embedded::EmbeddedStorage;
+pub use self::embedded::EmbeddedStorage;
+// `self::`: the module shares its name with the `redis` crate.
+pub use self::redis::{InvalidRedisPrefix, RedisStorage};
 
 use crate::room_id::RoomId;
 
@@ -76,6 +80,13 @@ pub struct StoredRoom {
 pub enum StorageError {
     #[error("embedded store: {0}")]
     Embedded(#[from] redb::Error),
+    #[error("redis: {0}")]
+    Redis(#[from] ::redis::RedisError),
+    #[error(transparent)]
+    InvalidRedisPrefix(#[from] InvalidRedisPrefix),
+    /// A blocking read's answer did not arrive in time (Redis unreachable or overloaded).
+    #[error("redis did not answer within {0:?}")]
+    Unanswered(std::time::Duration),
     #[error("stored record is corrupt: {0}")]
     Corrupt(String),
     #[error("storage task failed: {0}")]

@@ -1,6 +1,7 @@
 //! Integration tests through cocreate's public surface: the real server on an ephemeral
 //! port, driven over WebSocket by a small Yjs client built on yrs.
 
+mod redis_server;
 mod support;
 
 mod awareness;
@@ -8,6 +9,7 @@ mod bad_input;
 mod health;
 mod keepalive;
 mod persistence;
+mod redis_storage;
 mod slow_peer;
 mod storage_contract;
 mod sync;
