@@ -1,6 +1,7 @@
 //! cocreate's server: y-websocket rooms with durable storage, health endpoints and graceful
 //! shutdown. `main.rs` only parses configuration and calls [`serve`].
 
+mod bus;
 pub mod config;
 mod health;
 mod outbox;
@@ -28,8 +29,10 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
+use crate::bus::SharedBus;
 use crate::config::ServeConfig;
 use crate::registry::Registry;
+use crate::room::RoomContext;
 use crate::room_id::RoomId;
 use crate::storage::{EmbeddedStorage, RedisStorage, SharedStorage, StorageError};
 
@@ -126,20 +129,27 @@ pub async fn serve(
     config: ServeConfig,
     shutdown: CancellationToken,
 ) -> Result<(), StartError> {
-    let storage: SharedStorage = match &config.redis_url {
+    let (storage, bus): (SharedStorage, Option<SharedBus>) = match &config.redis_url {
         Some(url) => {
             let redis = RedisStorage::connect(url, &config.redis_prefix)
                 .await
                 .map_err(StartError::Redis)?;
             info!(prefix = %config.redis_prefix, "storing rooms in redis");
-            Arc::new(redis)
+            (Arc::new(redis.clone()), Some(Arc::new(redis)))
         }
-        None => Arc::new(EmbeddedStorage::open(&config.data_dir)?),
+        None => (Arc::new(EmbeddedStorage::open(&config.data_dir)?), None),
     };
     let node: Arc<str> = config.node_id().into();
     let rooms = TaskTracker::new();
     let state = AppState {
-        registry: Registry::new(storage.clone(), node.clone(), rooms.clone()),
+        registry: Registry::new(
+            RoomContext {
+                storage: storage.clone(),
+                bus,
+                node: node.clone(),
+            },
+            rooms.clone(),
+        ),
         storage,
         shutdown: shutdown.clone(),
         connections: TaskTracker::new(),

@@ -9,9 +9,8 @@ use tokio_util::task::TaskTracker;
 use tracing::warn;
 
 use crate::outbox::Outbox;
-use crate::room::{self, JoinError, Joined, RoomHandle};
+use crate::room::{self, JoinError, Joined, RoomContext, RoomHandle};
 use crate::room_id::RoomId;
-use crate::storage::SharedStorage;
 
 /// Joins retried against rooms that were unloading at that moment before giving up. Each
 /// retry finds the old room gone, so more than a couple means something is wrong.
@@ -22,9 +21,7 @@ pub struct Registry {
     /// Running rooms by id, with the generation that tells a room apart from its successor.
     rooms: Mutex<HashMap<RoomId, (u64, RoomHandle)>>,
     next_generation: AtomicU64,
-    storage: SharedStorage,
-    /// This node's id, stamped on every record its rooms append.
-    node: Arc<str>,
+    context: RoomContext,
     /// Room tasks, awaited on shutdown so that every room stores its final checkpoint.
     tasks: TaskTracker,
 }
@@ -39,12 +36,11 @@ pub enum RegistryError {
 }
 
 impl Registry {
-    pub fn new(storage: SharedStorage, node: Arc<str>, tasks: TaskTracker) -> Arc<Self> {
+    pub fn new(context: RoomContext, tasks: TaskTracker) -> Arc<Self> {
         Arc::new(Registry {
             rooms: Mutex::default(),
             next_generation: AtomicU64::new(1),
-            storage,
-            node,
+            context,
             tasks,
         })
     }
@@ -91,12 +87,7 @@ impl Registry {
             id: id.clone(),
             generation,
         };
-        let (handle, task) = room::spawn(
-            id.clone(),
-            self.storage.clone(),
-            self.node.clone(),
-            registration,
-        );
+        let (handle, task) = room::spawn(id.clone(), self.context.clone(), registration);
         self.tasks.spawn(task);
         rooms.insert(id.clone(), (generation, handle.clone()));
         handle

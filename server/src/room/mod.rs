@@ -15,7 +15,7 @@ mod presence;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use cocreate_protocol::{close, cocreate, decode_update, AwarenessUpdate, Message, SyncMessage};
@@ -25,11 +25,13 @@ use tokio::time::Instant;
 use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 use yrs::sync::Awareness;
+use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, IdSet, ReadTxn, StateVector, Transact, Update};
 
 use self::append::{AppendEvent, AppendQueue, PendingUpdate};
 use self::presence::Presence;
+use crate::bus::{PresenceKind, PresenceMessage, PresenceSubscription, SharedBus};
 use crate::outbox::Outbox;
 use crate::registry::Registration;
 use crate::room_id::RoomId;
@@ -46,6 +48,20 @@ pub const CHECKPOINT_EVERY_RECORDS: u64 = 1000;
 
 /// Logged bytes after which a checkpoint is written, whatever the record count.
 pub const CHECKPOINT_EVERY_BYTES: u64 = 4 * 1024 * 1024;
+
+/// What every room of a node shares.
+#[derive(Clone)]
+pub struct RoomContext {
+    pub storage: SharedStorage,
+    /// The presence bus, when several nodes share the store.
+    pub bus: Option<SharedBus>,
+    /// This node's id: stamped on the records and presence it sends, and how it recognises
+    /// its own among what it reads back.
+    pub node: Arc<str>,
+}
+
+/// How often relayed presence is checked for states that stopped being renewed.
+const EXPIRE_REMOTE_EVERY: Duration = Duration::from_secs(5);
 
 /// What a member sends its room.
 #[derive(Debug)]
@@ -144,26 +160,25 @@ impl RoomHandle {
 /// Starts a room task that loads the room from storage and then serves joins.
 pub(crate) fn spawn(
     id: RoomId,
-    storage: SharedStorage,
-    node: Arc<str>,
+    context: RoomContext,
     registration: Registration,
 ) -> (RoomHandle, impl std::future::Future<Output = ()>) {
     let (tx, rx) = mpsc::channel(COMMAND_CAPACITY);
     (
         RoomHandle { tx: tx.clone() },
-        run(id, storage, node, registration, tx, rx),
+        run(id, context, registration, tx, rx),
     )
 }
 
 async fn run(
     id: RoomId,
-    storage: SharedStorage,
-    node: Arc<str>,
+    context: RoomContext,
     registration: Registration,
     tx: mpsc::Sender<Command>,
     mut rx: mpsc::Receiver<Command>,
 ) {
     let started = Instant::now();
+    let storage = context.storage.clone();
     match load(&id, &storage).await {
         Ok((doc, applied)) => {
             info!(room = %id, seq = applied, ms = started.elapsed().as_millis() as u64, "room loaded");
@@ -175,8 +190,9 @@ async fn run(
                 tx,
                 stop_following.clone(),
             );
-            let mut room = Room::new(id, doc, applied, storage, node, registration);
-            room.serve(&mut rx).await;
+            let remote_presence = subscribe_presence(&id, &context).await;
+            let mut room = Room::new(id, doc, applied, context, registration);
+            room.serve(&mut rx, remote_presence).await;
             stop_following.cancel();
             room.registration.release();
             // Commands already queued are dropped: joiners see that and join a fresh room.
@@ -194,6 +210,29 @@ async fn run(
                     let _ = reply.send(Err(JoinError::Load(e.clone())));
                 }
             }
+        }
+    }
+}
+
+/// Subscribes to the room's presence on the bus and asks the other nodes for theirs. Without
+/// a bus, or if the bus is down, the room still works: presence from other nodes then
+/// arrives with its next renewal, or not at all.
+async fn subscribe_presence(id: &RoomId, context: &RoomContext) -> Option<PresenceSubscription> {
+    let bus = context.bus.as_ref()?;
+    match bus.subscribe(id).await {
+        Ok(subscription) => {
+            let query = PresenceMessage {
+                node: context.node.to_string(),
+                kind: PresenceKind::Query,
+            };
+            if let Err(e) = bus.publish(id, query).await {
+                warn!(room = %id, error = %e, "could not ask other nodes for presence");
+            }
+            Some(subscription)
+        }
+        Err(e) => {
+            warn!(room = %id, error = %e, "presence bus unavailable; presence stays on this node");
+            None
         }
     }
 }
@@ -272,9 +311,7 @@ struct Room {
     presence: Presence,
     members: HashMap<u64, Member>,
     log: AppendQueue,
-    storage: SharedStorage,
-    /// This node's id: records with it came from this node's own members.
-    node: Arc<str>,
+    context: RoomContext,
     registration: Registration,
     /// Last log sequence number merged into the document.
     applied: Seq,
@@ -298,18 +335,16 @@ impl Room {
         id: RoomId,
         doc: Doc,
         applied: Seq,
-        storage: SharedStorage,
-        node: Arc<str>,
+        context: RoomContext,
         registration: Registration,
     ) -> Self {
         Room {
-            log: AppendQueue::new(id.clone(), &node, storage.clone()),
+            log: AppendQueue::new(id.clone(), &context.node, context.storage.clone()),
             id,
             awareness: Awareness::new(doc),
             presence: Presence::default(),
             members: HashMap::new(),
-            storage,
-            node,
+            context,
             registration,
             applied,
             checkpointed: applied,
@@ -323,11 +358,21 @@ impl Room {
     }
 
     /// Serves commands until the last member has left and every update is in the log.
-    async fn serve(&mut self, rx: &mut mpsc::Receiver<Command>) {
+    async fn serve(
+        &mut self,
+        rx: &mut mpsc::Receiver<Command>,
+        mut remote: Option<PresenceSubscription>,
+    ) {
         let mut joined = false;
+        let mut expire = tokio::time::interval(EXPIRE_REMOTE_EVERY);
         loop {
             let presence_due = self.presence.due();
             tokio::select! {
+                message = next_presence(&mut remote) => match message {
+                    Some(message) => self.remote_presence(message),
+                    None => remote = None,
+                },
+                _ = expire.tick(), if remote.is_some() => self.presence.expire_remote(&mut self.awareness),
                 command = rx.recv() => match command {
                     Some(command) => {
                         joined |= matches!(command, Command::Join { .. });
@@ -341,6 +386,10 @@ impl Room {
                 }
             }
             if joined && self.members.is_empty() && self.log.is_idle() {
+                // The last member's departure still has to reach the other nodes.
+                if self.presence.due().is_some() {
+                    self.broadcast_presence();
+                }
                 return;
             }
         }
@@ -411,7 +460,7 @@ impl Room {
             }
             Inbound::Update { update, bytes } => self.update(conn, &update, bytes),
             Inbound::Awareness(update) => {
-                if let Err(e) = self.presence.apply(&mut self.awareness, conn, update) {
+                if let Err(e) = self.presence.apply_local(&mut self.awareness, conn, update) {
                     warn!(room = %self.id, conn, error = %e, "awareness update refused");
                 }
             }
@@ -519,7 +568,8 @@ impl Room {
             }
             self.applied = record.seq;
             self.bytes_since_checkpoint += record.update.len() as u64;
-            let sender = (*record.origin.node == *self.node).then_some(record.origin.connection);
+            let sender =
+                (*record.origin.node == *self.context.node).then_some(record.origin.connection);
             match apply_bytes(self.awareness.doc(), &record.update) {
                 Ok(()) => {
                     let frame = encode(&Message::Sync(SyncMessage::Update(record.update.to_vec())));
@@ -560,17 +610,66 @@ impl Room {
         }
     }
 
-    /// Sends the presence changes of the last tick to every member as one message.
+    /// Sends the presence changes of the last tick to every member as one message, and those
+    /// of this node's members to the other nodes.
     fn broadcast_presence(&mut self) {
         match self.presence.take_changes(&self.awareness) {
-            Ok(update) => {
-                let frame = encode(&Message::Awareness(update));
+            Ok(changes) => {
+                let frame = encode(&Message::Awareness(changes.all));
                 for member in self.members.values() {
                     member.outbox.send(frame.clone());
+                }
+                if let Some(local) = changes.local {
+                    self.publish_presence(PresenceKind::Changes(Bytes::from(local.encode_v1())));
                 }
             }
             Err(e) => error!(room = %self.id, error = %e, "could not encode awareness"),
         }
+    }
+
+    /// Handles presence another node published.
+    fn remote_presence(&mut self, message: PresenceMessage) {
+        if *message.node == *self.context.node {
+            return;
+        }
+        match message.kind {
+            PresenceKind::Changes(bytes) => {
+                let applied = AwarenessUpdate::decode_v1(&bytes)
+                    .map_err(|e| e.to_string())
+                    .and_then(|update| {
+                        self.presence
+                            .apply_remote(&mut self.awareness, update)
+                            .map_err(|e| e.to_string())
+                    });
+                if let Err(e) = applied {
+                    warn!(room = %self.id, node = %message.node, error = %e, "presence from another node refused");
+                }
+            }
+            PresenceKind::Query => match self.presence.local_states(&self.awareness) {
+                Ok(states) if !states.clients.is_empty() => {
+                    self.publish_presence(PresenceKind::Changes(Bytes::from(states.encode_v1())));
+                }
+                Ok(_) => {}
+                Err(e) => error!(room = %self.id, error = %e, "could not encode awareness"),
+            },
+        }
+    }
+
+    /// Publishes on the bus in the background; presence is best effort.
+    fn publish_presence(&self, kind: PresenceKind) {
+        let Some(bus) = self.context.bus.clone() else {
+            return;
+        };
+        let message = PresenceMessage {
+            node: self.context.node.to_string(),
+            kind,
+        };
+        let id = self.id.clone();
+        tokio::spawn(async move {
+            if let Err(e) = bus.publish(&id, message).await {
+                debug!(room = %id, error = %e, "presence not published");
+            }
+        });
     }
 
     fn send_to(&self, conn: u64, frame: Bytes) {
@@ -637,7 +736,7 @@ impl Room {
         };
         self.checkpointed = self.applied;
         self.bytes_since_checkpoint = 0;
-        let (storage, id) = (self.storage.clone(), self.id.clone());
+        let (storage, id) = (self.context.storage.clone(), self.id.clone());
         async move {
             let covers = checkpoint.covers;
             match storage.save_checkpoint(&id, checkpoint).await {
@@ -657,6 +756,14 @@ impl Room {
             self.checkpoint().await;
         }
         info!(room = %self.id, seq = self.applied, "room unloaded");
+    }
+}
+
+/// The next message from the presence bus; never, without a subscription.
+async fn next_presence(subscription: &mut Option<PresenceSubscription>) -> Option<PresenceMessage> {
+    match subscription {
+        Some(subscription) => subscription.recv().await,
+        None => std::future::pending().await,
     }
 }
 

@@ -1,5 +1,5 @@
-//! Presence (awareness) of a room's members: who owns which awareness client, and the changes
-//! gathered for the next merged broadcast.
+//! Presence (awareness) of a room: who owns which awareness client, the changes gathered for
+//! the next merged broadcast, and the states other nodes relay over the presence bus.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -13,24 +13,64 @@ use yrs::ClientID;
 /// traffic grows with viewers × movers; merging per tick keeps it to one frame per member.
 pub const AWARENESS_TICK: Duration = Duration::from_millis(50);
 
+/// A state relayed from another node that is not renewed for this long is dropped, as Yjs
+/// clients drop one after 30 s: it belonged to a node that died with its connections.
+pub const REMOTE_STATE_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// Who set which awareness client's state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Owner {
+    /// A connection of this node; its states are removed for everyone when it leaves.
+    Local(u64),
+    /// A connection of another node, relayed over the presence bus.
+    Remote,
+}
+
+/// The changes of one tick.
+pub struct Changes {
+    /// Everything that changed, for this node's members.
+    pub all: AwarenessUpdate,
+    /// What this node's own members changed, for the other nodes; `None` if nothing.
+    pub local: Option<AwarenessUpdate>,
+}
+
 /// The room's bookkeeping around yrs's `Awareness`.
 #[derive(Default)]
 pub struct Presence {
-    /// Which connection last set each awareness client's state; its states are removed for
-    /// everyone when it leaves. A Yjs client that reconnects keeps its client id, so only the
-    /// newest connection owns it.
-    owners: HashMap<ClientID, u64>,
-    /// Clients changed since the last broadcast, and when the next one is due.
+    /// The owner of each known client. A Yjs client that reconnects keeps its client id, so
+    /// only the newest connection owns it.
+    owners: HashMap<ClientID, Owner>,
+    /// Clients changed since the last broadcast, those changed by local members, and when the
+    /// next broadcast is due.
     changed: HashSet<ClientID>,
+    changed_locally: HashSet<ClientID>,
     due: Option<Instant>,
 }
 
 impl Presence {
-    /// Applies a member's awareness update.
-    pub fn apply(
+    /// Applies a local member's awareness update.
+    pub fn apply_local(
         &mut self,
         awareness: &mut Awareness,
         conn: u64,
+        update: AwarenessUpdate,
+    ) -> Result<(), awareness::Error> {
+        self.apply(awareness, Owner::Local(conn), update)
+    }
+
+    /// Applies an update relayed from another node.
+    pub fn apply_remote(
+        &mut self,
+        awareness: &mut Awareness,
+        update: AwarenessUpdate,
+    ) -> Result<(), awareness::Error> {
+        self.apply(awareness, Owner::Remote, update)
+    }
+
+    fn apply(
+        &mut self,
+        awareness: &mut Awareness,
+        owner: Owner,
         update: AwarenessUpdate,
     ) -> Result<(), awareness::Error> {
         let Some(summary) = awareness.apply_update_summary(update)? else {
@@ -38,28 +78,53 @@ impl Presence {
         };
         // Only entries yrs accepted change hands; stale ones are ignored, as yrs ignored them.
         for &client in summary.added.iter().chain(&summary.updated) {
-            self.owners.insert(client, conn);
+            self.owners.insert(client, owner);
         }
         for client in &summary.removed {
             self.owners.remove(client);
         }
-        self.mark(summary.all_changes());
+        let changed = summary.all_changes();
+        if matches!(owner, Owner::Local(_)) {
+            self.changed_locally.extend(changed.iter().copied());
+        }
+        self.mark(changed);
         Ok(())
     }
 
-    /// Removes the states a connection owns, for everyone.
+    /// Removes the states a local connection owns, for everyone.
     pub fn remove_connection(&mut self, awareness: &mut Awareness, conn: u64) {
-        let owned: Vec<ClientID> = self
-            .owners
-            .iter()
-            .filter(|(_, owner)| **owner == conn)
-            .map(|(client, _)| *client)
-            .collect();
+        let owned = self.owned_by(|owner| owner == Owner::Local(conn));
         for client in &owned {
             self.owners.remove(client);
             awareness.remove_state(*client);
         }
+        self.changed_locally.extend(owned.iter().copied());
         self.mark(owned);
+    }
+
+    /// Drops relayed states that were not renewed in time.
+    pub fn expire_remote(&mut self, awareness: &mut Awareness) {
+        let now = awareness_now();
+        let timeout = REMOTE_STATE_TIMEOUT.as_millis() as u64;
+        let expired: Vec<ClientID> = self
+            .owned_by(|owner| owner == Owner::Remote)
+            .into_iter()
+            .filter(|client| {
+                awareness
+                    .meta(*client)
+                    .is_some_and(|(_, updated)| now.saturating_sub(updated) > timeout)
+            })
+            .collect();
+        for client in &expired {
+            self.owners.remove(client);
+            awareness.remove_state(*client);
+        }
+        self.mark(expired);
+    }
+
+    /// The states of this node's own members, for a node that asked.
+    pub fn local_states(&self, awareness: &Awareness) -> Result<AwarenessUpdate, awareness::Error> {
+        awareness.update_with_clients(self.owned_by(|owner| matches!(owner, Owner::Local(_))))
     }
 
     /// When the next broadcast is due, if anything changed.
@@ -67,13 +132,25 @@ impl Presence {
         self.due
     }
 
-    /// The merged update of everything changed since the last broadcast.
-    pub fn take_changes(
-        &mut self,
-        awareness: &Awareness,
-    ) -> Result<AwarenessUpdate, awareness::Error> {
+    /// The merged changes since the last broadcast.
+    pub fn take_changes(&mut self, awareness: &Awareness) -> Result<Changes, awareness::Error> {
         self.due = None;
-        awareness.update_with_clients(std::mem::take(&mut self.changed))
+        let all = awareness.update_with_clients(std::mem::take(&mut self.changed))?;
+        let local = std::mem::take(&mut self.changed_locally);
+        let local = if local.is_empty() {
+            None
+        } else {
+            Some(awareness.update_with_clients(local)?)
+        };
+        Ok(Changes { all, local })
+    }
+
+    fn owned_by(&self, wanted: impl Fn(Owner) -> bool) -> Vec<ClientID> {
+        self.owners
+            .iter()
+            .filter(|(_, owner)| wanted(**owner))
+            .map(|(client, _)| *client)
+            .collect()
     }
 
     fn mark(&mut self, clients: impl IntoIterator<Item = ClientID>) {
@@ -82,4 +159,11 @@ impl Presence {
             self.due = Some(Instant::now() + AWARENESS_TICK);
         }
     }
+}
+
+/// The clock yrs's `Awareness` stamps states with: milliseconds since the Unix epoch.
+fn awareness_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
 }

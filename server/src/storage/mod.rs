@@ -13,6 +13,7 @@
 
 mod embedded;
 mod redis;
+mod redis_presence;
 
 use std::sync::Arc;
 

@@ -11,6 +11,9 @@
 //!   stream can never make a number be given twice.
 //! - `{prefix}:{<room>}:checkpoint` — a hash with `covers` and `state`.
 //!
+//! - `{prefix}:{<room>}:presence` — the pub/sub channel of the room's presence (see
+//!   `redis_presence`).
+//!
 //! Appends and checkpoint saves are Lua scripts, so they are atomic even when several nodes
 //! write the same room at once.
 
@@ -35,8 +38,8 @@ use crate::room_id::RoomId;
 const PAGE: usize = 10_000;
 
 /// How long a command may take before it fails. Generous, since a page of large updates or a
-/// big batch is legitimately slow; but a hung Redis must fail a room's append (its clients see
-/// 1011 and resend on reconnect) rather than stall the room forever.
+/// big batch is legitimately slow; but a hung Redis must fail a room's append (the room retries
+/// it) rather than stall the room forever.
 const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 
 /// How long connecting may take: a reachable Redis answers in milliseconds, even across zones.
@@ -122,6 +125,9 @@ struct Shared {
     commands: Connection,
     /// Opens the dedicated connections of blocking reads.
     client: Client,
+    /// Opens presence subscriptions: one server, the first listed for a cluster (a cluster
+    /// delivers every PUBLISH to subscribers on any of its nodes).
+    pubsub: redis::Client,
     /// Dedicated connections between two blocking reads (see [`RedisStorage::follow`]).
     idle_followers: Mutex<Vec<Connection>>,
     append: Script,
@@ -138,7 +144,7 @@ enum Client {
 
 /// A connection of either kind, so that every command is written once for both.
 #[derive(Clone)]
-enum Connection {
+pub(super) enum Connection {
     Managed(ConnectionManager),
     Dedicated(MultiplexedConnection),
     Cluster(ClusterConnection),
@@ -190,6 +196,7 @@ impl RedisStorage {
     pub async fn connect(url: &str, prefix: &str) -> Result<Self, StorageError> {
         Self::check_prefix(prefix)?;
         let nodes: Vec<&str> = url.split(',').map(str::trim).collect();
+        let pubsub = redis::Client::open(nodes[0])?;
         let (commands, client) = if let [single] = nodes[..] {
             let client = redis::Client::open(single)?;
             let config = ConnectionManagerConfig::new()
@@ -217,6 +224,7 @@ impl RedisStorage {
                 prefix: prefix.to_owned(),
                 commands,
                 client,
+                pubsub,
                 idle_followers: Mutex::new(Vec::new()),
                 append: Script::new(APPEND_SCRIPT),
                 save_checkpoint: Script::new(SAVE_CHECKPOINT_SCRIPT),
@@ -237,6 +245,16 @@ impl RedisStorage {
         Ok(())
     }
 
+    /// The pub/sub channel of a room's presence, in the room's hash tag like its keys.
+    pub(super) fn presence_channel(&self, room: &RoomId) -> String {
+        format!("{}:{{{}}}:presence", self.inner.prefix, room.as_str())
+    }
+
+    /// The client that opens presence subscriptions.
+    pub(super) fn pubsub_client(&self) -> redis::Client {
+        self.inner.pubsub.clone()
+    }
+
     fn keys(&self, room: &RoomId) -> RoomKeys {
         let base = format!("{}:{{{}}}", self.inner.prefix, room.as_str());
         RoomKeys {
@@ -246,7 +264,7 @@ impl RedisStorage {
         }
     }
 
-    fn commands(&self) -> Connection {
+    pub(super) fn commands(&self) -> Connection {
         self.inner.commands.clone()
     }
 

@@ -9,7 +9,7 @@ use yrs::ClientID;
 
 use crate::support::{Client, TestServer};
 
-fn presence(client: u64, clock: u32, json: &str) -> Message {
+pub fn presence(client: u64, clock: u32, json: &str) -> Message {
     let entry = AwarenessUpdateEntry {
         clock,
         json: Arc::from(json),
@@ -19,7 +19,7 @@ fn presence(client: u64, clock: u32, json: &str) -> Message {
     })
 }
 
-fn present(states: &HashMap<u64, (u32, String)>, client: u64) -> bool {
+pub fn present(states: &HashMap<u64, (u32, String)>, client: u64) -> bool {
     states.get(&client).is_some_and(|(_, json)| json != "null")
 }
 

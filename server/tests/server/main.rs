@@ -8,6 +8,7 @@ mod awareness;
 mod bad_input;
 mod health;
 mod keepalive;
+mod multi_node;
 mod persistence;
 mod redis_storage;
 mod slow_peer;

@@ -308,3 +308,44 @@ impl Rng {
         self.0 % n.max(1)
     }
 }
+
+/// The text of a document holding every given document's state.
+pub fn merged_text<'a>(docs: impl Iterator<Item = &'a Doc>) -> String {
+    use yrs::updates::decoder::Decode;
+    use yrs::ReadTxn;
+    let merged = Doc::new();
+    let text = merged.get_or_insert_text("text");
+    for doc in docs {
+        let state = doc
+            .transact()
+            .encode_state_as_update_v1(&yrs::StateVector::default());
+        merged
+            .transact_mut()
+            .apply_update(yrs::Update::decode_v1(&state).unwrap())
+            .unwrap();
+    }
+    let result = text.get_string(&merged.transact());
+    result
+}
+
+#[tokio::test]
+async fn senders_are_told_when_their_updates_are_saved() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let mut writer = Client::connect(&server.url("saved")).await;
+    // The handshake's step 2 (nothing new) counts as saved at once.
+    writer.wait_all_saved().await;
+    assert_eq!(writer.saved, 1);
+    for i in 0..50u32 {
+        writer.insert(i, "s").await;
+    }
+    writer.wait_all_saved().await;
+    assert_eq!(writer.saved, 51);
+    server.stop().await;
+
+    // Saved means stored: a fresh server on the same data reads all 50 back.
+    let server = TestServer::start(dir.path()).await;
+    let reader = Client::connect(&server.url("saved")).await;
+    assert_eq!(reader.text(), "s".repeat(50));
+    server.stop().await;
+}

@@ -2,7 +2,7 @@
 
 use yrs::{Doc, GetString, Transact};
 
-use crate::support::{Client, Rng, TestServer};
+use crate::support::{merged_text, Client, Rng, TestServer};
 
 #[tokio::test]
 async fn two_clients_converge_in_both_directions() {
@@ -113,46 +113,5 @@ async fn random_concurrent_edits_with_disconnects_converge() {
     }
     let fresh = Client::connect(&url).await;
     assert_eq!(fresh.text(), expected, "seed {seed}");
-    server.stop().await;
-}
-
-/// The text of a document holding every given document's state.
-fn merged_text<'a>(docs: impl Iterator<Item = &'a Doc>) -> String {
-    use yrs::updates::decoder::Decode;
-    use yrs::ReadTxn;
-    let merged = Doc::new();
-    let text = merged.get_or_insert_text("text");
-    for doc in docs {
-        let state = doc
-            .transact()
-            .encode_state_as_update_v1(&yrs::StateVector::default());
-        merged
-            .transact_mut()
-            .apply_update(yrs::Update::decode_v1(&state).unwrap())
-            .unwrap();
-    }
-    let result = text.get_string(&merged.transact());
-    result
-}
-
-#[tokio::test]
-async fn senders_are_told_when_their_updates_are_saved() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let mut writer = Client::connect(&server.url("saved")).await;
-    // The handshake's step 2 (nothing new) counts as saved at once.
-    writer.wait_all_saved().await;
-    assert_eq!(writer.saved, 1);
-    for i in 0..50u32 {
-        writer.insert(i, "s").await;
-    }
-    writer.wait_all_saved().await;
-    assert_eq!(writer.saved, 51);
-    server.stop().await;
-
-    // Saved means stored: a fresh server on the same data reads all 50 back.
-    let server = TestServer::start(dir.path()).await;
-    let reader = Client::connect(&server.url("saved")).await;
-    assert_eq!(reader.text(), "s".repeat(50));
     server.stop().await;
 }

@@ -1,0 +1,101 @@
+//! The presence bus: how presence (awareness) crosses the nodes that serve one room. Presence
+//! is ephemeral and renewed by every client every 15 s, so the bus is best effort: a lost
+//! message heals at the next renewal. Document updates never travel here; they go through
+//! the update log, which every node follows.
+
+use std::sync::Arc;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use tokio::sync::mpsc;
+use yrs::encoding::read::{self, Cursor, Read};
+use yrs::encoding::write::Write;
+
+use crate::room_id::RoomId;
+use crate::storage::StorageError;
+
+/// What one node tells the others about a room's presence.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct PresenceMessage {
+    /// The node that published it; a node ignores its own messages.
+    pub node: String,
+    pub kind: PresenceKind,
+}
+
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum PresenceKind {
+    /// An encoded awareness update with the states of the publisher's own members.
+    Changes(Bytes),
+    /// A node that just loaded the room asks every other node for its members' states.
+    Query,
+}
+
+/// Messages other nodes publish for one room; dropping it unsubscribes.
+pub type PresenceSubscription = mpsc::Receiver<PresenceMessage>;
+
+/// A presence bus shared by the nodes of one deployment.
+#[async_trait]
+pub trait PresenceBus: Send + Sync + 'static {
+    /// Sends a message to every node subscribed to the room (this one included).
+    async fn publish(&self, room: &RoomId, message: PresenceMessage) -> Result<(), StorageError>;
+    /// Starts receiving the room's messages.
+    async fn subscribe(&self, room: &RoomId) -> Result<PresenceSubscription, StorageError>;
+}
+
+/// The bus of a deployment with several nodes; none for a single node.
+pub type SharedBus = Arc<dyn PresenceBus>;
+
+impl PresenceMessage {
+    /// Wire form on the bus: `string(node) varUint(kind) [bytes(update)]`, lib0 encoding;
+    /// kind 0 = changes, 1 = query.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut out = Vec::new();
+        out.write_string(&self.node);
+        match &self.kind {
+            PresenceKind::Changes(update) => {
+                out.write_var(0u8);
+                out.write_buf(update);
+            }
+            PresenceKind::Query => out.write_var(1u8),
+        }
+        out
+    }
+
+    /// Reads the wire form; another deployment's garbage on the channel is an error, not a panic.
+    pub fn decode(bytes: &[u8]) -> Result<Self, StorageError> {
+        let corrupt = |e: read::Error| StorageError::Corrupt(format!("presence message: {e}"));
+        let mut cursor = Cursor::new(bytes);
+        let node = cursor.read_string().map_err(corrupt)?.to_owned();
+        let kind = match cursor.read_var::<u8>().map_err(corrupt)? {
+            0 => PresenceKind::Changes(Bytes::copy_from_slice(cursor.read_buf().map_err(corrupt)?)),
+            1 => PresenceKind::Query,
+            other => {
+                return Err(StorageError::Corrupt(format!(
+                    "presence message kind {other}"
+                )))
+            }
+        };
+        Ok(PresenceMessage { node, kind })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn presence_messages_round_trip_and_garbage_is_an_error() {
+        for kind in [
+            PresenceKind::Changes(Bytes::from_static(&[1, 2, 3])),
+            PresenceKind::Query,
+        ] {
+            let message = PresenceMessage {
+                node: "node-a".into(),
+                kind,
+            };
+            assert_eq!(PresenceMessage::decode(&message.encode()).unwrap(), message);
+        }
+        assert!(PresenceMessage::decode(&[5, b'a']).is_err());
+        assert!(PresenceMessage::decode(&[1, b'a', 9]).is_err());
+    }
+}

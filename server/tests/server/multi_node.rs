@@ -1,0 +1,100 @@
+//! Several nodes, one room: two servers on one Redis serve the same rooms; documents converge
+//! through the shared log and presence crosses over the presence bus.
+
+use cocreate_server::config::ServeConfig;
+
+use crate::redis_server::{unique_prefix, url};
+use crate::support::{merged_text, Client, Rng, TestServer};
+
+/// A node on the shared Redis under `prefix`, named `node`.
+async fn node(prefix: &str, node: &str) -> (TestServer, tempfile::TempDir) {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServeConfig::with_data_dir(dir.path());
+    config.redis_url = Some(url());
+    config.redis_prefix = prefix.to_owned();
+    config.node_id = Some(node.to_owned());
+    (TestServer::start_with(config).await, dir)
+}
+
+#[tokio::test]
+async fn clients_on_two_nodes_converge() {
+    let prefix = unique_prefix();
+    let (a, _da) = node(&prefix, "a").await;
+    let (b, _db) = node(&prefix, "b").await;
+    let mut on_a = Client::connect(&a.url("shared")).await;
+    let mut on_b = Client::connect(&b.url("shared")).await;
+
+    on_a.insert(0, "from a").await;
+    on_b.wait_text(|t| t == "from a").await;
+    on_b.insert(6, ", from b").await;
+    assert_eq!(
+        on_a.wait_text(|t| t == "from a, from b").await,
+        "from a, from b"
+    );
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn concurrent_editors_on_two_nodes_converge() {
+    const PER_NODE: usize = 4;
+    const EDITS: usize = 40;
+    let seed = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_nanos() as u64;
+    println!("seed {seed}");
+    let mut rng = Rng::new(seed);
+    let prefix = unique_prefix();
+    let (a, _da) = node(&prefix, "a").await;
+    let (b, _db) = node(&prefix, "b").await;
+    let mut clients = Vec::new();
+    for i in 0..2 * PER_NODE {
+        let server = if i % 2 == 0 { &a } else { &b };
+        clients.push(Client::connect(&server.url("busy")).await);
+    }
+    for _ in 0..EDITS {
+        let i = rng.below(clients.len() as u64) as usize;
+        let len = clients[i].text().len() as u64;
+        let at = rng.below(len + 1) as u32;
+        clients[i].insert(at, &i.to_string()).await;
+    }
+    let expected = merged_text(clients.iter().map(|c| &c.doc));
+    assert_eq!(expected.len(), EDITS);
+    for client in &mut clients {
+        assert_eq!(
+            client.wait_text(|t| t == expected).await,
+            expected,
+            "seed {seed}"
+        );
+    }
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn presence_crosses_nodes_and_leaves_with_its_connection() {
+    use crate::awareness::{presence, present};
+    let prefix = unique_prefix();
+    let (a, _da) = node(&prefix, "a").await;
+    let (b, _db) = node(&prefix, "b").await;
+    let mut alice = Client::connect(&a.url("presence")).await;
+    let mut bob = Client::connect(&b.url("presence")).await;
+    alice.send(&presence(41, 1, r#"{"name":"alice"}"#)).await;
+    bob.wait_presence(|states| present(states, 41)).await;
+
+    // A node that loads the room later asks the others and learns alice's state at once.
+    let (c, _dc) = node(&prefix, "c").await;
+    let mut carol = Client::connect(&c.url("presence")).await;
+    carol.wait_presence(|states| present(states, 41)).await;
+
+    alice.vanish();
+    bob.wait_presence(|states| states.get(&41).is_some_and(|(_, json)| json == "null"))
+        .await;
+    carol
+        .wait_presence(|states| states.get(&41).is_some_and(|(_, json)| json == "null"))
+        .await;
+    a.stop().await;
+    b.stop().await;
+    c.stop().await;
+}
