@@ -37,7 +37,8 @@ use crate::room_id::RoomId;
 use crate::storage::{EmbeddedStorage, RedisStorage, SharedStorage, StorageError};
 
 pub use crate::room::{
-    AWARENESS_TICK, CHECKPOINT_EVERY_BYTES, CHECKPOINT_EVERY_RECORDS, PENDING_LIMIT_BYTES,
+    load_document, LoadedDocument, AWARENESS_TICK, CHECKPOINT_EVERY_BYTES,
+    CHECKPOINT_EVERY_RECORDS, PENDING_LIMIT_BYTES,
 };
 pub use crate::ws::{IDLE_TIMEOUT, PING_EVERY};
 

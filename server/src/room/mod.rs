@@ -35,7 +35,7 @@ use crate::bus::{PresenceKind, PresenceMessage, PresenceSubscription, SharedBus}
 use crate::outbox::Outbox;
 use crate::registry::Registration;
 use crate::room_id::RoomId;
-use crate::storage::{Checkpoint, LogRecord, Seq, SharedStorage, StorageError};
+use crate::storage::{Checkpoint, LogRecord, Seq, SharedStorage, Storage, StorageError};
 
 pub use self::append::PENDING_LIMIT_BYTES;
 pub use self::presence::AWARENESS_TICK;
@@ -179,9 +179,14 @@ async fn run(
 ) {
     let started = Instant::now();
     let storage = context.storage.clone();
-    match load(&id, &storage).await {
-        Ok((doc, applied)) => {
-            info!(room = %id, seq = applied, ms = started.elapsed().as_millis() as u64, "room loaded");
+    match load_document(&id, storage.as_ref()).await {
+        Ok(LoadedDocument {
+            doc,
+            applied,
+            replayed,
+            checkpoint,
+        }) => {
+            info!(room = %id, seq = applied, checkpoint, replayed, ms = started.elapsed().as_millis() as u64, "room loaded");
             let stop_following = CancellationToken::new();
             follow::spawn(
                 storage.clone(),
@@ -191,7 +196,9 @@ async fn run(
                 stop_following.clone(),
             );
             let remote_presence = subscribe_presence(&id, &context).await;
-            let mut room = Room::new(id, doc, applied, context, registration);
+            let mut room = Room::new(id, doc, applied, checkpoint, context, registration);
+            // A load that replayed much of the log leaves a checkpoint for the next one.
+            room.maybe_checkpoint();
             room.serve(&mut rx, remote_presence).await;
             stop_following.cancel();
             room.registration.release();
@@ -237,27 +244,48 @@ async fn subscribe_presence(id: &RoomId, context: &RoomContext) -> Option<Presen
     }
 }
 
-/// Rebuilds a room's document from its checkpoint and the log after it; returns the document
-/// and the last log position it holds.
-async fn load(id: &RoomId, storage: &SharedStorage) -> Result<(Doc, Seq), StorageError> {
+/// A room's document as storage holds it.
+pub struct LoadedDocument {
+    pub doc: Doc,
+    /// The last log position merged into `doc`.
+    pub applied: Seq,
+    /// Log records replayed on top of the checkpoint: what the checkpoint saved loading.
+    pub replayed: usize,
+    /// The log position the checkpoint used covered (0 without one).
+    pub checkpoint: Seq,
+}
+
+/// Rebuilds a room's document from its newest checkpoint and the log after it. Rooms load
+/// this way; so can tools that need a room's state without serving it.
+pub async fn load_document(
+    id: &RoomId,
+    storage: &dyn Storage,
+) -> Result<LoadedDocument, StorageError> {
     let mut stored = storage.load(id).await?;
     let mut doc = Doc::new();
-    let mut applied = 0;
-    if let Some(checkpoint) = stored.checkpoint {
-        applied = checkpoint.covers;
-        if !apply_stored(id, &doc, &checkpoint.state, "checkpoint") {
+    let mut checkpoint = 0;
+    if let Some(stored_checkpoint) = stored.checkpoint {
+        checkpoint = stored_checkpoint.covers;
+        if !apply_stored(id, &doc, &stored_checkpoint.state, "checkpoint") {
             // The log holds everything the checkpoint did: rebuild from it instead.
-            warn!(room = %id, covers = checkpoint.covers, "replaying the whole log instead of the checkpoint");
+            warn!(room = %id, covers = checkpoint, "replaying the whole log instead of the checkpoint");
             doc = Doc::new();
-            applied = 0;
+            checkpoint = 0;
             stored.records = storage.read_log(id, 0, usize::MAX).await?;
         }
     }
+    let mut applied = checkpoint;
+    let replayed = stored.records.len();
     for record in stored.records {
         applied = record.seq;
         apply_stored(id, &doc, &record.update, "log record");
     }
-    Ok((doc, applied))
+    Ok(LoadedDocument {
+        doc,
+        applied,
+        replayed,
+        checkpoint,
+    })
 }
 
 /// Applies a stored update; says whether it applied. A log record that fails was refused live
@@ -335,6 +363,7 @@ impl Room {
         id: RoomId,
         doc: Doc,
         applied: Seq,
+        checkpointed: Seq,
         context: RoomContext,
         registration: Registration,
     ) -> Self {
@@ -347,7 +376,7 @@ impl Room {
             context,
             registration,
             applied,
-            checkpointed: applied,
+            checkpointed,
             bytes_since_checkpoint: 0,
             checkpoint_in_flight: None,
             step1_frame: None,

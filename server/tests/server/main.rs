@@ -6,6 +6,7 @@ mod support;
 
 mod awareness;
 mod bad_input;
+mod checkpoints;
 mod health;
 mod keepalive;
 mod multi_node;
