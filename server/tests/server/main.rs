@@ -11,6 +11,7 @@ mod health;
 mod keepalive;
 mod multi_node;
 mod persistence;
+mod redis_outage;
 mod redis_storage;
 mod slow_peer;
 mod storage_contract;
