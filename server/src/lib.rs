@@ -158,7 +158,11 @@ pub async fn serve(
         max_message_bytes: config.max_message_bytes,
     };
     let connections = state.connections.clone();
-    info!(addr = %listener.local_addr()?, node = %node, data_dir = %config.data_dir.display(), "listening");
+    let store = match config.redis_url {
+        Some(_) => format!("redis, prefix {}", config.redis_prefix),
+        None => format!("embedded, {}", config.data_dir.display()),
+    };
+    info!(addr = %listener.local_addr()?, node = %node, store = %store, "listening");
     axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .await?;
