@@ -39,12 +39,7 @@ async fn clients_on_two_nodes_converge() {
 async fn concurrent_editors_on_two_nodes_converge() {
     const PER_NODE: usize = 4;
     const EDITS: usize = 40;
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    println!("seed {seed}");
-    let mut rng = Rng::new(seed);
+    let (mut rng, seed) = Rng::from_clock();
     let prefix = unique_prefix();
     let (a, _da) = node(&prefix, "a").await;
     let (b, _db) = node(&prefix, "b").await;

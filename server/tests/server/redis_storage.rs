@@ -9,32 +9,14 @@ use std::time::Duration;
 use bytes::Bytes;
 use clap::Parser;
 use cocreate_server::config::{Cli, Command, ServeConfig};
-use cocreate_server::room_id::RoomId;
-use cocreate_server::storage::{
-    Checkpoint, NewRecord, Origin, RedisStorage, Storage, StorageError,
-};
+use cocreate_server::storage::{Checkpoint, RedisStorage, Storage, StorageError};
 use cocreate_server::StartError;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
 use crate::redis_server::{raw_connection, storage, storage_with_prefix, unique_prefix, url};
+use crate::storage_contract::{record, room};
 use crate::support::{Client, TestServer, WAIT};
-
-fn room(name: &str) -> RoomId {
-    RoomId::parse(name).unwrap()
-}
-
-fn record(at_ms: u64, update: &[u8]) -> NewRecord {
-    NewRecord {
-        at_ms,
-        origin: Origin {
-            node: "node-a".into(),
-            connection: at_ms,
-            participant: (at_ms % 2 == 0).then(|| format!("p{at_ms}")),
-        },
-        update: Bytes::copy_from_slice(update),
-    }
-}
 
 #[tokio::test]
 async fn keys_carry_the_prefix_and_the_room_as_hash_tag() {
@@ -93,11 +75,11 @@ async fn keys_carry_the_prefix_and_the_room_as_hash_tag() {
         [
             (
                 "1-0".to_string(),
-                fields(&["u", "a", "t", "1", "n", "node-a", "c", "1"])
+                fields(&["u", "a", "t", "1", "n", "node-1", "c", "1"])
             ),
             (
                 "2-0".to_string(),
-                fields(&["u", "b", "t", "2", "n", "node-a", "c", "2", "p", "p2"])
+                fields(&["u", "b", "t", "2", "n", "node-2", "c", "2", "p", "p2"])
             ),
         ],
         "the entry id is the sequence number; no participant, no field"

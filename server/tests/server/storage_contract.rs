@@ -39,11 +39,11 @@ async fn backends() -> Vec<(&'static str, SharedStorage, Option<tempfile::TempDi
     backends
 }
 
-fn room(name: &str) -> RoomId {
+pub fn room(name: &str) -> RoomId {
     RoomId::parse(name).unwrap()
 }
 
-fn record(at_ms: u64, update: &[u8]) -> NewRecord {
+pub fn record(at_ms: u64, update: &[u8]) -> NewRecord {
     NewRecord {
         at_ms,
         origin: Origin {

@@ -301,6 +301,15 @@ impl Rng {
         Rng(seed.max(1))
     }
 
+    /// A generator seeded from the clock, and its seed, printed so a failure can be replayed.
+    pub fn from_clock() -> (Self, u64) {
+        let seed = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(1, |d| d.as_nanos() as u64);
+        println!("seed {seed}");
+        (Rng::new(seed), seed)
+    }
+
     pub fn below(&mut self, n: u64) -> u64 {
         self.0 ^= self.0 << 13;
         self.0 ^= self.0 >> 7;

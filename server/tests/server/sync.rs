@@ -53,12 +53,7 @@ async fn a_joiner_gets_everything_in_its_first_sync() {
 async fn random_concurrent_edits_with_disconnects_converge() {
     const CLIENTS: usize = 6;
     const STEPS: usize = 120;
-    let seed = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_nanos() as u64;
-    println!("seed {seed}");
-    let mut rng = Rng::new(seed);
+    let (mut rng, seed) = Rng::from_clock();
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
     let url = server.url("random");
