@@ -45,6 +45,11 @@ const RESPONSE_TIMEOUT: Duration = Duration::from_secs(10);
 /// How long connecting may take: a reachable Redis answers in milliseconds, even across zones.
 const CONNECTION_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// Reconnection attempts the connection manager makes within one failing command, and the
+/// longest pause between them.
+const RECONNECT_RETRIES: usize = 1;
+const RECONNECT_MAX_DELAY: Duration = Duration::from_millis(500);
+
 /// How much longer than its `BLOCK` time a blocking read may take to answer before it fails:
 /// the time for the reply to travel, on a busy server.
 const FOLLOW_GRACE: Duration = Duration::from_secs(5);
@@ -201,7 +206,12 @@ impl RedisStorage {
             let client = redis::Client::open(single)?;
             let config = ConnectionManagerConfig::new()
                 .set_connection_timeout(Some(CONNECTION_TIMEOUT))
-                .set_response_timeout(Some(RESPONSE_TIMEOUT));
+                .set_response_timeout(Some(RESPONSE_TIMEOUT))
+                // Fail fast and let the caller retry on its own schedule: the room's append
+                // backoff and the follower's are what the README documents. The default
+                // (6 retries) held each failing command ~9 s while Redis was down.
+                .set_number_of_retries(RECONNECT_RETRIES)
+                .set_max_delay(RECONNECT_MAX_DELAY);
             let manager = ConnectionManager::new_with_config(client.clone(), config).await?;
             (Connection::Managed(manager), Client::Single(client))
         } else {
