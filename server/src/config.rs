@@ -57,6 +57,17 @@ pub struct ServeConfig {
           value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1024..))]
     pub max_message_bytes: usize,
 
+    /// Write a room's checkpoint after this many log records since the last one (a load then
+    /// replays at most about this many).
+    #[arg(long, env = "COCREATE_CHECKPOINT_EVERY_RECORDS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub checkpoint_every_records: u64,
+
+    /// Write a room's checkpoint after this many bytes of log since the last one.
+    #[arg(long, env = "COCREATE_CHECKPOINT_EVERY_BYTES", default_value_t = 4 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub checkpoint_every_bytes: u64,
+
     /// This node's name in logs and in the update log's records. Must be unique among the nodes
     /// sharing a store; by default the host name, process id and start time.
     #[arg(long, env = "COCREATE_NODE_ID")]

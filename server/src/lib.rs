@@ -37,8 +37,7 @@ use crate::room_id::RoomId;
 use crate::storage::{EmbeddedStorage, RedisStorage, SharedStorage, StorageError};
 
 pub use crate::room::{
-    load_document, LoadedDocument, AWARENESS_TICK, CHECKPOINT_EVERY_BYTES,
-    CHECKPOINT_EVERY_RECORDS, PENDING_LIMIT_BYTES,
+    load_document, CheckpointPolicy, LoadedDocument, AWARENESS_TICK, PENDING_LIMIT_BYTES,
 };
 pub use crate::ws::{IDLE_TIMEOUT, PING_EVERY};
 
@@ -147,6 +146,10 @@ pub async fn serve(
             RoomContext {
                 storage: storage.clone(),
                 bus,
+                checkpoints: CheckpointPolicy {
+                    every_records: config.checkpoint_every_records,
+                    every_bytes: config.checkpoint_every_bytes,
+                },
                 node: node.clone(),
             },
             rooms.clone(),

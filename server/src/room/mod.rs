@@ -43,12 +43,14 @@ pub use self::presence::AWARENESS_TICK;
 /// Commands waiting for a room before senders feel backpressure.
 const COMMAND_CAPACITY: usize = 1024;
 
-/// Log records after which a checkpoint is written, so loading replays at most this many.
-pub const CHECKPOINT_EVERY_RECORDS: u64 = 1000;
-
-/// Logged bytes after which a checkpoint is written, whatever the record count.
-pub const CHECKPOINT_EVERY_BYTES: u64 = 4 * 1024 * 1024;
-
+/// When a room writes a checkpoint: after this many log records or bytes since the last one,
+/// whichever comes first. A checkpoint bounds what a load replays; writing one costs encoding
+/// the whole document.
+#[derive(Clone, Copy, Debug)]
+pub struct CheckpointPolicy {
+    pub every_records: u64,
+    pub every_bytes: u64,
+}
 /// What every room of a node shares.
 #[derive(Clone)]
 pub struct RoomContext {
@@ -58,6 +60,7 @@ pub struct RoomContext {
     /// This node's id: stamped on the records and presence it sends, and how it recognises
     /// its own among what it reads back.
     pub node: Arc<str>,
+    pub checkpoints: CheckpointPolicy,
 }
 
 /// How often relayed presence is checked for states that stopped being renewed.
@@ -186,7 +189,7 @@ async fn run(
             replayed,
             checkpoint,
         }) => {
-            info!(room = %id, seq = applied, checkpoint, replayed, ms = started.elapsed().as_millis() as u64, "room loaded");
+            info!(room = %id, node = %context.node, seq = applied, checkpoint, replayed, ms = started.elapsed().as_millis() as u64, "room loaded");
             let stop_following = CancellationToken::new();
             follow::spawn(
                 storage.clone(),
@@ -737,8 +740,9 @@ impl Room {
     /// Writes a checkpoint in the background once enough has been logged since the last one.
     fn maybe_checkpoint(&mut self) {
         let since = self.applied - self.checkpointed;
-        let due = since >= CHECKPOINT_EVERY_RECORDS
-            || self.bytes_since_checkpoint >= CHECKPOINT_EVERY_BYTES;
+        let policy = self.context.checkpoints;
+        let due =
+            since >= policy.every_records || self.bytes_since_checkpoint >= policy.every_bytes;
         if !due
             || self
                 .checkpoint_in_flight
