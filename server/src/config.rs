@@ -68,8 +68,8 @@ pub struct ServeConfig {
           value_parser = clap::value_parser!(u64).range(1..))]
     pub checkpoint_every_bytes: u64,
 
-    /// This node's name in logs and in the update log's records. Must be unique among the nodes
-    /// sharing a store; by default the host name, process id and start time.
+    /// This node's name in logs and in the update log's records; by default the host name and
+    /// process id. The start time is appended, so that restarts and twins stay distinct.
     #[arg(long, env = "COCREATE_NODE_ID")]
     pub node_id: Option<String>,
 
@@ -91,15 +91,18 @@ pub enum LogFormat {
 }
 
 impl ServeConfig {
-    /// The configured node id, or one that no other process will have.
+    /// This process's node id: the configured name (or the host name and process id) with
+    /// the start time appended, so that two processes never share one, even when an operator
+    /// gives two nodes the same `--node-id`: rooms tell their own records apart by it.
     pub fn node_id(&self) -> String {
-        self.node_id.clone().unwrap_or_else(|| {
+        let started = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_nanos());
+        let name = self.node_id.clone().unwrap_or_else(|| {
             let host = std::fs::read_to_string("/proc/sys/kernel/hostname").unwrap_or_default();
-            let started = std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis());
-            format!("{}-{}-{started:x}", host.trim(), std::process::id())
-        })
+            format!("{}-{}", host.trim(), std::process::id())
+        });
+        format!("{name}-{started:x}")
     }
 
     /// The defaults with another data directory: what tests and embedders start from.

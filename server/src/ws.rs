@@ -184,14 +184,8 @@ fn inbound_messages(frame: &[u8]) -> Result<Vec<Inbound>, (u16, String)> {
     for message in messages {
         inbound.push(match message {
             Message::Sync(SyncMessage::SyncStep1(sv)) => Inbound::SyncStep1(sv),
-            Message::Sync(SyncMessage::SyncStep2(bytes) | SyncMessage::Update(bytes)) => {
-                let update =
-                    decode_update(&bytes).map_err(|e| (close::INVALID_PAYLOAD, e.to_string()))?;
-                Inbound::Update {
-                    update,
-                    bytes: Bytes::from(bytes),
-                }
-            }
+            Message::Sync(SyncMessage::SyncStep2(bytes)) => inbound_update(bytes, true)?,
+            Message::Sync(SyncMessage::Update(bytes)) => inbound_update(bytes, false)?,
             Message::Awareness(update) => Inbound::Awareness(update),
             Message::AwarenessQuery => Inbound::QueryAwareness,
             // Clients have nothing to say in auth messages; the server decides access.
@@ -205,6 +199,16 @@ fn inbound_messages(frame: &[u8]) -> Result<Vec<Inbound>, (u16, String)> {
         });
     }
     Ok(inbound)
+}
+
+/// An update for the room, if it decodes.
+fn inbound_update(bytes: Vec<u8>, step2: bool) -> Result<Inbound, (u16, String)> {
+    let update = decode_update(&bytes).map_err(|e| (close::INVALID_PAYLOAD, e.to_string()))?;
+    Ok(Inbound::Update {
+        update,
+        bytes: Bytes::from(bytes),
+        step2,
+    })
 }
 
 fn reject(id: &RoomId, conn: u64, close: &CloseSignal, code: u16, reason: String) {

@@ -31,8 +31,14 @@ pub struct PendingUpdate {
 
 /// What became of an append.
 pub enum AppendEvent {
-    /// The batch is durably in the log.
-    Stored(Vec<PendingUpdate>),
+    /// The batch is durably in the log; `last` is the sequence number of its last record, and
+    /// `floor` the log position the room had applied when the append started: every new
+    /// record must come after it.
+    Stored {
+        batch: Vec<PendingUpdate>,
+        last: Seq,
+        floor: Seq,
+    },
     /// The append failed; the batch is queued again and will be retried.
     Failed { error: StorageError, pending: usize },
     /// A retry is due: call [`AppendQueue::start`].
@@ -43,8 +49,13 @@ pub enum AppendEvent {
 #[derive(Debug)]
 pub struct QueueFull;
 
-/// The append under way and the updates it carries.
-type InFlight = (Vec<PendingUpdate>, JoinHandle<Result<Seq, StorageError>>);
+/// The append under way: its updates, the room's applied position when it started, and the
+/// task doing it.
+type InFlight = (
+    Vec<PendingUpdate>,
+    Seq,
+    JoinHandle<Result<Seq, StorageError>>,
+);
 
 /// Updates on their way into a room's log.
 pub struct AppendQueue {
@@ -74,13 +85,14 @@ impl AppendQueue {
     }
 
     /// Queues an update and starts an append unless one is in flight or a retry is pending.
-    pub fn push(&mut self, update: PendingUpdate) -> Result<(), QueueFull> {
+    /// `applied` is the room's log position now.
+    pub fn push(&mut self, update: PendingUpdate, applied: Seq) -> Result<(), QueueFull> {
         if self.pending_bytes + update.bytes.len() > PENDING_LIMIT_BYTES {
             return Err(QueueFull);
         }
         self.pending_bytes += update.bytes.len();
         self.queued.push(update);
-        self.start();
+        self.start(applied);
         Ok(())
     }
 
@@ -91,11 +103,16 @@ impl AppendQueue {
 
     /// Updates not yet durable.
     pub fn pending(&self) -> usize {
-        self.queued.len() + self.in_flight.as_ref().map_or(0, |(batch, _)| batch.len())
+        self.queued.len()
+            + self
+                .in_flight
+                .as_ref()
+                .map_or(0, |(batch, _, _)| batch.len())
     }
 
-    /// Sends everything queued to the log in one append, if the log is free.
-    pub fn start(&mut self) {
+    /// Sends everything queued to the log in one append, if the log is free. `applied` is the
+    /// room's log position now.
+    pub fn start(&mut self, applied: Seq) {
         if self.in_flight.is_some() || self.retry_at.is_some() || self.queued.is_empty() {
             return;
         }
@@ -114,21 +131,21 @@ impl AppendQueue {
             .collect();
         let (storage, room) = (self.storage.clone(), self.room.clone());
         let append = tokio::spawn(async move { storage.append(&room, records).await });
-        self.in_flight = Some((batch, append));
+        self.in_flight = Some((batch, applied, append));
     }
 
     /// Resolves when the in-flight append finishes or a retry is due; never while idle.
     pub async fn next_event(&mut self) -> AppendEvent {
-        if let Some((_, append)) = &mut self.in_flight {
+        if let Some((_, _, append)) = &mut self.in_flight {
             let result = append.await.map_err(StorageError::from).and_then(|r| r);
-            let Some((batch, _)) = self.in_flight.take() else {
+            let Some((batch, floor, _)) = self.in_flight.take() else {
                 unreachable!("checked above")
             };
             return match result {
-                Ok(_) => {
+                Ok(last) => {
                     self.backoff = RETRY_FIRST;
                     self.pending_bytes -= batch.iter().map(|p| p.bytes.len()).sum::<usize>();
-                    AppendEvent::Stored(batch)
+                    AppendEvent::Stored { batch, last, floor }
                 }
                 Err(error) => {
                     // Retried first, in order, ahead of what arrived meanwhile. Should the

@@ -10,7 +10,7 @@ use tracing::warn;
 
 use super::Command;
 use crate::room_id::RoomId;
-use crate::storage::{Seq, SharedStorage};
+use crate::storage::{Seq, SharedStorage, StorageError};
 
 /// Records handed to the room at once: bounds the room's work per step.
 const FOLLOW_BATCH: usize = 1000;
@@ -45,6 +45,11 @@ pub fn spawn(
                     if tx.send(Command::Logged(records)).await.is_err() {
                         return;
                     }
+                }
+                Err(StorageError::Corrupt(detail)) => {
+                    // Retrying cannot help, and skipping would silently drop an update.
+                    let _ = tx.send(Command::LogUnreadable(detail)).await;
+                    return;
                 }
                 Err(e) => {
                     warn!(room = %room, after, error = %e, retry_in = ?backoff, "reading the update log failed");

@@ -71,9 +71,13 @@ const EXPIRE_REMOTE_EVERY: Duration = Duration::from_secs(5);
 pub enum Inbound {
     /// Sync step 1: the member's state vector; answered with step 2.
     SyncStep1(StateVector),
-    /// An update (sync step 2 or update), already decoded; whether it applies is known only
-    /// once it is applied.
-    Update { update: Update, bytes: Bytes },
+    /// An update, already decoded; whether it applies is known only once it is applied.
+    /// `step2` marks a sync step 2, which often repeats what the room has (on reconnects).
+    Update {
+        update: Update,
+        bytes: Bytes,
+        step2: bool,
+    },
     /// Presence of the member's clients.
     Awareness(AwarenessUpdate),
     /// A request for every current presence state.
@@ -102,6 +106,8 @@ enum Command {
     },
     /// New log records, in order, from the follower.
     Logged(Vec<LogRecord>),
+    /// The follower met a record it cannot read; it has stopped.
+    LogUnreadable(String),
 }
 
 /// A connection's way into a room task.
@@ -445,6 +451,10 @@ impl Room {
                     self.logged(records);
                 }
             }
+            Command::LogUnreadable(error) => {
+                error!(room = %self.id, error = %error, "the update log cannot be read; closing the room");
+                self.fail("internal error: the room's history cannot be read");
+            }
         }
     }
 
@@ -490,7 +500,11 @@ impl Room {
                 };
                 self.send_to(conn, frame);
             }
-            Inbound::Update { update, bytes } => self.update(conn, &update, bytes),
+            Inbound::Update {
+                update,
+                bytes,
+                step2,
+            } => self.update(conn, &update, bytes, step2),
             Inbound::Awareness(update) => {
                 if let Err(e) = self.presence.apply_local(&mut self.awareness, conn, update) {
                     warn!(room = %self.id, conn, error = %e, "awareness update refused");
@@ -504,9 +518,11 @@ impl Room {
         }
     }
 
-    /// Queues a member's update for the log, unless it adds nothing.
-    fn update(&mut self, conn: u64, update: &Update, bytes: Bytes) {
-        let redundant = self.repeats_known_state(update);
+    /// Queues a member's update for the log, unless it is a sync step 2 that adds nothing.
+    /// Live updates are not checked: they are new by nature, and the check costs a scan of
+    /// the document's deletions after every change.
+    fn update(&mut self, conn: u64, update: &Update, bytes: Bytes, step2: bool) {
+        let redundant = step2 && self.repeats_known_state(update);
         let Some(member) = self.members.get_mut(&conn) else {
             return;
         };
@@ -526,7 +542,7 @@ impl Room {
             at_ms: now_ms(),
             bytes,
         };
-        match self.log.push(pending) {
+        match self.log.push(pending, self.applied) {
             Ok(()) => member.unsaved += 1,
             Err(append::QueueFull) => {
                 warn!(room = %self.id, conn, pending = self.log.pending(), "update refused: too much waiting for storage");
@@ -557,16 +573,28 @@ impl Room {
 
     fn append_event(&mut self, event: AppendEvent) {
         match event {
-            AppendEvent::Stored(batch) => self.stored(batch),
+            AppendEvent::Stored { batch, last, floor } => self.stored(batch, last, floor),
             AppendEvent::Failed { error, pending } => {
                 error!(room = %self.id, error = %error, pending, "update log append failed; retrying");
             }
-            AppendEvent::RetryDue => self.log.start(),
+            AppendEvent::RetryDue => self.log.start(self.applied),
         }
     }
 
     /// Tells each sender in a durable batch how many of its updates are now saved.
-    fn stored(&mut self, batch: Vec<PendingUpdate>) {
+    fn stored(&mut self, batch: Vec<PendingUpdate>, last: Seq, floor: Seq) {
+        // New records always come after everything the room had applied when it appended them.
+        // If not, the log went backwards (Redis restarted without persistence, or failed over
+        // to a stale replica): carrying on would hide these records behind `applied`. Start
+        // over from the log; clients resend what it lacks in their sync step 2.
+        if (last + 1)
+            .checked_sub(batch.len() as u64)
+            .is_none_or(|first| first <= floor)
+        {
+            error!(room = %self.id, last, floor, "update log went backwards; reloading the room");
+            self.fail("internal error: the room is reloading, reconnect");
+            return;
+        }
         // Per connection: updates in this batch, and the ordinal of the last of them.
         let mut saved: HashMap<u64, (usize, u64)> = HashMap::new();
         for pending in batch {
@@ -589,7 +617,7 @@ impl Room {
                 .outbox
                 .send_cocreate(encode(&cocreate::saved(through)));
         }
-        self.log.start();
+        self.log.start(self.applied);
     }
 
     /// Applies new log records in order and relays each to every member but its sender.

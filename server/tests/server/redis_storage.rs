@@ -405,3 +405,41 @@ async fn a_bad_redis_url_stops_the_server_with_a_clear_error() {
     };
     assert!(e.to_string().contains("--redis-url"), "{e}");
 }
+
+#[tokio::test]
+async fn a_log_that_went_backwards_reloads_the_room_and_clients_restore_it() {
+    let prefix = unique_prefix();
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = ServeConfig::with_data_dir(dir.path());
+    config.redis_url = Some(url());
+    config.redis_prefix = prefix.clone();
+    let server = TestServer::start_with(config).await;
+    let address = server.url("amnesia");
+    let mut writer = Client::connect(&address).await;
+    let mut witness = Client::connect(&address).await;
+    writer.insert(0, "one").await;
+    witness.wait_text(|t| t == "one").await;
+
+    // Redis forgets the room, as after a restart without persistence.
+    let keys: Vec<String> = ["log", "seq", "checkpoint"]
+        .iter()
+        .map(|kind| format!("{prefix}:{{amnesia}}:{kind}"))
+        .collect();
+    let _: () = redis::cmd("DEL")
+        .arg(&keys)
+        .query_async(&mut raw_connection().await)
+        .await
+        .unwrap();
+
+    // The next append gets sequence numbers the room has already passed: it reloads.
+    writer.insert(3, "two").await;
+    let (code, reason) = crate::support::close_of(&mut writer.socket).await;
+    assert_eq!(code, cocreate_protocol::close::INTERNAL_ERROR, "{reason}");
+
+    // The client still holds everything; its sync step 2 gives it back to the fresh room.
+    let mut restored = Client::connect_with(&address, writer.vanish()).await;
+    restored.wait_all_saved().await;
+    let fresh = Client::connect(&address).await;
+    assert_eq!(fresh.text(), "onetwo");
+    server.stop().await;
+}
