@@ -30,15 +30,25 @@ pub enum PresenceKind {
     Query,
 }
 
-/// Messages other nodes publish for one room; dropping it unsubscribes.
-pub type PresenceSubscription = mpsc::Receiver<PresenceMessage>;
+/// What a subscription delivers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum BusEvent {
+    /// The subscription is (again) active: messages published from now on arrive. A room then
+    /// asks the other nodes for their presence, which it may have missed.
+    Subscribed,
+    Message(PresenceMessage),
+}
+
+/// A room's subscription; dropping it unsubscribes.
+pub type PresenceSubscription = mpsc::Receiver<BusEvent>;
 
 /// A presence bus shared by the nodes of one deployment.
 #[async_trait]
 pub trait PresenceBus: Send + Sync + 'static {
     /// Sends a message to every node subscribed to the room (this one included).
     async fn publish(&self, room: &RoomId, message: PresenceMessage) -> Result<(), StorageError>;
-    /// Starts receiving the room's messages.
+    /// Starts receiving the room's messages. Implementations keep the subscription alive across
+    /// disconnects and report each (re)subscription with [`BusEvent::Subscribed`].
     async fn subscribe(&self, room: &RoomId) -> Result<PresenceSubscription, StorageError>;
 }
 

@@ -31,7 +31,7 @@ use yrs::{Doc, IdSet, ReadTxn, StateVector, Transact, Update};
 
 use self::append::{AppendEvent, AppendQueue, PendingUpdate};
 use self::presence::Presence;
-use crate::bus::{PresenceKind, PresenceMessage, PresenceSubscription, SharedBus};
+use crate::bus::{BusEvent, PresenceKind, PresenceMessage, PresenceSubscription, SharedBus};
 use crate::outbox::Outbox;
 use crate::registry::Registration;
 use crate::room_id::RoomId;
@@ -230,22 +230,11 @@ async fn run(
     }
 }
 
-/// Subscribes to the room's presence on the bus and asks the other nodes for theirs. Without
-/// a bus, or if the bus is down, the room still works: presence from other nodes then
-/// arrives with its next renewal, or not at all.
+/// Subscribes to the room's presence on the bus, if there is one. Without a bus, or if it
+/// refuses, the room still works: presence then stays on this node.
 async fn subscribe_presence(id: &RoomId, context: &RoomContext) -> Option<PresenceSubscription> {
-    let bus = context.bus.as_ref()?;
-    match bus.subscribe(id).await {
-        Ok(subscription) => {
-            let query = PresenceMessage {
-                node: context.node.to_string(),
-                kind: PresenceKind::Query,
-            };
-            if let Err(e) = bus.publish(id, query).await {
-                warn!(room = %id, error = %e, "could not ask other nodes for presence");
-            }
-            Some(subscription)
-        }
+    match context.bus.as_ref()?.subscribe(id).await {
+        Ok(subscription) => Some(subscription),
         Err(e) => {
             warn!(room = %id, error = %e, "presence bus unavailable; presence stays on this node");
             None
@@ -406,8 +395,9 @@ impl Room {
         loop {
             let presence_due = self.presence.due();
             tokio::select! {
-                message = next_presence(&mut remote) => match message {
-                    Some(message) => self.remote_presence(message),
+                event = next_presence(&mut remote) => match event {
+                    Some(BusEvent::Subscribed) => self.publish_presence(PresenceKind::Query),
+                    Some(BusEvent::Message(message)) => self.remote_presence(message),
                     None => remote = None,
                 },
                 _ = expire.tick(), if remote.is_some() => self.presence.expire_remote(&mut self.awareness),
@@ -820,8 +810,8 @@ impl Room {
     }
 }
 
-/// The next message from the presence bus; never, without a subscription.
-async fn next_presence(subscription: &mut Option<PresenceSubscription>) -> Option<PresenceMessage> {
+/// The next event from the presence bus; never, without a subscription.
+async fn next_presence(subscription: &mut Option<PresenceSubscription>) -> Option<BusEvent> {
     match subscription {
         Some(subscription) => subscription.recv().await,
         None => std::future::pending().await,

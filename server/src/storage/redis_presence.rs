@@ -11,7 +11,7 @@ use tracing::{debug, warn};
 
 use super::redis::RedisStorage;
 use super::StorageError;
-use crate::bus::{PresenceBus, PresenceMessage, PresenceSubscription};
+use crate::bus::{BusEvent, PresenceBus, PresenceMessage, PresenceSubscription};
 use crate::room_id::RoomId;
 
 /// Presence messages queued for a room before further ones are dropped; a room that far
@@ -35,12 +35,11 @@ impl PresenceBus for RedisStorage {
         Ok(())
     }
 
+    /// Never fails: a task of its own makes the subscription, and makes it again after every
+    /// disconnect, so a room loaded while Redis is away hears the other nodes once it is back.
     async fn subscribe(&self, room: &RoomId) -> Result<PresenceSubscription, StorageError> {
-        let channel = self.presence_channel(room);
-        let client = self.pubsub_client();
-        let pubsub = subscribe(&client, &channel).await?;
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(relay(client, channel, pubsub, tx));
+        tokio::spawn(relay(self.pubsub_client(), self.presence_channel(room), tx));
         Ok(rx)
     }
 }
@@ -59,46 +58,42 @@ async fn subscribe(
         .map_err(|_| StorageError::Unanswered(SUBSCRIBE_TIMEOUT))?
 }
 
-/// Hands the channel's messages to the room until the room drops its end, resubscribing
-/// whenever the connection is lost.
-async fn relay(
-    client: redis::Client,
-    channel: String,
-    mut pubsub: redis::aio::PubSub,
-    tx: mpsc::Sender<PresenceMessage>,
-) {
+/// Hands the channel's messages to the room until the room drops its end, subscribing again
+/// (with backoff) whenever the connection is lost.
+async fn relay(client: redis::Client, channel: String, tx: mpsc::Sender<BusEvent>) {
+    let mut backoff = RETRY_FIRST;
     loop {
-        {
-            let mut messages = pubsub.on_message();
-            loop {
-                let message = tokio::select! {
+        let mut pubsub = match subscribe(&client, &channel).await {
+            Ok(pubsub) => pubsub,
+            Err(e) => {
+                warn!(channel = %channel, error = %e, retry_in = ?backoff, "presence subscription failed");
+                tokio::select! {
                     _ = tx.closed() => return,
-                    message = messages.next() => message,
-                };
-                let Some(message) = message else { break };
-                match PresenceMessage::decode(message.get_payload_bytes()) {
-                    Ok(presence) => {
-                        if tx.try_send(presence).is_err() {
-                            debug!(channel = %channel, "presence message dropped: room busy");
-                        }
-                    }
-                    Err(e) => warn!(channel = %channel, error = %e, "unreadable presence message"),
+                    _ = tokio::time::sleep(backoff) => {}
                 }
-            }
-        }
-        let mut backoff = RETRY_FIRST;
-        pubsub = loop {
-            tokio::select! {
-                _ = tx.closed() => return,
-                _ = tokio::time::sleep(backoff) => {}
-            }
-            match subscribe(&client, &channel).await {
-                Ok(pubsub) => break pubsub,
-                Err(e) => {
-                    warn!(channel = %channel, error = %e, retry_in = ?backoff, "presence subscription lost");
-                    backoff = (backoff * 2).min(RETRY_MAX);
-                }
+                backoff = (backoff * 2).min(RETRY_MAX);
+                continue;
             }
         };
+        backoff = RETRY_FIRST;
+        if tx.send(BusEvent::Subscribed).await.is_err() {
+            return;
+        }
+        let mut messages = pubsub.on_message();
+        loop {
+            let message = tokio::select! {
+                _ = tx.closed() => return,
+                message = messages.next() => message,
+            };
+            let Some(message) = message else { break };
+            match PresenceMessage::decode(message.get_payload_bytes()) {
+                Ok(presence) => {
+                    if tx.try_send(BusEvent::Message(presence)).is_err() {
+                        debug!(channel = %channel, "presence message dropped: room busy");
+                    }
+                }
+                Err(e) => warn!(channel = %channel, error = %e, "unreadable presence message"),
+            }
+        }
     }
 }
