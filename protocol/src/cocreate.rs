@@ -23,3 +23,14 @@ pub fn saved(count: u64) -> Message {
 pub fn decode_saved(payload: &[u8]) -> Result<u64, read::Error> {
     Cursor::new(payload).read_var()
 }
+
+/// Server → client: the session this connection is in, and who the client is in it.
+/// Payload: UTF-8 JSON `{"event", "session": {...}, "you": {...}}` (fields in
+/// `protocol/README.md`). Sent when the client joins and whenever the session changes; each
+/// message carries the whole state, so a client only ever shows the newest.
+pub const MSG_SESSION: u8 = 101;
+
+/// Encodes a session message from its JSON text.
+pub fn session(json: &str) -> Message {
+    Message::Custom(MSG_SESSION, json.as_bytes().to_vec())
+}

@@ -12,7 +12,7 @@
 //!                             | varUint(1)         ; permission granted
 //! type 3     query awareness: (empty)
 //! type 100..=127  cocreate:   bytes                ; cocreate's own messages:
-//!                                                  ; 100 saved (see `cocreate`)
+//!                                                  ; 100 saved, 101 session (see `cocreate`)
 //! bytes      = varUint(length) length*OCTET
 //! string     = bytes                               ; UTF-8
 //! varUint    = lib0 variable-length unsigned integer (7 bits a byte, high bit = more)

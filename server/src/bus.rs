@@ -1,6 +1,7 @@
-//! The presence bus: how presence (awareness) crosses the nodes that serve one room. Presence
-//! is ephemeral and renewed by every client every 15 s, so the bus is best effort: a lost
-//! message heals at the next renewal. Document updates never travel here; they go through
+//! The presence bus: how presence (awareness) and session changes cross the nodes that serve
+//! one room. Presence is ephemeral and renewed by every client every 15 s, so the bus is best
+//! effort: a lost message heals at the next renewal. A session change only says "reread the
+//! session": the record in storage is the truth, and every node rereads it on a room load. Document updates never travel here; they go through
 //! the update log, which every node follows.
 
 use std::sync::Arc;
@@ -28,6 +29,9 @@ pub enum PresenceKind {
     Changes(Bytes),
     /// A node that just loaded the room asks every other node for its members' states.
     Query,
+    /// The session was changed (locked, a participant kicked…): the event name for clients;
+    /// rooms reread the session from storage.
+    Session(String),
 }
 
 /// What a subscription delivers.
@@ -57,7 +61,7 @@ pub type SharedBus = Arc<dyn PresenceBus>;
 
 impl PresenceMessage {
     /// Wire form on the bus: `string(node) varUint(kind) [bytes(update)]`, lib0 encoding;
-    /// kind 0 = changes, 1 = query.
+    /// kind 0 = changes, 1 = query, 2 = session (followed by `string(event)`).
     pub fn encode(&self) -> Vec<u8> {
         let mut out = Vec::new();
         out.write_string(&self.node);
@@ -67,6 +71,10 @@ impl PresenceMessage {
                 out.write_buf(update);
             }
             PresenceKind::Query => out.write_var(1u8),
+            PresenceKind::Session(event) => {
+                out.write_var(2u8);
+                out.write_string(event);
+            }
         }
         out
     }
@@ -79,6 +87,7 @@ impl PresenceMessage {
         let kind = match cursor.read_var::<u8>().map_err(corrupt)? {
             0 => PresenceKind::Changes(Bytes::copy_from_slice(cursor.read_buf().map_err(corrupt)?)),
             1 => PresenceKind::Query,
+            2 => PresenceKind::Session(cursor.read_string().map_err(corrupt)?.to_owned()),
             other => {
                 return Err(StorageError::Corrupt(format!(
                     "presence message kind {other}"
@@ -98,6 +107,7 @@ mod tests {
         for kind in [
             PresenceKind::Changes(Bytes::from_static(&[1, 2, 3])),
             PresenceKind::Query,
+            PresenceKind::Session("locked".into()),
         ] {
             let message = PresenceMessage {
                 node: "node-a".into(),

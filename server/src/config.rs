@@ -73,6 +73,43 @@ pub struct ServeConfig {
     #[arg(long, env = "COCREATE_NODE_ID")]
     pub node_id: Option<String>,
 
+    /// Key that authorises creating sessions (`Authorization: Bearer <key>` on
+    /// `POST /api/sessions`). Without it, one is generated on first start and kept in
+    /// `<data-dir>/admin-key`.
+    #[arg(long, env = "COCREATE_ADMIN_KEY", hide_env_values = true)]
+    pub admin_key: Option<String>,
+
+    /// Secret that signs session tokens (at least 32 characters). Without it, one is generated
+    /// on first start and kept in the store, so that every node of a shared store uses it.
+    #[arg(long, env = "COCREATE_TOKEN_SECRET", hide_env_values = true,
+          value_parser = token_secret)]
+    pub token_secret: Option<String>,
+
+    /// How long session tokens (invites and personal ones) stay valid, in hours.
+    #[arg(long, env = "COCREATE_TOKEN_TTL_HOURS", default_value_t = 168,
+          value_parser = clap::value_parser!(u64).range(1..=24 * 366))]
+    pub token_ttl_hours: u64,
+
+    /// Serve rooms that are not sessions to anyone, without a token. For development and
+    /// interop testing only: anyone can then read and write any such room.
+    #[arg(long, env = "COCREATE_OPEN_ROOMS")]
+    pub open_rooms: bool,
+
+    /// Reports (from different participants) after which an item is hidden until a
+    /// moderator reviews it.
+    #[arg(long, env = "COCREATE_AUTO_HIDE_REPORTS", default_value_t = 3,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub auto_hide_reports: u64,
+
+    /// The address people reach cocreate at (e.g. https://cocreate.example.org), for the
+    /// links in invitations. Without it, links use the address the request was sent to.
+    #[arg(long, env = "COCREATE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+
+    /// Directory of the built web client, served at `/`.
+    #[arg(long, env = "COCREATE_WEB_DIR", default_value = "web-client/dist")]
+    pub web_dir: PathBuf,
+
     /// Log output: human-readable text or one JSON object per line.
     #[arg(long, env = "COCREATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]
     pub log_format: LogFormat,
@@ -81,6 +118,15 @@ pub struct ServeConfig {
 /// Validates `--redis-prefix` when the command line is parsed, not at first use.
 fn redis_prefix(value: &str) -> Result<String, InvalidRedisPrefix> {
     RedisStorage::check_prefix(value).map(|()| value.to_owned())
+}
+
+/// A token secret shorter than 32 characters could be guessed offline from one token.
+fn token_secret(value: &str) -> Result<String, String> {
+    if value.len() >= 32 {
+        Ok(value.to_owned())
+    } else {
+        Err("the token secret must be at least 32 characters".into())
+    }
 }
 
 /// How log lines are written.

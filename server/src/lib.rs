@@ -1,14 +1,18 @@
 //! cocreate's server: y-websocket rooms with durable storage, health endpoints and graceful
 //! shutdown. `main.rs` only parses configuration and calls [`serve`].
 
+mod api;
 mod bus;
 pub mod config;
+mod error;
 mod health;
 mod outbox;
 mod registry;
 mod room;
 pub mod room_id;
+pub mod session;
 pub mod storage;
+mod web;
 mod ws;
 
 use std::collections::HashMap;
@@ -34,6 +38,8 @@ use crate::config::ServeConfig;
 use crate::registry::Registry;
 use crate::room::RoomContext;
 use crate::room_id::RoomId;
+use crate::session::store::SessionStore;
+use crate::session::token::TokenKey;
 use crate::storage::{EmbeddedStorage, RedisStorage, SharedStorage, StorageError};
 
 pub use crate::room::{
@@ -44,6 +50,12 @@ pub use crate::ws::{IDLE_TIMEOUT, PING_EVERY};
 /// Query parameter by which a client says it understands cocreate's own message types
 /// (`?cocreate=1`); plain Yjs clients, which log an error for every unknown type, get none.
 pub const COCREATE_PARAM: &str = "cocreate";
+
+/// Query parameter carrying a session token on `/ws/{session}` (y-websocket's `params`).
+pub const TOKEN_PARAM: &str = "token";
+
+/// File in the data directory holding the generated admin key, when none is configured.
+pub const ADMIN_KEY_FILE: &str = "admin-key";
 
 /// How long shutdown waits for connections to close and rooms to store their state.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
@@ -59,6 +71,18 @@ pub struct AppState {
     connections: TaskTracker,
     next_conn: Arc<AtomicU64>,
     max_message_bytes: usize,
+    sessions: SessionStore,
+    tokens: TokenKey,
+    token_ttl: Duration,
+    admin_key: Arc<str>,
+    /// Whether rooms that are not sessions are served without a token (`--open-rooms`).
+    open_rooms: bool,
+    auto_hide_reports: usize,
+    public_url: Option<Arc<str>>,
+    web_dir: Arc<std::path::Path>,
+    /// Carries session changes to the other nodes; `None` on a single node.
+    bus: Option<SharedBus>,
+    node: Arc<str>,
 }
 
 /// Why the server could not start.
@@ -72,21 +96,21 @@ pub enum StartError {
     Redis(#[source] StorageError),
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error("could not read or create the admin key file {path}: {error}")]
+    AdminKey {
+        path: std::path::PathBuf,
+        error: std::io::Error,
+    },
 }
 
-/// The HTTP routes: `/ws/{room}`, `/healthz`, `/readyz`.
+/// The HTTP routes: `/ws/{room}`, `/api/…`, `/healthz`, `/readyz`, and the web client.
 pub fn app(state: AppState) -> Router {
     Router::new()
         .route("/ws/{room}", get(ws_upgrade))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .fallback(|| async {
-            api_error(
-                StatusCode::NOT_FOUND,
-                "not_found",
-                "no such endpoint".into(),
-            )
-        })
+        .merge(api::routes())
+        .fallback(web::serve)
         .with_state(state)
 }
 
@@ -106,13 +130,20 @@ async fn ws_upgrade(
     let conn = state.next_conn.fetch_add(1, Ordering::Relaxed);
     let room = RoomId::parse(&room);
     let speaks_cocreate = params.get(COCREATE_PARAM).is_some_and(|v| v == "1");
+    let token = params.get(TOKEN_PARAM).cloned();
     let connections = state.connections.clone();
     upgrade
         .max_message_size(state.max_message_bytes)
         .max_frame_size(state.max_message_bytes)
         .on_failed_upgrade(move |e| warn!(conn, error = %e, "websocket upgrade failed"))
         .on_upgrade(move |socket| {
-            connections.track_future(ws::serve(socket, room, conn, speaks_cocreate, state))
+            let connection = ws::Connection {
+                room,
+                conn,
+                token,
+                speaks_cocreate,
+            };
+            connections.track_future(ws::serve(socket, connection, state))
         })
 }
 
@@ -120,6 +151,34 @@ async fn ws_upgrade(
 /// `code` is a stable machine-readable name and `error` is for people.
 pub(crate) fn api_error(status: StatusCode, code: &str, error: String) -> Response {
     (status, Json(json!({ "error": error, "code": code }))).into_response()
+}
+
+/// The configured admin key, or the one kept in the data directory (generated on first start).
+fn admin_key(config: &ServeConfig) -> Result<String, StartError> {
+    if let Some(key) = &config.admin_key {
+        return Ok(key.clone());
+    }
+    let path = config.data_dir.join(ADMIN_KEY_FILE);
+    let failed = |error| StartError::AdminKey {
+        path: path.clone(),
+        error,
+    };
+    match std::fs::read_to_string(&path) {
+        Ok(key) if !key.trim().is_empty() => return Ok(key.trim().to_owned()),
+        Ok(_) => {}
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+        Err(e) => return Err(failed(e)),
+    }
+    std::fs::create_dir_all(&config.data_dir).map_err(failed)?;
+    let key = session::ids::admin_key();
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create(true).truncate(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path).map_err(failed)?;
+    std::io::Write::write_all(&mut file, format!("{key}\n").as_bytes()).map_err(failed)?;
+    info!(path = %path.display(), "generated an admin key for creating sessions");
+    Ok(key)
 }
 
 /// Serves on `listener` until `shutdown` is cancelled, then closes every connection with
@@ -140,12 +199,21 @@ pub async fn serve(
         None => (Arc::new(EmbeddedStorage::open(&config.data_dir)?), None),
     };
     let node: Arc<str> = config.node_id().into();
+    let sessions = SessionStore::new(storage.clone());
+    let token_secret = match &config.token_secret {
+        Some(secret) => secret.as_bytes().to_vec(),
+        None => sessions.token_secret().await?.to_vec(),
+    };
+    let admin_key = admin_key(&config)?;
+    if config.open_rooms {
+        warn!("--open-rooms: rooms that are not sessions are open to anyone, without a token; never use this in production");
+    }
     let rooms = TaskTracker::new();
     let state = AppState {
         registry: Registry::new(
             RoomContext {
                 storage: storage.clone(),
-                bus,
+                bus: bus.clone(),
                 checkpoints: CheckpointPolicy {
                     every_records: config.checkpoint_every_records,
                     every_bytes: config.checkpoint_every_bytes,
@@ -159,6 +227,16 @@ pub async fn serve(
         connections: TaskTracker::new(),
         next_conn: Arc::new(AtomicU64::new(1)),
         max_message_bytes: config.max_message_bytes,
+        sessions,
+        tokens: TokenKey::new(&token_secret),
+        token_ttl: Duration::from_secs(config.token_ttl_hours * 3600),
+        admin_key: admin_key.into(),
+        open_rooms: config.open_rooms,
+        auto_hide_reports: config.auto_hide_reports as usize,
+        public_url: config.public_url.as_deref().map(Arc::from),
+        web_dir: Arc::from(config.web_dir.as_path()),
+        bus,
+        node: node.clone(),
     };
     let connections = state.connections.clone();
     let store = match config.redis_url {

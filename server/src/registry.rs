@@ -11,6 +11,7 @@ use tracing::warn;
 use crate::outbox::Outbox;
 use crate::room::{self, JoinError, Joined, RoomContext, RoomHandle};
 use crate::room_id::RoomId;
+use crate::session::{Identity, Session};
 
 /// Joins retried against rooms that were unloading at that moment before giving up. Each
 /// retry finds the old room gone, so more than a couple means something is wrong.
@@ -52,15 +53,25 @@ impl Registry {
         id: &RoomId,
         conn: u64,
         outbox: Outbox,
+        identity: Option<Identity>,
     ) -> Result<RoomHandle, RegistryError> {
         for _ in 0..JOIN_ATTEMPTS {
             let handle = self.room(id);
-            if handle.join(conn, outbox.clone()).await? == Joined::Member {
+            if handle.join(conn, outbox.clone(), identity.clone()).await? == Joined::Member {
                 return Ok(handle);
             }
         }
         warn!(room = %id, conn, "room kept closing while joining");
         Err(RegistryError::Busy)
+    }
+
+    /// Tells the room of a session, if it is loaded on this node, that the session changed;
+    /// returns once the room's members follow the new state.
+    pub async fn session_changed(&self, id: &RoomId, session: Arc<Session>, event: &str) {
+        let handle = self.lock().get(id).map(|(_, handle)| handle.clone());
+        if let Some(handle) = handle {
+            handle.session_changed(session, event).await;
+        }
     }
 
     /// Rooms currently loaded.

@@ -15,6 +15,7 @@ use tracing::{debug, info, warn};
 use crate::outbox::{CloseSignal, Outbox, OUTBOX_CAPACITY};
 use crate::room::{Inbound, RoomHandle};
 use crate::room_id::{InvalidRoomId, RoomId};
+use crate::session::Identity;
 use crate::AppState;
 
 /// How often the server pings; the reference server uses the same period, which keeps
@@ -31,32 +32,54 @@ const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 /// Longest close reason the WebSocket protocol allows (125 bytes minus the code).
 const MAX_CLOSE_REASON: usize = 123;
 
+/// What the upgrade request said about a connection.
+pub struct Connection {
+    pub room: Result<RoomId, InvalidRoomId>,
+    pub conn: u64,
+    /// The session token (`?token=`), if any.
+    pub token: Option<String>,
+    /// Whether the client asked for cocreate's own messages.
+    pub speaks_cocreate: bool,
+}
+
 /// Serves one upgraded connection to its end.
-pub async fn serve(
-    socket: WebSocket,
-    room: Result<RoomId, InvalidRoomId>,
-    conn: u64,
-    speaks_cocreate: bool,
-    state: AppState,
-) {
+pub async fn serve(socket: WebSocket, connection: Connection, state: AppState) {
+    let Connection {
+        room,
+        conn,
+        token,
+        speaks_cocreate,
+    } = connection;
     let (sink, stream) = socket.split();
     let close = CloseSignal::new(&state.shutdown);
     let (frames, queue) = mpsc::channel(OUTBOX_CAPACITY);
     let writer = tokio::spawn(write_loop(sink, queue, close.clone()));
     let outbox = Outbox::new(frames, close.clone(), speaks_cocreate);
 
-    match room {
-        Err(e) => {
-            warn!(conn, error = %e, "invalid room name");
-            close.close(close::POLICY_VIOLATION, format!("invalid room name: {e}"));
+    let admitted = match room {
+        Err(e) => Err((close::POLICY_VIOLATION, format!("invalid room name: {e}"))),
+        Ok(room) => admit(&state, &room, token.as_deref())
+            .await
+            .map(|identity| (room, identity)),
+    };
+    match admitted {
+        Err((code, reason)) => {
+            warn!(conn, code, reason = %reason, "connection refused");
+            close.close(code, reason);
         }
-        Ok(room) => match state.registry.join(&room, conn, outbox).await {
+        Ok((room, identity)) => match state
+            .registry
+            .join(&room, conn, outbox, identity.clone())
+            .await
+        {
             Err(e) => {
                 warn!(room = %room, conn, error = %e, "join failed");
                 close.close(close::INTERNAL_ERROR, format!("room unavailable: {e}"));
             }
             Ok(handle) => {
-                info!(room = %room, conn, "connected");
+                let participant = identity.as_ref().map(|i| i.participant.as_str());
+                let role = identity.as_ref().map(|i| i.role.as_str());
+                info!(room = %room, conn, participant, role, "connected");
                 let membership = Membership {
                     room: handle,
                     conn,
@@ -78,6 +101,45 @@ pub async fn serve(
         },
     }
     let _ = writer.await;
+}
+
+/// Decides whether a connection may enter a room, and as whom: a session's room needs a
+/// valid, unrevoked token for that session; any other room needs `--open-rooms`.
+async fn admit(
+    state: &AppState,
+    room: &RoomId,
+    token: Option<&str>,
+) -> Result<Option<Identity>, (u16, String)> {
+    let session = state.sessions.get(room.as_str()).await.map_err(|e| {
+        warn!(room = %room, error = %e, "session could not be read");
+        (
+            close::INTERNAL_ERROR,
+            "storage unavailable, reconnect later".to_owned(),
+        )
+    })?;
+    let refuse = |reason: &str| Err((close::POLICY_VIOLATION, reason.to_owned()));
+    let Some(token) = token else {
+        return match session {
+            Some(_) => refuse("missing token: this session's room needs ?token=<token>"),
+            None if state.open_rooms => Ok(None),
+            None => refuse("missing token: join a session to get one"),
+        };
+    };
+    let now = crate::session::now_ms() / 1000;
+    let identity = match state.tokens.verify(token, now) {
+        Ok(identity) => identity,
+        Err(e) => return refuse(&e.to_string()),
+    };
+    let Some(session) = session else {
+        return refuse("no such session");
+    };
+    if identity.session != session.id {
+        return refuse("token is for another session");
+    }
+    if session.is_revoked(&identity.participant) {
+        return refuse("removed from the session by a moderator");
+    }
+    Ok(Some(identity))
 }
 
 /// A connection's place in its room. Leaving happens here and only here: in order, before the

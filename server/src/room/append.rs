@@ -23,6 +23,8 @@ const RETRY_MAX: Duration = Duration::from_secs(5);
 /// An update waiting for the log.
 pub struct PendingUpdate {
     pub conn: u64,
+    /// The sender's participant id, for the log (`None` in open rooms).
+    pub participant: Option<String>,
     /// Position of this update among the update messages its connection sent (1 = first).
     pub ordinal: u64,
     pub at_ms: u64,
@@ -124,7 +126,7 @@ impl AppendQueue {
                 origin: Origin {
                     node: self.node.clone(),
                     connection: p.conn,
-                    participant: None,
+                    participant: p.participant.clone(),
                 },
                 update: p.bytes.clone(),
             })

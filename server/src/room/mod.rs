@@ -35,6 +35,8 @@ use crate::bus::{BusEvent, PresenceKind, PresenceMessage, PresenceSubscription, 
 use crate::outbox::Outbox;
 use crate::registry::Registration;
 use crate::room_id::RoomId;
+use crate::session::store::SessionStore;
+use crate::session::{Identity, Session, SessionState};
 use crate::storage::{Checkpoint, LogRecord, Seq, SharedStorage, Storage, StorageError};
 
 pub use self::append::PENDING_LIMIT_BYTES;
@@ -95,6 +97,8 @@ enum Command {
     Join {
         conn: u64,
         outbox: Outbox,
+        /// Who the connection's token names; `None` in an open room.
+        identity: Option<Identity>,
         reply: oneshot::Sender<Result<(), JoinError>>,
     },
     Leave {
@@ -108,6 +112,13 @@ enum Command {
     Logged(Vec<LogRecord>),
     /// The follower met a record it cannot read; it has stopped.
     LogUnreadable(String),
+    /// The room's session changed (`event` names how, for clients); `reply` once every
+    /// member's access follows the new state.
+    Session {
+        session: Arc<Session>,
+        event: String,
+        reply: Option<oneshot::Sender<()>>,
+    },
 }
 
 /// A connection's way into a room task.
@@ -132,13 +143,19 @@ pub struct RoomClosed;
 
 impl RoomHandle {
     /// Joins the room.
-    pub async fn join(&self, conn: u64, outbox: Outbox) -> Result<Joined, JoinError> {
+    pub async fn join(
+        &self,
+        conn: u64,
+        outbox: Outbox,
+        identity: Option<Identity>,
+    ) -> Result<Joined, JoinError> {
         let (reply, answer) = oneshot::channel();
         if self
             .tx
             .send(Command::Join {
                 conn,
                 outbox,
+                identity,
                 reply,
             })
             .await
@@ -158,6 +175,19 @@ impl RoomHandle {
             .send(Command::Inbound { conn, message })
             .await
             .map_err(|_| RoomClosed)
+    }
+
+    /// Tells the room its session changed; returns once its members' access follows it.
+    pub async fn session_changed(&self, session: Arc<Session>, event: &str) {
+        let (reply, done) = oneshot::channel();
+        let command = Command::Session {
+            session,
+            event: event.to_owned(),
+            reply: Some(reply),
+        };
+        if self.tx.send(command).await.is_ok() {
+            let _ = done.await;
+        }
     }
 
     /// Leaves the room; sent once per joined connection when it ends (see `ws::Membership`).
@@ -188,15 +218,26 @@ async fn run(
 ) {
     let started = Instant::now();
     let storage = context.storage.clone();
-    match load_document(&id, storage.as_ref()).await {
-        Ok(LoadedDocument {
-            doc,
-            applied,
-            replayed,
-            checkpoint,
-        }) => {
+    let loaded = async {
+        let session = SessionStore::new(storage.clone()).get(id.as_str()).await?;
+        Ok::<_, StorageError>((
+            session.map(Arc::new),
+            load_document(&id, storage.as_ref()).await?,
+        ))
+    };
+    match loaded.await {
+        Ok((
+            session,
+            LoadedDocument {
+                doc,
+                applied,
+                replayed,
+                checkpoint,
+            },
+        )) => {
             info!(room = %id, node = %context.node, seq = applied, checkpoint, replayed, ms = started.elapsed().as_millis() as u64, "room loaded");
             let stop_following = CancellationToken::new();
+            let commands = tx.downgrade();
             follow::spawn(
                 storage.clone(),
                 id.clone(),
@@ -206,6 +247,8 @@ async fn run(
             );
             let remote_presence = subscribe_presence(&id, &context).await;
             let mut room = Room::new(id, doc, applied, checkpoint, context, registration);
+            room.session = session;
+            room.commands = Some(commands);
             // A load that replayed much of the log leaves a checkpoint for the next one.
             room.maybe_checkpoint();
             room.serve(&mut rx, remote_presence).await;
@@ -324,6 +367,10 @@ fn apply(doc: &Doc, update: Update) -> Result<(), ApplyError> {
 /// A connection in the room.
 struct Member {
     outbox: Outbox,
+    /// Who the connection is, in a session's room.
+    identity: Option<Identity>,
+    /// Whether its updates are accepted; read-only members' updates are dropped.
+    writable: bool,
     /// Update messages received from this connection so far (the ordinal of the latest).
     received: u64,
     /// Of those, how many are still on their way into the log.
@@ -354,6 +401,10 @@ struct Room {
     known_deletions: Option<IdSet>,
     /// Set when the document failed: the room only closes from then on.
     failed: bool,
+    /// The session this room belongs to; `None` for an open room (`--open-rooms`).
+    session: Option<Arc<Session>>,
+    /// The room's own command queue, for work that finishes later (rereading the session).
+    commands: Option<mpsc::WeakSender<Command>>,
 }
 
 impl Room {
@@ -381,6 +432,8 @@ impl Room {
             full_state_frame: None,
             known_deletions: None,
             failed: false,
+            session: None,
+            commands: None,
         }
     }
 
@@ -397,7 +450,7 @@ impl Room {
             tokio::select! {
                 event = next_presence(&mut remote) => match event {
                     Some(BusEvent::Subscribed) => self.publish_presence(PresenceKind::Query),
-                    Some(BusEvent::Message(message)) => self.remote_presence(message),
+                    Some(BusEvent::Message(message)) => self.bus_message(message),
                     None => remote = None,
                 },
                 _ = expire.tick(), if remote.is_some() => self.presence.expire_remote(&mut self.awareness),
@@ -428,8 +481,9 @@ impl Room {
             Command::Join {
                 conn,
                 outbox,
+                identity,
                 reply,
-            } => self.join(conn, outbox, reply),
+            } => self.join(conn, outbox, identity, reply),
             Command::Leave { conn } => self.leave(conn),
             Command::Inbound { conn, message } => {
                 if self.members.contains_key(&conn) && !self.failed {
@@ -445,22 +499,58 @@ impl Room {
                 error!(room = %self.id, error = %error, "the update log cannot be read; closing the room");
                 self.fail("internal error: the room's history cannot be read");
             }
+            Command::Session {
+                session,
+                event,
+                reply,
+            } => {
+                self.session_changed(session, &event);
+                if let Some(reply) = reply {
+                    let _ = reply.send(());
+                }
+            }
         }
     }
 
-    fn join(&mut self, conn: u64, outbox: Outbox, reply: oneshot::Sender<Result<(), JoinError>>) {
+    fn join(
+        &mut self,
+        conn: u64,
+        outbox: Outbox,
+        identity: Option<Identity>,
+        reply: oneshot::Sender<Result<(), JoinError>>,
+    ) {
         if self.failed {
             drop(reply); // unreachable once released; a joiner that still got here retries
             return;
         }
+        let writable = match (&self.session, &identity) {
+            (None, _) => true,
+            (Some(session), Some(identity)) => {
+                if session.is_revoked(&identity.participant) {
+                    outbox.close(close::POLICY_VIOLATION, REMOVED);
+                    let _ = reply.send(Ok(()));
+                    return;
+                }
+                session.can_edit(identity.role)
+            }
+            (Some(_), None) => false,
+        };
         outbox.send(self.step1_frame());
         if let Some(frame) = self.full_awareness_frame() {
             outbox.send(frame);
+        }
+        if let (Some(session), Some(identity)) = (&self.session, &identity) {
+            outbox.send_cocreate(session_frame(session, identity, "joined"));
+            if !writable {
+                outbox.send(read_only_frame(session, identity));
+            }
         }
         self.members.insert(
             conn,
             Member {
                 outbox,
+                identity,
+                writable,
                 received: 0,
                 unsaved: 0,
             },
@@ -496,6 +586,7 @@ impl Room {
                 step2,
             } => self.update(conn, &update, bytes, step2),
             Inbound::Awareness(update) => {
+                let update = self.bind_presence(conn, update);
                 if let Err(e) = self.presence.apply_local(&mut self.awareness, conn, update) {
                     warn!(room = %self.id, conn, error = %e, "awareness update refused");
                 }
@@ -517,8 +608,9 @@ impl Room {
             return;
         };
         member.received += 1;
-        if redundant {
-            // e.g. a reconnecting client's step 2: nothing to log or relay
+        if redundant || !member.writable {
+            // e.g. a reconnecting client's step 2: nothing to log or relay; or a read-only
+            // member's update, which is never applied, relayed or stored
             if member.unsaved == 0 {
                 member
                     .outbox
@@ -528,6 +620,7 @@ impl Room {
         }
         let pending = PendingUpdate {
             conn,
+            participant: member.identity.as_ref().map(|i| i.participant.clone()),
             ordinal: member.received,
             at_ms: now_ms(),
             bytes,
@@ -677,12 +770,101 @@ impl Room {
         }
     }
 
-    /// Handles presence another node published.
-    fn remote_presence(&mut self, message: PresenceMessage) {
+    /// Follows the session's new state: each member's access, and what clients are told.
+    /// Kicked members are closed; members that become writable get a sync step 1, so that
+    /// edits the server dropped while they were read-only are sent again.
+    fn session_changed(&mut self, session: Arc<Session>, event: &str) {
+        if self.session.is_none() {
+            return;
+        }
+        let step1 = self.step1_frame();
+        for member in self.members.values_mut() {
+            let Some(identity) = &member.identity else {
+                continue;
+            };
+            if session.is_revoked(&identity.participant) {
+                member.outbox.close(close::POLICY_VIOLATION, REMOVED);
+                continue;
+            }
+            let writable = session.can_edit(identity.role);
+            if member.writable && !writable {
+                member.outbox.send(read_only_frame(&session, identity));
+            } else if !member.writable && writable {
+                member.outbox.send(step1.clone());
+            }
+            member.writable = writable;
+            member
+                .outbox
+                .send_cocreate(session_frame(&session, identity, event));
+        }
+        info!(room = %self.id, event, state = ?session.state, "session changed");
+        self.session = Some(session);
+    }
+
+    /// Rereads the session from storage in the background, after another node changed it.
+    fn reread_session(&self, event: String) {
+        let Some(commands) = self.commands.clone() else {
+            return;
+        };
+        let (store, id) = (
+            SessionStore::new(self.context.storage.clone()),
+            self.id.clone(),
+        );
+        tokio::spawn(async move {
+            match store.get(id.as_str()).await {
+                Ok(Some(session)) => {
+                    if let Some(commands) = commands.upgrade() {
+                        let session = Arc::new(session);
+                        let command = Command::Session {
+                            session,
+                            event,
+                            reply: None,
+                        };
+                        let _ = commands.send(command).await;
+                    }
+                }
+                Ok(None) => {}
+                Err(e) => warn!(room = %id, error = %e, "could not reread the changed session"),
+            }
+        });
+    }
+
+    /// Makes a member's presence say who the member is: name, role and participant come from
+    /// its token, and a client id another participant's connection owns cannot be taken over.
+    fn bind_presence(&self, conn: u64, mut update: AwarenessUpdate) -> AwarenessUpdate {
+        let Some(identity) = self.members.get(&conn).and_then(|m| m.identity.as_ref()) else {
+            return update;
+        };
+        update
+            .clients
+            .retain(|client, _| match self.presence.local_owner(*client) {
+                Some(owner) if owner != conn => self
+                    .members
+                    .get(&owner)
+                    .and_then(|m| m.identity.as_ref())
+                    .is_none_or(|other| other.participant == identity.participant),
+                _ => true,
+            });
+        for entry in update.clients.values_mut() {
+            entry.json = stamp_identity(&entry.json, identity);
+        }
+        update
+    }
+
+    /// Handles what another node published.
+    fn bus_message(&mut self, message: PresenceMessage) {
         if *message.node == *self.context.node {
             return;
         }
         match message.kind {
+            PresenceKind::Session(event) => self.reread_session(event),
+            kind => self.remote_presence(kind, &message.node),
+        }
+    }
+
+    /// Handles presence another node published.
+    fn remote_presence(&mut self, kind: PresenceKind, node: &str) {
+        match kind {
             PresenceKind::Changes(bytes) => {
                 let applied = AwarenessUpdate::decode_v1(&bytes)
                     .map_err(|e| e.to_string())
@@ -692,7 +874,7 @@ impl Room {
                             .map_err(|e| e.to_string())
                     });
                 if let Err(e) = applied {
-                    warn!(room = %self.id, node = %message.node, error = %e, "presence from another node refused");
+                    warn!(room = %self.id, node, error = %e, "presence from another node refused");
                 }
             }
             PresenceKind::Query => match self.presence.local_states(&self.awareness) {
@@ -702,6 +884,7 @@ impl Room {
                 Ok(_) => {}
                 Err(e) => error!(room = %self.id, error = %e, "could not encode awareness"),
             },
+            PresenceKind::Session(_) => {}
         }
     }
 
@@ -816,6 +999,60 @@ async fn next_presence(subscription: &mut Option<PresenceSubscription>) -> Optio
         Some(subscription) => subscription.recv().await,
         None => std::future::pending().await,
     }
+}
+
+/// Close reason for a kicked participant's connections.
+const REMOVED: &str = "removed from the session by a moderator";
+
+/// The session message (type 101) for one member.
+fn session_frame(session: &Session, identity: &Identity, event: &str) -> Bytes {
+    let message = serde_json::json!({
+        "event": event,
+        "session": session.view_for(identity.role),
+        "you": identity.you(session),
+    });
+    encode(&cocreate::session(&message.to_string()))
+}
+
+/// The protocol's permission-denied message, telling a member why it is read-only.
+fn read_only_frame(session: &Session, identity: &Identity) -> Bytes {
+    let reason = if !identity.role.edits() {
+        format!(
+            "read-only: {}s do not edit the board",
+            identity.role.as_str()
+        )
+    } else if session.state == SessionState::Locked {
+        "read-only: a moderator locked the session".to_owned()
+    } else {
+        "read-only: the session is closed".to_owned()
+    };
+    encode(&Message::Auth(Some(reason)))
+}
+
+/// An awareness state with `user.name`, `user.role` and `user.participant` set from the
+/// token. `null` (a removal) stays as it is; a state that is not an object becomes one.
+fn stamp_identity(json: &str, identity: &Identity) -> Arc<str> {
+    use serde_json::{Map, Value};
+    let mut state = match serde_json::from_str::<Value>(json) {
+        Ok(Value::Null) => return Arc::from(json),
+        Ok(Value::Object(state)) => state,
+        _ => Map::new(),
+    };
+    let user = state
+        .entry("user")
+        .or_insert_with(|| Value::Object(Map::new()));
+    if !user.is_object() {
+        *user = Value::Object(Map::new());
+    }
+    if let Value::Object(user) = user {
+        user.insert("name".into(), Value::from(identity.name.as_str()));
+        user.insert("role".into(), Value::from(identity.role.as_str()));
+        user.insert(
+            "participant".into(),
+            Value::from(identity.participant.as_str()),
+        );
+    }
+    Arc::from(Value::Object(state).to_string())
 }
 
 fn step2(doc: &Doc, sv: &StateVector) -> Bytes {

@@ -91,6 +91,14 @@ impl Presence {
         Ok(())
     }
 
+    /// The local connection that owns a client's state, if one does.
+    pub fn local_owner(&self, client: ClientID) -> Option<u64> {
+        match self.owners.get(&client) {
+            Some(Owner::Local(conn)) => Some(*conn),
+            _ => None,
+        }
+    }
+
     /// Removes the states a local connection owns, for everyone.
     pub fn remove_connection(&mut self, awareness: &mut Awareness, conn: u64) {
         let owned = self.owned_by(|owner| owner == Owner::Local(conn));

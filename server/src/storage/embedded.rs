@@ -60,6 +60,7 @@ impl EmbeddedStorage {
         let txn = db.begin_write()?;
         txn.open_table(LOG)?;
         txn.open_table(CHECKPOINTS)?;
+        super::embedded_sessions::create_tables(&txn)?;
         txn.commit()?;
         Ok(EmbeddedStorage {
             db: Arc::new(db),
@@ -68,7 +69,7 @@ impl EmbeddedStorage {
     }
 
     /// Runs blocking redb work off the async runtime.
-    async fn blocking<T, F>(&self, work: F) -> Result<T, StorageError>
+    pub(super) async fn blocking<T, F>(&self, work: F) -> Result<T, StorageError>
     where
         T: Send + 'static,
         F: FnOnce(&Database) -> Result<T, StorageError> + Send + 'static,

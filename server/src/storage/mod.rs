@@ -1,6 +1,7 @@
 //! Where rooms live between connections: an append-only update log per room plus compacted
 //! checkpoints, behind one trait so that the embedded store and Redis are interchangeable.
-//! Each backend has its own file: `embedded` (redb, the default) and `redis` (`--redis-url`).
+//! Each backend has its own files: `embedded` (redb, the default) and `redis` (`--redis-url`),
+//! with sessions in `*_sessions`.
 //!
 //! The contract every backend keeps (checked by the contract tests in `server/tests`):
 //! - sequence numbers start at 1 and are consecutive per room; `append` assigns them;
@@ -12,8 +13,11 @@
 //!   store), in order, waiting a bounded time for one to arrive.
 
 mod embedded;
+mod embedded_sessions;
 mod redis;
 mod redis_presence;
+mod redis_sessions;
+mod sessions;
 
 use std::sync::Arc;
 
@@ -23,6 +27,7 @@ use bytes::Bytes;
 pub use self::embedded::EmbeddedStorage;
 // `self::`: the module shares its name with the `redis` crate.
 pub use self::redis::{InvalidRedisPrefix, RedisStorage};
+pub use self::sessions::{SessionStorage, Versioned};
 
 use crate::room_id::RoomId;
 
@@ -94,9 +99,10 @@ pub enum StorageError {
     Task(#[from] tokio::task::JoinError),
 }
 
-/// The storage every backend implements.
+/// The storage every backend implements: rooms' update logs and checkpoints here, sessions
+/// in [`SessionStorage`].
 #[async_trait]
-pub trait Storage: Send + Sync + 'static {
+pub trait Storage: SessionStorage {
     /// The newest checkpoint of a room and every record after it (empty for a new room).
     async fn load(&self, room: &RoomId) -> Result<StoredRoom, StorageError>;
     /// Appends records atomically and durably; returns the sequence number of the last one.

@@ -260,6 +260,16 @@ impl RedisStorage {
         format!("{}:{{{}}}:presence", self.inner.prefix, room.as_str())
     }
 
+    /// A key of a session's records, in the session room's hash tag.
+    pub(super) fn session_key(&self, session: &str, what: &str) -> String {
+        format!("{}:{{{session}}}:{what}", self.inner.prefix)
+    }
+
+    /// A key outside any room: join codes and secrets.
+    pub(super) fn global_key(&self, what: &str, name: &str) -> String {
+        format!("{}:{what}:{name}", self.inner.prefix)
+    }
+
     /// The client that opens presence subscriptions.
     pub(super) fn pubsub_client(&self) -> redis::Client {
         self.inner.pubsub.clone()

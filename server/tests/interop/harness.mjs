@@ -188,7 +188,7 @@ export async function startServer ({ dataDir, redisUrl, prefix, nodeId } = {}) {
       throw new Error(`cocreate binary not found at ${cmd}: build it (cargo build) or set COCREATE_BIN; ` +
         'or run the suite against the reference server with INTEROP_PEER=reference')
     }
-    args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir]
+    args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--open-rooms']
     if (redisUrl) args.push('--redis-url', redisUrl)
     if (prefix) args.push('--redis-prefix', prefix)
     if (nodeId) args.push('--node-id', nodeId)

@@ -2,7 +2,6 @@
 //! reason; the room's document and its other members carry on untouched.
 
 use cocreate_protocol::close;
-use cocreate_server::config::ServeConfig;
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
@@ -14,7 +13,7 @@ const MAX_MESSAGE: usize = 4096;
 #[tokio::test]
 async fn each_bad_input_gets_its_close_code_and_harms_nobody() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = ServeConfig::with_data_dir(dir.path());
+    let mut config = crate::support::open_config(dir.path());
     config.max_message_bytes = MAX_MESSAGE;
     let server = TestServer::start_with(config).await;
     let url = server.url("target");

@@ -1,7 +1,6 @@
 //! Checkpoints bound how much of a room's log a load replays, without ever deleting history.
 
 use bytes::Bytes;
-use cocreate_server::config::ServeConfig;
 use cocreate_server::load_document;
 use cocreate_server::room_id::RoomId;
 use cocreate_server::storage::{NewRecord, Origin, Storage};
@@ -60,7 +59,7 @@ async fn a_room_with_100k_updates_loads_from_its_checkpoint() {
 
     // A node serving the room leaves a checkpoint behind.
     let dir = tempfile::tempdir().unwrap();
-    let mut config = ServeConfig::with_data_dir(dir.path());
+    let mut config = crate::support::open_config(dir.path());
     config.redis_url = Some(url());
     config.redis_prefix = prefix.clone();
     let server = TestServer::start_with(config).await;

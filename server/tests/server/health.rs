@@ -22,8 +22,14 @@ async fn healthz_and_readyz_answer_json() {
 async fn http_errors_are_json() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
-    let (status, body) = server.get("/nowhere").await;
+    let (status, body) = server.get("/api/nowhere").await;
     assert_eq!((status, &body["code"]), (404, &"not_found".into()));
+    // Pages are the web client's: without a built client, the answer says how to build it.
+    let (status, body) = server.get("/join").await;
+    assert_eq!(
+        (status, &body["code"]),
+        (404, &"web_client_not_built".into())
+    );
     // A plain GET on a room: the WebSocket upgrade is missing.
     let (status, body) = server.get("/ws/room").await;
     assert!((400..500).contains(&status), "{status}");

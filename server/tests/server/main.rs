@@ -13,6 +13,7 @@ mod multi_node;
 mod persistence;
 mod redis_outage;
 mod redis_storage;
+mod sessions;
 mod slow_peer;
 mod storage_contract;
 mod sync;

@@ -1,15 +1,13 @@
 //! Several nodes, one room: two servers on one Redis serve the same rooms; documents converge
 //! through the shared log and presence crosses over the presence bus.
 
-use cocreate_server::config::ServeConfig;
-
 use crate::redis_server::{unique_prefix, url};
 use crate::support::{merged_text, Client, Rng, TestServer};
 
 /// A node on the shared Redis under `prefix`, named `node`.
 async fn node(prefix: &str, node: &str) -> (TestServer, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = ServeConfig::with_data_dir(dir.path());
+    let mut config = crate::support::open_config(dir.path());
     config.redis_url = Some(url());
     config.redis_prefix = prefix.to_owned();
     config.node_id = Some(node.to_owned());

@@ -5,7 +5,6 @@ use std::path::{Path, PathBuf};
 use std::process::Stdio;
 use std::time::Duration;
 
-use cocreate_server::config::ServeConfig;
 use tokio::process::{Child, Command};
 
 use crate::support::{Client, TestServer, WAIT};
@@ -71,7 +70,7 @@ async fn edits_made_while_redis_is_down_are_stored_when_it_is_back() {
     let redis_dir = tempfile::tempdir().unwrap();
     let redis = OwnRedis::start(redis_dir.path()).await;
     let data = tempfile::tempdir().unwrap();
-    let mut config = ServeConfig::with_data_dir(data.path());
+    let mut config = crate::support::open_config(data.path());
     config.redis_url = Some(redis.url());
     let server = TestServer::start_with(config.clone()).await;
     let mut writer = Client::connect(&server.url("outage")).await;

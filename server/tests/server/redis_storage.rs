@@ -8,7 +8,7 @@ use std::time::Duration;
 
 use bytes::Bytes;
 use clap::Parser;
-use cocreate_server::config::{Cli, Command, ServeConfig};
+use cocreate_server::config::{Cli, Command};
 use cocreate_server::storage::{Checkpoint, RedisStorage, Storage, StorageError};
 use cocreate_server::StartError;
 use tokio::net::TcpListener;
@@ -363,7 +363,7 @@ async fn the_server_serves_rooms_from_redis() {
     // A data directory of its own each time: what survives can only come from Redis.
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let config = |dir: &Path| {
-        let mut config = ServeConfig::with_data_dir(dir);
+        let mut config = crate::support::open_config(dir);
         config.redis_url = Some(url());
         config.redis_prefix = prefix.clone();
         config
@@ -396,7 +396,7 @@ async fn the_server_serves_rooms_from_redis() {
 #[tokio::test]
 async fn a_bad_redis_url_stops_the_server_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
-    let mut config = ServeConfig::with_data_dir(dir.path());
+    let mut config = crate::support::open_config(dir.path());
     config.redis_url = Some("http://not-redis".into());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let started = cocreate_server::serve(listener, config, CancellationToken::new()).await;
@@ -410,7 +410,7 @@ async fn a_bad_redis_url_stops_the_server_with_a_clear_error() {
 async fn a_log_that_went_backwards_reloads_the_room_and_clients_restore_it() {
     let prefix = unique_prefix();
     let dir = tempfile::tempdir().unwrap();
-    let mut config = ServeConfig::with_data_dir(dir.path());
+    let mut config = crate::support::open_config(dir.path());
     config.redis_url = Some(url());
     config.redis_prefix = prefix.clone();
     let server = TestServer::start_with(config).await;

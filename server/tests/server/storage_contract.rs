@@ -261,3 +261,115 @@ async fn follow_gives_up_after_its_wait() {
         assert!(quiet.is_empty(), "{name}");
     }
 }
+
+#[tokio::test]
+async fn session_records_change_only_from_the_version_read() {
+    for (name, storage, _guard) in backends().await {
+        let record = |text: &str| Bytes::copy_from_slice(text.as_bytes());
+        assert!(
+            storage
+                .create_session("s1", "CODE234", record("v1"))
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            !storage
+                .create_session("s2", "CODE234", record("x"))
+                .await
+                .unwrap(),
+            "{name}: code taken"
+        );
+        assert_eq!(
+            storage.session_by_code("CODE234").await.unwrap().as_deref(),
+            Some("s1"),
+            "{name}"
+        );
+        assert_eq!(
+            storage.session_by_code("NOPE234").await.unwrap(),
+            None,
+            "{name}"
+        );
+        let stored = storage.session("s1").await.unwrap().unwrap();
+        assert_eq!(
+            (stored.version, &stored.record[..]),
+            (1, &b"v1"[..]),
+            "{name}"
+        );
+        assert!(
+            storage
+                .replace_session("s1", 1, record("v2"))
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            !storage
+                .replace_session("s1", 1, record("lost"))
+                .await
+                .unwrap(),
+            "{name}: stale version"
+        );
+        let stored = storage.session("s1").await.unwrap().unwrap();
+        assert_eq!(
+            (stored.version, &stored.record[..]),
+            (2, &b"v2"[..]),
+            "{name}"
+        );
+        assert_eq!(storage.session("s2").await.unwrap(), None, "{name}");
+    }
+}
+
+#[tokio::test]
+async fn participants_are_written_once_and_audit_entries_kept_in_order() {
+    for (name, storage, _guard) in backends().await {
+        let bytes = |text: &str| Bytes::copy_from_slice(text.as_bytes());
+        assert!(
+            storage
+                .add_participant("s1", "p1", bytes("ann"))
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            !storage
+                .add_participant("s1", "p1", bytes("imposter"))
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            storage
+                .add_participant("s1", "p2", bytes("bob"))
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            storage
+                .add_participant("s10", "p3", bytes("other session"))
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        let mut participants = storage.participants("s1").await.unwrap();
+        participants.sort();
+        assert_eq!(participants, [bytes("ann"), bytes("bob")], "{name}");
+        for entry in ["first", "second", "third"] {
+            storage.append_audit("s1", bytes(entry)).await.unwrap();
+        }
+        assert_eq!(
+            storage.audit("s1").await.unwrap(),
+            [bytes("first"), bytes("second"), bytes("third")],
+            "{name}"
+        );
+        assert!(storage.audit("s2").await.unwrap().is_empty(), "{name}");
+        let secret = storage.secret("key", bytes("first")).await.unwrap();
+        assert_eq!(secret, bytes("first"), "{name}");
+        assert_eq!(
+            storage.secret("key", bytes("second")).await.unwrap(),
+            secret,
+            "{name}: kept"
+        );
+    }
+}

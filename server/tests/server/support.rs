@@ -31,9 +31,21 @@ pub struct TestServer {
     task: JoinHandle<Result<(), cocreate_server::StartError>>,
 }
 
+/// The admin key of test servers.
+pub const ADMIN_KEY: &str = "test-admin-key";
+
+/// A test server's configuration: rooms open without tokens (as the sync tests need), and a
+/// known admin key.
+pub fn open_config(data_dir: &Path) -> ServeConfig {
+    let mut config = ServeConfig::with_data_dir(data_dir);
+    config.open_rooms = true;
+    config.admin_key = Some(ADMIN_KEY.into());
+    config
+}
+
 impl TestServer {
     pub async fn start(data_dir: &Path) -> Self {
-        Self::start_with(ServeConfig::with_data_dir(data_dir)).await
+        Self::start_with(open_config(data_dir)).await
     }
 
     pub async fn start_with(config: ServeConfig) -> Self {
@@ -63,18 +75,46 @@ impl TestServer {
 
     /// A minimal HTTP GET: status code and JSON body.
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
-        let mut stream = TcpStream::connect(self.addr).await.expect("connect");
-        let request = format!("GET {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n\r\n");
-        stream.write_all(request.as_bytes()).await.expect("write");
-        let mut response = String::new();
-        stream.read_to_string(&mut response).await.expect("read");
-        let status = response[9..12].parse().expect("status");
-        let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
-        (
-            status,
-            serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
-        )
+        request(self.addr, "GET", path, None, None).await
     }
+
+    /// An HTTP request with a bearer token and JSON body: status code and JSON body.
+    pub async fn call(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> (u16, serde_json::Value) {
+        request(self.addr, method, path, token, body).await
+    }
+}
+
+/// A minimal HTTP request with an optional bearer token and JSON body: status and JSON body.
+pub async fn request(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (u16, serde_json::Value) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
+    let body = body.map(|b| b.to_string()).unwrap_or_default();
+    let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
+    let request = format!(
+        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n{auth}\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    stream.write_all(request.as_bytes()).await.expect("write");
+    let mut response = String::new();
+    stream.read_to_string(&mut response).await.expect("read");
+    let status = response[9..12].parse().expect("status");
+    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
+    (
+        status,
+        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
+    )
 }
 
 /// Opens a raw WebSocket to a room.
@@ -113,6 +153,9 @@ pub struct Client {
     /// Update messages this client sent, and how many of them the server reported saved.
     pub sent_updates: u64,
     pub saved: u64,
+    /// The newest session message (type 101) and permission-denied reason received.
+    pub session: Option<serde_json::Value>,
+    pub denied: Option<String>,
 }
 
 impl Client {
@@ -124,7 +167,8 @@ impl Client {
     /// Connects with an existing document (a client coming back online) and syncs.
     pub async fn connect_with(url: &str, doc: Doc) -> Self {
         let text = doc.get_or_insert_text("text");
-        let url = format!("{url}?{}=1", cocreate_server::COCREATE_PARAM);
+        let separator = if url.contains('?') { '&' } else { '?' };
+        let url = format!("{url}{separator}{}=1", cocreate_server::COCREATE_PARAM);
         let mut client = Client {
             socket: raw_socket(&url).await,
             doc,
@@ -132,6 +176,8 @@ impl Client {
             presence: HashMap::new(),
             sent_updates: 0,
             saved: 0,
+            session: None,
+            denied: None,
         };
         let sv = client.doc.transact().state_vector();
         client
@@ -174,7 +220,7 @@ impl Client {
     }
 
     /// Runs a local transaction and sends what it changed.
-    async fn edit(&mut self, change: impl FnOnce(&mut yrs::TransactionMut)) {
+    pub async fn edit(&mut self, change: impl FnOnce(&mut yrs::TransactionMut)) {
         let update = {
             let mut txn = self.doc.transact_mut();
             change(&mut txn);
@@ -193,6 +239,29 @@ impl Client {
     pub async fn wait_all_saved(&mut self) {
         self.read_until(|client, _| client.saved == client.sent_updates)
             .await;
+    }
+
+    /// Processes one incoming frame.
+    pub async fn read_one(&mut self) {
+        let mut first = true;
+        self.read_until(|_, _| !std::mem::take(&mut first)).await;
+    }
+
+    /// Processes incoming messages until the newest session message satisfies `done`.
+    pub async fn wait_session(&mut self, mut done: impl FnMut(&serde_json::Value) -> bool) {
+        self.read_until(|client, _| client.session.as_ref().is_some_and(&mut done))
+            .await;
+    }
+
+    /// Processes incoming messages until the server said this connection is read-only.
+    pub async fn wait_denied(&mut self) -> String {
+        self.read_until(|client, _| client.denied.is_some()).await;
+        self.denied.clone().unwrap_or_default()
+    }
+
+    /// Reads until the server closes the connection; returns the close code and reason.
+    pub async fn wait_closed(mut self) -> (u16, String) {
+        close_of(&mut self.socket).await
     }
 
     /// Processes incoming messages until the presence map satisfies `done`.
@@ -258,6 +327,11 @@ impl Client {
                     assert!(saved <= self.sent_updates, "more saved than sent");
                     self.saved = saved;
                 }
+                Message::Custom(cocreate::MSG_SESSION, payload) => {
+                    let session = serde_json::from_slice(&payload).expect("session JSON");
+                    self.session = Some(session);
+                }
+                Message::Auth(reason) => self.denied = reason,
                 other => panic!("unexpected message from server: {other:?}"),
             }
         }

@@ -1,0 +1,163 @@
+//! The HTTP API under `/api`: sessions (create, join, state) and moderation. Every answer is
+//! JSON; every error is an [`ApiError`]. Handlers check the bearer token's session, role and
+//! revocation before anything else.
+
+mod moderation;
+mod sessions;
+
+use axum::extract::{FromRequest, Request};
+use axum::http::header::{AUTHORIZATION, HOST};
+use axum::http::{HeaderMap, StatusCode};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use serde::de::DeserializeOwned;
+
+use crate::error::ApiError;
+use crate::session::{Identity, Role, Session};
+use crate::AppState;
+
+/// The `/api` routes.
+pub fn routes() -> Router<AppState> {
+    Router::new()
+        .route("/api/sessions", post(sessions::create))
+        .route("/api/join", post(sessions::join))
+        .route("/api/me", get(sessions::me))
+        .route(
+            "/api/sessions/{id}",
+            get(sessions::details).patch(sessions::change),
+        )
+        .route("/api/sessions/{id}/lock", post(sessions::lock))
+        .route("/api/sessions/{id}/unlock", post(sessions::unlock))
+        .route("/api/sessions/{id}/close", post(sessions::close))
+        .route("/api/sessions/{id}/audit", get(sessions::audit_log))
+        .route(
+            "/api/sessions/{id}/participants/{pid}/kick",
+            post(moderation::kick),
+        )
+        .route(
+            "/api/sessions/{id}/participants/{pid}/remove-contributions",
+            post(moderation::remove_contributions),
+        )
+        .route(
+            "/api/sessions/{id}/items/{item}/hide",
+            post(moderation::hide),
+        )
+        .route(
+            "/api/sessions/{id}/items/{item}/unhide",
+            post(moderation::unhide),
+        )
+        .route(
+            "/api/sessions/{id}/items/{item}/report",
+            post(moderation::report),
+        )
+}
+
+/// A JSON body whose errors are answered as 400 `invalid_request` with the reason.
+pub struct Body<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
+    type Rejection = ApiError;
+
+    async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
+        match Json::<T>::from_request(req, state).await {
+            Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) => Err(ApiError::bad_request(rejection.body_text())),
+        }
+    }
+}
+
+/// The bearer token of a request.
+fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let missing = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "missing_token",
+            "send a token: Authorization: Bearer <token>",
+        )
+    };
+    let value = headers.get(AUTHORIZATION).ok_or_else(missing)?;
+    let value = value.to_str().map_err(|_| missing())?;
+    value
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or_else(missing)
+}
+
+/// Who the request's token names, once it checks out.
+fn identity(state: &AppState, headers: &HeaderMap) -> Result<Identity, ApiError> {
+    Ok(state.tokens.verify(bearer(headers)?, now_secs())?)
+}
+
+/// The session `id` for the bearer of the request's token, who must hold one of `roles`,
+/// belong to this session and not be revoked.
+async fn authorize(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+    roles: &[Role],
+) -> Result<(Identity, Session), ApiError> {
+    let identity = identity(state, headers)?;
+    let session = state
+        .sessions
+        .get(id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("session_not_found", "no such session"))?;
+    check_member(&identity, &session)?;
+    if !roles.contains(&identity.role) {
+        let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
+        return Err(ApiError::forbidden(format!(
+            "only a {} may do this; your role is {}",
+            allowed.join(" or "),
+            identity.role.as_str()
+        )));
+    }
+    Ok((identity, session))
+}
+
+/// Refuses a token for another session, or of a kicked participant.
+fn check_member(identity: &Identity, session: &Session) -> Result<(), ApiError> {
+    if identity.session != session.id {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "wrong_session",
+            "this token is for another session",
+        ));
+    }
+    if session.is_revoked(&identity.participant) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "revoked",
+            "you were removed from this session by a moderator",
+        ));
+    }
+    Ok(())
+}
+
+/// Where the web client is reached: `--public-url`, or what the request was sent to.
+fn public_url(state: &AppState, headers: &HeaderMap) -> String {
+    if let Some(url) = &state.public_url {
+        return url.trim_end_matches('/').to_owned();
+    }
+    let host = headers
+        .get(HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+/// Seconds since the Unix epoch (token times).
+fn now_secs() -> u64 {
+    crate::session::now_ms() / 1000
+}
+
+/// Checks a person-entered text: trimmed, 1 to `max` characters, no control characters.
+fn text_field(value: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
+        return Err(ApiError::bad_request(format!(
+            "{field} must be 1 to {max} characters without control characters"
+        )));
+    }
+    Ok(value.to_owned())
+}

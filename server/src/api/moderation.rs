@@ -1,0 +1,288 @@
+//! Moderation endpoints: kick, remove a participant's contributions, hide and unhide an item,
+//! and reports (which hide an item pending review once there are enough of them). Document
+//! edits are appended to the room's log like any update, so every client and node sees them
+//! and the history keeps both the content and its removal.
+
+use std::collections::HashMap;
+
+use axum::body::Bytes;
+use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::sessions::{audit, room_of};
+use super::{authorize, text_field, Body};
+use crate::error::ApiError;
+use crate::room::load_document;
+use crate::room_id::RoomId;
+use crate::session::moderation::{self, HiddenMark, ItemNotFound};
+use crate::session::{now_ms, Hidden, Identity, Report, ReportReason, Role, Session, SessionState};
+use crate::storage::{NewRecord, Origin};
+use crate::AppState;
+
+/// Log records read per page when finding a participant's Yjs client ids.
+const LOG_PAGE: usize = 1000;
+/// Longest moderation reason, in characters.
+const MAX_REASON: usize = 200;
+
+impl From<ItemNotFound> for ApiError {
+    fn from(e: ItemNotFound) -> Self {
+        ApiError::not_found("item_not_found", e.to_string())
+    }
+}
+
+/// Appends a server-built edit to the room's log, in the moderator's name.
+async fn append_edit(
+    state: &AppState,
+    room: &RoomId,
+    by: &str,
+    update: Vec<u8>,
+) -> Result<(), ApiError> {
+    let record = NewRecord {
+        at_ms: now_ms(),
+        origin: Origin {
+            node: state.node.to_string(),
+            connection: 0,
+            participant: Some(by.to_owned()),
+        },
+        update: update.into(),
+    };
+    state.storage.append(room, vec![record]).await?;
+    Ok(())
+}
+
+/// Refuses a participant id the session does not know.
+async fn known_participant(state: &AppState, session: &str, pid: &str) -> Result<Value, ApiError> {
+    let participants = state.sessions.participants(session).await?;
+    let participant = participants
+        .into_iter()
+        .find(|p| p.id == pid)
+        .ok_or_else(|| {
+            ApiError::not_found(
+                "participant_not_found",
+                "no such participant in this session",
+            )
+        })?;
+    Ok(serde_json::to_value(participant).unwrap_or_default())
+}
+
+/// `POST …/participants/{pid}/kick`: disconnects the participant now and revokes every token
+/// naming them.
+pub async fn kick(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, pid)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let (moderator, _) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
+    if pid == moderator.participant {
+        return Err(ApiError::bad_request("you cannot kick yourself"));
+    }
+    let mut participant = known_participant(&state, &id, &pid).await?;
+    let (session, ()) = state
+        .sessions
+        .update(&id, |session| {
+            session.revoked.entry(pid.clone()).or_insert_with(now_ms);
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    audit(&state, &moderator, &id, "kick", &pid, None).await;
+    state.announce(&session, "kicked").await;
+    participant["kicked"] = json!(true);
+    Ok(Json(json!({ "participant": participant })))
+}
+
+/// `POST …/participants/{pid}/remove-contributions`: deletes everything the participant
+/// wrote, as one edit every client receives.
+pub async fn remove_contributions(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, pid)): Path<(String, String)>,
+) -> Result<Json<Value>, ApiError> {
+    let (moderator, session) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
+    known_participant(&state, &id, &pid).await?;
+    let room = room_of(&session)?;
+    let mut owners = HashMap::new();
+    let mut clients = Default::default();
+    let mut after = 0;
+    loop {
+        let records = state.storage.read_log(&room, after, LOG_PAGE).await?;
+        let Some(last) = records.last() else { break };
+        after = last.seq;
+        clients = moderation::clients_of(&records, &pid, &mut owners);
+    }
+    let doc = load_document(&room, state.storage.as_ref()).await?.doc;
+    let removed = match moderation::remove_clients(&doc, &clients) {
+        Some(update) => {
+            append_edit(&state, &room, &moderator.participant, update).await?;
+            clients.len()
+        }
+        None => 0,
+    };
+    audit(&state, &moderator, &id, "remove-contributions", &pid, None).await;
+    tracing::info!(session = %id, participant = %pid, clients = removed, "contributions removed");
+    Ok(Json(json!({ "removed_clients": removed })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HideRequest {
+    reason: String,
+}
+
+/// `POST …/items/{item}/hide`: hides an item (reversibly) with a reason.
+pub async fn hide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, item)): Path<(String, String)>,
+    Body(request): Body<HideRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let (moderator, session) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
+    let reason = text_field(&request.reason, "reason", MAX_REASON)?;
+    let hidden = hide_item(
+        &state,
+        &session,
+        &item,
+        &reason,
+        &moderator.participant,
+        false,
+    )
+    .await?;
+    audit(&state, &moderator, &id, "hide", &item, Some(reason)).await;
+    Ok(Json(json!({ "item": hidden })))
+}
+
+/// Hides an item: its text goes into the session record first (so it is never lost), then
+/// the edit that removes it from the document goes into the log.
+async fn hide_item(
+    state: &AppState,
+    session: &Session,
+    item: &str,
+    reason: &str,
+    by: &str,
+    pending_review: bool,
+) -> Result<Value, ApiError> {
+    let room = room_of(session)?;
+    let doc = load_document(&room, state.storage.as_ref()).await?.doc;
+    let at = now_ms();
+    let mark = HiddenMark {
+        reason,
+        at,
+        pending_review,
+    };
+    let (update, removed) = moderation::hide(&doc, item, &mark)?;
+    let (_, moderation) = state
+        .sessions
+        .update(&session.id, |session| {
+            let entry = session.item(item);
+            let text = match &entry.hidden {
+                // Hidden again: keep what was hidden before, plus anything typed since.
+                Some(hidden) => format!("{}{removed}", hidden.text),
+                None => removed.clone(),
+            };
+            entry.hidden = Some(Hidden {
+                reason: reason.to_owned(),
+                by: by.to_owned(),
+                at,
+                pending_review,
+                text,
+            });
+            Ok::<_, ApiError>(entry.clone())
+        })
+        .await?;
+    append_edit(state, &room, by, update).await?;
+    Ok(serde_json::to_value(moderation).unwrap_or_default())
+}
+
+/// `POST …/items/{item}/unhide`: puts a hidden item's text back; its reports count as reviewed.
+pub async fn unhide(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, item)): Path<(String, String)>,
+    _body: Bytes,
+) -> Result<Json<Value>, ApiError> {
+    let (moderator, session) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
+    let Some(hidden) = session.items.get(&item).and_then(|i| i.hidden.clone()) else {
+        return Err(ApiError::new(
+            axum::http::StatusCode::CONFLICT,
+            "not_hidden",
+            "this item is not hidden",
+        ));
+    };
+    let room = room_of(&session)?;
+    let doc = load_document(&room, state.storage.as_ref()).await?.doc;
+    let update = moderation::unhide(&doc, &item, &hidden.text)?;
+    append_edit(&state, &room, &moderator.participant, update).await?;
+    let (_, moderation) = state
+        .sessions
+        .update(&id, |session| {
+            let entry = session.item(&item);
+            entry.hidden = None;
+            entry.reports.clear();
+            Ok::<_, ApiError>(entry.clone())
+        })
+        .await?;
+    audit(&state, &moderator, &id, "unhide", &item, None).await;
+    Ok(Json(json!({ "item": moderation })))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportRequest {
+    reason: ReportReason,
+}
+
+/// `POST …/items/{item}/report`: any participant reports an item; enough reports hide it
+/// until a moderator reviews it.
+pub async fn report(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, item)): Path<(String, String)>,
+    Body(request): Body<ReportRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let (reporter, session) = authorize(&state, &headers, &id, &Role::ALL).await?;
+    if session.state == SessionState::Closed {
+        return Err(ApiError::session_closed());
+    }
+    let room = room_of(&session)?;
+    let doc = load_document(&room, state.storage.as_ref()).await?.doc;
+    if !moderation::has_item(&doc, &item) {
+        return Err(ItemNotFound(item).into());
+    }
+    let (session, (reports, hidden)) = state
+        .sessions
+        .update(&id, |session| {
+            let entry = session.item(&item);
+            entry.reports.retain(|r| r.by != reporter.participant);
+            entry.reports.push(Report {
+                by: reporter.participant.clone(),
+                reason: request.reason,
+                at: now_ms(),
+            });
+            Ok::<_, ApiError>((entry.reports.len(), entry.hidden.is_some()))
+        })
+        .await?;
+    let auto_hide = !hidden && reports >= state.auto_hide_reports;
+    if auto_hide {
+        hide_item(&state, &session, &item, "reported", "reports", true).await?;
+        let system = Identity {
+            session: id.clone(),
+            participant: "reports".into(),
+            role: Role::Moderator,
+            name: format!("{reports} reports"),
+        };
+        audit(
+            &state,
+            &system,
+            &id,
+            "auto-hide",
+            &item,
+            Some("reported".into()),
+        )
+        .await;
+    }
+    Ok(Json(
+        json!({ "item": { "reports": reports, "hidden": hidden || auto_hide } }),
+    ))
+}

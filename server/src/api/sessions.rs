@@ -1,0 +1,443 @@
+//! Session endpoints: create (admin), join (by code or invite), read, change settings, lock,
+//! unlock, close, and the audit log.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::{Deserialize, Deserializer};
+use serde_json::{json, Value};
+
+use super::{authorize, bearer, check_member, identity, now_secs, public_url, text_field, Body};
+use crate::error::ApiError;
+use crate::session::{
+    ids, now_ms, template, AuditEntry, Identity, Participant, Role, Session, SessionState,
+    Template, LANGUAGES,
+};
+use crate::storage::{NewRecord, Origin};
+use crate::AppState;
+
+/// Longest session title and display name, in characters.
+const MAX_TITLE: usize = 200;
+const MAX_NAME: usize = 60;
+const MAX_PHASE: usize = 40;
+/// Most dot-votes a moderator can hand each participant.
+const MAX_VOTES: u32 = 100;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewSession {
+    title: String,
+    template: Template,
+    language: String,
+}
+
+fn language(value: &str) -> Result<String, ApiError> {
+    if LANGUAGES.contains(&value) {
+        Ok(value.to_owned())
+    } else {
+        Err(ApiError::bad_request(format!(
+            "language must be one of {}",
+            LANGUAGES.join(", ")
+        )))
+    }
+}
+
+/// `POST /api/sessions`: creates a session with its seeded board and one invite per role.
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Body(new): Body<NewSession>,
+) -> Result<Response, ApiError> {
+    let key = bearer(&headers).map_err(|_| admin_key_error())?;
+    if !constant_time_eq(key.as_bytes(), state.admin_key.as_bytes()) {
+        return Err(admin_key_error());
+    }
+    let title = text_field(&new.title, "title", MAX_TITLE)?;
+    let language = language(&new.language)?;
+    let id = ids::session_id();
+    // The board first: a session is never visible without its seeded document.
+    let seed = NewRecord {
+        at_ms: now_ms(),
+        origin: Origin {
+            node: state.node.to_string(),
+            connection: 0,
+            participant: None,
+        },
+        update: template::seed(new.template).into(),
+    };
+    let room =
+        crate::room_id::RoomId::parse(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
+    state.storage.append(&room, vec![seed]).await?;
+    let session = state
+        .sessions
+        .create(&id, title, new.template, language)
+        .await?;
+    let base = public_url(&state, &headers);
+    let mut invites = serde_json::Map::new();
+    for role in Role::ALL {
+        let participant = Participant {
+            id: ids::participant_id(),
+            display_name: invite_name(role).to_owned(),
+            role,
+            language: session.language.clone(),
+            joined_at: now_ms(),
+        };
+        state.sessions.add_participant(&id, &participant).await?;
+        let (token, _) = issue(&state, &session, &participant);
+        let url = format!("{base}/#invite={token}");
+        invites.insert(role.as_str().into(), json!({ "token": token, "url": url }));
+    }
+    tracing::info!(session = %id, template = ?new.template, "session created");
+    let body = json!({
+        "id": id,
+        "join_code": session.join_code,
+        "join_url": format!("{base}/#code={}", session.join_code),
+        "invites": invites,
+        "session": session.view_for(Role::Moderator),
+    });
+    Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+fn admin_key_error() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_admin_key",
+        "creating sessions needs the admin key: Authorization: Bearer <admin key>",
+    )
+}
+
+/// Compares secrets without an early exit that would time how much of a guess was right.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// The display name of an invite's shared participant.
+fn invite_name(role: Role) -> &'static str {
+    match role {
+        Role::Moderator => "Moderator",
+        Role::Citizen => "Citizen",
+        Role::Observer => "Observer",
+        Role::Researcher => "Researcher",
+    }
+}
+
+/// A token for a participant; returns it with its expiry (seconds since the epoch).
+fn issue(state: &AppState, session: &Session, participant: &Participant) -> (String, u64) {
+    let identity = Identity {
+        session: session.id.clone(),
+        participant: participant.id.clone(),
+        role: participant.role,
+        name: participant.display_name.clone(),
+    };
+    let now = now_secs();
+    let expires = now + state.token_ttl.as_secs();
+    (state.tokens.issue(&identity, now, expires), expires)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct JoinRequest {
+    code: Option<String>,
+    invite: Option<String>,
+    display_name: String,
+    language: Option<String>,
+}
+
+/// `POST /api/join`: a personal token, as a citizen (join code) or with an invite's role.
+pub async fn join(
+    State(state): State<AppState>,
+    Body(request): Body<JoinRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let display_name = text_field(&request.display_name, "display_name", MAX_NAME)?;
+    let (session, role) = match (&request.code, &request.invite) {
+        (Some(code), None) => {
+            let session = state.sessions.by_code(code).await?.ok_or_else(|| {
+                ApiError::not_found("join_code_not_found", "no session has this join code")
+            })?;
+            (session, Role::Citizen)
+        }
+        (None, Some(invite)) => {
+            let inviter = state.tokens.verify(invite, now_secs())?;
+            let session = state.sessions.get(&inviter.session).await?.ok_or_else(|| {
+                ApiError::not_found("session_not_found", "the invited session no longer exists")
+            })?;
+            check_member(&inviter, &session)?;
+            (session, inviter.role)
+        }
+        _ => {
+            return Err(ApiError::bad_request(
+                "send either a join code (\"code\") or an invite token (\"invite\")",
+            ))
+        }
+    };
+    if session.state == SessionState::Closed {
+        return Err(ApiError::session_closed());
+    }
+    let language = match &request.language {
+        Some(value) => language(value)?,
+        None => session.language.clone(),
+    };
+    let participant = Participant {
+        id: ids::participant_id(),
+        display_name,
+        role,
+        language,
+        joined_at: now_ms(),
+    };
+    state
+        .sessions
+        .add_participant(&session.id, &participant)
+        .await?;
+    let (token, expires) = issue(&state, &session, &participant);
+    tracing::info!(session = %session.id, participant = %participant.id, role = role.as_str(), "participant joined");
+    Ok(Json(json!({
+        "token": token,
+        "expires_at": expires,
+        "participant_id": participant.id,
+        "display_name": participant.display_name,
+        "role": role,
+        "session": session.view_for(role),
+    })))
+}
+
+/// `GET /api/me`: the token's session and who the token names.
+pub async fn me(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+) -> Result<Json<Value>, ApiError> {
+    let identity = identity(&state, &headers)?;
+    let session = state
+        .sessions
+        .get(&identity.session)
+        .await?
+        .ok_or_else(|| ApiError::not_found("session_not_found", "no such session"))?;
+    check_member(&identity, &session)?;
+    Ok(Json(json!({
+        "session": session.view_for(identity.role),
+        "you": identity.you(&session),
+    })))
+}
+
+/// `GET /api/sessions/{id}`: everything a moderator sees, hidden texts included.
+pub async fn details(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let (_, session) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
+    let participants: Vec<Value> = state
+        .sessions
+        .participants(&id)
+        .await?
+        .into_iter()
+        .map(|p| {
+            let kicked = session.is_revoked(&p.id);
+            let mut value = serde_json::to_value(&p).unwrap_or_default();
+            value["kicked"] = json!(kicked);
+            value
+        })
+        .collect();
+    let mut body = session.view_for(Role::Moderator);
+    body["participants"] = json!(participants);
+    body["moderation"] = json!({ "items": session.items });
+    Ok(Json(body))
+}
+
+/// Reads a field that may be given as `null`: absent stays `None`, `null` is `Some(None)`.
+fn present<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<T>, D::Error> {
+    T::deserialize(d).map(Some)
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionChange {
+    title: Option<String>,
+    phase: Option<String>,
+    #[serde(default, deserialize_with = "present")]
+    timer_ends_at: Option<Option<u64>>,
+    votes_per_participant: Option<u32>,
+}
+
+/// `PATCH /api/sessions/{id}`: title, phase, timer and dot-votes.
+pub async fn change(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Body(change): Body<SessionChange>,
+) -> Result<Json<Value>, ApiError> {
+    let (moderator, _) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
+    let title = change
+        .title
+        .as_deref()
+        .map(|t| text_field(t, "title", MAX_TITLE))
+        .transpose()?;
+    let phase = match change.phase.as_deref().map(str::trim) {
+        Some(phase) if phase.chars().count() > MAX_PHASE || phase.chars().any(char::is_control) => {
+            return Err(ApiError::bad_request(format!(
+                "phase must be at most {MAX_PHASE} characters"
+            )))
+        }
+        phase => phase.map(str::to_owned),
+    };
+    if change.votes_per_participant.is_some_and(|v| v > MAX_VOTES) {
+        return Err(ApiError::bad_request(format!(
+            "votes_per_participant must be 0 to {MAX_VOTES}"
+        )));
+    }
+    let (session, ()) = state
+        .sessions
+        .update(&id, |session| {
+            if session.state == SessionState::Closed {
+                return Err(ApiError::session_closed());
+            }
+            if let Some(title) = &title {
+                session.title = title.clone();
+            }
+            if let Some(phase) = &phase {
+                session.phase = phase.clone();
+            }
+            if let Some(timer) = change.timer_ends_at {
+                session.timer_ends_at = timer;
+            }
+            if let Some(votes) = change.votes_per_participant {
+                session.votes_per_participant = votes;
+            }
+            Ok(())
+        })
+        .await?;
+    let summary = json!({
+        "title": change.title, "phase": change.phase,
+        "timer_ends_at": change.timer_ends_at, "votes_per_participant": change.votes_per_participant,
+    });
+    audit(
+        &state,
+        &moderator,
+        &id,
+        "update",
+        &id,
+        Some(summary.to_string()),
+    )
+    .await;
+    state.announce(&session, "updated").await;
+    Ok(Json(
+        json!({ "session": session.view_for(Role::Moderator) }),
+    ))
+}
+
+/// Moves a session to `to`; a closed session stays closed.
+async fn transition(
+    state: AppState,
+    headers: HeaderMap,
+    id: String,
+    to: SessionState,
+    event: &str,
+) -> Result<Json<Value>, ApiError> {
+    let (moderator, _) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
+    let (session, changed) = state
+        .sessions
+        .update(&id, |session| {
+            if session.state == SessionState::Closed && to != SessionState::Closed {
+                return Err(ApiError::session_closed());
+            }
+            let changed = session.state != to;
+            session.state = to;
+            Ok(changed)
+        })
+        .await?;
+    if changed {
+        audit(&state, &moderator, &id, event, &id, None).await;
+        state.announce(&session, event).await;
+    }
+    Ok(Json(
+        json!({ "session": session.view_for(Role::Moderator) }),
+    ))
+}
+
+/// `POST /api/sessions/{id}/lock`: only moderators edit until unlocked.
+pub async fn lock(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    transition(state, headers, id, SessionState::Locked, "locked").await
+}
+
+/// `POST /api/sessions/{id}/unlock`.
+pub async fn unlock(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    transition(state, headers, id, SessionState::Open, "unlocked").await
+}
+
+/// `POST /api/sessions/{id}/close`: nobody edits any more; final.
+pub async fn close(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    transition(state, headers, id, SessionState::Closed, "closed").await
+}
+
+/// `GET /api/sessions/{id}/audit`: moderation actions, oldest first.
+pub async fn audit_log(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    authorize(&state, &headers, &id, &[Role::Moderator, Role::Researcher]).await?;
+    let entries = state.sessions.audit_log(&id).await?;
+    Ok(Json(json!({ "entries": entries })))
+}
+
+/// Records a moderation action. The action already happened, so a failure to record it is
+/// logged loudly rather than reported as the action failing.
+pub(super) async fn audit(
+    state: &AppState,
+    by: &Identity,
+    session: &str,
+    action: &str,
+    target: &str,
+    reason: Option<String>,
+) {
+    let entry = AuditEntry {
+        at: now_ms(),
+        by: by.participant.clone(),
+        by_name: by.name.clone(),
+        action: action.to_owned(),
+        target: target.to_owned(),
+        reason,
+    };
+    if let Err(e) = state.sessions.audit(session, &entry).await {
+        tracing::error!(session, action, error = %e, "moderation action not recorded in the audit log");
+    }
+}
+
+/// The room of a session, for storage calls.
+pub(super) fn room_of(session: &Session) -> Result<crate::room_id::RoomId, ApiError> {
+    crate::room_id::RoomId::parse(&session.id).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+impl AppState {
+    /// Tells the session's room on this node (waiting until its members follow) and the
+    /// other nodes (over the bus) that the session changed.
+    pub(crate) async fn announce(&self, session: &Arc<Session>, event: &str) {
+        let Ok(room) = room_of(session) else { return };
+        self.registry
+            .session_changed(&room, session.clone(), event)
+            .await;
+        if let Some(bus) = &self.bus {
+            let message = crate::bus::PresenceMessage {
+                node: self.node.to_string(),
+                kind: crate::bus::PresenceKind::Session(event.to_owned()),
+            };
+            if let Err(e) = bus.publish(&room, message).await {
+                tracing::warn!(session = %session.id, error = %e, "session change not published to the other nodes");
+            }
+        }
+    }
+}

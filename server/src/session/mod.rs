@@ -1,0 +1,237 @@
+//! Sessions: a room with an owner. A session says who may read and write its room (roles,
+//! tokens, revocations), what state it is in (open, locked, closed), and keeps the moderation
+//! state of its items. The room enforces it; the HTTP API in `api/` changes it.
+
+pub mod ids;
+pub mod moderation;
+pub mod store;
+pub mod template;
+pub mod token;
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use serde_json::{json, Value};
+
+/// The board a session's document is seeded with.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum Template {
+    JourneyMap,
+    ServiceBlueprint,
+    Canvas,
+}
+
+/// What a participant may do. Roles come from tokens, never from what a client claims.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Role {
+    /// Edits and moderates.
+    Moderator,
+    /// Edits.
+    Citizen,
+    /// Watches live, read-only.
+    Observer,
+    /// Read-only, plus history, audit and exports.
+    Researcher,
+}
+
+impl Role {
+    /// Every role, in the order invitations list them.
+    pub const ALL: [Role; 4] = [
+        Role::Moderator,
+        Role::Citizen,
+        Role::Observer,
+        Role::Researcher,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Moderator => "moderator",
+            Role::Citizen => "citizen",
+            Role::Observer => "observer",
+            Role::Researcher => "researcher",
+        }
+    }
+
+    /// Whether the role edits the board at all (in an open session).
+    pub fn edits(self) -> bool {
+        matches!(self, Role::Moderator | Role::Citizen)
+    }
+}
+
+/// Where a session is in its life.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SessionState {
+    /// Citizens and moderators edit.
+    Open,
+    /// Only moderators edit (e.g. while the facilitator explains the next phase).
+    Locked,
+    /// Nobody edits; the board is the session's result. Final.
+    Closed,
+}
+
+/// The languages the product speaks; a session's language seeds its board's texts.
+pub const LANGUAGES: [&str; 4] = ["en", "nl", "fr", "de"];
+
+/// Dot-votes per participant when a session starts.
+pub const DEFAULT_VOTES_PER_PARTICIPANT: u32 = 5;
+
+/// A session as stored: everything but its participants, audit log and document.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Session {
+    pub id: String,
+    pub title: String,
+    pub template: Template,
+    pub language: String,
+    pub state: SessionState,
+    /// Facilitation phase (e.g. diverge, cluster, vote, review), shown to everyone.
+    pub phase: String,
+    /// When the facilitator's timer runs out (ms since the epoch), shown to everyone.
+    pub timer_ends_at: Option<u64>,
+    pub votes_per_participant: u32,
+    pub created_at: u64,
+    pub join_code: String,
+    /// Kicked participants and when: every token naming them is refused.
+    #[serde(default)]
+    pub revoked: BTreeMap<String, u64>,
+    /// Items that were reported or hidden.
+    #[serde(default)]
+    pub items: BTreeMap<String, ItemModeration>,
+}
+
+/// The moderation state of one board item.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+pub struct ItemModeration {
+    pub hidden: Option<Hidden>,
+    /// Reports since the item was last reviewed, one per participant.
+    #[serde(default)]
+    pub reports: Vec<Report>,
+}
+
+/// A hidden item. Its text lives here, out of the document, until it is unhidden: hidden
+/// text is not served to anyone but moderators.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Hidden {
+    pub reason: String,
+    /// The moderator's participant id, or `reports` when reports hid it.
+    pub by: String,
+    pub at: u64,
+    /// Hidden by reports, waiting for a moderator to hide or unhide it for good.
+    pub pending_review: bool,
+    pub text: String,
+}
+
+/// Why a participant reported an item (the reasons civic platforms offer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ReportReason {
+    Spam,
+    Offensive,
+    PersonalData,
+    OffTopic,
+}
+
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Report {
+    pub by: String,
+    pub reason: ReportReason,
+    pub at: u64,
+}
+
+/// Someone who joined a session. Stored once, when first seen.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct Participant {
+    pub id: String,
+    pub display_name: String,
+    pub role: Role,
+    pub language: String,
+    pub joined_at: u64,
+}
+
+/// One line of a session's audit log: a moderation action. Never holds hidden text.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+pub struct AuditEntry {
+    pub at: u64,
+    /// Participant id of the moderator, or `reports` for an automatic hide.
+    pub by: String,
+    pub by_name: String,
+    pub action: String,
+    /// What it acted on: a participant id, an item id, or the session.
+    pub target: String,
+    pub reason: Option<String>,
+}
+
+/// Who a verified token says its bearer is.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Identity {
+    pub session: String,
+    pub participant: String,
+    pub role: Role,
+    pub name: String,
+}
+
+impl Session {
+    /// Whether a participant with `role` may change the board now.
+    pub fn can_edit(&self, role: Role) -> bool {
+        match self.state {
+            SessionState::Open => role.edits(),
+            SessionState::Locked => role == Role::Moderator,
+            SessionState::Closed => false,
+        }
+    }
+
+    /// Whether `participant` was kicked.
+    pub fn is_revoked(&self, participant: &str) -> bool {
+        self.revoked.contains_key(participant)
+    }
+
+    /// What every participant may know about the session.
+    pub fn public(&self) -> Value {
+        json!({
+            "id": self.id,
+            "title": self.title,
+            "template": self.template,
+            "language": self.language,
+            "state": self.state,
+            "phase": self.phase,
+            "timer_ends_at": self.timer_ends_at,
+            "votes_per_participant": self.votes_per_participant,
+            "created_at": self.created_at,
+        })
+    }
+
+    /// The public view, plus the join code for moderators (who share it).
+    pub fn view_for(&self, role: Role) -> Value {
+        let mut view = self.public();
+        if role == Role::Moderator {
+            view["join_code"] = json!(self.join_code);
+        }
+        view
+    }
+
+    /// The moderation state of an item, created on first use.
+    pub fn item(&mut self, item: &str) -> &mut ItemModeration {
+        self.items.entry(item.to_owned()).or_default()
+    }
+}
+
+impl Identity {
+    /// What a participant is told about themself.
+    pub fn you(&self, session: &Session) -> Value {
+        json!({
+            "participant_id": self.participant,
+            "display_name": self.name,
+            "role": self.role,
+            "can_edit": session.can_edit(self.role),
+        })
+    }
+}
+
+/// Milliseconds since the Unix epoch.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64)
+}

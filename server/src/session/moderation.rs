@@ -1,0 +1,223 @@
+//! Moderation as document edits: the Yjs updates that hide and unhide an item and remove a
+//! participant's contributions. Each is built on a copy of the room's document under a fresh
+//! client id, appended to the room's log like any participant's update, and so reaches every
+//! client and node, and stays in the history, in log order.
+
+use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
+
+use cocreate_protocol::decode_update;
+use yrs::encoding::write::Write;
+use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::{Encode, Encoder, EncoderV1};
+use yrs::{
+    Any, ClientID, Doc, GetString, IdSet, Map, MapRef, Options, Out, ReadTxn, StateVector, Text,
+    Transact, TransactionMut, Update, ID,
+};
+
+use super::ids;
+use crate::storage::LogRecord;
+
+/// The board item does not exist in the document.
+#[derive(Debug, thiserror::Error)]
+#[error("no item {0} on the board")]
+pub struct ItemNotFound(pub String);
+
+/// How a hidden item is marked in the document: what clients show instead of its text.
+pub struct HiddenMark<'a> {
+    pub reason: &'a str,
+    pub at: u64,
+    pub pending_review: bool,
+}
+
+/// A copy of `doc` that edits under a client id of its own.
+fn editable_copy(doc: &Doc) -> Doc {
+    let copy = Doc::with_options(Options {
+        client_id: ids::client_id(),
+        offset_kind: yrs::OffsetKind::Utf16,
+        ..Options::default()
+    });
+    let state = doc
+        .transact()
+        .encode_state_as_update_v1(&StateVector::default());
+    if let Ok(update) = Update::decode_v1(&state) {
+        // The room's own state: it applied once, it applies again.
+        let _ = copy.transact_mut().apply_update(update);
+    }
+    copy
+}
+
+/// Runs `edit` on an item's map in a copy of `doc` and returns the transaction's update.
+fn edit_item<T>(
+    doc: &Doc,
+    item: &str,
+    edit: impl FnOnce(&mut TransactionMut, &MapRef) -> T,
+) -> Result<(Vec<u8>, T), ItemNotFound> {
+    let copy = editable_copy(doc);
+    let items = copy.get_or_insert_map("items");
+    let mut txn = copy.transact_mut();
+    let Some(Out::YMap(map)) = items.get(&txn, item) else {
+        return Err(ItemNotFound(item.to_owned()));
+    };
+    let outcome = edit(&mut txn, &map);
+    Ok((txn.encode_update_v1(), outcome))
+}
+
+/// Whether the board has an item with this id.
+pub fn has_item(doc: &Doc, item: &str) -> bool {
+    let items = doc.get_or_insert_map("items");
+    let txn = doc.transact();
+    items.get(&txn, item).is_some()
+}
+
+/// Hides an item: empties its text and marks it hidden. Returns the update and the text
+/// that was removed (kept, for moderators only, in the moderation store).
+pub fn hide(doc: &Doc, item: &str, mark: &HiddenMark) -> Result<(Vec<u8>, String), ItemNotFound> {
+    edit_item(doc, item, |txn, map| {
+        let mut removed = String::new();
+        if let Some(Out::YText(text)) = map.get(txn, "text") {
+            removed = text.get_string(txn);
+            let len = text.len(txn);
+            text.remove_range(txn, 0, len);
+        }
+        let hidden: HashMap<String, Any> = HashMap::from([
+            ("reason".to_owned(), Any::String(Arc::from(mark.reason))),
+            ("at".to_owned(), Any::from(mark.at as f64)),
+            ("pending_review".to_owned(), Any::Bool(mark.pending_review)),
+        ]);
+        map.insert(txn, "hidden", Any::from(hidden));
+        removed
+    })
+}
+
+/// Unhides an item: puts `text` back (before anything typed since) and removes the mark.
+pub fn unhide(doc: &Doc, item: &str, text: &str) -> Result<Vec<u8>, ItemNotFound> {
+    let (update, ()) = edit_item(doc, item, |txn, map| {
+        if let Some(Out::YText(ytext)) = map.get(txn, "text") {
+            ytext.insert(txn, 0, text);
+        }
+        map.remove(txn, "hidden");
+    })?;
+    Ok(update)
+}
+
+/// The Yjs client ids a participant wrote with, from the room's log. A client id belongs to
+/// the participant whose update first carried content of it: a later update that repeats
+/// others' content (a client's sync step 2 after the server lost data) does not make it theirs.
+pub fn clients_of(
+    records: &[LogRecord],
+    participant: &str,
+    owners: &mut HashMap<ClientID, String>,
+) -> HashSet<ClientID> {
+    for record in records {
+        let Some(author) = &record.origin.participant else {
+            continue;
+        };
+        let Ok(update) = decode_update(&record.update) else {
+            continue;
+        };
+        for (client, _) in update.state_vector().iter() {
+            owners.entry(*client).or_insert_with(|| author.clone());
+        }
+    }
+    owners
+        .iter()
+        .filter(|(_, owner)| *owner == participant)
+        .map(|(client, _)| *client)
+        .collect()
+}
+
+/// An update that deletes everything `clients` ever wrote into `doc`: no new content, only a
+/// delete set over each client's whole clock range. `None` if they wrote nothing.
+pub fn remove_clients(doc: &Doc, clients: &HashSet<ClientID>) -> Option<Vec<u8>> {
+    let state = doc.transact().state_vector();
+    let mut deletions = IdSet::default();
+    for client in clients {
+        let clock = state.get(client);
+        if clock > 0 {
+            deletions.insert(ID::new(*client, 0), clock);
+        }
+    }
+    if deletions.is_empty() {
+        return None;
+    }
+    let mut encoder = EncoderV1::new();
+    encoder.write_var(0u32); // no blocks
+    deletions.encode(&mut encoder);
+    Some(encoder.to_vec())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use yrs::MapPrelim;
+    use yrs::TextPrelim;
+
+    fn apply(doc: &Doc, update: &[u8]) {
+        doc.transact_mut()
+            .apply_update(Update::decode_v1(update).unwrap())
+            .unwrap();
+    }
+
+    fn board_with_card(client: ClientID, card: &str, text: &str) -> Doc {
+        let doc = Doc::with_client_id(client.get());
+        let items = doc.get_or_insert_map("items");
+        let mut txn = doc.transact_mut();
+        let map = items.insert(&mut txn, card, MapPrelim::default());
+        map.insert(&mut txn, "text", TextPrelim::new(text));
+        drop(txn);
+        doc
+    }
+
+    fn card_text(doc: &Doc, card: &str) -> Option<String> {
+        let items = doc.get_or_insert_map("items");
+        let txn = doc.transact();
+        match items.get(&txn, card)? {
+            Out::YMap(map) => match map.get(&txn, "text")? {
+                Out::YText(text) => Some(text.get_string(&txn)),
+                _ => None,
+            },
+            _ => None,
+        }
+    }
+
+    #[test]
+    fn hide_then_unhide_restores_the_text_and_hidden_text_is_gone_from_the_state() {
+        let doc = board_with_card(ClientID::new(7), "c1", "call me on 0470 12 34 56");
+        let mark = HiddenMark {
+            reason: "personal data",
+            at: 1,
+            pending_review: false,
+        };
+        let (update, removed) = hide(&doc, "c1", &mark).unwrap();
+        assert_eq!(removed, "call me on 0470 12 34 56");
+        apply(&doc, &update);
+        assert_eq!(card_text(&doc, "c1").as_deref(), Some(""));
+        let state = doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        assert!(!String::from_utf8_lossy(&state).contains("0470"));
+
+        apply(&doc, &unhide(&doc, "c1", &removed).unwrap());
+        assert_eq!(
+            card_text(&doc, "c1").as_deref(),
+            Some("call me on 0470 12 34 56")
+        );
+        assert!(hide(&doc, "nope", &mark).is_err());
+    }
+
+    #[test]
+    fn removing_clients_deletes_exactly_their_content() {
+        let doc = board_with_card(ClientID::new(1), "mine", "kept");
+        let other = board_with_card(ClientID::new(2), "theirs", "removed");
+        let theirs = other
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        apply(&doc, &theirs);
+        let update = remove_clients(&doc, &HashSet::from([ClientID::new(2)])).unwrap();
+        apply(&doc, &update);
+        assert_eq!(card_text(&doc, "mine").as_deref(), Some("kept"));
+        assert_eq!(card_text(&doc, "theirs"), None);
+        assert!(remove_clients(&doc, &HashSet::from([ClientID::new(99)])).is_none());
+    }
+}

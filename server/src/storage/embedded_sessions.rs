@@ -1,0 +1,205 @@
+//! Sessions in the embedded store: one redb table per kind of record. redb write
+//! transactions are serialised, so compare-and-set is a read and a write in one transaction.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+
+use super::sessions::{SessionStorage, Versioned};
+use super::{EmbeddedStorage, StorageError};
+
+/// session id -> (version, JSON record).
+const SESSIONS: TableDefinition<&str, (u64, &[u8])> = TableDefinition::new("sessions");
+/// join code -> session id.
+const JOIN_CODES: TableDefinition<&str, &str> = TableDefinition::new("join_codes");
+/// (session id, participant id) -> JSON record.
+const PARTICIPANTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("participants");
+/// (session id, position) -> JSON entry.
+const AUDIT: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("audit");
+/// name -> secret.
+const SECRETS: TableDefinition<&str, &[u8]> = TableDefinition::new("secrets");
+
+/// Creates the tables, so that readers never meet a missing one.
+pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StorageError> {
+    txn.open_table(SESSIONS)?;
+    txn.open_table(JOIN_CODES)?;
+    txn.open_table(PARTICIPANTS)?;
+    txn.open_table(AUDIT)?;
+    txn.open_table(SECRETS)?;
+    Ok(())
+}
+
+#[async_trait]
+impl SessionStorage for EmbeddedStorage {
+    async fn create_session(
+        &self,
+        id: &str,
+        code: &str,
+        record: Bytes,
+    ) -> Result<bool, StorageError> {
+        let (id, code) = (id.to_owned(), code.to_owned());
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            {
+                let mut codes = txn.open_table(JOIN_CODES)?;
+                let mut sessions = txn.open_table(SESSIONS)?;
+                if codes.get(code.as_str())?.is_some() || sessions.get(id.as_str())?.is_some() {
+                    return Ok(false);
+                }
+                codes.insert(code.as_str(), id.as_str())?;
+                sessions.insert(id.as_str(), (1, record.as_ref()))?;
+            }
+            txn.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn session(&self, id: &str) -> Result<Option<Versioned>, StorageError> {
+        let id = id.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(SESSIONS)?;
+            let stored = table.get(id.as_str())?;
+            Ok(stored.map(|value| {
+                let (version, record) = value.value();
+                Versioned {
+                    version,
+                    record: Bytes::copy_from_slice(record),
+                }
+            }))
+        })
+        .await
+    }
+
+    async fn session_by_code(&self, code: &str) -> Result<Option<String>, StorageError> {
+        let code = code.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(JOIN_CODES)?;
+            let id = table.get(code.as_str())?.map(|id| id.value().to_owned());
+            Ok(id)
+        })
+        .await
+    }
+
+    async fn replace_session(
+        &self,
+        id: &str,
+        version: u64,
+        record: Bytes,
+    ) -> Result<bool, StorageError> {
+        let id = id.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            {
+                let mut table = txn.open_table(SESSIONS)?;
+                let current = table.get(id.as_str())?.map(|value| value.value().0);
+                if current != Some(version) {
+                    return Ok(false);
+                }
+                table.insert(id.as_str(), (version + 1, record.as_ref()))?;
+            }
+            txn.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn add_participant(
+        &self,
+        session: &str,
+        participant: &str,
+        record: Bytes,
+    ) -> Result<bool, StorageError> {
+        let (session, participant) = (session.to_owned(), participant.to_owned());
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            {
+                let mut table = txn.open_table(PARTICIPANTS)?;
+                let key = (session.as_str(), participant.as_str());
+                if table.get(key)?.is_some() {
+                    return Ok(false);
+                }
+                table.insert(key, record.as_ref())?;
+            }
+            txn.commit()?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn participants(&self, session: &str) -> Result<Vec<Bytes>, StorageError> {
+        let session = session.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(PARTICIPANTS)?;
+            let mut records = Vec::new();
+            for entry in table.range((session.as_str(), "")..)? {
+                let (key, value) = entry?;
+                if key.value().0 != session {
+                    break;
+                }
+                records.push(Bytes::copy_from_slice(value.value()));
+            }
+            Ok(records)
+        })
+        .await
+    }
+
+    async fn append_audit(&self, session: &str, entry: Bytes) -> Result<(), StorageError> {
+        let session = session.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            {
+                let mut table = txn.open_table(AUDIT)?;
+                let last = table
+                    .range((session.as_str(), 0)..=(session.as_str(), u64::MAX))?
+                    .next_back()
+                    .transpose()?
+                    .map_or(0, |(key, _)| key.value().1);
+                table.insert((session.as_str(), last + 1), entry.as_ref())?;
+            }
+            txn.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn audit(&self, session: &str) -> Result<Vec<Bytes>, StorageError> {
+        let session = session.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(AUDIT)?;
+            let mut entries = Vec::new();
+            for entry in table.range((session.as_str(), 0)..=(session.as_str(), u64::MAX))? {
+                entries.push(Bytes::copy_from_slice(entry?.1.value()));
+            }
+            Ok(entries)
+        })
+        .await
+    }
+
+    async fn secret(&self, name: &str, candidate: Bytes) -> Result<Bytes, StorageError> {
+        let name = name.to_owned();
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            let secret = {
+                let mut table = txn.open_table(SECRETS)?;
+                let stored = table
+                    .get(name.as_str())?
+                    .map(|s| Bytes::copy_from_slice(s.value()));
+                match stored {
+                    Some(secret) => secret,
+                    None => {
+                        table.insert(name.as_str(), candidate.as_ref())?;
+                        candidate
+                    }
+                }
+            };
+            txn.commit()?;
+            Ok(secret)
+        })
+        .await
+    }
+}

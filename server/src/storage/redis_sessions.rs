@@ -1,0 +1,200 @@
+//! Sessions in Redis: per session a hash (`…:{id}:session`: version `v` and JSON `data`), a
+//! hash of participants and an audit list, all in the session room's hash tag; join codes and
+//! secrets are plain keys. Every operation touches one key (or, for a new session, one after
+//! the other), so it works the same on Redis Cluster.
+
+use std::sync::LazyLock;
+
+use async_trait::async_trait;
+use bytes::Bytes;
+use redis::{Script, Value};
+
+use super::redis::RedisStorage;
+use super::sessions::{SessionStorage, Versioned};
+use super::StorageError;
+
+/// Creates a session hash unless it exists; returns 1 if created. KEYS: the hash. ARGV: JSON.
+static CREATE_SESSION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('EXISTS', KEYS[1]) == 1 then return 0 end
+redis.call('HSET', KEYS[1], 'v', '1', 'data', ARGV[1])
+return 1
+",
+    )
+});
+
+/// Replaces a session's JSON if its version is still ARGV[1]; returns 1 if replaced.
+/// KEYS: the hash. ARGV: expected version, JSON, new version (decimal text).
+static REPLACE_SESSION: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('HGET', KEYS[1], 'v') ~= ARGV[1] then return 0 end
+redis.call('HSET', KEYS[1], 'v', ARGV[3], 'data', ARGV[2])
+return 1
+",
+    )
+});
+
+fn corrupt(what: impl std::fmt::Display) -> StorageError {
+    StorageError::Corrupt(format!("redis {what}"))
+}
+
+fn bytes_of(value: Value) -> Option<Bytes> {
+    match value {
+        Value::BulkString(bytes) => Some(Bytes::from(bytes)),
+        Value::SimpleString(text) => Some(Bytes::from(text)),
+        _ => None,
+    }
+}
+
+/// The byte strings of an array reply.
+fn list_of(value: Value, what: &str) -> Result<Vec<Bytes>, StorageError> {
+    let items = match value {
+        Value::Array(items) | Value::Set(items) => items,
+        Value::Nil => Vec::new(),
+        _ => return Err(corrupt(format!("{what}: not a list"))),
+    };
+    items
+        .into_iter()
+        .map(|item| bytes_of(item).ok_or_else(|| corrupt(format!("{what}: not a string"))))
+        .collect()
+}
+
+#[async_trait]
+impl SessionStorage for RedisStorage {
+    async fn create_session(
+        &self,
+        id: &str,
+        code: &str,
+        record: Bytes,
+    ) -> Result<bool, StorageError> {
+        let mut conn = self.commands();
+        let code_key = self.global_key("join-code", code);
+        let reserved: Value = redis::cmd("SET")
+            .arg(&code_key)
+            .arg(id)
+            .arg("NX")
+            .query_async(&mut conn)
+            .await?;
+        if reserved == Value::Nil {
+            return Ok(false);
+        }
+        let created: i64 = CREATE_SESSION
+            .key(self.session_key(id, "session"))
+            .arg(record.as_ref())
+            .invoke_async(&mut conn)
+            .await?;
+        if created == 0 {
+            redis::cmd("DEL")
+                .arg(&code_key)
+                .query_async::<()>(&mut conn)
+                .await?;
+        }
+        Ok(created == 1)
+    }
+
+    async fn session(&self, id: &str) -> Result<Option<Versioned>, StorageError> {
+        let mut conn = self.commands();
+        let reply: Value = redis::cmd("HMGET")
+            .arg(self.session_key(id, "session"))
+            .arg("v")
+            .arg("data")
+            .query_async(&mut conn)
+            .await?;
+        let mut fields = list_of(reply, "session").unwrap_or_default().into_iter();
+        let (Some(version), Some(record)) = (fields.next(), fields.next()) else {
+            return Ok(None);
+        };
+        let version = std::str::from_utf8(&version)
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .ok_or_else(|| corrupt(format!("session {id}: version is not a number")))?;
+        Ok(Some(Versioned { version, record }))
+    }
+
+    async fn session_by_code(&self, code: &str) -> Result<Option<String>, StorageError> {
+        let mut conn = self.commands();
+        let id: Option<String> = redis::cmd("GET")
+            .arg(self.global_key("join-code", code))
+            .query_async(&mut conn)
+            .await?;
+        Ok(id)
+    }
+
+    async fn replace_session(
+        &self,
+        id: &str,
+        version: u64,
+        record: Bytes,
+    ) -> Result<bool, StorageError> {
+        let mut conn = self.commands();
+        let replaced: i64 = REPLACE_SESSION
+            .key(self.session_key(id, "session"))
+            .arg(version.to_string())
+            .arg(record.as_ref())
+            .arg((version + 1).to_string())
+            .invoke_async(&mut conn)
+            .await?;
+        Ok(replaced == 1)
+    }
+
+    async fn add_participant(
+        &self,
+        session: &str,
+        participant: &str,
+        record: Bytes,
+    ) -> Result<bool, StorageError> {
+        let mut conn = self.commands();
+        let added: i64 = redis::cmd("HSETNX")
+            .arg(self.session_key(session, "participants"))
+            .arg(participant)
+            .arg(record.as_ref())
+            .query_async(&mut conn)
+            .await?;
+        Ok(added == 1)
+    }
+
+    async fn participants(&self, session: &str) -> Result<Vec<Bytes>, StorageError> {
+        let mut conn = self.commands();
+        let reply: Value = redis::cmd("HVALS")
+            .arg(self.session_key(session, "participants"))
+            .query_async(&mut conn)
+            .await?;
+        list_of(reply, "participants")
+    }
+
+    async fn append_audit(&self, session: &str, entry: Bytes) -> Result<(), StorageError> {
+        let mut conn = self.commands();
+        redis::cmd("RPUSH")
+            .arg(self.session_key(session, "audit"))
+            .arg(entry.as_ref())
+            .query_async::<()>(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn audit(&self, session: &str) -> Result<Vec<Bytes>, StorageError> {
+        let mut conn = self.commands();
+        let reply: Value = redis::cmd("LRANGE")
+            .arg(self.session_key(session, "audit"))
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut conn)
+            .await?;
+        list_of(reply, "audit")
+    }
+
+    async fn secret(&self, name: &str, candidate: Bytes) -> Result<Bytes, StorageError> {
+        let mut conn = self.commands();
+        let key = self.global_key("secret", name);
+        redis::cmd("SET")
+            .arg(&key)
+            .arg(candidate.as_ref())
+            .arg("NX")
+            .query_async::<()>(&mut conn)
+            .await?;
+        let stored: Value = redis::cmd("GET").arg(&key).query_async(&mut conn).await?;
+        bytes_of(stored).ok_or_else(|| corrupt(format!("secret {name}: missing after SET NX")))
+    }
+}

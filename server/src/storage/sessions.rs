@@ -1,0 +1,54 @@
+//! The part of the storage trait that keeps sessions: small JSON records that the session
+//! layer (`crate::session::store`) reads and writes. A session record changes by
+//! compare-and-set on its version, so that two moderators (or two nodes) acting at once never
+//! overwrite each other. Participants are written once; the audit log is append-only.
+
+use async_trait::async_trait;
+use bytes::Bytes;
+
+use super::StorageError;
+
+/// A stored session record with the version a replacement must name.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Versioned {
+    pub version: u64,
+    pub record: Bytes,
+}
+
+/// Session records, as every backend stores them.
+#[async_trait]
+pub trait SessionStorage: Send + Sync + 'static {
+    /// Stores a new session record (version 1) and reserves its join code; `false`, with
+    /// nothing stored, if the code (or the id) is already taken.
+    async fn create_session(
+        &self,
+        id: &str,
+        code: &str,
+        record: Bytes,
+    ) -> Result<bool, StorageError>;
+    async fn session(&self, id: &str) -> Result<Option<Versioned>, StorageError>;
+    /// The session a join code belongs to.
+    async fn session_by_code(&self, code: &str) -> Result<Option<String>, StorageError>;
+    /// Replaces a session record if it is still at `version`; `false` if it changed since.
+    async fn replace_session(
+        &self,
+        id: &str,
+        version: u64,
+        record: Bytes,
+    ) -> Result<bool, StorageError>;
+    /// Stores a participant unless one with that id exists; says whether it stored it.
+    async fn add_participant(
+        &self,
+        session: &str,
+        participant: &str,
+        record: Bytes,
+    ) -> Result<bool, StorageError>;
+    /// Every participant record of a session, in no particular order.
+    async fn participants(&self, session: &str) -> Result<Vec<Bytes>, StorageError>;
+    async fn append_audit(&self, session: &str, entry: Bytes) -> Result<(), StorageError>;
+    /// The audit log, oldest first.
+    async fn audit(&self, session: &str) -> Result<Vec<Bytes>, StorageError>;
+    /// The secret stored under `name`, storing `candidate` first if there is none, so that
+    /// every node of a shared store ends up with the same one.
+    async fn secret(&self, name: &str, candidate: Bytes) -> Result<Bytes, StorageError>;
+}

@@ -1,0 +1,849 @@
+//! Sessions through the public surface: the HTTP API (every endpoint, with wrong tokens,
+//! roles and states) and what the rooms enforce for each role and session state.
+
+use cocreate_server::session::token::TokenKey;
+use cocreate_server::session::{Identity, Role};
+use serde_json::{json, Value};
+use yrs::{GetString, Map, MapPrelim, Out, TextPrelim, Transact};
+
+use crate::support::{close_of, open_config, raw_socket, Client, TestServer, ADMIN_KEY};
+
+/// The token secret of these tests' servers, so that tests can forge tokens with it.
+const SECRET: &str = "a test token secret of at least 32 characters";
+
+struct SessionServer {
+    server: TestServer,
+    _dir: tempfile::TempDir,
+}
+
+/// A server with sessions only (no open rooms) and a known token secret.
+async fn start() -> SessionServer {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = open_config(dir.path());
+    config.open_rooms = false;
+    config.token_secret = Some(SECRET.into());
+    config.auto_hide_reports = 2;
+    SessionServer {
+        server: TestServer::start_with(config).await,
+        _dir: dir,
+    }
+}
+
+/// A created session: its id, join code and invite tokens by role.
+struct Created {
+    id: String,
+    code: String,
+    body: Value,
+}
+
+impl Created {
+    fn invite(&self, role: &str) -> String {
+        self.body["invites"][role]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+}
+
+impl SessionServer {
+    async fn create(&self, template: &str) -> Created {
+        let (status, body) = self
+            .server
+            .call(
+                "POST",
+                "/api/sessions",
+                Some(ADMIN_KEY),
+                Some(json!({"title": "Parking permits", "template": template, "language": "nl"})),
+            )
+            .await;
+        assert_eq!(status, 201, "{body}");
+        Created {
+            id: body["id"].as_str().unwrap().to_owned(),
+            code: body["join_code"].as_str().unwrap().to_owned(),
+            body,
+        }
+    }
+
+    async fn join(&self, code: &str, name: &str) -> (String, String) {
+        let (status, body) = self
+            .server
+            .call(
+                "POST",
+                "/api/join",
+                None,
+                Some(json!({"code": code, "display_name": name})),
+            )
+            .await;
+        assert_eq!(status, 200, "{body}");
+        let token = body["token"].as_str().unwrap().to_owned();
+        (token, body["participant_id"].as_str().unwrap().to_owned())
+    }
+
+    async fn post(&self, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {
+        self.server.call("POST", path, Some(token), body).await
+    }
+
+    fn room(&self, id: &str, token: &str) -> String {
+        format!("{}?token={token}", self.server.url(id))
+    }
+}
+
+#[tokio::test]
+async fn creating_a_session_needs_the_admin_key_and_returns_an_invite_per_role() {
+    let s = start().await;
+    let body = json!({"title": "T", "template": "canvas", "language": "en"});
+    for key in [None, Some("wrong")] {
+        let (status, error) = s
+            .server
+            .call("POST", "/api/sessions", key, Some(body.clone()))
+            .await;
+        assert_eq!(
+            (status, &error["code"]),
+            (401, &json!("invalid_admin_key")),
+            "{key:?}"
+        );
+    }
+    for bad in [
+        json!({"title": "T", "template": "mural", "language": "en"}),
+        json!({"title": "T", "template": "canvas", "language": "es"}),
+        json!({"title": " ", "template": "canvas", "language": "en"}),
+        json!({"title": "T"}),
+    ] {
+        let (status, error) = s
+            .server
+            .call("POST", "/api/sessions", Some(ADMIN_KEY), Some(bad))
+            .await;
+        assert_eq!(
+            (status, &error["code"]),
+            (400, &json!("invalid_request")),
+            "{error}"
+        );
+    }
+    let created = s.create("journey-map").await;
+    assert_eq!(created.code.len(), 7);
+    assert_eq!(created.body["session"]["template"], "journey-map");
+    assert!(created.body["join_url"]
+        .as_str()
+        .unwrap()
+        .ends_with(&format!("/#code={}", created.code)));
+    for role in ["moderator", "citizen", "observer", "researcher"] {
+        let (status, me) = s
+            .server
+            .call("GET", "/api/me", Some(&created.invite(role)), None)
+            .await;
+        assert_eq!((status, &me["you"]["role"]), (200, &json!(role)), "{me}");
+        assert_eq!(me["session"]["id"], created.id.as_str());
+        // Only moderators see the join code.
+        assert_eq!(me["session"]["join_code"].is_string(), role == "moderator");
+    }
+    // The template seeded the board: a fresh client sees the journey map's stages and lanes.
+    let client = Client::connect(&s.room(&created.id, &created.invite("observer"))).await;
+    let (stages, lanes) = (
+        client.doc.get_or_insert_map("stages"),
+        client.doc.get_or_insert_map("lanes"),
+    );
+    let txn = client.doc.transact();
+    assert_eq!((stages.len(&txn), lanes.len(&txn)), (5, 6));
+    drop(txn);
+    s.server.stop().await;
+}
+
+#[tokio::test]
+async fn joining_by_code_or_invite() {
+    let s = start().await;
+    let created = s.create("canvas").await;
+    // Codes are read aloud and typed loosely: case, spaces and dashes do not matter.
+    let typed = format!(
+        "{}-{}",
+        &created.code[..3].to_lowercase(),
+        &created.code[3..]
+    );
+    let (token, pid) = s.join(&typed, "Ann").await;
+    let (_, me) = s.server.call("GET", "/api/me", Some(&token), None).await;
+    assert_eq!(
+        me["you"],
+        json!({"participant_id": pid, "display_name": "Ann", "role": "citizen", "can_edit": true})
+    );
+
+    let (status, body) = s
+        .server
+        .call(
+            "POST",
+            "/api/join",
+            None,
+            Some(json!({"code": "ZZZZZZZ", "display_name": "A"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["code"]),
+        (404, &json!("join_code_not_found"))
+    );
+    let (status, body) = s
+        .server
+        .call(
+            "POST",
+            "/api/join",
+            None,
+            Some(json!({"code": created.code, "invite": token, "display_name": "A"})),
+        )
+        .await;
+    assert_eq!((status, &body["code"]), (400, &json!("invalid_request")));
+    let (status, body) = s
+        .server
+        .call(
+            "POST",
+            "/api/join",
+            None,
+            Some(json!({"code": created.code, "display_name": "\u{7}"})),
+        )
+        .await;
+    assert_eq!((status, &body["code"]), (400, &json!("invalid_request")));
+    let (status, body) = s
+        .server
+        .call(
+            "POST",
+            "/api/join",
+            None,
+            Some(json!({"invite": "not.a.token", "display_name": "A"})),
+        )
+        .await;
+    assert_eq!((status, &body["code"]), (401, &json!("invalid_token")));
+    // An invite gives a personal token with the invite's role.
+    let (status, body) = s.server.call("POST", "/api/join", None, Some(json!({"invite": created.invite("observer"), "display_name": "Obi", "language": "fr"}))).await;
+    assert_eq!((status, &body["role"]), (200, &json!("observer")), "{body}");
+
+    let moderator = created.invite("moderator");
+    s.post(
+        &format!("/api/sessions/{}/close", created.id),
+        &moderator,
+        None,
+    )
+    .await;
+    let (status, body) = s
+        .server
+        .call(
+            "POST",
+            "/api/join",
+            None,
+            Some(json!({"code": created.code, "display_name": "Late"})),
+        )
+        .await;
+    assert_eq!((status, &body["code"]), (409, &json!("session_closed")));
+    s.server.stop().await;
+}
+
+#[tokio::test]
+async fn moderator_endpoints_refuse_wrong_tokens_roles_and_sessions() {
+    let s = start().await;
+    let created = s.create("canvas").await;
+    let other = s.create("canvas").await;
+    let key = TokenKey::new(SECRET.as_bytes());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let moderator = |session: &str| Identity {
+        session: session.into(),
+        participant: "p_forged".into(),
+        role: Role::Moderator,
+        name: "M".into(),
+    };
+    let expired = key.issue(&moderator(&created.id), now - 100, now - 10);
+    let foreign = TokenKey::new(b"another secret entirely, 32 chars+").issue(
+        &moderator(&created.id),
+        now,
+        now + 60,
+    );
+    let (_, citizen_pid) = s.join(&created.code, "Cit").await;
+    let id = &created.id;
+    let endpoints: Vec<(&str, String, Option<Value>)> = vec![
+        ("GET", format!("/api/sessions/{id}"), None),
+        (
+            "PATCH",
+            format!("/api/sessions/{id}"),
+            Some(json!({"phase": "vote"})),
+        ),
+        ("POST", format!("/api/sessions/{id}/lock"), None),
+        ("POST", format!("/api/sessions/{id}/unlock"), None),
+        ("POST", format!("/api/sessions/{id}/close"), None),
+        (
+            "POST",
+            format!("/api/sessions/{id}/participants/{citizen_pid}/kick"),
+            None,
+        ),
+        (
+            "POST",
+            format!("/api/sessions/{id}/participants/{citizen_pid}/remove-contributions"),
+            None,
+        ),
+        (
+            "POST",
+            format!("/api/sessions/{id}/items/card-1/hide"),
+            Some(json!({"reason": "spam"})),
+        ),
+        (
+            "POST",
+            format!("/api/sessions/{id}/items/card-1/unhide"),
+            None,
+        ),
+    ];
+    let citizen = created.invite("citizen");
+    let researcher = created.invite("researcher");
+    let other_moderator = other.invite("moderator");
+    for (method, path, body) in &endpoints {
+        let cases: [(Option<&str>, u16, &str); 6] = [
+            (None, 401, "missing_token"),
+            (Some("garbage"), 401, "invalid_token"),
+            (Some(&foreign), 401, "invalid_token"),
+            (Some(&expired), 401, "token_expired"),
+            (Some(&citizen), 403, "forbidden"),
+            (Some(&other_moderator), 403, "wrong_session"),
+        ];
+        for (token, status, code) in cases {
+            let (got, error) = s.server.call(method, path, token, body.clone()).await;
+            assert_eq!(
+                (got, error["code"].as_str().unwrap_or_default()),
+                (status, code),
+                "{method} {path}: {error}"
+            );
+        }
+        let (got, error) = s
+            .server
+            .call(method, path, Some(&researcher), body.clone())
+            .await;
+        assert_eq!(
+            (got, &error["code"]),
+            (403, &json!("forbidden")),
+            "{method} {path}"
+        );
+    }
+    let (status, error) = s
+        .server
+        .call(
+            "GET",
+            "/api/sessions/nosuchsession",
+            Some(&created.invite("moderator")),
+            None,
+        )
+        .await;
+    assert_eq!((status, &error["code"]), (404, &json!("session_not_found")));
+    let (status, error) = s.server.call("GET", "/api/me", Some(&expired), None).await;
+    assert_eq!((status, &error["code"]), (401, &json!("token_expired")));
+    s.server.stop().await;
+}
+
+#[tokio::test]
+async fn lock_unlock_close_and_settings_follow_the_documented_states() {
+    let s = start().await;
+    let created = s.create("service-blueprint").await;
+    let moderator = created.invite("moderator");
+    let base = format!("/api/sessions/{}", created.id);
+    for (action, state) in [
+        ("lock", "locked"),
+        ("lock", "locked"),
+        ("unlock", "open"),
+        ("close", "closed"),
+    ] {
+        let (status, body) = s.post(&format!("{base}/{action}"), &moderator, None).await;
+        assert_eq!(
+            (status, &body["session"]["state"]),
+            (200, &json!(state)),
+            "{action}: {body}"
+        );
+    }
+    for action in ["lock", "unlock"] {
+        let (status, body) = s.post(&format!("{base}/{action}"), &moderator, None).await;
+        assert_eq!(
+            (status, &body["code"]),
+            (409, &json!("session_closed")),
+            "{action}"
+        );
+    }
+    let (status, body) = s
+        .server
+        .call(
+            "PATCH",
+            &base,
+            Some(&moderator),
+            Some(json!({"phase": "vote"})),
+        )
+        .await;
+    assert_eq!((status, &body["code"]), (409, &json!("session_closed")));
+
+    let created = s.create("canvas").await;
+    let moderator = created.invite("moderator");
+    let base = format!("/api/sessions/{}", created.id);
+    let change = json!({"phase": "vote", "timer_ends_at": 1_900_000_000_000u64, "votes_per_participant": 3, "title": "Renamed"});
+    let (status, body) = s
+        .server
+        .call("PATCH", &base, Some(&moderator), Some(change))
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let (_, me) = s
+        .server
+        .call("GET", "/api/me", Some(&created.invite("citizen")), None)
+        .await;
+    assert_eq!(
+        (
+            &me["session"]["phase"],
+            &me["session"]["votes_per_participant"],
+            &me["session"]["title"]
+        ),
+        (&json!("vote"), &json!(3), &json!("Renamed"))
+    );
+    let (_, body) = s
+        .server
+        .call(
+            "PATCH",
+            &base,
+            Some(&moderator),
+            Some(json!({"timer_ends_at": null})),
+        )
+        .await;
+    assert_eq!(body["session"]["timer_ends_at"], Value::Null);
+    assert_eq!(
+        body["session"]["phase"], "vote",
+        "fields not sent stay as they were"
+    );
+    for bad in [
+        json!({"votes_per_participant": 1000}),
+        json!({"colour": "red"}),
+        json!({"title": ""}),
+    ] {
+        let (status, _) = s
+            .server
+            .call("PATCH", &base, Some(&moderator), Some(bad.clone()))
+            .await;
+        assert_eq!(status, 400, "{bad}");
+    }
+    s.post(&format!("{base}/lock"), &moderator, None).await;
+    let (status, audit) = s
+        .server
+        .call(
+            "GET",
+            &format!("{base}/audit"),
+            Some(&created.invite("researcher")),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    let actions: Vec<&str> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["action"].as_str().unwrap())
+        .collect();
+    assert_eq!(actions, ["update", "update", "locked"]);
+    assert_eq!(audit["entries"][2]["by_name"], "Moderator");
+    s.server.stop().await;
+}
+
+/// A client that adds an item to the board's `items` map, as the web client does.
+async fn add_card(client: &mut Client, id: &str, text: &str, author: &str) {
+    let items = client.doc.get_or_insert_map("items");
+    let (id, text, author) = (id.to_owned(), text.to_owned(), author.to_owned());
+    client
+        .edit(move |txn| {
+            let card = items.insert(txn, id, MapPrelim::default());
+            card.insert(txn, "text", TextPrelim::new(text));
+            card.insert(txn, "author", author);
+        })
+        .await;
+}
+
+fn card_text(client: &Client, id: &str) -> Option<String> {
+    let items = client.doc.get_or_insert_map("items");
+    let txn = client.doc.transact();
+    let Some(Out::YMap(card)) = items.get(&txn, id) else {
+        return None;
+    };
+    match card.get(&txn, "text") {
+        Some(Out::YText(text)) => Some(text.get_string(&txn)),
+        _ => None,
+    }
+}
+
+#[tokio::test]
+async fn observers_are_read_only_and_their_edits_reach_nobody() {
+    let s = start().await;
+    let created = s.create("canvas").await;
+    let mut moderator = Client::connect(&s.room(&created.id, &created.invite("moderator"))).await;
+    let mut observer = Client::connect(&s.room(&created.id, &created.invite("observer"))).await;
+    assert!(observer.wait_denied().await.contains("observers"));
+    observer
+        .wait_session(|m| m["you"]["can_edit"] == false && m["event"] == "joined")
+        .await;
+    observer.insert(0, "observer was here").await;
+    // Dropped updates are reported as handled, so the client is not left waiting.
+    observer.wait_all_saved().await;
+    moderator.insert(0, "agenda").await;
+    observer.wait_text(|t| t.contains("agenda")).await;
+    moderator.wait_all_saved().await;
+    // Nothing of the observer's was stored or relayed: a newcomer sees only the moderator's.
+    let newcomer = Client::connect(&s.room(&created.id, &created.invite("researcher"))).await;
+    assert_eq!(newcomer.text(), "agenda");
+    assert_eq!(moderator.text(), "agenda");
+    s.server.stop().await;
+}
+
+#[tokio::test]
+async fn a_lock_drops_citizens_edits_until_unlock() {
+    let s = start().await;
+    let created = s.create("canvas").await;
+    let moderator_token = created.invite("moderator");
+    let (citizen_token, _) = s.join(&created.code, "Cit").await;
+    let mut moderator = Client::connect(&s.room(&created.id, &moderator_token)).await;
+    let mut citizen = Client::connect(&s.room(&created.id, &citizen_token)).await;
+    let base = format!("/api/sessions/{}", created.id);
+
+    s.post(&format!("{base}/lock"), &moderator_token, None)
+        .await;
+    citizen
+        .wait_session(|m| m["event"] == "locked" && m["you"]["can_edit"] == false)
+        .await;
+    assert!(citizen.wait_denied().await.contains("locked"));
+    citizen.insert(0, "X").await;
+    moderator.insert(0, "moderator only").await;
+    citizen.wait_text(|t| t.contains("moderator only")).await;
+    moderator.wait_all_saved().await;
+    assert_eq!(moderator.text(), "moderator only");
+
+    s.post(&format!("{base}/unlock"), &moderator_token, None)
+        .await;
+    citizen
+        .wait_session(|m| m["event"] == "unlocked" && m["you"]["can_edit"] == true)
+        .await;
+    // Unlocking resyncs the citizen: what it wrote while locked arrives now, and its new
+    // edits (which build on it) are not stuck behind a gap.
+    citizen.insert(0, "Y").await;
+    let text = moderator
+        .wait_text(|t| t.contains('X') && t.contains('Y'))
+        .await;
+    assert_eq!(text.len(), "moderator only".len() + 2);
+    s.server.stop().await;
+}
+
+#[tokio::test]
+async fn a_kicked_participant_is_disconnected_and_refused_from_then_on() {
+    let s = start().await;
+    let created = s.create("canvas").await;
+    let moderator = created.invite("moderator");
+    let (token, pid) = s.join(&created.code, "Troll").await;
+    let citizen = Client::connect(&s.room(&created.id, &token)).await;
+    let mut bystander = Client::connect(&s.room(&created.id, &created.invite("observer"))).await;
+    let (status, body) = s
+        .post(
+            &format!("/api/sessions/{}/participants/{pid}/kick", created.id),
+            &moderator,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, &body["participant"]["kicked"]),
+        (200, &json!(true)),
+        "{body}"
+    );
+    let (code, reason) = citizen.wait_closed().await;
+    assert_eq!(
+        (code, reason.as_str()),
+        (1008, "removed from the session by a moderator")
+    );
+    bystander.wait_session(|m| m["event"] == "kicked").await;
+    let mut again = raw_socket(&s.room(&created.id, &token)).await;
+    assert_eq!(
+        close_of(&mut again).await,
+        (1008, "removed from the session by a moderator".into())
+    );
+    let (status, error) = s.server.call("GET", "/api/me", Some(&token), None).await;
+    assert_eq!((status, &error["code"]), (403, &json!("revoked")));
+    let (_, details) = s
+        .server
+        .call(
+            "GET",
+            &format!("/api/sessions/{}", created.id),
+            Some(&moderator),
+            None,
+        )
+        .await;
+    let kicked: Vec<bool> = details["participants"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|p| p["id"] == pid.as_str())
+        .map(|p| p["kicked"].as_bool().unwrap())
+        .collect();
+    assert_eq!(kicked, [true]);
+    let (status, error) = s
+        .post(
+            &format!("/api/sessions/{}/participants/p_nobody/kick", created.id),
+            &moderator,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, &error["code"]),
+        (404, &json!("participant_not_found"))
+    );
+    s.server.stop().await;
+}
+
+#[tokio::test]
+async fn sockets_refuse_missing_tampered_foreign_and_expired_tokens() {
+    let s = start().await;
+    let created = s.create("canvas").await;
+    let other = s.create("canvas").await;
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let citizen = created.invite("citizen");
+    let (header, rest) = citizen.split_once('.').unwrap();
+    let (_, signature) = rest.split_once('.').unwrap();
+    let promoted = {
+        use base64::Engine;
+        let engine = base64::engine::general_purpose::URL_SAFE_NO_PAD;
+        let claims =
+            String::from_utf8(engine.decode(rest.split_once('.').unwrap().0).unwrap()).unwrap();
+        engine.encode(claims.replace("citizen", "moderator"))
+    };
+    let expired = TokenKey::new(SECRET.as_bytes()).issue(
+        &Identity {
+            session: created.id.clone(),
+            participant: "p_x".into(),
+            role: Role::Citizen,
+            name: "X".into(),
+        },
+        now - 100,
+        now - 1,
+    );
+    let cases = [
+        (s.server.url(&created.id), "missing token"),
+        (
+            s.room(&created.id, &format!("{header}.{promoted}.{signature}")),
+            "token signature is invalid",
+        ),
+        (
+            s.room(&created.id, &other.invite("moderator")),
+            "token is for another session",
+        ),
+        (s.room(&created.id, &expired), "token has expired"),
+        (s.server.url("not-a-session"), "missing token"),
+    ];
+    for (url, reason) in cases {
+        let mut socket = raw_socket(&url).await;
+        let (code, got) = close_of(&mut socket).await;
+        assert_eq!(code, 1008, "{url}");
+        assert!(got.contains(reason), "{url}: {got}");
+    }
+    s.server.stop().await;
+}
+
+#[tokio::test]
+async fn hide_unhide_and_reports_keep_hidden_text_from_non_moderators() {
+    let s = start().await;
+    let created = s.create("canvas").await;
+    let moderator_token = created.invite("moderator");
+    let (citizen_token, citizen_pid) = s.join(&created.code, "Cit").await;
+    let mut citizen = Client::connect(&s.room(&created.id, &citizen_token)).await;
+    add_card(
+        &mut citizen,
+        "card-1",
+        "my phone is 0470 123 456",
+        &citizen_pid,
+    )
+    .await;
+    citizen.wait_all_saved().await;
+    let base = format!("/api/sessions/{}/items", created.id);
+
+    let (status, body) = s
+        .post(
+            &format!("{base}/card-1/hide"),
+            &moderator_token,
+            Some(json!({"reason": "personal data"})),
+        )
+        .await;
+    assert_eq!(status, 200, "{body}");
+    while card_text(&citizen, "card-1").as_deref() != Some("") {
+        citizen.read_one().await;
+    }
+    // A newcomer's state does not carry the text; moderators read it from the API.
+    let newcomer = Client::connect(&s.room(&created.id, &created.invite("observer"))).await;
+    assert_eq!(card_text(&newcomer, "card-1").as_deref(), Some(""));
+    let (_, details) = s
+        .server
+        .call(
+            "GET",
+            &format!("/api/sessions/{}", created.id),
+            Some(&moderator_token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        details["moderation"]["items"]["card-1"]["hidden"]["text"],
+        "my phone is 0470 123 456"
+    );
+    let (_, audit) = s
+        .server
+        .call(
+            "GET",
+            &format!("/api/sessions/{}/audit", created.id),
+            Some(&moderator_token),
+            None,
+        )
+        .await;
+    assert!(
+        !audit.to_string().contains("0470"),
+        "the audit log keeps no hidden text"
+    );
+
+    let (status, _) = s
+        .post(&format!("{base}/card-1/unhide"), &moderator_token, None)
+        .await;
+    assert_eq!(status, 200);
+    let (status, error) = s
+        .post(&format!("{base}/card-1/unhide"), &moderator_token, None)
+        .await;
+    assert_eq!((status, &error["code"]), (409, &json!("not_hidden")));
+    let (status, error) = s
+        .post(
+            &format!("{base}/nope/hide"),
+            &moderator_token,
+            Some(json!({"reason": "x"})),
+        )
+        .await;
+    assert_eq!((status, &error["code"]), (404, &json!("item_not_found")));
+
+    // Two reports (this server's threshold) hide the item pending review.
+    let (status, body) = s
+        .post(
+            &format!("{base}/card-1/report"),
+            &citizen_token,
+            Some(json!({"reason": "offensive"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["item"]),
+        (200, &json!({"reports": 1, "hidden": false}))
+    );
+    let (status, _) = s
+        .post(
+            &format!("{base}/card-1/report"),
+            &citizen_token,
+            Some(json!({"reason": "spam"})),
+        )
+        .await;
+    assert_eq!(
+        status, 200,
+        "a second report by the same participant replaces the first"
+    );
+    let (status, error) = s
+        .post(
+            &format!("{base}/card-1/report"),
+            &citizen_token,
+            Some(json!({"reason": "boring"})),
+        )
+        .await;
+    assert_eq!((status, &error["code"]), (400, &json!("invalid_request")));
+    let (status, body) = s
+        .post(
+            &format!("{base}/card-1/report"),
+            &created.invite("observer"),
+            Some(json!({"reason": "offensive"})),
+        )
+        .await;
+    assert_eq!(
+        (status, &body["item"]),
+        (200, &json!({"reports": 2, "hidden": true}))
+    );
+    let (_, details) = s
+        .server
+        .call(
+            "GET",
+            &format!("/api/sessions/{}", created.id),
+            Some(&moderator_token),
+            None,
+        )
+        .await;
+    assert_eq!(
+        details["moderation"]["items"]["card-1"]["hidden"]["pending_review"],
+        true
+    );
+    s.server.stop().await;
+}
+
+#[tokio::test]
+async fn remove_contributions_deletes_exactly_one_participants_content() {
+    let s = start().await;
+    let created = s.create("canvas").await;
+    let moderator_token = created.invite("moderator");
+    let (ann_token, ann) = s.join(&created.code, "Ann").await;
+    let (bob_token, bob) = s.join(&created.code, "Bob").await;
+    let mut ann_client = Client::connect(&s.room(&created.id, &ann_token)).await;
+    let mut bob_client = Client::connect(&s.room(&created.id, &bob_token)).await;
+    add_card(&mut ann_client, "a", "Ann's idea", &ann).await;
+    add_card(&mut bob_client, "b", "Bob's spam", &bob).await;
+    ann_client.wait_all_saved().await;
+    bob_client.wait_all_saved().await;
+    let (status, body) = s
+        .post(
+            &format!(
+                "/api/sessions/{}/participants/{bob}/remove-contributions",
+                created.id
+            ),
+            &moderator_token,
+            None,
+        )
+        .await;
+    assert_eq!(
+        (status, &body["removed_clients"]),
+        (200, &json!(1)),
+        "{body}"
+    );
+    while card_text(&ann_client, "b").is_some() || card_text(&ann_client, "a").is_none() {
+        ann_client.read_one().await;
+    }
+    assert_eq!(card_text(&ann_client, "a").as_deref(), Some("Ann's idea"));
+    let newcomer = Client::connect(&s.room(&created.id, &created.invite("observer"))).await;
+    assert_eq!(
+        (
+            card_text(&newcomer, "a").as_deref(),
+            card_text(&newcomer, "b")
+        ),
+        (Some("Ann's idea"), None)
+    );
+    s.server.stop().await;
+}
+
+#[tokio::test]
+async fn presence_names_and_roles_come_from_the_token() {
+    let s = start().await;
+    let created = s.create("canvas").await;
+    let (token, pid) = s.join(&created.code, "Ann").await;
+    let mut ann = Client::connect(&s.room(&created.id, &token)).await;
+    let mut watcher = Client::connect(&s.room(&created.id, &created.invite("observer"))).await;
+    let client_id = ann.doc.client_id();
+    let spoof = r##"{"user":{"name":"The Mayor","role":"moderator","color":"#f00"},"cursor":1}"##;
+    ann.send(&cocreate_protocol::Message::Awareness(
+        yrs::sync::AwarenessUpdate {
+            clients: [(
+                client_id,
+                yrs::sync::awareness::AwarenessUpdateEntry {
+                    clock: 1,
+                    json: spoof.into(),
+                },
+            )]
+            .into(),
+        },
+    ))
+    .await;
+    watcher
+        .wait_presence(|p| p.contains_key(&client_id.get()))
+        .await;
+    let state: Value = serde_json::from_str(&watcher.presence[&client_id.get()].1).unwrap();
+    assert_eq!(
+        state["user"],
+        json!({"name": "Ann", "role": "citizen", "participant": pid, "color": "#f00"})
+    );
+    assert_eq!(state["cursor"], 1);
+    s.server.stop().await;
+}
