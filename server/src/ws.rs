@@ -29,6 +29,9 @@ pub const IDLE_TIMEOUT: Duration = Duration::from_secs(75);
 /// on a peer that stopped reading.
 const SEND_TIMEOUT: Duration = Duration::from_secs(10);
 
+/// How long a closing connection waits for the client's close frame.
+const CLOSE_HANDSHAKE: Duration = Duration::from_secs(2);
+
 /// Longest close reason the WebSocket protocol allows (125 bytes minus the code).
 const MAX_CLOSE_REASON: usize = 123;
 
@@ -50,7 +53,7 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: AppState) {
         token,
         speaks_cocreate,
     } = connection;
-    let (sink, stream) = socket.split();
+    let (sink, mut stream) = socket.split();
     let close = CloseSignal::new(&state.shutdown);
     let (frames, queue) = mpsc::channel(OUTBOX_CAPACITY);
     let writer = tokio::spawn(write_loop(sink, queue, close.clone()));
@@ -86,7 +89,7 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: AppState) {
                     left: false,
                 };
                 read_loop(
-                    stream,
+                    &mut stream,
                     &membership.room,
                     &room,
                     conn,
@@ -101,6 +104,21 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: AppState) {
         },
     }
     let _ = writer.await;
+    await_close_reply(&mut stream).await;
+}
+
+/// After our close frame, reads (and discards) until the client's close frame or the end of
+/// the stream. Dropping a socket with unread input makes the kernel reset the connection, and
+/// the client would then see 1006 instead of our close code and reason.
+async fn await_close_reply(stream: &mut SplitStream<WebSocket>) {
+    let _ = tokio::time::timeout(CLOSE_HANDSHAKE, async {
+        while let Some(Ok(message)) = stream.next().await {
+            if matches!(message, WsMessage::Close(_)) {
+                break;
+            }
+        }
+    })
+    .await;
 }
 
 /// Decides whether a connection may enter a room, and as whom: a session's room needs a
@@ -170,7 +188,7 @@ impl Drop for Membership {
 /// Reads frames until the peer leaves, breaks the protocol, goes idle, or the connection is
 /// closed from elsewhere (room, shutdown, writer failure).
 async fn read_loop(
-    mut stream: SplitStream<WebSocket>,
+    stream: &mut SplitStream<WebSocket>,
     room: &RoomHandle,
     id: &RoomId,
     conn: u64,

@@ -33,6 +33,9 @@ export const isReference = PEER === 'reference'
 /** Whether the server under test persists rooms across restarts. */
 export const supportsPersistence = !isReference
 
+/** The admin key the harness starts cocreate with (for POST /api/sessions). */
+export const ADMIN_KEY = 'interop-admin-key'
+
 /** Default bound for every wait in the suite. */
 export const DEFAULT_TIMEOUT_MS = Number(process.env.INTEROP_TIMEOUT_MS || 10_000)
 const START_TIMEOUT_MS = 15_000
@@ -188,7 +191,7 @@ export async function startServer ({ dataDir, redisUrl, prefix, nodeId } = {}) {
       throw new Error(`cocreate binary not found at ${cmd}: build it (cargo build) or set COCREATE_BIN; ` +
         'or run the suite against the reference server with INTEROP_PEER=reference')
     }
-    args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--open-rooms']
+    args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--open-rooms', '--admin-key', ADMIN_KEY]
     if (redisUrl) args.push('--redis-url', redisUrl)
     if (prefix) args.push('--redis-prefix', prefix)
     if (nodeId) args.push('--node-id', nodeId)
