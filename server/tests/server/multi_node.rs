@@ -91,3 +91,53 @@ async fn presence_crosses_nodes_and_leaves_with_its_connection() {
     b.stop().await;
     c.stop().await;
 }
+
+#[tokio::test]
+async fn session_changes_reach_rooms_on_other_nodes() {
+    use serde_json::json;
+    let prefix = unique_prefix();
+    let (a, _da) = node(&prefix, "a").await;
+    let (b, _db) = node(&prefix, "b").await;
+    let body = json!({"title": "T", "template": "canvas", "language": "de"});
+    let (status, created) = a
+        .call(
+            "POST",
+            "/api/sessions",
+            Some(crate::support::ADMIN_KEY),
+            Some(body),
+        )
+        .await;
+    assert_eq!(status, 201, "{created}");
+    let id = created["id"].as_str().unwrap();
+    let moderator = created["invites"]["moderator"]["token"].as_str().unwrap();
+    // Tokens signed by one node are accepted by the other: the generated secret is shared.
+    let join = json!({"code": created["join_code"], "display_name": "Eva"});
+    let (status, joined) = b.call("POST", "/api/join", None, Some(join)).await;
+    assert_eq!(status, 200, "{joined}");
+    let token = joined["token"].as_str().unwrap();
+    let pid = joined["participant_id"].as_str().unwrap();
+    let mut citizen = Client::connect(&format!("{}?token={token}", b.url(id))).await;
+    citizen.wait_session(|m| m["you"]["can_edit"] == true).await;
+
+    let (status, _) = a
+        .call(
+            "POST",
+            &format!("/api/sessions/{id}/lock"),
+            Some(moderator),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200);
+    citizen
+        .wait_session(|m| m["event"] == "locked" && m["you"]["can_edit"] == false)
+        .await;
+    let kick = format!("/api/sessions/{id}/participants/{pid}/kick");
+    let (status, _) = a.call("POST", &kick, Some(moderator), None).await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        citizen.wait_closed().await,
+        (1008, "removed from the session by a moderator".into())
+    );
+    a.stop().await;
+    b.stop().await;
+}
