@@ -3,18 +3,25 @@
 
 CARGO ?= cargo
 INTEROP := server/tests/interop
+WEB := web-client
 
-.PHONY: run build test test-deps test-rust test-interop
+.PHONY: run build web test test-deps test-rust test-interop test-web
 
-## Build (release) and serve on 127.0.0.1:8080 with data in ./data.
-run:
+## Build (release) and serve on 127.0.0.1:8080 with data in ./data, the web client at /.
+run: web
 	$(CARGO) run --release -p cocreate-server --bin cocreate -- serve
 
-build:
+build: web
 	$(CARGO) build --release -p cocreate-server --bin cocreate
 
-## Install test prerequisites, then run the Rust tests and the JavaScript interop tests.
-test: test-deps test-rust test-interop
+## The web client, built into web-client/dist (Node.js is installed if missing).
+web:
+	scripts/apt-ensure.sh node:nodejs npm:npm
+	cd $(WEB) && npm ci --no-audit --no-fund && npm run build
+
+## Install test prerequisites, then run the Rust tests, the JavaScript interop tests and the
+## web client's tests (unit tests, then Playwright on headless Chromium).
+test: test-deps test-rust test-interop test-web
 
 test-deps:
 	scripts/install-test-deps.sh
@@ -26,3 +33,7 @@ test-rust:
 test-interop:
 	$(CARGO) build --workspace --all-targets --locked
 	cd $(INTEROP) && npm ci --no-audit --no-fund && npm test
+
+test-web:
+	$(CARGO) build --workspace --all-targets --locked
+	cd $(WEB) && npm ci --no-audit --no-fund && npm test

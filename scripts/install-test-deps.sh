@@ -1,23 +1,13 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs on a Debian machine: Node.js and npm (for the interop
-# tests with the official Yjs clients) and redis-server (the Rust tests start their own, on a
-# unix socket, to test the Redis backend). Rust must already be installed (rustup); this script
+# Installs what the test suite needs on a Debian machine: Node.js and npm (the interop tests
+# with the official Yjs clients, and the web client), redis-server (the Rust tests start their
+# own, on a unix socket, to test the Redis backend) and Chromium (the browser tests drive
+# Debian's headless Chromium; nothing is downloaded). Rust must already be installed (rustup); this script
 # says so clearly if it is not. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
-need_apt=()
-command -v node >/dev/null 2>&1 || need_apt+=(nodejs)
-command -v npm >/dev/null 2>&1 || need_apt+=(npm)
-command -v redis-server >/dev/null 2>&1 || need_apt+=(redis-server)
-command -v redis-cli >/dev/null 2>&1 || need_apt+=(redis-tools)
-
-if [ ${#need_apt[@]} -gt 0 ]; then
-  echo "installing: ${need_apt[*]}"
-  sudo_cmd=()
-  [ "$(id -u)" -eq 0 ] || sudo_cmd=(sudo)
-  "${sudo_cmd[@]}" apt-get update -q
-  DEBIAN_FRONTEND=noninteractive "${sudo_cmd[@]}" apt-get install -y -q "${need_apt[@]}"
-fi
+here="$(dirname "$0")"
+"$here/apt-ensure.sh" node:nodejs npm:npm redis-server:redis-server redis-cli:redis-tools chromium:chromium
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo not found. Install Rust with rustup (https://rustup.rs), then run 'make test' again." >&2
@@ -30,4 +20,4 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 redis_version=$(redis-server --version | sed -n 's/.* v=\([0-9.]*\).*/\1/p')
-echo "test prerequisites: cargo $(cargo --version | cut -d' ' -f2), node $(node --version), npm $(npm --version), redis-server $redis_version"
+echo "test prerequisites: cargo $(cargo --version | cut -d' ' -f2), node $(node --version), npm $(npm --version), redis-server $redis_version, $(chromium --version 2>/dev/null || echo 'chromium ?')"

@@ -1,0 +1,199 @@
+// E2E harness: starts a cocreate server (COCREATE_BIN, default ../target/debug/cocreate) with a
+// temp data dir on 127.0.0.1:0, waits for its `listening ... addr=` log line, and, when the binary
+// cannot serve the built client itself (no --web-dir yet), a small static server for dist/ that
+// sends the same CSP and proxies /api and /ws to it. Then a headless Chromium (Debian's, never a
+// download) via playwright-core. Every wait is bounded; children are killed on exit.
+
+import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, readFileSync, mkdirSync, statSync } from 'node:fs'
+import http from 'node:http'
+import net from 'node:net'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+
+const here = path.dirname(fileURLToPath(import.meta.url))
+export const clientDir = path.resolve(here, '..')
+export const distDir = path.join(clientDir, 'dist')
+export const resultsDir = path.join(clientDir, 'test-results')
+export const BIN = path.resolve(clientDir, process.env.COCREATE_BIN || path.join('..', 'target', 'debug', 'cocreate'))
+export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
+export const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef'
+export const WAIT_MS = Number(process.env.E2E_TIMEOUT_MS || 15_000)
+export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
+
+const children = new Set<ChildProcess>()
+const killAll = (): void => { for (const c of children) { try { c.kill('SIGKILL') } catch { /* gone */ } } }
+process.on('exit', killAll)
+for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { killAll(); process.exit(1) })
+
+/** What the binary supports, from its --help (the sessions API lands in steps). */
+export interface Features { webDir: boolean, adminKey: boolean, openRooms: boolean }
+let features: Features | undefined
+export function binFeatures (): Features {
+  if (features) return features
+  if (!existsSync(BIN)) throw new Error(`cocreate binary not found at ${BIN}: build it (cargo build) or set COCREATE_BIN`)
+  const help = execFileSync(BIN, ['serve', '--help'], { encoding: 'utf8', timeout: 10_000 })
+  features = { webDir: help.includes('--web-dir'), adminKey: help.includes('--admin-key'), openRooms: help.includes('--open-rooms') }
+  return features
+}
+
+export interface Server {
+  /** http origin the browser uses (the cocreate server itself, or the static proxy in front). */
+  url: string
+  /** the cocreate server's own http origin */
+  apiUrl: string
+  features: Features
+  logs: () => string
+  stop: () => Promise<void>
+}
+
+// eslint-disable-next-line no-control-regex
+const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
+
+export async function startServer (): Promise<Server> {
+  const f = binFeatures()
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cocreate-e2e-'))
+  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir]
+  if (f.webDir) args.push('--web-dir', distDir)
+  if (f.adminKey) args.push('--admin-key', ADMIN_KEY)
+  if (f.openRooms) args.push('--open-rooms')
+  const env = { ...process.env, NO_COLOR: '1' }
+  for (const k of ['COCREATE_REDIS_URL', 'COCREATE_REDIS_PREFIX', 'COCREATE_NODE_ID', 'COCREATE_LISTEN', 'COCREATE_DATA_DIR']) delete env[k]
+  const child = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
+  children.add(child)
+  let out = ''
+  const exited = new Promise<void>((resolve) => child.on('exit', () => { children.delete(child); resolve() }))
+  const addr = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not log its address within ${WAIT_MS} ms:\n${out}`)) }, WAIT_MS)
+    const onData = (d: Buffer): void => {
+      out += d.toString('utf8')
+      for (const line of stripAnsi(out).split('\n').slice(0, -1)) {
+        const m = /listening.*?(\d+\.\d+\.\d+\.\d+:\d+)/.exec(line)
+        if (m && !m[1].endsWith(':0')) { clearTimeout(timer); resolve(m[1]); return }
+      }
+    }
+    child.stdout!.on('data', onData)
+    child.stderr!.on('data', onData)
+    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}) before listening:\n${out}`)) })
+  })
+  const apiUrl = `http://${addr}`
+  let url = apiUrl
+  let proxy: http.Server | undefined
+  if (!f.webDir) {
+    proxy = await startStaticProxy(addr)
+    url = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`
+  }
+  return {
+    url,
+    apiUrl,
+    features: f,
+    logs: () => stripAnsi(out),
+    stop: async () => {
+      proxy?.closeAllConnections()
+      proxy?.close()
+      child.kill('SIGTERM')
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000)
+      await exited
+      clearTimeout(t)
+      rmSync(dataDir, { recursive: true, force: true })
+    }
+  }
+}
+
+const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' }
+
+/** dist/ with the server's CSP and SPA fallback; /api and /ws proxied to the cocreate server. */
+function startStaticProxy (target: string): Promise<http.Server> {
+  const [host, port] = [target.split(':')[0], Number(target.split(':')[1])]
+  const server = http.createServer((req, res) => {
+    const u = new URL(req.url ?? '/', 'http://x')
+    if (u.pathname.startsWith('/api/') || u.pathname === '/healthz') {
+      const p = http.request({ host, port, path: req.url, method: req.method, headers: req.headers }, (r) => { res.writeHead(r.statusCode ?? 502, r.headers); r.pipe(res) })
+      p.on('error', () => { res.writeHead(502); res.end() })
+      req.pipe(p)
+      return
+    }
+    let file = path.join(distDir, path.normalize(u.pathname).replace(/^(\.\.[/\\])+/, ''))
+    if (!file.startsWith(distDir) || !existsSync(file) || statSync(file).isDirectory()) file = path.join(distDir, 'index.html')
+    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': CSP, 'Cache-Control': 'no-cache' })
+    res.end(readFileSync(file))
+  })
+  server.on('upgrade', (req, socket, head) => {
+    const upstream = net.connect(port, host, () => {
+      const lines = [`${req.method} ${req.url} HTTP/1.1`, ...Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`), '', '']
+      upstream.write(lines.join('\r\n'))
+      if (head.length) upstream.write(head)
+      upstream.pipe(socket); socket.pipe(upstream)
+    })
+    upstream.on('error', () => socket.destroy())
+    socket.on('error', () => upstream.destroy())
+  })
+  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
+}
+
+export async function launchBrowser (): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
+    timeout: WAIT_MS
+  })
+}
+
+/** A fresh browser profile (context) whose console errors and CSP violations are recorded. */
+export async function newContext (browser: Browser, opts: { width?: number, height?: number } = {}): Promise<{ ctx: BrowserContext, page: Page, problems: string[] }> {
+  const ctx = await browser.newContext({ viewport: { width: opts.width ?? 1400, height: opts.height ?? 900 }, reducedMotion: 'reduce', acceptDownloads: true })
+  ctx.setDefaultTimeout(WAIT_MS)
+  const page = await ctx.newPage()
+  const problems: string[] = []
+  page.on('console', (m) => {
+    const text = m.text()
+    if (/Content Security Policy|Refused to/i.test(text)) problems.push(text)
+  })
+  page.on('pageerror', (e) => problems.push(`pageerror: ${e.message}`))
+  return { ctx, page, problems }
+}
+
+export function screenshotPath (name: string): string {
+  mkdirSync(resultsDir, { recursive: true })
+  return path.join(resultsDir, `${name}.png`)
+}
+
+let roomSeq = 0
+export const uniqueRoom = (label: string): string => `${label}-${process.pid}-${Date.now().toString(36)}-${roomSeq++}`
+
+/** JSON of a page's board (the Y.Doc content), for comparing two browsers. */
+export async function boardJson (page: Page): Promise<unknown> {
+  return page.evaluate(() => {
+    const w = window as unknown as { __cocreate: { doc: { toJSON: () => unknown } } }
+    return JSON.stringify(w.__cocreate.doc.toJSON())
+  })
+}
+
+/** Wait until the function returns a truthy value (polling in the page is event-free, bounded). */
+export async function waitUntil<T> (fn: () => Promise<T>, what: string, timeoutMs = WAIT_MS): Promise<T> {
+  const end = Date.now() + timeoutMs
+  let last: unknown
+  for (;;) {
+    try { const v = await fn(); if (v) return v; last = v } catch (e) { last = e }
+    if (Date.now() > end) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what} (last: ${String(last)})`)
+    await new Promise((r) => setTimeout(r, 50))
+  }
+}
+
+export interface CreatedSession {
+  id: string
+  join_code: string
+  invites: Record<string, { token: string, url: string }>
+}
+
+export async function createSession (server: Server, title: string, template: string): Promise<CreatedSession> {
+  const res = await fetch(`${server.apiUrl}/api/sessions`, {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_KEY}` },
+    body: JSON.stringify({ title, template, language: 'en' })
+  })
+  if (res.status !== 201) throw new Error(`POST /api/sessions: ${res.status} ${await res.text()}`)
+  return await res.json() as CreatedSession
+}

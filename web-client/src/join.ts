@@ -1,0 +1,132 @@
+//! The join page: a join code (or an invite link) plus a display name and language, the sessions
+//! this browser joined before, and a small form for organisers to create a session.
+
+import { api, ApiError, normaliseCode, JOIN_CODE_RE, storeSession, type StoredSession, type CreateAnswer } from './api'
+import { h, clear } from './dom'
+import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from './i18n'
+import { TEMPLATES } from './model'
+import { formatCode } from './moderator'
+
+export interface JoinOptions {
+  code?: string
+  invite?: string
+  onJoined: (s: StoredSession) => void
+  rerender: () => void
+}
+
+function errorText (e: unknown): string {
+  if (e instanceof ApiError) {
+    if (e.code === 'join_code_not_found' || e.code === 'invalid_request') return t('join.error.code')
+    return t('error.generic', { error: e.message })
+  }
+  return t('error.generic', { error: String(e) })
+}
+
+export function recentSessions (): StoredSession[] {
+  const out: StoredSession[] = []
+  for (let i = 0; i < localStorage.length; i++) {
+    const k = localStorage.key(i)
+    if (!k?.startsWith('cocreate.session.')) continue
+    try { out.push(JSON.parse(localStorage.getItem(k)!) as StoredSession) } catch { /* ignore */ }
+  }
+  return out.sort((a, b) => (b.session.created_at ?? 0) - (a.session.created_at ?? 0))
+}
+
+/** What was typed before the page was redrawn in another language. */
+let draft: { code: string, name: string } | undefined
+
+export function renderJoin (opts: JoinOptions): HTMLElement {
+  const page = h('main', { class: 'join-page', id: 'main' })
+  const langSel = h('select', { id: 'join-lang', name: 'language' },
+    ...LANGUAGES.map((l) => h('option', { value: l, lang: l, selected: l === lang(), text: LANGUAGE_NAMES[l] })))
+  langSel.addEventListener('change', () => {
+    if (!isLang(langSel.value)) return
+    draft = { code: code.value, name: name.value } // the page is redrawn in the new language
+    setLang(langSel.value)
+    opts.rerender()
+    document.getElementById('join-lang')?.focus()
+  })
+
+  const err = h('p', { class: 'error', id: 'join-error', role: 'alert' })
+  const kept = draft
+  draft = undefined
+  const code = h('input', { type: 'text', id: 'join-code', name: 'code', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', 'aria-describedby': 'join-code-hint', value: kept?.code ?? (opts.code ? formatCode(normaliseCode(opts.code)) : '') })
+  const name = h('input', { type: 'text', id: 'join-name', name: 'display_name', autocomplete: 'nickname', maxlength: 60, 'aria-describedby': 'join-name-hint', value: kept?.name ?? localStorage.getItem('cocreate.name') ?? '' })
+  const submit = h('button', { type: 'submit', class: 'btn primary', id: 'join-submit', text: t('join.submit') })
+  const form = h('form', { class: 'card-form', id: 'join-form', novalidate: true },
+    h('h2', { text: t('join.title') }),
+    opts.invite ? h('p', { text: t('join.invite') }) : h('div', { class: 'field' },
+      h('label', { for: 'join-code', text: t('join.code') }), code,
+      h('p', { class: 'hint', id: 'join-code-hint', text: t('join.code.hint') })),
+    h('div', { class: 'field' },
+      h('label', { for: 'join-name', text: t('join.name') }), name,
+      h('p', { class: 'hint', id: 'join-name-hint', text: t('join.name.hint') })),
+    h('div', { class: 'field' }, h('label', { for: 'join-lang', text: t('lang.label') }), langSel),
+    err, submit)
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault()
+    err.textContent = ''
+    const display = name.value.trim()
+    const c = normaliseCode(code.value)
+    if (!opts.invite && !JOIN_CODE_RE.test(c)) { err.textContent = t('join.error.code'); code.setAttribute('aria-invalid', 'true'); code.focus(); return }
+    if (!display) { err.textContent = t('join.error.name'); name.setAttribute('aria-invalid', 'true'); name.focus(); return }
+    submit.disabled = true
+    try {
+      const r = await api.join(opts.invite ? { invite: opts.invite, display_name: display, language: lang() } : { code: c, display_name: display, language: lang() })
+      localStorage.setItem('cocreate.name', display)
+      const stored: StoredSession = { token: r.token, participant_id: r.participant_id, display_name: r.display_name, role: r.role, session: r.session }
+      storeSession(stored)
+      opts.onJoined(stored)
+    } catch (e2) {
+      err.textContent = errorText(e2)
+      submit.disabled = false
+    }
+  })
+
+  page.append(
+    h('header', { class: 'join-header' }, h('h1', { text: t('app.name') }), h('p', { text: t('app.tagline') })),
+    form)
+
+  const recent = recentSessions()
+  if (recent.length) {
+    page.append(h('section', { class: 'card-form recent', 'aria-labelledby': 'recent-title' },
+      h('h2', { id: 'recent-title', text: t('join.recent') }),
+      h('ul', {}, ...recent.map((s) => h('li', {},
+        h('a', { href: `#s=${encodeURIComponent(s.session.id)}`, text: `${s.session.title} · ${t(`template.${s.session.template}` as Key)} · ${t(`role.${s.role}` as Key)}` }))))))
+  }
+  page.append(renderCreate(opts))
+  return page
+}
+
+function renderCreate (opts: JoinOptions): HTMLElement {
+  const details = h('details', { class: 'card-form create' }, h('summary', { text: t('create.title') }))
+  const key = h('input', { type: 'password', id: 'create-key', autocomplete: 'off', value: sessionStorage.getItem('cocreate.adminKey') ?? '' })
+  const title = h('input', { type: 'text', id: 'create-title', maxlength: 120 })
+  const tpl = h('select', { id: 'create-template' }, ...TEMPLATES.map((x) => h('option', { value: x, text: t(`template.${x}` as Key) })))
+  const sLang = h('select', { id: 'create-lang' }, ...LANGUAGES.map((l) => h('option', { value: l, selected: l === lang(), text: LANGUAGE_NAMES[l] })))
+  const out = h('div', { class: 'create-result', role: 'status', id: 'create-result' })
+  const form = h('form', { id: 'create-form' },
+    h('div', { class: 'field' }, h('label', { for: 'create-key', text: t('create.adminKey') }), key),
+    h('div', { class: 'field' }, h('label', { for: 'create-title', text: t('create.sessionTitle') }), title),
+    h('div', { class: 'field' }, h('label', { for: 'create-template', text: t('create.template') }), tpl),
+    h('div', { class: 'field' }, h('label', { for: 'create-lang', text: t('lang.label') }), sLang),
+    h('button', { type: 'submit', class: 'btn', id: 'create-submit', text: t('create.submit') }), out)
+  form.addEventListener('submit', async (e) => {
+    e.preventDefault()
+    clear(out)
+    try {
+      const r: CreateAnswer = await api.createSession(key.value.trim(), { title: title.value.trim() || 'Workshop', template: tpl.value, language: sLang.value })
+      sessionStorage.setItem('cocreate.adminKey', key.value.trim()) // this tab only
+      const mod = r.invites?.moderator?.token
+      const cit = r.invites?.citizen?.token
+      out.append(h('p', { id: 'created-code', 'data-code': r.join_code, text: t('create.done', { code: formatCode(r.join_code) }) }))
+      if (mod) out.append(h('p', {}, h('a', { href: `#invite=${encodeURIComponent(mod)}`, id: 'created-moderator', text: t('create.openModerator') })))
+      if (cit) out.append(h('p', { class: 'link-line' }, `${t('create.citizenLink')}: `, h('code', { text: `${location.origin}/#invite=${cit}` })))
+      void opts
+    } catch (e2) {
+      out.append(h('p', { class: 'error', text: errorText(e2) }))
+    }
+  })
+  details.append(form)
+  return details
+}

@@ -1,0 +1,62 @@
+//! Entry point: picks the page from the URL fragment (tokens and codes stay in the fragment, so
+//! they never reach a server log) and mounts it.
+//!   #code=ABC2345          join page with the code filled in
+//!   #invite=<token>        join page for an invite link
+//!   #s=<session id>        the board of a session this browser joined (token in localStorage)
+//!   #room=<name>&template=<t>  a development room (server started with --open-rooms)
+
+import './styles.css'
+import { initialLang, setLang, t } from './i18n'
+import { loadSession } from './api'
+import { renderJoin } from './join'
+import { BoardPage } from './board'
+import { TEMPLATES, type Template } from './model'
+import { h } from './dom'
+
+const root = document.getElementById('app')!
+let board: BoardPage | undefined
+
+function params (): URLSearchParams {
+  return new URLSearchParams(location.hash.replace(/^#/, ''))
+}
+
+function mount (): void {
+  board?.destroy()
+  board = undefined
+  root.replaceChildren()
+  const p = params()
+  const sid = p.get('s')
+  const room = p.get('room')
+  if (sid) {
+    const stored = loadSession(sid)
+    if (stored) {
+      board = new BoardPage({ stored, onLeave: () => { location.hash = '' } })
+      root.append(board.el)
+      document.title = `${stored.session.title} · cocreate`
+      return
+    }
+    root.append(h('p', { class: 'banner', role: 'alert', text: t('notFound') }))
+  } else if (room) {
+    const tpl = p.get('template')
+    const template: Template = TEMPLATES.includes(tpl as Template) ? tpl as Template : 'journey-map'
+    board = new BoardPage({ devRoom: { room, template }, onLeave: () => { location.hash = '' } })
+    root.append(board.el)
+    document.title = `${room} · cocreate`
+    return
+  }
+  document.title = `${t('join.title')} · cocreate`
+  root.append(renderJoin({
+    code: p.get('code') ?? undefined,
+    invite: p.get('invite') ?? undefined,
+    onJoined: (s) => { location.hash = `s=${encodeURIComponent(s.session.id)}` },
+    rerender: mount
+  }))
+}
+
+setLang(initialLang())
+if (import.meta.env.PROD && 'serviceWorker' in navigator) {
+  // the app shell for offline reloads; failure only means no offline reload
+  navigator.serviceWorker.register('/sw.js').catch((err) => console.warn('cocreate: no offline shell', err))
+}
+window.addEventListener('hashchange', mount)
+mount()

@@ -1,0 +1,24 @@
+import { describe, it, expect } from 'vitest'
+import { DICTS, LANGUAGES, t, axisName } from '../src/i18n'
+
+describe('i18n', () => {
+  it('every language has every key, with the same placeholders', () => {
+    const keys = Object.keys(DICTS.en).sort()
+    const vars = (s: string): string[] => (s.match(/\{\w+\}/g) ?? []).sort()
+    for (const l of LANGUAGES) {
+      expect(Object.keys(DICTS[l]).sort(), l).toEqual(keys)
+      for (const k of keys) {
+        const key = k as keyof typeof DICTS.en
+        expect(vars(DICTS[l][key]), `${l} ${k}`).toEqual(vars(DICTS.en[key]))
+        expect(DICTS[l][key].length, `${l} ${k}`).toBeGreaterThan(0)
+      }
+    }
+  })
+  it('fills placeholders and names stages and lanes by kind unless titled', () => {
+    expect(t('vote.left', { n: 2, max: 5 }, 'nl')).toBe('Nog 2 van 5 stemmen')
+    expect(axisName('stages', { kind: 'wait', title: '' }, 'fr')).toBe('Attente')
+    expect(axisName('lanes', { kind: 'pain-points', title: '' }, 'de')).toBe('Schmerzpunkte')
+    expect(axisName('lanes', { kind: 'custom', title: 'Waarom?' }, 'de')).toBe('Waarom?')
+    expect(axisName('lanes', { kind: 'unknown-kind', title: '' }, 'en')).toBe('Lane')
+  })
+})
