@@ -9,7 +9,8 @@ use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::{json, Value};
 
-use crate::{api_error, AppState};
+use crate::error::ApiError;
+use crate::AppState;
 
 /// A storage check slower than this counts as unreachable.
 const READY_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
@@ -20,25 +21,28 @@ pub async fn healthz() -> Json<Value> {
 
 pub async fn readyz(State(state): State<AppState>) -> Response {
     if state.shutdown.is_cancelled() {
-        return api_error(
+        return ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "shutting_down",
-            "server is shutting down".into(),
-        );
+            "server is shutting down",
+        )
+        .into_response();
     }
     match tokio::time::timeout(READY_CHECK_TIMEOUT, state.storage.check()).await {
         Ok(Ok(())) => {
             Json(json!({ "status": "ready", "rooms": state.registry.loaded() })).into_response()
         }
-        Ok(Err(e)) => api_error(
+        Ok(Err(e)) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "storage_unavailable",
             format!("storage unavailable: {e}"),
-        ),
-        Err(_) => api_error(
+        )
+        .into_response(),
+        Err(_) => ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
             "storage_unavailable",
-            "storage check timed out".into(),
-        ),
+            "storage check timed out",
+        )
+        .into_response(),
     }
 }

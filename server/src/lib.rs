@@ -22,12 +22,9 @@ use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::{Path, Query, State, WebSocketUpgrade};
-use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
-use axum::Json;
 use axum::Router;
-use serde_json::json;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -35,6 +32,7 @@ use tracing::{info, warn};
 
 use crate::bus::SharedBus;
 use crate::config::ServeConfig;
+use crate::error::ApiError;
 use crate::registry::Registry;
 use crate::room::RoomContext;
 use crate::room_id::RoomId;
@@ -124,7 +122,8 @@ async fn ws_upgrade(
         Ok(upgrade) => upgrade,
         Err(rejection) => {
             let message = format!("{rejection}: connect with a WebSocket client");
-            return api_error(rejection.status(), "websocket_required", message);
+            return ApiError::new(rejection.status(), "websocket_required", message)
+                .into_response();
         }
     };
     let conn = state.next_conn.fetch_add(1, Ordering::Relaxed);
@@ -145,12 +144,6 @@ async fn ws_upgrade(
             };
             connections.track_future(ws::serve(socket, connection, state))
         })
-}
-
-/// The JSON error body every endpoint answers with: `{"error": "...", "code": "..."}`, where
-/// `code` is a stable machine-readable name and `error` is for people.
-pub(crate) fn api_error(status: StatusCode, code: &str, error: String) -> Response {
-    (status, Json(json!({ "error": error, "code": code }))).into_response()
 }
 
 /// The configured admin key, or the one kept in the data directory (generated on first start).

@@ -143,8 +143,7 @@ async fn admit(
             None => refuse("missing token: join a session to get one"),
         };
     };
-    let now = crate::session::now_ms() / 1000;
-    let identity = match state.tokens.verify(token, now) {
+    let identity = match state.tokens.verify(token, crate::session::now_secs()) {
         Ok(identity) => identity,
         Err(e) => return refuse(&e.to_string()),
     };

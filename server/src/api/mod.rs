@@ -13,7 +13,12 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
-use crate::session::{Identity, Role, Session};
+use yrs::Doc;
+
+use crate::room::load_document;
+use crate::room_id::RoomId;
+use crate::session::{now_ms, now_secs, Identity, Role, Session};
+use crate::storage::{NewRecord, Origin};
 use crate::AppState;
 
 /// The `/api` routes.
@@ -146,9 +151,37 @@ fn public_url(state: &AppState, headers: &HeaderMap) -> String {
     format!("http://{host}")
 }
 
-/// Seconds since the Unix epoch (token times).
-fn now_secs() -> u64 {
-    crate::session::now_ms() / 1000
+/// The room of a session, for storage calls.
+fn room_of(session: &str) -> Result<RoomId, ApiError> {
+    RoomId::parse(session).map_err(|e| ApiError::bad_request(e.to_string()))
+}
+
+/// A session's room and its board as stored now, for a server edit to build on.
+async fn board(state: &AppState, session: &str) -> Result<(RoomId, Doc), ApiError> {
+    let room = room_of(session)?;
+    let doc = load_document(&room, state.storage.as_ref()).await?.doc;
+    Ok((room, doc))
+}
+
+/// Appends a server-built edit (a template's seed, a moderation action) to a room's log, in
+/// the name of the participant who asked for it (`None`: the server itself).
+async fn append_edit(
+    state: &AppState,
+    room: &RoomId,
+    by: Option<&str>,
+    update: Vec<u8>,
+) -> Result<(), ApiError> {
+    let record = NewRecord {
+        at_ms: now_ms(),
+        origin: Origin {
+            node: state.node.to_string(),
+            connection: 0,
+            participant: by.map(str::to_owned),
+        },
+        update: update.into(),
+    };
+    state.storage.append(room, vec![record]).await?;
+    Ok(())
 }
 
 /// Checks a person-entered text: trimmed, 1 to `max` characters, no control characters.

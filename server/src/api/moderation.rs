@@ -3,8 +3,6 @@
 //! edits are appended to the room's log like any update, so every client and node sees them
 //! and the history keeps both the content and its removal.
 
-use std::collections::HashMap;
-
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -12,14 +10,11 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::sessions::{audit, room_of};
-use super::{authorize, text_field, Body};
+use super::sessions::audit;
+use super::{append_edit, authorize, board, text_field, Body};
 use crate::error::ApiError;
-use crate::room::load_document;
-use crate::room_id::RoomId;
-use crate::session::moderation::{self, HiddenMark, ItemNotFound};
+use crate::session::moderation::{self, ClientOwners, HiddenMark, ItemNotFound};
 use crate::session::{now_ms, Hidden, Identity, Report, ReportReason, Role, Session, SessionState};
-use crate::storage::{NewRecord, Origin};
 use crate::AppState;
 
 /// Log records read per page when finding a participant's Yjs client ids.
@@ -31,26 +26,6 @@ impl From<ItemNotFound> for ApiError {
     fn from(e: ItemNotFound) -> Self {
         ApiError::not_found("item_not_found", e.to_string())
     }
-}
-
-/// Appends a server-built edit to the room's log, in the moderator's name.
-async fn append_edit(
-    state: &AppState,
-    room: &RoomId,
-    by: &str,
-    update: Vec<u8>,
-) -> Result<(), ApiError> {
-    let record = NewRecord {
-        at_ms: now_ms(),
-        origin: Origin {
-            node: state.node.to_string(),
-            connection: 0,
-            participant: Some(by.to_owned()),
-        },
-        update: update.into(),
-    };
-    state.storage.append(room, vec![record]).await?;
-    Ok(())
 }
 
 /// Refuses a participant id the session does not know.
@@ -102,20 +77,19 @@ pub async fn remove_contributions(
 ) -> Result<Json<Value>, ApiError> {
     let (moderator, session) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
     known_participant(&state, &id, &pid).await?;
-    let room = room_of(&session)?;
-    let mut owners = HashMap::new();
-    let mut clients = Default::default();
+    let (room, doc) = board(&state, &session.id).await?;
+    let mut owners = ClientOwners::default();
     let mut after = 0;
     loop {
         let records = state.storage.read_log(&room, after, LOG_PAGE).await?;
         let Some(last) = records.last() else { break };
         after = last.seq;
-        clients = moderation::clients_of(&records, &pid, &mut owners);
+        owners.add(&records);
     }
-    let doc = load_document(&room, state.storage.as_ref()).await?.doc;
+    let clients = owners.clients_of(&pid);
     let removed = match moderation::remove_clients(&doc, &clients) {
         Some(update) => {
-            append_edit(&state, &room, &moderator.participant, update).await?;
+            append_edit(&state, &room, Some(&moderator.participant), update).await?;
             clients.len()
         }
         None => 0,
@@ -163,8 +137,7 @@ async fn hide_item(
     by: &str,
     pending_review: bool,
 ) -> Result<Value, ApiError> {
-    let room = room_of(session)?;
-    let doc = load_document(&room, state.storage.as_ref()).await?.doc;
+    let (room, doc) = board(state, &session.id).await?;
     let at = now_ms();
     let mark = HiddenMark {
         reason,
@@ -191,7 +164,7 @@ async fn hide_item(
             Ok::<_, ApiError>(entry.clone())
         })
         .await?;
-    append_edit(state, &room, by, update).await?;
+    append_edit(state, &room, Some(by), update).await?;
     Ok(serde_json::to_value(moderation).unwrap_or_default())
 }
 
@@ -210,10 +183,9 @@ pub async fn unhide(
             "this item is not hidden",
         ));
     };
-    let room = room_of(&session)?;
-    let doc = load_document(&room, state.storage.as_ref()).await?.doc;
+    let (room, doc) = board(&state, &session.id).await?;
     let update = moderation::unhide(&doc, &item, &hidden.text)?;
-    append_edit(&state, &room, &moderator.participant, update).await?;
+    append_edit(&state, &room, Some(&moderator.participant), update).await?;
     let (_, moderation) = state
         .sessions
         .update(&id, |session| {
@@ -245,8 +217,7 @@ pub async fn report(
     if session.state == SessionState::Closed {
         return Err(ApiError::session_closed());
     }
-    let room = room_of(&session)?;
-    let doc = load_document(&room, state.storage.as_ref()).await?.doc;
+    let (_, doc) = board(&state, &session.id).await?;
     if !moderation::has_item(&doc, &item) {
         return Err(ItemNotFound(item).into());
     }

@@ -10,13 +10,14 @@ use axum::Json;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
-use super::{authorize, bearer, check_member, identity, now_secs, public_url, text_field, Body};
+use super::{
+    append_edit, authorize, bearer, check_member, identity, public_url, room_of, text_field, Body,
+};
 use crate::error::ApiError;
 use crate::session::{
-    ids, now_ms, template, AuditEntry, Identity, Participant, Role, Session, SessionState,
-    Template, LANGUAGES,
+    ids, now_ms, now_secs, template, AuditEntry, Identity, Participant, Role, Session,
+    SessionState, Template, LANGUAGES,
 };
-use crate::storage::{NewRecord, Origin};
 use crate::AppState;
 
 /// Longest session title and display name, in characters.
@@ -59,18 +60,7 @@ pub async fn create(
     let language = language(&new.language)?;
     let id = ids::session_id();
     // The board first: a session is never visible without its seeded document.
-    let seed = NewRecord {
-        at_ms: now_ms(),
-        origin: Origin {
-            node: state.node.to_string(),
-            connection: 0,
-            participant: None,
-        },
-        update: template::seed(new.template).into(),
-    };
-    let room =
-        crate::room_id::RoomId::parse(&id).map_err(|e| ApiError::bad_request(e.to_string()))?;
-    state.storage.append(&room, vec![seed]).await?;
+    append_edit(&state, &room_of(&id)?, None, template::seed(new.template)).await?;
     let session = state
         .sessions
         .create(&id, title, new.template, language)
@@ -417,16 +407,13 @@ pub(super) async fn audit(
     }
 }
 
-/// The room of a session, for storage calls.
-pub(super) fn room_of(session: &Session) -> Result<crate::room_id::RoomId, ApiError> {
-    crate::room_id::RoomId::parse(&session.id).map_err(|e| ApiError::bad_request(e.to_string()))
-}
-
 impl AppState {
     /// Tells the session's room on this node (waiting until its members follow) and the
     /// other nodes (over the bus) that the session changed.
     pub(crate) async fn announce(&self, session: &Arc<Session>, event: &str) {
-        let Ok(room) = room_of(session) else { return };
+        let Ok(room) = room_of(&session.id) else {
+            return;
+        };
         self.registry
             .session_changed(&room, session.clone(), event)
             .await;

@@ -15,7 +15,7 @@ mod presence;
 use std::collections::HashMap;
 use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use bytes::Bytes;
 use cocreate_protocol::{close, cocreate, decode_update, AwarenessUpdate, Message, SyncMessage};
@@ -36,7 +36,7 @@ use crate::outbox::Outbox;
 use crate::registry::Registration;
 use crate::room_id::RoomId;
 use crate::session::store::SessionStore;
-use crate::session::{Identity, Session, SessionState};
+use crate::session::{now_ms, Identity, Session, SessionState};
 use crate::storage::{Checkpoint, LogRecord, Seq, SharedStorage, Storage, StorageError};
 
 pub use self::append::PENDING_LIMIT_BYTES;
@@ -1063,10 +1063,4 @@ fn step2(doc: &Doc, sv: &StateVector) -> Bytes {
 
 fn encode(message: &Message) -> Bytes {
     Bytes::from(message.encode_v1())
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
 }

@@ -229,9 +229,24 @@ impl Identity {
     }
 }
 
-/// Milliseconds since the Unix epoch.
+/// A document for one server edit (a template's seed, a moderation action): a fresh 32-bit
+/// client id, so that the edit never collides with a client's, and UTF-16 offsets as in yjs.
+pub fn edit_doc() -> yrs::Doc {
+    yrs::Doc::with_options(yrs::Options {
+        client_id: ids::client_id(),
+        offset_kind: yrs::OffsetKind::Utf16,
+        ..yrs::Options::default()
+    })
+}
+
+/// Milliseconds since the Unix epoch (log records, sessions, audit).
 pub fn now_ms() -> u64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map_or(0, |d| d.as_millis() as u64)
+}
+
+/// Seconds since the Unix epoch (token times).
+pub fn now_secs() -> u64 {
+    now_ms() / 1000
 }

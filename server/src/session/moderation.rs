@@ -11,11 +11,10 @@ use yrs::encoding::write::Write;
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::{Encode, Encoder, EncoderV1};
 use yrs::{
-    Any, ClientID, Doc, GetString, IdSet, Map, MapRef, Options, Out, ReadTxn, StateVector, Text,
-    Transact, TransactionMut, Update, ID,
+    Any, ClientID, Doc, GetString, IdSet, Map, MapRef, Out, ReadTxn, StateVector, Text, Transact,
+    TransactionMut, Update, ID,
 };
 
-use super::ids;
 use crate::storage::LogRecord;
 
 /// The board item does not exist in the document.
@@ -32,11 +31,7 @@ pub struct HiddenMark<'a> {
 
 /// A copy of `doc` that edits under a client id of its own.
 fn editable_copy(doc: &Doc) -> Doc {
-    let copy = Doc::with_options(Options {
-        client_id: ids::client_id(),
-        offset_kind: yrs::OffsetKind::Utf16,
-        ..Options::default()
-    });
+    let copy = super::edit_doc();
     let state = doc
         .transact()
         .encode_state_as_update_v1(&StateVector::default());
@@ -101,30 +96,36 @@ pub fn unhide(doc: &Doc, item: &str, text: &str) -> Result<Vec<u8>, ItemNotFound
     Ok(update)
 }
 
-/// The Yjs client ids a participant wrote with, from the room's log. A client id belongs to
-/// the participant whose update first carried content of it: a later update that repeats
-/// others' content (a client's sync step 2 after the server lost data) does not make it theirs.
-pub fn clients_of(
-    records: &[LogRecord],
-    participant: &str,
-    owners: &mut HashMap<ClientID, String>,
-) -> HashSet<ClientID> {
-    for record in records {
-        let Some(author) = &record.origin.participant else {
-            continue;
-        };
-        let Ok(update) = decode_update(&record.update) else {
-            continue;
-        };
-        for (client, _) in update.state_vector().iter() {
-            owners.entry(*client).or_insert_with(|| author.clone());
+/// Who wrote with which Yjs client id, from a room's log. A client id belongs to the
+/// participant whose update first carried content of it: a later update that repeats others'
+/// content (a client's sync step 2 after the server lost data) does not make it theirs.
+#[derive(Default)]
+pub struct ClientOwners(HashMap<ClientID, String>);
+
+impl ClientOwners {
+    /// Takes in the next records of the log, in order.
+    pub fn add(&mut self, records: &[LogRecord]) {
+        for record in records {
+            let Some(author) = &record.origin.participant else {
+                continue;
+            };
+            let Ok(update) = decode_update(&record.update) else {
+                continue;
+            };
+            for (client, _) in update.state_vector().iter() {
+                self.0.entry(*client).or_insert_with(|| author.clone());
+            }
         }
     }
-    owners
-        .iter()
-        .filter(|(_, owner)| *owner == participant)
-        .map(|(client, _)| *client)
-        .collect()
+
+    /// The client ids a participant wrote with.
+    pub fn clients_of(&self, participant: &str) -> HashSet<ClientID> {
+        self.0
+            .iter()
+            .filter(|(_, owner)| *owner == participant)
+            .map(|(client, _)| *client)
+            .collect()
+    }
 }
 
 /// An update that deletes everything `clients` ever wrote into `doc`: no new content, only a

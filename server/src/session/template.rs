@@ -4,9 +4,9 @@
 
 use std::sync::Arc;
 
-use yrs::{Any, Doc, Map, MapPrelim, Options, ReadTxn, StateVector, Transact};
+use yrs::{Any, Map, MapPrelim, ReadTxn, StateVector, Transact};
 
-use super::{ids, Template};
+use super::Template;
 
 /// The document schema version written into `meta.schema`.
 pub const SCHEMA_VERSION: u32 = 1;
@@ -35,11 +35,7 @@ const BLUEPRINT_LANES: [&str; 5] = [
 
 /// The seed of a session's document, as one Yjs update.
 pub fn seed(template: Template) -> Vec<u8> {
-    let doc = Doc::with_options(Options {
-        client_id: ids::client_id(),
-        offset_kind: yrs::OffsetKind::Utf16,
-        ..Options::default()
-    });
+    let doc = super::edit_doc();
     let meta = doc.get_or_insert_map("meta");
     let stages = doc.get_or_insert_map("stages");
     let lanes = doc.get_or_insert_map("lanes");
@@ -85,7 +81,7 @@ fn order_key(position: usize) -> String {
 mod tests {
     use super::*;
     use yrs::updates::decoder::Decode;
-    use yrs::Update;
+    use yrs::{Doc, Update};
 
     #[test]
     fn journey_maps_start_with_five_stages_and_six_lanes() {

@@ -492,12 +492,12 @@ impl Storage for RedisStorage {
     }
 }
 
-fn corrupt(what: impl std::fmt::Display) -> StorageError {
+pub(super) fn corrupt(what: impl std::fmt::Display) -> StorageError {
     StorageError::Corrupt(format!("redis {what}"))
 }
 
 /// The bytes of a string reply.
-fn bytes_of(value: &Value) -> Option<&[u8]> {
+pub(super) fn bytes_of(value: &Value) -> Option<&[u8]> {
     match value {
         Value::BulkString(bytes) => Some(bytes),
         Value::SimpleString(text) => Some(text.as_bytes()),
@@ -506,7 +506,7 @@ fn bytes_of(value: &Value) -> Option<&[u8]> {
 }
 
 /// The elements of an array reply, or the flattened pairs of a map reply (RESP3).
-fn items_of(value: Value) -> Option<Vec<Value>> {
+pub(super) fn items_of(value: Value) -> Option<Vec<Value>> {
     match value {
         Value::Array(items) => Some(items),
         Value::Map(pairs) => Some(pairs.into_iter().flat_map(|(k, v)| [k, v]).collect()),
@@ -515,7 +515,7 @@ fn items_of(value: Value) -> Option<Vec<Value>> {
 }
 
 /// A decimal number stored as text.
-fn number(bytes: &[u8], what: &str) -> Result<u64, StorageError> {
+pub(super) fn number(bytes: &[u8], what: &str) -> Result<u64, StorageError> {
     std::str::from_utf8(bytes)
         .ok()
         .and_then(|text| text.parse().ok())

@@ -9,7 +9,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use redis::{Script, Value};
 
-use super::redis::RedisStorage;
+use super::redis::{bytes_of, corrupt, items_of, number, RedisStorage};
 use super::sessions::{SessionStorage, Versioned};
 use super::StorageError;
 
@@ -36,28 +36,16 @@ return 1
     )
 });
 
-fn corrupt(what: impl std::fmt::Display) -> StorageError {
-    StorageError::Corrupt(format!("redis {what}"))
-}
-
-fn bytes_of(value: Value) -> Option<Bytes> {
-    match value {
-        Value::BulkString(bytes) => Some(Bytes::from(bytes)),
-        Value::SimpleString(text) => Some(Bytes::from(text)),
-        _ => None,
-    }
-}
-
 /// The byte strings of an array reply.
 fn list_of(value: Value, what: &str) -> Result<Vec<Bytes>, StorageError> {
-    let items = match value {
-        Value::Array(items) | Value::Set(items) => items,
-        Value::Nil => Vec::new(),
-        _ => return Err(corrupt(format!("{what}: not a list"))),
-    };
+    let items = items_of(value).ok_or_else(|| corrupt(format!("{what}: not a list")))?;
     items
-        .into_iter()
-        .map(|item| bytes_of(item).ok_or_else(|| corrupt(format!("{what}: not a string"))))
+        .iter()
+        .map(|item| {
+            bytes_of(item)
+                .map(Bytes::copy_from_slice)
+                .ok_or_else(|| corrupt(format!("{what}: not a string")))
+        })
         .collect()
 }
 
@@ -102,15 +90,20 @@ impl SessionStorage for RedisStorage {
             .arg("data")
             .query_async(&mut conn)
             .await?;
-        let mut fields = list_of(reply, "session").unwrap_or_default().into_iter();
-        let (Some(version), Some(record)) = (fields.next(), fields.next()) else {
-            return Ok(None);
+        let fields = items_of(reply).unwrap_or_default();
+        let [version, record] = fields.as_slice() else {
+            return Err(corrupt(format!("session {id}: HMGET answered no pair")));
         };
-        let version = std::str::from_utf8(&version)
-            .ok()
-            .and_then(|v| v.parse().ok())
-            .ok_or_else(|| corrupt(format!("session {id}: version is not a number")))?;
-        Ok(Some(Versioned { version, record }))
+        if *version == Value::Nil {
+            return Ok(None);
+        }
+        let (Some(version), Some(record)) = (bytes_of(version), bytes_of(record)) else {
+            return Err(corrupt(format!("session {id}: version or data missing")));
+        };
+        Ok(Some(Versioned {
+            version: number(version, "session version")?,
+            record: Bytes::copy_from_slice(record),
+        }))
     }
 
     async fn session_by_code(&self, code: &str) -> Result<Option<String>, StorageError> {
@@ -195,6 +188,8 @@ impl SessionStorage for RedisStorage {
             .query_async::<()>(&mut conn)
             .await?;
         let stored: Value = redis::cmd("GET").arg(&key).query_async(&mut conn).await?;
-        bytes_of(stored).ok_or_else(|| corrupt(format!("secret {name}: missing after SET NX")))
+        bytes_of(&stored)
+            .map(Bytes::copy_from_slice)
+            .ok_or_else(|| corrupt(format!("secret {name}: missing after SET NX")))
     }
 }
