@@ -1,13 +1,10 @@
 // E2E harness: starts a cocreate server (COCREATE_BIN, default ../target/debug/cocreate) with a
-// temp data dir on 127.0.0.1:0, waits for its `listening ... addr=` log line, and, when the binary
-// cannot serve the built client itself (no --web-dir yet), a small static server for dist/ that
-// sends the same CSP and proxies /api and /ws to it. Then a headless Chromium (Debian's, never a
-// download) via playwright-core. Every wait is bounded; children are killed on exit.
+// temp data dir on 127.0.0.1:0, serving the built client (dist/) itself, and waits for its
+// `listening ... addr=` log line. Then a headless Chromium (Debian's, never a download) via
+// playwright-core. Every wait is bounded; children are killed on exit.
 
-import { spawn, execFileSync, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, readFileSync, mkdirSync, statSync } from 'node:fs'
-import http from 'node:http'
-import net from 'node:net'
+import { spawn, type ChildProcess } from 'node:child_process'
+import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -21,30 +18,15 @@ export const BIN = path.resolve(clientDir, process.env.COCREATE_BIN || path.join
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 export const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef'
 export const WAIT_MS = Number(process.env.E2E_TIMEOUT_MS || 15_000)
-export const CSP = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; connect-src 'self' ws: wss:; object-src 'none'; base-uri 'none'; frame-ancestors 'none'"
 
 const children = new Set<ChildProcess>()
 const killAll = (): void => { for (const c of children) { try { c.kill('SIGKILL') } catch { /* gone */ } } }
 process.on('exit', killAll)
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { killAll(); process.exit(1) })
 
-/** What the binary supports, from its --help (the sessions API lands in steps). */
-export interface Features { webDir: boolean, adminKey: boolean, openRooms: boolean }
-let features: Features | undefined
-export function binFeatures (): Features {
-  if (features) return features
-  if (!existsSync(BIN)) throw new Error(`cocreate binary not found at ${BIN}: build it (cargo build) or set COCREATE_BIN`)
-  const help = execFileSync(BIN, ['serve', '--help'], { encoding: 'utf8', timeout: 10_000 })
-  features = { webDir: help.includes('--web-dir'), adminKey: help.includes('--admin-key'), openRooms: help.includes('--open-rooms') }
-  return features
-}
-
 export interface Server {
-  /** http origin the browser uses (the cocreate server itself, or the static proxy in front). */
+  /** the cocreate server's http origin: the client and its API */
   url: string
-  /** the cocreate server's own http origin */
-  apiUrl: string
-  features: Features
   logs: () => string
   stop: () => Promise<void>
 }
@@ -53,12 +35,9 @@ export interface Server {
 const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
 
 export async function startServer (): Promise<Server> {
-  const f = binFeatures()
+  if (!existsSync(BIN)) throw new Error(`cocreate binary not found at ${BIN}: build it (cargo build) or set COCREATE_BIN`)
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cocreate-e2e-'))
-  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir]
-  if (f.webDir) args.push('--web-dir', distDir)
-  if (f.adminKey) args.push('--admin-key', ADMIN_KEY)
-  if (f.openRooms) args.push('--open-rooms')
+  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', distDir, '--admin-key', ADMIN_KEY, '--open-rooms']
   const env = { ...process.env, NO_COLOR: '1' }
   for (const k of ['COCREATE_REDIS_URL', 'COCREATE_REDIS_PREFIX', 'COCREATE_NODE_ID', 'COCREATE_LISTEN', 'COCREATE_DATA_DIR']) delete env[k]
   const child = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -78,21 +57,10 @@ export async function startServer (): Promise<Server> {
     child.stderr!.on('data', onData)
     child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}) before listening:\n${out}`)) })
   })
-  const apiUrl = `http://${addr}`
-  let url = apiUrl
-  let proxy: http.Server | undefined
-  if (!f.webDir) {
-    proxy = await startStaticProxy(addr)
-    url = `http://127.0.0.1:${(proxy.address() as net.AddressInfo).port}`
-  }
   return {
-    url,
-    apiUrl,
-    features: f,
+    url: `http://${addr}`,
     logs: () => stripAnsi(out),
     stop: async () => {
-      proxy?.closeAllConnections()
-      proxy?.close()
       child.kill('SIGTERM')
       const t = setTimeout(() => child.kill('SIGKILL'), 5000)
       await exited
@@ -102,43 +70,22 @@ export async function startServer (): Promise<Server> {
   }
 }
 
-const TYPES: Record<string, string> = { '.html': 'text/html; charset=utf-8', '.js': 'text/javascript', '.css': 'text/css', '.map': 'application/json', '.svg': 'image/svg+xml', '.png': 'image/png' }
-
-/** dist/ with the server's CSP and SPA fallback; /api and /ws proxied to the cocreate server. */
-function startStaticProxy (target: string): Promise<http.Server> {
-  const [host, port] = [target.split(':')[0], Number(target.split(':')[1])]
-  const server = http.createServer((req, res) => {
-    const u = new URL(req.url ?? '/', 'http://x')
-    if (u.pathname.startsWith('/api/') || u.pathname === '/healthz') {
-      const p = http.request({ host, port, path: req.url, method: req.method, headers: req.headers }, (r) => { res.writeHead(r.statusCode ?? 502, r.headers); r.pipe(res) })
-      p.on('error', () => { res.writeHead(502); res.end() })
-      req.pipe(p)
-      return
-    }
-    let file = path.join(distDir, path.normalize(u.pathname).replace(/^(\.\.[/\\])+/, ''))
-    if (!file.startsWith(distDir) || !existsSync(file) || statSync(file).isDirectory()) file = path.join(distDir, 'index.html')
-    res.writeHead(200, { 'Content-Type': TYPES[path.extname(file)] ?? 'application/octet-stream', 'Content-Security-Policy': CSP, 'Cache-Control': 'no-cache' })
-    res.end(readFileSync(file))
-  })
-  server.on('upgrade', (req, socket, head) => {
-    const upstream = net.connect(port, host, () => {
-      const lines = [`${req.method} ${req.url} HTTP/1.1`, ...Object.entries(req.headers).map(([k, v]) => `${k}: ${v}`), '', '']
-      upstream.write(lines.join('\r\n'))
-      if (head.length) upstream.write(head)
-      upstream.pipe(socket); socket.pipe(upstream)
-    })
-    upstream.on('error', () => socket.destroy())
-    socket.on('error', () => upstream.destroy())
-  })
-  return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve(server)))
-}
-
 export async function launchBrowser (): Promise<Browser> {
   return chromium.launch({
     executablePath: CHROMIUM,
     args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
     timeout: WAIT_MS
   })
+}
+
+/** A board cell, by lane and stage position in the grid. */
+export const cell = (page: Page, lane: number, stage: number) => page.locator('tbody tr.lane').nth(lane).locator('td.cell').nth(stage)
+
+/** Adds a card to a cell as a person does: the cell's add button, type, Escape to finish. */
+export async function addCard (page: Page, lane: number, stage: number, text: string): Promise<void> {
+  await cell(page, lane, stage).locator('.add-card').click()
+  await page.locator('textarea.card-editor').fill(text)
+  await page.keyboard.press('Escape')
 }
 
 /** A fresh browser profile (context) whose console errors and CSP violations are recorded. */
@@ -189,7 +136,7 @@ export interface CreatedSession {
 }
 
 export async function createSession (server: Server, title: string, template: string): Promise<CreatedSession> {
-  const res = await fetch(`${server.apiUrl}/api/sessions`, {
+  const res = await fetch(`${server.url}/api/sessions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_KEY}` },
     body: JSON.stringify({ title, template, language: 'en' })

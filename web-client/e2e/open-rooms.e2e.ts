@@ -6,7 +6,7 @@ import { describe, it, beforeAll, afterAll, expect } from 'vitest'
 import { writeFile } from 'node:fs/promises'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { startServer, launchBrowser, newContext, screenshotPath, uniqueRoom, boardJson, type Server } from './harness'
+import { startServer, launchBrowser, newContext, screenshotPath, uniqueRoom, boardJson, type Server, cell, addCard } from './harness'
 
 let server: Server
 let browser: Browser
@@ -35,7 +35,6 @@ async function openRoom (page: Page, room: string, template: string): Promise<vo
 }
 
 /** The first cell's add button (lane 1, stage 1), and the card ids in a cell. */
-const cell = (page: Page, lane: number, stage: number) => page.locator('tbody tr.lane').nth(lane).locator('td.cell').nth(stage)
 
 describe('open rooms', () => {
   it('join page: translated, accessible (axe), no CSP violations', async () => {
@@ -64,9 +63,7 @@ describe('open rooms', () => {
     await openRoom(a.page, room, 'journey-map')
     await openRoom(b.page, room, 'journey-map')
     // A adds a card in (actions, aware) and types
-    await cell(a.page, 0, 0).locator('.add-card').click()
-    await a.page.locator('textarea.card-editor').fill('Letter is hard to read')
-    await a.page.keyboard.press('Escape')
+    await addCard(a.page, 0, 0, 'Letter is hard to read')
     const bCard = cell(b.page, 0, 0).locator('.card', { hasText: 'Letter is hard to read' })
     await bCard.waitFor()
     // B edits the same card's text
@@ -164,9 +161,7 @@ describe('open rooms', () => {
     await a.page.waitForFunction(async () => { const r = await navigator.serviceWorker.ready; return !!r.active && (await caches.keys()).length > 0 })
     await a.ctx.setOffline(true)
     await a.page.locator('#conn-status[data-status="offline"]').waitFor()
-    await cell(a.page, 2, 1).locator('.add-card').click()
-    await a.page.locator('textarea.card-editor').fill('Written offline')
-    await a.page.keyboard.press('Escape')
+    await addCard(a.page, 2, 1, 'Written offline')
     await a.page.locator('#conn-status', { hasText: 'changes kept on this device' }).waitFor()
     await a.page.reload()
     await cell(a.page, 2, 1).locator('.card', { hasText: 'Written offline' }).waitFor()

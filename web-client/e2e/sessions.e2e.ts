@@ -6,16 +6,12 @@
 import { describe, it, beforeAll, afterAll, expect } from 'vitest'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { startServer, launchBrowser, newContext, screenshotPath, createSession, binFeatures, boardJson, ADMIN_KEY, type Server } from './harness'
+import { startServer, launchBrowser, newContext, screenshotPath, createSession, boardJson, ADMIN_KEY, type Server, cell, addCard } from './harness'
 
-const features = binFeatures()
-const reason = 'the cocreate binary has no --admin-key / --web-dir yet (sessions API not built): rebuild it'
-if (!features.adminKey || !features.webDir) console.warn(`sessions e2e skipped: ${reason}`)
 
 let server: Server
 let browser: Browser
 
-const cell = (page: Page, lane: number, stage: number) => page.locator('tbody tr.lane').nth(lane).locator('td.cell').nth(stage)
 
 async function joinWith (page: Page, url: string, name: string): Promise<void> {
   await page.goto(url)
@@ -34,7 +30,7 @@ const texts = (page: Page): Promise<string[]> => page.evaluate(() => {
   return w.__cocreate.model.allItems(w.__cocreate.doc).map((i) => i.text).sort()
 })
 
-describe.skipIf(!features.adminKey || !features.webDir)('sessions', () => {
+describe('sessions', () => {
   beforeAll(async () => {
     server = await startServer()
     browser = await launchBrowser()
@@ -63,9 +59,7 @@ describe.skipIf(!features.adminKey || !features.webDir)('sessions', () => {
     await cit.page.locator('#you', { hasText: 'Participant' }).waitFor()
 
     // co-editing: citizen adds, moderator edits, both see both
-    await cell(cit.page, 0, 0).locator('.add-card').click()
-    await cit.page.locator('textarea.card-editor').fill('The form asks for my licence plate twice')
-    await cit.page.keyboard.press('Escape')
+    await addCard(cit.page, 0, 0, 'The form asks for my licence plate twice')
     const modCard = cell(mod.page, 0, 0).locator('.card', { hasText: 'licence plate twice' })
     await modCard.waitFor()
     expect(await modCard.getAttribute('aria-label')).toContain('Carl')
@@ -105,18 +99,14 @@ describe.skipIf(!features.adminKey || !features.webDir)('sessions', () => {
     expect(await mod.page.locator('.add-card').count()).toBeGreaterThan(0)
 
     // the moderator's edits while locked reach the citizen
-    await cell(mod.page, 1, 1).locator('.add-card').click()
-    await mod.page.locator('textarea.card-editor').fill('Written while locked')
-    await mod.page.keyboard.press('Escape')
+    await addCard(mod.page, 1, 1, 'Written while locked')
     await cell(cit.page, 1, 1).locator('.card', { hasText: 'Written while locked' }).waitFor()
     await cit.page.screenshot({ path: screenshotPath('session-citizen-locked'), fullPage: true })
 
     // unlock: editing comes back, the refused edit is thrown away and never reaches anyone
     await mod.page.click('#mod-unlock')
     await cit.page.locator('.add-card').first().waitFor()
-    await cell(cit.page, 2, 2).locator('.add-card').click()
-    await cit.page.locator('textarea.card-editor').fill('After unlock')
-    await cit.page.keyboard.press('Escape')
+    await addCard(cit.page, 2, 2, 'After unlock')
     await cell(mod.page, 2, 2).locator('.card', { hasText: 'After unlock' }).waitFor()
 
     // phase, timer and votes reach the citizen
@@ -156,17 +146,13 @@ describe.skipIf(!features.adminKey || !features.webDir)('sessions', () => {
     })
     await cit.page.locator('#conn-status[data-pending="0"]').waitFor()
     // something the moderator writes after it arrives at the citizen: the forced update was handled before
-    await cell(mod.page, 1, 1).locator('.add-card').click()
-    await mod.page.locator('textarea.card-editor').fill('Written while locked')
-    await mod.page.keyboard.press('Escape')
+    await addCard(mod.page, 1, 1, 'Written while locked')
     await cell(cit.page, 1, 1).locator('.card', { hasText: 'Written while locked' }).waitFor()
     expect(await texts(mod.page)).not.toContain('FORCED EDIT')
 
     await mod.page.click('#mod-unlock')
     await cit.page.locator('.add-card').first().waitFor()
-    await cell(cit.page, 2, 2).locator('.add-card').click()
-    await cit.page.locator('textarea.card-editor').fill('After unlock')
-    await cit.page.keyboard.press('Escape')
+    await addCard(cit.page, 2, 2, 'After unlock')
     await cell(mod.page, 2, 2).locator('.card', { hasText: 'After unlock' }).waitFor()
     expect(await texts(mod.page)).not.toContain('FORCED EDIT')
     expect(await texts(cit.page)).not.toContain('FORCED EDIT')
@@ -198,9 +184,7 @@ describe.skipIf(!features.adminKey || !features.webDir)('sessions', () => {
     await cit.page.click('#join-submit')
     await cit.page.locator('#you', { hasText: 'Je bent Cem (Deelnemer)' }).waitFor()
     await cit.page.locator('.stage-of', { hasText: 'Fase 1 van 5' }).waitFor()
-    await cell(cit.page, 1, 0).locator('.add-card').click()
-    await cit.page.locator('textarea.card-editor').fill('Ik moet twee keer langskomen')
-    await cit.page.keyboard.press('Escape')
+    await addCard(cit.page, 1, 0, 'Ik moet twee keer langskomen')
     const card = cell(org.page, 1, 0).locator('.card', { hasText: 'twee keer' })
     await card.waitFor()
     expect(await card.locator('.card-text').getAttribute('lang')).toBe('nl')
@@ -221,9 +205,7 @@ describe.skipIf(!features.adminKey || !features.webDir)('sessions', () => {
     await cit.page.waitForFunction(async () => { const r = await navigator.serviceWorker.ready; return !!r.active && (await caches.keys()).length > 0 })
     await cit.ctx.setOffline(true)
     await cit.page.locator('#conn-status[data-status="offline"]').waitFor()
-    await cell(cit.page, 3, 3).locator('.add-card').click()
-    await cit.page.locator('textarea.card-editor').fill('No network in the waiting room')
-    await cit.page.keyboard.press('Escape')
+    await addCard(cit.page, 3, 3, 'No network in the waiting room')
     await cit.page.locator('#conn-status', { hasText: 'changes kept on this device' }).waitFor()
     await cit.page.reload()
     // the token and session are in localStorage, the board in IndexedDB, the page in the service worker
@@ -243,9 +225,7 @@ describe.skipIf(!features.adminKey || !features.webDir)('sessions', () => {
     await joinWith(obs.page, `${server.url}/#invite=${created.invites.observer.token}`, 'Otto')
     await obs.page.locator('.banner', { hasText: 'read-only' }).waitFor()
     expect(await obs.page.locator('.add-card').count()).toBe(0)
-    await cell(mod.page, 0, 0).locator('.add-card').click()
-    await mod.page.locator('textarea.card-editor').fill('Visible to observers')
-    await mod.page.keyboard.press('Escape')
+    await addCard(mod.page, 0, 0, 'Visible to observers')
     await cell(obs.page, 0, 0).locator('.card', { hasText: 'Visible to observers' }).waitFor()
     await obs.page.screenshot({ path: screenshotPath('session-observer'), fullPage: true })
     await mod.ctx.close(); await obs.ctx.close()
