@@ -1,11 +1,13 @@
 //! Benchmark: how long loading a room of 100,000 small updates takes with and without a
-//! checkpoint, on the embedded store and (with `COCREATE_BENCH_REDIS_URL`) on Redis.
-//! Run: `cargo bench -p cocreate-server --bench load_room`. Prints a Markdown table.
+//! checkpoint, and how long seeking into its history takes without and with keyframes, on
+//! the embedded store and (with `COCREATE_BENCH_REDIS_URL`) on Redis.
+//! Run: `cargo bench -p cocreate-server --bench load_room`. Prints Markdown tables.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use cocreate_server::history::{Position, Seeker};
 use cocreate_server::load_document;
 use cocreate_server::room_id::RoomId;
 use cocreate_server::storage::{
@@ -33,7 +35,7 @@ async fn main() {
     }
     println!("| store | checkpoint | records replayed | load time (median of {RUNS}) |");
     println!("|---|---|---|---|");
-    for (name, storage) in stores {
+    for (name, storage) in &stores {
         let room = RoomId::parse("bench").expect("room id");
         let doc = yrs::Doc::with_client_id(7);
         let text = doc.get_or_insert_text("text");
@@ -44,7 +46,7 @@ async fn main() {
                     text.insert(&mut txn, (chunk * 1000 + i) as u32, "k");
                     let update = Bytes::from(txn.encode_update_v1());
                     NewRecord {
-                        at_ms: 0,
+                        at_ms: (chunk * 1000 + i) as u64 * 10,
                         origin: Origin {
                             node: "bench".into(),
                             connection: 0,
@@ -89,4 +91,45 @@ async fn main() {
             );
         }
     }
+    println!();
+    println!("| store | seek | records read | time |");
+    println!("|---|---|---|---|");
+    for (name, storage) in &stores {
+        seek(name, storage.as_ref()).await;
+    }
+}
+
+/// Seeks into the 100,000-update history: first without keyframes (the seek writes them),
+/// then to several points with them (median).
+async fn seek(name: &str, storage: &dyn cocreate_server::storage::Storage) {
+    let room = RoomId::parse("bench").expect("room id");
+    let started = Instant::now();
+    let mut seeker = Seeker::new(storage, &room, 1000).await.expect("seeker");
+    let first = seeker
+        .state_at(Position::Seq(UPDATES as u64))
+        .await
+        .expect("seek");
+    println!(
+        "| {name} | to the end, no keyframes yet | {} | {:.1?} |",
+        first.records_read,
+        started.elapsed()
+    );
+    let points = [1, 24_999, 50_500, 77_777, 99_999];
+    let mut times = Vec::new();
+    let mut most_read = 0;
+    for _ in 0..RUNS {
+        for point in points {
+            let started = Instant::now();
+            let mut seeker = Seeker::new(storage, &room, 1000).await.expect("seeker");
+            let seeked = seeker.state_at(Position::Seq(point)).await.expect("seek");
+            times.push(started.elapsed());
+            most_read = most_read.max(seeked.records_read);
+        }
+    }
+    times.sort();
+    println!(
+        "| {name} | to {} points, with keyframes (median) | ≤ {most_read} | {:.1?} |",
+        points.len(),
+        times[times.len() / 2]
+    );
 }

@@ -27,15 +27,45 @@ pub struct Cli {
 pub enum Command {
     /// Serve rooms over WebSocket (y-websocket protocol) and the HTTP API.
     Serve(ServeConfig),
+    /// Write a session's research dataset (zip) from the store, without a running server.
+    Export(ExportArgs),
+    /// Print a session's board as it was at a moment (JSON), from the store.
+    Replay(ReplayArgs),
 }
 
-/// Settings of `cocreate serve`.
+/// Settings of `cocreate export`.
 #[derive(Clone, Debug, Args)]
-pub struct ServeConfig {
-    /// Address and port to listen on (port 0 picks a free port; the log says which).
-    #[arg(long, env = "COCREATE_LISTEN", default_value = "127.0.0.1:8080")]
-    pub listen: SocketAddr,
+pub struct ExportArgs {
+    /// The session's id.
+    #[arg(long)]
+    pub session: String,
+    /// The zip file to write (replaced if it exists).
+    #[arg(long)]
+    pub out: PathBuf,
+    /// Seconds between the boards of `board-at-intervals.jsonl`.
+    #[arg(long, default_value_t = 300, value_parser = clap::value_parser!(u64).range(1..=86_400))]
+    pub interval_seconds: u64,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
 
+/// Settings of `cocreate replay`.
+#[derive(Clone, Debug, Args)]
+pub struct ReplayArgs {
+    /// The session's id.
+    #[arg(long)]
+    pub session: String,
+    /// When: a sequence number, milliseconds since the epoch, or an RFC 3339 time
+    /// (`2026-11-23T10:00:00Z`). Default: the end.
+    #[arg(long)]
+    pub at: Option<String>,
+    #[command(flatten)]
+    pub store: StoreArgs,
+}
+
+/// Where rooms and sessions are stored: the embedded store in a directory, or Redis.
+#[derive(Clone, Debug, Args)]
+pub struct StoreArgs {
     /// Directory of the embedded store (created if missing).
     #[arg(long, env = "COCREATE_DATA_DIR", default_value = "./data")]
     pub data_dir: PathBuf,
@@ -51,6 +81,17 @@ pub struct ServeConfig {
     #[arg(long, env = "COCREATE_REDIS_PREFIX", default_value = DEFAULT_REDIS_PREFIX,
           value_parser = redis_prefix)]
     pub redis_prefix: String,
+}
+
+/// Settings of `cocreate serve`.
+#[derive(Clone, Debug, Args)]
+pub struct ServeConfig {
+    /// Address and port to listen on (port 0 picks a free port; the log says which).
+    #[arg(long, env = "COCREATE_LISTEN", default_value = "127.0.0.1:8080")]
+    pub listen: SocketAddr,
+
+    #[command(flatten)]
+    pub store: StoreArgs,
 
     /// Largest WebSocket message accepted, in bytes; larger ones close the connection with 1009.
     #[arg(long, env = "COCREATE_MAX_MESSAGE_BYTES", default_value_t = DEFAULT_MAX_MESSAGE_BYTES,
@@ -153,9 +194,10 @@ impl ServeConfig {
 
     /// The defaults with another data directory: what tests and embedders start from.
     pub fn with_data_dir(data_dir: impl Into<PathBuf>) -> Self {
-        let mut config = Cli::parse_from(["cocreate", "serve"]);
-        let Command::Serve(ref mut serve) = config.command;
-        serve.data_dir = data_dir.into();
-        serve.clone()
+        let Command::Serve(mut serve) = Cli::parse_from(["cocreate", "serve"]).command else {
+            unreachable!("parsed the serve command");
+        };
+        serve.store.data_dir = data_dir.into();
+        serve
     }
 }

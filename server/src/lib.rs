@@ -6,8 +6,10 @@ mod bus;
 pub mod config;
 mod error;
 mod health;
+pub mod history;
 mod outbox;
 mod registry;
+pub mod research;
 mod room;
 pub mod room_id;
 pub mod session;
@@ -31,7 +33,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
 use crate::bus::SharedBus;
-use crate::config::ServeConfig;
+use crate::config::{ServeConfig, StoreArgs};
 use crate::error::ApiError;
 use crate::registry::Registry;
 use crate::room::RoomContext;
@@ -81,6 +83,8 @@ pub struct AppState {
     /// Carries session changes to the other nodes; `None` on a single node.
     bus: Option<SharedBus>,
     node: Arc<str>,
+    /// Log records between the keyframes history seeks write (`--checkpoint-every-records`).
+    keyframe_spacing: u64,
 }
 
 /// Why the server could not start.
@@ -151,7 +155,7 @@ fn admin_key(config: &ServeConfig) -> Result<String, StartError> {
     if let Some(key) = &config.admin_key {
         return Ok(key.clone());
     }
-    let path = config.data_dir.join(ADMIN_KEY_FILE);
+    let path = config.store.data_dir.join(ADMIN_KEY_FILE);
     let failed = |error| StartError::AdminKey {
         path: path.clone(),
         error,
@@ -162,7 +166,7 @@ fn admin_key(config: &ServeConfig) -> Result<String, StartError> {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
         Err(e) => return Err(failed(e)),
     }
-    std::fs::create_dir_all(&config.data_dir).map_err(failed)?;
+    std::fs::create_dir_all(&config.store.data_dir).map_err(failed)?;
     let key = session::ids::admin_key();
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create(true).truncate(true);
@@ -174,6 +178,23 @@ fn admin_key(config: &ServeConfig) -> Result<String, StartError> {
     Ok(key)
 }
 
+/// Opens the configured store, and with Redis the bus that carries session changes and
+/// presence between nodes.
+pub(crate) async fn open_store(
+    store: &StoreArgs,
+) -> Result<(SharedStorage, Option<SharedBus>), StartError> {
+    match &store.redis_url {
+        Some(url) => {
+            let redis = RedisStorage::connect(url, &store.redis_prefix)
+                .await
+                .map_err(StartError::Redis)?;
+            info!(prefix = %store.redis_prefix, "storing rooms in redis");
+            Ok((Arc::new(redis.clone()), Some(Arc::new(redis))))
+        }
+        None => Ok((Arc::new(EmbeddedStorage::open(&store.data_dir)?), None)),
+    }
+}
+
 /// Serves on `listener` until `shutdown` is cancelled, then closes every connection with
 /// 1001, lets every room store its state, and returns.
 pub async fn serve(
@@ -181,16 +202,7 @@ pub async fn serve(
     config: ServeConfig,
     shutdown: CancellationToken,
 ) -> Result<(), StartError> {
-    let (storage, bus): (SharedStorage, Option<SharedBus>) = match &config.redis_url {
-        Some(url) => {
-            let redis = RedisStorage::connect(url, &config.redis_prefix)
-                .await
-                .map_err(StartError::Redis)?;
-            info!(prefix = %config.redis_prefix, "storing rooms in redis");
-            (Arc::new(redis.clone()), Some(Arc::new(redis)))
-        }
-        None => (Arc::new(EmbeddedStorage::open(&config.data_dir)?), None),
-    };
+    let (storage, bus) = open_store(&config.store).await?;
     let node: Arc<str> = config.node_id().into();
     let sessions = SessionStore::new(storage.clone());
     let token_secret = match &config.token_secret {
@@ -230,11 +242,12 @@ pub async fn serve(
         web_dir: Arc::from(config.web_dir.as_path()),
         bus,
         node: node.clone(),
+        keyframe_spacing: config.checkpoint_every_records,
     };
     let connections = state.connections.clone();
-    let store = match config.redis_url {
-        Some(_) => format!("redis, prefix {}", config.redis_prefix),
-        None => format!("embedded, {}", config.data_dir.display()),
+    let store = match config.store.redis_url {
+        Some(_) => format!("redis, prefix {}", config.store.redis_prefix),
+        None => format!("embedded, {}", config.store.data_dir.display()),
     };
     info!(addr = %listener.local_addr()?, node = %node, store = %store, "listening");
     axum::serve(listener, app(state))

@@ -11,11 +11,21 @@ use tracing_subscriber::EnvFilter;
 
 #[tokio::main]
 async fn main() -> ExitCode {
-    let Cli {
-        command: Command::Serve(config),
-    } = Cli::parse();
-    init_tracing(config.log_format);
-    match run(config).await {
+    let outcome = match Cli::parse().command {
+        Command::Serve(config) => {
+            init_tracing(config.log_format);
+            run(config).await
+        }
+        Command::Export(args) => {
+            init_stderr_tracing();
+            cocreate_server::research::export(args).await
+        }
+        Command::Replay(args) => {
+            init_stderr_tracing();
+            cocreate_server::research::replay(args).await
+        }
+    };
+    match outcome {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             tracing::error!("{e:#}");
@@ -44,6 +54,16 @@ fn init_tracing(format: LogFormat) {
         LogFormat::Text => builder.init(),
         LogFormat::Json => builder.json().init(),
     }
+}
+
+/// Warnings and errors on stderr, for the commands whose output is on stdout.
+fn init_stderr_tracing() {
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .with_ansi(std::io::stderr().is_terminal())
+        .init();
 }
 
 async fn cancel_on_signal(shutdown: CancellationToken) {

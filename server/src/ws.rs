@@ -15,7 +15,7 @@ use tracing::{debug, info, warn};
 use crate::outbox::{CloseSignal, Outbox, OUTBOX_CAPACITY};
 use crate::room::{Inbound, RoomHandle};
 use crate::room_id::{InvalidRoomId, RoomId};
-use crate::session::Identity;
+use crate::session::{now_ms, Attendance, AttendanceEntry, Identity};
 use crate::AppState;
 
 /// How often the server pings; the reference server uses the same period, which keeps
@@ -83,6 +83,7 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: AppState) {
                 let participant = identity.as_ref().map(|i| i.participant.as_str());
                 let role = identity.as_ref().map(|i| i.role.as_str());
                 info!(room = %room, conn, participant, role, "connected");
+                attend(&state, identity.as_ref(), conn, Attendance::Connected).await;
                 let membership = Membership {
                     room: handle,
                     conn,
@@ -100,11 +101,28 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: AppState) {
                 membership.leave().await;
                 close.close(close::NORMAL, "");
                 info!(room = %room, conn, reason = ?close.reason(), "disconnected");
+                attend(&state, identity.as_ref(), conn, Attendance::Disconnected).await;
             }
         },
     }
     let _ = writer.await;
     await_close_reply(&mut stream).await;
+}
+
+/// Records a session member's connection opening or closing, for the session's history.
+/// Attendance is research data, not needed to serve: a failure is logged, not fatal.
+async fn attend(state: &AppState, identity: Option<&Identity>, conn: u64, event: Attendance) {
+    let Some(identity) = identity else { return };
+    let entry = AttendanceEntry {
+        at: now_ms(),
+        participant: identity.participant.clone(),
+        event,
+        connection: conn,
+        node: state.node.to_string(),
+    };
+    if let Err(e) = state.sessions.attend(&identity.session, &entry).await {
+        warn!(session = %identity.session, conn, error = %e, "attendance not recorded");
+    }
 }
 
 /// After our close frame, reads (and discards) until the client's close frame or the end of

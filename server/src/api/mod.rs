@@ -2,6 +2,7 @@
 //! JSON; every error is an [`ApiError`]. Handlers check the bearer token's session, role and
 //! revocation before anything else.
 
+mod history;
 mod moderation;
 mod sessions;
 
@@ -18,7 +19,7 @@ use yrs::Doc;
 use crate::room::load_document;
 use crate::room_id::RoomId;
 use crate::session::{now_ms, now_secs, Identity, Role, Session};
-use crate::storage::{NewRecord, Origin};
+use crate::storage::{NewRecord, Origin, SERVER_EDIT};
 use crate::AppState;
 
 /// The `/api` routes.
@@ -35,6 +36,14 @@ pub fn routes() -> Router<AppState> {
         .route("/api/sessions/{id}/unlock", post(sessions::unlock))
         .route("/api/sessions/{id}/close", post(sessions::close))
         .route("/api/sessions/{id}/audit", get(sessions::audit_log))
+        .route("/api/sessions/{id}/history", get(history::history))
+        .route("/api/sessions/{id}/state", get(history::board_at))
+        .route("/api/sessions/{id}/metrics", get(history::metrics))
+        .route("/api/sessions/{id}/export", get(history::export))
+        .route(
+            "/api/sessions/{id}/participants/{pid}/erase",
+            post(moderation::erase),
+        )
         .route(
             "/api/sessions/{id}/participants/{pid}/kick",
             post(moderation::kick),
@@ -175,7 +184,7 @@ async fn append_edit(
         at_ms: now_ms(),
         origin: Origin {
             node: state.node.to_string(),
-            connection: 0,
+            connection: SERVER_EDIT,
             participant: by.map(str::to_owned),
         },
         update: update.into(),

@@ -3,6 +3,8 @@
 //! edits are appended to the room's log like any update, so every client and node sees them
 //! and the history keeps both the content and its removal.
 
+use std::collections::HashSet;
+
 use axum::body::Bytes;
 use axum::extract::{Path, State};
 use axum::http::HeaderMap;
@@ -13,9 +15,15 @@ use serde_json::{json, Value};
 use super::sessions::audit;
 use super::{append_edit, authorize, board, text_field, Body};
 use crate::error::ApiError;
+use crate::history::board::ERASED_TEXT;
+use crate::room_id::RoomId;
 use crate::session::moderation::{self, ClientOwners, HiddenMark, ItemNotFound};
-use crate::session::{now_ms, Hidden, Identity, Report, ReportReason, Role, Session, SessionState};
+use crate::session::{
+    now_ms, Erasure, Hidden, Identity, Participant, Report, ReportReason, Role, Session,
+    SessionState,
+};
 use crate::AppState;
+use yrs::ClientID;
 
 /// Log records read per page when finding a participant's Yjs client ids.
 const LOG_PAGE: usize = 1000;
@@ -29,7 +37,11 @@ impl From<ItemNotFound> for ApiError {
 }
 
 /// Refuses a participant id the session does not know.
-async fn known_participant(state: &AppState, session: &str, pid: &str) -> Result<Value, ApiError> {
+async fn known_participant(
+    state: &AppState,
+    session: &str,
+    pid: &str,
+) -> Result<Participant, ApiError> {
     let participants = state.sessions.participants(session).await?;
     let participant = participants
         .into_iter()
@@ -40,7 +52,7 @@ async fn known_participant(state: &AppState, session: &str, pid: &str) -> Result
                 "no such participant in this session",
             )
         })?;
-    Ok(serde_json::to_value(participant).unwrap_or_default())
+    Ok(participant)
 }
 
 /// `POST …/participants/{pid}/kick`: disconnects the participant now and revokes every token
@@ -54,7 +66,8 @@ pub async fn kick(
     if pid == moderator.participant {
         return Err(ApiError::bad_request("you cannot kick yourself"));
     }
-    let mut participant = known_participant(&state, &id, &pid).await?;
+    let mut participant =
+        serde_json::to_value(known_participant(&state, &id, &pid).await?).unwrap_or_default();
     let (session, ()) = state
         .sessions
         .update(&id, |session| {
@@ -78,15 +91,7 @@ pub async fn remove_contributions(
     let (moderator, session) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
     known_participant(&state, &id, &pid).await?;
     let (room, doc) = board(&state, &session.id).await?;
-    let mut owners = ClientOwners::default();
-    let mut after = 0;
-    loop {
-        let records = state.storage.read_log(&room, after, LOG_PAGE).await?;
-        let Some(last) = records.last() else { break };
-        after = last.seq;
-        owners.add(&records);
-    }
-    let clients = owners.clients_of(&pid);
+    let clients = clients_of(&state, &room, &pid).await?;
     let removed = match moderation::remove_clients(&doc, &clients) {
         Some(update) => {
             append_edit(&state, &room, Some(&moderator.participant), update).await?;
@@ -97,6 +102,91 @@ pub async fn remove_contributions(
     audit(&state, &moderator, &id, "remove-contributions", &pid, None).await;
     tracing::info!(session = %id, participant = %pid, clients = removed, "contributions removed");
     Ok(Json(json!({ "removed_clients": removed })))
+}
+
+/// The Yjs client ids a participant wrote with, from the whole log.
+async fn clients_of(
+    state: &AppState,
+    room: &RoomId,
+    participant: &str,
+) -> Result<HashSet<ClientID>, ApiError> {
+    let mut owners = ClientOwners::default();
+    let mut after = 0;
+    loop {
+        let records = state.storage.read_log(room, after, LOG_PAGE).await?;
+        let Some(last) = records.last() else { break };
+        after = last.seq;
+        owners.add(&records);
+    }
+    Ok(owners.clients_of(participant))
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EraseRequest {
+    /// Replace the text they wrote by a redaction marker too (not only their name).
+    #[serde(default)]
+    text: bool,
+}
+
+/// `POST …/participants/{pid}/erase`: a data-subject request. Removes the participant's
+/// display name everywhere (their record, the board's items, every research output), with
+/// `text` also the text they wrote (live board, hidden items, history, exports), and
+/// revokes their tokens. What stays: their pseudonym and that they contributed (the event
+/// skeleton), and the raw update log (see `server/README.md`, "Erasure").
+pub async fn erase(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path((id, pid)): Path<(String, String)>,
+    Body(request): Body<EraseRequest>,
+) -> Result<Json<Value>, ApiError> {
+    let (moderator, session) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
+    if pid == moderator.participant {
+        return Err(ApiError::bad_request("you cannot erase yourself"));
+    }
+    let mut participant = known_participant(&state, &id, &pid).await?;
+    let (room, doc) = board(&state, &session.id).await?;
+    let clients = clients_of(&state, &room, &pid).await?;
+    if let Some(update) = moderation::erase(&doc, &pid, &clients, request.text) {
+        append_edit(&state, &room, Some(&moderator.participant), update).await?;
+    }
+    participant.display_name.clear();
+    state
+        .sessions
+        .replace_participant(&id, &participant)
+        .await?;
+    let erasure = Erasure {
+        at: now_ms(),
+        text: request.text,
+        clients: clients.iter().map(|c| c.get()).collect(),
+    };
+    let (session, ()) = state
+        .sessions
+        .update(&id, |session| {
+            session.revoked.entry(pid.clone()).or_insert(erasure.at);
+            session.erased.insert(pid.clone(), erasure.clone());
+            if request.text {
+                for (item, moderation) in session.items.iter_mut() {
+                    let theirs = moderation::author_of(&doc, item).as_deref() == Some(&pid);
+                    if let Some(hidden) = moderation.hidden.as_mut().filter(|_| theirs) {
+                        hidden.text = ERASED_TEXT.to_owned();
+                    }
+                }
+            }
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    let what = if request.text {
+        "name and text"
+    } else {
+        "name"
+    };
+    audit(&state, &moderator, &id, "erase", &pid, Some(what.into())).await;
+    state.announce(&session, "kicked").await;
+    tracing::info!(session = %id, participant = %pid, text = request.text, "participant erased");
+    Ok(Json(
+        json!({ "participant": participant, "erased": erasure }),
+    ))
 }
 
 #[derive(Deserialize)]

@@ -1,6 +1,7 @@
 //! Session endpoints: create (admin), join (by code or invite), read, change settings, lock,
 //! unlock, close, and the audit log.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use axum::extract::{Path, State};
@@ -15,7 +16,7 @@ use super::{
 };
 use crate::error::ApiError;
 use crate::session::{
-    ids, now_ms, now_secs, template, AuditEntry, Identity, Participant, Role, Session,
+    ids, now_ms, now_secs, template, AuditEntry, Identity, Participant, Research, Role, Session,
     SessionState, Template, LANGUAGES,
 };
 use crate::AppState;
@@ -33,6 +34,8 @@ pub struct NewSession {
     title: String,
     template: Template,
     language: String,
+    #[serde(default)]
+    research: Research,
 }
 
 fn language(value: &str) -> Result<String, ApiError> {
@@ -63,7 +66,7 @@ pub async fn create(
     append_edit(&state, &room_of(&id)?, None, template::seed(new.template)).await?;
     let session = state
         .sessions
-        .create(&id, title, new.template, language)
+        .create(&id, title, new.template, language, new.research)
         .await?;
     let base = public_url(&state, &headers);
     let mut invites = serde_json::Map::new();
@@ -74,6 +77,7 @@ pub async fn create(
             role,
             language: session.language.clone(),
             joined_at: now_ms(),
+            research_consent: None,
         };
         state.sessions.add_participant(&id, &participant).await?;
         let (token, _) = issue(&state, &session, &participant);
@@ -134,6 +138,8 @@ pub struct JoinRequest {
     invite: Option<String>,
     display_name: String,
     language: Option<String>,
+    /// The answer to the session's research consent question, when it asks one.
+    research_consent: Option<bool>,
 }
 
 /// `POST /api/join`: a personal token, as a citizen (join code) or with an invite's role.
@@ -170,12 +176,21 @@ pub async fn join(
         Some(value) => language(value)?,
         None => session.language.clone(),
     };
+    let asks_consent = session.research.recorded && session.research.consent_required;
+    if asks_consent && request.research_consent.is_none() {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "consent_required",
+            "this session is recorded for research: answer research_consent (true or false)",
+        ));
+    }
     let participant = Participant {
         id: ids::participant_id(),
         display_name,
         role,
         language,
         joined_at: now_ms(),
+        research_consent: request.research_consent.filter(|_| asks_consent),
     };
     state
         .sessions
@@ -249,9 +264,10 @@ pub struct SessionChange {
     #[serde(default, deserialize_with = "present")]
     timer_ends_at: Option<Option<u64>>,
     votes_per_participant: Option<u32>,
+    research: Option<Research>,
 }
 
-/// `PATCH /api/sessions/{id}`: title, phase, timer and dot-votes.
+/// `PATCH /api/sessions/{id}`: title, phase, timer, dot-votes and research settings.
 pub async fn change(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -295,12 +311,16 @@ pub async fn change(
             if let Some(votes) = change.votes_per_participant {
                 session.votes_per_participant = votes;
             }
+            if let Some(research) = &change.research {
+                session.research = research.clone();
+            }
             Ok(())
         })
         .await?;
     let summary = json!({
         "title": change.title, "phase": change.phase,
         "timer_ends_at": change.timer_ends_at, "votes_per_participant": change.votes_per_participant,
+        "research": change.research,
     });
     audit(
         &state,
@@ -380,7 +400,25 @@ pub async fn audit_log(
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     authorize(&state, &headers, &id, &[Role::Moderator, Role::Researcher]).await?;
-    let entries = state.sessions.audit_log(&id).await?;
+    let names: HashMap<String, String> = state
+        .sessions
+        .participants(&id)
+        .await?
+        .into_iter()
+        .map(|p| (p.id, p.display_name))
+        .collect();
+    let entries: Vec<Value> = state
+        .sessions
+        .audit_log(&id)
+        .await?
+        .into_iter()
+        .map(|entry| {
+            let name = names.get(&entry.by).cloned().unwrap_or_default();
+            let mut value = serde_json::to_value(entry).unwrap_or_default();
+            value["by_name"] = json!(name);
+            value
+        })
+        .collect();
     Ok(Json(json!({ "entries": entries })))
 }
 
@@ -397,7 +435,6 @@ pub(super) async fn audit(
     let entry = AuditEntry {
         at: now_ms(),
         by: by.participant.clone(),
-        by_name: by.name.clone(),
         action: action.to_owned(),
         target: target.to_owned(),
         reason,

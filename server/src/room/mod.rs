@@ -37,7 +37,9 @@ use crate::registry::Registration;
 use crate::room_id::RoomId;
 use crate::session::store::SessionStore;
 use crate::session::{now_ms, Identity, Session, SessionState};
-use crate::storage::{Checkpoint, LogRecord, Seq, SharedStorage, Storage, StorageError};
+use crate::storage::{
+    Checkpoint, KeyframeAt, LogRecord, Seq, SharedStorage, Storage, StorageError,
+};
 
 pub use self::append::PENDING_LIMIT_BYTES;
 pub use self::presence::AWARENESS_TICK;
@@ -231,6 +233,7 @@ async fn run(
             LoadedDocument {
                 doc,
                 applied,
+                applied_at,
                 replayed,
                 checkpoint,
             },
@@ -247,6 +250,7 @@ async fn run(
             );
             let remote_presence = subscribe_presence(&id, &context).await;
             let mut room = Room::new(id, doc, applied, checkpoint, context, registration);
+            room.applied_at = applied_at;
             room.session = session;
             room.commands = Some(commands);
             // A load that replayed much of the log leaves a checkpoint for the next one.
@@ -290,6 +294,8 @@ pub struct LoadedDocument {
     pub doc: Doc,
     /// The last log position merged into `doc`.
     pub applied: Seq,
+    /// Server time of record `applied`, when it was read (not when only a checkpoint was).
+    pub applied_at: Option<u64>,
     /// Log records replayed on top of the checkpoint: what the checkpoint saved loading.
     pub replayed: usize,
     /// The log position the checkpoint used covered (0 without one).
@@ -316,14 +322,17 @@ pub async fn load_document(
         }
     }
     let mut applied = checkpoint;
+    let mut applied_at = None;
     let replayed = stored.records.len();
     for record in stored.records {
         applied = record.seq;
+        applied_at = Some(record.at_ms);
         apply_stored(id, &doc, &record.update, "log record");
     }
     Ok(LoadedDocument {
         doc,
         applied,
+        applied_at,
         replayed,
         checkpoint,
     })
@@ -341,7 +350,7 @@ fn apply_stored(id: &RoomId, doc: &Doc, bytes: &[u8], what: &str) -> bool {
 
 /// Why an update could not be applied.
 #[derive(Debug, thiserror::Error)]
-enum ApplyError {
+pub(crate) enum ApplyError {
     #[error("{0}")]
     Undecodable(#[from] cocreate_protocol::UpdateError),
     #[error("{0}")]
@@ -352,7 +361,7 @@ enum ApplyError {
 }
 
 /// Decodes and applies an encoded update.
-fn apply_bytes(doc: &Doc, bytes: &[u8]) -> Result<(), ApplyError> {
+pub(crate) fn apply_bytes(doc: &Doc, bytes: &[u8]) -> Result<(), ApplyError> {
     apply(doc, decode_update(bytes)?)
 }
 
@@ -388,6 +397,8 @@ struct Room {
     registration: Registration,
     /// Last log sequence number merged into the document.
     applied: Seq,
+    /// Server time of record `applied`, once known: a checkpoint with it is also a keyframe.
+    applied_at: Option<u64>,
     /// The log position covered by the newest checkpoint this room wrote or loaded.
     checkpointed: Seq,
     bytes_since_checkpoint: u64,
@@ -425,6 +436,7 @@ impl Room {
             context,
             registration,
             applied,
+            applied_at: None,
             checkpointed,
             bytes_since_checkpoint: 0,
             checkpoint_in_flight: None,
@@ -710,6 +722,7 @@ impl Room {
                 continue; // already in the document (loaded, or read twice after a retry)
             }
             self.applied = record.seq;
+            self.applied_at = Some(record.at_ms);
             self.bytes_since_checkpoint += record.update.len() as u64;
             let sender =
                 (*record.origin.node == *self.context.node).then_some(record.origin.connection);
@@ -956,7 +969,8 @@ impl Room {
         self.checkpoint_in_flight = Some(tokio::spawn(save));
     }
 
-    /// Encodes a checkpoint of the current document and returns the work that stores it.
+    /// Encodes a checkpoint of the current document and returns the work that stores it, as
+    /// the room's newest checkpoint and as a keyframe of its history.
     fn checkpoint(&mut self) -> impl std::future::Future<Output = ()> + Send + 'static {
         let state = Bytes::from(
             self.awareness
@@ -970,13 +984,24 @@ impl Room {
         };
         self.checkpointed = self.applied;
         self.bytes_since_checkpoint = 0;
+        let keyframe = self.applied_at.map(|at_ms| KeyframeAt {
+            covers: self.applied,
+            at_ms,
+        });
         let (storage, id) = (self.context.storage.clone(), self.id.clone());
         async move {
             let covers = checkpoint.covers;
+            let state = checkpoint.state.clone();
             match storage.save_checkpoint(&id, checkpoint).await {
                 Ok(()) => debug!(room = %id, covers, "checkpoint saved"),
                 // The log still holds everything; loading just replays more of it.
                 Err(e) => warn!(room = %id, covers, error = %e, "checkpoint failed"),
+            }
+            if let Some(keyframe) = keyframe {
+                if let Err(e) = storage.save_keyframe(&id, keyframe, state).await {
+                    // History seeks start from an earlier keyframe (and write this one).
+                    warn!(room = %id, covers, error = %e, "keyframe failed");
+                }
             }
         }
     }

@@ -99,6 +99,45 @@ pub struct Session {
     /// Items that were reported or hidden.
     #[serde(default)]
     pub items: BTreeMap<String, ItemModeration>,
+    /// Whether and how the session is recorded for research.
+    #[serde(default)]
+    pub research: Research,
+    /// Participants erased at their request, and what was erased.
+    #[serde(default)]
+    pub erased: BTreeMap<String, Erasure>,
+}
+
+/// How a session is recorded for research. Participants see it before they join.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct Research {
+    /// Researchers may replay and export the session (shown to everyone as "recorded").
+    pub recorded: bool,
+    /// Joining asks for research consent; who declines appears in exports only in aggregate.
+    pub consent_required: bool,
+    /// Exports keep display names (otherwise only pseudonyms).
+    pub keep_names: bool,
+}
+
+impl Default for Research {
+    fn default() -> Self {
+        Research {
+            recorded: true,
+            consent_required: false,
+            keep_names: false,
+        }
+    }
+}
+
+/// A participant erased at their request (a data-subject request).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Erasure {
+    pub at: u64,
+    /// Their text was replaced by a redaction marker, too.
+    pub text: bool,
+    /// The Yjs client ids they wrote with: their text is found by these at any point of the
+    /// history without reading the log from the start.
+    pub clients: Vec<u64>,
 }
 
 /// The moderation state of one board item.
@@ -144,23 +183,46 @@ pub struct Report {
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Participant {
     pub id: String,
+    /// Empty once the participant was erased.
     pub display_name: String,
     pub role: Role,
     pub language: String,
     pub joined_at: u64,
+    /// Their answer when the session asked for research consent (`None`: not asked).
+    #[serde(default)]
+    pub research_consent: Option<bool>,
 }
 
-/// One line of a session's audit log: a moderation action. Never holds hidden text.
+/// One line of a session's audit log: a moderation action. Never holds hidden text, nor
+/// names: readers look the moderator's name up, so that erasing it erases it here too.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct AuditEntry {
     pub at: u64,
     /// Participant id of the moderator, or `reports` for an automatic hide.
     pub by: String,
-    pub by_name: String,
     pub action: String,
     /// What it acted on: a participant id, an item id, or the session.
     pub target: String,
     pub reason: Option<String>,
+}
+
+/// A connection of a participant opened or closed: who was there when, for researchers.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttendanceEntry {
+    pub at: u64,
+    pub participant: String,
+    pub event: Attendance,
+    /// The connection id on its node (as in the logs and the update log's records).
+    pub connection: u64,
+    pub node: String,
+}
+
+/// What happened to a participant's connection.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Attendance {
+    Connected,
+    Disconnected,
 }
 
 /// Who a verified token says its bearer is.
@@ -199,6 +261,7 @@ impl Session {
             "timer_ends_at": self.timer_ends_at,
             "votes_per_participant": self.votes_per_participant,
             "created_at": self.created_at,
+            "research": self.research,
         })
     }
 

@@ -11,9 +11,11 @@ use yrs::encoding::write::Write;
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::{Encode, Encoder, EncoderV1};
 use yrs::{
-    Any, ClientID, Doc, GetString, IdSet, Map, MapRef, Out, ReadTxn, StateVector, Text, Transact,
-    TransactionMut, Update, ID,
+    Any, ClientID, Doc, GetString, IdSet, Map, MapRef, Out, ReadTxn, StateVector, Text, TextRef,
+    Transact, TransactionMut, Update, ID,
 };
+
+use crate::history::board::{text_runs, ERASED_TEXT};
 
 use crate::storage::LogRecord;
 
@@ -94,6 +96,77 @@ pub fn unhide(doc: &Doc, item: &str, text: &str) -> Result<Vec<u8>, ItemNotFound
         map.remove(txn, "hidden");
     })?;
     Ok(update)
+}
+
+/// The participant an item names as its author.
+pub fn author_of(doc: &Doc, item: &str) -> Option<String> {
+    let items = doc.get_or_insert_map("items");
+    let txn = doc.transact();
+    let Some(Out::YMap(map)) = items.get(&txn, item) else {
+        return None;
+    };
+    match map.get(&txn, "author")? {
+        Out::Any(Any::String(author)) => Some(author.to_string()),
+        _ => None,
+    }
+}
+
+/// Erases a participant from the board: the display name on the items they authored and,
+/// with `text`, every run of text written with their client ids, replaced by
+/// [`ERASED_TEXT`]. `None` if there is nothing to change.
+pub fn erase(
+    doc: &Doc,
+    participant: &str,
+    clients: &HashSet<ClientID>,
+    text: bool,
+) -> Option<Vec<u8>> {
+    let copy = editable_copy(doc);
+    let items = copy.get_or_insert_map("items");
+    let mut txn = copy.transact_mut();
+    let maps: Vec<MapRef> = items
+        .iter(&txn)
+        .filter_map(|(_, value)| match value {
+            Out::YMap(map) => Some(map),
+            _ => None,
+        })
+        .collect();
+    for map in maps {
+        let authored =
+            matches!(map.get(&txn, "author"), Some(Out::Any(Any::String(a))) if &*a == participant);
+        let named =
+            matches!(map.get(&txn, "author_name"), Some(Out::Any(Any::String(n))) if !n.is_empty());
+        if authored && named {
+            map.insert(&mut txn, "author_name", "");
+        }
+        if let (true, Some(Out::YText(ytext))) = (text, map.get(&txn, "text")) {
+            redact_runs(&mut txn, &ytext, clients);
+        }
+    }
+    let update = txn.encode_update_v1();
+    drop(txn);
+    let changed = Update::decode_v1(&update).is_ok_and(|u| !u.is_empty());
+    changed.then_some(update)
+}
+
+/// Replaces every run of `text` written by `clients` with [`ERASED_TEXT`].
+fn redact_runs(txn: &mut TransactionMut, text: &TextRef, clients: &HashSet<ClientID>) {
+    // (start, length) in UTF-16 units, as the document counts; merged, then from the end.
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    let mut offset = 0u32;
+    for (run, client) in text_runs(txn, text) {
+        let len = run.encode_utf16().count() as u32;
+        if clients.contains(&client) {
+            match runs.last_mut() {
+                Some((start, run)) if *start + *run == offset => *run += len,
+                _ => runs.push((offset, len)),
+            }
+        }
+        offset += len;
+    }
+    for (start, len) in runs.into_iter().rev() {
+        text.remove_range(txn, start, len);
+        text.insert(txn, start, ERASED_TEXT);
+    }
 }
 
 /// Who wrote with which Yjs client id, from a room's log. A client id belongs to the

@@ -9,8 +9,10 @@ use serde::de::DeserializeOwned;
 use serde::Serialize;
 
 use super::DEFAULT_VOTES_PER_PARTICIPANT;
-use super::{ids, AuditEntry, Participant, Session, SessionState, Template};
-use crate::storage::{SharedStorage, StorageError};
+use super::{
+    ids, AttendanceEntry, AuditEntry, Participant, Research, Session, SessionState, Template,
+};
+use crate::storage::{Journal, SharedStorage, StorageError};
 
 /// How often a change is retried when someone else changed the session in between. Each
 /// retry means another change landed, so running out means heavy contention, not a bug.
@@ -57,6 +59,7 @@ impl SessionStore {
         title: String,
         template: Template,
         language: String,
+        research: Research,
     ) -> Result<Session, SessionError> {
         for _ in 0..UPDATE_ATTEMPTS {
             let session = Session {
@@ -72,6 +75,8 @@ impl SessionStore {
                 join_code: ids::join_code(),
                 revoked: Default::default(),
                 items: Default::default(),
+                research: research.clone(),
+                erased: Default::default(),
             };
             let record = encode(&session);
             if self
@@ -164,16 +169,52 @@ impl SessionStore {
         Ok(participants)
     }
 
+    /// Rewrites a participant's record (erasure).
+    pub async fn replace_participant(
+        &self,
+        session: &str,
+        participant: &Participant,
+    ) -> Result<(), SessionError> {
+        self.storage
+            .replace_participant(session, &participant.id, encode(participant))
+            .await?;
+        Ok(())
+    }
+
     pub async fn audit(&self, session: &str, entry: &AuditEntry) -> Result<(), SessionError> {
-        self.storage.append_audit(session, encode(entry)).await?;
+        self.storage
+            .append_entry(session, Journal::Audit, encode(entry))
+            .await?;
         Ok(())
     }
 
     pub async fn audit_log(&self, session: &str) -> Result<Vec<AuditEntry>, SessionError> {
-        let entries = self.storage.audit(session).await?;
+        self.journal(session, Journal::Audit, "audit entry").await
+    }
+
+    pub async fn attend(&self, session: &str, entry: &AttendanceEntry) -> Result<(), SessionError> {
+        self.storage
+            .append_entry(session, Journal::Attendance, encode(entry))
+            .await?;
+        Ok(())
+    }
+
+    /// Connections opened and closed, oldest first.
+    pub async fn attendance(&self, session: &str) -> Result<Vec<AttendanceEntry>, SessionError> {
+        self.journal(session, Journal::Attendance, "attendance entry")
+            .await
+    }
+
+    async fn journal<T: DeserializeOwned>(
+        &self,
+        session: &str,
+        journal: Journal,
+        what: &str,
+    ) -> Result<Vec<T>, SessionError> {
+        let entries = self.storage.entries(session, journal).await?;
         let entries = entries
             .iter()
-            .map(|entry| decode(entry, "audit entry"))
+            .map(|entry| decode(entry, what))
             .collect::<Result<_, _>>()?;
         Ok(entries)
     }

@@ -13,7 +13,9 @@ use tokio::sync::watch;
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
 
-use super::{Checkpoint, LogRecord, NewRecord, Origin, Seq, Storage, StorageError, StoredRoom};
+use super::{
+    Checkpoint, KeyframeAt, LogRecord, NewRecord, Origin, Seq, Storage, StorageError, StoredRoom,
+};
 use crate::room_id::RoomId;
 
 /// File name of the database inside `--data-dir`.
@@ -23,6 +25,11 @@ pub const DATABASE_FILE: &str = "cocreate.redb";
 const LOG: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("update_log");
 /// room -> encoded checkpoint.
 const CHECKPOINTS: TableDefinition<&str, &[u8]> = TableDefinition::new("checkpoints");
+/// (room, covers) -> at_ms: where the keyframes are, read without their states.
+const KEYFRAMES: TableDefinition<(&str, u64), u64> = TableDefinition::new("keyframes");
+/// (room, covers) -> state.
+const KEYFRAME_STATES: TableDefinition<(&str, u64), &[u8]> =
+    TableDefinition::new("keyframe_states");
 
 /// Lets `?` turn every redb error type into a `StorageError`.
 macro_rules! storage_error_from {
@@ -60,6 +67,8 @@ impl EmbeddedStorage {
         let txn = db.begin_write()?;
         txn.open_table(LOG)?;
         txn.open_table(CHECKPOINTS)?;
+        txn.open_table(KEYFRAMES)?;
+        txn.open_table(KEYFRAME_STATES)?;
         super::embedded_sessions::create_tables(&txn)?;
         txn.commit()?;
         Ok(EmbeddedStorage {
@@ -178,6 +187,58 @@ impl Storage for EmbeddedStorage {
             let txn = db.begin_read()?;
             let log = txn.open_table(LOG)?;
             read_range(&log, &room, after, limit)
+        })
+        .await
+    }
+
+    async fn save_keyframe(
+        &self,
+        room: &RoomId,
+        at: KeyframeAt,
+        state: Bytes,
+    ) -> Result<(), StorageError> {
+        let room = room.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            txn.open_table(KEYFRAME_STATES)?
+                .insert((room.as_str(), at.covers), state.as_ref())?;
+            txn.open_table(KEYFRAMES)?
+                .insert((room.as_str(), at.covers), at.at_ms)?;
+            txn.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn keyframes(&self, room: &RoomId) -> Result<Vec<KeyframeAt>, StorageError> {
+        let room = room.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(KEYFRAMES)?;
+            let mut keyframes = Vec::new();
+            for entry in table.range((room.as_str(), 0)..=(room.as_str(), u64::MAX))? {
+                let (key, at_ms) = entry?;
+                keyframes.push(KeyframeAt {
+                    covers: key.value().1,
+                    at_ms: at_ms.value(),
+                });
+            }
+            Ok(keyframes)
+        })
+        .await
+    }
+
+    async fn keyframe_state(
+        &self,
+        room: &RoomId,
+        covers: Seq,
+    ) -> Result<Option<Bytes>, StorageError> {
+        let room = room.to_string();
+        self.blocking(move |db| {
+            let txn = db.begin_read()?;
+            let table = txn.open_table(KEYFRAME_STATES)?;
+            let state = table.get((room.as_str(), covers))?;
+            Ok(state.map(|state| Bytes::copy_from_slice(state.value())))
         })
         .await
     }

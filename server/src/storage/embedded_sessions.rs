@@ -5,7 +5,7 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 
-use super::sessions::{SessionStorage, Versioned};
+use super::sessions::{Journal, SessionStorage, Versioned};
 use super::{EmbeddedStorage, StorageError};
 
 /// session id -> (version, JSON record).
@@ -14,8 +14,9 @@ const SESSIONS: TableDefinition<&str, (u64, &[u8])> = TableDefinition::new("sess
 const JOIN_CODES: TableDefinition<&str, &str> = TableDefinition::new("join_codes");
 /// (session id, participant id) -> JSON record.
 const PARTICIPANTS: TableDefinition<(&str, &str), &[u8]> = TableDefinition::new("participants");
-/// (session id, position) -> JSON entry.
+/// (session id, position) -> JSON entry, one table per journal.
 const AUDIT: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("audit");
+const ATTENDANCE: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("attendance");
 /// name -> secret.
 const SECRETS: TableDefinition<&str, &[u8]> = TableDefinition::new("secrets");
 
@@ -25,8 +26,17 @@ pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StorageError> 
     txn.open_table(JOIN_CODES)?;
     txn.open_table(PARTICIPANTS)?;
     txn.open_table(AUDIT)?;
+    txn.open_table(ATTENDANCE)?;
     txn.open_table(SECRETS)?;
     Ok(())
+}
+
+/// The table of a journal.
+fn journal_table(journal: Journal) -> TableDefinition<'static, (&'static str, u64), &'static [u8]> {
+    match journal {
+        Journal::Audit => AUDIT,
+        Journal::Attendance => ATTENDANCE,
+    }
 }
 
 #[async_trait]
@@ -147,12 +157,34 @@ impl SessionStorage for EmbeddedStorage {
         .await
     }
 
-    async fn append_audit(&self, session: &str, entry: Bytes) -> Result<(), StorageError> {
+    async fn replace_participant(
+        &self,
+        session: &str,
+        participant: &str,
+        record: Bytes,
+    ) -> Result<(), StorageError> {
+        let (session, participant) = (session.to_owned(), participant.to_owned());
+        self.blocking(move |db| {
+            let txn = db.begin_write()?;
+            txn.open_table(PARTICIPANTS)?
+                .insert((session.as_str(), participant.as_str()), record.as_ref())?;
+            txn.commit()?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn append_entry(
+        &self,
+        session: &str,
+        journal: Journal,
+        entry: Bytes,
+    ) -> Result<(), StorageError> {
         let session = session.to_owned();
         self.blocking(move |db| {
             let txn = db.begin_write()?;
             {
-                let mut table = txn.open_table(AUDIT)?;
+                let mut table = txn.open_table(journal_table(journal))?;
                 let last = table
                     .range((session.as_str(), 0)..=(session.as_str(), u64::MAX))?
                     .next_back()
@@ -166,11 +198,11 @@ impl SessionStorage for EmbeddedStorage {
         .await
     }
 
-    async fn audit(&self, session: &str) -> Result<Vec<Bytes>, StorageError> {
+    async fn entries(&self, session: &str, journal: Journal) -> Result<Vec<Bytes>, StorageError> {
         let session = session.to_owned();
         self.blocking(move |db| {
             let txn = db.begin_read()?;
-            let table = txn.open_table(AUDIT)?;
+            let table = txn.open_table(journal_table(journal))?;
             let mut entries = Vec::new();
             for entry in table.range((session.as_str(), 0)..=(session.as_str(), u64::MAX))? {
                 entries.push(Bytes::copy_from_slice(entry?.1.value()));

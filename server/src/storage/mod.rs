@@ -10,7 +10,9 @@
 //!   the stored one is ignored; checkpoints never delete log records;
 //! - `load` returns the newest checkpoint and every record after it, in order;
 //! - `follow` returns records appended after a position by anyone (every node of a shared
-//!   store), in order, waiting a bounded time for one to arrive.
+//!   store), in order, waiting a bounded time for one to arrive;
+//! - keyframes are kept (never replaced) for seeking through history; saving one twice for
+//!   the same position stores it once.
 
 mod embedded;
 mod embedded_sessions;
@@ -27,7 +29,7 @@ use bytes::Bytes;
 pub use self::embedded::EmbeddedStorage;
 // `self::`: the module shares its name with the `redis` crate.
 pub use self::redis::{InvalidRedisPrefix, RedisStorage};
-pub use self::sessions::{SessionStorage, Versioned};
+pub use self::sessions::{Journal, SessionStorage, Versioned};
 
 use crate::room_id::RoomId;
 
@@ -45,6 +47,10 @@ pub struct Origin {
     /// The participant's pseudonymous id, once sessions identify participants.
     pub participant: Option<String>,
 }
+
+/// The connection id of records the server wrote itself (a template's seed, moderation
+/// edits), in the name of the participant who asked for them. Real connections count from 1.
+pub const SERVER_EDIT: u64 = 0;
 
 /// An update to append, before the log gives it a sequence number.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -72,6 +78,16 @@ pub struct Checkpoint {
     pub covers: Seq,
     /// `encode_state_as_update_v1` of the document at that point.
     pub state: Bytes,
+}
+
+/// Where a keyframe sits in the log: seeking by sequence number or by time picks the
+/// keyframe to start from by these, without reading any state.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct KeyframeAt {
+    /// The last log sequence number merged into the keyframe's state.
+    pub covers: Seq,
+    /// Server time of that record (ms since the epoch).
+    pub at_ms: u64,
 }
 
 /// What loading a room returns: start from the checkpoint, then apply the records in order.
@@ -130,6 +146,22 @@ pub trait Storage: SessionStorage {
         after: Seq,
         limit: usize,
     ) -> Result<Vec<LogRecord>, StorageError>;
+    /// Keeps the document state as of a log position, for seeking through the room's history
+    /// (`history`): a seek then replays at most the records between two keyframes.
+    async fn save_keyframe(
+        &self,
+        room: &RoomId,
+        at: KeyframeAt,
+        state: Bytes,
+    ) -> Result<(), StorageError>;
+    /// Every keyframe position of a room, by ascending `covers`.
+    async fn keyframes(&self, room: &RoomId) -> Result<Vec<KeyframeAt>, StorageError>;
+    /// The state stored for the keyframe covering `covers`.
+    async fn keyframe_state(
+        &self,
+        room: &RoomId,
+        covers: Seq,
+    ) -> Result<Option<Bytes>, StorageError>;
     /// Fails when the store cannot currently serve requests (`/readyz`).
     async fn check(&self) -> Result<(), StorageError>;
 }

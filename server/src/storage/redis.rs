@@ -10,6 +10,9 @@
 //! - `{prefix}:{<room>}:seq` — the last sequence number assigned, so that a trimmed or damaged
 //!   stream can never make a number be given twice.
 //! - `{prefix}:{<room>}:checkpoint` — a hash with `covers` and `state`.
+//! - `{prefix}:{<room>}:keyframes` — a sorted set of `<covers>:<at_ms>` scored by covers, and
+//!   `{prefix}:{<room>}:keyframe-states` — a hash from covers (decimal) to state. The state is
+//!   written first, so an indexed keyframe always has one.
 //!
 //! - `{prefix}:{<room>}:presence` — the pub/sub channel of the room's presence (see
 //!   `redis_presence`).
@@ -29,7 +32,9 @@ use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
 use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisError, RedisFuture, Script, Value};
 
-use super::{Checkpoint, LogRecord, NewRecord, Origin, Seq, Storage, StorageError, StoredRoom};
+use super::{
+    Checkpoint, KeyframeAt, LogRecord, NewRecord, Origin, Seq, Storage, StorageError, StoredRoom,
+};
 use crate::room_id::RoomId;
 
 /// Records fetched per `XRANGE` while loading or reading a log: large enough that a long log
@@ -191,6 +196,8 @@ struct RoomKeys {
     log: String,
     seq: String,
     checkpoint: String,
+    keyframes: String,
+    keyframe_states: String,
 }
 
 impl RedisStorage {
@@ -281,6 +288,8 @@ impl RedisStorage {
             log: format!("{base}:log"),
             seq: format!("{base}:seq"),
             checkpoint: format!("{base}:checkpoint"),
+            keyframes: format!("{base}:keyframes"),
+            keyframe_states: format!("{base}:keyframe-states"),
         }
     }
 
@@ -484,6 +493,75 @@ impl Storage for RedisStorage {
         limit: usize,
     ) -> Result<Vec<LogRecord>, StorageError> {
         self.read_range(&self.keys(room).log, after, limit).await
+    }
+
+    async fn save_keyframe(
+        &self,
+        room: &RoomId,
+        at: KeyframeAt,
+        state: Bytes,
+    ) -> Result<(), StorageError> {
+        let keys = self.keys(room);
+        let mut conn = self.commands();
+        redis::cmd("HSET")
+            .arg(&keys.keyframe_states)
+            .arg(at.covers)
+            .arg(&state[..])
+            .query_async::<()>(&mut conn)
+            .await?;
+        redis::cmd("ZADD")
+            .arg(&keys.keyframes)
+            .arg(at.covers)
+            .arg(format!("{}:{}", at.covers, at.at_ms))
+            .query_async::<()>(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn keyframes(&self, room: &RoomId) -> Result<Vec<KeyframeAt>, StorageError> {
+        let reply: Value = redis::cmd("ZRANGE")
+            .arg(self.keys(room).keyframes)
+            .arg(0)
+            .arg(-1)
+            .query_async(&mut self.commands())
+            .await?;
+        let items = items_of(reply).ok_or_else(|| corrupt("keyframes reply is not an array"))?;
+        let mut keyframes = items
+            .iter()
+            .map(|item| {
+                let text = bytes_of(item).ok_or_else(|| corrupt("keyframe is not a string"))?;
+                let split = text.iter().position(|b| *b == b':');
+                let (covers, at_ms) = split
+                    .map(|i| (&text[..i], &text[i + 1..]))
+                    .ok_or_else(|| corrupt("keyframe lacks its time"))?;
+                Ok(KeyframeAt {
+                    covers: number(covers, "keyframe covers")?,
+                    at_ms: number(at_ms, "keyframe time")?,
+                })
+            })
+            .collect::<Result<Vec<_>, StorageError>>()?;
+        // Scores are doubles: exact up to 2^53, but sort by the exact numbers all the same.
+        keyframes.sort_by_key(|k| k.covers);
+        keyframes.dedup_by_key(|k| k.covers);
+        Ok(keyframes)
+    }
+
+    async fn keyframe_state(
+        &self,
+        room: &RoomId,
+        covers: Seq,
+    ) -> Result<Option<Bytes>, StorageError> {
+        let reply: Value = redis::cmd("HGET")
+            .arg(self.keys(room).keyframe_states)
+            .arg(covers)
+            .query_async(&mut self.commands())
+            .await?;
+        match reply {
+            Value::Nil => Ok(None),
+            value => bytes_of(&value)
+                .map(|state| Some(Bytes::copy_from_slice(state)))
+                .ok_or_else(|| corrupt("keyframe state is not a string")),
+        }
     }
 
     async fn check(&self) -> Result<(), StorageError> {

@@ -1,5 +1,5 @@
 //! Sessions in Redis: per session a hash (`…:{id}:session`: version `v` and JSON `data`), a
-//! hash of participants and an audit list, all in the session room's hash tag; join codes and
+//! hash of participants and the journals (`…:audit`, `…:attendance`: lists), all in the session room's hash tag; join codes and
 //! secrets are plain keys. Every operation touches one key (or, for a new session, one after
 //! the other), so it works the same on Redis Cluster.
 
@@ -10,7 +10,7 @@ use bytes::Bytes;
 use redis::{Script, Value};
 
 use super::redis::{bytes_of, corrupt, items_of, number, RedisStorage};
-use super::sessions::{SessionStorage, Versioned};
+use super::sessions::{Journal, SessionStorage, Versioned};
 use super::StorageError;
 
 /// Creates a session hash unless it exists; returns 1 if created. KEYS: the hash. ARGV: JSON.
@@ -157,25 +157,46 @@ impl SessionStorage for RedisStorage {
         list_of(reply, "participants")
     }
 
-    async fn append_audit(&self, session: &str, entry: Bytes) -> Result<(), StorageError> {
+    async fn replace_participant(
+        &self,
+        session: &str,
+        participant: &str,
+        record: Bytes,
+    ) -> Result<(), StorageError> {
+        let mut conn = self.commands();
+        redis::cmd("HSET")
+            .arg(self.session_key(session, "participants"))
+            .arg(participant)
+            .arg(record.as_ref())
+            .query_async::<()>(&mut conn)
+            .await?;
+        Ok(())
+    }
+
+    async fn append_entry(
+        &self,
+        session: &str,
+        journal: Journal,
+        entry: Bytes,
+    ) -> Result<(), StorageError> {
         let mut conn = self.commands();
         redis::cmd("RPUSH")
-            .arg(self.session_key(session, "audit"))
+            .arg(self.session_key(session, journal.name()))
             .arg(entry.as_ref())
             .query_async::<()>(&mut conn)
             .await?;
         Ok(())
     }
 
-    async fn audit(&self, session: &str) -> Result<Vec<Bytes>, StorageError> {
+    async fn entries(&self, session: &str, journal: Journal) -> Result<Vec<Bytes>, StorageError> {
         let mut conn = self.commands();
         let reply: Value = redis::cmd("LRANGE")
-            .arg(self.session_key(session, "audit"))
+            .arg(self.session_key(session, journal.name()))
             .arg(0)
             .arg(-1)
             .query_async(&mut conn)
             .await?;
-        list_of(reply, "audit")
+        list_of(reply, journal.name())
     }
 
     async fn secret(&self, name: &str, candidate: Bytes) -> Result<Bytes, StorageError> {

@@ -1,7 +1,8 @@
 //! The part of the storage trait that keeps sessions: small JSON records that the session
 //! layer (`crate::session::store`) reads and writes. A session record changes by
 //! compare-and-set on its version, so that two moderators (or two nodes) acting at once never
-//! overwrite each other. Participants are written once; the audit log is append-only.
+//! overwrite each other. Participants are written once (and rewritten only to erase a name);
+//! the journals (audit log, attendance) are append-only.
 
 use async_trait::async_trait;
 use bytes::Bytes;
@@ -13,6 +14,25 @@ use super::StorageError;
 pub struct Versioned {
     pub version: u64,
     pub record: Bytes,
+}
+
+/// The append-only lists a session keeps besides its record.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Journal {
+    /// Moderation actions, shown to moderators and researchers.
+    Audit,
+    /// Connections opened and closed by participants: who was there when, for researchers.
+    Attendance,
+}
+
+impl Journal {
+    /// The journal's name in storage keys and table names.
+    pub fn name(self) -> &'static str {
+        match self {
+            Journal::Audit => "audit",
+            Journal::Attendance => "attendance",
+        }
+    }
 }
 
 /// Session records, as every backend stores them.
@@ -43,11 +63,24 @@ pub trait SessionStorage: Send + Sync + 'static {
         participant: &str,
         record: Bytes,
     ) -> Result<bool, StorageError>;
+    /// Overwrites a participant's record: erasure removes their name.
+    async fn replace_participant(
+        &self,
+        session: &str,
+        participant: &str,
+        record: Bytes,
+    ) -> Result<(), StorageError>;
     /// Every participant record of a session, in no particular order.
     async fn participants(&self, session: &str) -> Result<Vec<Bytes>, StorageError>;
-    async fn append_audit(&self, session: &str, entry: Bytes) -> Result<(), StorageError>;
-    /// The audit log, oldest first.
-    async fn audit(&self, session: &str) -> Result<Vec<Bytes>, StorageError>;
+    /// Appends an entry to one of a session's journals.
+    async fn append_entry(
+        &self,
+        session: &str,
+        journal: Journal,
+        entry: Bytes,
+    ) -> Result<(), StorageError>;
+    /// A session journal, oldest first.
+    async fn entries(&self, session: &str, journal: Journal) -> Result<Vec<Bytes>, StorageError>;
     /// The secret stored under `name`, storing `candidate` first if there is none, so that
     /// every node of a shared store ends up with the same one.
     async fn secret(&self, name: &str, candidate: Bytes) -> Result<Bytes, StorageError>;

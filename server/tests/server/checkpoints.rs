@@ -1,28 +1,14 @@
 //! Checkpoints bound how much of a room's log a load replays, without ever deleting history.
 
-use bytes::Bytes;
 use cocreate_server::load_document;
 use cocreate_server::room_id::RoomId;
 use cocreate_server::storage::{NewRecord, Origin, Storage};
-use yrs::{GetString, Text, Transact};
+use yrs::{GetString, Transact};
 
 use crate::redis_server::{storage_with_prefix, unique_prefix, url};
-use crate::support::{Client, TestServer};
+use crate::support::{typing, Client, TestServer};
 
 const UPDATES: usize = 100_000;
-
-/// `count` small updates, each inserting one character at the end of the text.
-fn typing(count: usize) -> Vec<Bytes> {
-    let doc = yrs::Doc::with_client_id(7);
-    let text = doc.get_or_insert_text("text");
-    (0..count)
-        .map(|i| {
-            let mut txn = doc.transact_mut();
-            text.insert(&mut txn, i as u32, "k");
-            Bytes::from(txn.encode_update_v1())
-        })
-        .collect()
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_room_with_100k_updates_loads_from_its_checkpoint() {
@@ -60,8 +46,8 @@ async fn a_room_with_100k_updates_loads_from_its_checkpoint() {
     // A node serving the room leaves a checkpoint behind.
     let dir = tempfile::tempdir().unwrap();
     let mut config = crate::support::open_config(dir.path());
-    config.redis_url = Some(url());
-    config.redis_prefix = prefix.clone();
+    config.store.redis_url = Some(url());
+    config.store.redis_prefix = prefix.clone();
     let server = TestServer::start_with(config).await;
     let client = Client::connect(&server.url("long-session")).await;
     assert_eq!(client.text().len(), UPDATES);

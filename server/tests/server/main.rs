@@ -8,6 +8,7 @@ mod awareness;
 mod bad_input;
 mod checkpoints;
 mod health;
+mod history;
 mod keepalive;
 mod multi_node;
 mod persistence;

@@ -8,8 +8,8 @@ use crate::support::{merged_text, Client, Rng, TestServer};
 async fn node(prefix: &str, node: &str) -> (TestServer, tempfile::TempDir) {
     let dir = tempfile::tempdir().unwrap();
     let mut config = crate::support::open_config(dir.path());
-    config.redis_url = Some(url());
-    config.redis_prefix = prefix.to_owned();
+    config.store.redis_url = Some(url());
+    config.store.redis_prefix = prefix.to_owned();
     config.node_id = Some(node.to_owned());
     (TestServer::start_with(config).await, dir)
 }

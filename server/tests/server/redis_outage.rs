@@ -71,7 +71,7 @@ async fn edits_made_while_redis_is_down_are_stored_when_it_is_back() {
     let redis = OwnRedis::start(redis_dir.path()).await;
     let data = tempfile::tempdir().unwrap();
     let mut config = crate::support::open_config(data.path());
-    config.redis_url = Some(redis.url());
+    config.store.redis_url = Some(redis.url());
     let server = TestServer::start_with(config.clone()).await;
     let mut writer = Client::connect(&server.url("outage")).await;
     let mut witness = Client::connect(&server.url("outage")).await;

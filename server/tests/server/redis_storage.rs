@@ -354,7 +354,7 @@ async fn prefixes_that_would_break_the_key_layout_are_refused() {
     else {
         panic!("a prefix with ':' and '-' is fine");
     };
-    assert_eq!(config.redis_prefix, "team-a:cocreate");
+    assert_eq!(config.store.redis_prefix, "team-a:cocreate");
 }
 
 #[tokio::test]
@@ -364,8 +364,8 @@ async fn the_server_serves_rooms_from_redis() {
     let dirs = [tempfile::tempdir().unwrap(), tempfile::tempdir().unwrap()];
     let config = |dir: &Path| {
         let mut config = crate::support::open_config(dir);
-        config.redis_url = Some(url());
-        config.redis_prefix = prefix.clone();
+        config.store.redis_url = Some(url());
+        config.store.redis_prefix = prefix.clone();
         config
     };
     let server = TestServer::start_with(config(dirs[0].path())).await;
@@ -397,7 +397,7 @@ async fn the_server_serves_rooms_from_redis() {
 async fn a_bad_redis_url_stops_the_server_with_a_clear_error() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = crate::support::open_config(dir.path());
-    config.redis_url = Some("http://not-redis".into());
+    config.store.redis_url = Some("http://not-redis".into());
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let started = cocreate_server::serve(listener, config, CancellationToken::new()).await;
     let Err(e @ StartError::Redis(_)) = started else {
@@ -411,8 +411,8 @@ async fn a_log_that_went_backwards_reloads_the_room_and_clients_restore_it() {
     let prefix = unique_prefix();
     let dir = tempfile::tempdir().unwrap();
     let mut config = crate::support::open_config(dir.path());
-    config.redis_url = Some(url());
-    config.redis_prefix = prefix.clone();
+    config.store.redis_url = Some(url());
+    config.store.redis_prefix = prefix.clone();
     let server = TestServer::start_with(config).await;
     let address = server.url("amnesia");
     let mut writer = Client::connect(&address).await;

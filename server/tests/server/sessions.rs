@@ -4,9 +4,11 @@
 use cocreate_server::session::token::TokenKey;
 use cocreate_server::session::{Identity, Role};
 use serde_json::{json, Value};
-use yrs::{GetString, Map, MapPrelim, Out, TextPrelim, Transact};
+use yrs::{Map, Transact};
 
-use crate::support::{close_of, open_config, raw_socket, Client, TestServer, ADMIN_KEY};
+use crate::support::{
+    add_card, card_text, close_of, open_config, raw_socket, Client, TestServer, ADMIN_KEY,
+};
 
 /// The token secret of these tests' servers, so that tests can forge tokens with it.
 const SECRET: &str = "a test token secret of at least 32 characters";
@@ -436,31 +438,6 @@ async fn lock_unlock_close_and_settings_follow_the_documented_states() {
     assert_eq!(actions, ["update", "update", "locked"]);
     assert_eq!(audit["entries"][2]["by_name"], "Moderator");
     s.server.stop().await;
-}
-
-/// A client that adds an item to the board's `items` map, as the web client does.
-async fn add_card(client: &mut Client, id: &str, text: &str, author: &str) {
-    let items = client.doc.get_or_insert_map("items");
-    let (id, text, author) = (id.to_owned(), text.to_owned(), author.to_owned());
-    client
-        .edit(move |txn| {
-            let card = items.insert(txn, id, MapPrelim::default());
-            card.insert(txn, "text", TextPrelim::new(text));
-            card.insert(txn, "author", author);
-        })
-        .await;
-}
-
-fn card_text(client: &Client, id: &str) -> Option<String> {
-    let items = client.doc.get_or_insert_map("items");
-    let txn = client.doc.transact();
-    let Some(Out::YMap(card)) = items.get(&txn, id) else {
-        return None;
-    };
-    match card.get(&txn, "text") {
-        Some(Out::YText(text)) => Some(text.get_string(&txn)),
-        _ => None,
-    }
 }
 
 #[tokio::test]

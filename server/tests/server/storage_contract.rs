@@ -11,7 +11,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use cocreate_server::room_id::RoomId;
 use cocreate_server::storage::{
-    Checkpoint, EmbeddedStorage, NewRecord, Origin, RedisStorage, SharedStorage, Storage,
+    Checkpoint, EmbeddedStorage, Journal, KeyframeAt, NewRecord, Origin, RedisStorage,
+    SharedStorage, Storage,
 };
 
 use crate::redis_server;
@@ -208,6 +209,35 @@ async fn an_older_checkpoint_never_replaces_a_newer_one() {
 }
 
 #[tokio::test]
+async fn keyframes_are_kept_in_order_and_saved_once_per_position() {
+    for (name, storage, _guard) in backends().await {
+        let r = room("kf");
+        let at = |covers, at_ms| KeyframeAt { covers, at_ms };
+        for (covers, state) in [(2000, "b"), (1000, "a"), (2000, "b")] {
+            let keyframe = at(covers, covers * 10);
+            let state = Bytes::from_static(state.as_bytes());
+            storage.save_keyframe(&r, keyframe, state).await.unwrap();
+        }
+        assert_eq!(
+            storage.keyframes(&r).await.unwrap(),
+            [at(1000, 10_000), at(2000, 20_000)],
+            "{name}"
+        );
+        let state = storage.keyframe_state(&r, 1000).await.unwrap();
+        assert_eq!(state.as_deref(), Some(&b"a"[..]), "{name}");
+        assert_eq!(
+            storage.keyframe_state(&r, 1500).await.unwrap(),
+            None,
+            "{name}"
+        );
+        assert!(
+            storage.keyframes(&room("other")).await.unwrap().is_empty(),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn appends_are_durable_across_reopening() {
     let dir = tempfile::tempdir().unwrap();
     {
@@ -355,15 +385,41 @@ async fn participants_are_written_once_and_audit_entries_kept_in_order() {
         let mut participants = storage.participants("s1").await.unwrap();
         participants.sort();
         assert_eq!(participants, [bytes("ann"), bytes("bob")], "{name}");
+        storage
+            .replace_participant("s1", "p2", bytes("erased"))
+            .await
+            .unwrap();
+        let mut participants = storage.participants("s1").await.unwrap();
+        participants.sort();
+        assert_eq!(participants, [bytes("ann"), bytes("erased")], "{name}");
         for entry in ["first", "second", "third"] {
-            storage.append_audit("s1", bytes(entry)).await.unwrap();
+            storage
+                .append_entry("s1", Journal::Audit, bytes(entry))
+                .await
+                .unwrap();
         }
+        storage
+            .append_entry("s1", Journal::Attendance, bytes("came"))
+            .await
+            .unwrap();
         assert_eq!(
-            storage.audit("s1").await.unwrap(),
+            storage.entries("s1", Journal::Audit).await.unwrap(),
             [bytes("first"), bytes("second"), bytes("third")],
             "{name}"
         );
-        assert!(storage.audit("s2").await.unwrap().is_empty(), "{name}");
+        assert_eq!(
+            storage.entries("s1", Journal::Attendance).await.unwrap(),
+            [bytes("came")],
+            "{name}"
+        );
+        assert!(
+            storage
+                .entries("s2", Journal::Audit)
+                .await
+                .unwrap()
+                .is_empty(),
+            "{name}"
+        );
         let secret = storage.secret("key", bytes("first")).await.unwrap();
         assert_eq!(secret, bytes("first"), "{name}");
         assert_eq!(

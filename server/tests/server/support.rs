@@ -5,6 +5,7 @@ use std::net::SocketAddr;
 use std::path::Path;
 use std::time::Duration;
 
+use bytes::Bytes;
 use cocreate_protocol::{cocreate, decode_frame, Message, SyncMessage};
 use cocreate_server::config::ServeConfig;
 use futures_util::{SinkExt, StreamExt};
@@ -17,7 +18,9 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 use tokio_util::sync::CancellationToken;
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
-use yrs::{Doc, GetString, ReadTxn, Text, TextRef, Transact, Update};
+use yrs::{
+    Doc, GetString, Map, MapPrelim, Out, ReadTxn, Text, TextPrelim, TextRef, Transact, Update,
+};
 
 /// Upper bound for anything a test waits for; reaching it fails the test.
 pub const WAIT: Duration = Duration::from_secs(10);
@@ -88,6 +91,11 @@ impl TestServer {
     ) -> (u16, serde_json::Value) {
         request(self.addr, method, path, token, body).await
     }
+
+    /// A GET with a bearer token: status, headers and the body's bytes (NDJSON, zip).
+    pub async fn fetch(&self, path: &str, token: &str) -> (u16, HashMap<String, String>, Vec<u8>) {
+        request_bytes(self.addr, "GET", path, Some(token), None).await
+    }
 }
 
 /// A minimal HTTP request with an optional bearer token and JSON body: status and JSON body.
@@ -98,23 +106,86 @@ pub async fn request(
     token: Option<&str>,
     body: Option<serde_json::Value>,
 ) -> (u16, serde_json::Value) {
+    let (status, _, body) = request_bytes(addr, method, path, token, body).await;
+    (
+        status,
+        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
+    )
+}
+
+/// An HTTP/1.0 request (so the answer is never chunked): status, headers (lower-case
+/// names) and the body's bytes.
+pub async fn request_bytes(
+    addr: SocketAddr,
+    method: &str,
+    path: &str,
+    token: Option<&str>,
+    body: Option<serde_json::Value>,
+) -> (u16, HashMap<String, String>, Vec<u8>) {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
     let request = format!(
-        "{method} {path} HTTP/1.1\r\nHost: test\r\nConnection: close\r\n{auth}\
+        "{method} {path} HTTP/1.0\r\nHost: test\r\n{auth}\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
     );
     stream.write_all(request.as_bytes()).await.expect("write");
-    let mut response = String::new();
-    stream.read_to_string(&mut response).await.expect("read");
-    let status = response[9..12].parse().expect("status");
-    let body = response.split("\r\n\r\n").nth(1).unwrap_or_default();
-    (
-        status,
-        serde_json::from_str(body).unwrap_or(serde_json::Value::Null),
-    )
+    let mut response = Vec::new();
+    stream.read_to_end(&mut response).await.expect("read");
+    let split = response
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("end of headers");
+    let head = String::from_utf8_lossy(&response[..split]).into_owned();
+    let status = head[9..12].parse().expect("status");
+    let headers = head
+        .lines()
+        .skip(1)
+        .filter_map(|line| line.split_once(':'))
+        .map(|(name, value)| (name.trim().to_lowercase(), value.trim().to_owned()))
+        .collect();
+    (status, headers, response[split + 4..].to_vec())
+}
+
+/// Adds a card to the board's `items` map, as the web client does (`web-client/README.md`).
+pub async fn add_card(client: &mut Client, id: &str, text: &str, author: &str) {
+    let items = client.doc.get_or_insert_map("items");
+    let (id, text, author) = (id.to_owned(), text.to_owned(), author.to_owned());
+    client
+        .edit(move |txn| {
+            let card = items.insert(txn, id, MapPrelim::default());
+            card.insert(txn, "type", "card");
+            card.insert(txn, "text", TextPrelim::new(text));
+            card.insert(txn, "author", author);
+        })
+        .await;
+}
+
+/// A card's text as a client sees it.
+pub fn card_text(client: &Client, id: &str) -> Option<String> {
+    let items = client.doc.get_or_insert_map("items");
+    let txn = client.doc.transact();
+    let Some(Out::YMap(card)) = items.get(&txn, id) else {
+        return None;
+    };
+    match card.get(&txn, "text") {
+        Some(Out::YText(text)) => Some(text.get_string(&txn)),
+        _ => None,
+    }
+}
+
+/// `count` small updates, each inserting one character at the end of the text.
+pub fn typing(count: usize) -> Vec<Bytes> {
+    let doc = Doc::with_client_id(7);
+    let text = doc.get_or_insert_text("text");
+    (0..count)
+        .map(|i| {
+            let mut txn = doc.transact_mut();
+            text.insert(&mut txn, i as u32, "k");
+            Bytes::from(txn.encode_update_v1())
+        })
+        .collect()
 }
 
 /// Opens a raw WebSocket to a room.

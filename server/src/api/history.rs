@@ -1,0 +1,223 @@
+//! Research endpoints (researchers and moderators): the history as NDJSON, the board at a
+//! moment, participation figures, and the dataset export. All follow the session's
+//! disclosure rules (`history::board::Disclosure`).
+
+use std::io::Cursor;
+use std::time::Duration;
+
+use axum::body::Body as HttpBody;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use bytes::Bytes;
+use serde::Deserialize;
+use serde_json::{json, Value};
+use tokio::sync::mpsc;
+
+use super::{authorize, room_of};
+use crate::error::ApiError;
+use crate::history::export::{write_dataset, ExportError};
+use crate::history::participation::Counter;
+use crate::history::{session_records, state_json, Position, Seeker, SessionRecords, Walk};
+use crate::room_id::RoomId;
+use crate::session::Role;
+use crate::storage::Seq;
+use crate::AppState;
+
+/// Events buffered between the history walk and a slow reader.
+const STREAM_PAGES: usize = 4;
+
+/// The session's records, for a researcher or moderator; researchers only while the
+/// session is recorded for research.
+async fn research_access(
+    state: &AppState,
+    headers: &HeaderMap,
+    id: &str,
+) -> Result<(RoomId, SessionRecords), ApiError> {
+    let (identity, session) =
+        authorize(state, headers, id, &[Role::Moderator, Role::Researcher]).await?;
+    if identity.role == Role::Researcher && !session.research.recorded {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "not_recorded",
+            "this session is not recorded for research",
+        ));
+    }
+    let records = session_records(&state.sessions, id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("session_not_found", "no such session"))?;
+    Ok((room_of(id)?, records))
+}
+
+fn position(value: Option<&str>, name: &str, default: Position) -> Result<Position, ApiError> {
+    match value {
+        None => Ok(default),
+        Some(value) => value
+            .parse()
+            .map_err(|e: String| ApiError::bad_request(format!("{name}: {e}"))),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct HistoryQuery {
+    from: Option<String>,
+    to: Option<String>,
+}
+
+/// `GET /api/sessions/{id}/history?from=&to=`: the events in order, one JSON object per
+/// line, streamed as the log is replayed. `from`/`to`: a sequence number, ms since the epoch
+/// or an RFC 3339 time (default: the whole session).
+pub async fn history(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<HistoryQuery>,
+) -> Result<Response, ApiError> {
+    let (room, records) = research_access(&state, &headers, &id).await?;
+    let from = position(query.from.as_deref(), "from", Position::Seq(0))?;
+    let until = position(query.to.as_deref(), "to", Position::Seq(Seq::MAX))?;
+    let (lines, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(STREAM_PAGES);
+    tokio::spawn(async move {
+        let storage = state.storage.clone();
+        let walked = async {
+            let mut walk = Walk::new(
+                storage.as_ref(),
+                &room,
+                state.keyframe_spacing,
+                &records,
+                from,
+                until,
+            )
+            .await?;
+            while let Some(events) = walk.next_page(|_, _| {}).await? {
+                let mut page = Vec::new();
+                for event in events {
+                    serde_json::to_writer(&mut page, &event).unwrap_or_default();
+                    page.push(b'\n');
+                }
+                if lines.send(Ok(page.into())).await.is_err() {
+                    break; // the client went away
+                }
+            }
+            Ok::<_, crate::storage::StorageError>(())
+        };
+        if let Err(e) = walked.await {
+            // Headers are sent: the stream ends early and the client sees a broken body.
+            tracing::error!(session = %room, error = %e, "history stream failed");
+            let _ = lines.send(Err(std::io::Error::other(e.to_string()))).await;
+        }
+    });
+    let stream = futures_util::stream::unfold(receiver, |mut receiver| async move {
+        receiver.recv().await.map(|line| (line, receiver))
+    });
+    Ok((
+        [(CONTENT_TYPE, "application/x-ndjson")],
+        HttpBody::from_stream(stream),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+pub struct StateQuery {
+    at: Option<String>,
+}
+
+/// `GET /api/sessions/{id}/state?at=`: the board as it was then (default: now), rebuilt from
+/// the nearest keyframe; says which keyframe and how many records it read.
+pub async fn board_at(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<StateQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let (room, records) = research_access(&state, &headers, &id).await?;
+    let at = position(query.at.as_deref(), "at", Position::Seq(Seq::MAX))?;
+    let mut seeker = Seeker::new(state.storage.as_ref(), &room, state.keyframe_spacing).await?;
+    let seeked = seeker.state_at(at).await?;
+    Ok(Json(state_json(&id, &seeked, &records.disclosure)))
+}
+
+#[derive(Deserialize)]
+pub struct MetricsQuery {
+    bucket_seconds: Option<u64>,
+}
+
+/// `GET /api/sessions/{id}/metrics?bucket_seconds=60`: participation figures.
+pub async fn metrics(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<MetricsQuery>,
+) -> Result<Json<Value>, ApiError> {
+    let (room, records) = research_access(&state, &headers, &id).await?;
+    let bucket = seconds(query.bucket_seconds, 60, "bucket_seconds")?;
+    let mut counter = Counter::new(bucket.as_millis() as u64);
+    let mut walk = Walk::new(
+        state.storage.as_ref(),
+        &room,
+        state.keyframe_spacing,
+        &records,
+        Position::Seq(0),
+        Position::Seq(Seq::MAX),
+    )
+    .await?;
+    while let Some(events) = walk.next_page(|_, _| {}).await? {
+        events.iter().for_each(|event| counter.add(event));
+    }
+    let mut body = serde_json::to_value(counter.finish()).unwrap_or_default();
+    body["session"] = json!(id);
+    body["bucket_seconds"] = json!(bucket.as_secs());
+    Ok(Json(body))
+}
+
+/// A duration in seconds from a query, 1 s to a day.
+fn seconds(value: Option<u64>, default: u64, name: &str) -> Result<Duration, ApiError> {
+    match value.unwrap_or(default) {
+        secs @ 1..=86_400 => Ok(Duration::from_secs(secs)),
+        _ => Err(ApiError::bad_request(format!("{name} must be 1 to 86400"))),
+    }
+}
+
+#[derive(Deserialize)]
+pub struct ExportQuery {
+    interval_seconds: Option<u64>,
+}
+
+/// `GET /api/sessions/{id}/export?interval_seconds=300`: the research dataset as a zip.
+pub async fn export(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+    Query(query): Query<ExportQuery>,
+) -> Result<Response, ApiError> {
+    let (room, records) = research_access(&state, &headers, &id).await?;
+    let interval = seconds(query.interval_seconds, 300, "interval_seconds")?;
+    let zip = write_dataset(
+        state.storage.as_ref(),
+        &room,
+        state.keyframe_spacing,
+        &records,
+        interval,
+        Cursor::new(Vec::new()),
+    )
+    .await
+    .map_err(|e| match e {
+        ExportError::Storage(e) => ApiError::from(e),
+        other => ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "export_failed",
+            other.to_string(),
+        ),
+    })?;
+    let filename = format!("attachment; filename=\"cocreate-{id}.zip\"");
+    Ok((
+        [
+            (CONTENT_TYPE, "application/zip".to_owned()),
+            (CONTENT_DISPOSITION, filename),
+        ],
+        zip.into_inner(),
+    )
+        .into_response())
+}

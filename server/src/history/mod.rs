@@ -1,0 +1,53 @@
+//! Session history for researchers: the board at any moment (`seek`), what changed when
+//! and by whom (`changes`, `timeline`), the board as JSON under the session's disclosure
+//! rules (`board`), participation figures (`participation`) and the research dataset
+//! (`export`). Everything is derived from the room's update log and the session's journals;
+//! nothing here writes to them (only keyframes, which are derived too).
+
+pub mod board;
+pub mod changes;
+pub mod export;
+pub mod participation;
+pub mod seek;
+pub mod timeline;
+
+pub use board::{board_json, Disclosure};
+pub use seek::{Position, Seeked, Seeker};
+pub use timeline::{HistoryEvent, SessionRecords, Walk};
+
+use serde_json::{json, Value};
+
+use crate::session::store::{SessionError, SessionStore};
+
+/// Reads what a session's history needs besides its log. `None` if there is no such session.
+pub async fn session_records(
+    sessions: &SessionStore,
+    id: &str,
+) -> Result<Option<SessionRecords>, SessionError> {
+    let Some(session) = sessions.get(id).await? else {
+        return Ok(None);
+    };
+    let participants = sessions.participants(id).await?;
+    let attendance = sessions.attendance(id).await?;
+    let audit = sessions.audit_log(id).await?;
+    Ok(Some(SessionRecords::new(
+        session,
+        participants,
+        attendance,
+        audit,
+    )))
+}
+
+/// The answer to "the board at a position" (the state API and `cocreate replay`): where the
+/// seek landed, what it cost, and the board under the session's disclosure rules.
+pub fn state_json(session: &str, seeked: &Seeked, disclosure: &Disclosure) -> Value {
+    json!({
+        "session": session,
+        "seq": seeked.seq,
+        "at": seeked.at_ms,
+        "time": seeked.at_ms.map(export::rfc3339),
+        "keyframe": seeked.keyframe,
+        "records_read": seeked.records_read,
+        "board": board_json(&seeked.doc, disclosure),
+    })
+}
