@@ -24,6 +24,16 @@ async function joinWith (page: Page, url: string, name: string): Promise<void> {
   })
 }
 
+/** A new session with its moderator (by invite link) and a citizen (by join code) in it. */
+async function moderatorAndCitizen (title: string, template: string): Promise<{ mod: Awaited<ReturnType<typeof newContext>>, cit: Awaited<ReturnType<typeof newContext>> }> {
+  const created = await createSession(server, title, template)
+  const mod = await newContext(browser)
+  const cit = await newContext(browser)
+  await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
+  await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Carl')
+  return { mod, cit }
+}
+
 /** The texts of every card in a page's document. */
 const texts = (page: Page): Promise<string[]> => page.evaluate(() => {
   const w = window as unknown as { __cocreate: { doc: unknown, model: { allItems: (d: unknown) => { text: string }[] } } }
@@ -72,8 +82,8 @@ describe('sessions', () => {
     await mod.page.locator('#people li', { hasText: 'Carl' }).waitFor()
     await cit.page.locator('#people li', { hasText: 'Mona' }).waitFor()
     await expect.poll(async () => (await boardJson(mod.page)) === (await boardJson(cit.page)), { timeout: 15_000 }).toBe(true)
-    // the moderator's remote edit was announced to the citizen's screen reader (polite live region)
-    await cit.page.locator('#announcer', { hasText: /changed a card|changes by others/ }).waitFor({ state: 'attached' })
+    // the moderator's remote edit was announced to the citizen's screen reader, with who did it
+    await cit.page.locator('#announcer', { hasText: 'Mona edited “The form asks for my licence plate twice' }).waitFor({ state: 'attached' })
 
     // hide with a reason: the text leaves the document; unhide puts it back
     await modCard.click()
@@ -130,12 +140,57 @@ describe('sessions', () => {
     await mod.ctx.close(); await cit.ctx.close()
   })
 
+  it('a citizen reports a card; the moderator sees the report, hides the card, reads the audit log, closes the session', async () => {
+    const { mod, cit } = await moderatorAndCitizen('Reports', 'journey-map')
+    // participants: the four invite links are marked as such, the citizen as online
+    await mod.page.locator('#mod-people li:not([data-invite])', { hasText: 'Carl · Participant · online' }).waitFor()
+    expect(await mod.page.locator('#mod-people li[data-invite]').allTextContents()).toHaveLength(4)
+    expect(await mod.page.locator('#mod-people li[data-invite]', { hasText: 'online' }).count()).toBe(0)
+
+    await addCard(mod.page, 0, 0, 'Call Jan on 0470 12 34 56')
+    const citCard = cell(cit.page, 0, 0).locator('.card', { hasText: 'Call Jan' })
+    await citCard.click()
+    await cit.page.selectOption('.card.selected [data-key^="report-reason:"]', 'personal-data')
+    await cit.page.click('.card.selected [data-key^="report:"]')
+    await cit.page.locator('#announcer', { hasText: 'the moderators will look at it' }).waitFor({ state: 'attached' })
+
+    // the moderator sees it in the console, goes to the card and hides it
+    await mod.page.click('#mod-refresh')
+    const report = mod.page.locator('#mod-reports li', { hasText: '“Call Jan on 0470 12 34 56”: reported 1× (Personal data)' })
+    await report.waitFor()
+    await report.locator('[data-action="show"]').click()
+    await mod.page.locator('.card.selected', { hasText: 'Call Jan' }).waitFor()
+    expect(await mod.page.evaluate(() => document.activeElement?.classList.contains('selected'))).toBe(true)
+    await mod.page.fill('.card.selected [data-key^="hide-reason:"]', 'phone number')
+    await mod.page.click('.card.selected [data-key^="hide:"]')
+    await cell(cit.page, 0, 0).locator('.card.hidden-item', { hasText: 'Hidden by a moderator: phone number' }).waitFor()
+
+    // the audit log: the hide, in words, without the hidden text
+    await mod.page.click('#mod-audit-load')
+    await mod.page.locator('#mod-audit li[data-action="hide"]', { hasText: 'Mona: hid' }).waitFor()
+    expect(await mod.page.locator('#mod-audit').textContent()).toContain('(phone number)')
+    expect(await mod.page.locator('#mod-audit').textContent()).not.toContain('0470')
+    await mod.page.screenshot({ path: screenshotPath('session-moderator-reports-audit'), fullPage: true })
+
+    // close (asks for a second click): everyone is read-only, with a clear message
+    await mod.page.click('#mod-close')
+    await mod.page.locator('.mod-status', { hasText: 'cannot be undone' }).waitFor()
+    await mod.page.click('#mod-close')
+    await mod.page.locator('#mod-state[data-state="closed"]').waitFor()
+    for (const p of [cit.page, mod.page]) {
+      await p.locator('.banner', { hasText: 'This session is closed. The board is read-only.' }).waitFor()
+      expect(await p.locator('.add-card, #add-stage, #add-lane').count()).toBe(0)
+    }
+    await cit.page.locator('#announcer', { hasText: 'This session is closed' }).waitFor({ state: 'attached' })
+    await mod.page.click('#mod-audit-load')
+    await mod.page.locator('#mod-audit li[data-action="closed"]', { hasText: 'Mona: closed the session' }).waitFor()
+    await cit.page.screenshot({ path: screenshotPath('session-citizen-closed'), fullPage: true })
+    expect(mod.problems).toEqual([]); expect(cit.problems).toEqual([])
+    await mod.ctx.close(); await cit.ctx.close()
+  })
+
   it('a forced edit while locked never reaches the moderator, not even after unlock', async () => {
-    const created = await createSession(server, 'Locked', 'journey-map')
-    const mod = await newContext(browser)
-    const cit = await newContext(browser)
-    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
-    await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Carl')
+    const { mod, cit } = await moderatorAndCitizen('Locked', 'journey-map')
     await mod.page.click('#mod-lock')
     await cit.page.locator('.banner', { hasText: 'locked the board' }).waitFor()
     // a forced edit from the citizen's console: the server drops it (and says it handled it)
@@ -197,11 +252,7 @@ describe('sessions', () => {
   })
 
   it('offline in a session: the citizen edits offline, reloads offline, reconnects; the moderator gets the edit', async () => {
-    const created = await createSession(server, 'Offline', 'journey-map')
-    const mod = await newContext(browser)
-    const cit = await newContext(browser)
-    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
-    await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Carl')
+    const { mod, cit } = await moderatorAndCitizen('Offline', 'journey-map')
     await cit.page.waitForFunction(async () => { const r = await navigator.serviceWorker.ready; return !!r.active && (await caches.keys()).length > 0 })
     await cit.ctx.setOffline(true)
     await cit.page.locator('#conn-status[data-status="offline"]').waitFor()

@@ -58,6 +58,8 @@ export interface ItemView {
   w?: number
   h?: number
   color?: string
+  /** Canvas notes: the group the note belongs to (an item id), if any. */
+  group?: string
   hidden?: Hidden
 }
 
@@ -178,6 +180,7 @@ export function itemView (id: string, m: Y.Map<unknown>): ItemView {
     w: num(m.get('w')),
     h: num(m.get('h')),
     color: str(m.get('color')),
+    group: str(m.get('group')),
     hidden: hidden && typeof hidden === 'object' && !(hidden instanceof Y.AbstractType)
       ? { reason: String((hidden as Hidden).reason ?? ''), at: (hidden as Hidden).at, pending_review: (hidden as Hidden).pending_review }
       : (hidden instanceof Y.Map ? { reason: String(hidden.get('reason') ?? '') } : undefined)
@@ -277,14 +280,77 @@ export function addGroup (doc: Y.Doc, author: Author, x: number, y: number, w: n
   return id
 }
 
+/** Geometry of a canvas item, with defaults for fields an older client may not have written. */
+export const boxOf = (i: ItemView): { x: number, y: number, w: number, h: number } =>
+  ({ x: i.x ?? 0, y: i.y ?? 0, w: i.w ?? (i.type === 'group' ? 400 : 160), h: i.h ?? (i.type === 'group' ? 300 : 120) })
+
+/** The topmost (last created) group whose rectangle holds the point, if any. */
+export function groupAt (doc: Y.Doc, x: number, y: number): string | undefined {
+  const inside = allItems(doc).filter((g) => {
+    if (g.type !== 'group') return false
+    const b = boxOf(g)
+    return x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h
+  })
+  return inside.sort((a, b) => b.createdAt - a.createdAt)[0]?.id
+}
+
+/** The notes of a group, in reading order. */
+export const membersOf = (doc: Y.Doc, group: string): ItemView[] =>
+  readingOrder(allItems(doc).filter((i) => i.type === 'note' && i.group === group))
+
+/**
+ * Move or resize a canvas item. A note that lands with its centre inside a group becomes one
+ * of its members (and leaves it when moved out); a group that moves takes its members along,
+ * in the same transaction, so that no one sees the group without its notes.
+ */
 export function setGeometry (doc: Y.Doc, id: string, g: { x?: number, y?: number, w?: number, h?: number }): void {
   const m = itemsMap(doc).get(id)
   if (!(m instanceof Y.Map)) return
+  const before = itemView(id, m)
   doc.transact(() => {
     if (g.x !== undefined) m.set('x', Math.max(0, Math.round(g.x)))
     if (g.y !== undefined) m.set('y', Math.max(0, Math.round(g.y)))
     if (g.w !== undefined) m.set('w', Math.max(80, Math.round(g.w)))
     if (g.h !== undefined) m.set('h', Math.max(60, Math.round(g.h)))
+    const after = itemView(id, m)
+    if (before.type === 'group') {
+      const dx = (after.x ?? 0) - (before.x ?? 0); const dy = (after.y ?? 0) - (before.y ?? 0)
+      if (dx || dy) {
+        for (const n of membersOf(doc, id)) {
+          const nm = itemsMap(doc).get(n.id)!
+          nm.set('x', Math.max(0, (n.x ?? 0) + dx)); nm.set('y', Math.max(0, (n.y ?? 0) + dy))
+        }
+      }
+    } else if (before.type === 'note') {
+      const b = boxOf(after)
+      setMembership(m, groupAt(doc, b.x + b.w / 2, b.y + b.h / 2))
+    }
+  })
+}
+
+function setMembership (note: Y.Map<unknown>, group: string | undefined): void {
+  if (note.get('group') === group) return
+  if (group) note.set('group', group); else note.delete('group')
+}
+
+/**
+ * Put a note into a group (or take it out: `undefined`), as a keyboard user does from a list:
+ * the note is also placed inside the group's rectangle, below its members, so that the picture
+ * agrees with the membership.
+ */
+export function joinGroup (doc: Y.Doc, note: string, group: string | undefined): void {
+  const m = itemsMap(doc).get(note)
+  const gm = group ? item(doc, group) : undefined
+  if (!(m instanceof Y.Map) || m.get('type') !== 'note' || (group && gm?.type !== 'group')) return
+  doc.transact(() => {
+    if (gm) {
+      const g = boxOf(gm)
+      const k = membersOf(doc, gm.id).filter((n) => n.id !== note).length
+      const perRow = Math.max(1, Math.floor((g.w - 16) / 176))
+      m.set('x', g.x + 16 + (k % perRow) * 176)
+      m.set('y', g.y + 64 + Math.floor(k / perRow) * 136)
+    }
+    setMembership(m, gm?.id)
   })
 }
 
@@ -316,10 +382,16 @@ export function addConnector (doc: Y.Doc, author: Author, from: string, to: stri
   return id
 }
 
+/** One-way (an arrow, flow) or two-way (co-dependency). */
+export function setDirected (doc: Y.Doc, id: string, directed: boolean): void {
+  const m = itemsMap(doc).get(id)
+  if (m instanceof Y.Map && m.get('type') === 'connector') m.set('directed', directed)
+}
+
 export const connectorsOf = (doc: Y.Doc, id: string): ItemView[] =>
   allItems(doc).filter((i) => i.type === 'connector' && (i.from === id || i.to === id))
 
-/** Delete an item with what hangs on it: its comments, connectors and votes. */
+/** Delete an item with what hangs on it: its comments, connectors and votes (a group's notes stay). */
 export function deleteItem (doc: Y.Doc, id: string): void {
   doc.transact(() => {
     const items = itemsMap(doc)
@@ -327,6 +399,7 @@ export function deleteItem (doc: Y.Doc, id: string): void {
     items.forEach((m, k) => {
       if (!(m instanceof Y.Map)) return
       if (m.get('parent') === id || m.get('from') === id || m.get('to') === id) doomed.add(k)
+      if (m.get('group') === id) m.delete('group')
     })
     for (const k of doomed) items.delete(k)
     const votes = votesMap(doc)
@@ -434,7 +507,7 @@ export function deleteAxis (doc: Y.Doc, which: 'stages' | 'lanes', id: string): 
 // ---- export ----
 
 export interface ExportRow {
-  id: string, type: string, template: string, lane: string, stage: string, parent: string, from: string, to: string,
+  id: string, type: string, template: string, lane: string, stage: string, parent: string, from: string, to: string, group: string,
   text: string, author: string, author_name: string, created_at: string, language: string, votes: number, hidden: string
 }
 
@@ -451,6 +524,7 @@ export function exportRows (doc: Y.Doc, axisName: (which: 'stages' | 'lanes', a:
     parent: i.parent ?? '',
     from: i.from ?? '',
     to: i.to ?? '',
+    group: i.group ?? '',
     text: i.hidden ? '' : i.text,
     author: i.author,
     author_name: i.authorName,
@@ -469,7 +543,7 @@ const csvCell = (v: string | number): string => {
 }
 
 export function toCsv (rows: ExportRow[]): string {
-  const cols: (keyof ExportRow)[] = ['id', 'type', 'template', 'lane', 'stage', 'parent', 'from', 'to', 'text', 'author', 'author_name', 'created_at', 'language', 'votes', 'hidden']
+  const cols: (keyof ExportRow)[] = ['id', 'type', 'template', 'lane', 'stage', 'parent', 'from', 'to', 'group', 'text', 'author', 'author_name', 'created_at', 'language', 'votes', 'hidden']
   return [cols.join(','), ...rows.map((r) => cols.map((c) => csvCell(r[c])).join(','))].join('\r\n') + '\r\n'
 }
 

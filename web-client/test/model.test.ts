@@ -176,6 +176,40 @@ describe('canvas', () => {
     const g = M.addGroup(doc, alice, 0, 0, 600, 400, 'Cluster')
     expect(M.item(doc, g)).toMatchObject({ type: 'group', text: 'Cluster' })
   })
+  it('connectors can be made two-way and back', () => {
+    const doc = new Y.Doc(); M.seed(doc, 'canvas')
+    const a = M.addNote(doc, alice, 0, 0); const b = M.addNote(doc, alice, 300, 0)
+    const c = M.addConnector(doc, alice, a, b)!
+    expect(M.item(doc, c)!.directed).toBe(true)
+    M.setDirected(doc, c, false)
+    expect(M.item(doc, c)!.directed).toBe(false)
+    M.setDirected(doc, a, false) // not a connector: untouched
+    expect(M.itemsMap(doc).get(a)!.has('directed')).toBe(false)
+  })
+  it('a note dropped into a group is a member, moves with it, and leaves when moved out', () => {
+    const doc = new Y.Doc(); M.seed(doc, 'canvas')
+    const g = M.addGroup(doc, alice, 100, 100, 400, 300, 'Waiting')
+    const inside = M.addNote(doc, alice, 600, 600, 'queue')
+    const outside = M.addNote(doc, alice, 700, 600, 'parking')
+    M.setGeometry(doc, inside, { x: 150, y: 150 })
+    expect(M.membersOf(doc, g).map((n) => n.id)).toEqual([inside])
+    M.setGeometry(doc, g, { x: 200, y: 120 })
+    expect(M.item(doc, inside)).toMatchObject({ x: 250, y: 170, group: g })
+    expect(M.item(doc, outside)).toMatchObject({ x: 700, y: 600 })
+    M.setGeometry(doc, inside, { x: 900 })
+    expect(M.membersOf(doc, g)).toEqual([])
+    // by keyboard: joining places the note inside the group's rectangle
+    M.joinGroup(doc, outside, g)
+    const n = M.item(doc, outside)!
+    expect(n.group).toBe(g)
+    expect(M.groupAt(doc, n.x! + 80, n.y! + 60)).toBe(g)
+    M.joinGroup(doc, outside, undefined)
+    expect(M.item(doc, outside)!.group).toBeUndefined()
+    // deleting a group keeps its notes, without membership
+    M.joinGroup(doc, outside, g)
+    M.deleteItem(doc, g)
+    expect(M.item(doc, outside)).toMatchObject({ type: 'note', group: undefined })
+  })
 })
 
 describe('schema', () => {
@@ -213,7 +247,7 @@ describe('export', () => {
     M.addCard(doc, alice, l.id, s.id, 'a, "b"\nc')
     const csv = M.toCsv(M.exportRows(doc, (_w, a) => a.title || a.kind))
     const lines = csv.split('\r\n')
-    expect(lines[0]).toBe('id,type,template,lane,stage,parent,from,to,text,author,author_name,created_at,language,votes,hidden')
+    expect(lines[0]).toBe('id,type,template,lane,stage,parent,from,to,group,text,author,author_name,created_at,language,votes,hidden')
     expect(csv).toContain(`"'=HYPERLINK(""x"")"`)
     expect(csv).toContain('"a, ""b""\nc"')
     expect(csv).toContain(',actions,aware,')
