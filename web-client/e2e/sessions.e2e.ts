@@ -170,7 +170,10 @@ describe('sessions', () => {
     await mod.page.locator('#mod-audit li[data-action="hide"]', { hasText: 'Mona: hid' }).waitFor()
     expect(await mod.page.locator('#mod-audit').textContent()).toContain('(phone number)')
     expect(await mod.page.locator('#mod-audit').textContent()).not.toContain('0470')
+    // tall enough that the console (its own scroll area) shows the reports and the audit log
+    await mod.page.setViewportSize({ width: 1400, height: 1900 })
     await mod.page.screenshot({ path: screenshotPath('session-moderator-reports-audit'), fullPage: true })
+    await mod.page.setViewportSize({ width: 1400, height: 900 })
 
     // close (asks for a second click): everyone is read-only, with a clear message
     await mod.page.click('#mod-close')

@@ -318,7 +318,7 @@ export class BoardPage {
         choice('visual', 'view.visual'), choice('text', tpl === 'canvas' ? 'view.list' : 'view.grid')))
     }
     const limit = this.session?.votes_per_participant ?? 5
-    this.toolbar.append(h('span', { class: 'votes-left', id: 'votes-left', text: t('vote.left', { n: Math.max(0, limit - M.votesUsed(this.doc, this.author().participant)), max: limit }) }))
+    if (this.canEdit()) this.toolbar.append(h('span', { class: 'votes-left', id: 'votes-left', text: t('vote.left', { n: Math.max(0, limit - M.votesUsed(this.doc, this.author().participant)), max: limit }) }))
     const name = (this.session?.title || this.opts.devRoom?.room || 'board').replace(/[^\w.-]+/g, '_')
     this.toolbar.append(h('span', { class: 'spacer' }),
       h('button', { type: 'button', class: 'btn', id: 'export-png', onclick: () => exportPng(this.doc, name), text: t('export.png') }),
