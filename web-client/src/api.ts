@@ -40,7 +40,7 @@ export interface Participant { id?: string, participant_id?: string, display_nam
 
 /** What moderators see of an item that was reported or hidden (`moderation.items` by item id). */
 export interface ItemModeration {
-  hidden?: { reason: string, by: string, at: number, pending_review: boolean } | null
+  hidden?: { reason: string, by: string, at: number, pending_review: boolean, text?: string } | null
   reports?: { by: string, reason: string, at: number }[]
 }
 

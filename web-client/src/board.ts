@@ -670,6 +670,11 @@ export class BoardPage {
     return el
   }
 
+  /** A moderation request from a card: its failure is said, its success shows in the console. */
+  private moderate (request: Promise<unknown>): void {
+    request.then(() => this.moderator?.refresh(), (e) => this.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
+  }
+
   /** How an item is named in lists and announcements: its text, never hidden text. */
   private itemName (i: M.ItemView | undefined): string {
     if (!i) return '?'
@@ -721,11 +726,11 @@ export class BoardPage {
       const sid = this.session.id
       if (this.isModerator()) {
         if (c.hidden) {
-          bar.append(btn('unhide', 'mod.unhide', () => { api.unhide(token, sid, c.id).catch((e) => this.announcer.say(t('mod.error', { error: String(e.message ?? e) }))) }))
+          bar.append(btn('unhide', 'mod.unhide', () => { this.moderate(api.unhide(token, sid, c.id)) }))
         } else {
           const reason = h('input', { type: 'text', class: 'hide-reason', 'data-key': `hide-reason:${c.id}`, 'aria-label': t('mod.hideReason'), placeholder: t('mod.hideReason') })
           bar.append(reason, btn('hide', 'mod.hide', () => {
-            api.hide(token, sid, c.id, reason.value.trim() || 'moderation').catch((e) => this.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
+            this.moderate(api.hide(token, sid, c.id, reason.value.trim() || 'moderation'))
           }))
         }
       } else if (!c.hidden && c.author !== me) {

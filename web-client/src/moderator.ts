@@ -84,7 +84,8 @@ export class ModeratorConsole {
     if (!r) return
     this.joinCode = r.join_code ?? this.joinCode
     this.participants = Array.isArray(r.participants) ? r.participants : []
-    this.reported = Object.entries(r.moderation?.items ?? {}).filter(([, m]) => (m.reports?.length ?? 0) > 0 || m.hidden?.pending_review)
+    // reviewed: hidden by a moderator (unhiding clears the reports); waiting: reported, or hidden by reports
+    this.reported = Object.entries(r.moderation?.items ?? {}).filter(([, m]) => m.hidden ? m.hidden.pending_review : (m.reports?.length ?? 0) > 0)
     if (this.audit) await this.loadAudit()
     this.render()
   }
@@ -171,10 +172,11 @@ export class ModeratorConsole {
       const pid = p.participant_id ?? p.id ?? ''
       const name = p.display_name ?? p.name ?? pid
       const invite = isInviteLink(p, s)
-      const tags = [t(`role.${p.role ?? 'citizen'}` as Key), invite ? t('mod.inviteLink') : '', online.has(pid) ? t('mod.online') : ''].filter(Boolean)
+      // an invite link's participant is the link: revoking it is kicking that participant
+      const tags = [invite ? t('mod.inviteLink') : name, t(`role.${p.role ?? 'citizen'}` as Key), online.has(pid) ? t('mod.online') : ''].filter(Boolean)
       people.append(h('li', { 'data-participant': pid, 'data-invite': invite ? 'true' : undefined, class: invite ? 'invite-link' : undefined },
-        h('span', { text: `${name} · ${tags.join(' · ')}${p.kicked ? ' ✕' : ''}` }),
-        p.role !== 'moderator' && !p.kicked ? h('button', { type: 'button', class: 'btn small', 'data-action': 'kick', onclick: async () => { await this.run(api.kick(this.token, s.id, pid)); this.refresh() }, text: t('mod.kick') }) : null,
+        h('span', { text: `${tags.join(' · ')}${p.kicked ? ' ✕' : ''}` }),
+        p.role !== 'moderator' && !p.kicked ? h('button', { type: 'button', class: 'btn small', 'data-action': 'kick', onclick: async () => { await this.run(api.kick(this.token, s.id, pid)); this.refresh() }, text: t(invite ? 'mod.revokeInvite' : 'mod.kick') }) : null,
         p.role !== 'moderator' && !invite ? h('button', { type: 'button', class: 'btn small', 'data-action': 'remove', onclick: async () => { await this.run(api.removeContributions(this.token, s.id, pid)); this.refresh() }, text: t('mod.removeContributions') }) : null))
     }
     return people
@@ -185,8 +187,10 @@ export class ModeratorConsole {
     if (!this.reported.length) return h('p', { class: 'hint', id: 'mod-reports', text: t('mod.reportsNone') })
     return h('ul', { class: 'mod-reports', id: 'mod-reports' }, ...this.reported.map(([id, m]) => {
       const reasons = [...new Set((m.reports ?? []).map((r) => t(`report.${r.reason}` as Key)))].join(', ')
+      // hidden by reports: its text is out of the board, but moderators review it (the server gives it to them)
+      const text = m.hidden?.text ?? this.board.itemName(id)
       return h('li', { 'data-item': id },
-        h('span', { text: t('mod.reportLine', { text: this.board.itemName(id), n: m.reports?.length ?? 0, reasons }) }),
+        h('span', { text: t('mod.reportLine', { text, n: m.reports?.length ?? 0, reasons }) }),
         m.hidden?.pending_review ? h('span', { class: 'pending', text: ` · ${t('mod.pendingReview')}` }) : null,
         h('button', { type: 'button', class: 'btn small', 'data-action': 'show', onclick: () => this.board.showItem(id), text: t('mod.showCard') }))
     }))
