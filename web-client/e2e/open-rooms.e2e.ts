@@ -6,7 +6,7 @@ import { describe, it, beforeAll, afterAll, expect } from 'vitest'
 import { writeFile } from 'node:fs/promises'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { startServer, launchBrowser, newContext, screenshotPath, uniqueRoom, boardJson, type Server, cell, addCard } from './harness'
+import { startServer, launchBrowser, newContext, screenshotPath, uniqueRoom, boardJson, type Server, cell, addCard, selectCard } from './harness'
 
 let server: Server
 let browser: Browser
@@ -126,6 +126,14 @@ describe('open rooms', () => {
       return [c.getBoundingClientRect().top, c.querySelector('.cursor-name')!.getBoundingClientRect().bottom]
     })
     expect(labelBottom).toBeLessThanOrEqual(tipTop + 1)
+    // the emotion curve is everyone's own value, averaged: A says +1, B says -2
+    await a.page.locator('.emotion-cell').first().locator('[data-key^="emo-up"]').click()
+    await a.page.locator('.emotion-cell').first().locator('.emotion-mine', { hasText: 'Yours: +1' }).waitFor()
+    for (const v of ['-1', '-2']) {
+      await b.page.locator('.emotion-cell').first().locator('[data-key^="emo-down"]').click()
+      await b.page.locator('.emotion-cell').first().locator('.emotion-mine', { hasText: `Yours: ${v}` }).waitFor()
+    }
+    for (const p of [a.page, b.page]) await p.locator('.emotion-cell').first().locator('.emotion-value', { hasText: '-0.5 (average of 2)' }).waitFor()
     // presence: each sees two participants
     await b.page.locator('#people > li').nth(1).waitFor()
     await a.page.waitForFunction(() => document.querySelectorAll('#people > li').length === 2)
@@ -141,7 +149,7 @@ describe('open rooms', () => {
       return Buffer.concat(chunks)
     }
     expect((await download('#export-csv')).toString('utf8')).toMatch(/card,journey-map,Touchpoints,Apply,.*Letter is hard to read \(small print\)/)
-    expect(JSON.parse((await download('#export-json')).toString('utf8')).schema).toBe(1)
+    expect(JSON.parse((await download('#export-json')).toString('utf8')).schema).toBe(2)
     const png = await download('#export-png')
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG')
     await writeFile(screenshotPath('journey-map-export'), png)
@@ -247,13 +255,12 @@ describe('open rooms', () => {
         })
         // connect the two notes, then make the connector two-way, with the keyboard
         const other = page.locator('.notes .card[aria-label="Note by Guest: Another idea"]')
-        const select = async (card: typeof note): Promise<void> => { await card.focus(); await page.keyboard.press(' '); await page.locator('.card.selected').first().waitFor() }
-        await select(note)
+        await selectCard(page, note)
         await page.locator('.card.selected [data-key^="connect:"]').press('Enter')
         await other.focus()
         await page.keyboard.press('Enter')
         await page.locator('svg.connectors line.connector').waitFor()
-        await select(note)
+        await selectCard(page, note)
         await page.locator('.card.selected [data-key^="direction:"]').press('Enter')
         await page.locator('svg.connectors line.connector.two-way[marker-start]').waitFor()
         await note.locator('.card-arrows li', { hasText: 'Two-way arrow with: Another idea' }).waitFor()
@@ -262,7 +269,7 @@ describe('open rooms', () => {
         await page.keyboard.type('Waiting')
         await page.keyboard.press('Escape')
         const group = page.locator('.notes .card[aria-label="Group: Waiting"]')
-        await select(other)
+        await selectCard(page, other)
         await page.locator('.card.selected [data-key^="group:"]').selectOption({ label: 'Waiting' })
         await other.locator('.in-group', { hasText: 'In group: Waiting' }).waitFor()
         const noteXY = (): Promise<number[]> => page.evaluate(() => {

@@ -6,7 +6,7 @@
 import { describe, it, beforeAll, afterAll, expect } from 'vitest'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { startServer, launchBrowser, newContext, screenshotPath, createSession, boardJson, ADMIN_KEY, type Server, cell, addCard } from './harness'
+import { startServer, launchBrowser, newContext, screenshotPath, createSession, boardJson, ADMIN_KEY, type Server, cell, addCard, selectCard } from './harness'
 
 
 let server: Server
@@ -73,7 +73,7 @@ describe('sessions', () => {
     const modCard = cell(mod.page, 0, 0).locator('.card', { hasText: 'licence plate twice' })
     await modCard.waitFor()
     expect(await modCard.getAttribute('aria-label')).toContain('Carl')
-    await modCard.click()
+    await selectCard(mod.page, modCard)
     await mod.page.locator('.card.selected [data-key^="edit:"]').click()
     await mod.page.locator('textarea.card-editor').press('End')
     await mod.page.keyboard.type(' — noted')
@@ -86,12 +86,12 @@ describe('sessions', () => {
     await cit.page.locator('#announcer', { hasText: 'Mona edited “The form asks for my licence plate twice' }).waitFor({ state: 'attached' })
 
     // hide with a reason: the text leaves the document; unhide puts it back
-    await modCard.click()
+    await selectCard(mod.page, modCard)
     await mod.page.fill('.card.selected [data-key^="hide-reason:"]', 'personal data')
     await mod.page.click('.card.selected [data-key^="hide:"]')
     await cell(cit.page, 0, 0).locator('.card.hidden-item', { hasText: 'Hidden by a moderator: personal data' }).waitFor()
     expect(await cell(cit.page, 0, 0).locator('.card').first().textContent()).not.toContain('licence plate')
-    await cell(mod.page, 0, 0).locator('.card.hidden-item').click()
+    await selectCard(mod.page, cell(mod.page, 0, 0).locator('.card.hidden-item'))
     await mod.page.locator('.card.selected [data-key^="unhide:"]').click()
     await cell(cit.page, 0, 0).locator('.card:not(.hidden-item)', { hasText: 'licence plate twice' }).waitFor()
     await mod.page.screenshot({ path: screenshotPath('session-moderator'), fullPage: true })
@@ -148,7 +148,7 @@ describe('sessions', () => {
 
     await addCard(mod.page, 0, 0, 'Call Jan on 0470 12 34 56')
     const citCard = cell(cit.page, 0, 0).locator('.card', { hasText: 'Call Jan' })
-    await citCard.click()
+    await selectCard(cit.page, citCard)
     await cit.page.selectOption('.card.selected [data-key^="report-reason:"]', 'personal-data')
     await cit.page.click('.card.selected [data-key^="report:"]')
     await cit.page.locator('#announcer', { hasText: 'the moderators will look at it' }).waitFor({ state: 'attached' })

@@ -39,6 +39,9 @@ const PEER_COLORS = ['#b3261e', '#0b57d0', '#146c2e', '#8e24aa', '#a15c00', '#00
 const NARROW = '(max-width: 700px)'
 const CARD_MIME = 'application/x-cocreate-card'
 
+/** An emotion value with its sign: "+1", "−0.5" reads as better or worse at a glance. */
+const signed = (v: number): string => v > 0 ? `+${v}` : String(v)
+
 function devIdentity (): { participant: string, name: string } {
   let p = localStorage.getItem('cocreate.dev.participant')
   if (!p) { p = M.newId('p_dev'); localStorage.setItem('cocreate.dev.participant', p) }
@@ -94,10 +97,13 @@ export class BoardPage {
     this.conn.on('session', (m) => this.onSession(m))
     const awareness = this.conn.provider.awareness
     awareness.setLocalStateField('user', { color: this.color, name: this.you?.display_name ?? devIdentity().name })
-    awareness.on('change', (_changes: unknown, origin: unknown) => {
+    awareness.on('change', () => {
       this.renderPresence(); this.renderCursors()
-      // others' selection and editing show on the cards; my own presence changes need no redraw
-      if (origin !== 'local') this.scheduleRender()
+      // others' selection and editing show on the cards; pointer moves do not: redrawing the
+      // board for every one of them would replace a card between a press and its click
+      const onCards = this.peers().filter((p) => p.clientId !== this.doc.clientID)
+        .map((p) => `${p.clientId}:${p.selection ?? ''}:${p.editing ?? ''}:${p.name}:${p.color}`).sort().join(',')
+      if (onCards !== this.peersOnCards) { this.peersOnCards = onCards; this.scheduleRender() }
       // someone joined or left: the moderator's participant list (from the API) is out of date
       const who = [...new Set(this.peers().map((p) => p.participant))].sort().join(',')
       if (who !== this.presentKey) { this.presentKey = who; this.moderator?.refresh() }
@@ -522,13 +528,16 @@ export class BoardPage {
     const edit = this.canEdit()
     const row = h('tr', { class: 'emotion-row' }, h('th', { scope: 'row', class: 'lane-head', text: t('emotion.curve') }))
     const y = (v: number | undefined): number => v === undefined ? 30 : 30 - v * 12
+    const me = this.author().participant
     for (const s of shown) {
       const i = all.indexOf(s)
       const v = M.emotion(doc, s.id)
       const prev = i > 0 ? M.emotion(doc, all[i - 1].id) : undefined
       const next = i < all.length - 1 ? M.emotion(doc, all[i + 1].id) : undefined
       const sname = axisName('stages', s)
-      const value = v === undefined ? t('emotion.none') : (v > 0 ? `+${v}` : String(v))
+      const n = M.emotionCount(doc, s.id)
+      const mine = M.myEmotion(doc, s.id, me)
+      const value = v === undefined ? t('emotion.none') : n > 1 ? t('emotion.average', { value: signed(v), n }) : signed(v)
       const graph = svg('svg', { viewBox: '0 0 100 60', preserveAspectRatio: 'none', class: 'curve', 'aria-hidden': 'true' })
       graph.append(svg('line', { x1: 0, y1: 30, x2: 100, y2: 30, class: 'zero' }))
       if (v !== undefined) {
@@ -540,9 +549,10 @@ export class BoardPage {
       row.append(h('td', { class: 'emotion-cell', 'data-stage': s.id },
         drawn ? graph : null,
         h('div', { class: 'emotion-controls' },
-          edit ? h('button', { type: 'button', class: 'icon-btn', 'data-key': `emo-down:${s.id}`, 'aria-label': `${t('emotion.down')}: ${sname}`, title: t('emotion.down'), disabled: v === M.EMOTION_MIN, onclick: () => M.setEmotion(doc, s.id, (v ?? 0) - 1), text: '−' }) : null,
+          edit ? h('button', { type: 'button', class: 'icon-btn', 'data-key': `emo-down:${s.id}`, 'aria-label': `${t('emotion.down')}: ${sname}`, title: t('emotion.down'), disabled: mine === M.EMOTION_MIN, onclick: () => M.setEmotion(doc, s.id, me, (mine ?? 0) - 1), text: '−' }) : null,
           h('span', { class: 'emotion-value' }, h('span', { class: 'visually-hidden', text: label }), h('span', { 'aria-hidden': 'true', text: value })),
-          edit ? h('button', { type: 'button', class: 'icon-btn', 'data-key': `emo-up:${s.id}`, 'aria-label': `${t('emotion.up')}: ${sname}`, title: t('emotion.up'), disabled: v === M.EMOTION_MAX, onclick: () => M.setEmotion(doc, s.id, (v ?? 0) + 1), text: '+' }) : null)))
+          edit ? h('button', { type: 'button', class: 'icon-btn', 'data-key': `emo-up:${s.id}`, 'aria-label': `${t('emotion.up')}: ${sname}`, title: t('emotion.up'), disabled: mine === M.EMOTION_MAX, onclick: () => M.setEmotion(doc, s.id, me, (mine ?? 0) + 1), text: '+' }) : null),
+        mine !== undefined ? h('p', { class: 'emotion-mine', text: t('emotion.yours', { value: signed(mine) }) }) : null))
     }
     return row
   }
@@ -971,6 +981,8 @@ export class BoardPage {
 
   private renamePending = false
   private presentKey = ''
+  /** Who has which card selected or open, as last drawn: redraw only when it changes. */
+  private peersOnCards = ''
   /** A note is being dragged or resized: redraws wait, they would drop the pointer capture. */
   private dragging = false
 

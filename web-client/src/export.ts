@@ -89,7 +89,7 @@ export function drawBoard (doc: Y.Doc): HTMLCanvasElement {
       })
       if (l.kind === 'emotions') {
         const v = M.emotion(doc, s.id)
-        if (v !== undefined) ctx.fillText(`${v > 0 ? '+' : ''}${v}`, headW + si * colW + colW - 40, y + 24)
+        if (v !== undefined) ctx.fillText(`${v > 0 ? '+' : ''}${v}`, headW + si * colW + colW - 48, y + 24)
       }
     })
     y += rowHeights[li]

@@ -4,8 +4,12 @@
 import * as Y from 'yjs'
 import { generateKeyBetween } from 'fractional-indexing'
 
-/** The schema version this client writes; older documents are upgraded by `migrate`. */
-export const SCHEMA = 1
+/**
+ * The schema version this client writes; older documents are upgraded by `migrate`.
+ * 2: the emotion curve is everyone's own value per stage, averaged (`emotion_votes`); schema-1
+ * clients wrote one shared value (`emotions`) and would write it where no one reads it any more.
+ */
+export const SCHEMA = 2
 
 export type Template = 'journey-map' | 'service-blueprint' | 'canvas'
 export const TEMPLATES: Template[] = ['journey-map', 'service-blueprint', 'canvas']
@@ -69,6 +73,7 @@ export const lanesMap = (doc: Y.Doc): Y.Map<Y.Map<unknown>> => doc.getMap('lanes
 export const itemsMap = (doc: Y.Doc): Y.Map<Y.Map<unknown>> => doc.getMap('items')
 export const votesMap = (doc: Y.Doc): Y.Map<number> => doc.getMap('votes')
 export const emotionsMap = (doc: Y.Doc): Y.Map<number> => doc.getMap('emotions')
+export const emotionVotesMap = (doc: Y.Doc): Y.Map<number> => doc.getMap('emotion_votes')
 
 let idCounter = 0
 /** A stable, collision-free id: random part plus a per-tab counter. */
@@ -129,12 +134,17 @@ export function seed (doc: Y.Doc, template: Template): void {
 
 /** Upgrade an older document in place (schema 0 = documents before versioning: no `meta.schema`). */
 export function migrate (doc: Y.Doc): void {
-  if (schemaOf(doc) >= SCHEMA || !templateOf(doc)) return
+  const from = schemaOf(doc)
+  if (from >= SCHEMA || !templateOf(doc)) return
   doc.transact(() => {
-    // schema 0 had no `type` on items: cards are the items placed in a cell, notes the others
-    itemsMap(doc).forEach((m) => {
-      if (!m.has('type')) m.set('type', m.has('lane') ? 'card' : 'note')
-    })
+    if (from < 1) {
+      // schema 0 had no `type` on items: cards are the items placed in a cell, notes the others
+      itemsMap(doc).forEach((m) => {
+        if (!m.has('type')) m.set('type', m.has('lane') ? 'card' : 'note')
+      })
+    }
+    // 1 -> 2 changes no data: a stage's shared `emotions` value stays what the curve shows
+    // until someone gives their own value there (see `emotion`)
     meta(doc).set('schema', SCHEMA)
   })
 }
@@ -449,15 +459,35 @@ export function unvote (doc: Y.Doc, itemId: string, participant: string): boolea
   return true
 }
 
-// ---- emotion curve (journey map): one value per stage, -2..+2 ----
+// ---- emotion curve (journey map): everyone's value per stage, -2..+2, averaged ----
+// key `${stage}|${participant}` in `emotion_votes`; `emotions` (stage -> value) is schema 1's
+// single shared value, still shown for stages where nobody has given their own
 
-export function emotion (doc: Y.Doc, stage: string): number | undefined {
-  return num(emotionsMap(doc).get(stage))
+function emotionValues (doc: Y.Doc, stage: string): number[] {
+  const out: number[] = []
+  emotionVotesMap(doc).forEach((v, k) => { if (k.slice(0, k.lastIndexOf('|')) === stage && num(v) !== undefined) out.push(v) })
+  return out
 }
 
-export function setEmotion (doc: Y.Doc, stage: string, value: number | undefined): void {
-  if (value === undefined) { emotionsMap(doc).delete(stage); return }
-  emotionsMap(doc).set(stage, Math.max(EMOTION_MIN, Math.min(EMOTION_MAX, Math.round(value))))
+/** How many people gave a value for this stage. */
+export const emotionCount = (doc: Y.Doc, stage: string): number => emotionValues(doc, stage).length
+
+/** The curve at a stage: the average of everyone's value, to one decimal (or schema 1's shared value). */
+export function emotion (doc: Y.Doc, stage: string): number | undefined {
+  const values = emotionValues(doc, stage)
+  if (!values.length) return num(emotionsMap(doc).get(stage))
+  return Math.round(values.reduce((a, b) => a + b, 0) / values.length * 10) / 10
+}
+
+/** A participant's own value for a stage. */
+export const myEmotion = (doc: Y.Doc, stage: string, participant: string): number | undefined =>
+  num(emotionVotesMap(doc).get(`${stage}|${participant}`))
+
+/** Set (or, with `undefined`, take back) a participant's own value for a stage. */
+export function setEmotion (doc: Y.Doc, stage: string, participant: string, value: number | undefined): void {
+  const key = `${stage}|${participant}`
+  if (value === undefined) { emotionVotesMap(doc).delete(key); return }
+  emotionVotesMap(doc).set(key, Math.max(EMOTION_MIN, Math.min(EMOTION_MAX, Math.round(value))))
 }
 
 // ---- structure: stages and lanes ----
@@ -563,6 +593,7 @@ export function toJson (doc: Y.Doc): unknown {
     lanes: lanes(doc),
     items,
     votes: votesMap(doc).toJSON(),
-    emotions: emotionsMap(doc).toJSON()
+    emotions: emotionsMap(doc).toJSON(),
+    emotion_votes: emotionVotesMap(doc).toJSON()
   }
 }
