@@ -144,8 +144,12 @@ describe('sessions', () => {
     const { mod, cit } = await moderatorAndCitizen('Reports', 'journey-map')
     // participants: the four invite links are marked as such, the citizen as online
     await mod.page.locator('#mod-people li:not([data-invite])', { hasText: 'Carl · Participant · online' }).waitFor()
-    expect(await mod.page.locator('#mod-people li[data-invite] > span').allTextContents()).toEqual(['invite link · Moderator', 'invite link · Participant', 'invite link · Observer', 'invite link · Researcher'])
+    expect((await mod.page.locator('#mod-people li[data-invite] > span').allTextContents()).sort()).toEqual(['invite link · Moderator', 'invite link · Observer', 'invite link · Participant', 'invite link · Researcher'])
 
+    // the server seeds schema 1; the moderator's client upgrades it, and everyone gets the upgrade
+    for (const p of [mod.page, cit.page]) {
+      await p.waitForFunction(() => (window as unknown as { __cocreate: { doc: { getMap: (n: string) => { get: (k: string) => unknown } } } }).__cocreate.doc.getMap('meta').get('schema') === 2)
+    }
     await addCard(mod.page, 0, 0, 'Call Jan on 0470 12 34 56')
     const citCard = cell(cit.page, 0, 0).locator('.card', { hasText: 'Call Jan' })
     await selectCard(cit.page, citCard)

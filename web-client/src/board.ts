@@ -95,6 +95,7 @@ export class BoardPage {
     this.conn.onDiscardLocal = () => this.discardLocalAndReload()
     this.conn.on('state', (s) => { this.connState = s; this.renderStatus() })
     this.conn.on('session', (m) => this.onSession(m))
+    this.conn.provider.on('sync', (synced: boolean) => { if (synced) this.upgradeDocument() })
     const awareness = this.conn.provider.awareness
     awareness.setLocalStateField('user', { color: this.color, name: this.you?.display_name ?? devIdentity().name })
     awareness.on('change', () => {
@@ -183,6 +184,7 @@ export class BoardPage {
     const wasEditable = this.canEdit()
     this.session = m.session
     this.you = m.you
+    this.sessionHeard = true
     if (this.opts.stored) {
       this.opts.stored.session = { ...m.session }
       this.opts.stored.role = m.you.role
@@ -195,7 +197,16 @@ export class BoardPage {
     else if (m.event === 'updated' && before && before.phase !== m.session.phase) this.announcer.say(t('phase.label', { phase: m.session.phase }))
     if (!wasEditable && this.canEdit() && this.dirtyWhileReadOnly) { this.discardLocalAndReload(); return }
     if (!this.canEdit()) this.stopEditing(false)
+    this.upgradeDocument()
     this.renderAll()
+  }
+
+  /**
+   * Upgrade an older document (`M.migrate`) once the server's copy is in and, in a session, the
+   * server has said this connection may edit: an upgrade written while read-only would be dropped.
+   */
+  private upgradeDocument (): void {
+    if (this.conn.provider.synced && this.canEdit() && (this.sessionHeard || !this.opts.stored)) M.migrate(this.doc)
   }
 
   private discardLocalAndReload (): void {
@@ -981,6 +992,8 @@ export class BoardPage {
 
   private renamePending = false
   private presentKey = ''
+  /** The server's session message arrived: `you.can_edit` is the server's word, not a stored copy. */
+  private sessionHeard = false
   /** Who has which card selected or open, as last drawn: redraw only when it changes. */
   private peersOnCards = ''
   /** A note is being dragged or resized: redraws wait, they would drop the pointer capture. */

@@ -34,8 +34,12 @@ export interface BoardView {
   showItem: (id: string) => void
 }
 
-/** How long after the session the server's invite participants are created (the same request). */
-const INVITE_CREATED_WITHIN_MS = 100
+/**
+ * How long after the session the server's invite participants are created: in the same request,
+ * but after storage writes, which a busy server can make slow. Nobody opens an invite that fast
+ * and also names themselves after their role.
+ */
+const INVITE_CREATED_WITHIN_MS = 10_000
 
 /**
  * The server lists the participant of each invite link among the participants, whether or not
@@ -50,6 +54,7 @@ export class ModeratorConsole {
   readonly el = h('section', { class: 'moderator', 'aria-labelledby': 'mod-title', id: 'moderator' })
   private participants: Participant[] = []
   private reported: [string, ItemModeration][] = []
+  private refreshes = 0
   private audit: AuditEntry[] | undefined
   private joinCode?: string
   private confirmClose = false
@@ -80,8 +85,10 @@ export class ModeratorConsole {
 
   async refresh (): Promise<void> {
     const s = this.session()
+    // refreshes overlap (presence changes, buttons): only the latest request's answer is shown
+    const seq = ++this.refreshes
     const r = await this.run(api.session(this.token, s.id))
-    if (!r) return
+    if (!r || seq !== this.refreshes) return
     this.joinCode = r.join_code ?? this.joinCode
     this.participants = Array.isArray(r.participants) ? r.participants : []
     // reviewed: hidden by a moderator (unhiding clears the reports); waiting: reported, or hidden by reports
