@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const clientDir = path.resolve(here, '..')
@@ -86,6 +86,17 @@ export async function addCard (page: Page, lane: number, stage: number, text: st
   await cell(page, lane, stage).locator('.add-card').click()
   await page.locator('textarea.card-editor').fill(text)
   await page.keyboard.press('Escape')
+}
+
+/**
+ * Selects a card or note as a keyboard user does (focus, Space) and waits until it, not the one
+ * selected before, is selected: its actions are then on screen.
+ */
+export async function selectCard (page: Page, card: Locator): Promise<void> {
+  const id = await card.getAttribute('data-id')
+  await card.focus()
+  await page.keyboard.press(' ')
+  await page.locator(`.card.selected[data-id="${id}"]`).waitFor()
 }
 
 /** A fresh browser profile (context) whose console errors and CSP violations are recorded. */
