@@ -23,6 +23,8 @@ pub struct Cli {
     pub command: Command,
 }
 
+// Parsed once per process: the size difference between the commands costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Serve rooms over WebSocket (y-websocket protocol) and the HTTP API.
@@ -150,6 +152,68 @@ pub struct ServeConfig {
     /// Directory of the built web client, served at `/`.
     #[arg(long, env = "COCREATE_WEB_DIR", default_value = "web-client/dist")]
     pub web_dir: PathBuf,
+
+    /// Most WebSocket connections one client address may hold (a city hall's wifi puts many
+    /// citizens behind one address: keep this generous). Beyond it: HTTP 429.
+    #[arg(long, env = "COCREATE_MAX_CONNECTIONS_PER_IP", default_value_t = 256,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections_per_ip: u64,
+
+    /// Most WebSocket connections to one room on this node. Beyond it: HTTP 429.
+    #[arg(long, env = "COCREATE_MAX_CONNECTIONS_PER_SESSION", default_value_t = 2000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_connections_per_session: u64,
+
+    /// Messages per second one connection may send on average (bursts of ten seconds' worth
+    /// pass); faster senders are slowed down, and closed with 1008 if they keep it up.
+    #[arg(long, env = "COCREATE_MAX_MESSAGES_PER_SECOND", default_value_t = 100,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_messages_per_second: u32,
+
+    /// Bytes per second one connection may send on average (bursts of ten seconds' worth, and
+    /// always one message of --max-message-bytes, pass); as for messages.
+    #[arg(long, env = "COCREATE_MAX_BYTES_PER_SECOND", default_value_t = 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1024..))]
+    pub max_bytes_per_second: u64,
+
+    /// Largest presence (awareness) state of one client, in bytes of JSON; larger: 1009.
+    #[arg(long, env = "COCREATE_MAX_AWARENESS_BYTES", default_value_t = 16 * 1024,
+          value_parser = clap::value_parser!(u64).range(256..))]
+    pub max_awareness_bytes: u64,
+
+    /// Largest board document, in bytes (measured as its encoded state plus what was added
+    /// since). An update beyond it is refused and its sender closed with 1009.
+    #[arg(long, env = "COCREATE_MAX_DOCUMENT_BYTES", default_value_t = 64 * 1024 * 1024,
+          value_parser = clap::value_parser!(u64).range(1024..))]
+    pub max_document_bytes: u64,
+
+    /// Most participants a session admits (joins beyond it: 409 `session_full`).
+    #[arg(long, env = "COCREATE_MAX_PARTICIPANTS", default_value_t = 1000,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_participants: u64,
+
+    /// Join attempts (`POST /api/join`) per minute from one client address, so that join
+    /// codes cannot be guessed by trying; beyond it: 429 with Retry-After.
+    #[arg(long, env = "COCREATE_JOIN_ATTEMPTS_PER_MINUTE", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub join_attempts_per_minute: u32,
+
+    /// Largest HTTP API request body, in bytes; larger: 413 `request_too_large`.
+    #[arg(long, env = "COCREATE_MAX_REQUEST_BYTES", default_value_t = 64 * 1024,
+          value_parser = clap::value_parser!(u64).range(1024..))]
+    pub max_request_bytes: u64,
+
+    /// Origins (scheme://host[:port], comma-separated) whose pages may open WebSockets, besides
+    /// the server's own; `*` allows any. Connections without an Origin header (non-browser
+    /// clients) are not affected.
+    #[arg(long, env = "COCREATE_ALLOWED_ORIGINS", value_delimiter = ',')]
+    pub allowed_origins: Vec<String>,
+
+    /// Header that carries the client's address when a reverse proxy is in front (e.g.
+    /// `X-Real-IP`, or `X-Forwarded-For`, whose last entry is used). Set it only behind a proxy
+    /// that overwrites that header; otherwise clients could pick their own address.
+    #[arg(long, env = "COCREATE_CLIENT_IP_HEADER")]
+    pub client_ip_header: Option<String>,
 
     /// Log output: human-readable text or one JSON object per line.
     #[arg(long, env = "COCREATE_LOG_FORMAT", value_enum, default_value_t = LogFormat::Text)]

@@ -1,12 +1,16 @@
 //! The HTTP API's error: a status, a stable machine-readable code and a message for people,
 //! answered as `{"error": "...", "code": "..."}`.
 
-use axum::http::StatusCode;
+use axum::http::header::RETRY_AFTER;
+use axum::http::{HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde_json::json;
 use tracing::{error, warn};
 
+use std::time::Duration;
+
+use crate::limits::Limit;
 use crate::session::store::SessionError;
 use crate::session::token::TokenError;
 use crate::storage::StorageError;
@@ -17,6 +21,8 @@ pub struct ApiError {
     pub status: StatusCode,
     pub code: &'static str,
     pub message: String,
+    /// Seconds to wait before trying again (`Retry-After`), for limits.
+    pub retry_after: Option<u64>,
 }
 
 impl ApiError {
@@ -25,6 +31,7 @@ impl ApiError {
             status,
             code,
             message: message.into(),
+            retry_after: None,
         }
     }
 
@@ -40,6 +47,23 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
+    /// 429 (connections, join attempts) or 409/413 for a limit, with `Retry-After` when known.
+    pub fn limited(
+        limit: Limit,
+        message: impl Into<String>,
+        retry_after: Option<Duration>,
+    ) -> Self {
+        let (status, code) = match limit {
+            Limit::Participants => (StatusCode::CONFLICT, "session_full"),
+            Limit::RequestSize => (StatusCode::PAYLOAD_TOO_LARGE, "request_too_large"),
+            Limit::JoinAttempts => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            _ => (StatusCode::TOO_MANY_REQUESTS, "too_many_connections"),
+        };
+        let mut error = Self::new(status, code, message);
+        error.retry_after = retry_after.map(|wait| wait.as_secs().max(1));
+        error
+    }
+
     pub fn session_closed() -> Self {
         Self::new(
             StatusCode::CONFLICT,
@@ -52,7 +76,13 @@ impl ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = json!({ "error": self.message, "code": self.code });
-        (self.status, Json(body)).into_response()
+        let mut response = (self.status, Json(body)).into_response();
+        if let Some(seconds) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(RETRY_AFTER, HeaderValue::from(seconds));
+        }
+        response
     }
 }
 

@@ -7,6 +7,7 @@ pub mod config;
 mod error;
 mod health;
 pub mod history;
+pub mod limits;
 pub mod metrics;
 mod outbox;
 mod registry;
@@ -24,7 +25,8 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{Path, Query, State, WebSocketUpgrade};
+use axum::extract::{ConnectInfo, Path, Query, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
@@ -36,7 +38,8 @@ use tracing::{info, warn};
 use crate::bus::SharedBus;
 use crate::config::{ServeConfig, StoreArgs};
 use crate::error::ApiError;
-use crate::metrics::SharedMetrics;
+use crate::limits::Guards;
+use crate::metrics::{Rejection, SharedMetrics};
 use crate::registry::Registry;
 use crate::room::RoomContext;
 use crate::room_id::RoomId;
@@ -88,6 +91,8 @@ pub struct AppState {
     /// Log records between the keyframes history seeks write (`--checkpoint-every-records`).
     keyframe_spacing: u64,
     metrics: SharedMetrics,
+    guards: Arc<Guards>,
+    max_request_bytes: usize,
 }
 
 /// Why the server could not start.
@@ -101,6 +106,8 @@ pub enum StartError {
     Redis(#[source] StorageError),
     #[error("server failed: {0}")]
     Io(#[from] std::io::Error),
+    #[error("invalid configuration: {0}")]
+    Config(String),
     #[error("could not read or create the admin key file {path}: {error}")]
     AdminKey {
         path: std::path::PathBuf,
@@ -115,15 +122,29 @@ pub fn app(state: AppState) -> Router {
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
         .route("/metrics", get(metrics::metrics))
-        .merge(api::routes())
+        .merge(api::routes(state.max_request_bytes))
         .fallback(web::serve)
+        .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// Headers on every answer: no content sniffing, no referrer leaking session ids, no framing.
+async fn security_headers(mut response: Response) -> Response {
+    use axum::http::header::{REFERRER_POLICY, X_CONTENT_TYPE_OPTIONS, X_FRAME_OPTIONS};
+    use axum::http::HeaderValue;
+    let headers = response.headers_mut();
+    headers.insert(X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff"));
+    headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
+    headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    response
 }
 
 async fn ws_upgrade(
     upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
     Path(room): Path<String>,
     Query(params): Query<HashMap<String, String>>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
     State(state): State<AppState>,
 ) -> Response {
     let upgrade = match upgrade {
@@ -131,6 +152,21 @@ async fn ws_upgrade(
         Err(rejection) => {
             let message = format!("{rejection}: connect with a WebSocket client");
             return ApiError::new(rejection.status(), "websocket_required", message)
+                .into_response();
+        }
+    };
+    if !state.guards.origin_allowed(&headers) {
+        state.metrics.rejected(Rejection::Policy);
+        let message = "this page's origin may not connect (see --allowed-origins)";
+        return ApiError::new(StatusCode::FORBIDDEN, "origin_not_allowed", message).into_response();
+    }
+    let ip = state.guards.client_ip(peer, &headers);
+    let permit = match state.guards.connections.admit(ip, &room) {
+        Ok(permit) => permit,
+        Err(limit) => {
+            state.metrics.limited(limit);
+            warn!(%ip, room = %room, limit = limit.label(), "connection refused: limit reached");
+            return ApiError::limited(limit, "too many connections; try again later", None)
                 .into_response();
         }
     };
@@ -149,6 +185,7 @@ async fn ws_upgrade(
                 conn,
                 token,
                 speaks_cocreate,
+                permit,
             };
             connections.track_future(ws::serve(socket, connection, state))
         })
@@ -215,6 +252,7 @@ pub async fn serve(
     };
     let admin_key = admin_key(&config)?;
     let metrics = SharedMetrics::default();
+    let guards = Arc::new(Guards::from_config(&config).map_err(StartError::Config)?);
     if config.open_rooms {
         warn!("--open-rooms: rooms that are not sessions are open to anyone, without a token; never use this in production");
     }
@@ -230,6 +268,7 @@ pub async fn serve(
                 },
                 node: node.clone(),
                 metrics: metrics.clone(),
+                max_document_bytes: config.max_document_bytes,
             },
             rooms.clone(),
         ),
@@ -250,6 +289,8 @@ pub async fn serve(
         node: node.clone(),
         keyframe_spacing: config.checkpoint_every_records,
         metrics,
+        guards,
+        max_request_bytes: config.max_request_bytes as usize,
     };
     let connections = state.connections.clone();
     let store = match config.store.redis_url {
@@ -257,7 +298,8 @@ pub async fn serve(
         None => format!("embedded, {}", config.store.data_dir.display()),
     };
     info!(addr = %listener.local_addr()?, node = %node, store = %store, "listening");
-    axum::serve(listener, app(state))
+    let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    axum::serve(listener, app)
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .await?;
 

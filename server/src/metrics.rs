@@ -12,6 +12,7 @@ use axum::http::header::CONTENT_TYPE;
 use axum::response::IntoResponse;
 use cocreate_protocol::close;
 
+use crate::limits::Limit;
 use crate::AppState;
 
 /// The metrics of one server.
@@ -129,6 +130,7 @@ pub struct Metrics {
     /// Bytes of updates received but not yet durable, over all rooms.
     pub pending_bytes: AtomicI64,
     rejected: [AtomicU64; Rejection::ALL.len()],
+    limited: [AtomicU64; Limit::ALL.len()],
 }
 
 impl Metrics {
@@ -139,6 +141,15 @@ impl Metrics {
             .position(|r| *r == rejection)
             .unwrap_or_default();
         self.rejected[index].fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// Counts a limit reached (a refusal, or a connection slowed down).
+    pub fn limited(&self, limit: Limit) {
+        let index = Limit::ALL
+            .iter()
+            .position(|l| *l == limit)
+            .unwrap_or_default();
+        self.limited[index].fetch_add(1, Ordering::Relaxed);
     }
 
     fn render(&self, rooms: usize, redis_reconnects: u64) -> String {
@@ -220,20 +231,33 @@ impl Metrics {
             "cocreate_storage_append_seconds",
             "Time an append to the update log took.",
         );
-        let name = "cocreate_rejected_total";
-        let _ = writeln!(
-            out,
-            "# HELP {name} Connections closed for their input, by reason.\n# TYPE {name} counter"
+        labeled(
+            &mut out,
+            ("cocreate_rejected_total", "reason"),
+            "Connections closed for their input, by reason.",
+            Rejection::ALL.iter().map(|r| r.label()).zip(&self.rejected),
         );
-        for (rejection, count) in Rejection::ALL.iter().zip(&self.rejected) {
-            let _ = writeln!(
-                out,
-                "{name}{{reason=\"{}\"}} {}",
-                rejection.label(),
-                count.load(Ordering::Relaxed)
-            );
-        }
+        labeled(
+            &mut out,
+            ("cocreate_limited_total", "limit"),
+            "Limits reached: refusals, and connections slowed down.",
+            Limit::ALL.iter().map(|l| l.label()).zip(&self.limited),
+        );
         out
+    }
+}
+
+/// A counter with one label: one sample per label value.
+fn labeled<'a>(
+    out: &mut String,
+    (name, label): (&str, &str),
+    help: &str,
+    samples: impl Iterator<Item = (&'static str, &'a AtomicU64)>,
+) {
+    let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter");
+    for (value, count) in samples {
+        let count = count.load(Ordering::Relaxed);
+        let _ = writeln!(out, "{name}{{{label}=\"{value}\"}} {count}");
     }
 }
 

@@ -13,6 +13,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
+use crate::limits::{ConnectionPermit, Limit, MAX_THROTTLE};
 use crate::metrics::{Rejection, SharedMetrics};
 use crate::outbox::{CloseSignal, Outbox, OUTBOX_CAPACITY};
 use crate::room::{Inbound, RoomHandle};
@@ -45,6 +46,8 @@ pub struct Connection {
     pub token: Option<String>,
     /// Whether the client asked for cocreate's own messages.
     pub speaks_cocreate: bool,
+    /// Its place in the per-address and per-room connection counts, given back at the end.
+    pub permit: ConnectionPermit,
 }
 
 /// Serves one upgraded connection to its end.
@@ -54,6 +57,7 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: AppState) {
         conn,
         token,
         speaks_cocreate,
+        permit: _permit,
     } = connection;
     let (sink, mut stream) = socket.split();
     let close = CloseSignal::new(&state.shutdown);
@@ -227,6 +231,9 @@ async fn read_loop(
     state: &AppState,
 ) {
     let max_message_bytes = state.max_message_bytes;
+    let (mut messages, mut bytes) = state.guards.connection_buckets();
+    // How long the connection has been slowed down without a break: a flood keeps it growing.
+    let mut throttled_for = Duration::ZERO;
     loop {
         let next = tokio::select! {
             biased;
@@ -263,7 +270,26 @@ async fn read_loop(
                 }
                 return;
             }
-            Ok(Some(Ok(WsMessage::Binary(frame)))) => frame,
+            Ok(Some(Ok(WsMessage::Binary(frame)))) => {
+                let for_messages = messages.take(1.0);
+                let for_bytes = bytes.take(frame.len() as f64);
+                let (wait, limit) = if for_bytes > for_messages {
+                    (for_bytes, Limit::ByteRate)
+                } else {
+                    (for_messages, Limit::MessageRate)
+                };
+                throttled_for = if wait.is_zero() {
+                    Duration::ZERO
+                } else {
+                    throttled_for + wait
+                };
+                if !wait.is_zero()
+                    && !throttle(id, conn, close, state, (wait, throttled_for), limit).await
+                {
+                    return;
+                }
+                frame
+            }
             Ok(Some(Ok(WsMessage::Text(_)))) => {
                 reject(
                     id,
@@ -283,6 +309,15 @@ async fn read_loop(
                 return;
             }
         };
+        if let Some(size) = oversized_presence(&messages, state.guards.max_awareness_bytes) {
+            state.metrics.limited(Limit::AwarenessSize);
+            let reason = format!(
+                "presence state of {size} bytes is larger than {} (--max-awareness-bytes)",
+                state.guards.max_awareness_bytes
+            );
+            reject(id, conn, close, close::MESSAGE_TOO_BIG, reason);
+            return;
+        }
         for message in messages {
             if let Inbound::Update { bytes, .. } = &message {
                 let metrics = &state.metrics;
@@ -323,6 +358,43 @@ fn inbound_messages(frame: &[u8]) -> Result<Vec<Inbound>, (u16, String)> {
         });
     }
     Ok(inbound)
+}
+
+/// The size of the largest presence state over `max` in these messages, if any.
+fn oversized_presence(messages: &[Inbound], max: usize) -> Option<usize> {
+    messages
+        .iter()
+        .filter_map(|message| match message {
+            Inbound::Awareness(update) => update.clients.values().map(|e| e.json.len()).max(),
+            _ => None,
+        })
+        .find(|size| *size > max)
+}
+
+/// Slows a connection that sends faster than its limits by not reading for `wait` (counted
+/// under `limit`); one slowed down for more than [`MAX_THROTTLE`] without a break is flooding
+/// and is closed with 1008. Says whether the connection goes on.
+async fn throttle(
+    id: &RoomId,
+    conn: u64,
+    close: &CloseSignal,
+    state: &AppState,
+    (wait, throttled_for): (Duration, Duration),
+    limit: Limit,
+) -> bool {
+    state.metrics.limited(limit);
+    if throttled_for > MAX_THROTTLE {
+        let reason = format!(
+            "sending too fast: more than {} messages or {} bytes per second",
+            state.guards.messages_per_second, state.guards.bytes_per_second
+        );
+        reject(id, conn, close, close::POLICY_VIOLATION, reason);
+        return false;
+    }
+    tokio::select! {
+        _ = close.closed() => false,
+        _ = tokio::time::sleep(wait) => true,
+    }
 }
 
 /// An update for the room, if it decodes.

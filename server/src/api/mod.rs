@@ -6,7 +6,7 @@ mod history;
 mod moderation;
 mod sessions;
 
-use axum::extract::{FromRequest, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::header::{AUTHORIZATION, HOST};
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
@@ -14,6 +14,7 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
+use crate::limits::Limit;
 use yrs::Doc;
 
 use crate::room::load_document;
@@ -22,8 +23,8 @@ use crate::session::{now_ms, now_secs, Identity, Role, Session};
 use crate::storage::{NewRecord, Origin, SERVER_EDIT};
 use crate::AppState;
 
-/// The `/api` routes.
-pub fn routes() -> Router<AppState> {
+/// The `/api` routes, with request bodies limited to `max_request_bytes`.
+pub fn routes(max_request_bytes: usize) -> Router<AppState> {
     Router::new()
         .route("/api/sessions", post(sessions::create))
         .route("/api/join", post(sessions::join))
@@ -64,6 +65,7 @@ pub fn routes() -> Router<AppState> {
             "/api/sessions/{id}/items/{item}/report",
             post(moderation::report),
         )
+        .layer(DefaultBodyLimit::max(max_request_bytes))
 }
 
 /// A JSON body whose errors are answered as 400 `invalid_request` with the reason.
@@ -75,6 +77,9 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
     async fn from_request(req: Request, state: &S) -> Result<Self, ApiError> {
         match Json::<T>::from_request(req, state).await {
             Ok(Json(value)) => Ok(Body(value)),
+            Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(
+                ApiError::limited(Limit::RequestSize, "request body too large", None),
+            ),
             Err(rejection) => Err(ApiError::bad_request(rejection.body_text())),
         }
     }

@@ -4,7 +4,9 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use axum::extract::{Path, State};
+use std::net::SocketAddr;
+
+use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
@@ -15,6 +17,7 @@ use super::{
     append_edit, authorize, bearer, check_member, identity, public_url, room_of, text_field, Body,
 };
 use crate::error::ApiError;
+use crate::limits::Limit;
 use crate::session::{
     ids, now_ms, now_secs, template, AuditEntry, Identity, Participant, Research, Role, Session,
     SessionState, Template, LANGUAGES,
@@ -145,8 +148,17 @@ pub struct JoinRequest {
 /// `POST /api/join`: a personal token, as a citizen (join code) or with an invite's role.
 pub async fn join(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
+    headers: HeaderMap,
     Body(request): Body<JoinRequest>,
 ) -> Result<Json<Value>, ApiError> {
+    let ip = state.guards.client_ip(peer, &headers);
+    if let Err(wait) = state.guards.joins.attempt(ip) {
+        state.metrics.limited(Limit::JoinAttempts);
+        tracing::warn!(%ip, "join attempts limited");
+        let message = "too many join attempts from your address; wait a moment and try again";
+        return Err(ApiError::limited(Limit::JoinAttempts, message, Some(wait)));
+    }
     let display_name = text_field(&request.display_name, "display_name", MAX_NAME)?;
     let (session, role) = match (&request.code, &request.invite) {
         (Some(code), None) => {
@@ -183,6 +195,12 @@ pub async fn join(
             "consent_required",
             "this session is recorded for research: answer research_consent (true or false)",
         ));
+    }
+    let joined = state.sessions.participants(&session.id).await?.len();
+    if joined >= state.guards.max_participants {
+        state.metrics.limited(Limit::Participants);
+        let message = format!("this session is full ({joined} participants)");
+        return Err(ApiError::limited(Limit::Participants, message, None));
     }
     let participant = Participant {
         id: ids::participant_id(),

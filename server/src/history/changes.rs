@@ -263,7 +263,9 @@ fn describe(
 }
 
 /// The fields of an item that place it.
-const MOVES: &[&str] = &["lane", "stage", "order", "x", "y", "w", "h", "parent", "group"];
+const MOVES: &[&str] = &[
+    "lane", "stage", "order", "x", "y", "w", "h", "parent", "group",
+];
 
 /// The changed keys, sorted, without `exclude`, joined by spaces (`moved: lane stage`).
 fn field_list(keys: &HashMap<Arc<str>, EntryChange>, exclude: &[&str]) -> String {

@@ -32,6 +32,7 @@ use yrs::{Doc, IdSet, ReadTxn, StateVector, Transact, Update};
 use self::append::{AppendEvent, AppendQueue, PendingUpdate};
 use self::presence::Presence;
 use crate::bus::{BusEvent, PresenceKind, PresenceMessage, PresenceSubscription, SharedBus};
+use crate::limits::Limit;
 use crate::metrics::SharedMetrics;
 use crate::outbox::Outbox;
 use crate::registry::Registration;
@@ -67,6 +68,8 @@ pub struct RoomContext {
     pub node: Arc<str>,
     pub checkpoints: CheckpointPolicy,
     pub metrics: SharedMetrics,
+    /// `--max-document-bytes`: updates that would make the document larger are refused.
+    pub max_document_bytes: u64,
 }
 
 /// How often relayed presence is checked for states that stopped being renewed.
@@ -253,6 +256,12 @@ async fn run(
             let remote_presence = subscribe_presence(&id, &context).await;
             let mut room = Room::new(id, doc, applied, checkpoint, context, registration);
             room.applied_at = applied_at;
+            room.document_bytes = room
+                .awareness
+                .doc()
+                .transact()
+                .encode_state_as_update_v1(&StateVector::default())
+                .len() as u64;
             room.session = session;
             room.commands = Some(commands);
             // A load that replayed much of the log leaves a checkpoint for the next one.
@@ -401,6 +410,9 @@ struct Room {
     applied: Seq,
     /// Server time of record `applied`, once known: a checkpoint with it is also a keyframe.
     applied_at: Option<u64>,
+    /// The document's size: its encoded state at load or last checkpoint, plus every record
+    /// since (an overestimate, as deletions do not shrink it until the next checkpoint).
+    document_bytes: u64,
     /// The log position covered by the newest checkpoint this room wrote or loaded.
     checkpointed: Seq,
     bytes_since_checkpoint: u64,
@@ -439,6 +451,7 @@ impl Room {
             registration,
             applied,
             applied_at: None,
+            document_bytes: 0,
             checkpointed,
             bytes_since_checkpoint: 0,
             checkpoint_in_flight: None,
@@ -632,6 +645,16 @@ impl Room {
             }
             return;
         }
+        let limit = self.context.max_document_bytes;
+        if self.document_bytes + bytes.len() as u64 > limit {
+            self.context.metrics.limited(Limit::DocumentSize);
+            warn!(room = %self.id, conn, bytes = self.document_bytes, "update refused: document too large");
+            member.outbox.close(
+                close::MESSAGE_TOO_BIG,
+                format!("the board is full: its document would exceed {limit} bytes"),
+            );
+            return;
+        }
         let pending = PendingUpdate {
             conn,
             participant: member.identity.as_ref().map(|i| i.participant.clone()),
@@ -725,6 +748,7 @@ impl Room {
             }
             self.applied = record.seq;
             self.applied_at = Some(record.at_ms);
+            self.document_bytes += record.update.len() as u64;
             self.bytes_since_checkpoint += record.update.len() as u64;
             let sender =
                 (*record.origin.node == *self.context.node).then_some(record.origin.connection);
@@ -984,6 +1008,7 @@ impl Room {
                 .transact()
                 .encode_state_as_update_v1(&StateVector::default()),
         );
+        self.document_bytes = state.len() as u64;
         let checkpoint = Checkpoint {
             covers: self.applied,
             state,

@@ -10,6 +10,7 @@ mod checkpoints;
 mod health;
 mod history;
 mod keepalive;
+mod limits;
 mod metrics;
 mod multi_node;
 mod persistence;

@@ -37,12 +37,16 @@ pub struct TestServer {
 /// The admin key of test servers.
 pub const ADMIN_KEY: &str = "test-admin-key";
 
-/// A test server's configuration: rooms open without tokens (as the sync tests need), and a
-/// known admin key.
+/// A test server's configuration: rooms open without tokens (as the sync tests need), a
+/// known admin key, and rate limits out of the way (tests send far faster than people;
+/// `limits.rs` tests the limits with its own settings).
 pub fn open_config(data_dir: &Path) -> ServeConfig {
     let mut config = ServeConfig::with_data_dir(data_dir);
     config.open_rooms = true;
     config.admin_key = Some(ADMIN_KEY.into());
+    config.max_messages_per_second = 1_000_000;
+    config.max_bytes_per_second = 1 << 40;
+    config.join_attempts_per_minute = 1_000_000;
     config
 }
 

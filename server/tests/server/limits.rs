@@ -1,0 +1,202 @@
+//! Abuse limits: each answered with a clear close reason or HTTP status, counted in
+//! `/metrics`, and harming nobody else.
+
+use cocreate_protocol::{close, Message, SyncMessage};
+use futures_util::SinkExt;
+use serde_json::json;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message as WsMessage;
+use yrs::updates::encoder::Encode;
+
+use crate::awareness::presence;
+use crate::support::{close_of, open_config, raw_socket, Client, TestServer, ADMIN_KEY};
+
+/// The HTTP status a WebSocket upgrade was refused with (panics if it was accepted).
+async fn refused_upgrade(url: &str, origin: Option<&str>) -> u16 {
+    let mut request = url.into_client_request().unwrap();
+    if let Some(origin) = origin {
+        request
+            .headers_mut()
+            .insert("Origin", origin.parse().unwrap());
+    }
+    match tokio_tungstenite::connect_async(request).await {
+        Err(tokio_tungstenite::tungstenite::Error::Http(response)) => response.status().as_u16(),
+        other => panic!("upgrade not refused: {:?}", other.map(|_| ())),
+    }
+}
+
+async fn limited(server: &TestServer, limit: &str) -> String {
+    let (_, _, body) = server.fetch("/metrics", "").await;
+    let text = String::from_utf8(body).unwrap();
+    let line = format!("cocreate_limited_total{{limit=\"{limit}\"}} ");
+    text.lines()
+        .find_map(|l| l.strip_prefix(&line))
+        .unwrap_or_else(|| panic!("{line} missing"))
+        .to_owned()
+}
+
+#[tokio::test]
+async fn connections_are_limited_per_address_and_origins_are_checked() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = open_config(dir.path());
+    config.max_connections_per_ip = 2;
+    config.allowed_origins = vec!["https://partner.example".into()];
+    let server = TestServer::start_with(config).await;
+    let url = server.url("crowded");
+    let mut first = Client::connect(&url).await;
+    let _second = Client::connect(&url).await;
+    assert_eq!(refused_upgrade(&url, None).await, 429);
+    assert_eq!(limited(&server, "connections_per_ip").await, "1");
+    first.insert(0, "still served").await;
+    first.wait_all_saved().await;
+    drop(first);
+    drop(_second);
+
+    // Another site's page is refused; the server's own pages and listed partners are not.
+    let other = server.url("origins");
+    assert_eq!(
+        refused_upgrade(&other, Some("https://evil.example")).await,
+        403
+    );
+    for origin in [
+        format!("http://{}", server.addr),
+        "https://partner.example".into(),
+    ] {
+        let mut request = other.as_str().into_client_request().unwrap();
+        request
+            .headers_mut()
+            .insert("Origin", origin.parse().unwrap());
+        let accepted = loop {
+            // The two connections above are released asynchronously.
+            match tokio_tungstenite::connect_async(request.clone()).await {
+                Ok(_) => break true,
+                Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status() == 429 => {
+                    tokio::task::yield_now().await
+                }
+                Err(e) => panic!("{origin}: {e}"),
+            }
+        };
+        assert!(accepted);
+    }
+    // Every answer carries the security headers.
+    let (_, headers, _) = server.fetch("/healthz", "").await;
+    assert_eq!(headers["x-content-type-options"], "nosniff");
+    assert_eq!(headers["x-frame-options"], "DENY");
+    assert_eq!(headers["referrer-policy"], "no-referrer");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn join_attempts_participants_and_request_bodies_are_limited() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = open_config(dir.path());
+    config.join_attempts_per_minute = 3;
+    config.max_participants = 5; // the four invites and one more
+    config.max_request_bytes = 1024;
+    let server = TestServer::start_with(config).await;
+    let (_, created) = server
+        .call(
+            "POST",
+            "/api/sessions",
+            Some(ADMIN_KEY),
+            Some(json!({"title": "T", "template": "canvas", "language": "en"})),
+        )
+        .await;
+    let code = created["join_code"].as_str().unwrap();
+    let join = |code: &str| json!({"code": code, "display_name": "Guess"});
+    let (status, _) = server
+        .call("POST", "/api/join", None, Some(join(code)))
+        .await;
+    assert_eq!(status, 200);
+    let (status, full) = server
+        .call("POST", "/api/join", None, Some(join(code)))
+        .await;
+    assert_eq!(
+        (status, &full["code"]),
+        (409, &json!("session_full")),
+        "{full}"
+    );
+    let (status, wrong) = server
+        .call("POST", "/api/join", None, Some(join("WRONG22")))
+        .await;
+    assert_eq!(status, 404, "{wrong}");
+    // The fourth attempt within the minute is refused, however it would have ended.
+    let (status, headers, body) =
+        crate::support::request_bytes(server.addr, "POST", "/api/join", None, Some(join(code)))
+            .await;
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, &body["code"]),
+        (429, &json!("too_many_attempts")),
+        "{body}"
+    );
+    assert!(headers["retry-after"].parse::<u64>().unwrap() >= 1);
+    assert_eq!(limited(&server, "join_attempts").await, "1");
+
+    let big = json!({"title": "x".repeat(2000), "template": "canvas", "language": "en"});
+    let (status, error) = server
+        .call("POST", "/api/sessions", Some(ADMIN_KEY), Some(big))
+        .await;
+    assert_eq!(
+        (status, &error["code"]),
+        (413, &json!("request_too_large")),
+        "{error}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn oversized_presence_documents_and_floods_are_closed_without_harm() {
+    let dir = tempfile::tempdir().unwrap();
+    let mut config = open_config(dir.path());
+    config.max_awareness_bytes = 256;
+    config.max_document_bytes = 4096;
+    config.max_messages_per_second = 1;
+    let server = TestServer::start_with(config).await;
+    let url = server.url("guarded");
+    let mut editor = Client::connect(&url).await;
+    editor.insert(0, "kept").await;
+    editor.wait_all_saved().await;
+
+    let mut chatty = raw_socket(&url).await;
+    let state = format!("{{\"user\":{{\"name\":\"{}\"}}}}", "x".repeat(400));
+    chatty
+        .send(WsMessage::Binary(presence(7, 1, &state).encode_v1().into()))
+        .await
+        .unwrap();
+    let (code, reason) = close_of(&mut chatty).await;
+    assert_eq!(code, close::MESSAGE_TOO_BIG, "{reason}");
+    assert!(reason.contains("presence"), "{reason}");
+
+    // An update that would make the board larger than allowed is refused, not stored.
+    let mut hoarder = Client::connect(&url).await;
+    hoarder.insert(0, &"y".repeat(5000)).await;
+    let (code, reason) = hoarder.wait_closed().await;
+    assert_eq!(code, close::MESSAGE_TOO_BIG, "{reason}");
+
+    // Ten seconds' worth of messages pass at once; a flood beyond that is closed.
+    let mut flood = raw_socket(&url).await;
+    let ping = Message::Sync(SyncMessage::SyncStep1(Default::default())).encode_v1();
+    for _ in 0..60 {
+        if flood
+            .send(WsMessage::Binary(ping.clone().into()))
+            .await
+            .is_err()
+        {
+            break;
+        }
+    }
+    let (code, reason) = close_of(&mut flood).await;
+    assert_eq!(code, close::POLICY_VIOLATION, "{reason}");
+    assert!(reason.contains("too fast"), "{reason}");
+
+    // The editor was never disturbed, and nothing of the others was stored.
+    editor.insert(4, "!").await;
+    editor.wait_all_saved().await;
+    let newcomer = Client::connect(&url).await;
+    assert_eq!(newcomer.text(), "kept!");
+    for limit in ["awareness_size", "document_size", "message_rate"] {
+        assert_ne!(limited(&server, limit).await, "0", "{limit}");
+    }
+    server.stop().await;
+}
