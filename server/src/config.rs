@@ -11,6 +11,9 @@ use crate::storage::{InvalidRedisPrefix, RedisStorage};
 /// enough that one client cannot make the server buffer an unbounded message.
 pub const DEFAULT_MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
 
+/// Default for `--checkpoint-every-records`: also the spacing of history keyframes.
+pub const DEFAULT_CHECKPOINT_EVERY_RECORDS: u64 = 1000;
+
 /// Default for `--redis-prefix`: the product's name, so that its keys are recognisable in a
 /// Redis shared with other applications.
 pub const DEFAULT_REDIS_PREFIX: &str = "cocreate";
@@ -102,7 +105,7 @@ pub struct ServeConfig {
 
     /// Write a room's checkpoint after this many log records since the last one (a load then
     /// replays at most about this many).
-    #[arg(long, env = "COCREATE_CHECKPOINT_EVERY_RECORDS", default_value_t = 1000,
+    #[arg(long, env = "COCREATE_CHECKPOINT_EVERY_RECORDS", default_value_t = DEFAULT_CHECKPOINT_EVERY_RECORDS,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub checkpoint_every_records: u64,
 

@@ -64,6 +64,15 @@ impl ApiError {
         error
     }
 
+    /// A researcher asking for a session that is not recorded for research.
+    pub fn not_recorded() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "not_recorded",
+            "this session is not recorded for research",
+        )
+    }
+
     pub fn session_closed() -> Self {
         Self::new(
             StatusCode::CONFLICT,

@@ -6,16 +6,15 @@ use std::time::Duration;
 
 use anyhow::{anyhow, Context};
 
-use crate::config::{ExportArgs, ReplayArgs, StoreArgs};
+use crate::config::{ExportArgs, ReplayArgs, StoreArgs, DEFAULT_CHECKPOINT_EVERY_RECORDS};
 use crate::history::export::write_dataset;
 use crate::history::{session_records, state_json, Position, Seeker, SessionRecords};
 use crate::room_id::RoomId;
 use crate::session::store::SessionStore;
 use crate::storage::{Seq, SharedStorage};
 
-/// Log records between the keyframes a seek leaves behind (as `--checkpoint-every-records`'s
-/// default).
-const KEYFRAME_SPACING: u64 = 1000;
+/// Log records between the keyframes a seek leaves behind.
+const KEYFRAME_SPACING: u64 = DEFAULT_CHECKPOINT_EVERY_RECORDS;
 
 async fn open(
     store: &StoreArgs,

@@ -68,14 +68,7 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: AppState) {
         close.clone(),
         state.metrics.clone(),
     ));
-    state
-        .metrics
-        .connections_total
-        .fetch_add(1, Ordering::Relaxed);
-    state
-        .metrics
-        .connections_open
-        .fetch_add(1, Ordering::Relaxed);
+    let _open = OpenConnection::count(&state.metrics);
     let outbox = Outbox::new(frames, close.clone(), speaks_cocreate);
 
     let admitted = match room {
@@ -120,11 +113,24 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: AppState) {
     if let Some(rejection) = Rejection::of_close_code(close.reason().code) {
         state.metrics.rejected(rejection);
     }
-    state
-        .metrics
-        .connections_open
-        .fetch_sub(1, Ordering::Relaxed);
     await_close_reply(&mut stream).await;
+}
+
+/// A connection in `cocreate_connections_open` until dropped, however its task ends.
+struct OpenConnection(SharedMetrics);
+
+impl OpenConnection {
+    fn count(metrics: &SharedMetrics) -> Self {
+        metrics.connections_total.fetch_add(1, Ordering::Relaxed);
+        metrics.connections_open.fetch_add(1, Ordering::Relaxed);
+        OpenConnection(metrics.clone())
+    }
+}
+
+impl Drop for OpenConnection {
+    fn drop(&mut self) {
+        self.0.connections_open.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 /// Records a session member's connection opening or closing, for the session's history.

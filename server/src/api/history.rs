@@ -39,11 +39,7 @@ async fn research_access(
     let (identity, session) =
         authorize(state, headers, id, &[Role::Moderator, Role::Researcher]).await?;
     if identity.role == Role::Researcher && !session.research.recorded {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "not_recorded",
-            "this session is not recorded for research",
-        ));
+        return Err(ApiError::not_recorded());
     }
     let records = session_records(&state.sessions, id)
         .await?

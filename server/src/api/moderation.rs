@@ -145,6 +145,15 @@ pub async fn erase(
         return Err(ApiError::bad_request("you cannot erase yourself"));
     }
     let mut participant = known_participant(&state, &id, &pid).await?;
+    // Out first, so that nothing they write from now on escapes the erasure.
+    let (revoked, ()) = state
+        .sessions
+        .update(&id, |session| {
+            session.revoked.entry(pid.clone()).or_insert_with(now_ms);
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    state.announce(&revoked, "kicked").await;
     let (room, doc) = board(&state, &session.id).await?;
     let clients = clients_of(&state, &room, &pid).await?;
     if let Some(update) = moderation::erase(&doc, &pid, &clients, request.text) {
@@ -163,7 +172,6 @@ pub async fn erase(
     let (session, ()) = state
         .sessions
         .update(&id, |session| {
-            session.revoked.entry(pid.clone()).or_insert(erasure.at);
             session.erased.insert(pid.clone(), erasure.clone());
             if request.text {
                 for (item, moderation) in session.items.iter_mut() {
@@ -182,7 +190,7 @@ pub async fn erase(
         "name"
     };
     audit(&state, &moderator, &id, "erase", &pid, Some(what.into())).await;
-    state.announce(&session, "kicked").await;
+    state.announce(&session, "updated").await;
     tracing::info!(session = %id, participant = %pid, text = request.text, "participant erased");
     Ok(Json(
         json!({ "participant": participant, "erased": erasure }),

@@ -17,6 +17,7 @@ use super::{
     append_edit, authorize, bearer, check_member, identity, public_url, room_of, text_field, Body,
 };
 use crate::error::ApiError;
+use crate::history::Disclosure;
 use crate::limits::Limit;
 use crate::session::{
     ids, now_ms, now_secs, template, AuditEntry, Identity, Participant, Research, Role, Session,
@@ -208,7 +209,7 @@ pub async fn join(
         role,
         language,
         joined_at: now_ms(),
-        research_consent: request.research_consent.filter(|_| asks_consent),
+        research_consent: request.research_consent,
     };
     state
         .sessions
@@ -292,7 +293,7 @@ pub async fn change(
     Path(id): Path<String>,
     Body(change): Body<SessionChange>,
 ) -> Result<Json<Value>, ApiError> {
-    let (moderator, _) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
+    let (moderator, current) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
     let title = change
         .title
         .as_deref()
@@ -306,6 +307,17 @@ pub async fn change(
         }
         phase => phase.map(str::to_owned),
     };
+    if let Some(research) = &change.research {
+        let joined = state.sessions.participants(&id).await?.len() > Role::ALL.len();
+        if joined && loosens(&current.research, research) {
+            return Err(ApiError::new(
+                StatusCode::CONFLICT,
+                "research_terms_fixed",
+                "people joined under the current research terms: they can be made stricter, \
+                 not looser (record, keep names, or stop asking for consent)",
+            ));
+        }
+    }
     if change.votes_per_participant.is_some_and(|v| v > MAX_VOTES) {
         return Err(ApiError::bad_request(format!(
             "votes_per_participant must be 0 to {MAX_VOTES}"
@@ -353,6 +365,13 @@ pub async fn change(
     Ok(Json(
         json!({ "session": session.view_for(Role::Moderator) }),
     ))
+}
+
+/// Whether new research terms disclose more than the old ones: people joined under the old.
+fn loosens(old: &Research, new: &Research) -> bool {
+    (new.recorded && !old.recorded)
+        || (new.keep_names && !old.keep_names)
+        || (old.consent_required && !new.consent_required)
 }
 
 /// Moves a session to `to`; a closed session stays closed.
@@ -411,17 +430,22 @@ pub async fn close(
     transition(state, headers, id, SessionState::Closed, "closed").await
 }
 
-/// `GET /api/sessions/{id}/audit`: moderation actions, oldest first.
+/// `GET /api/sessions/{id}/audit`: moderation actions, oldest first. Moderators see names;
+/// researchers see what the session's disclosure rules allow (and only while it is recorded).
 pub async fn audit_log(
     State(state): State<AppState>,
     headers: HeaderMap,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    authorize(&state, &headers, &id, &[Role::Moderator, Role::Researcher]).await?;
-    let names: HashMap<String, String> = state
-        .sessions
-        .participants(&id)
-        .await?
+    let (identity, session) =
+        authorize(&state, &headers, &id, &[Role::Moderator, Role::Researcher]).await?;
+    let participants = state.sessions.participants(&id).await?;
+    let moderator = identity.role == Role::Moderator;
+    if !moderator && !session.research.recorded {
+        return Err(ApiError::not_recorded());
+    }
+    let disclosure = Disclosure::for_session(&session, &participants);
+    let names: HashMap<String, String> = participants
         .into_iter()
         .map(|p| (p.id, p.display_name))
         .collect();
@@ -430,8 +454,16 @@ pub async fn audit_log(
         .audit_log(&id)
         .await?
         .into_iter()
-        .map(|entry| {
-            let name = names.get(&entry.by).cloned().unwrap_or_default();
+        .map(|mut entry| {
+            let name = if moderator {
+                names.get(&entry.by).cloned().unwrap_or_default()
+            } else {
+                entry.by = disclosure.pseudonym(&entry.by);
+                if names.contains_key(&entry.target) {
+                    entry.target = disclosure.pseudonym(&entry.target);
+                }
+                disclosure.name(&entry.by)
+            };
             let mut value = serde_json::to_value(entry).unwrap_or_default();
             value["by_name"] = json!(name);
             value

@@ -11,7 +11,7 @@ use yrs::types::ToJson;
 use yrs::{Any, ClientID, Doc, GetString, Map, Out, ReadTxn, Snapshot, Text, TextRef, Transact};
 
 use super::changes::ROOTS;
-use crate::session::{Participant, Session};
+use crate::session::{Participant, Role, Session};
 
 /// Shown instead of the pseudonym of a participant who declined research consent.
 pub const DECLINED: &str = "declined";
@@ -39,9 +39,15 @@ pub struct Disclosure {
 
 impl Disclosure {
     pub fn for_session(session: &Session, participants: &[Participant]) -> Self {
+        // Who said no, and, where the session asks, citizens who were never asked: research
+        // data needs a yes.
+        let asks = session.research.consent_required;
         let declined: HashSet<String> = participants
             .iter()
-            .filter(|p| p.research_consent == Some(false))
+            .filter(|p| {
+                p.research_consent == Some(false)
+                    || (asks && p.research_consent.is_none() && p.role == Role::Citizen)
+            })
             .map(|p| p.id.clone())
             .collect();
         let erased: HashSet<String> = session.erased.keys().cloned().collect();
@@ -104,6 +110,16 @@ impl Disclosure {
 /// keyed by id as in the document, item texts as strings, `votes` as counts per item and
 /// `emotion_votes` as `{average, count}` per stage (who voted what is not a board fact).
 pub fn board_json(doc: &Doc, disclosure: &Disclosure) -> Value {
+    // Stored updates came from the network: a yrs panic on one must not take the answer (or
+    // `cocreate export`) down with it.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| render(doc, disclosure)))
+        .unwrap_or_else(|_| {
+            tracing::error!("yrs panicked rendering a board");
+            json!({ "error": "this board could not be rendered" })
+        })
+}
+
+fn render(doc: &Doc, disclosure: &Disclosure) -> Value {
     let roots: Vec<_> = ROOTS
         .iter()
         .map(|name| (*name, doc.get_or_insert_map(*name)))

@@ -35,13 +35,14 @@ pub fn rfc3339(ms: u64) -> String {
 }
 
 /// One CSV line (RFC 4180): fields with a comma, quote or line break are quoted. Fields
-/// starting with `=`, `+`, `-` or `@` get a leading apostrophe, so that a spreadsheet never
-/// runs a participant's text as a formula.
+/// starting with `=`, `+`, `-`, `@`, a tab or a carriage return (and not a number) get a
+/// leading apostrophe, so that a spreadsheet never runs a participant's text as a formula.
 pub fn csv_line(fields: &[&str]) -> String {
     let mut line = fields
         .iter()
         .map(|field| {
-            let field = if field.starts_with(['=', '+', '-', '@']) && !is_number(field) {
+            let field = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_number(field)
+            {
                 format!("'{field}")
             } else {
                 (*field).to_owned()
@@ -105,6 +106,9 @@ pub async fn write_dataset<W: Write + Seek>(
     ]);
     let mut intervals = String::new();
     let mut next_mark: Option<u64> = None;
+    // The last board written: a mark at which nothing changed since is skipped, so that idle
+    // hours (or days) of a session do not repeat the board thousands of times.
+    let mut last_board: Option<serde_json::Value> = None;
     let mut presence: BTreeMap<String, Presence> = BTreeMap::new();
     let mut counter = Counter::new(interval_ms);
     let mut moderation_csv = csv_line(&["at", "time", "moderator", "action", "target", "reason"]);
@@ -117,13 +121,15 @@ pub async fn write_dataset<W: Write + Seek>(
                 }
                 // The board as it was at each mark passed before this record.
                 let board = board_json(doc, disclosure);
-                let mut mark = mark;
-                while record.at_ms > mark {
+                if last_board.as_ref() != Some(&board) {
                     let line = json!({ "at": mark, "time": rfc3339(mark), "board": board });
                     intervals.push_str(&line.to_string());
                     intervals.push('\n');
-                    mark += interval_ms;
+                    last_board = Some(board);
                 }
+                // The next mark after this record (marks in between saw this same board).
+                let passed = (record.at_ms - mark).div_ceil(interval_ms);
+                let mark = mark + passed * interval_ms;
                 next_mark = Some(mark);
             })
             .await?;

@@ -31,7 +31,8 @@ pub struct Participation {
 
 #[derive(Debug, Serialize)]
 pub struct ParticipantFigures {
-    /// Pseudonym, or `declined` for everyone who declined research consent, together.
+    /// Pseudonym, or `declined` for everyone who declined research consent, together (whose
+    /// `role` is then `null` unless they all had the same).
     pub participant: String,
     pub role: Option<Role>,
     pub contributions: u64,
@@ -54,7 +55,7 @@ pub struct Counter {
     last_text_edit: HashMap<String, String>,
     figures: BTreeMap<String, ParticipantFigures>,
     buckets: BTreeMap<u64, Bucket>,
-    /// Participants who took part (joined a connection or contributed) and could edit.
+    /// Participants (by id) who took part (connected or contributed) and could edit.
     present: HashMap<String, Role>,
 }
 
@@ -70,7 +71,9 @@ impl Counter {
     }
 
     pub fn add(&mut self, event: &HistoryEvent) {
-        let (Some(participant), Some(role)) = (&event.participant, event.role) else {
+        let (Some(participant), Some(pseudonym), Some(role)) =
+            (&event.participant_id, &event.participant, event.role)
+        else {
             return;
         };
         if event.entity == "participant" && event.action == "connected" && role.edits() {
@@ -93,7 +96,7 @@ impl Counter {
             self.figures
                 .entry(participant.clone())
                 .or_insert_with(|| ParticipantFigures {
-                    participant: participant.clone(),
+                    participant: pseudonym.clone(),
                     role: Some(role),
                     contributions: 0,
                     by_entity: BTreeMap::new(),
@@ -132,10 +135,33 @@ impl Counter {
                 .then(|| citizens as f64 / (citizens + officials) as f64),
             gini: gini(&counts),
             by_role,
-            by_participant: self.figures.into_values().collect(),
+            by_participant: by_pseudonym(self.figures.into_values()),
             over_time: self.buckets.into_values().collect(),
         }
     }
+}
+
+/// One row per pseudonym: everyone who declined consent shares one (with a role only if they
+/// all had the same).
+fn by_pseudonym(figures: impl Iterator<Item = ParticipantFigures>) -> Vec<ParticipantFigures> {
+    let mut rows: BTreeMap<String, ParticipantFigures> = BTreeMap::new();
+    for figures in figures {
+        match rows.get_mut(&figures.participant) {
+            None => {
+                rows.insert(figures.participant.clone(), figures);
+            }
+            Some(row) => {
+                row.contributions += figures.contributions;
+                if row.role != figures.role {
+                    row.role = None;
+                }
+                for (entity, count) in figures.by_entity {
+                    *row.by_entity.entry(entity).or_default() += count;
+                }
+            }
+        }
+    }
+    rows.into_values().collect()
 }
 
 /// The Gini coefficient of `values` (mean absolute difference over twice the mean); `None`

@@ -63,8 +63,9 @@ pub struct Seeked {
     pub keyframe: Seq,
     /// Log records read from storage: bounded by the keyframe spacing.
     pub records_read: usize,
-    /// A record after the time sought was read: there is nothing more to apply.
-    reached: bool,
+    /// A record after the time sought was read: there is nothing more to apply (up to that
+    /// time; a walk that goes on clears it).
+    pub(crate) reached: bool,
 }
 
 /// Replays a room's log from keyframes, saving a keyframe every `spacing` records where the

@@ -29,6 +29,10 @@ pub struct HistoryEvent {
     pub action: String,
     pub target: String,
     pub detail: String,
+    /// The participant's own id, for counting people apart even when their pseudonym is
+    /// `declined`; never serialised.
+    #[serde(skip)]
+    pub participant_id: Option<String>,
     /// An edit the server made on the participant's behalf: the template's first board, or
     /// a moderation action's edit (hide, unhide, remove-contributions, erase). Not counted
     /// as a contribution.
@@ -76,6 +80,7 @@ impl SessionRecords {
             events.push(HistoryEvent {
                 seq: None,
                 at: p.joined_at,
+                participant_id: Some(p.id.clone()),
                 participant: participant.clone(),
                 role,
                 entity: "participant".into(),
@@ -91,6 +96,7 @@ impl SessionRecords {
             events.push(HistoryEvent {
                 seq: None,
                 at: entry.at,
+                participant_id: Some(entry.participant.clone()),
                 participant: participant.clone(),
                 role,
                 entity: "participant".into(),
@@ -115,6 +121,7 @@ impl SessionRecords {
             events.push(HistoryEvent {
                 seq: None,
                 at: entry.at,
+                participant_id: Some(entry.by.clone()),
                 participant,
                 role,
                 entity: "moderation".into(),
@@ -159,12 +166,18 @@ impl<'a> Walk<'a> {
         until: Position,
     ) -> Result<Walk<'a>, StorageError> {
         let mut seeker = Seeker::new(storage, room, keyframe_spacing).await?;
-        let seeked = if from == Position::Seq(0) {
+        let mut seeked = if from == Position::Seq(0) {
             seeker.start_at(from).await?
         } else {
             seeker.state_at(from).await?
         };
-        let since = seeked.at_ms.filter(|_| seeked.seq > 0);
+        // Reaching `from` by time read a record past it: the walk goes on from there.
+        seeked.reached = false;
+        let since = match from {
+            Position::Time(ms) => Some(ms),
+            Position::Seq(0) => None,
+            Position::Seq(_) => Some(seeked.at_ms.unwrap_or(0)),
+        };
         let journal = records
             .journal_events()
             .into_iter()
@@ -208,7 +221,7 @@ impl<'a> Walk<'a> {
             }
             let end = match self.until {
                 Position::Time(ms) => Some(ms),
-                Position::Seq(seq) if seq < Seq::MAX => self.seeked.at_ms,
+                Position::Seq(seq) if seq < Seq::MAX => Some(self.seeked.at_ms.unwrap_or(0)),
                 Position::Seq(_) => None,
             };
             let rest = std::mem::take(&mut self.journal)
@@ -249,6 +262,7 @@ impl<'a> Walk<'a> {
             .map(|c| HistoryEvent {
                 seq: Some(record.seq),
                 at: record.at_ms,
+                participant_id: author.map(str::to_owned),
                 participant: participant.clone(),
                 role,
                 entity: c.entity,

@@ -379,6 +379,43 @@ async fn a_scripted_session_replays_as_it_happened() {
     assert!((metrics["citizen_share"].as_f64().unwrap() - 0.6).abs() < 1e-9);
     assert!(metrics["gini"].as_f64().is_some());
 
+    // People joined under these research terms: they can get stricter, not looser.
+    let looser =
+        json!({"research": {"recorded": true, "consent_required": false, "keep_names": true}});
+    let path = format!("/api/sessions/{}", script.id);
+    let (status, error) = script
+        .server
+        .call("PATCH", &path, Some(&script.moderator), Some(looser))
+        .await;
+    assert_eq!(
+        (status, &error["code"]),
+        (409, &json!("research_terms_fixed")),
+        "{error}"
+    );
+    let stricter =
+        json!({"research": {"recorded": true, "consent_required": true, "keep_names": false}});
+    let (status, _) = script
+        .server
+        .call("PATCH", &path, Some(&script.moderator), Some(stricter))
+        .await;
+    assert_eq!(status, 200);
+    // Now consent is required, citizens who were never asked count as having declined.
+    let (_, metrics) = script.get("/metrics", &script.researcher).await;
+    let rows: Vec<&str> = metrics["by_participant"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["participant"].as_str().unwrap())
+        .collect();
+    assert!(
+        rows.contains(&"declined") && !rows.contains(&script.pid("ann")),
+        "{rows:?}"
+    );
+    assert_eq!(
+        metrics["distinct_contributors"], 3,
+        "people still counted apart"
+    );
+
     // Citizens may not read the history.
     let (status, error) = script.get("/history", &script.citizen).await;
     assert_eq!(

@@ -436,6 +436,12 @@ async fn lock_unlock_close_and_settings_follow_the_documented_states() {
         .map(|e| e["action"].as_str().unwrap())
         .collect();
     assert_eq!(actions, ["update", "update", "locked"]);
+    // Researchers see pseudonyms only (the session does not keep names); moderators see names.
+    assert_eq!(audit["entries"][2]["by_name"], "");
+    let (_, audit) = s
+        .server
+        .call("GET", &format!("{base}/audit"), Some(&moderator), None)
+        .await;
     assert_eq!(audit["entries"][2]["by_name"], "Moderator");
     s.server.stop().await;
 }
