@@ -3,26 +3,16 @@
 // (a forced edit never reaches the moderator, not even after unlock); kick ends the citizen's
 // connection. Skipped, with the reason printed, when the binary has no sessions API yet.
 
-import { describe, it, beforeAll, afterAll, expect } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { startServer, launchBrowser, newContext, screenshotPath, createSession, boardJson, ADMIN_KEY, type Server, cell, addCard } from './harness'
+import { suiteServer, newContext, screenshotPath, createSession, boardJson, ADMIN_KEY, type Server, cell, addCard, joinWith } from './harness'
 
 
 let server: Server
 let browser: Browser
 
 
-async function joinWith (page: Page, url: string, name: string): Promise<void> {
-  await page.goto(url)
-  await page.fill('#join-name', name)
-  await page.click('#join-submit')
-  await page.locator('#you', { hasText: name }).waitFor()
-  await page.waitForFunction(() => {
-    const w = window as unknown as { __cocreate?: { conn: { provider: { synced: boolean } } } }
-    return w.__cocreate?.conn.provider.synced === true
-  })
-}
 
 /** The texts of every card in a page's document. */
 const texts = (page: Page): Promise<string[]> => page.evaluate(() => {
@@ -31,14 +21,7 @@ const texts = (page: Page): Promise<string[]> => page.evaluate(() => {
 })
 
 describe('sessions', () => {
-  beforeAll(async () => {
-    server = await startServer()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
+  suiteServer((s, b) => { server = s; browser = b })
 
   it('moderator by invite and citizen by join code co-edit; lock turns the citizen read-only; unlock; phase, timer, votes; hide; kick', async () => {
     const created = await createSession(server, 'Parking permit', 'journey-map')

@@ -12,6 +12,7 @@ import { bindTextarea } from './textbinding'
 import { Announcer } from './announcer'
 import { ModeratorConsole } from './moderator'
 import { exportCsv, exportJson, exportPng } from './export'
+import { recordedIndicator } from './research'
 
 export interface BoardOptions {
   /** A session joined with a token (from localStorage). */
@@ -229,9 +230,14 @@ export class BoardPage {
       h('div', { class: 'session-info' },
         this.session?.phase ? h('span', { class: 'phase', id: 'phase', text: t('phase.label', { phase: this.session.phase }) }) : null,
         this.timerEl,
-        this.statusEl),
+        this.statusEl,
+        recordedIndicator(this.session)),
       h('div', { class: 'header-actions' },
         langSel,
+        // researchers (and moderators) may replay a recorded session
+        this.session?.research?.recorded && (this.role() === 'researcher' || this.isModerator())
+          ? h('a', { class: 'btn', id: 'open-replay', href: `#s=${encodeURIComponent(this.session.id)}&view=replay`, text: t('replay.open') })
+          : null,
         h('button', { type: 'button', class: 'btn', onclick: () => this.opts.onLeave(), text: t('leave') }))
     )
     this.renderTimer()

@@ -7,6 +7,7 @@ import type { Session } from './connection'
 import { h, clear } from './dom'
 import { t, type Key } from './i18n'
 import type { Announcer } from './announcer'
+import { EraseControls } from './erase'
 
 export function joinUrl (code: string): string {
   return `${location.origin}/#code=${encodeURIComponent(code)}`
@@ -30,6 +31,7 @@ export class ModeratorConsole {
   private joinCode?: string
   private confirmClose = false
   private status = h('p', { class: 'mod-status', role: 'status' })
+  private readonly erase: EraseControls
 
   constructor (
     private readonly token: string,
@@ -37,6 +39,10 @@ export class ModeratorConsole {
     private readonly onSession: (s: Session) => void,
     private readonly announcer: Announcer
   ) {
+    this.erase = new EraseControls(token, () => this.session().id, (p) => this.run(p), (message) => {
+      if (!message) { this.render(); return }
+      this.refresh().then(() => { this.status.textContent = message })
+    })
     this.refresh()
   }
 
@@ -125,11 +131,12 @@ export class ModeratorConsole {
     const people = h('ul', { class: 'mod-people', id: 'mod-people' })
     for (const p of this.participants) {
       const pid = p.participant_id ?? p.id ?? ''
-      const name = p.display_name ?? p.name ?? pid
+      const name = p.display_name || p.name || t('erase.nameless')
       people.append(h('li', { 'data-participant': pid },
         h('span', { text: `${name} · ${t(`role.${p.role ?? 'citizen'}` as Key)}${p.kicked ? ' ✕' : ''}` }),
         p.role !== 'moderator' && !p.kicked ? h('button', { type: 'button', class: 'btn small', 'data-action': 'kick', onclick: async () => { await this.run(api.kick(this.token, s.id, pid)); this.refresh() }, text: t('mod.kick') }) : null,
-        p.role !== 'moderator' ? h('button', { type: 'button', class: 'btn small', 'data-action': 'remove', onclick: async () => { await this.run(api.removeContributions(this.token, s.id, pid)); this.refresh() }, text: t('mod.removeContributions') }) : null))
+        p.role !== 'moderator' ? h('button', { type: 'button', class: 'btn small', 'data-action': 'remove', onclick: async () => { await this.run(api.removeContributions(this.token, s.id, pid)); this.refresh() }, text: t('mod.removeContributions') }) : null,
+        p.role !== 'moderator' ? this.erase.control(pid, name) : null))
     }
     this.el.append(h('h3', { text: t('mod.participants') }), people,
       h('button', { type: 'button', class: 'btn small', onclick: () => this.refresh(), text: t('mod.refresh') }))
@@ -138,7 +145,7 @@ export class ModeratorConsole {
     this.el.append(h('h3', { text: t('mod.audit') }), auditBtn)
     if (this.audit) {
       this.el.append(h('ol', { class: 'audit', id: 'mod-audit' }, ...this.audit.slice(-50).reverse().map((a) =>
-        h('li', { text: `${new Date(a.at).toLocaleTimeString()} ${a.by_name ?? a.by}: ${a.action}${a.target ? ` ${a.target}` : ''}${a.reason ? ` (${a.reason})` : ''}` }))))
+        h('li', { text: `${new Date(a.at).toLocaleTimeString()} ${a.by_name || a.by}: ${a.action}${a.target ? ` ${a.target}` : ''}${a.reason ? ` (${a.reason})` : ''}` }))))
     }
     this.el.append(this.status)
     if (typing) {
