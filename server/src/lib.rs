@@ -7,6 +7,7 @@ pub mod config;
 mod error;
 mod health;
 pub mod history;
+pub mod metrics;
 mod outbox;
 mod registry;
 pub mod research;
@@ -35,6 +36,7 @@ use tracing::{info, warn};
 use crate::bus::SharedBus;
 use crate::config::{ServeConfig, StoreArgs};
 use crate::error::ApiError;
+use crate::metrics::SharedMetrics;
 use crate::registry::Registry;
 use crate::room::RoomContext;
 use crate::room_id::RoomId;
@@ -85,6 +87,7 @@ pub struct AppState {
     node: Arc<str>,
     /// Log records between the keyframes history seeks write (`--checkpoint-every-records`).
     keyframe_spacing: u64,
+    metrics: SharedMetrics,
 }
 
 /// Why the server could not start.
@@ -111,6 +114,7 @@ pub fn app(state: AppState) -> Router {
         .route("/ws/{room}", get(ws_upgrade))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
+        .route("/metrics", get(metrics::metrics))
         .merge(api::routes())
         .fallback(web::serve)
         .with_state(state)
@@ -210,6 +214,7 @@ pub async fn serve(
         None => sessions.token_secret().await?.to_vec(),
     };
     let admin_key = admin_key(&config)?;
+    let metrics = SharedMetrics::default();
     if config.open_rooms {
         warn!("--open-rooms: rooms that are not sessions are open to anyone, without a token; never use this in production");
     }
@@ -224,6 +229,7 @@ pub async fn serve(
                     every_bytes: config.checkpoint_every_bytes,
                 },
                 node: node.clone(),
+                metrics: metrics.clone(),
             },
             rooms.clone(),
         ),
@@ -243,6 +249,7 @@ pub async fn serve(
         bus,
         node: node.clone(),
         keyframe_spacing: config.checkpoint_every_records,
+        metrics,
     };
     let connections = state.connections.clone();
     let store = match config.store.redis_url {

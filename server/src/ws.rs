@@ -2,6 +2,7 @@
 //! every frame, and a single writer task that owns the socket's sending half (pings included).
 //! Whichever side ends first ends the other; the room is left in exactly one place.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
@@ -12,6 +13,7 @@ use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
 use tracing::{debug, info, warn};
 
+use crate::metrics::{Rejection, SharedMetrics};
 use crate::outbox::{CloseSignal, Outbox, OUTBOX_CAPACITY};
 use crate::room::{Inbound, RoomHandle};
 use crate::room_id::{InvalidRoomId, RoomId};
@@ -56,7 +58,20 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: AppState) {
     let (sink, mut stream) = socket.split();
     let close = CloseSignal::new(&state.shutdown);
     let (frames, queue) = mpsc::channel(OUTBOX_CAPACITY);
-    let writer = tokio::spawn(write_loop(sink, queue, close.clone()));
+    let writer = tokio::spawn(write_loop(
+        sink,
+        queue,
+        close.clone(),
+        state.metrics.clone(),
+    ));
+    state
+        .metrics
+        .connections_total
+        .fetch_add(1, Ordering::Relaxed);
+    state
+        .metrics
+        .connections_open
+        .fetch_add(1, Ordering::Relaxed);
     let outbox = Outbox::new(frames, close.clone(), speaks_cocreate);
 
     let admitted = match room {
@@ -89,15 +104,7 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: AppState) {
                     conn,
                     left: false,
                 };
-                read_loop(
-                    &mut stream,
-                    &membership.room,
-                    &room,
-                    conn,
-                    &close,
-                    state.max_message_bytes,
-                )
-                .await;
+                read_loop(&mut stream, &membership.room, &room, conn, &close, &state).await;
                 membership.leave().await;
                 close.close(close::NORMAL, "");
                 info!(room = %room, conn, reason = ?close.reason(), "disconnected");
@@ -106,6 +113,13 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: AppState) {
         },
     }
     let _ = writer.await;
+    if let Some(rejection) = Rejection::of_close_code(close.reason().code) {
+        state.metrics.rejected(rejection);
+    }
+    state
+        .metrics
+        .connections_open
+        .fetch_sub(1, Ordering::Relaxed);
     await_close_reply(&mut stream).await;
 }
 
@@ -210,8 +224,9 @@ async fn read_loop(
     id: &RoomId,
     conn: u64,
     close: &CloseSignal,
-    max_message_bytes: usize,
+    state: &AppState,
 ) {
+    let max_message_bytes = state.max_message_bytes;
     loop {
         let next = tokio::select! {
             biased;
@@ -231,6 +246,10 @@ async fn read_loop(
                         let reason = format!("message larger than {max_message_bytes} bytes");
                         reject(id, conn, close, close::MESSAGE_TOO_BIG, reason);
                     }
+                    // The peer vanished (a phone lost its network): a disconnect, not bad input.
+                    Ok(tungstenite::Error::Protocol(
+                        tungstenite::error::ProtocolError::ResetWithoutClosingHandshake,
+                    )) => debug!(room = %id, conn, "connection reset without a close frame"),
                     Ok(tungstenite::Error::Protocol(e)) => {
                         reject(
                             id,
@@ -265,6 +284,14 @@ async fn read_loop(
             }
         };
         for message in messages {
+            if let Inbound::Update { bytes, .. } = &message {
+                let metrics = &state.metrics;
+                metrics.updates_received.fetch_add(1, Ordering::Relaxed);
+                let size = bytes.len() as u64;
+                metrics
+                    .update_bytes_received
+                    .fetch_add(size, Ordering::Relaxed);
+            }
             if room.send(conn, message).await.is_err() {
                 close.close(close::GOING_AWAY, "room closed, reconnect");
                 return;
@@ -318,6 +345,7 @@ async fn write_loop(
     mut sink: SplitSink<WebSocket, WsMessage>,
     mut queue: mpsc::Receiver<Bytes>,
     close: CloseSignal,
+    metrics: SharedMetrics,
 ) {
     let mut ping = tokio::time::interval(PING_EVERY);
     ping.tick().await;
@@ -326,7 +354,11 @@ async fn write_loop(
             biased;
             _ = close.closed() => break,
             frame = queue.recv() => match frame {
-                Some(frame) => WsMessage::Binary(frame),
+                Some(frame) => {
+                    metrics.messages_sent.fetch_add(1, Ordering::Relaxed);
+                    metrics.bytes_sent.fetch_add(frame.len() as u64, Ordering::Relaxed);
+                    WsMessage::Binary(frame)
+                }
                 None => break,
             },
             _ = ping.tick() => WsMessage::Ping(Bytes::new()),

@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs'
 import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core'
+import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
 import { beforeAll, afterAll } from 'vitest'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
@@ -117,6 +117,27 @@ export async function joinWith (page: Page, url: string, name: string): Promise<
     const w = window as unknown as { __cocreate?: { conn: { provider: { synced: boolean } } } }
     return w.__cocreate?.conn.provider.synced === true
   })
+}
+
+/** A new session with its moderator (Mona, by invite link) and a citizen (by join code) in it. */
+export async function moderatorAndCitizen (server: Server, browser: Browser, title: string, template: string, citizen = 'Carl'): Promise<{ mod: Awaited<ReturnType<typeof newContext>>, cit: Awaited<ReturnType<typeof newContext>> }> {
+  const created = await createSession(server, title, template)
+  const mod = await newContext(browser)
+  const cit = await newContext(browser)
+  await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
+  await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, citizen)
+  return { mod, cit }
+}
+
+/**
+ * Selects a card or note as a keyboard user does (focus, Space) and waits until it, not the one
+ * selected before, is selected: its actions are then on screen.
+ */
+export async function selectCard (page: Page, card: Locator): Promise<void> {
+  const id = await card.getAttribute('data-id')
+  await card.focus()
+  await page.keyboard.press(' ')
+  await page.locator(`.card.selected[data-id="${id}"]`).waitFor()
 }
 
 /** A fresh browser profile (context) whose console errors and CSP violations are recorded. */

@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest'
 import { writeFile } from 'node:fs/promises'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { suiteServer, newContext, screenshotPath, uniqueRoom, boardJson, type Server, cell, addCard } from './harness'
+import { suiteServer, newContext, screenshotPath, uniqueRoom, boardJson, type Server, cell, addCard, selectCard } from './harness'
 
 let server: Server
 let browser: Browser
@@ -27,7 +27,41 @@ async function openRoom (page: Page, room: string, template: string): Promise<vo
   })
 }
 
-/** The first cell's add button (lane 1, stage 1), and the card ids in a cell. */
+/** Words of lane names that the layout broke across lines. */
+function wordsBrokenInLaneNames (page: Page): Promise<string[]> {
+  return page.evaluate(() => {
+    const broken: string[] = []
+    for (const el of document.querySelectorAll('.lane-head .axis-name')) {
+      const node = el.firstChild
+      if (!node || node.nodeType !== Node.TEXT_NODE) continue
+      for (const m of (node.textContent ?? '').matchAll(/[^\s-]+/g)) {
+        const r = document.createRange()
+        r.setStart(node, m.index); r.setEnd(node, m.index + m[0].length)
+        if (r.getClientRects().length > 1) broken.push(m[0])
+      }
+    }
+    return broken
+  })
+}
+
+/** Dark pixels the board's arrows add to its PNG: the PNG drawn with and without them, compared. */
+function darkPixelsOfArrows (page: Page): Promise<number> {
+  return page.evaluate(() => {
+    type Doc = { toJSON: () => unknown }
+    const w = window as unknown as { __cocreate: { doc: Doc, drawBoard: (d: Doc) => HTMLCanvasElement, Y: { Doc: new () => Doc, applyUpdate: (d: Doc, u: Uint8Array) => void, encodeStateAsUpdate: (d: Doc) => Uint8Array }, model: { allItems: (d: Doc) => { id: string, type: string }[], deleteItem: (d: Doc, id: string) => void } } }
+    const { doc, drawBoard, Y, model } = w.__cocreate
+    const bare = new Y.Doc()
+    Y.applyUpdate(bare, Y.encodeStateAsUpdate(doc))
+    for (const c of model.allItems(bare).filter((i) => i.type === 'connector')) model.deleteItem(bare, c.id)
+    const [a, b] = [drawBoard(doc), drawBoard(bare)]
+    if (a.width !== b.width || a.height !== b.height) return -1
+    const pa = a.getContext('2d')!.getImageData(0, 0, a.width, a.height).data
+    const pb = b.getContext('2d')!.getImageData(0, 0, b.width, b.height).data
+    let n = 0
+    for (let i = 0; i < pa.length; i += 4) if (pa[i] < 100 && pb[i] > 150) n++
+    return n
+  })
+}
 
 describe('open rooms', () => {
   it('join page: translated, accessible (axe), no CSP violations', async () => {
@@ -73,6 +107,26 @@ describe('open rooms', () => {
     await a.page.keyboard.press('Control+ArrowDown')
     await cell(b.page, 1, 1).locator('.card', { hasText: 'small print' }).waitFor()
     expect(await cell(b.page, 0, 0).locator('.card').count()).toBe(0)
+    // B's screen reader hears who moved what where (both are "Guest" in a development room)
+    await b.page.locator('#announcer', { hasText: 'Guest moved “Letter is hard to read (small print)” to Touchpoints, Apply' }).waitFor({ state: 'attached' })
+    // A points at the card: B sees A's pointer, its name above the tip (not over the text), fading when it rests
+    const target = (await cell(a.page, 1, 1).locator('.card').boundingBox())!
+    await a.page.mouse.move(target.x + 20, target.y + 12, { steps: 3 })
+    await b.page.locator('.cursor-layer .cursor:not(.idle) .cursor-name', { hasText: 'Guest' }).waitFor()
+    await b.page.locator('.cursor-layer .cursor.idle').waitFor()
+    const [tipTop, labelBottom] = await b.page.evaluate(() => {
+      const c = document.querySelector('.cursor-layer .cursor')!
+      return [c.getBoundingClientRect().top, c.querySelector('.cursor-name')!.getBoundingClientRect().bottom]
+    })
+    expect(labelBottom).toBeLessThanOrEqual(tipTop + 1)
+    // the emotion curve is everyone's own value, averaged: A says +1, B says -2
+    await a.page.locator('.emotion-cell').first().locator('[data-key^="emo-up"]').click()
+    await a.page.locator('.emotion-cell').first().locator('.emotion-mine', { hasText: 'Yours: +1' }).waitFor()
+    for (const v of ['-1', '-2']) {
+      await b.page.locator('.emotion-cell').first().locator('[data-key^="emo-down"]').click()
+      await b.page.locator('.emotion-cell').first().locator('.emotion-mine', { hasText: `Yours: ${v}` }).waitFor()
+    }
+    for (const p of [a.page, b.page]) await p.locator('.emotion-cell').first().locator('.emotion-value', { hasText: '-0.5 (average of 2)' }).waitFor()
     // presence: each sees two participants
     await b.page.locator('#people > li').nth(1).waitFor()
     await a.page.waitForFunction(() => document.querySelectorAll('#people > li').length === 2)
@@ -88,7 +142,7 @@ describe('open rooms', () => {
       return Buffer.concat(chunks)
     }
     expect((await download('#export-csv')).toString('utf8')).toMatch(/card,journey-map,Touchpoints,Apply,.*Letter is hard to read \(small print\)/)
-    expect(JSON.parse((await download('#export-json')).toString('utf8')).schema).toBe(1)
+    expect(JSON.parse((await download('#export-json')).toString('utf8')).schema).toBe(2)
     const png = await download('#export-png')
     expect(png.subarray(1, 4).toString('latin1')).toBe('PNG')
     await writeFile(screenshotPath('journey-map-export'), png)
@@ -181,7 +235,7 @@ describe('open rooms', () => {
         await page.keyboard.press('Alt+ArrowDown')
         await page.locator('.notes .card', { hasText: 'Another idea' }).waitFor()
         // drag a note with the mouse
-        const note = page.locator('.notes .card', { hasText: 'Free sticky note' })
+        const note = page.locator('.notes .card[aria-label="Note by Guest: Free sticky note"]')
         await note.waitFor()
         const box = (await note.boundingBox())!
         await page.mouse.move(box.x + 20, box.y + box.height - 12)
@@ -192,11 +246,37 @@ describe('open rooms', () => {
           const w = window as unknown as { __cocreate: { doc: unknown, model: { allItems: (d: unknown) => { text: string, y?: number }[] } } }
           return (w.__cocreate.model.allItems(w.__cocreate.doc).find((i) => i.text === 'Free sticky note')?.y ?? 0) > 150
         })
-        await page.evaluate(() => {
-          const w = window as unknown as { __cocreate: { doc: unknown, model: { allItems: (d: unknown) => { id: string }[], addConnector: (d: unknown, a: unknown, f: string, t: string) => void } } }
-          const [x, y] = w.__cocreate.model.allItems(w.__cocreate.doc)
-          w.__cocreate.model.addConnector(w.__cocreate.doc, { participant: 'p_test', name: 'Test', language: 'en' }, x.id, y.id)
+        // connect the two notes, then make the connector two-way, with the keyboard
+        const other = page.locator('.notes .card[aria-label="Note by Guest: Another idea"]')
+        await selectCard(page, note)
+        await page.locator('.card.selected [data-key^="connect:"]').press('Enter')
+        await other.focus()
+        await page.keyboard.press('Enter')
+        await page.locator('svg.connectors line.connector').waitFor()
+        await selectCard(page, note)
+        await page.locator('.card.selected [data-key^="direction:"]').press('Enter')
+        await page.locator('svg.connectors line.connector.two-way[marker-start]').waitFor()
+        await note.locator('.card-arrows li', { hasText: 'Two-way arrow with: Another idea' }).waitFor()
+        // a group; a note joins it from its actions (no dragging needed) and moves with it
+        await page.click('#add-group')
+        await page.keyboard.type('Waiting')
+        await page.keyboard.press('Escape')
+        const group = page.locator('.notes .card[aria-label="Group: Waiting"]')
+        await selectCard(page, other)
+        await page.locator('.card.selected [data-key^="group:"]').selectOption({ label: 'Waiting' })
+        await other.locator('.in-group', { hasText: 'In group: Waiting' }).waitFor()
+        const noteXY = (): Promise<number[]> => page.evaluate(() => {
+          const w = window as unknown as { __cocreate: { doc: unknown, model: { allItems: (d: unknown) => { text: string, x?: number, y?: number }[] } } }
+          const n = w.__cocreate.model.allItems(w.__cocreate.doc).find((i) => i.text === 'Another idea')!
+          return [n.x ?? 0, n.y ?? 0]
         })
+        const before = await noteXY()
+        const gbox = (await group.boundingBox())!
+        await page.mouse.move(gbox.x + gbox.width - 30, gbox.y + 12)
+        await page.mouse.down()
+        await page.mouse.move(gbox.x + gbox.width + 70, gbox.y + 72, { steps: 4 })
+        await page.mouse.up()
+        await expect.poll(noteXY).toEqual([before[0] + 100, before[1] + 60])
       } else {
         await cell(page, 1, 0).locator('.add-card').click()
         await page.keyboard.type('A card in the second lane')
@@ -219,7 +299,15 @@ describe('open rooms', () => {
           await first.click()
           await page.locator('.card.selected [data-key^="arrow:"]').click()
           await cell(page, 2, 1).locator('.card').first().click()
-          await cell(page, 1, 0).locator('.card-arrows li', { hasText: 'Another card' }).waitFor()
+          await cell(page, 1, 0).locator('.card-arrows li', { hasText: 'Arrow to: Another card' }).waitFor()
+          await page.locator('svg.connectors line.connector[marker-end]').waitFor()
+          await first.click()
+          await page.locator('.card.selected [data-key^="direction:"]').click()
+          await cell(page, 2, 1).locator('.card-arrows li', { hasText: 'Two-way arrow with: A card in the second lane' }).waitFor()
+          await page.locator('svg.connectors line.connector.two-way[marker-start]').waitFor()
+          expect(await darkPixelsOfArrows(page)).toBeGreaterThan(40)
+          const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#export-png')])
+          await dl.saveAs(screenshotPath('service-blueprint-export'))
         }
       }
       await page.mouse.move(5, 5)
@@ -228,6 +316,25 @@ describe('open rooms', () => {
       await page.emulateMedia({ media: 'print' })
       await page.screenshot({ path: screenshotPath(`${template}-print`), fullPage: true })
       await page.emulateMedia({ media: 'screen' })
+      // the accessible grid (list for the canvas): switched to with the keyboard, same content
+      await page.locator('#view-text').focus()
+      await page.keyboard.press('Enter')
+      await page.locator('#view-text[aria-pressed="true"]').waitFor()
+      if (template === 'canvas') {
+        await page.locator('.canvas.narrow').waitFor()
+        expect(await page.locator('svg.connectors').count()).toBe(0)
+        // reading order, each group's notes inside it
+        await page.locator('.notes .group-li .group-notes .card[aria-label="Note by Guest: Another idea"]').waitFor()
+        expect(await page.locator('#canvas > .notes > li > .card').count()).toBe(2)
+      } else {
+        const lanes = template === 'journey-map' ? 6 : 5
+        expect(await page.locator('#grid thead th[scope="col"]').count()).toBe(5)
+        expect(await page.locator('#grid tbody tr.lane > th[scope="row"]').count()).toBe(lanes)
+        expect(await cell(page, 1, 0).locator('ul.cards').getAttribute('aria-label')).toMatch(/^(Touchpoints|Customer actions), Become aware: 1 cards$/)
+        expect(await page.locator('svg.connectors, svg.curve').count()).toBe(0)
+      }
+      await axeSerious(page, `${template} accessible view`)
+      await page.screenshot({ path: screenshotPath(`${template}-accessible-view`), fullPage: true })
       await page.setViewportSize({ width: 360, height: 780 })
       if (template !== 'canvas') {
         await page.locator('.stage-nav').waitFor()
@@ -240,6 +347,15 @@ describe('open rooms', () => {
       expect(overflow).toBeLessThanOrEqual(1)
       await axeSerious(page, `${template} at 360 px`)
       await page.screenshot({ path: screenshotPath(`${template}-phone-360`), fullPage: true })
+      if (template !== 'canvas') {
+        // lane names wrap between words, never inside one, in every language
+        for (const l of ['nl', 'fr', 'de', 'en']) {
+          await page.selectOption('#ui-lang', l)
+          await page.locator(`html[lang="${l}"]`).waitFor()
+          expect(await wordsBrokenInLaneNames(page), l).toEqual([])
+          if (l === 'de') await page.screenshot({ path: screenshotPath(`${template}-phone-360-de`), fullPage: true })
+        }
+      }
       expect(problems).toEqual([])
       await ctx.close()
     })

@@ -7,7 +7,7 @@ import { describe, it, expect } from 'vitest'
 import AxeBuilder from '@axe-core/playwright'
 import { readFileSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
-import { suiteServer, newContext, screenshotPath, createSession, joinWith, addCard, cell, waitUntil, type Server, type CreatedSession } from './harness'
+import { suiteServer, newContext, screenshotPath, createSession, joinWith, addCard, cell, waitUntil, moderatorAndCitizen, type Server, type CreatedSession } from './harness'
 
 let server: Server
 let browser: Browser
@@ -31,7 +31,6 @@ const secondAfter = (at: number): Promise<boolean> => waitUntil(async () => Date
 const replayTexts = (page: Page): Promise<string[]> => page.locator('#replay-board .card-text').allTextContents()
 
 describe('research', () => {
-
   it('a researcher replays a scripted session: three instants, step, play, dataset, axe', async () => {
     const created = await createSession(server, 'Parking permit', 'journey-map', { recorded: true })
     const ann = await newContext(browser)
@@ -101,6 +100,9 @@ describe('research', () => {
     const bytes = readFileSync((await download.path())!)
     expect(bytes.subarray(0, 2).toString('latin1')).toBe('PK')
     expect(download.suggestedFilename()).toMatch(/\.zip$/)
+    // the board as shown, drawn as the live board's PNG export draws it
+    const [png] = await Promise.all([page.waitForEvent('download'), page.click('#replay-png')])
+    expect(readFileSync((await png.path())!).subarray(1, 4).toString('latin1')).toBe('PNG')
 
     const axe = await new AxeBuilder({ page }).analyze()
     expect(axe.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => `${v.id}: ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`)).toEqual([])
@@ -141,15 +143,14 @@ describe('research', () => {
   })
 
   it('a moderator erases a participant with their text: the card reads [erased], the audit keeps an entry', async () => {
-    const created = await createSession(server, 'Waste collection', 'journey-map')
-    const mod = await newContext(browser)
-    const cit = await newContext(browser)
-    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
-    await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Cleo')
+    const { mod, cit } = await moderatorAndCitizen(server, browser, 'Waste collection', 'journey-map', 'Cleo')
     await addCard(cit.page, 0, 0, 'My neighbour Jan Peeters at no. 12')
     const card = cell(mod.page, 0, 0).locator('.card-text', { hasText: 'Jan Peeters' })
     await card.waitFor()
     const row = mod.page.locator('#mod-people li', { hasText: 'Cleo' })
+    await row.waitFor()
+    // invite links are revoked, not erased
+    expect(await mod.page.locator('#mod-people li[data-invite] [data-action="erase"]').count()).toBe(0)
     await row.locator('[data-action="erase"]').click()
     await row.locator('[role="group"]', { hasText: 'Erase Cleo?' }).waitFor()
     await mod.page.check('[data-action="erase-text"]')
@@ -159,7 +160,7 @@ describe('research', () => {
     expect(await cell(mod.page, 0, 0).locator('.card-text').allTextContents()).toEqual(['[erased]'])
     await mod.page.locator('#mod-people li', { hasText: 'erased participant' }).waitFor()
     await mod.page.click('#mod-audit-load')
-    await mod.page.locator('#mod-audit li', { hasText: 'erase' }).waitFor()
+    await mod.page.locator('#mod-audit li[data-action="erase"]', { hasText: 'Mona: erased the name and text of erased participant' }).waitFor()
     // the citizen was removed from the session
     await cit.page.locator('#conn-status[data-status="refused"]').waitFor()
     for (const c of [mod, cit]) { expect(c.problems).toEqual([]); await c.ctx.close() }

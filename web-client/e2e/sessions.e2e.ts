@@ -6,13 +6,10 @@
 import { describe, it, expect } from 'vitest'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { suiteServer, newContext, screenshotPath, createSession, boardJson, ADMIN_KEY, type Server, cell, addCard, joinWith } from './harness'
-
+import { suiteServer, newContext, screenshotPath, createSession, boardJson, ADMIN_KEY, type Server, cell, addCard, selectCard, joinWith, moderatorAndCitizen } from './harness'
 
 let server: Server
 let browser: Browser
-
-
 
 /** The texts of every card in a page's document. */
 const texts = (page: Page): Promise<string[]> => page.evaluate(() => {
@@ -46,7 +43,7 @@ describe('sessions', () => {
     const modCard = cell(mod.page, 0, 0).locator('.card', { hasText: 'licence plate twice' })
     await modCard.waitFor()
     expect(await modCard.getAttribute('aria-label')).toContain('Carl')
-    await modCard.click()
+    await selectCard(mod.page, modCard)
     await mod.page.locator('.card.selected [data-key^="edit:"]').click()
     await mod.page.locator('textarea.card-editor').press('End')
     await mod.page.keyboard.type(' — noted')
@@ -55,16 +52,16 @@ describe('sessions', () => {
     await mod.page.locator('#people li', { hasText: 'Carl' }).waitFor()
     await cit.page.locator('#people li', { hasText: 'Mona' }).waitFor()
     await expect.poll(async () => (await boardJson(mod.page)) === (await boardJson(cit.page)), { timeout: 15_000 }).toBe(true)
-    // the moderator's remote edit was announced to the citizen's screen reader (polite live region)
-    await cit.page.locator('#announcer', { hasText: /changed a card|changes by others/ }).waitFor({ state: 'attached' })
+    // the moderator's remote edit was announced to the citizen's screen reader, with who did it
+    await cit.page.locator('#announcer', { hasText: 'Mona edited “The form asks for my licence plate twice' }).waitFor({ state: 'attached' })
 
     // hide with a reason: the text leaves the document; unhide puts it back
-    await modCard.click()
+    await selectCard(mod.page, modCard)
     await mod.page.fill('.card.selected [data-key^="hide-reason:"]', 'personal data')
     await mod.page.click('.card.selected [data-key^="hide:"]')
     await cell(cit.page, 0, 0).locator('.card.hidden-item', { hasText: 'Hidden by a moderator: personal data' }).waitFor()
     expect(await cell(cit.page, 0, 0).locator('.card').first().textContent()).not.toContain('licence plate')
-    await cell(mod.page, 0, 0).locator('.card.hidden-item').click()
+    await selectCard(mod.page, cell(mod.page, 0, 0).locator('.card.hidden-item'))
     await mod.page.locator('.card.selected [data-key^="unhide:"]').click()
     await cell(cit.page, 0, 0).locator('.card:not(.hidden-item)', { hasText: 'licence plate twice' }).waitFor()
     await mod.page.screenshot({ path: screenshotPath('session-moderator'), fullPage: true })
@@ -113,12 +110,65 @@ describe('sessions', () => {
     await mod.ctx.close(); await cit.ctx.close()
   })
 
+  it('a citizen reports a card; the moderator sees the report, hides the card, reads the audit log, closes the session', async () => {
+    const { mod, cit } = await moderatorAndCitizen(server, browser, 'Reports', 'journey-map')
+    // participants: the four invite links are marked as such, the citizen as online
+    await mod.page.locator('#mod-people li:not([data-invite])', { hasText: 'Carl · Participant · online' }).waitFor()
+    expect((await mod.page.locator('#mod-people li[data-invite] > span').allTextContents()).sort()).toEqual(['invite link · Moderator', 'invite link · Observer', 'invite link · Participant', 'invite link · Researcher'])
+
+    // the server seeds schema 1; the moderator's client upgrades it, and everyone gets the upgrade
+    for (const p of [mod.page, cit.page]) {
+      await p.waitForFunction(() => (window as unknown as { __cocreate: { doc: { getMap: (n: string) => { get: (k: string) => unknown } } } }).__cocreate.doc.getMap('meta').get('schema') === 2)
+    }
+    await addCard(mod.page, 0, 0, 'Call Jan on 0470 12 34 56')
+    const citCard = cell(cit.page, 0, 0).locator('.card', { hasText: 'Call Jan' })
+    await selectCard(cit.page, citCard)
+    await cit.page.selectOption('.card.selected [data-key^="report-reason:"]', 'personal-data')
+    await cit.page.click('.card.selected [data-key^="report:"]')
+    await cit.page.locator('#announcer', { hasText: 'the moderators will look at it' }).waitFor({ state: 'attached' })
+
+    // the moderator sees it in the console, goes to the card and hides it
+    await mod.page.click('#mod-refresh')
+    const report = mod.page.locator('#mod-reports li', { hasText: '“Call Jan on 0470 12 34 56”: reported 1× (Personal data)' })
+    await report.waitFor()
+    await report.locator('[data-action="show"]').click()
+    await mod.page.locator('.card.selected', { hasText: 'Call Jan' }).waitFor()
+    expect(await mod.page.evaluate(() => document.activeElement?.classList.contains('selected'))).toBe(true)
+    await mod.page.fill('.card.selected [data-key^="hide-reason:"]', 'phone number')
+    await mod.page.click('.card.selected [data-key^="hide:"]')
+    await cell(cit.page, 0, 0).locator('.card.hidden-item', { hasText: 'Hidden by a moderator: phone number' }).waitFor()
+    // hidden by a moderator counts as reviewed: the report leaves the list
+    await mod.page.locator('#mod-reports', { hasText: 'Nothing reported.' }).waitFor()
+
+    // the audit log: the hide, in words, without the hidden text
+    await mod.page.click('#mod-audit-load')
+    await mod.page.locator('#mod-audit li[data-action="hide"]', { hasText: 'Mona: hid' }).waitFor()
+    expect(await mod.page.locator('#mod-audit').textContent()).toContain('(phone number)')
+    expect(await mod.page.locator('#mod-audit').textContent()).not.toContain('0470')
+    // tall enough that the console (its own scroll area) shows the reports and the audit log
+    await mod.page.setViewportSize({ width: 1400, height: 1900 })
+    await mod.page.screenshot({ path: screenshotPath('session-moderator-reports-audit'), fullPage: true })
+    await mod.page.setViewportSize({ width: 1400, height: 900 })
+
+    // close (asks for a second click): everyone is read-only, with a clear message
+    await mod.page.click('#mod-close')
+    await mod.page.locator('.mod-status', { hasText: 'cannot be undone' }).waitFor()
+    await mod.page.click('#mod-close')
+    await mod.page.locator('#mod-state[data-state="closed"]').waitFor()
+    for (const p of [cit.page, mod.page]) {
+      await p.locator('.banner', { hasText: 'This session is closed. The board is read-only.' }).waitFor()
+      expect(await p.locator('.add-card, #add-stage, #add-lane').count()).toBe(0)
+    }
+    await cit.page.locator('#announcer', { hasText: 'This session is closed' }).waitFor({ state: 'attached' })
+    await mod.page.click('#mod-audit-load')
+    await mod.page.locator('#mod-audit li[data-action="closed"]', { hasText: 'Mona: closed the session' }).waitFor()
+    await cit.page.screenshot({ path: screenshotPath('session-citizen-closed'), fullPage: true })
+    expect(mod.problems).toEqual([]); expect(cit.problems).toEqual([])
+    await mod.ctx.close(); await cit.ctx.close()
+  })
+
   it('a forced edit while locked never reaches the moderator, not even after unlock', async () => {
-    const created = await createSession(server, 'Locked', 'journey-map')
-    const mod = await newContext(browser)
-    const cit = await newContext(browser)
-    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
-    await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Carl')
+    const { mod, cit } = await moderatorAndCitizen(server, browser, 'Locked', 'journey-map')
     await mod.page.click('#mod-lock')
     await cit.page.locator('.banner', { hasText: 'locked the board' }).waitFor()
     // a forced edit from the citizen's console: the server drops it (and says it handled it)
@@ -180,11 +230,7 @@ describe('sessions', () => {
   })
 
   it('offline in a session: the citizen edits offline, reloads offline, reconnects; the moderator gets the edit', async () => {
-    const created = await createSession(server, 'Offline', 'journey-map')
-    const mod = await newContext(browser)
-    const cit = await newContext(browser)
-    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
-    await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Carl')
+    const { mod, cit } = await moderatorAndCitizen(server, browser, 'Offline', 'journey-map')
     await cit.page.waitForFunction(async () => { const r = await navigator.serviceWorker.ready; return !!r.active && (await caches.keys()).length > 0 })
     await cit.ctx.setOffline(true)
     await cit.page.locator('#conn-status[data-status="offline"]').waitFor()

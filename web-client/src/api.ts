@@ -40,7 +40,13 @@ export interface JoinAnswer {
   session: Session
 }
 
-export interface Participant { id?: string, participant_id?: string, display_name?: string, name?: string, role?: string, language?: string, online?: boolean, kicked?: boolean }
+export interface Participant { id?: string, participant_id?: string, display_name?: string, name?: string, role?: string, language?: string, joined_at?: number, kicked?: boolean }
+
+/** What moderators see of an item that was reported or hidden (`moderation.items` by item id). */
+export interface ItemModeration {
+  hidden?: { reason: string, by: string, at: number, pending_review: boolean, text?: string } | null
+  reports?: { by: string, reason: string, at: number }[]
+}
 
 export interface CreateAnswer {
   id: string
@@ -50,7 +56,7 @@ export interface CreateAnswer {
   session: Session
 }
 
-export interface AuditEntry { at: number, by: string, by_name?: string, action: string, target?: string, reason?: string }
+export interface AuditEntry { at: number, by: string, by_name?: string, action: string, target?: string, reason?: string | null }
 
 export const api = {
   join: (body: { code?: string, invite?: string, display_name: string, language?: string, research_consent?: boolean }) =>
@@ -59,7 +65,7 @@ export const api = {
   createSession: (adminKey: string, body: { title: string, template: string, language: string }) =>
     call<CreateAnswer>('POST', '/api/sessions', { adminKey, body }),
   session: (token: string, id: string) =>
-    call<Session & { join_code: string, participants?: Participant[] }>('GET', `/api/sessions/${encodeURIComponent(id)}`, { token }),
+    call<Session & { join_code: string, participants?: Participant[], moderation?: { items?: Record<string, ItemModeration> } }>('GET', `/api/sessions/${encodeURIComponent(id)}`, { token }),
   patch: (token: string, id: string, body: Partial<Pick<Session, 'title' | 'phase' | 'timer_ends_at' | 'votes_per_participant'>>) =>
     call<{ session: Session }>('PATCH', `/api/sessions/${encodeURIComponent(id)}`, { token, body }),
   action: (token: string, id: string, action: 'lock' | 'unlock' | 'close') =>

@@ -11,7 +11,10 @@ import { t, axisName, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key
 import { bindTextarea } from './textbinding'
 import { Announcer } from './announcer'
 import { ModeratorConsole } from './moderator'
-import { exportCsv, exportJson, exportPng } from './export'
+import { exportCsv, exportJson, exportPng, drawBoard, signed, emotionText } from './export'
+import { connectorLayer, addConnectorLine } from './connectors'
+import { announceRemoteChanges } from './remote-changes'
+import { CursorLayer } from './cursors'
 import { recordedIndicator } from './research'
 
 export interface BoardOptions {
@@ -57,7 +60,7 @@ export class BoardPage {
   private readonly boardWrap = h('div', { class: 'board-wrap', id: 'board', tabindex: '-1' })
   private readonly side = h('aside', { class: 'side' })
   private readonly presenceEl = h('section', { class: 'presence', 'aria-labelledby': 'presence-title' })
-  private readonly cursorLayer = h('div', { class: 'cursor-layer', 'aria-hidden': 'true' })
+  private readonly cursors = new CursorLayer()
   private readonly statusEl = h('span', { class: 'conn-status', id: 'conn-status' })
   private readonly timerEl = h('span', { class: 'timer', id: 'timer' })
   private moderator?: ModeratorConsole
@@ -65,6 +68,8 @@ export class BoardPage {
   private editing?: { id: string, el: HTMLTextAreaElement, unbind: () => void }
   private connectFrom?: string
   private stageIndex = 0
+  /** The board as drawn, or its accessible grid/list view (chosen here, kept per browser). */
+  private view: 'visual' | 'text' = localStorage.getItem('cocreate.view') === 'text' ? 'text' : 'visual'
   private rendering = false
   private renderQueued = false
   private dirtyWhileReadOnly = false
@@ -88,12 +93,16 @@ export class BoardPage {
     this.conn.onDiscardLocal = () => this.discardLocalAndReload()
     this.conn.on('state', (s) => { this.connState = s; this.renderStatus() })
     this.conn.on('session', (m) => this.onSession(m))
+    this.conn.provider.on('sync', (synced: boolean) => { if (synced) this.upgradeDocument() })
     const awareness = this.conn.provider.awareness
     awareness.setLocalStateField('user', { color: this.color, name: this.you?.display_name ?? devIdentity().name })
-    awareness.on('change', (_changes: unknown, origin: unknown) => {
+    awareness.on('change', () => {
       this.renderPresence(); this.renderCursors()
-      // others' selection and editing show on the cards; my own presence changes need no redraw
-      if (origin !== 'local') this.scheduleRender()
+      // others' selection and editing show on the cards; pointer moves do not: redrawing the
+      // board for every one of them would replace a card between a press and its click
+      const onCards = this.peers().filter((p) => p.clientId !== this.doc.clientID)
+        .map((p) => `${p.clientId}:${p.selection ?? ''}:${p.editing ?? ''}:${p.name}:${p.color}`).sort().join(',')
+      if (onCards !== this.peersOnCards) { this.peersOnCards = onCards; this.scheduleRender() }
       // someone joined or left: the moderator's participant list (from the API) is out of date
       const who = [...new Set(this.peers().map((p) => p.participant))].sort().join(',')
       if (who !== this.presentKey) { this.presentKey = who; this.moderator?.refresh() }
@@ -107,7 +116,13 @@ export class BoardPage {
       }
       this.scheduleRender()
     })
-    this.observeForAnnouncements()
+    announceRemoteChanges({
+      doc: this.doc,
+      announcer: this.announcer,
+      isOwn: (tr) => tr.local || tr.origin === this.conn.persistence,
+      nameOfClient: (client) => this.peers().find((p) => p.clientId === client)?.name,
+      namesOn: (id) => this.othersOn(id).map((p) => p.name)
+    })
     this.narrow.addEventListener('change', () => this.scheduleRender())
     this.timerInterval = setInterval(() => this.renderTimer(), 1000)
     this.el.append(
@@ -130,7 +145,7 @@ export class BoardPage {
       if (this.canEdit()) M.migrate(this.doc)
       this.scheduleRender()
     })
-    ;(window as unknown as { __cocreate: unknown }).__cocreate = { doc: this.doc, conn: this.conn, model: M, Y, page: this }
+    ;(window as unknown as { __cocreate: unknown }).__cocreate = { doc: this.doc, conn: this.conn, model: M, Y, page: this, drawBoard }
     this.renderAll()
   }
 
@@ -139,6 +154,7 @@ export class BoardPage {
     clearInterval(this.timerInterval)
     this.editing?.unbind()
     this.announcer.destroy()
+    this.cursors.destroy()
     this.conn.destroy()
   }
 
@@ -166,6 +182,7 @@ export class BoardPage {
     const wasEditable = this.canEdit()
     this.session = m.session
     this.you = m.you
+    this.sessionHeard = true
     if (this.opts.stored) {
       this.opts.stored.session = { ...m.session }
       this.opts.stored.role = m.you.role
@@ -178,7 +195,16 @@ export class BoardPage {
     else if (m.event === 'updated' && before && before.phase !== m.session.phase) this.announcer.say(t('phase.label', { phase: m.session.phase }))
     if (!wasEditable && this.canEdit() && this.dirtyWhileReadOnly) { this.discardLocalAndReload(); return }
     if (!this.canEdit()) this.stopEditing(false)
+    this.upgradeDocument()
     this.renderAll()
+  }
+
+  /**
+   * Upgrade an older document (`M.migrate`) once the server's copy is in and, in a session, the
+   * server has said this connection may edit: an upgrade written while read-only would be dropped.
+   */
+  private upgradeDocument (): void {
+    if (this.conn.provider.synced && this.canEdit() && (this.sessionHeard || !this.opts.stored)) M.migrate(this.doc)
   }
 
   private discardLocalAndReload (): void {
@@ -298,15 +324,21 @@ export class BoardPage {
       if (tpl === 'canvas') {
         this.toolbar.append(
           h('button', { type: 'button', class: 'btn primary', id: 'add-note', onclick: () => this.addNote(), text: t('canvas.addNote') }),
-          h('button', { type: 'button', class: 'btn', onclick: () => this.addGroup(), text: t('canvas.addGroup') }))
+          h('button', { type: 'button', class: 'btn', id: 'add-group', onclick: () => this.addGroup(), text: t('canvas.addGroup') }))
       } else if (tpl) {
         this.toolbar.append(
           h('button', { type: 'button', class: 'btn', id: 'add-stage', onclick: () => { M.addStage(this.doc, ''); this.scheduleRender() }, text: t('board.addStage') }),
           h('button', { type: 'button', class: 'btn', id: 'add-lane', onclick: () => { M.addLane(this.doc, ''); this.scheduleRender() }, text: t('board.addLane') }))
       }
     }
+    if (tpl) {
+      const choice = (view: 'visual' | 'text', label: Key): HTMLElement =>
+        h('button', { type: 'button', class: 'btn', id: `view-${view}`, 'aria-pressed': String(this.view === view), onclick: () => this.setView(view), text: t(label) })
+      this.toolbar.append(h('div', { class: 'view-switch', role: 'group', 'aria-label': t('view.label') },
+        choice('visual', 'view.visual'), choice('text', tpl === 'canvas' ? 'view.list' : 'view.grid')))
+    }
     const limit = this.session?.votes_per_participant ?? 5
-    this.toolbar.append(h('span', { class: 'votes-left', id: 'votes-left', text: t('vote.left', { n: Math.max(0, limit - M.votesUsed(this.doc, this.author().participant)), max: limit }) }))
+    if (this.canEdit()) this.toolbar.append(h('span', { class: 'votes-left', id: 'votes-left', text: t('vote.left', { n: Math.max(0, limit - M.votesUsed(this.doc, this.author().participant)), max: limit }) }))
     const name = (this.session?.title || this.opts.devRoom?.room || 'board').replace(/[^\w.-]+/g, '_')
     this.toolbar.append(h('span', { class: 'spacer' }),
       h('button', { type: 'button', class: 'btn', id: 'export-png', onclick: () => exportPng(this.doc, name), text: t('export.png') }),
@@ -322,7 +354,13 @@ export class BoardPage {
     this.side.append(this.presenceEl)
     this.renderPresence()
     if (this.isModerator() && this.opts.stored && this.session) {
-      if (!this.moderator) this.moderator = new ModeratorConsole(this.opts.stored.token, () => this.session!, (s) => { this.session = s; this.renderAll() }, this.announcer)
+      if (!this.moderator) {
+        this.moderator = new ModeratorConsole(this.opts.stored.token, () => this.session!, (s) => { this.session = s; this.renderAll() }, this.announcer, {
+          online: () => new Set(this.peers().map((p) => p.participant)),
+          itemName: (id) => this.itemName(M.item(this.doc, id)),
+          showItem: (id) => this.showItem(id)
+        })
+      }
       this.moderator.render()
       this.side.append(this.moderator.el)
     }
@@ -381,15 +419,9 @@ export class BoardPage {
   }
 
   private renderCursors (): void {
-    clear(this.cursorLayer)
-    if (window.matchMedia('(prefers-reduced-motion: reduce)').matches && this.narrow.matches) return
-    for (const p of this.peers()) {
-      if (p.clientId === this.doc.clientID || !p.cursor || typeof p.cursor.x !== 'number' || typeof p.cursor.y !== 'number') continue
-      const c = h('div', { class: 'cursor' }, h('span', { class: 'cursor-name', text: p.name }))
-      c.style.left = `${p.cursor.x}px`; c.style.top = `${p.cursor.y}px`; c.style.borderColor = p.color
-      ;(c.firstChild as HTMLElement).style.background = p.color
-      this.cursorLayer.append(c)
-    }
+    this.cursors.update(this.peers().flatMap((p) => p.clientId !== this.doc.clientID && p.cursor && typeof p.cursor.x === 'number' && typeof p.cursor.y === 'number'
+      ? [{ clientId: p.clientId, name: p.name, color: p.color, x: p.cursor.x, y: p.cursor.y }]
+      : []))
   }
 
   private othersOn (id: string): PeerState[] {
@@ -419,7 +451,7 @@ export class BoardPage {
     } else {
       this.boardWrap.append(this.renderGrid(tpl))
     }
-    this.boardWrap.append(this.cursorLayer)
+    this.boardWrap.append(this.cursors.el)
     this.renderCursors()
     this.boardWrap.scrollLeft = scroll.x; this.boardWrap.scrollTop = scroll.y
     if (editing && this.editing === editing && editing.el.isConnected) {
@@ -438,7 +470,18 @@ export class BoardPage {
     if (tpl && !this.toolbar.querySelector('#export-png')) this.renderToolbar()
     else if (tpl && this.canEdit() && !this.toolbar.querySelector('#add-note, #add-stage')) this.renderToolbar()
     this.renderBanner()
-    if (tpl === 'service-blueprint') requestAnimationFrame(() => this.drawBlueprintArrows())
+    if (tpl === 'service-blueprint' && !this.textView()) requestAnimationFrame(() => this.drawBlueprintArrows())
+  }
+
+  /** The accessible grid (list for the canvas) is shown when chosen, and always on phones. */
+  private textView (): boolean { return this.view === 'text' || this.narrow.matches }
+
+  private setView (view: 'visual' | 'text'): void {
+    this.view = view
+    localStorage.setItem('cocreate.view', view)
+    this.renderToolbar()
+    this.renderBoard()
+    this.toolbar.querySelector<HTMLElement>(`#view-${view}`)?.focus()
   }
 
   private renderGrid (tpl: M.Template): HTMLElement {
@@ -449,7 +492,7 @@ export class BoardPage {
     if (this.stageIndex >= allStages.length) this.stageIndex = Math.max(0, allStages.length - 1)
     const shown = narrow ? allStages.slice(this.stageIndex, this.stageIndex + 1) : allStages
     const edit = this.canEdit()
-    const wrap = h('div', { class: `grid-wrap tpl-${tpl}` })
+    const wrap = h('div', { class: `grid-wrap tpl-${tpl}${this.textView() ? ' text-view' : ''}` })
     if (narrow && allStages.length) {
       const cur = allStages[this.stageIndex]
       wrap.append(h('nav', { class: 'stage-nav', 'aria-label': t('board.stages') },
@@ -484,28 +527,30 @@ export class BoardPage {
             h('button', { type: 'button', class: 'icon-btn', 'data-key': `delete-lane:${l.id}`, 'aria-label': `${t('board.delete')}: ${lname}`, title: t('board.deleteEmpty'), disabled: lanes.length < 2 || M.allItems(doc).some((it) => it.type === 'card' && it.lane === l.id), onclick: () => M.deleteAxis(doc, 'lanes', l.id), text: '✕' })) : null))
       for (const s of shown) row.append(this.renderCell(l, s, lname))
       body.append(row)
-      if (tpl === 'journey-map' && l.kind === 'emotions') body.append(this.renderEmotionRow(shown, allStages))
+      if (tpl === 'journey-map' && l.kind === 'emotions') body.append(this.renderEmotionRow(shown, allStages, !this.textView()))
       const line = tpl === 'service-blueprint' ? M.BLUEPRINT_LINES[l.kind] : undefined
       if (line) body.append(h('tr', { class: `bp-line bp-line-${line}` }, h('td', { colspan: shown.length + 1 }, h('span', { text: t(`line.${line}` as Key) }))))
     })
     table.append(body)
     wrap.append(table)
-    if (tpl === 'service-blueprint') wrap.append(svg('svg', { class: 'arrows', 'aria-hidden': 'true' }))
     return wrap
   }
 
-  private renderEmotionRow (shown: M.Axis[], all: M.Axis[]): HTMLElement {
+  /** The emotion curve under the Emotions lane: its value per stage, and drawn when `drawn`. */
+  private renderEmotionRow (shown: M.Axis[], all: M.Axis[], drawn: boolean): HTMLElement {
     const doc = this.doc
     const edit = this.canEdit()
     const row = h('tr', { class: 'emotion-row' }, h('th', { scope: 'row', class: 'lane-head', text: t('emotion.curve') }))
     const y = (v: number | undefined): number => v === undefined ? 30 : 30 - v * 12
+    const me = this.author().participant
     for (const s of shown) {
       const i = all.indexOf(s)
       const v = M.emotion(doc, s.id)
       const prev = i > 0 ? M.emotion(doc, all[i - 1].id) : undefined
       const next = i < all.length - 1 ? M.emotion(doc, all[i + 1].id) : undefined
       const sname = axisName('stages', s)
-      const value = v === undefined ? t('emotion.none') : (v > 0 ? `+${v}` : String(v))
+      const mine = M.myEmotion(doc, s.id, me)
+      const value = emotionText(doc, s.id)
       const graph = svg('svg', { viewBox: '0 0 100 60', preserveAspectRatio: 'none', class: 'curve', 'aria-hidden': 'true' })
       graph.append(svg('line', { x1: 0, y1: 30, x2: 100, y2: 30, class: 'zero' }))
       if (v !== undefined) {
@@ -515,11 +560,12 @@ export class BoardPage {
       }
       const label = t('emotion.label', { stage: sname, value })
       row.append(h('td', { class: 'emotion-cell', 'data-stage': s.id },
-        graph,
+        drawn ? graph : null,
         h('div', { class: 'emotion-controls' },
-          edit ? h('button', { type: 'button', class: 'icon-btn', 'data-key': `emo-down:${s.id}`, 'aria-label': `${t('emotion.down')}: ${sname}`, title: t('emotion.down'), disabled: v === M.EMOTION_MIN, onclick: () => M.setEmotion(doc, s.id, (v ?? 0) - 1), text: '−' }) : null,
+          edit ? h('button', { type: 'button', class: 'icon-btn', 'data-key': `emo-down:${s.id}`, 'aria-label': `${t('emotion.down')}: ${sname}`, title: t('emotion.down'), disabled: mine === M.EMOTION_MIN, onclick: () => M.setEmotion(doc, s.id, me, (mine ?? 0) - 1), text: '−' }) : null,
           h('span', { class: 'emotion-value' }, h('span', { class: 'visually-hidden', text: label }), h('span', { 'aria-hidden': 'true', text: value })),
-          edit ? h('button', { type: 'button', class: 'icon-btn', 'data-key': `emo-up:${s.id}`, 'aria-label': `${t('emotion.up')}: ${sname}`, title: t('emotion.up'), disabled: v === M.EMOTION_MAX, onclick: () => M.setEmotion(doc, s.id, (v ?? 0) + 1), text: '+' }) : null)))
+          edit ? h('button', { type: 'button', class: 'icon-btn', 'data-key': `emo-up:${s.id}`, 'aria-label': `${t('emotion.up')}: ${sname}`, title: t('emotion.up'), disabled: mine === M.EMOTION_MAX, onclick: () => M.setEmotion(doc, s.id, me, (mine ?? 0) + 1), text: '+' }) : null),
+        mine !== undefined ? h('p', { class: 'emotion-mine', text: t('emotion.yours', { value: signed(mine) }) }) : null))
     }
     return row
   }
@@ -596,13 +642,16 @@ export class BoardPage {
       el.classList.add('peer-active')
     }
     const arrows = M.connectorsOf(doc, c.id)
-    if (arrows.length && !isNote) {
+    if (arrows.length) {
       el.append(h('ul', { class: 'card-arrows' }, ...arrows.map((a) => {
         const outgoing = a.from === c.id
         const other = M.item(doc, outgoing ? a.to! : a.from!)
-        return h('li', { text: t(outgoing ? 'arrow.to' : 'arrow.from', { text: other?.hidden ? '…' : other?.text || t('board.cardEmpty') }) })
+        const key: Key = a.directed === false ? 'arrow.both' : outgoing ? 'arrow.to' : 'arrow.from'
+        return h('li', {}, h('span', { 'aria-hidden': 'true', text: `${a.directed === false ? '↔' : outgoing ? '→' : '←'} ` }), t(key, { text: this.itemName(other) }))
       })))
     }
+    // the visual canvas shows a note inside its group; say so (the list view nests it instead)
+    if (c.group && !this.textView()) el.append(h('p', { class: 'in-group', text: t('canvas.inGroup', { text: this.itemName(M.item(doc, c.group)) }) }))
     const comments = M.commentsOf(doc, c.id)
     if (comments.length || this.selected === c.id) {
       const details = h('details', { class: 'comments', open: this.selected === c.id ? true : undefined },
@@ -644,6 +693,18 @@ export class BoardPage {
     return el
   }
 
+  /** A moderation request from a card: its failure is said, its success shows in the console. */
+  private moderate (request: Promise<unknown>): void {
+    request.then(() => this.moderator?.refresh(), (e) => this.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
+  }
+
+  /** How an item is named in lists and announcements: its text, never hidden text. */
+  private itemName (i: M.ItemView | undefined): string {
+    if (!i) return '?'
+    if (i.hidden) return '…'
+    return i.text || t(i.type === 'group' ? 'canvas.untitledGroup' : 'board.cardEmpty')
+  }
+
   private renderActions (c: M.ItemView): HTMLElement {
     const doc = this.doc
     const bar = h('div', { class: 'card-actions', role: 'group', 'aria-label': t('board.edit') })
@@ -667,12 +728,19 @@ export class BoardPage {
           const sel = h('select', { 'aria-label': t('canvas.color'), 'data-key': `color:${c.id}` },
             ...M.NOTE_COLORS.map((col) => h('option', { value: col, selected: c.color === col, text: t(`color.${col}` as Key) })))
           sel.addEventListener('change', () => M.setColor(doc, c.id, sel.value))
-          bar.append(sel)
+          const groups = M.readingOrder(M.allItems(doc).filter((g) => g.type === 'group'))
+          const group = h('select', { 'aria-label': t('canvas.groupChoice'), 'data-key': `group:${c.id}` },
+            h('option', { value: '', selected: !c.group, text: t('canvas.noGroup') }),
+            ...groups.map((g) => h('option', { value: g.id, selected: c.group === g.id, text: this.itemName(g) })))
+          group.addEventListener('change', () => M.joinGroup(doc, c.id, group.value || undefined))
+          bar.append(sel, group)
         }
       }
-      for (const a of M.connectorsOf(doc, c.id).filter((x) => x.from === c.id)) {
-        const other = M.item(doc, a.to!)
-        bar.append(h('button', { type: 'button', class: 'btn small', 'data-key': `unarrow:${a.id}`, onclick: () => M.deleteItem(doc, a.id), text: `${t('arrow.remove')}: ${other?.text.slice(0, 20) ?? ''}` }))
+      for (const a of M.connectorsOf(doc, c.id).filter((x) => x.from === c.id || x.directed === false)) {
+        const other = this.itemName(M.item(doc, a.from === c.id ? a.to! : a.from!)).slice(0, 20)
+        bar.append(
+          h('button', { type: 'button', class: 'btn small', 'data-key': `direction:${a.id}`, onclick: () => M.setDirected(doc, a.id, a.directed === false), text: `${t(a.directed === false ? 'arrow.makeOneWay' : 'arrow.makeTwoWay')}: ${other}` }),
+          h('button', { type: 'button', class: 'btn small', 'data-key': `unarrow:${a.id}`, onclick: () => M.deleteItem(doc, a.id), text: `${t('arrow.remove')}: ${other}` }))
       }
       bar.append(btn('delete', 'board.delete', () => this.deleteItem(c.id)))
     }
@@ -681,11 +749,11 @@ export class BoardPage {
       const sid = this.session.id
       if (this.isModerator()) {
         if (c.hidden) {
-          bar.append(btn('unhide', 'mod.unhide', () => { api.unhide(token, sid, c.id).catch((e) => this.announcer.say(t('mod.error', { error: String(e.message ?? e) }))) }))
+          bar.append(btn('unhide', 'mod.unhide', () => { this.moderate(api.unhide(token, sid, c.id)) }))
         } else {
           const reason = h('input', { type: 'text', class: 'hide-reason', 'data-key': `hide-reason:${c.id}`, 'aria-label': t('mod.hideReason'), placeholder: t('mod.hideReason') })
           bar.append(reason, btn('hide', 'mod.hide', () => {
-            api.hide(token, sid, c.id, reason.value.trim() || 'moderation').catch((e) => this.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
+            this.moderate(api.hide(token, sid, c.id, reason.value.trim() || 'moderation'))
           }))
         }
       } else if (!c.hidden && c.author !== me) {
@@ -701,45 +769,46 @@ export class BoardPage {
 
   // ---- canvas ----
 
+  /**
+   * The canvas. Visual: notes and groups positioned, connectors drawn. As a list (the accessible
+   * view, and phones): the same items in reading order, each group's notes listed inside it.
+   */
   private renderCanvas (): HTMLElement {
     const doc = this.doc
     const items = M.allItems(doc)
-    const narrow = this.narrow.matches
+    const asList = this.textView()
     const placed = M.readingOrder(items.filter((i) => i.type === 'note' || i.type === 'group'))
-    const width = Math.max(1600, ...placed.map((i) => (i.x ?? 0) + (i.w ?? 160) + 40))
-    const height = Math.max(900, ...placed.map((i) => (i.y ?? 0) + (i.h ?? 120) + 40))
-    const surface = h('div', { class: `canvas${narrow ? ' narrow' : ''}`, id: 'canvas' })
-    if (!narrow) { surface.style.width = `${width}px`; surface.style.height = `${height}px` }
-    const lines = svg('svg', { class: 'connectors', 'aria-hidden': 'true', width, height })
-    lines.append(Object.assign(svg('defs'), {}))
-    const marker = svg('marker', { id: 'arrowhead', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 8, markerHeight: 8, orient: 'auto-start-reverse' })
-    marker.append(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrowhead' }))
-    lines.firstChild!.appendChild(marker)
-    const byId = new Map(placed.map((i) => [i.id, i]))
-    for (const cn of items.filter((i) => i.type === 'connector')) {
-      const a = byId.get(cn.from ?? ''); const b = byId.get(cn.to ?? '')
-      if (!a || !b) continue
-      const ca = { x: (a.x ?? 0) + (a.w ?? 160) / 2, y: (a.y ?? 0) + (a.h ?? 120) / 2 }
-      const cb = { x: (b.x ?? 0) + (b.w ?? 160) / 2, y: (b.y ?? 0) + (b.h ?? 120) / 2 }
-      const line = svg('line', { x1: ca.x, y1: ca.y, x2: cb.x, y2: cb.y, class: 'connector' })
-      if (cn.directed) line.setAttribute('marker-end', 'url(#arrowhead)')
-      lines.append(line)
-    }
-    if (!narrow) surface.append(lines)
+    const groups = new Set(placed.filter((i) => i.type === 'group').map((i) => i.id))
+    const surface = h('div', { class: `canvas${asList ? ' narrow' : ''}`, id: 'canvas' })
     const list = h('ul', { class: 'notes', 'aria-label': t('canvas.list') })
-    for (const n of placed) {
-      const card = this.renderCard(n)
-      const li = h('li', { class: n.type === 'group' ? 'group-li' : 'note-li' }, card)
-      if (!narrow) {
-        li.style.left = `${n.x ?? 0}px`; li.style.top = `${n.y ?? 0}px`
-        li.style.width = `${n.w ?? 160}px`; li.style.minHeight = `${n.h ?? 120}px`
+    if (asList) {
+      const li = (n: M.ItemView): HTMLElement => h('li', { class: n.type === 'group' ? 'group-li' : 'note-li' }, this.renderCard(n))
+      for (const n of placed.filter((i) => !(i.group && groups.has(i.group)))) {
+        const item = li(n)
+        const members = n.type === 'group' ? M.membersOf(doc, n.id) : []
+        if (members.length) item.append(h('ul', { class: 'notes group-notes', 'aria-label': t('canvas.members', { n: members.length }) }, ...members.map(li)))
+        list.append(item)
+      }
+    } else {
+      const width = Math.max(1600, ...placed.map((i) => (i.x ?? 0) + (i.w ?? 160) + 40))
+      const height = Math.max(900, ...placed.map((i) => (i.y ?? 0) + (i.h ?? 120) + 40))
+      surface.style.width = `${width}px`; surface.style.height = `${height}px`
+      const lines = connectorLayer('canvas-connectors', width, height)
+      const byId = new Map(placed.map((i) => [i.id, M.boxOf(i)]))
+      for (const cn of items.filter((i) => i.type === 'connector')) {
+        const a = byId.get(cn.from ?? ''); const b = byId.get(cn.to ?? '')
+        if (a && b) addConnectorLine(lines, a, b, cn.directed !== false)
+      }
+      surface.append(lines)
+      for (const n of placed) {
+        const card = this.renderCard(n)
+        const li = h('li', { class: `${n.type === 'group' ? 'group-li' : 'note-li'}${this.selected === n.id ? ' selected-li' : ''}` }, card)
+        const b = M.boxOf(n)
+        li.style.left = `${b.x}px`; li.style.top = `${b.y}px`
+        li.style.width = `${b.w}px`; li.style.minHeight = `${b.h}px`
         if (this.canEdit()) this.makeDraggable(li, card, n)
+        list.append(li)
       }
-      const conns = M.connectorsOf(doc, n.id).filter((x) => x.from === n.id)
-      if (conns.length) {
-        card.append(h('ul', { class: 'card-arrows' }, ...conns.map((cn) => h('li', { text: t('arrow.to', { text: M.item(doc, cn.to!)?.text || t('board.cardEmpty') }) }))))
-      }
-      list.append(li)
     }
     if (!placed.length) list.append(h('li', { class: 'empty', text: t('board.empty') }))
     surface.append(list)
@@ -778,25 +847,27 @@ export class BoardPage {
     })
   }
 
-  private nextFreeSpot (): { x: number, y: number } {
-    const notes = M.allItems(this.doc).filter((i) => i.type === 'note')
+  /** The first place, row by row from the visible top left, where a w×h item covers nothing. */
+  private nextFreeSpot (w: number, h: number): { x: number, y: number } {
+    const taken = M.allItems(this.doc).filter((i) => i.type === 'note' || i.type === 'group').map(M.boxOf)
+    const gap = 16
     const x0 = this.boardWrap.scrollLeft + 24; const y0 = this.boardWrap.scrollTop + 24
-    for (let k = 0; k < 200; k++) {
-      const x = x0 + (k % 6) * 180; const y = y0 + Math.floor(k / 6) * 140
-      if (!notes.some((n) => Math.abs((n.x ?? 0) - x) < 100 && Math.abs((n.y ?? 0) - y) < 80)) return { x, y }
+    for (let k = 0; k < 400; k++) {
+      const x = x0 + (k % 8) * 90; const y = y0 + Math.floor(k / 8) * 70
+      if (!taken.some((b) => x < b.x + b.w + gap && b.x < x + w + gap && y < b.y + b.h + gap && b.y < y + h + gap)) return { x, y }
     }
     return { x: x0, y: y0 }
   }
 
   private addNote (x?: number, y?: number): void {
-    const spot = x === undefined || y === undefined ? this.nextFreeSpot() : { x, y }
+    const spot = x === undefined || y === undefined ? this.nextFreeSpot(160, 120) : { x, y }
     const id = M.addNote(this.doc, this.author(), spot.x, spot.y)
     this.selected = id
     this.startEditing(id)
   }
 
   private addGroup (): void {
-    const spot = this.nextFreeSpot()
+    const spot = this.nextFreeSpot(400, 300)
     const id = M.addGroup(this.doc, this.author(), spot.x, spot.y, 400, 300)
     this.selected = id
     this.startEditing(id)
@@ -804,24 +875,17 @@ export class BoardPage {
 
   private drawBlueprintArrows (): void {
     const wrap = this.boardWrap.querySelector<HTMLElement>('.grid-wrap')
-    const svgEl = wrap?.querySelector<SVGSVGElement>('svg.arrows')
-    if (!wrap || !svgEl) return
-    clear(svgEl)
+    if (!wrap) return
+    wrap.querySelector('svg.connectors')?.remove()
     const base = wrap.getBoundingClientRect()
-    svgEl.setAttribute('width', String(wrap.scrollWidth)); svgEl.setAttribute('height', String(wrap.scrollHeight))
-    const defs = svg('defs')
-    const marker = svg('marker', { id: 'bp-arrowhead', viewBox: '0 0 10 10', refX: 10, refY: 5, markerWidth: 8, markerHeight: 8, orient: 'auto-start-reverse' })
-    marker.append(svg('path', { d: 'M 0 0 L 10 5 L 0 10 z', class: 'arrowhead' }))
-    defs.append(marker); svgEl.append(defs)
+    const layer = connectorLayer('bp-arrows', wrap.scrollWidth, wrap.scrollHeight)
+    const box = (id: string | undefined): DOMRect | undefined => wrap.querySelector(`[data-id="${CSS.escape(id ?? '')}"]`)?.getBoundingClientRect()
     for (const a of M.allItems(this.doc).filter((i) => i.type === 'connector')) {
-      const ea = wrap.querySelector(`[data-id="${CSS.escape(a.from ?? '')}"]`)
-      const eb = wrap.querySelector(`[data-id="${CSS.escape(a.to ?? '')}"]`)
-      if (!ea || !eb) continue
-      const ra = ea.getBoundingClientRect(); const rb = eb.getBoundingClientRect()
-      const line = svg('line', { x1: ra.left + ra.width / 2 - base.left, y1: ra.top + ra.height / 2 - base.top, x2: rb.left + rb.width / 2 - base.left, y2: rb.top + rb.height / 2 - base.top, class: 'connector' })
-      if (a.directed) line.setAttribute('marker-end', 'url(#bp-arrowhead)')
-      svgEl.append(line)
+      const ra = box(a.from); const rb = box(a.to)
+      if (!ra || !rb) continue
+      addConnectorLine(layer, { x: ra.left - base.left, y: ra.top - base.top, w: ra.width, h: ra.height }, { x: rb.left - base.left, y: rb.top - base.top, w: rb.width, h: rb.height }, a.directed !== false)
     }
+    wrap.append(layer)
   }
 
   // ---- actions ----
@@ -883,6 +947,17 @@ export class BoardPage {
     if (refocus) this.focusCard(e.id)
   }
 
+  /** Select an item and bring it into view: on a phone, its stage is the one shown. */
+  showItem (id: string): void {
+    const it = M.item(this.doc, id)
+    if (!it) return
+    const si = M.stages(this.doc).findIndex((s) => s.id === it.stage)
+    if (si >= 0 && this.narrow.matches) this.stageIndex = si
+    this.selected = id
+    this.renderBoard()
+    this.focusCard(id)
+  }
+
   private focusCard (id: string): void {
     this.boardWrap.querySelector<HTMLElement>(`[data-key="card:${CSS.escape(id)}"]`)?.focus()
   }
@@ -919,6 +994,10 @@ export class BoardPage {
 
   private renamePending = false
   private presentKey = ''
+  /** The server's session message arrived: `you.can_edit` is the server's word, not a stored copy. */
+  private sessionHeard = false
+  /** Who has which card selected or open, as last drawn: redraw only when it changes. */
+  private peersOnCards = ''
   /** A note is being dragged or resized: redraws wait, they would drop the pointer capture. */
   private dragging = false
 
@@ -986,7 +1065,7 @@ export class BoardPage {
   private moveFocus (from: HTMLElement, key: string): void {
     const td = from.closest('td.cell')
     if (!td) {
-      const all = [...this.boardWrap.querySelectorAll<HTMLElement>('.notes > li > .card')]
+      const all = [...this.boardWrap.querySelectorAll<HTMLElement>('.notes li > .card')]
       const i = all.indexOf(from)
       const next = key === 'ArrowDown' || key === 'ArrowRight' ? all[i + 1] : all[i - 1]
       next?.focus()
@@ -1011,34 +1090,5 @@ export class BoardPage {
     const target = cells[cells.indexOf(td) + (key === 'ArrowLeft' ? -1 : 1)]
     if (target) stops(target)[0]?.focus()
   }
-
-  // ---- announcements of others' changes ----
-
-  private observeForAnnouncements (): void {
-    const items = M.itemsMap(this.doc)
-    items.observe((ev) => {
-      if (ev.transaction.local || ev.transaction.origin === this.conn.persistence) return
-      ev.changes.keys.forEach((change, key) => {
-        if (change.action === 'add') {
-          const it = M.item(this.doc, key)
-          if (it && it.type !== 'connector') this.announcer.say(t('announce.added', { name: it.authorName || '?', text: it.text.slice(0, 60) || t('board.cardEmpty') }))
-        } else if (change.action === 'delete') this.announcer.say(t('announce.deleted'))
-      })
-    })
-    items.observeDeep((events) => {
-      const tr = events[0]?.transaction
-      if (!tr || tr.local || tr.origin === this.conn.persistence) return
-      for (const ev of events) {
-        if (ev.target === items) continue
-        const map = ev.target instanceof Y.Map ? ev.target : ev.target.parent
-        const id = [...items.entries()].find(([, v]) => v === map)?.[0]
-        const it = id ? M.item(this.doc, id) : undefined
-        if (!it) continue
-        if (ev instanceof Y.YMapEvent && (ev.keysChanged.has('lane') || ev.keysChanged.has('stage'))) this.announcer.say(t('announce.moved', { name: '' }).trim())
-        else if (ev.target instanceof Y.Text) this.announcer.say(t('announce.changed', { name: it.authorName || '?' }))
-      }
-    })
-  }
 }
 
-export const __test = { PEER_COLORS }

@@ -1,11 +1,23 @@
 //! Export: CSV and JSON of the content, and a PNG drawn from the model (not a screenshot of the
 //! page, so it needs no extra library and is the same at any window size). Printing uses the
-//! print style sheet (styles.css, `@media print`), which shows every stage.
+//! print style sheet (styles.css, `@media print`), which shows every stage. The emotion curve's
+//! value in words is here too, as the board, the replay and the PNG show it.
 
 import type * as Y from 'yjs'
 import * as M from './model'
 import { axisName, t, type Key } from './i18n'
 import { download } from './dom'
+import { drawConnector, type Box } from './connectors'
+
+/** An emotion value with its sign: "+1", "−0.5" reads as better or worse at a glance. */
+export const signed = (v: number): string => v > 0 ? `+${v}` : String(v)
+
+/** The emotion curve at a stage in words: signed, "(average of n)" when several gave theirs. */
+export function emotionText (doc: Y.Doc, stage: string): string {
+  const v = M.emotion(doc, stage)
+  const n = M.emotionCount(doc, stage)
+  return v === undefined ? t('emotion.none') : n > 1 ? t('emotion.average', { value: signed(v), n }) : signed(v)
+}
 
 export function exportCsv (doc: Y.Doc, name: string): void {
   const csv = M.toCsv(M.exportRows(doc, (w, a) => axisName(w, a)))
@@ -47,21 +59,14 @@ export function drawBoard (doc: Y.Doc): HTMLCanvasElement {
     ctx.fillStyle = '#ffffff'; ctx.fillRect(0, 0, canvas.width, canvas.height)
     ctx.font = font
     for (const i of items.sort((a, b) => (a.type === 'group' ? -1 : 0) - (b.type === 'group' ? -1 : 0))) {
-      const [x, y, w, hh] = [i.x ?? 0, i.y ?? 0, i.w ?? 160, i.h ?? 120]
+      const { x, y, w, h: hh } = M.boxOf(i)
       ctx.fillStyle = i.type === 'group' ? '#f3f3f3' : NOTE_FILL[i.color ?? 'yellow'] ?? '#fff4b3'
       ctx.strokeStyle = '#555'; ctx.fillRect(x, y, w, hh); ctx.strokeRect(x, y, w, hh)
       ctx.fillStyle = '#111'
       const text = i.hidden ? t('board.hidden', { reason: i.hidden.reason }) : i.text
       wrap(ctx, text, w - 16, Math.floor((hh - 16) / 18)).forEach((l, k) => ctx.fillText(l, x + 8, y + 22 + k * 18))
     }
-    for (const c of M.allItems(doc).filter((i) => i.type === 'connector')) {
-      const a = items.find((i) => i.id === c.from); const b = items.find((i) => i.id === c.to)
-      if (!a || !b) continue
-      ctx.strokeStyle = '#333'; ctx.beginPath()
-      ctx.moveTo((a.x ?? 0) + (a.w ?? 160) / 2, (a.y ?? 0) + (a.h ?? 120) / 2)
-      ctx.lineTo((b.x ?? 0) + (b.w ?? 160) / 2, (b.y ?? 0) + (b.h ?? 120) / 2)
-      ctx.stroke()
-    }
+    drawConnectors(ctx, doc, new Map(items.map((i) => [i.id, M.boxOf(i)])))
     return canvas
   }
   const stages = M.stages(doc); const lanes = M.lanes(doc)
@@ -77,6 +82,7 @@ export function drawBoard (doc: Y.Doc): HTMLCanvasElement {
   ctx.fillText(t(`template.${tpl}` as Key), 10, 30)
   stages.forEach((s, i) => ctx.fillText(axisName('stages', s), headW + i * colW + pad, 30))
   let y = 50
+  const boxes = new Map<string, Box>()
   lanes.forEach((l, li) => {
     ctx.strokeStyle = '#999'; ctx.beginPath(); ctx.moveTo(0, y); ctx.lineTo(canvas.width, y); ctx.stroke()
     ctx.font = `bold ${font}`; ctx.fillStyle = '#111'
@@ -85,6 +91,7 @@ export function drawBoard (doc: Y.Doc): HTMLCanvasElement {
     stages.forEach((s, si) => {
       M.cardsIn(doc, l.id, s.id).forEach((c, k) => {
         const x = headW + si * colW + pad; const cy = y + pad + k * (cardH + pad)
+        boxes.set(c.id, { x, y: cy, w: colW - 2 * pad, h: cardH })
         ctx.fillStyle = '#fff4b3'; ctx.fillRect(x, cy, colW - 2 * pad, cardH)
         ctx.strokeStyle = '#777'; ctx.strokeRect(x, cy, colW - 2 * pad, cardH)
         ctx.fillStyle = '#111'
@@ -93,12 +100,35 @@ export function drawBoard (doc: Y.Doc): HTMLCanvasElement {
       })
       if (l.kind === 'emotions') {
         const v = M.emotion(doc, s.id)
-        if (v !== undefined) ctx.fillText(`${v > 0 ? '+' : ''}${v}`, headW + si * colW + colW - 40, y + 24)
+        if (v !== undefined) ctx.fillText(signed(v), headW + si * colW + colW - 48, y + 24)
       }
     })
     y += rowHeights[li]
+    const line = tpl === 'service-blueprint' ? M.BLUEPRINT_LINES[l.kind] : undefined
+    if (line) drawBlueprintLine(ctx, y, canvas.width, line)
   })
+  drawConnectors(ctx, doc, boxes)
   return canvas
+}
+
+/** The same dash styles as on screen: interaction dashed, visibility solid, internal dotted. */
+const LINE_DASH: Record<string, number[]> = { interaction: [8, 5], visibility: [], internal: [2, 4] }
+
+function drawBlueprintLine (ctx: CanvasRenderingContext2D, y: number, width: number, line: string): void {
+  ctx.save()
+  ctx.strokeStyle = '#333333'; ctx.lineWidth = 3; ctx.setLineDash(LINE_DASH[line] ?? [])
+  ctx.beginPath(); ctx.moveTo(0, y - 2); ctx.lineTo(width, y - 2); ctx.stroke()
+  ctx.font = 'bold 12px system-ui, sans-serif'; ctx.fillStyle = '#333333'
+  ctx.fillText(t(`line.${line}` as Key), 10, y - 8)
+  ctx.restore()
+}
+
+/** The board's arrows (blueprint) or connectors (canvas) between the boxes drawn. */
+function drawConnectors (ctx: CanvasRenderingContext2D, doc: Y.Doc, boxes: Map<string, Box>): void {
+  for (const c of M.allItems(doc).filter((i) => i.type === 'connector')) {
+    const a = boxes.get(c.from ?? ''); const b = boxes.get(c.to ?? '')
+    if (a && b) drawConnector(ctx, a, b, c.directed !== false)
+  }
 }
 
 export function exportPng (doc: Y.Doc, name: string): void {

@@ -19,7 +19,10 @@ export interface HistoryEvent {
   by_server: boolean
 }
 
-/** The board of a `state` answer: the document's shape, with votes as counts per item. */
+/**
+ * The board of a `state` answer: the document's shape, with votes as counts per item and the
+ * emotion curve (schema 2) as the average and number of people's values per stage.
+ */
 export interface BoardJson {
   meta?: Record<string, unknown>
   stages?: Record<string, Record<string, unknown>>
@@ -27,6 +30,7 @@ export interface BoardJson {
   items?: Record<string, Record<string, unknown>>
   votes?: Record<string, number>
   emotions?: Record<string, number>
+  emotion_votes?: Record<string, { average: number, count: number }>
 }
 
 /** `GET /api/sessions/{id}/state?at=`. */
@@ -188,7 +192,8 @@ export function parseElapsed (text: string): number | undefined {
 /**
  * The board of a `state` answer as a Y.Doc, so that the model's read functions (ordering by
  * fractional keys, hidden items, comments) serve the replay exactly as the live board. Votes
- * arrive as counts per item (who voted is in the events): they become anonymous vote keys.
+ * arrive as counts per item and the emotion curve as an average per stage (who gave what is in the
+ * events): they become anonymous keys, `count` of them each holding the average.
  */
 export function docFromBoard (board: BoardJson): Y.Doc {
   const doc = new Y.Doc()
@@ -203,6 +208,7 @@ export function docFromBoard (board: BoardJson): Y.Doc {
     }
     for (const [item, n] of Object.entries(board.votes ?? {})) for (let i = 0; i < n; i++) M.votesMap(doc).set(`${item}|replay|${i}`, 0)
     for (const [stage, v] of Object.entries(board.emotions ?? {})) M.emotionsMap(doc).set(stage, v)
+    for (const [stage, { average, count }] of Object.entries(board.emotion_votes ?? {})) for (let i = 0; i < count; i++) M.emotionVotesMap(doc).set(`${stage}|replay-${i}`, average)
   })
   return doc
 }

@@ -4,8 +4,12 @@
 import * as Y from 'yjs'
 import { generateKeyBetween } from 'fractional-indexing'
 
-/** The schema version this client writes; older documents are upgraded by `migrate`. */
-export const SCHEMA = 1
+/**
+ * The schema version this client writes; older documents are upgraded by `migrate`.
+ * 2: the emotion curve is everyone's own value per stage, averaged (`emotion_votes`); schema-1
+ * clients wrote one shared value (`emotions`) and would write it where no one reads it any more.
+ */
+export const SCHEMA = 2
 
 export type Template = 'journey-map' | 'service-blueprint' | 'canvas'
 export const TEMPLATES: Template[] = ['journey-map', 'service-blueprint', 'canvas']
@@ -58,6 +62,8 @@ export interface ItemView {
   w?: number
   h?: number
   color?: string
+  /** Canvas notes: the group the note belongs to (an item id), if any. */
+  group?: string
   hidden?: Hidden
 }
 
@@ -67,6 +73,7 @@ export const lanesMap = (doc: Y.Doc): Y.Map<Y.Map<unknown>> => doc.getMap('lanes
 export const itemsMap = (doc: Y.Doc): Y.Map<Y.Map<unknown>> => doc.getMap('items')
 export const votesMap = (doc: Y.Doc): Y.Map<number> => doc.getMap('votes')
 export const emotionsMap = (doc: Y.Doc): Y.Map<number> => doc.getMap('emotions')
+export const emotionVotesMap = (doc: Y.Doc): Y.Map<number> => doc.getMap('emotion_votes')
 
 let idCounter = 0
 /** A stable, collision-free id: random part plus a per-tab counter. */
@@ -127,12 +134,17 @@ export function seed (doc: Y.Doc, template: Template): void {
 
 /** Upgrade an older document in place (schema 0 = documents before versioning: no `meta.schema`). */
 export function migrate (doc: Y.Doc): void {
-  if (schemaOf(doc) >= SCHEMA || !templateOf(doc)) return
+  const from = schemaOf(doc)
+  if (from >= SCHEMA || !templateOf(doc)) return
   doc.transact(() => {
-    // schema 0 had no `type` on items: cards are the items placed in a cell, notes the others
-    itemsMap(doc).forEach((m) => {
-      if (!m.has('type')) m.set('type', m.has('lane') ? 'card' : 'note')
-    })
+    if (from < 1) {
+      // schema 0 had no `type` on items: cards are the items placed in a cell, notes the others
+      itemsMap(doc).forEach((m) => {
+        if (!m.has('type')) m.set('type', m.has('lane') ? 'card' : 'note')
+      })
+    }
+    // 1 -> 2 changes no data: a stage's shared `emotions` value stays what the curve shows
+    // until someone gives their own value there (see `emotion`)
     meta(doc).set('schema', SCHEMA)
   })
 }
@@ -178,6 +190,7 @@ export function itemView (id: string, m: Y.Map<unknown>): ItemView {
     w: num(m.get('w')),
     h: num(m.get('h')),
     color: str(m.get('color')),
+    group: str(m.get('group')),
     hidden: hidden && typeof hidden === 'object' && !(hidden instanceof Y.AbstractType)
       ? { reason: String((hidden as Hidden).reason ?? ''), at: (hidden as Hidden).at, pending_review: (hidden as Hidden).pending_review }
       : (hidden instanceof Y.Map ? { reason: String(hidden.get('reason') ?? '') } : undefined)
@@ -277,14 +290,77 @@ export function addGroup (doc: Y.Doc, author: Author, x: number, y: number, w: n
   return id
 }
 
+/** Geometry of a canvas item, with defaults for fields an older client may not have written. */
+export const boxOf = (i: ItemView): { x: number, y: number, w: number, h: number } =>
+  ({ x: i.x ?? 0, y: i.y ?? 0, w: i.w ?? (i.type === 'group' ? 400 : 160), h: i.h ?? (i.type === 'group' ? 300 : 120) })
+
+/** The topmost (last created) group whose rectangle holds the point, if any. */
+export function groupAt (doc: Y.Doc, x: number, y: number): string | undefined {
+  const inside = allItems(doc).filter((g) => {
+    if (g.type !== 'group') return false
+    const b = boxOf(g)
+    return x >= b.x && x <= b.x + b.w && y >= b.y && y <= b.y + b.h
+  })
+  return inside.sort((a, b) => b.createdAt - a.createdAt)[0]?.id
+}
+
+/** The notes of a group, in reading order. */
+export const membersOf = (doc: Y.Doc, group: string): ItemView[] =>
+  readingOrder(allItems(doc).filter((i) => i.type === 'note' && i.group === group))
+
+/**
+ * Move or resize a canvas item. A note that lands with its centre inside a group becomes one
+ * of its members (and leaves it when moved out); a group that moves takes its members along,
+ * in the same transaction, so that no one sees the group without its notes.
+ */
 export function setGeometry (doc: Y.Doc, id: string, g: { x?: number, y?: number, w?: number, h?: number }): void {
   const m = itemsMap(doc).get(id)
   if (!(m instanceof Y.Map)) return
+  const before = itemView(id, m)
   doc.transact(() => {
     if (g.x !== undefined) m.set('x', Math.max(0, Math.round(g.x)))
     if (g.y !== undefined) m.set('y', Math.max(0, Math.round(g.y)))
     if (g.w !== undefined) m.set('w', Math.max(80, Math.round(g.w)))
     if (g.h !== undefined) m.set('h', Math.max(60, Math.round(g.h)))
+    const after = itemView(id, m)
+    if (before.type === 'group') {
+      const dx = (after.x ?? 0) - (before.x ?? 0); const dy = (after.y ?? 0) - (before.y ?? 0)
+      if (dx || dy) {
+        for (const n of membersOf(doc, id)) {
+          const nm = itemsMap(doc).get(n.id)!
+          nm.set('x', Math.max(0, (n.x ?? 0) + dx)); nm.set('y', Math.max(0, (n.y ?? 0) + dy))
+        }
+      }
+    } else if (before.type === 'note') {
+      const b = boxOf(after)
+      setMembership(m, groupAt(doc, b.x + b.w / 2, b.y + b.h / 2))
+    }
+  })
+}
+
+function setMembership (note: Y.Map<unknown>, group: string | undefined): void {
+  if (note.get('group') === group) return
+  if (group) note.set('group', group); else note.delete('group')
+}
+
+/**
+ * Put a note into a group (or take it out: `undefined`), as a keyboard user does from a list:
+ * the note is also placed inside the group's rectangle, below its members, so that the picture
+ * agrees with the membership.
+ */
+export function joinGroup (doc: Y.Doc, note: string, group: string | undefined): void {
+  const m = itemsMap(doc).get(note)
+  const gm = group ? item(doc, group) : undefined
+  if (!(m instanceof Y.Map) || m.get('type') !== 'note' || (group && gm?.type !== 'group')) return
+  doc.transact(() => {
+    if (gm) {
+      const g = boxOf(gm)
+      const k = membersOf(doc, gm.id).filter((n) => n.id !== note).length
+      const perRow = Math.max(1, Math.floor((g.w - 16) / 176))
+      m.set('x', g.x + 16 + (k % perRow) * 176)
+      m.set('y', g.y + 64 + Math.floor(k / perRow) * 136)
+    }
+    setMembership(m, gm?.id)
   })
 }
 
@@ -316,10 +392,16 @@ export function addConnector (doc: Y.Doc, author: Author, from: string, to: stri
   return id
 }
 
+/** One-way (an arrow, flow) or two-way (co-dependency). */
+export function setDirected (doc: Y.Doc, id: string, directed: boolean): void {
+  const m = itemsMap(doc).get(id)
+  if (m instanceof Y.Map && m.get('type') === 'connector') m.set('directed', directed)
+}
+
 export const connectorsOf = (doc: Y.Doc, id: string): ItemView[] =>
   allItems(doc).filter((i) => i.type === 'connector' && (i.from === id || i.to === id))
 
-/** Delete an item with what hangs on it: its comments, connectors and votes. */
+/** Delete an item with what hangs on it: its comments, connectors and votes (a group's notes stay). */
 export function deleteItem (doc: Y.Doc, id: string): void {
   doc.transact(() => {
     const items = itemsMap(doc)
@@ -327,6 +409,7 @@ export function deleteItem (doc: Y.Doc, id: string): void {
     items.forEach((m, k) => {
       if (!(m instanceof Y.Map)) return
       if (m.get('parent') === id || m.get('from') === id || m.get('to') === id) doomed.add(k)
+      if (m.get('group') === id) m.delete('group')
     })
     for (const k of doomed) items.delete(k)
     const votes = votesMap(doc)
@@ -376,15 +459,35 @@ export function unvote (doc: Y.Doc, itemId: string, participant: string): boolea
   return true
 }
 
-// ---- emotion curve (journey map): one value per stage, -2..+2 ----
+// ---- emotion curve (journey map): everyone's value per stage, -2..+2, averaged ----
+// key `${stage}|${participant}` in `emotion_votes`; `emotions` (stage -> value) is schema 1's
+// single shared value, still shown for stages where nobody has given their own
 
-export function emotion (doc: Y.Doc, stage: string): number | undefined {
-  return num(emotionsMap(doc).get(stage))
+function emotionValues (doc: Y.Doc, stage: string): number[] {
+  const out: number[] = []
+  emotionVotesMap(doc).forEach((v, k) => { if (k.slice(0, k.lastIndexOf('|')) === stage && num(v) !== undefined) out.push(v) })
+  return out
 }
 
-export function setEmotion (doc: Y.Doc, stage: string, value: number | undefined): void {
-  if (value === undefined) { emotionsMap(doc).delete(stage); return }
-  emotionsMap(doc).set(stage, Math.max(EMOTION_MIN, Math.min(EMOTION_MAX, Math.round(value))))
+/** How many people gave a value for this stage. */
+export const emotionCount = (doc: Y.Doc, stage: string): number => emotionValues(doc, stage).length
+
+/** The curve at a stage: the average of everyone's value, to one decimal (or schema 1's shared value). */
+export function emotion (doc: Y.Doc, stage: string): number | undefined {
+  const values = emotionValues(doc, stage)
+  if (!values.length) return num(emotionsMap(doc).get(stage))
+  return Math.round(values.reduce((a, b) => a + b, 0) / values.length * 10) / 10
+}
+
+/** A participant's own value for a stage. */
+export const myEmotion = (doc: Y.Doc, stage: string, participant: string): number | undefined =>
+  num(emotionVotesMap(doc).get(`${stage}|${participant}`))
+
+/** Set (or, with `undefined`, take back) a participant's own value for a stage. */
+export function setEmotion (doc: Y.Doc, stage: string, participant: string, value: number | undefined): void {
+  const key = `${stage}|${participant}`
+  if (value === undefined) { emotionVotesMap(doc).delete(key); return }
+  emotionVotesMap(doc).set(key, Math.max(EMOTION_MIN, Math.min(EMOTION_MAX, Math.round(value))))
 }
 
 // ---- structure: stages and lanes ----
@@ -434,7 +537,7 @@ export function deleteAxis (doc: Y.Doc, which: 'stages' | 'lanes', id: string): 
 // ---- export ----
 
 export interface ExportRow {
-  id: string, type: string, template: string, lane: string, stage: string, parent: string, from: string, to: string,
+  id: string, type: string, template: string, lane: string, stage: string, parent: string, from: string, to: string, group: string,
   text: string, author: string, author_name: string, created_at: string, language: string, votes: number, hidden: string
 }
 
@@ -451,6 +554,7 @@ export function exportRows (doc: Y.Doc, axisName: (which: 'stages' | 'lanes', a:
     parent: i.parent ?? '',
     from: i.from ?? '',
     to: i.to ?? '',
+    group: i.group ?? '',
     text: i.hidden ? '' : i.text,
     author: i.author,
     author_name: i.authorName,
@@ -469,7 +573,7 @@ const csvCell = (v: string | number): string => {
 }
 
 export function toCsv (rows: ExportRow[]): string {
-  const cols: (keyof ExportRow)[] = ['id', 'type', 'template', 'lane', 'stage', 'parent', 'from', 'to', 'text', 'author', 'author_name', 'created_at', 'language', 'votes', 'hidden']
+  const cols: (keyof ExportRow)[] = ['id', 'type', 'template', 'lane', 'stage', 'parent', 'from', 'to', 'group', 'text', 'author', 'author_name', 'created_at', 'language', 'votes', 'hidden']
   return [cols.join(','), ...rows.map((r) => cols.map((c) => csvCell(r[c])).join(','))].join('\r\n') + '\r\n'
 }
 
@@ -489,6 +593,7 @@ export function toJson (doc: Y.Doc): unknown {
     lanes: lanes(doc),
     items,
     votes: votesMap(doc).toJSON(),
-    emotions: emotionsMap(doc).toJSON()
+    emotions: emotionsMap(doc).toJSON(),
+    emotion_votes: emotionVotesMap(doc).toJSON()
   }
 }

@@ -1,11 +1,12 @@
 //! The moderator console: session state (lock, unlock, close), phase, timer, dot-votes, the join
-//! code as text and QR code, participants (kick, remove contributions) and the audit log.
+//! code as text and QR code, participants (kick, remove contributions, erase), reported items and
+//! the audit log.
 
 import qrcode from 'qrcode-generator'
-import { api, type Participant, type AuditEntry } from './api'
+import { api, type Participant, type AuditEntry, type ItemModeration } from './api'
 import type { Session } from './connection'
 import { h, clear } from './dom'
-import { t, type Key } from './i18n'
+import { t, DICTS, type Key } from './i18n'
 import type { Announcer } from './announcer'
 import { EraseControls } from './erase'
 
@@ -24,9 +25,37 @@ export function qrDataUrl (text: string): string {
 /** ABC2345 -> ABC-2345, easier to read aloud and to type. */
 export const formatCode = (code: string): string => code.length === 7 ? `${code.slice(0, 3)}-${code.slice(3)}` : code
 
+/** What the console needs from the board it sits next to. */
+export interface BoardView {
+  /** Participant ids of everyone connected now (from presence). */
+  online: () => Set<string>
+  /** An item's name for lists: its text, never hidden text. */
+  itemName: (id: string) => string
+  /** Select an item on the board and move focus to it. */
+  showItem: (id: string) => void
+}
+
+/**
+ * How long after the session the server's invite participants are created: in the same request,
+ * but after storage writes, which a busy server can make slow. Nobody opens an invite that fast
+ * and also names themselves after their role.
+ */
+const INVITE_CREATED_WITHIN_MS = 10_000
+
+/**
+ * The server lists the participant of each invite link among the participants, whether or not
+ * anyone ever used the link. It has no field saying so: they are the ones created with the
+ * session, named after their role ("Citizen").
+ */
+export const isInviteLink = (p: Participant, s: Session): boolean =>
+  p.joined_at !== undefined && p.joined_at - s.created_at < INVITE_CREATED_WITHIN_MS &&
+  (p.display_name ?? '').toLowerCase() === (p.role ?? '')
+
 export class ModeratorConsole {
   readonly el = h('section', { class: 'moderator', 'aria-labelledby': 'mod-title', id: 'moderator' })
   private participants: Participant[] = []
+  private reported: [string, ItemModeration][] = []
+  private refreshes = 0
   private audit: AuditEntry[] | undefined
   private joinCode?: string
   private confirmClose = false
@@ -37,7 +66,8 @@ export class ModeratorConsole {
     private readonly token: string,
     private readonly session: () => Session,
     private readonly onSession: (s: Session) => void,
-    private readonly announcer: Announcer
+    private readonly announcer: Announcer,
+    private readonly board: BoardView
   ) {
     this.erase = new EraseControls(token, () => this.session().id, (p) => this.run(p), (message) => {
       if (!message) { this.render(); return }
@@ -61,10 +91,15 @@ export class ModeratorConsole {
 
   async refresh (): Promise<void> {
     const s = this.session()
+    // refreshes overlap (presence changes, buttons): only the latest request's answer is shown
+    const seq = ++this.refreshes
     const r = await this.run(api.session(this.token, s.id))
-    if (!r) return
+    if (!r || seq !== this.refreshes) return
     this.joinCode = r.join_code ?? this.joinCode
     this.participants = Array.isArray(r.participants) ? r.participants : []
+    // reviewed: hidden by a moderator (unhiding clears the reports); waiting: reported, or hidden by reports
+    this.reported = Object.entries(r.moderation?.items ?? {}).filter(([, m]) => m.hidden ? m.hidden.pending_review : (m.reports?.length ?? 0) > 0)
+    if (this.audit) await this.loadAudit()
     this.render()
   }
 
@@ -128,29 +163,83 @@ export class ModeratorConsole {
         h('img', { class: 'qr', id: 'mod-qr', src: qrDataUrl(joinUrl(code)), alt: t('mod.qr'), width: 160, height: 160 })))
     }
 
-    const people = h('ul', { class: 'mod-people', id: 'mod-people' })
-    for (const p of this.participants) {
-      const pid = p.participant_id ?? p.id ?? ''
-      const name = p.display_name || p.name || t('erase.nameless')
-      people.append(h('li', { 'data-participant': pid },
-        h('span', { text: `${name} · ${t(`role.${p.role ?? 'citizen'}` as Key)}${p.kicked ? ' ✕' : ''}` }),
-        p.role !== 'moderator' && !p.kicked ? h('button', { type: 'button', class: 'btn small', 'data-action': 'kick', onclick: async () => { await this.run(api.kick(this.token, s.id, pid)); this.refresh() }, text: t('mod.kick') }) : null,
-        p.role !== 'moderator' ? h('button', { type: 'button', class: 'btn small', 'data-action': 'remove', onclick: async () => { await this.run(api.removeContributions(this.token, s.id, pid)); this.refresh() }, text: t('mod.removeContributions') }) : null,
-        p.role !== 'moderator' ? this.erase.control(pid, name) : null))
-    }
-    this.el.append(h('h3', { text: t('mod.participants') }), people,
-      h('button', { type: 'button', class: 'btn small', onclick: () => this.refresh(), text: t('mod.refresh') }))
-
-    const auditBtn = h('button', { type: 'button', class: 'btn small', id: 'mod-audit-load', onclick: async () => { const r = await this.run(api.audit(this.token, s.id)); if (r) { this.audit = r.entries; this.render() } }, text: t('mod.audit') })
-    this.el.append(h('h3', { text: t('mod.audit') }), auditBtn)
-    if (this.audit) {
-      this.el.append(h('ol', { class: 'audit', id: 'mod-audit' }, ...this.audit.slice(-50).reverse().map((a) =>
-        h('li', { text: `${new Date(a.at).toLocaleTimeString()} ${a.by_name || a.by}: ${a.action}${a.target ? ` ${a.target}` : ''}${a.reason ? ` (${a.reason})` : ''}` }))))
-    }
+    this.el.append(h('h3', { text: t('mod.participants') }), this.renderPeople(s),
+      h('button', { type: 'button', class: 'btn small', id: 'mod-refresh', onclick: () => this.refresh(), text: t('mod.refresh') }))
+    this.el.append(h('h3', { text: t('mod.reports') }), this.renderReports())
+    this.el.append(h('h3', { text: t('mod.audit') }),
+      h('button', { type: 'button', class: 'btn small', id: 'mod-audit-load', onclick: async () => { await this.loadAudit(); this.render() }, text: t('mod.audit') }))
+    if (this.audit) this.el.append(this.renderAudit())
     this.el.append(this.status)
     if (typing) {
       const el = this.el.querySelector<HTMLInputElement>(`#${CSS.escape(typing.id)}`)
       if (el) { if (typing.tag === 'INPUT') el.value = typing.value; el.focus() }
     }
   }
+
+  /** Everyone who joined, online ones marked; invite links last, marked as such. */
+  private renderPeople (s: Session): HTMLElement {
+    const online = this.board.online()
+    const people = h('ul', { class: 'mod-people', id: 'mod-people' })
+    const sorted = [...this.participants].sort((a, b) => Number(isInviteLink(a, s)) - Number(isInviteLink(b, s)))
+    for (const p of sorted) {
+      const pid = p.participant_id ?? p.id ?? ''
+      const name = personName(p)
+      const invite = isInviteLink(p, s)
+      // an invite link's participant is the link: revoking it is kicking that participant
+      const tags = [invite ? t('mod.inviteLink') : name, t(`role.${p.role ?? 'citizen'}` as Key), online.has(pid) ? t('mod.online') : ''].filter(Boolean)
+      people.append(h('li', { 'data-participant': pid, 'data-invite': invite ? 'true' : undefined, class: invite ? 'invite-link' : undefined },
+        h('span', { text: `${tags.join(' · ')}${p.kicked ? ' ✕' : ''}` }),
+        p.role !== 'moderator' && !p.kicked ? h('button', { type: 'button', class: 'btn small', 'data-action': 'kick', onclick: async () => { await this.run(api.kick(this.token, s.id, pid)); this.refresh() }, text: t(invite ? 'mod.revokeInvite' : 'mod.kick') }) : null,
+        p.role !== 'moderator' && !invite ? h('button', { type: 'button', class: 'btn small', 'data-action': 'remove', onclick: async () => { await this.run(api.removeContributions(this.token, s.id, pid)); this.refresh() }, text: t('mod.removeContributions') }) : null,
+        p.role !== 'moderator' && !invite ? this.erase.control(pid, name) : null))
+    }
+    return people
+  }
+
+  /** Items participants reported, with their reasons; those hidden by reports await review. */
+  private renderReports (): HTMLElement {
+    if (!this.reported.length) return h('p', { class: 'hint', id: 'mod-reports', text: t('mod.reportsNone') })
+    return h('ul', { class: 'mod-reports', id: 'mod-reports' }, ...this.reported.map(([id, m]) => {
+      const reasons = [...new Set((m.reports ?? []).map((r) => t(`report.${r.reason}` as Key)))].join(', ')
+      // hidden by reports: its text is out of the board, but moderators review it (the server gives it to them)
+      const text = m.hidden?.text ?? this.board.itemName(id)
+      return h('li', { 'data-item': id },
+        h('span', { text: t('mod.reportLine', { text, n: m.reports?.length ?? 0, reasons }) }),
+        m.hidden?.pending_review ? h('span', { class: 'pending', text: ` · ${t('mod.pendingReview')}` }) : null,
+        h('button', { type: 'button', class: 'btn small', 'data-action': 'show', onclick: () => this.board.showItem(id), text: t('mod.showCard') }))
+    }))
+  }
+
+  private async loadAudit (): Promise<void> {
+    const r = await this.run(api.audit(this.token, this.session().id))
+    if (r) this.audit = r.entries
+  }
+
+  /** The newest 50 moderation actions, newest first, in words. */
+  private renderAudit (): HTMLElement {
+    const entries = this.audit ?? []
+    if (!entries.length) return h('p', { class: 'hint', id: 'mod-audit', text: t('mod.auditEmpty') })
+    return h('ol', { class: 'audit', id: 'mod-audit' }, ...entries.slice(-50).reverse().map((a) =>
+      h('li', { 'data-action': a.action, text: `${new Date(a.at).toLocaleTimeString()} ${a.by_name || a.by}: ${this.auditText(a)}` })))
+  }
+
+  private auditText (a: AuditEntry): string {
+    // the server's reason for an erasure says what went, in English: "name" or "name and text"
+    const key = a.action === 'erase' && a.reason === 'name and text' ? 'audit.erase-text' : `audit.${a.action}`
+    if (!(key in DICTS.en)) return [a.action, a.target, a.reason].filter(Boolean).join(' ')
+    const person = this.participants.find((p) => (p.participant_id ?? p.id) === a.target)
+    const target = person ? personName(person) : this.board.itemName(a.target ?? '')
+    return t(key as Key, { target, reason: a.reason ?? '', what: a.action === 'update' ? changedSettings(a.reason) : '' })
+  }
+}
+
+/** A participant's name; an erased participant has none left. */
+const personName = (p: Participant): string => p.display_name || p.name || t('erase.nameless')
+
+/** An `update` entry's reason is the JSON of the settings sent; null fields were not changed. */
+function changedSettings (reason: string | null | undefined): string {
+  try {
+    const o = JSON.parse(reason ?? '{}') as Record<string, unknown>
+    return Object.entries(o).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}: ${String(v)}`).join(', ')
+  } catch { return reason ?? '' }
 }

@@ -8,6 +8,7 @@ import type * as Y from 'yjs'
 import * as M from './model'
 import { h } from './dom'
 import { t, axisName, type Key } from './i18n'
+import { emotionText } from './export'
 
 /** How the replay names and colours the author of an item (by pseudonym). */
 export type AuthorKey = (participant: string) => { label: string, colour: string }
@@ -47,7 +48,7 @@ function grid (doc: Y.Doc, tpl: M.Template, who: AuthorKey): HTMLElement {
       })))
     if (tpl === 'journey-map' && l.kind === 'emotions') {
       body.append(h('tr', { class: 'emotion-row' }, h('th', { scope: 'row', class: 'lane-head', text: t('emotion.curve') }),
-        ...stages.map((s) => { const v = M.emotion(doc, s.id); return h('td', { text: v === undefined ? t('emotion.none') : (v > 0 ? `+${v}` : String(v)) }) })))
+        ...stages.map((s) => h('td', { text: emotionText(doc, s.id) }))))
     }
     const line = tpl === 'service-blueprint' ? M.BLUEPRINT_LINES[l.kind] : undefined
     if (line) body.append(h('tr', { class: `bp-line bp-line-${line}` }, h('td', { colspan: stages.length + 1 }, h('span', { text: t(`line.${line}` as Key) }))))

@@ -13,7 +13,7 @@ import { Timeline, participantKeys, formatElapsed, parseElapsed, docFromBoard, b
 import { renderReplayBoard } from './replay-board'
 import { activityChart, roleChart, swatchItem } from './charts'
 import { recordedIndicator } from './research'
-import { exportCsv, exportJson } from './export'
+import { exportCsv, exportJson, exportPng } from './export'
 
 /** Playback speeds offered (× real time). */
 export const SPEEDS = [1, 2, 4, 8, 16, 32, 64]
@@ -91,9 +91,9 @@ export class ReplayPage {
           gotoForm, this.status),
         h('div', { class: 'replay-layout' },
           h('div', { class: 'replay-stage' }, this.boardTitle, this.boardWrap,
-            h('p', { class: 'replay-board-export' }, `${t('replay.boardExport')}: `,
-              h('button', { type: 'button', class: 'btn small', id: 'replay-csv', onclick: () => this.withShown((d) => exportCsv(d, `${name}-${this.shownSeq}`)), text: t('export.csv') }), ' ',
-              h('button', { type: 'button', class: 'btn small', id: 'replay-json', onclick: () => this.withShown((d) => exportJson(d, `${name}-${this.shownSeq}`)), text: t('export.json') }))),
+            h('p', { class: 'replay-board-export' }, `${t('replay.boardExport')}:`,
+              ...([['csv', exportCsv], ['json', exportJson], ['png', exportPng]] as const).flatMap(([kind, save]) => [' ',
+                h('button', { type: 'button', class: 'btn small', id: `replay-${kind}`, onclick: () => this.withShown((d) => save(d, `${name}-${this.shownSeq}`)), text: t(`export.${kind}`) })]))),
           h('aside', { class: 'replay-side' },
             h('section', { 'aria-labelledby': 'replay-now-title' }, h('h2', { id: 'replay-now-title', text: t('replay.now') }), this.nowList),
             h('section', { 'aria-labelledby': 'replay-legend-title' }, h('h2', { id: 'replay-legend-title', text: t('replay.legend') }), this.legend),

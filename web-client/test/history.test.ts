@@ -85,4 +85,15 @@ describe('history', () => {
     expect([M.votesFor(doc, 'c1'), M.votesFor(doc, 'c2')]).toEqual([2, 0])
     expect(M.emotion(doc, 's1')).toBe(-2)
   })
+
+  it('rebuilds the schema-2 emotion curve from its averages: the same value and count as the live board', () => {
+    const doc = docFromBoard({
+      meta: { schema: 2, template: 'journey-map' },
+      stages: { s1: { kind: 'aware', order: 'a0', title: '' }, s2: { kind: 'apply', order: 'a1', title: '' } },
+      emotions: { s2: 1 },
+      emotion_votes: { s1: { average: -0.6666666666666666, count: 3 } }
+    })
+    expect([M.emotion(doc, 's1'), M.emotionCount(doc, 's1')]).toEqual([-0.7, 3])
+    expect([M.emotion(doc, 's2'), M.emotionCount(doc, 's2')]).toEqual([1, 0])
+  })
 })

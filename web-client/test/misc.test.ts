@@ -1,4 +1,5 @@
 import { describe, it, expect } from 'vitest'
+import { segment } from '../src/connectors'
 import * as Y from 'yjs'
 import { diff } from '../src/textbinding'
 import { normaliseCode, JOIN_CODE_RE } from '../src/api'
@@ -34,5 +35,15 @@ describe('join codes', () => {
     expect(JOIN_CODE_RE.test('K7MQ2XR')).toBe(true)
     expect(JOIN_CODE_RE.test('O0I1LUX')).toBe(false)
     expect(formatCode('K7MQ2XR')).toBe('K7M-Q2XR')
+  })
+})
+
+describe('connectors', () => {
+  it('run from edge to edge, not from centre to centre', () => {
+    const { from, to } = segment({ x: 0, y: 0, w: 100, h: 50 }, { x: 300, y: 0, w: 100, h: 50 })
+    expect(from).toEqual({ x: 100, y: 25 })
+    expect(to).toEqual({ x: 300, y: 25 })
+    const down = segment({ x: 0, y: 0, w: 100, h: 100 }, { x: 0, y: 300, w: 100, h: 100 })
+    expect(down).toEqual({ from: { x: 50, y: 100 }, to: { x: 50, y: 300 } })
   })
 })

@@ -3,7 +3,7 @@
 //! redacted, participants who declined research consent appear only in aggregate, and
 //! display names are left out unless the session keeps them.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use serde_json::{json, Map as JsonMap, Value};
 use yrs::types::text::YChange;
@@ -101,7 +101,8 @@ impl Disclosure {
 }
 
 /// The board document as JSON: its roots (`meta`, `stages`, `lanes`, `items`, `emotions`)
-/// keyed by id as in the document, item texts as strings, and `votes` as counts per item.
+/// keyed by id as in the document, item texts as strings, `votes` as counts per item and
+/// `emotion_votes` as `{average, count}` per stage (who voted what is not a board fact).
 pub fn board_json(doc: &Doc, disclosure: &Disclosure) -> Value {
     let roots: Vec<_> = ROOTS
         .iter()
@@ -124,6 +125,27 @@ pub fn board_json(doc: &Doc, disclosure: &Disclosure) -> Value {
                     items.insert(id.to_owned(), json);
                 }
                 board.insert("items".into(), Value::Object(items));
+            }
+            // Keyed by participant: shown as the curve people saw, an average per stage.
+            "emotion_votes" => {
+                let mut stages: BTreeMap<String, (f64, u32)> = BTreeMap::new();
+                for (key, value) in map.iter(&txn) {
+                    let stage = key.split('|').next().unwrap_or_default().to_owned();
+                    if let Some(n) = match value {
+                        Out::Any(Any::Number(n)) => n.as_f64(),
+                        _ => None,
+                    } {
+                        let entry = stages.entry(stage).or_default();
+                        *entry = (entry.0 + n, entry.1 + 1);
+                    }
+                }
+                let curve: JsonMap<String, Value> = stages
+                    .into_iter()
+                    .map(|(stage, (sum, n))| {
+                        (stage, json!({ "average": sum / f64::from(n), "count": n }))
+                    })
+                    .collect();
+                board.insert("emotion_votes".into(), Value::Object(curve));
             }
             "votes" => {
                 let mut counts: JsonMap<String, Value> = JsonMap::new();

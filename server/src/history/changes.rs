@@ -12,8 +12,16 @@ use yrs::types::ToJson;
 use yrs::types::{Delta, EntryChange, Event, PathSegment};
 use yrs::{DeepObservable, Doc, Map, Out, ReadTxn, Transact, TransactionMut};
 
-/// The roots of the board document (schema 1, `web-client/README.md`).
-pub const ROOTS: [&str; 6] = ["meta", "stages", "lanes", "items", "votes", "emotions"];
+/// The roots of the board document (schema 2, `web-client/README.md`).
+pub const ROOTS: [&str; 7] = [
+    "meta",
+    "stages",
+    "lanes",
+    "items",
+    "votes",
+    "emotions",
+    "emotion_votes",
+];
 
 /// One change to the board.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -230,8 +238,10 @@ fn describe(
                 out.push(change("vote", action, item, String::new()));
             }
         }
-        ("emotions", Event::Map(e), []) => {
-            for (stage, entry) in e.keys(txn) {
+        ("emotions" | "emotion_votes", Event::Map(e), []) => {
+            for (key, entry) in e.keys(txn) {
+                // `emotion_votes` keys are `stage|participant`; the participant is the author.
+                let stage = key.split('|').next().unwrap_or_default();
                 let detail = match entry {
                     EntryChange::Inserted(value) | EntryChange::Updated(_, value) => {
                         any_to_json(&value.to_json(txn)).to_string()
@@ -253,7 +263,7 @@ fn describe(
 }
 
 /// The fields of an item that place it.
-const MOVES: &[&str] = &["lane", "stage", "order", "x", "y", "w", "h", "parent"];
+const MOVES: &[&str] = &["lane", "stage", "order", "x", "y", "w", "h", "parent", "group"];
 
 /// The changed keys, sorted, without `exclude`, joined by spaces (`moved: lane stage`).
 fn field_list(keys: &HashMap<Arc<str>, EntryChange>, exclude: &[&str]) -> String {

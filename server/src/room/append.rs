@@ -2,12 +2,15 @@
 //! commit), a failed append is retried with backoff, and the queue is bounded so that an
 //! outage never turns into unbounded memory or a silent loss.
 
+use std::sync::atomic::Ordering;
 use std::time::Duration;
 
 use bytes::Bytes;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
+use super::RoomContext;
+use crate::metrics::SharedMetrics;
 use crate::room_id::RoomId;
 use crate::storage::{NewRecord, Origin, Seq, SharedStorage, StorageError};
 
@@ -64,6 +67,7 @@ pub struct AppendQueue {
     room: RoomId,
     node: String,
     storage: SharedStorage,
+    metrics: SharedMetrics,
     queued: Vec<PendingUpdate>,
     in_flight: Option<InFlight>,
     /// Bytes queued plus in flight.
@@ -72,12 +76,22 @@ pub struct AppendQueue {
     backoff: Duration,
 }
 
+impl Drop for AppendQueue {
+    /// A room that goes away with updates still pending (it failed) takes them off the gauge.
+    fn drop(&mut self) {
+        self.metrics
+            .pending_bytes
+            .fetch_sub(self.pending_bytes as i64, Ordering::Relaxed);
+    }
+}
+
 impl AppendQueue {
-    pub fn new(room: RoomId, node: &str, storage: SharedStorage) -> Self {
+    pub fn new(room: RoomId, context: &RoomContext) -> Self {
         AppendQueue {
             room,
-            node: node.to_owned(),
-            storage,
+            node: context.node.to_string(),
+            storage: context.storage.clone(),
+            metrics: context.metrics.clone(),
             queued: Vec::new(),
             in_flight: None,
             pending_bytes: 0,
@@ -93,6 +107,9 @@ impl AppendQueue {
             return Err(QueueFull);
         }
         self.pending_bytes += update.bytes.len();
+        self.metrics
+            .pending_bytes
+            .fetch_add(update.bytes.len() as i64, Ordering::Relaxed);
         self.queued.push(update);
         self.start(applied);
         Ok(())
@@ -132,7 +149,16 @@ impl AppendQueue {
             })
             .collect();
         let (storage, room) = (self.storage.clone(), self.room.clone());
-        let append = tokio::spawn(async move { storage.append(&room, records).await });
+        let metrics = self.metrics.clone();
+        let append = tokio::spawn(async move {
+            let started = Instant::now();
+            let appended = storage.append(&room, records).await;
+            metrics.append_latency.observe(started.elapsed());
+            if appended.is_err() {
+                metrics.append_errors.fetch_add(1, Ordering::Relaxed);
+            }
+            appended
+        });
         self.in_flight = Some((batch, applied, append));
     }
 
@@ -146,7 +172,11 @@ impl AppendQueue {
             return match result {
                 Ok(last) => {
                     self.backoff = RETRY_FIRST;
-                    self.pending_bytes -= batch.iter().map(|p| p.bytes.len()).sum::<usize>();
+                    let stored = batch.iter().map(|p| p.bytes.len()).sum::<usize>();
+                    self.pending_bytes -= stored;
+                    self.metrics
+                        .pending_bytes
+                        .fetch_sub(stored as i64, Ordering::Relaxed);
                     AppendEvent::Stored { batch, last, floor }
                 }
                 Err(error) => {

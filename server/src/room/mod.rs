@@ -32,6 +32,7 @@ use yrs::{Doc, IdSet, ReadTxn, StateVector, Transact, Update};
 use self::append::{AppendEvent, AppendQueue, PendingUpdate};
 use self::presence::Presence;
 use crate::bus::{BusEvent, PresenceKind, PresenceMessage, PresenceSubscription, SharedBus};
+use crate::metrics::SharedMetrics;
 use crate::outbox::Outbox;
 use crate::registry::Registration;
 use crate::room_id::RoomId;
@@ -65,6 +66,7 @@ pub struct RoomContext {
     /// its own among what it reads back.
     pub node: Arc<str>,
     pub checkpoints: CheckpointPolicy,
+    pub metrics: SharedMetrics,
 }
 
 /// How often relayed presence is checked for states that stopped being renewed.
@@ -428,7 +430,7 @@ impl Room {
         registration: Registration,
     ) -> Self {
         Room {
-            log: AppendQueue::new(id.clone(), &context.node, context.storage.clone()),
+            log: AppendQueue::new(id.clone(), &context),
             id,
             awareness: Awareness::new(doc),
             presence: Presence::default(),
@@ -726,6 +728,10 @@ impl Room {
             self.bytes_since_checkpoint += record.update.len() as u64;
             let sender =
                 (*record.origin.node == *self.context.node).then_some(record.origin.connection);
+            if sender.is_some() {
+                let accepted = Duration::from_millis(now_ms().saturating_sub(record.at_ms));
+                self.context.metrics.fanout_latency.observe(accepted);
+            }
             match apply_bytes(self.awareness.doc(), &record.update) {
                 Ok(()) => {
                     let frame = encode(&Message::Sync(SyncMessage::Update(record.update.to_vec())));

@@ -162,6 +162,10 @@ pub trait Storage: SessionStorage {
         room: &RoomId,
         covers: Seq,
     ) -> Result<Option<Bytes>, StorageError>;
+    /// Connections to a storage server found dead and reopened (`/metrics`).
+    fn reconnects(&self) -> u64 {
+        0
+    }
     /// Fails when the store cannot currently serve requests (`/readyz`).
     async fn check(&self) -> Result<(), StorageError>;
 }

@@ -20,6 +20,7 @@
 //! Appends and checkpoint saves are Lua scripts, so they are atomic even when several nodes
 //! write the same room at once.
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
 use std::time::Duration;
 
@@ -140,6 +141,8 @@ struct Shared {
     pubsub: redis::Client,
     /// Dedicated connections between two blocking reads (see [`RedisStorage::follow`]).
     idle_followers: Mutex<Vec<Connection>>,
+    /// Blocking-read connections found dead (a Redis restart) and reopened.
+    reconnects: AtomicU64,
     append: Script,
     save_checkpoint: Script,
 }
@@ -243,6 +246,7 @@ impl RedisStorage {
                 client,
                 pubsub,
                 idle_followers: Mutex::new(Vec::new()),
+                reconnects: AtomicU64::new(0),
                 append: Script::new(APPEND_SCRIPT),
                 save_checkpoint: Script::new(SAVE_CHECKPOINT_SCRIPT),
             }),
@@ -475,6 +479,7 @@ impl Storage for RedisStorage {
                 }
                 // An idle connection may have died with a server restart: so have the others.
                 Err(e) if !fresh && (e.is_unrecoverable_error() || e.is_connection_dropped()) => {
+                    self.inner.reconnects.fetch_add(1, Ordering::Relaxed);
                     self.inner
                         .idle_followers
                         .lock()
@@ -562,6 +567,10 @@ impl Storage for RedisStorage {
                 .map(|state| Some(Bytes::copy_from_slice(state)))
                 .ok_or_else(|| corrupt("keyframe state is not a string")),
         }
+    }
+
+    fn reconnects(&self) -> u64 {
+        self.inner.reconnects.load(Ordering::Relaxed)
     }
 
     async fn check(&self) -> Result<(), StorageError> {

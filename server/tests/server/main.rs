@@ -10,6 +10,7 @@ mod checkpoints;
 mod health;
 mod history;
 mod keepalive;
+mod metrics;
 mod multi_node;
 mod persistence;
 mod redis_outage;
