@@ -9,6 +9,7 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import { beforeAll, afterAll } from 'vitest'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const clientDir = path.resolve(here, '..')
@@ -78,6 +79,24 @@ export async function launchBrowser (): Promise<Browser> {
   })
 }
 
+/**
+ * One server and one Chromium for a whole suite: started before its first test (handed to `use`),
+ * stopped after its last.
+ */
+export function suiteServer (use: (server: Server, browser: Browser) => void): void {
+  let server: Server | undefined
+  let browser: Browser | undefined
+  beforeAll(async () => {
+    server = await startServer()
+    browser = await launchBrowser()
+    use(server, browser)
+  })
+  afterAll(async () => {
+    await browser?.close()
+    await server?.stop()
+  })
+}
+
 /** A board cell, by lane and stage position in the grid. */
 export const cell = (page: Page, lane: number, stage: number) => page.locator('tbody tr.lane').nth(lane).locator('td.cell').nth(stage)
 
@@ -86,6 +105,28 @@ export async function addCard (page: Page, lane: number, stage: number, text: st
   await cell(page, lane, stage).locator('.add-card').click()
   await page.locator('textarea.card-editor').fill(text)
   await page.keyboard.press('Escape')
+}
+
+/** Joins by a join or invite link with a name and waits until the board is synced with the server. */
+export async function joinWith (page: Page, url: string, name: string): Promise<void> {
+  await page.goto(url)
+  await page.fill('#join-name', name)
+  await page.click('#join-submit')
+  await page.locator('#you', { hasText: name }).waitFor()
+  await page.waitForFunction(() => {
+    const w = window as unknown as { __cocreate?: { conn: { provider: { synced: boolean } } } }
+    return w.__cocreate?.conn.provider.synced === true
+  })
+}
+
+/** A new session with its moderator (Mona, by invite link) and a citizen (by join code) in it. */
+export async function moderatorAndCitizen (server: Server, browser: Browser, title: string, template: string, citizen = 'Carl'): Promise<{ mod: Awaited<ReturnType<typeof newContext>>, cit: Awaited<ReturnType<typeof newContext>> }> {
+  const created = await createSession(server, title, template)
+  const mod = await newContext(browser)
+  const cit = await newContext(browser)
+  await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
+  await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, citizen)
+  return { mod, cit }
 }
 
 /**
@@ -146,11 +187,12 @@ export interface CreatedSession {
   invites: Record<string, { token: string, url: string }>
 }
 
-export async function createSession (server: Server, title: string, template: string): Promise<CreatedSession> {
+/** Creates a session with the admin key; `research` as in server/README.md (default: the server's). */
+export async function createSession (server: Server, title: string, template: string, research?: { recorded?: boolean, consent_required?: boolean, keep_names?: boolean }): Promise<CreatedSession> {
   const res = await fetch(`${server.url}/api/sessions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_KEY}` },
-    body: JSON.stringify({ title, template, language: 'en' })
+    body: JSON.stringify({ title, template, language: 'en', research })
   })
   if (res.status !== 201) throw new Error(`POST /api/sessions: ${res.status} ${await res.text()}`)
   return await res.json() as CreatedSession

@@ -2,23 +2,16 @@
 // before sessions): co-editing, keyboard-only use, offline with reload, each template's
 // screenshots and axe-core checks, the join page.
 
-import { describe, it, beforeAll, afterAll, expect } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import { writeFile } from 'node:fs/promises'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { startServer, launchBrowser, newContext, screenshotPath, uniqueRoom, boardJson, type Server, cell, addCard, selectCard } from './harness'
+import { suiteServer, newContext, screenshotPath, uniqueRoom, boardJson, type Server, cell, addCard, selectCard } from './harness'
 
 let server: Server
 let browser: Browser
 
-beforeAll(async () => {
-  server = await startServer()
-  browser = await launchBrowser()
-})
-afterAll(async () => {
-  await browser?.close()
-  await server?.stop()
-})
+suiteServer((s, b) => { server = s; browser = b })
 
 async function axeSerious (page: Page, what: string): Promise<void> {
   const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()

@@ -3,36 +3,13 @@
 // (a forced edit never reaches the moderator, not even after unlock); kick ends the citizen's
 // connection. Skipped, with the reason printed, when the binary has no sessions API yet.
 
-import { describe, it, beforeAll, afterAll, expect } from 'vitest'
+import { describe, it, expect } from 'vitest'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { startServer, launchBrowser, newContext, screenshotPath, createSession, boardJson, ADMIN_KEY, type Server, cell, addCard, selectCard } from './harness'
-
+import { suiteServer, newContext, screenshotPath, createSession, boardJson, ADMIN_KEY, type Server, cell, addCard, selectCard, joinWith, moderatorAndCitizen } from './harness'
 
 let server: Server
 let browser: Browser
-
-
-async function joinWith (page: Page, url: string, name: string): Promise<void> {
-  await page.goto(url)
-  await page.fill('#join-name', name)
-  await page.click('#join-submit')
-  await page.locator('#you', { hasText: name }).waitFor()
-  await page.waitForFunction(() => {
-    const w = window as unknown as { __cocreate?: { conn: { provider: { synced: boolean } } } }
-    return w.__cocreate?.conn.provider.synced === true
-  })
-}
-
-/** A new session with its moderator (by invite link) and a citizen (by join code) in it. */
-async function moderatorAndCitizen (title: string, template: string): Promise<{ mod: Awaited<ReturnType<typeof newContext>>, cit: Awaited<ReturnType<typeof newContext>> }> {
-  const created = await createSession(server, title, template)
-  const mod = await newContext(browser)
-  const cit = await newContext(browser)
-  await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
-  await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Carl')
-  return { mod, cit }
-}
 
 /** The texts of every card in a page's document. */
 const texts = (page: Page): Promise<string[]> => page.evaluate(() => {
@@ -41,14 +18,7 @@ const texts = (page: Page): Promise<string[]> => page.evaluate(() => {
 })
 
 describe('sessions', () => {
-  beforeAll(async () => {
-    server = await startServer()
-    browser = await launchBrowser()
-  })
-  afterAll(async () => {
-    await browser?.close()
-    await server?.stop()
-  })
+  suiteServer((s, b) => { server = s; browser = b })
 
   it('moderator by invite and citizen by join code co-edit; lock turns the citizen read-only; unlock; phase, timer, votes; hide; kick', async () => {
     const created = await createSession(server, 'Parking permit', 'journey-map')
@@ -141,7 +111,7 @@ describe('sessions', () => {
   })
 
   it('a citizen reports a card; the moderator sees the report, hides the card, reads the audit log, closes the session', async () => {
-    const { mod, cit } = await moderatorAndCitizen('Reports', 'journey-map')
+    const { mod, cit } = await moderatorAndCitizen(server, browser, 'Reports', 'journey-map')
     // participants: the four invite links are marked as such, the citizen as online
     await mod.page.locator('#mod-people li:not([data-invite])', { hasText: 'Carl · Participant · online' }).waitFor()
     expect((await mod.page.locator('#mod-people li[data-invite] > span').allTextContents()).sort()).toEqual(['invite link · Moderator', 'invite link · Observer', 'invite link · Participant', 'invite link · Researcher'])
@@ -198,7 +168,7 @@ describe('sessions', () => {
   })
 
   it('a forced edit while locked never reaches the moderator, not even after unlock', async () => {
-    const { mod, cit } = await moderatorAndCitizen('Locked', 'journey-map')
+    const { mod, cit } = await moderatorAndCitizen(server, browser, 'Locked', 'journey-map')
     await mod.page.click('#mod-lock')
     await cit.page.locator('.banner', { hasText: 'locked the board' }).waitFor()
     // a forced edit from the citizen's console: the server drops it (and says it handled it)
@@ -260,7 +230,7 @@ describe('sessions', () => {
   })
 
   it('offline in a session: the citizen edits offline, reloads offline, reconnects; the moderator gets the edit', async () => {
-    const { mod, cit } = await moderatorAndCitizen('Offline', 'journey-map')
+    const { mod, cit } = await moderatorAndCitizen(server, browser, 'Offline', 'journey-map')
     await cit.page.waitForFunction(async () => { const r = await navigator.serviceWorker.ready; return !!r.active && (await caches.keys()).length > 0 })
     await cit.ctx.setOffline(true)
     await cit.page.locator('#conn-status[data-status="offline"]').waitFor()

@@ -1,12 +1,14 @@
 //! The server's HTTP API (server/README.md) and the tokens this browser keeps per session.
 
 import type { Session, You } from './connection'
+import { parseNdjson, type StateAnswer, type Metrics } from './history'
 
 export class ApiError extends Error {
   constructor (readonly status: number, readonly code: string, message: string) { super(message) }
 }
 
-async function call<T> (method: string, path: string, { token, body, adminKey }: { token?: string, body?: unknown, adminKey?: string } = {}): Promise<T> {
+/** Sends a request; a non-2xx answer becomes an ApiError with the server's stable `code`. */
+async function request (method: string, path: string, { token, body, adminKey }: { token?: string, body?: unknown, adminKey?: string } = {}): Promise<Response> {
   const headers: Record<string, string> = {}
   if (body !== undefined) headers['Content-Type'] = 'application/json'
   const bearer = token ?? adminKey
@@ -17,14 +19,16 @@ async function call<T> (method: string, path: string, { token, body, adminKey }:
   } catch (err) {
     throw new ApiError(0, 'network', String(err))
   }
+  if (res.ok) return res
   const text = await res.text()
-  let json: unknown = null
-  try { json = text ? JSON.parse(text) : null } catch { /* not JSON */ }
-  if (!res.ok) {
-    const e = (json ?? {}) as { error?: string, code?: string }
-    throw new ApiError(res.status, e.code ?? `http_${res.status}`, e.error ?? (text.slice(0, 200) || res.statusText))
-  }
-  return json as T
+  let e: { error?: string, code?: string } = {}
+  try { e = (text ? JSON.parse(text) : {}) ?? {} } catch { /* not JSON */ }
+  throw new ApiError(res.status, e.code ?? `http_${res.status}`, e.error ?? (text.slice(0, 200) || res.statusText))
+}
+
+async function call<T> (method: string, path: string, opts: { token?: string, body?: unknown, adminKey?: string } = {}): Promise<T> {
+  const text = await (await request(method, path, opts)).text()
+  try { return (text ? JSON.parse(text) : null) as T } catch { return null as T }
 }
 
 export interface JoinAnswer {
@@ -55,7 +59,7 @@ export interface CreateAnswer {
 export interface AuditEntry { at: number, by: string, by_name?: string, action: string, target?: string, reason?: string | null }
 
 export const api = {
-  join: (body: { code?: string, invite?: string, display_name: string, language?: string }) =>
+  join: (body: { code?: string, invite?: string, display_name: string, language?: string, research_consent?: boolean }) =>
     call<JoinAnswer>('POST', '/api/join', { body }),
   me: (token: string) => call<{ session: Session, you: You }>('GET', '/api/me', { token }),
   createSession: (adminKey: string, body: { title: string, template: string, language: string }) =>
@@ -77,7 +81,18 @@ export const api = {
   report: (token: string, id: string, item: string, reason: string) =>
     call<{ item: { reports: number, hidden: boolean } }>('POST', `/api/sessions/${encodeURIComponent(id)}/items/${encodeURIComponent(item)}/report`, { token, body: { reason } }),
   audit: (token: string, id: string) =>
-    call<{ entries: AuditEntry[] }>('GET', `/api/sessions/${encodeURIComponent(id)}/audit`, { token })
+    call<{ entries: AuditEntry[] }>('GET', `/api/sessions/${encodeURIComponent(id)}/audit`, { token }),
+  erase: (token: string, id: string, pid: string, text: boolean) =>
+    call<{ participant: Participant, erased: { at: number, text: boolean, clients: number[] } }>('POST', `/api/sessions/${encodeURIComponent(id)}/participants/${encodeURIComponent(pid)}/erase`, { token, body: { text } }),
+  history: async (token: string, id: string) =>
+    parseNdjson(await (await request('GET', `/api/sessions/${encodeURIComponent(id)}/history`, { token })).text()),
+  state: (token: string, id: string, seq: number) =>
+    call<StateAnswer>('GET', `/api/sessions/${encodeURIComponent(id)}/state?at=${seq}`, { token }),
+  metrics: (token: string, id: string, bucketSeconds: number) =>
+    call<Metrics>('GET', `/api/sessions/${encodeURIComponent(id)}/metrics?bucket_seconds=${bucketSeconds}`, { token }),
+  /** The research dataset (zip), as a blob: a download link cannot carry the token. */
+  exportZip: async (token: string, id: string) =>
+    await (await request('GET', `/api/sessions/${encodeURIComponent(id)}/export`, { token })).blob()
 }
 
 /** What this browser keeps about a session it joined: enough to reopen it offline. */

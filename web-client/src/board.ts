@@ -11,10 +11,11 @@ import { t, axisName, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key
 import { bindTextarea } from './textbinding'
 import { Announcer } from './announcer'
 import { ModeratorConsole } from './moderator'
-import { exportCsv, exportJson, exportPng, drawBoard } from './export'
+import { exportCsv, exportJson, exportPng, drawBoard, signed, emotionText } from './export'
 import { connectorLayer, addConnectorLine } from './connectors'
 import { announceRemoteChanges } from './remote-changes'
 import { CursorLayer } from './cursors'
+import { recordedIndicator } from './research'
 
 export interface BoardOptions {
   /** A session joined with a token (from localStorage). */
@@ -38,9 +39,6 @@ interface PeerState {
 const PEER_COLORS = ['#b3261e', '#0b57d0', '#146c2e', '#8e24aa', '#a15c00', '#00696f', '#6750a4', '#7d5260']
 const NARROW = '(max-width: 700px)'
 const CARD_MIME = 'application/x-cocreate-card'
-
-/** An emotion value with its sign: "+1", "−0.5" reads as better or worse at a glance. */
-const signed = (v: number): string => v > 0 ? `+${v}` : String(v)
 
 function devIdentity (): { participant: string, name: string } {
   let p = localStorage.getItem('cocreate.dev.participant')
@@ -258,9 +256,14 @@ export class BoardPage {
       h('div', { class: 'session-info' },
         this.session?.phase ? h('span', { class: 'phase', id: 'phase', text: t('phase.label', { phase: this.session.phase }) }) : null,
         this.timerEl,
-        this.statusEl),
+        this.statusEl,
+        recordedIndicator(this.session)),
       h('div', { class: 'header-actions' },
         langSel,
+        // researchers (and moderators) may replay a recorded session
+        this.session?.research?.recorded && (this.role() === 'researcher' || this.isModerator())
+          ? h('a', { class: 'btn', id: 'open-replay', href: `#s=${encodeURIComponent(this.session.id)}&view=replay`, text: t('replay.open') })
+          : null,
         h('button', { type: 'button', class: 'btn', onclick: () => this.opts.onLeave(), text: t('leave') }))
     )
     this.renderTimer()
@@ -546,9 +549,8 @@ export class BoardPage {
       const prev = i > 0 ? M.emotion(doc, all[i - 1].id) : undefined
       const next = i < all.length - 1 ? M.emotion(doc, all[i + 1].id) : undefined
       const sname = axisName('stages', s)
-      const n = M.emotionCount(doc, s.id)
       const mine = M.myEmotion(doc, s.id, me)
-      const value = v === undefined ? t('emotion.none') : n > 1 ? t('emotion.average', { value: signed(v), n }) : signed(v)
+      const value = emotionText(doc, s.id)
       const graph = svg('svg', { viewBox: '0 0 100 60', preserveAspectRatio: 'none', class: 'curve', 'aria-hidden': 'true' })
       graph.append(svg('line', { x1: 0, y1: 30, x2: 100, y2: 30, class: 'zero' }))
       if (v !== undefined) {

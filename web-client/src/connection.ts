@@ -21,7 +21,12 @@ export interface Session {
   votes_per_participant: number
   created_at: number
   join_code?: string
+  /** Research settings (absent from servers before issue 7: then not recorded). */
+  research?: Research
 }
+
+/** Whether researchers may replay the session, whether joining asks consent, whether exports keep names. */
+export interface Research { recorded: boolean, consent_required: boolean, keep_names: boolean }
 
 export interface You { participant_id: string, display_name: string, role: string, can_edit: boolean }
 

@@ -1,12 +1,23 @@
 //! Export: CSV and JSON of the content, and a PNG drawn from the model (not a screenshot of the
 //! page, so it needs no extra library and is the same at any window size). Printing uses the
-//! print style sheet (styles.css, `@media print`), which shows every stage.
+//! print style sheet (styles.css, `@media print`), which shows every stage. The emotion curve's
+//! value in words is here too, as the board, the replay and the PNG show it.
 
 import type * as Y from 'yjs'
 import * as M from './model'
 import { axisName, t, type Key } from './i18n'
 import { download } from './dom'
 import { drawConnector, type Box } from './connectors'
+
+/** An emotion value with its sign: "+1", "−0.5" reads as better or worse at a glance. */
+export const signed = (v: number): string => v > 0 ? `+${v}` : String(v)
+
+/** The emotion curve at a stage in words: signed, "(average of n)" when several gave theirs. */
+export function emotionText (doc: Y.Doc, stage: string): string {
+  const v = M.emotion(doc, stage)
+  const n = M.emotionCount(doc, stage)
+  return v === undefined ? t('emotion.none') : n > 1 ? t('emotion.average', { value: signed(v), n }) : signed(v)
+}
 
 export function exportCsv (doc: Y.Doc, name: string): void {
   const csv = M.toCsv(M.exportRows(doc, (w, a) => axisName(w, a)))
@@ -89,7 +100,7 @@ export function drawBoard (doc: Y.Doc): HTMLCanvasElement {
       })
       if (l.kind === 'emotions') {
         const v = M.emotion(doc, s.id)
-        if (v !== undefined) ctx.fillText(`${v > 0 ? '+' : ''}${v}`, headW + si * colW + colW - 48, y + 24)
+        if (v !== undefined) ctx.fillText(signed(v), headW + si * colW + colW - 48, y + 24)
       }
     })
     y += rowHeights[li]

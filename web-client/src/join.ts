@@ -6,6 +6,7 @@ import { h, clear } from './dom'
 import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from './i18n'
 import { TEMPLATES } from './model'
 import { formatCode } from './moderator'
+import { ConsentQuestion } from './research'
 
 export interface JoinOptions {
   code?: string
@@ -53,6 +54,7 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
   const code = h('input', { type: 'text', id: 'join-code', name: 'code', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', 'aria-describedby': 'join-code-hint', value: kept?.code ?? (opts.code ? formatCode(normaliseCode(opts.code)) : '') })
   const name = h('input', { type: 'text', id: 'join-name', name: 'display_name', autocomplete: 'nickname', maxlength: 60, 'aria-describedby': 'join-name-hint', value: kept?.name ?? localStorage.getItem('cocreate.name') ?? '' })
   const submit = h('button', { type: 'submit', class: 'btn primary', id: 'join-submit', text: t('join.submit') })
+  const consent = new ConsentQuestion()
   const form = h('form', { class: 'card-form', id: 'join-form', novalidate: true },
     h('h2', { text: t('join.title') }),
     opts.invite ? h('p', { text: t('join.invite') }) : h('div', { class: 'field' },
@@ -62,7 +64,7 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
       h('label', { for: 'join-name', text: t('join.name') }), name,
       h('p', { class: 'hint', id: 'join-name-hint', text: t('join.name.hint') })),
     h('div', { class: 'field' }, h('label', { for: 'join-lang', text: t('lang.label') }), langSel),
-    err, submit)
+    consent.el, err, submit)
   form.addEventListener('submit', async (e) => {
     e.preventDefault()
     err.textContent = ''
@@ -70,16 +72,20 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
     const c = normaliseCode(code.value)
     if (!opts.invite && !JOIN_CODE_RE.test(c)) { err.textContent = t('join.error.code'); code.setAttribute('aria-invalid', 'true'); code.focus(); return }
     if (!display) { err.textContent = t('join.error.name'); name.setAttribute('aria-invalid', 'true'); name.focus(); return }
+    const research_consent = consent.answer
+    if (consent.asked && research_consent === undefined) { err.textContent = t('consent.missing'); consent.show(); return }
     submit.disabled = true
     try {
-      const r = await api.join(opts.invite ? { invite: opts.invite, display_name: display, language: lang() } : { code: c, display_name: display, language: lang() })
+      const r = await api.join({ ...(opts.invite ? { invite: opts.invite } : { code: c }), display_name: display, language: lang(), research_consent })
       localStorage.setItem('cocreate.name', display)
       const stored: StoredSession = { token: r.token, participant_id: r.participant_id, display_name: r.display_name, role: r.role, session: r.session }
       storeSession(stored)
       opts.onJoined(stored)
     } catch (e2) {
-      err.textContent = errorText(e2)
       submit.disabled = false
+      // the session asks for research consent: ask, then the person joins again
+      if (e2 instanceof ApiError && e2.code === 'consent_required') { err.textContent = t('consent.required'); consent.show(); return }
+      err.textContent = errorText(e2)
     }
   })
 

@@ -3,6 +3,7 @@
 //!   #code=ABC2345          join page with the code filled in
 //!   #invite=<token>        join page for an invite link
 //!   #s=<session id>        the board of a session this browser joined (token in localStorage)
+//!   #s=<id>&view=replay    the researcher's replay of that session
 //!   #room=<name>&template=<t>  a development room (server started with --open-rooms)
 
 import './styles.css'
@@ -10,11 +11,12 @@ import { initialLang, setLang, t } from './i18n'
 import { loadSession } from './api'
 import { renderJoin } from './join'
 import { BoardPage } from './board'
+import { ReplayPage } from './replay'
 import { TEMPLATES, type Template } from './model'
 import { h } from './dom'
 
 const root = document.getElementById('app')!
-let board: BoardPage | undefined
+let board: BoardPage | ReplayPage | undefined
 
 function params (): URLSearchParams {
   return new URLSearchParams(location.hash.replace(/^#/, ''))
@@ -29,6 +31,12 @@ function mount (): void {
   const room = p.get('room')
   if (sid) {
     const stored = loadSession(sid)
+    if (stored && p.get('view') === 'replay') {
+      board = new ReplayPage({ stored, onLive: () => { location.hash = `s=${encodeURIComponent(sid)}` } })
+      root.append(board.el)
+      document.title = `${t('replay.title', { title: stored.session.title })} · cocreate`
+      return
+    }
     if (stored) {
       board = new BoardPage({ stored, onLeave: () => { location.hash = '' } })
       root.append(board.el)

@@ -1,6 +1,6 @@
 //! The moderator console: session state (lock, unlock, close), phase, timer, dot-votes, the join
-//! code as text and QR code, participants (kick, remove contributions), reported items and the
-//! audit log.
+//! code as text and QR code, participants (kick, remove contributions, erase), reported items and
+//! the audit log.
 
 import qrcode from 'qrcode-generator'
 import { api, type Participant, type AuditEntry, type ItemModeration } from './api'
@@ -8,6 +8,7 @@ import type { Session } from './connection'
 import { h, clear } from './dom'
 import { t, DICTS, type Key } from './i18n'
 import type { Announcer } from './announcer'
+import { EraseControls } from './erase'
 
 export function joinUrl (code: string): string {
   return `${location.origin}/#code=${encodeURIComponent(code)}`
@@ -59,6 +60,7 @@ export class ModeratorConsole {
   private joinCode?: string
   private confirmClose = false
   private status = h('p', { class: 'mod-status', role: 'status' })
+  private readonly erase: EraseControls
 
   constructor (
     private readonly token: string,
@@ -67,6 +69,10 @@ export class ModeratorConsole {
     private readonly announcer: Announcer,
     private readonly board: BoardView
   ) {
+    this.erase = new EraseControls(token, () => this.session().id, (p) => this.run(p), (message) => {
+      if (!message) { this.render(); return }
+      this.refresh().then(() => { this.status.textContent = message })
+    })
     this.refresh()
   }
 
@@ -177,14 +183,15 @@ export class ModeratorConsole {
     const sorted = [...this.participants].sort((a, b) => Number(isInviteLink(a, s)) - Number(isInviteLink(b, s)))
     for (const p of sorted) {
       const pid = p.participant_id ?? p.id ?? ''
-      const name = p.display_name ?? p.name ?? pid
+      const name = personName(p)
       const invite = isInviteLink(p, s)
       // an invite link's participant is the link: revoking it is kicking that participant
       const tags = [invite ? t('mod.inviteLink') : name, t(`role.${p.role ?? 'citizen'}` as Key), online.has(pid) ? t('mod.online') : ''].filter(Boolean)
       people.append(h('li', { 'data-participant': pid, 'data-invite': invite ? 'true' : undefined, class: invite ? 'invite-link' : undefined },
         h('span', { text: `${tags.join(' · ')}${p.kicked ? ' ✕' : ''}` }),
         p.role !== 'moderator' && !p.kicked ? h('button', { type: 'button', class: 'btn small', 'data-action': 'kick', onclick: async () => { await this.run(api.kick(this.token, s.id, pid)); this.refresh() }, text: t(invite ? 'mod.revokeInvite' : 'mod.kick') }) : null,
-        p.role !== 'moderator' && !invite ? h('button', { type: 'button', class: 'btn small', 'data-action': 'remove', onclick: async () => { await this.run(api.removeContributions(this.token, s.id, pid)); this.refresh() }, text: t('mod.removeContributions') }) : null))
+        p.role !== 'moderator' && !invite ? h('button', { type: 'button', class: 'btn small', 'data-action': 'remove', onclick: async () => { await this.run(api.removeContributions(this.token, s.id, pid)); this.refresh() }, text: t('mod.removeContributions') }) : null,
+        p.role !== 'moderator' && !invite ? this.erase.control(pid, name) : null))
     }
     return people
   }
@@ -213,17 +220,21 @@ export class ModeratorConsole {
     const entries = this.audit ?? []
     if (!entries.length) return h('p', { class: 'hint', id: 'mod-audit', text: t('mod.auditEmpty') })
     return h('ol', { class: 'audit', id: 'mod-audit' }, ...entries.slice(-50).reverse().map((a) =>
-      h('li', { 'data-action': a.action, text: `${new Date(a.at).toLocaleTimeString()} ${a.by_name ?? a.by}: ${this.auditText(a)}` })))
+      h('li', { 'data-action': a.action, text: `${new Date(a.at).toLocaleTimeString()} ${a.by_name || a.by}: ${this.auditText(a)}` })))
   }
 
   private auditText (a: AuditEntry): string {
-    const key = `audit.${a.action}`
+    // the server's reason for an erasure says what went, in English: "name" or "name and text"
+    const key = a.action === 'erase' && a.reason === 'name and text' ? 'audit.erase-text' : `audit.${a.action}`
     if (!(key in DICTS.en)) return [a.action, a.target, a.reason].filter(Boolean).join(' ')
     const person = this.participants.find((p) => (p.participant_id ?? p.id) === a.target)
-    const target = person ? (person.display_name ?? person.name ?? '') : this.board.itemName(a.target ?? '')
+    const target = person ? personName(person) : this.board.itemName(a.target ?? '')
     return t(key as Key, { target, reason: a.reason ?? '', what: a.action === 'update' ? changedSettings(a.reason) : '' })
   }
 }
+
+/** A participant's name; an erased participant has none left. */
+const personName = (p: Participant): string => p.display_name || p.name || t('erase.nameless')
 
 /** An `update` entry's reason is the JSON of the settings sent; null fields were not changed. */
 function changedSettings (reason: string | null | undefined): string {
