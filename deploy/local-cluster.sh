@@ -107,15 +107,17 @@ start_node() {
     COCREATE_DATA_DIR="$dir/node$n" \
     COCREATE_WEB_DIR="$repo/web-client/dist" \
     "$bin" serve "${serve_args[@]}"
-  if ! wait_until "$START_TIMEOUT_S" node_listening "$n" "$from"; then
+  wait_until "$START_TIMEOUT_S" node_started "$n" "$from" ||
     die "node $n did not log its address within ${START_TIMEOUT_S}s; its log:
 $(tail -n +"$from" "$log")"
-  fi
-  port=$(node_listening "$n" "$from")
+  port=$(node_listening "$n" "$from") || die "node $n exited at start; its log:
+$(tail -n +"$from" "$log")"
   echo "$port" >"$dir/node$n.port"
   wait_until "$START_TIMEOUT_S" http_ok "http://127.0.0.1:$port/readyz" ||
     die "node $n (127.0.0.1:$port) not ready within ${START_TIMEOUT_S}s; see $log"
 }
+# Node $1 has logged its address since line $2, or has exited (no use waiting then).
+node_started() { node_listening "$1" "$2" || ! kill -0 "$(cat "$dir/node$1.pid")"; }
 # The port of node $1's `listening` log line at or after line $2 (fails while there is none).
 node_listening() {
   tail -n +"$2" "$dir/node$1.log" |
