@@ -217,7 +217,8 @@ cmd_start() {
   rm -rf "$dir"
   mkdir -p "$dir"
   chmod 700 "$dir"
-  printf '%s\n' "$@" >"$dir/serve-args"
+  : >"$dir/serve-args"
+  [ $# -eq 0 ] || printf '%s\n' "$@" >"$dir/serve-args"
   # Generated per cluster, shared by both nodes as compose shares them from its .env file.
   openssl rand -hex 24 >"$dir/admin-key"
   openssl rand -hex 32 >"$dir/token-secret"
