@@ -2,12 +2,15 @@
 # Installs what the test suite needs on a Debian machine: Node.js and npm (the interop tests
 # with the official Yjs clients, and the web client), redis-server (the Rust tests start their
 # own, on a unix socket, to test the Redis backend) and Chromium (the browser tests drive
-# Debian's headless Chromium; nothing is downloaded). Rust must already be installed (rustup); this script
-# says so clearly if it is not. Safe to run again: it installs only what is missing.
+# Debian's headless Chromium; nothing is downloaded), nginx, openssl and curl (deploy/'s
+# local cluster runs its nginx configuration, with TLS, in front of two nodes) and, for
+# deploy/lint.sh, python3 and the shell linter. Rust must already be installed (rustup); this script says so
+# clearly if it is not. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 here="$(dirname "$0")"
-"$here/apt-ensure.sh" node:nodejs npm:npm redis-server:redis-server redis-cli:redis-tools chromium:chromium
+"$here/apt-ensure.sh" node:nodejs npm:npm redis-server:redis-server redis-cli:redis-tools chromium:chromium \
+  nginx:nginx-light openssl:openssl curl:curl python3:python3 shellcheck:shellcheck
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo not found. Install Rust with rustup (https://rustup.rs), then run 'make test' again." >&2
@@ -20,4 +23,4 @@ if [ "$node_major" -lt 20 ]; then
   exit 1
 fi
 redis_version=$(redis-server --version | sed -n 's/.* v=\([0-9.]*\).*/\1/p')
-echo "test prerequisites: cargo $(cargo --version | cut -d' ' -f2), node $(node --version), npm $(npm --version), redis-server $redis_version, $(chromium --version 2>/dev/null || echo 'chromium ?')"
+echo "test prerequisites: cargo $(cargo --version | cut -d' ' -f2), node $(node --version), npm $(npm --version), redis-server $redis_version, $(chromium --version 2>/dev/null || echo 'chromium ?'), $(nginx -v 2>&1 | cut -d' ' -f3)"
