@@ -104,6 +104,7 @@ start_node() {
     COCREATE_ADMIN_KEY="$(cat "$dir/admin-key")" \
     COCREATE_TOKEN_SECRET="$(cat "$dir/token-secret")" \
     COCREATE_LOG_FORMAT=json \
+    COCREATE_CLIENT_IP_HEADER=X-Forwarded-For \
     COCREATE_DATA_DIR="$dir/node$n" \
     COCREATE_WEB_DIR="$repo/web-client/dist" \
     "$bin" serve "${serve_args[@]}"

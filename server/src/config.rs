@@ -76,7 +76,8 @@ pub struct StoreArgs {
     pub data_dir: PathBuf,
 
     /// Store rooms in Redis instead of the embedded store, so that several nodes can share
-    /// them: redis://[:password@]host:port/db, rediss://… for TLS, or redis+unix:///path.
+    /// them: redis://[:password@]host:port/db or redis+unix:///path (no TLS: reach a remote
+    /// Redis over a private network or a TLS tunnel).
     /// Several comma-separated nodes select Redis Cluster (the other nodes are discovered).
     #[arg(long, env = "COCREATE_REDIS_URL")]
     pub redis_url: Option<String>,
