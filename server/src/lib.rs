@@ -243,8 +243,20 @@ pub async fn serve(
     config: ServeConfig,
     shutdown: CancellationToken,
 ) -> Result<(), StartError> {
+    let node = config.node_id();
+    serve_as(listener, config, shutdown, node).await
+}
+
+/// [`serve`] as node `node` (from [`ServeConfig::node_id`]), for a caller that also puts the
+/// node id on every log line.
+pub async fn serve_as(
+    listener: TcpListener,
+    config: ServeConfig,
+    shutdown: CancellationToken,
+    node: String,
+) -> Result<(), StartError> {
     let (storage, bus) = open_store(&config.store).await?;
-    let node: Arc<str> = config.node_id().into();
+    let node: Arc<str> = node.into();
     let sessions = SessionStore::new(storage.clone());
     let token_secret = match &config.token_secret {
         Some(secret) => secret.as_bytes().to_vec(),

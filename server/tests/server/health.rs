@@ -40,3 +40,33 @@ async fn http_errors_are_json() {
     );
     server.stop().await;
 }
+
+#[test]
+fn json_logs_carry_the_node_id_on_every_line() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cocreate"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--node-id", "n7"])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start cocreate");
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    // Bounded: the server logs the admin key and `listening` first thing.
+    for line in lines.by_ref().take(10) {
+        let line: serde_json::Value = serde_json::from_str(&line.unwrap()).expect("JSON line");
+        let listening = line["fields"]["message"] == "listening";
+        seen.push(line);
+        if listening {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(seen.iter().any(|l| l["fields"]["message"] == "listening"), "{seen:?}");
+    for line in &seen {
+        assert!(line["node"].as_str().unwrap().starts_with("n7-"), "{line}");
+    }
+}
