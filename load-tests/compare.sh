@@ -36,7 +36,7 @@ install() {
     cargo install y-sweet@0.9.1 --locked --root "$peers/cargo"
   fi
   echo "building cocreate and the generator (release)"
-  (cd "$root" && cargo build --release --locked -p cocreate-server --bin cocreate -p cocreate-load)
+  (cd "$root" && cargo build --release --locked -p cocreate-server -p cocreate-load --bins)
 }
 
 free_port() {
@@ -62,6 +62,7 @@ start_server() {
   local name="$1" dir port log
   dir="$(mktemp -d)"; log="$dir/log"
   protocol=y-websocket
+  create_url=""
   case "$name" in
     cocreate-embedded|cocreate-redis)
       local extra=()
@@ -70,7 +71,7 @@ start_server() {
         redis-server --port 0 --unixsocket "$dir/redis.sock" --dir "$dir" --appendonly yes \
           --appendfsync everysec --save '' >"$dir/redis.log" 2>&1 &
         pids+=($!)
-        wait_for_line "$dir/redis.log" 'Ready to accept connections'
+        wait_for_line "$dir/redis.log" "[Rr]eady to accept connections"
         extra=(--redis-url "redis+unix://$dir/redis.sock")
       fi
       NO_COLOR=1 "$target/release/cocreate" serve --listen 127.0.0.1:0 --data-dir "$dir/data" \
@@ -83,7 +84,8 @@ start_server() {
       "$peers/cargo/bin/y-sweet" serve "$dir/data" --host 127.0.0.1 --port "$port" >"$log" 2>&1 &
       pids+=($!)
       wait_for_line "$log" 'Listening'
-      url="ws://127.0.0.1:$port/d/{room}/ws/{room}";;
+      url="ws://127.0.0.1:$port/d/{room}/ws/{room}"
+      create_url="http://127.0.0.1:$port/doc/new";;
     y-websocket)
       port="$(free_port)"
       HOST=127.0.0.1 PORT="$port" node "$peers/node/node_modules/@y/websocket-server/src/server.js" >"$log" 2>&1 &
@@ -92,7 +94,9 @@ start_server() {
       url="ws://127.0.0.1:$port/{room}";;
     hocuspocus)
       port="$(free_port)"
-      NODE_PATH="$peers/node/node_modules" node "$here/peers/hocuspocus.mjs" "$port" >"$log" 2>&1 &
+      # Run from beside its node_modules: ES modules do not look packages up through NODE_PATH.
+      cp "$here/peers/hocuspocus.mjs" "$peers/node/"
+      node "$peers/node/hocuspocus.mjs" "$port" >"$log" 2>&1 &
       pids+=($!)
       wait_for_line "$log" 'listening on'
       url="ws://127.0.0.1:$port/"
@@ -116,9 +120,9 @@ for scenario in "${scenarios[@]}"; do
       case "$scenario" in late-join|join4mb|reconnect-storm) continue;; esac
     fi
     echo "== $scenario on $server"
-    start_server "$server"
+    start_server "$server" || { echo "   ($server did not start: skipped)"; stop_servers; continue; }
     "$target/release/cocreate-load" run "$scenario" --url "$url" --protocol "$protocol" \
-      --server "$server" --server-pid "$(IFS=,; echo "${pids[*]}")" --quiet \
+      --server "$server" ${create_url:+--create-url "$create_url"} --server-pid "$(IFS=,; echo "${pids[*]}")" --quiet \
       --json "$out/$scenario--$server.json" --markdown "$out/$scenario--$server.md" ${LOAD_ARGS:-} \
       || echo "   ($scenario on $server did not converge or failed: see $out/$scenario--$server.md)"
     stop_servers

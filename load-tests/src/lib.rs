@@ -4,12 +4,13 @@
 //! failing when the replicas do not converge.
 //!
 //! `scenario` names what to run, `run` runs one plan, `participant` is one simulated person,
-//! `board` their document and edits, `wire` the framing, `metrics` and `procstat` what is
+//! `board` their document and edits, `wire` the framing, `precreate` rooms made over HTTP first, `metrics` and `procstat` what is
 //! measured, `report` the tables.
 
 pub mod board;
 pub mod metrics;
 pub mod participant;
+pub mod precreate;
 pub mod procstat;
 pub mod report;
 pub mod run;

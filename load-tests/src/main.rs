@@ -47,6 +47,9 @@ struct RunArgs {
     /// Processes whose CPU and memory count as the server's (e.g. cocreate and its Redis).
     #[arg(long = "server-pid", value_delimiter = ',')]
     server_pids: Vec<u32>,
+    /// Create each room with `POST {"docId": ROOM}` here first (y-sweet: http://HOST:PORT/doc/new).
+    #[arg(long)]
+    create_url: Option<String>,
     /// Seconds a participant may take to catch up once edits stop.
     #[arg(long, default_value_t = 60.0)]
     drain_timeout: f64,
@@ -86,6 +89,7 @@ fn run(args: RunArgs) -> ExitCode {
         drain_timeout: Duration::from_secs_f64(args.drain_timeout),
         progress: !args.quiet,
         diverge_one: false,
+        create_url: args.create_url,
     };
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,

@@ -211,10 +211,13 @@ impl Participant {
         for _ in 0..MAX_CONNECTIONS {
             let end = self.connection(started, &mut drain_deadline).await;
             self.dropped_at.get_or_insert_with(Instant::now);
-            match end {
+            match &end {
                 Ok(End::Done) => break,
                 Ok(End::Storm) => backoff = BACKOFF_START,
                 Ok(End::Dropped) | Err(_) => {
+                    if let Err(e) = &end {
+                        tracing::warn!(room = %self.spec.room_name, client = self.spec.client_id, error = %e, "connection failed");
+                    }
                     Counters::add(&self.shared.counters.disconnects, 1);
                     if drain_deadline.is_some_and(|d| Instant::now() >= d) {
                         break;
@@ -235,6 +238,8 @@ impl Participant {
         };
         if drained {
             self.out.snapshot = Some(self.board.snapshot());
+        } else {
+            tracing::warn!(room = %self.spec.room_name, client = self.spec.client_id, "left without the room's final state");
         }
         self.out
     }

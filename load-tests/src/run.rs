@@ -65,6 +65,8 @@ pub struct Options {
     pub progress: bool,
     /// Make one participant's replica differ at the end (to prove the check catches it).
     pub diverge_one: bool,
+    /// Create each room with a POST here before anyone joins (y-sweet's `/doc/new`).
+    pub create_url: Option<String>,
 }
 
 /// What a run measured.
@@ -108,8 +110,9 @@ pub async fn run(plan: &Plan, options: &Options) -> RunResult {
     let run_id = fastrand::u32(..);
     let mut ids = HashSet::new();
     let mut next_id = || loop {
-        // 32-bit ids, as yjs picks them (y-sweet 0.9 truncates larger ones); never 0.
-        let id = fastrand::u32(1..);
+        // Ids below 2^31, for every server alike: yjs picks 32-bit ids, but y-sweet 0.9 mangles
+        // those from 2^31 up (its replicas then never hold the sender's updates); never 0.
+        let id = fastrand::u32(1..1 << 31);
         if ids.insert(id) {
             return id;
         }
@@ -117,6 +120,11 @@ pub async fn run(plan: &Plan, options: &Options) -> RunResult {
     let room_names: Vec<String> = (0..plan.rooms)
         .map(|r| format!("load-{run_id:08x}-{r}"))
         .collect();
+    if let Some(url) = &options.create_url {
+        if let Err(e) = crate::precreate::create_rooms(url, &room_names).await {
+            tracing::error!(error = %e, "could not create the rooms; joining anyway");
+        }
+    }
     let spec = |room: usize, role: Role, id: u32| Spec {
         client_id: id,
         room,

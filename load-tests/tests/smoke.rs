@@ -105,6 +105,7 @@ fn options(server: &Server, diverge_one: bool) -> Options {
         drain_timeout: Duration::from_secs(20),
         progress: false,
         diverge_one,
+        create_url: None,
     }
 }
 
