@@ -46,7 +46,15 @@ fn json_logs_carry_the_node_id_on_every_line() {
     use std::io::{BufRead, BufReader};
     let dir = tempfile::tempdir().unwrap();
     let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cocreate"))
-        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "json", "--node-id", "n7"])
+        .args([
+            "serve",
+            "--listen",
+            "127.0.0.1:0",
+            "--log-format",
+            "json",
+            "--node-id",
+            "n7",
+        ])
         .arg("--data-dir")
         .arg(dir.path())
         .stdout(std::process::Stdio::piped())
@@ -65,7 +73,10 @@ fn json_logs_carry_the_node_id_on_every_line() {
     }
     child.kill().unwrap();
     child.wait().unwrap();
-    assert!(seen.iter().any(|l| l["fields"]["message"] == "listening"), "{seen:?}");
+    assert!(
+        seen.iter().any(|l| l["fields"]["message"] == "listening"),
+        "{seen:?}"
+    );
     for line in &seen {
         assert!(line["node"].as_str().unwrap().starts_with("n7-"), "{line}");
     }
