@@ -2,6 +2,7 @@
 
 use yrs::encoding::read::{Cursor, Read};
 use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
 use yrs::Update;
 
 /// Fewest bytes one client's section of a v1 update can take (block count, client, clock).
@@ -20,6 +21,12 @@ pub enum UpdateError {
     /// task that decodes it.
     #[error("invalid update: decoder panicked")]
     DecoderPanicked,
+    /// `yrs` cannot read back its own encoding of the update. Found by fuzzing: yrs reads one
+    /// string more of JSON content than it writes, so a document holding such content can no
+    /// longer be encoded (yrs panics while merging it in `encode_state_as_update_v1`), and a
+    /// room could not answer a sync or write a checkpoint again.
+    #[error("invalid update: it does not survive re-encoding")]
+    NotReencodable,
 }
 
 /// Decodes a v1 update (the format y-websocket sends) from untrusted bytes.
@@ -27,10 +34,20 @@ pub enum UpdateError {
 /// yrs reserves memory for the entry counts an update declares before reading the entries;
 /// a dozen hostile bytes can declare hundreds of millions. The counts are checked against
 /// the bytes that follow first, so the reservation is never larger than the message.
+///
+/// The update must also read back from its own encoding (see [`UpdateError::NotReencodable`]):
+/// whatever the server accepts, it must be able to send on and store.
 pub fn decode_update(bytes: &[u8]) -> Result<Update, UpdateError> {
     check_declared_counts(bytes)?;
-    match std::panic::catch_unwind(|| Update::decode_v1(bytes)) {
-        Ok(result) => Ok(result?),
+    let decoded = std::panic::catch_unwind(|| {
+        let update = Update::decode_v1(bytes)?;
+        let reencoded = Update::decode_v1(&update.encode_v1()).is_ok();
+        Ok::<_, UpdateError>((update, reencoded))
+    });
+    match decoded {
+        Ok(Ok((update, true))) => Ok(update),
+        Ok(Ok((_, false))) => Err(UpdateError::NotReencodable),
+        Ok(Err(e)) => Err(e),
         Err(_) => Err(UpdateError::DecoderPanicked),
     }
 }
