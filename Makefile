@@ -6,7 +6,7 @@ INTEROP := server/tests/interop
 WEB := web-client
 DEPLOY_TEST := deploy/test
 
-.PHONY: run build web test test-deps test-rust test-interop test-web test-deploy
+.PHONY: run build web test test-deps test-rust test-interop test-web test-deploy test-fuzz
 
 ## Build (release) and serve on 127.0.0.1:8080 with data in ./data, the web client at /.
 run: web
@@ -21,9 +21,9 @@ web:
 	cd $(WEB) && npm ci --no-audit --no-fund && npm run build
 
 ## Install test prerequisites, then run the Rust tests, the JavaScript interop tests, the
-## web client's tests (unit tests, then Playwright on headless Chromium) and the deployment's
-## (lint, then a rolling restart of two nodes behind nginx).
-test: test-deps test-rust test-interop test-web test-deploy
+## web client's tests (unit tests, then Playwright on headless Chromium), the deployment's
+## (lint, then a rolling restart of two nodes behind nginx) and the fuzz targets.
+test: test-deps test-rust test-interop test-web test-deploy test-fuzz
 
 test-deps:
 	scripts/install-test-deps.sh
@@ -46,3 +46,23 @@ test-deploy:
 	$(CARGO) build --workspace --all-targets --locked
 	deploy/lint.sh
 	cd $(DEPLOY_TEST) && npm ci --no-audit --no-fund && npm test
+
+# fuzz/: each cargo-fuzz target for FUZZ_SECONDS from the committed seeds (fuzz/README.md),
+# built like a release (-O: no debug assertions) under AddressSanitizer; a crash fails the
+# build and leaves its input in fuzz/artifacts/. cargo-fuzz needs nightly `-Z` flags, which
+# RUSTC_BOOTSTRAP lets the stable toolchain take. Allocations the system allocator
+# would refuse fail as they do in production (yrs reserves declared lengths with try_reserve);
+# memory actually used past 2 GiB, or one input taking over 10 s, is a crash.
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS := frame update token
+CARGO_FUZZ_VERSION := 0.13.2
+test-fuzz:
+	cargo fuzz --version 2>/dev/null | grep -q $(CARGO_FUZZ_VERSION) || \
+		$(CARGO) install cargo-fuzz --locked --version $(CARGO_FUZZ_VERSION)
+	RUSTC_BOOTSTRAP=1 cargo fuzz build -O
+	for target in $(FUZZ_TARGETS); do \
+		mkdir -p fuzz/corpus/$$target fuzz/seeds/$$target && \
+		ASAN_OPTIONS=allocator_may_return_null=1 RUSTC_BOOTSTRAP=1 cargo fuzz run -O $$target \
+			fuzz/corpus/$$target fuzz/seeds/$$target -- -max_total_time=$(FUZZ_SECONDS) \
+			-rss_limit_mb=2048 -malloc_limit_mb=65536 -timeout=10 -print_final_stats=1 || exit 1; \
+	done

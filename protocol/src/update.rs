@@ -2,6 +2,7 @@
 
 use yrs::encoding::read::{Cursor, Read};
 use yrs::updates::decoder::Decode;
+use yrs::updates::encoder::Encode;
 use yrs::Update;
 
 /// Fewest bytes one client's section of a v1 update can take (block count, client, clock).
@@ -20,6 +21,12 @@ pub enum UpdateError {
     /// task that decodes it.
     #[error("invalid update: decoder panicked")]
     DecoderPanicked,
+    /// `yrs` does not read back its own encoding of the update as the same update. Found by
+    /// fuzzing: yrs reads one string more of JSON content than it writes, so a document holding
+    /// such content can no longer be encoded (yrs panics merging it when it is pending) or is
+    /// encoded into something else; a room could not answer a sync or checkpoint faithfully.
+    #[error("invalid update: it does not survive re-encoding")]
+    NotReencodable,
 }
 
 /// Decodes a v1 update (the format y-websocket sends) from untrusted bytes.
@@ -27,12 +34,33 @@ pub enum UpdateError {
 /// yrs reserves memory for the entry counts an update declares before reading the entries;
 /// a dozen hostile bytes can declare hundreds of millions. The counts are checked against
 /// the bytes that follow first, so the reservation is never larger than the message.
+///
+/// The update must also read back from its own encoding (see [`UpdateError::NotReencodable`]):
+/// whatever the server accepts, it must be able to send on and store.
 pub fn decode_update(bytes: &[u8]) -> Result<Update, UpdateError> {
     check_declared_counts(bytes)?;
-    match std::panic::catch_unwind(|| Update::decode_v1(bytes)) {
-        Ok(result) => Ok(result?),
+    let decoded = std::panic::catch_unwind(|| {
+        let update = Update::decode_v1(bytes)?;
+        let reencoded = reads_back(&update);
+        Ok::<_, UpdateError>((update, reencoded))
+    });
+    match decoded {
+        Ok(Ok((update, true))) => Ok(update),
+        Ok(Ok((_, false))) => Err(UpdateError::NotReencodable),
+        Ok(Err(e)) => Err(e),
         Err(_) => Err(UpdateError::DecoderPanicked),
     }
+}
+
+/// Whether the update's encoding decodes to the same blocks and deletions. Compared by what
+/// they cover, not byte for byte: yrs writes deletions in hash-map order. A JSON content read
+/// with a string too many is one longer, so it shifts the clocks of all that follows.
+fn reads_back(update: &Update) -> bool {
+    Update::decode_v1(&update.encode_v1()).is_ok_and(|again| {
+        again.state_vector() == update.state_vector()
+            && again.insertions(true) == update.insertions(true)
+            && again.delete_set() == update.delete_set()
+    })
 }
 
 /// Checks the update's client count, and the first client's block count, against its size.

@@ -197,6 +197,48 @@ fn inflated_counts_are_refused_before_yrs_reserves_memory() {
     }
 }
 
+#[test]
+fn a_block_declaring_billions_of_values_is_refused_without_aborting() {
+    // Found by the `frame` fuzz target (fuzz/README.md): a block of `Any` content whose count
+    // is u32::MAX makes yrs reserve ~100 GB for it. yrs reserves with `try_reserve`, so the
+    // system allocator's refusal (or the missing values, when it overcommits) is an error,
+    // never an abort; this keeps it that way across yrs upgrades.
+    let update = [
+        1, 1, 1, 0, // one client, one block, client 1, clock 0
+        0x08, 1, 1, b'a', // `Any` content, in the root type "a"
+        0xff, 0xff, 0xff, 0xff, 0x0f, // 4 294 967 295 values, and none follow
+    ];
+    assert!(decode_update(&update).is_err());
+    let mut frame = vec![0, 2, update.len() as u8];
+    frame.extend(update);
+    assert!(
+        decode_frame(&frame).is_ok(),
+        "the frame itself is well formed"
+    );
+}
+
+#[test]
+fn updates_yrs_cannot_read_back_are_refused() {
+    // Found by the `update` fuzz target (fuzz/README.md): yrs reads a JSON content of n
+    // strings as n + 1, so its encoding of this update does not decode. Applied, the update
+    // stays pending, and every later `encode_state_as_update_v1` of the document panicked.
+    let update = [
+        1, 1, 46, 1, // one client, one block, client 46, clock 1 (so it stays pending)
+        0x82, 1, 29, // JSON content with a left origin (1, 29)
+        0, 0, // "0" strings, read as one empty string
+        0, // no deletions
+    ];
+    // And when yrs's encoding does decode, to a different update: one in the root type "",
+    // with its JSON content read as two strings instead of one (a five-minute run found it).
+    let misread = [1, 1, 0, 1, 0x02, 1, 0, 0, 0, 1, 1, 0];
+    for update in [&update[..], &misread] {
+        assert!(matches!(
+            decode_update(update),
+            Err(cocreate_protocol::UpdateError::NotReencodable)
+        ));
+    }
+}
+
 /// An awareness frame with one entry; `client` and `clock` as lib0 varUint bytes, state `{}`.
 fn awareness_frame(client: &[u8], clock: &[u8]) -> Vec<u8> {
     let payload = [&[1][..], client, clock, &[2, b'{', b'}']].concat();

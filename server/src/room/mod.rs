@@ -361,7 +361,7 @@ fn apply_stored(id: &RoomId, doc: &Doc, bytes: &[u8], what: &str) -> bool {
 
 /// Why an update could not be applied.
 #[derive(Debug, thiserror::Error)]
-pub(crate) enum ApplyError {
+pub enum ApplyError {
     #[error("{0}")]
     Undecodable(#[from] cocreate_protocol::UpdateError),
     #[error("{0}")]
@@ -371,8 +371,9 @@ pub(crate) enum ApplyError {
     Panicked,
 }
 
-/// Decodes and applies an encoded update.
-pub(crate) fn apply_bytes(doc: &Doc, bytes: &[u8]) -> Result<(), ApplyError> {
+/// Decodes and applies an encoded update, as a room applies every log record. Public so that
+/// the fuzz target for update application (`fuzz/`) goes through this very path.
+pub fn apply_bytes(doc: &Doc, bytes: &[u8]) -> Result<(), ApplyError> {
     apply(doc, decode_update(bytes)?)
 }
 

@@ -35,7 +35,12 @@ const BLUEPRINT_LANES: [&str; 5] = [
 
 /// The seed of a session's document, as one Yjs update.
 pub fn seed(template: Template) -> Vec<u8> {
-    let doc = super::edit_doc();
+    seed_by(super::edit_doc(), template)
+}
+
+/// [`seed`], written by `doc`'s client. The fuzz target seeds its board with a fixed client id,
+/// so that a crash found against the seed reproduces in another process.
+pub fn seed_by(doc: yrs::Doc, template: Template) -> Vec<u8> {
     let meta = doc.get_or_insert_map("meta");
     let stages = doc.get_or_insert_map("stages");
     let lanes = doc.get_or_insert_map("lanes");

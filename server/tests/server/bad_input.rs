@@ -78,6 +78,14 @@ async fn each_bad_input_gets_its_close_code_and_harms_nobody() {
             "declares",
         ),
         (
+            // Found by fuzzing (fuzz/README.md): JSON content, pending. Once applied, the room
+            // could no longer encode its document for the next client to join.
+            "update that does not survive re-encoding",
+            WsMessage::Binary(vec![0, 2, 10, 1, 1, 46, 1, 0x82, 1, 29, 0, 0, 0].into()),
+            close::INVALID_PAYLOAD,
+            "re-encoding",
+        ),
+        (
             "not JSON awareness",
             WsMessage::Binary(not_json_awareness.into()),
             close::INVALID_PAYLOAD,
