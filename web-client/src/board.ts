@@ -243,6 +243,8 @@ export class BoardPage {
   }
 
   private renderHeader (): void {
+    // The header is rebuilt when the session changes: keep a keyboard user's focus where it was.
+    const focused = this.header.contains(document.activeElement) ? document.activeElement?.id : undefined
     clear(this.header)
     const title = this.session?.title ?? this.opts.devRoom?.room ?? ''
     const langSel = h('select', { id: 'ui-lang', 'aria-label': t('lang.label') },
@@ -266,6 +268,7 @@ export class BoardPage {
           : null,
         h('button', { type: 'button', class: 'btn', onclick: () => this.opts.onLeave(), text: t('leave') }))
     )
+    if (focused) document.getElementById(focused)?.focus()
     this.renderTimer()
   }
 
