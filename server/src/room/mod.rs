@@ -240,6 +240,7 @@ async fn run(
                 applied,
                 applied_at,
                 replayed,
+                stored_bytes,
                 checkpoint,
             },
         )) => {
@@ -256,12 +257,7 @@ async fn run(
             let remote_presence = subscribe_presence(&id, &context).await;
             let mut room = Room::new(id, doc, applied, checkpoint, context, registration);
             room.applied_at = applied_at;
-            room.document_bytes = room
-                .awareness
-                .doc()
-                .transact()
-                .encode_state_as_update_v1(&StateVector::default())
-                .len() as u64;
+            room.document_bytes = stored_bytes;
             room.session = session;
             room.commands = Some(commands);
             // A load that replayed much of the log leaves a checkpoint for the next one.
@@ -309,6 +305,9 @@ pub struct LoadedDocument {
     pub applied_at: Option<u64>,
     /// Log records replayed on top of the checkpoint: what the checkpoint saved loading.
     pub replayed: usize,
+    /// Bytes of the checkpoint's state and of the records replayed: the document's size as
+    /// `--max-document-bytes` measures it, without encoding the document again.
+    pub stored_bytes: u64,
     /// The log position the checkpoint used covered (0 without one).
     pub checkpoint: Seq,
 }
@@ -322,13 +321,16 @@ pub async fn load_document(
     let mut stored = storage.load(id).await?;
     let mut doc = Doc::new();
     let mut checkpoint = 0;
+    let mut stored_bytes = 0;
     if let Some(stored_checkpoint) = stored.checkpoint {
         checkpoint = stored_checkpoint.covers;
+        stored_bytes = stored_checkpoint.state.len() as u64;
         if !apply_stored(id, &doc, &stored_checkpoint.state, "checkpoint") {
             // The log holds everything the checkpoint did: rebuild from it instead.
             warn!(room = %id, covers = checkpoint, "replaying the whole log instead of the checkpoint");
             doc = Doc::new();
             checkpoint = 0;
+            stored_bytes = 0;
             stored.records = storage.read_log(id, 0, usize::MAX).await?;
         }
     }
@@ -338,6 +340,7 @@ pub async fn load_document(
     for record in stored.records {
         applied = record.seq;
         applied_at = Some(record.at_ms);
+        stored_bytes += record.update.len() as u64;
         apply_stored(id, &doc, &record.update, "log record");
     }
     Ok(LoadedDocument {
@@ -345,6 +348,7 @@ pub async fn load_document(
         applied,
         applied_at,
         replayed,
+        stored_bytes,
         checkpoint,
     })
 }
@@ -411,7 +415,7 @@ struct Room {
     applied: Seq,
     /// Server time of record `applied`, once known: a checkpoint with it is also a keyframe.
     applied_at: Option<u64>,
-    /// The document's size: its encoded state at load or last checkpoint, plus every record
+    /// The document's size: the checkpoint it was loaded or last saved from, plus every record
     /// since (an overestimate, as deletions do not shrink it until the next checkpoint).
     document_bytes: u64,
     /// The log position covered by the newest checkpoint this room wrote or loaded.
