@@ -28,6 +28,7 @@ pub enum Limit {
 }
 
 impl Limit {
+    /// Every limit, in declaration order: a limit's counter is at its discriminant.
     pub const ALL: [Limit; 9] = [
         Limit::ConnectionsPerIp,
         Limit::ConnectionsPerSession,

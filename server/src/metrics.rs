@@ -38,6 +38,7 @@ pub enum Rejection {
 }
 
 impl Rejection {
+    /// Every reason, in declaration order: a reason's counter is at its discriminant.
     const ALL: [Rejection; 7] = [
         Rejection::Malformed,
         Rejection::Unsupported,
@@ -136,20 +137,12 @@ pub struct Metrics {
 impl Metrics {
     /// Counts a connection closed for its input.
     pub fn rejected(&self, rejection: Rejection) {
-        let index = Rejection::ALL
-            .iter()
-            .position(|r| *r == rejection)
-            .unwrap_or_default();
-        self.rejected[index].fetch_add(1, Ordering::Relaxed);
+        self.rejected[rejection as usize].fetch_add(1, Ordering::Relaxed);
     }
 
     /// Counts a limit reached (a refusal, or a connection slowed down).
     pub fn limited(&self, limit: Limit) {
-        let index = Limit::ALL
-            .iter()
-            .position(|l| *l == limit)
-            .unwrap_or_default();
-        self.limited[index].fetch_add(1, Ordering::Relaxed);
+        self.limited[limit as usize].fetch_add(1, Ordering::Relaxed);
     }
 
     fn render(&self, rooms: usize, redis_reconnects: u64) -> String {
@@ -267,4 +260,35 @@ pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
         .metrics
         .render(state.registry.loaded(), state.storage.reconnects());
     ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn each_reason_and_limit_counts_under_its_own_label() {
+        for (i, rejection) in Rejection::ALL.iter().enumerate() {
+            assert_eq!(*rejection as usize, i, "{}", rejection.label());
+        }
+        for (i, limit) in Limit::ALL.iter().enumerate() {
+            assert_eq!(*limit as usize, i, "{}", limit.label());
+        }
+        let metrics = Metrics::default();
+        metrics.rejected(Rejection::TooBig);
+        metrics.limited(Limit::JoinAttempts);
+        let text = metrics.render(0, 0);
+        assert!(
+            text.contains("cocreate_rejected_total{reason=\"too_big\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("cocreate_limited_total{limit=\"join_attempts\"} 1\n"),
+            "{text}"
+        );
+        assert!(
+            text.contains("cocreate_rejected_total{reason=\"policy\"} 0\n"),
+            "{text}"
+        );
+    }
 }

@@ -144,17 +144,9 @@ async fn run_script(mut config: ServeConfig, dir: tempfile::TempDir, keep_names:
     let (moderator, researcher) = (invite("moderator"), invite("researcher"));
     let mut names = BTreeMap::new();
     let mut join = async |name: &str, label: &'static str| {
-        let (_, body) = server
-            .call(
-                "POST",
-                "/api/join",
-                None,
-                Some(json!({"code": code, "display_name": name})),
-            )
-            .await;
-        let pid = body["participant_id"].as_str().unwrap().to_owned();
+        let (token, pid) = server.join(&code, name).await;
         names.insert(pid.clone(), label);
-        (body["token"].as_str().unwrap().to_owned(), pid)
+        (token, pid)
     };
     let (ann_token, ann) = join("Ann", "ann").await;
     let (bob_token, bob) = join("Bob", "bob").await;

@@ -1,43 +1,16 @@
 //! `GET /metrics`: scraped and parsed after a known workload, the counters move as expected.
 
-use std::collections::HashMap;
-
 use cocreate_protocol::close;
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::support::{close_of, open_config, raw_socket, Client, TestServer, WAIT};
 
-/// Every sample of the exposition, by name with labels (`name{labels}`), checking the format.
-async fn scrape(server: &TestServer) -> HashMap<String, f64> {
-    let (status, headers, body) = server.fetch("/metrics", "").await;
-    assert_eq!(status, 200);
-    assert!(headers["content-type"].starts_with("text/plain; version=0.0.4"));
-    let text = String::from_utf8(body).unwrap();
-    let mut samples = HashMap::new();
-    for line in text.lines().filter(|l| !l.is_empty()) {
-        if let Some(comment) = line.strip_prefix('#') {
-            assert!(
-                comment.starts_with(" HELP cocreate_") || comment.starts_with(" TYPE cocreate_"),
-                "{line}"
-            );
-            continue;
-        }
-        let (name, value) = line.rsplit_once(' ').expect("name and value");
-        let value: f64 = value.parse().unwrap_or_else(|_| panic!("number in {line}"));
-        assert!(
-            samples.insert(name.to_owned(), value).is_none(),
-            "twice: {name}"
-        );
-    }
-    samples
-}
-
 #[tokio::test]
 async fn counters_follow_a_known_workload() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_with(open_config(dir.path())).await;
-    let before = scrape(&server).await;
+    let before = server.scrape().await;
     for name in [
         "cocreate_connections_open",
         "cocreate_rooms_loaded",
@@ -58,7 +31,7 @@ async fn counters_follow_a_known_workload() {
     }
     watcher.wait_text(|t| t.len() == 10).await;
     editor.wait_all_saved().await;
-    let busy = scrape(&server).await;
+    let busy = server.scrape().await;
     assert_eq!(busy["cocreate_connections_open"], 2.0);
     assert_eq!(busy["cocreate_connections_total"], 2.0);
     assert_eq!(busy["cocreate_rooms_loaded"], 1.0);
@@ -89,7 +62,7 @@ async fn counters_follow_a_known_workload() {
     // Connections and rooms are released: the gauges return to zero.
     let deadline = tokio::time::Instant::now() + WAIT;
     let idle = loop {
-        let now = scrape(&server).await;
+        let now = server.scrape().await;
         if now["cocreate_connections_open"] == 0.0 && now["cocreate_rooms_loaded"] == 0.0 {
             break now;
         }

@@ -67,18 +67,7 @@ impl SessionServer {
     }
 
     async fn join(&self, code: &str, name: &str) -> (String, String) {
-        let (status, body) = self
-            .server
-            .call(
-                "POST",
-                "/api/join",
-                None,
-                Some(json!({"code": code, "display_name": name})),
-            )
-            .await;
-        assert_eq!(status, 200, "{body}");
-        let token = body["token"].as_str().unwrap().to_owned();
-        (token, body["participant_id"].as_str().unwrap().to_owned())
+        self.server.join(code, name).await
     }
 
     async fn post(&self, path: &str, token: &str, body: Option<Value>) -> (u16, Value) {

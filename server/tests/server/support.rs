@@ -96,6 +96,41 @@ impl TestServer {
         request(self.addr, method, path, token, body).await
     }
 
+    /// Joins a session by its code with a display name: the personal token and participant id.
+    pub async fn join(&self, code: &str, name: &str) -> (String, String) {
+        let body = serde_json::json!({"code": code, "display_name": name});
+        let (status, body) = self.call("POST", "/api/join", None, Some(body)).await;
+        assert_eq!(status, 200, "{body}");
+        let token = body["token"].as_str().unwrap().to_owned();
+        (token, body["participant_id"].as_str().unwrap().to_owned())
+    }
+
+    /// Every sample of `/metrics`, by name with labels (`name{labels}`), checking the format.
+    pub async fn scrape(&self) -> HashMap<String, f64> {
+        let (status, headers, body) = self.fetch("/metrics", "").await;
+        assert_eq!(status, 200);
+        assert!(headers["content-type"].starts_with("text/plain; version=0.0.4"));
+        let text = String::from_utf8(body).unwrap();
+        let mut samples = HashMap::new();
+        for line in text.lines().filter(|l| !l.is_empty()) {
+            if let Some(comment) = line.strip_prefix('#') {
+                assert!(
+                    comment.starts_with(" HELP cocreate_")
+                        || comment.starts_with(" TYPE cocreate_"),
+                    "{line}"
+                );
+                continue;
+            }
+            let (name, value) = line.rsplit_once(' ').expect("name and value");
+            let value: f64 = value.parse().unwrap_or_else(|_| panic!("number in {line}"));
+            assert!(
+                samples.insert(name.to_owned(), value).is_none(),
+                "twice: {name}"
+            );
+        }
+        samples
+    }
+
     /// A GET with a bearer token: status, headers and the body's bytes (NDJSON, zip).
     pub async fn fetch(&self, path: &str, token: &str) -> (u16, HashMap<String, String>, Vec<u8>) {
         request_bytes(self.addr, "GET", path, Some(token), None).await
