@@ -80,6 +80,36 @@ fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     m.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
+/// What the server said it stored (cocreate's saved messages), per participant: the
+/// updates acknowledged and the clock the last of them ends at. A fault test checks that
+/// storage holds at least this after a crash: an acknowledged update may never be lost.
+#[derive(Default)]
+pub struct AckLog {
+    clients: Mutex<HashMap<u64, Acknowledged>>,
+}
+
+/// One participant's acknowledged updates.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Acknowledged {
+    pub room: usize,
+    /// Update and sync step 2 messages the server reported stored, over every connection.
+    pub updates: u64,
+    /// The participant's own clock at the end of the newest of them.
+    pub clock: u32,
+}
+
+impl AckLog {
+    /// Notes that `client` now has `acknowledged` stored.
+    pub fn record(&self, client: u64, acknowledged: Acknowledged) {
+        lock(&self.clients).insert(client, acknowledged);
+    }
+
+    /// Every participant's acknowledged updates so far, by client id.
+    pub fn snapshot(&self) -> HashMap<u64, Acknowledged> {
+        lock(&self.clients).clone()
+    }
+}
+
 /// Counters shared by every participant, read by the progress line and the report.
 #[derive(Default)]
 pub struct Counters {

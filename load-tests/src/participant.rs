@@ -5,7 +5,7 @@
 //! is no locking on the hot path except the send log (see `metrics::SentLog`). It follows the
 //! run's phase (`Phase`) from a watch channel and reports milestones on an event channel.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -19,7 +19,7 @@ use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::{ClientID, StateVector};
 
 use crate::board::{Board, Snapshot};
-use crate::metrics::{self, Counters, SentLog};
+use crate::metrics::{self, AckLog, Acknowledged, Counters, SentLog};
 use crate::wire::{self, Incoming, Protocol, Wire};
 
 /// How long opening a connection (TCP + WebSocket handshake) may take before it counts as an error.
@@ -122,6 +122,7 @@ pub enum Event {
 pub struct Shared {
     pub target: Target,
     pub sent: SentLog,
+    pub acked: AckLog,
     pub counters: Counters,
     pub phase: watch::Receiver<Phase>,
     /// Bumped to make every participant drop its connection at once and reconnect.
@@ -174,6 +175,12 @@ struct Participant {
     /// When the current (re)connection attempt started after a drop.
     dropped_at: Option<Instant>,
     stop_reported: bool,
+    /// Own clock after each message of this connection the server counts in its saved
+    /// messages (updates and sync step 2) and has not yet reported stored.
+    unsaved: VecDeque<u32>,
+    /// Messages of this connection the server has reported stored.
+    saved_here: u64,
+    acked: Acknowledged,
     out: Outcome,
 }
 
@@ -200,6 +207,12 @@ impl Participant {
             synced_once: false,
             dropped_at: None,
             stop_reported: false,
+            unsaved: VecDeque::new(),
+            saved_here: 0,
+            acked: Acknowledged {
+                room: out.room,
+                ..Acknowledged::default()
+            },
             out,
         }
     }
@@ -287,6 +300,9 @@ impl Participant {
     ) -> Result<End, anyhow::Error> {
         let shared = Arc::clone(&self.shared);
         let (mut sink, mut stream) = socket.split();
+        // The server counts saved messages per connection.
+        self.unsaved.clear();
+        self.saved_here = 0;
         for frame in self.wire.opening(&self.board.state_vector()) {
             sink.send(WsMessage::binary(frame)).await?;
         }
@@ -372,6 +388,7 @@ impl Participant {
                 Incoming::SyncStep1(sv) => {
                     let remote = wire::state_vector(sv)?;
                     let diff = self.board.diff(&remote);
+                    self.counted();
                     replies.push(
                         self.wire
                             .frame(&Message::Sync(SyncMessage::SyncStep2(diff))),
@@ -390,6 +407,7 @@ impl Participant {
                     self.time_deliveries(&state);
                 }
                 Incoming::Awareness => Counters::add(&counters.awareness_received, 1),
+                Incoming::Saved(count) => self.saved(count),
                 Incoming::Other => {}
             }
         }
@@ -464,6 +482,7 @@ impl Participant {
                 self.board.edit()
             };
             let frame = self.wire.frame(&Message::Sync(SyncMessage::Update(update)));
+            self.counted();
             if (i + 1) % SEED_FLUSH_EVERY == 0 {
                 sink.send(WsMessage::binary(frame)).await?;
             } else {
@@ -494,6 +513,7 @@ impl Participant {
         self.shared
             .sent
             .sent(client, self.board.own_clock(), Instant::now());
+        self.counted();
         sink.send(WsMessage::binary(frame)).await?;
         Counters::add(&self.shared.counters.updates_sent, 1);
         Ok(())
@@ -516,6 +536,28 @@ impl Participant {
             clients: HashMap::from([(ClientID::new(self.board.client_id()), entry)]),
         };
         self.wire.frame(&Message::Awareness(update))
+    }
+
+    /// Notes a message the server will count in its saved messages, once it is stored.
+    fn counted(&mut self) {
+        self.unsaved.push_back(self.board.own_clock());
+    }
+
+    /// The server reports `count` of this connection's counted messages stored.
+    fn saved(&mut self, count: u64) {
+        let mut newest = None;
+        while self.saved_here < count {
+            let Some(clock) = self.unsaved.pop_front() else {
+                break;
+            };
+            newest = Some(clock);
+            self.saved_here += 1;
+            self.acked.updates += 1;
+        }
+        if let Some(clock) = newest {
+            self.acked.clock = self.acked.clock.max(clock);
+            self.shared.acked.record(self.board.client_id(), self.acked);
+        }
     }
 
     fn covers(&self, clocks: &Clocks) -> bool {

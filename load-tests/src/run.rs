@@ -3,6 +3,7 @@
 //! and compare them. Waits are on participants' events, each bounded.
 
 use std::collections::{HashMap, HashSet};
+use std::future::Future;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -11,7 +12,7 @@ use serde::Serialize;
 use tokio::sync::{mpsc, watch, Semaphore};
 use tokio::task::JoinSet;
 
-use crate::metrics::{self, Counters, Percentiles, SentLog};
+use crate::metrics::{self, AckLog, Acknowledged, Counters, Percentiles, SentLog};
 use crate::participant::{
     self, Clocks, Event, Outcome, Phase, Preload, Role, Shared, Spec, Target,
 };
@@ -96,6 +97,12 @@ pub struct RunResult {
     /// Rooms whose replicas differ.
     pub diverged_rooms: usize,
     pub edit_seconds: f64,
+    /// Updates the editors sent in the whole run.
+    pub updates_sent: u64,
+    /// Each room's name and the clocks every replica had to reach by the end: what storage
+    /// must hold afterwards.
+    #[serde(skip)]
+    pub final_clocks: Vec<(String, Clocks)>,
 }
 
 impl RunResult {
@@ -107,6 +114,57 @@ impl RunResult {
 
 /// Runs a plan against a server.
 pub async fn run(plan: &Plan, options: &Options) -> RunResult {
+    run_with_fault(plan, options, |_| async {}).await.0
+}
+
+/// The run as a fault sees it while it is injected: what the participants are doing and what
+/// the server has acknowledged so far.
+pub struct UnderLoad {
+    shared: Arc<Shared>,
+    rooms: Vec<String>,
+}
+
+/// How often `UnderLoad::until` looks at the counters again.
+const POLL_EVERY: Duration = Duration::from_millis(10);
+
+impl UnderLoad {
+    /// Waits until `done` holds of the run's counters, or `limit` passes (returns whether it held).
+    pub async fn until(&self, limit: Duration, done: impl Fn(&Counters) -> bool) -> bool {
+        let deadline = Instant::now() + limit;
+        while !done(&self.shared.counters) {
+            if Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(POLL_EVERY).await;
+        }
+        true
+    }
+
+    /// The run's counters as they are now.
+    pub fn counters(&self) -> &Counters {
+        &self.shared.counters
+    }
+
+    /// The rooms' names, by room index.
+    pub fn rooms(&self) -> &[String] {
+        &self.rooms
+    }
+
+    /// Every participant's acknowledged updates so far, by client id.
+    pub fn acknowledged(&self) -> HashMap<u64, Acknowledged> {
+        self.shared.acked.snapshot()
+    }
+}
+
+/// Runs a plan with `fault` injected while the participants edit: the edit phase lasts the
+/// plan's duration and at least until `fault` has run its course; then the run stops and
+/// drains as usual, so a fault the server handles well leaves a converged run. Returns what
+/// the fault returned too.
+pub async fn run_with_fault<F, Fut, T>(plan: &Plan, options: &Options, fault: F) -> (RunResult, T)
+where
+    F: FnOnce(UnderLoad) -> Fut,
+    Fut: Future<Output = T>,
+{
     let run_id = fastrand::u32(..);
     let mut ids = HashSet::new();
     let mut next_id = || loop {
@@ -169,6 +227,7 @@ pub async fn run(plan: &Plan, options: &Options) -> RunResult {
                 .filter(|s| s.role == Role::Editor)
                 .map(|s| u64::from(s.client_id)),
         ),
+        acked: AckLog::default(),
         counters: Counters::default(),
         phase: phase_rx,
         storm: storm_rx,
@@ -238,13 +297,20 @@ pub async fn run(plan: &Plan, options: &Options) -> RunResult {
     let before = Tally::of(&shared.counters);
     let edit_start = Instant::now();
     let _ = phase_tx.send(Phase::Edit);
-    if plan.storm {
-        live.run_for(plan.duration / 2).await;
-        let _ = storm_tx.send(1);
-        live.run_for(plan.duration - plan.duration / 2).await;
-    } else {
-        live.run_for(plan.duration).await;
-    }
+    let editing = async {
+        if plan.storm {
+            live.run_for(plan.duration / 2).await;
+            let _ = storm_tx.send(1);
+            live.run_for(plan.duration - plan.duration / 2).await;
+        } else {
+            live.run_for(plan.duration).await;
+        }
+    };
+    let under = UnderLoad {
+        shared: Arc::clone(&shared),
+        rooms: room_names.clone(),
+    };
+    let ((), faulted) = tokio::join!(editing, fault(under));
     let edit_seconds = edit_start.elapsed().as_secs_f64();
 
     // Stop, then drain to every room's final clocks.
@@ -255,12 +321,13 @@ pub async fn run(plan: &Plan, options: &Options) -> RunResult {
     for (room, client, clock) in &live.stopped {
         targets[*room].insert(*client, *clock);
     }
+    let final_clocks = room_names.iter().cloned().zip(targets.clone()).collect();
     let _ = phase_tx.send(Phase::Drain(Arc::new(targets)));
     let outcomes = live.finish().await;
     let after = Tally::of(&shared.counters);
     let (server, generator) = live.progress.usage();
 
-    summarise(Summary {
+    let result = summarise(Summary {
         outcomes,
         joiner_count,
         before,
@@ -271,7 +338,10 @@ pub async fn run(plan: &Plan, options: &Options) -> RunResult {
         generator,
         errors: Counters::get(&shared.counters.errors),
         disconnects: Counters::get(&shared.counters.disconnects),
-    })
+        updates_sent: Counters::get(&shared.counters.updates_sent),
+        final_clocks,
+    });
+    (result, faulted)
 }
 
 /// The running participants and what they reported.
@@ -465,6 +535,8 @@ struct Summary {
     generator: UsageReport,
     errors: u64,
     disconnects: u64,
+    updates_sent: u64,
+    final_clocks: Vec<(String, Clocks)>,
 }
 
 fn summarise(s: Summary) -> RunResult {
@@ -513,5 +585,7 @@ fn summarise(s: Summary) -> RunResult {
         incomplete,
         diverged_rooms,
         edit_seconds: s.edit_seconds,
+        updates_sent: s.updates_sent,
+        final_clocks: s.final_clocks,
     }
 }

@@ -7,7 +7,7 @@
 //! awareness state it receives (hundreds of thousands a second in the presence scenarios), so
 //! payloads are decoded only where they are used (updates are decoded by the participant).
 
-use cocreate_protocol::{Message, SyncMessage, COCREATE_TYPES};
+use cocreate_protocol::{cocreate, Message, SyncMessage, COCREATE_TYPES};
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
 use yrs::updates::encoder::Encode;
@@ -47,6 +47,8 @@ pub enum Incoming<'a> {
     Update(&'a [u8]),
     /// An awareness update (not decoded: only counted).
     Awareness,
+    /// cocreate: this many of the updates sent on this connection are durably stored.
+    Saved(u64),
     /// Anything the generator has no use for (auth results, cocreate's own messages, ...).
     Other,
 }
@@ -149,6 +151,9 @@ fn next_message<'a>(
             Incoming::Other
         }
         MSG_QUERY_AWARENESS => Incoming::Other,
+        k if !hocuspocus && k == u64::from(cocreate::MSG_SAVED) => {
+            Incoming::Saved(cocreate::decode_saved(cursor.read_buf()?)?)
+        }
         k if !hocuspocus && COCREATE_TYPES.contains(&k) => {
             cursor.read_buf()?;
             Incoming::Other
@@ -194,7 +199,7 @@ mod tests {
             vec![
                 Incoming::Update(&[0, 0]),
                 Incoming::SyncStep2(&[0, 0]),
-                Incoming::Other
+                Incoming::Saved(3)
             ]
         );
     }

@@ -87,7 +87,17 @@ pub struct StoreArgs {
     #[arg(long, env = "COCREATE_REDIS_PREFIX", default_value = DEFAULT_REDIS_PREFIX,
           value_parser = redis_prefix)]
     pub redis_prefix: String,
+
+    /// Memory the embedded store may use to cache its file, in MiB. Resident memory grows
+    /// up to about this much as the data directory grows, then stays there.
+    #[arg(long, env = "COCREATE_EMBEDDED_CACHE_MIB", default_value_t = DEFAULT_EMBEDDED_CACHE_MIB,
+          value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
+    pub embedded_cache_mib: u64,
 }
+
+/// Default for `--embedded-cache-mib`: room for the hot rooms of a busy node; redb's own
+/// default (1 GiB) would look like a leak to anyone watching a small server's memory.
+pub const DEFAULT_EMBEDDED_CACHE_MIB: u64 = 64;
 
 /// Settings of `cocreate serve`.
 #[derive(Clone, Debug, Args)]

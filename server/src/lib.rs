@@ -233,7 +233,13 @@ pub(crate) async fn open_store(
             info!(prefix = %store.redis_prefix, "storing rooms in redis");
             Ok((Arc::new(redis.clone()), Some(Arc::new(redis))))
         }
-        None => Ok((Arc::new(EmbeddedStorage::open(&store.data_dir)?), None)),
+        None => Ok((
+            Arc::new(EmbeddedStorage::open_with_cache(
+                &store.data_dir,
+                store.embedded_cache_mib * 1024 * 1024,
+            )?),
+            None,
+        )),
     }
 }
 

@@ -1,9 +1,10 @@
 //! The embedded default backend: a redb file in `--data-dir`, so cocreate runs with no server
-//! to install. Every commit is fsynced; rooms group their updates so that one commit carries
-//! many of them.
+//! to install. Every commit is fsynced; rooms group their updates, and the writer thread
+//! (`group_commit`) groups the rooms', so that one commit carries many of them.
 
+use std::collections::HashMap;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -13,16 +14,18 @@ use tokio::sync::watch;
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
 
+use super::group_commit::GroupCommit;
 use super::{
     Checkpoint, KeyframeAt, LogRecord, NewRecord, Origin, Seq, Storage, StorageError, StoredRoom,
 };
+use crate::config::DEFAULT_EMBEDDED_CACHE_MIB;
 use crate::room_id::RoomId;
 
 /// File name of the database inside `--data-dir`.
 pub const DATABASE_FILE: &str = "cocreate.redb";
 
 /// (room, seq) -> encoded record.
-const LOG: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("update_log");
+pub(super) const LOG: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("update_log");
 /// room -> encoded checkpoint.
 const CHECKPOINTS: TableDefinition<&str, &[u8]> = TableDefinition::new("checkpoints");
 /// (room, covers) -> at_ms: where the keyframes are, read without their states.
@@ -54,16 +57,27 @@ storage_error_from!(
 #[derive(Clone)]
 pub struct EmbeddedStorage {
     db: Arc<Database>,
-    /// Counts appends; followers wait for it to change. One counter for all rooms: a single
-    /// node's rooms are few enough that a spurious wake-up costs one empty read.
-    appends: Arc<watch::Sender<u64>>,
+    /// The last sequence number appended, per room being followed; a follower waits for its
+    /// room's to change. Per room: with one counter for all, every append anywhere woke every
+    /// room's follower for an empty read (200 rooms × their appends a second).
+    appends: Arc<Mutex<HashMap<String, watch::Sender<Seq>>>>,
+    /// Commits appends, many rooms' at once.
+    writer: Arc<GroupCommit>,
 }
 
 impl EmbeddedStorage {
-    /// Opens (or creates) the store in `data_dir`, creating the directory if needed.
+    /// Opens (or creates) the store in `data_dir`, creating the directory if needed, with
+    /// the default cache.
     pub fn open(data_dir: &Path) -> Result<Self, StorageError> {
+        Self::open_with_cache(data_dir, DEFAULT_EMBEDDED_CACHE_MIB * 1024 * 1024)
+    }
+
+    /// Opens (or creates) the store, caching at most `cache_bytes` of its file in memory.
+    pub fn open_with_cache(data_dir: &Path, cache_bytes: u64) -> Result<Self, StorageError> {
         std::fs::create_dir_all(data_dir)?;
-        let db = Database::create(data_dir.join(DATABASE_FILE))?;
+        let db = Database::builder()
+            .set_cache_size(usize::try_from(cache_bytes).unwrap_or(usize::MAX))
+            .create(data_dir.join(DATABASE_FILE))?;
         let txn = db.begin_write()?;
         txn.open_table(LOG)?;
         txn.open_table(CHECKPOINTS)?;
@@ -71,9 +85,11 @@ impl EmbeddedStorage {
         txn.open_table(KEYFRAME_STATES)?;
         super::embedded_sessions::create_tables(&txn)?;
         txn.commit()?;
+        let db = Arc::new(db);
         Ok(EmbeddedStorage {
-            db: Arc::new(db),
-            appends: Arc::new(watch::Sender::new(0)),
+            writer: Arc::new(GroupCommit::start(db.clone())?),
+            db,
+            appends: Arc::default(),
         })
     }
 
@@ -86,6 +102,33 @@ impl EmbeddedStorage {
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || work(&db)).await?
     }
+
+    /// Wakes `room`'s follower, if it has one; forgets rooms nobody follows any more.
+    fn appended(&self, room: &str, last: Seq) {
+        let mut appends = lock(&self.appends);
+        if let Some(sender) = appends.get(room) {
+            if sender.receiver_count() == 0 {
+                appends.remove(room);
+            } else {
+                sender.send_replace(last);
+            }
+        }
+    }
+
+    /// Subscribes to `room`'s appends.
+    fn on_append(&self, room: &str) -> watch::Receiver<Seq> {
+        lock(&self.appends)
+            .entry(room.to_owned())
+            .or_insert_with(|| watch::Sender::new(0))
+            .subscribe()
+    }
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    // Held only to look up or insert a sender: nothing can be left half-done.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
 }
 
 #[async_trait]
@@ -111,26 +154,9 @@ impl Storage for EmbeddedStorage {
 
     async fn append(&self, room: &RoomId, records: Vec<NewRecord>) -> Result<Seq, StorageError> {
         let room = room.to_string();
-        let appended = self
-            .blocking(move |db| {
-                let txn = db.begin_write()?;
-                let last = {
-                    let mut log = txn.open_table(LOG)?;
-                    let mut seq = last_seq(&log, &room)?;
-                    for record in &records {
-                        seq += 1;
-                        log.insert((room.as_str(), seq), encode_record(record).as_slice())?;
-                    }
-                    seq
-                };
-                txn.commit()?;
-                Ok(last)
-            })
-            .await;
-        if appended.is_ok() {
-            self.appends.send_modify(|count| *count += 1);
-        }
-        appended
+        let last = self.writer.append(room.clone(), records).await?;
+        self.appended(&room, last);
+        Ok(last)
     }
 
     async fn save_checkpoint(
@@ -165,7 +191,7 @@ impl Storage for EmbeddedStorage {
         wait: Duration,
     ) -> Result<Vec<LogRecord>, StorageError> {
         // Subscribe before reading, so that an append between the read and the wait is seen.
-        let mut appended = self.appends.subscribe();
+        let mut appended = self.on_append(&room.to_string());
         let records = self.read_log(room, after, limit).await?;
         if !records.is_empty() {
             return Ok(records);
@@ -250,6 +276,21 @@ impl Storage for EmbeddedStorage {
         })
         .await
     }
+}
+
+/// Appends `records` to `room`'s log in an open write transaction; returns the last
+/// sequence number.
+pub(super) fn insert_records(
+    log: &mut redb::Table<(&'static str, u64), &'static [u8]>,
+    room: &str,
+    records: &[NewRecord],
+) -> Result<Seq, StorageError> {
+    let mut seq = last_seq(log, room)?;
+    for record in records {
+        seq += 1;
+        log.insert((room, seq), encode_record(record).as_slice())?;
+    }
+    Ok(seq)
 }
 
 fn last_seq(

@@ -16,6 +16,7 @@
 
 mod embedded;
 mod embedded_sessions;
+mod group_commit;
 mod redis;
 mod redis_presence;
 mod redis_sessions;
@@ -113,6 +114,9 @@ pub enum StorageError {
     Corrupt(String),
     #[error("storage task failed: {0}")]
     Task(#[from] tokio::task::JoinError),
+    /// The embedded store's writer thread is gone (it panicked); nothing more can be stored.
+    #[error("the embedded store's writer thread stopped")]
+    WriterStopped,
 }
 
 /// The storage every backend implements: rooms' update logs and checkpoints here, sessions

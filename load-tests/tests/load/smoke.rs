@@ -1,15 +1,9 @@
 //! Smoke run of the load generator against the freshly built server: every scenario at a few
 //! participants for a second or two. Checks the harness itself (updates are delivered and
 //! timed, replicas converge, a deliberately divergent replica is caught), not performance.
-//!
-//! The server binary is `target/<profile>/cocreate` next to this test's own directory
-//! (`cargo test --workspace` builds it, for the server's own integration tests), or
-//! `COCREATE_BIN`.
 
-mod common;
-
+use crate::server::{options, Server};
 use cocreate_load::scenario::{Overrides, Scenario};
-use common::{options, start_server};
 
 /// A few participants for a second: enough to exercise every path of a scenario.
 fn tiny(scenario: Scenario) -> Overrides {
@@ -43,7 +37,7 @@ fn tiny(scenario: Scenario) -> Overrides {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workshops_converge_and_deliver() {
-    let server = start_server();
+    let server = Server::start(None, "127.0.0.1:0", &[]);
     let result = Scenario::Workshops
         .run(
             "cocreate",
@@ -67,7 +61,7 @@ async fn workshops_converge_and_deliver() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_divergent_replica_fails_the_run() {
-    let server = start_server();
+    let server = Server::start(None, "127.0.0.1:0", &[]);
     let result = Scenario::Workshops
         .run(
             "cocreate",
@@ -81,7 +75,7 @@ async fn a_divergent_replica_fails_the_run() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn every_scenario_runs_small() {
-    let server = start_server();
+    let server = Server::start(None, "127.0.0.1:0", &[]);
     for scenario in [
         Scenario::Plenary,
         Scenario::LateJoin,
