@@ -103,24 +103,45 @@ impl EmbeddedStorage {
         tokio::task::spawn_blocking(move || work(&db)).await?
     }
 
-    /// Wakes `room`'s follower, if it has one; forgets rooms nobody follows any more.
+    /// Wakes `room`'s followers, if it has any.
     fn appended(&self, room: &str, last: Seq) {
-        let mut appends = lock(&self.appends);
-        if let Some(sender) = appends.get(room) {
-            if sender.receiver_count() == 0 {
-                appends.remove(room);
-            } else {
-                sender.send_replace(last);
-            }
+        if let Some(sender) = lock(&self.appends).get(room) {
+            sender.send_replace(last);
         }
     }
 
-    /// Subscribes to `room`'s appends.
-    fn on_append(&self, room: &str) -> watch::Receiver<Seq> {
-        lock(&self.appends)
+    /// Subscribes to `room`'s appends until the subscription is dropped.
+    fn on_append(&self, room: &str) -> Subscription<'_> {
+        let receiver = lock(&self.appends)
             .entry(room.to_owned())
             .or_insert_with(|| watch::Sender::new(0))
-            .subscribe()
+            .subscribe();
+        Subscription {
+            storage: self,
+            room: room.to_owned(),
+            receiver,
+        }
+    }
+}
+
+/// A follower's wait for its room's appends. The room is forgotten when its last follower's
+/// subscription ends, so rooms that unloaded leave nothing behind.
+struct Subscription<'a> {
+    storage: &'a EmbeddedStorage,
+    room: String,
+    receiver: watch::Receiver<Seq>,
+}
+
+impl Drop for Subscription<'_> {
+    fn drop(&mut self) {
+        let mut appends = lock(&self.storage.appends);
+        // This subscription's receiver is still alive here: it is the last if it is the only.
+        if appends
+            .get(&self.room)
+            .is_some_and(|sender| sender.receiver_count() <= 1)
+        {
+            appends.remove(&self.room);
+        }
     }
 }
 
@@ -196,7 +217,7 @@ impl Storage for EmbeddedStorage {
         if !records.is_empty() {
             return Ok(records);
         }
-        match tokio::time::timeout(wait, appended.changed()).await {
+        match tokio::time::timeout(wait, appended.receiver.changed()).await {
             Ok(_) => self.read_log(room, after, limit).await,
             Err(_) => Ok(Vec::new()),
         }

@@ -93,10 +93,15 @@ async fn load_built_up(under: &UnderLoad) {
 }
 
 /// The acknowledged updates so far, as each room's clocks, and how many updates they are.
+/// Only participants with an acknowledged edit count (everyone's first, empty sync step 2 is
+/// acknowledged at once).
 fn acknowledged(under: &UnderLoad) -> (Vec<(String, Clocks)>, u64) {
     let mut rooms: HashMap<usize, Clocks> = HashMap::new();
     let mut updates = 0;
     for (client, acked) in under.acknowledged() {
+        if acked.clock == 0 {
+            continue;
+        }
         rooms
             .entry(acked.room)
             .or_default()

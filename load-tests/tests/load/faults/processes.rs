@@ -130,12 +130,24 @@ impl Drop for Redis {
     }
 }
 
-/// Waits (bounded) until a unix socket accepts connections: a process start gives no other
-/// event to await.
+/// Waits (bounded) until Redis answers a PING with PONG on its unix socket (while it loads
+/// its append-only file it accepts connections but answers `-LOADING`): a process start
+/// gives no other event to await.
 fn wait_for_socket(socket: &Path) {
     let deadline = Instant::now() + PROCESS_WAIT;
-    while std::os::unix::net::UnixStream::connect(socket).is_err() {
+    while !pongs(socket) {
         assert!(Instant::now() < deadline, "redis-server did not start");
         std::thread::sleep(Duration::from_millis(10));
     }
+}
+
+fn pongs(socket: &Path) -> bool {
+    use std::io::{Read, Write};
+    let Ok(mut stream) = std::os::unix::net::UnixStream::connect(socket) else {
+        return false;
+    };
+    let mut answer = [0; 5];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut answer).is_ok()
+        && &answer == b"+PONG"
 }
