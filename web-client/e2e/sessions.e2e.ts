@@ -121,7 +121,8 @@ describe('sessions', () => {
       await p.waitForFunction(() => (window as unknown as { __cocreate: { doc: { getMap: (n: string) => { get: (k: string) => unknown } } } }).__cocreate.doc.getMap('meta').get('schema') === 2)
     }
     await addCard(mod.page, 0, 0, 'Call Jan on 0470 12 34 56')
-    const citCard = cell(cit.page, 0, 0).locator('.card', { hasText: 'Call Jan' })
+    // the whole text first: a card redrawn for a late keystroke would reset the chosen reason
+    const citCard = cell(cit.page, 0, 0).locator('.card', { hasText: 'Call Jan on 0470 12 34 56' })
     await selectCard(cit.page, citCard)
     await cit.page.selectOption('.card.selected [data-key^="report-reason:"]', 'personal-data')
     await cit.page.click('.card.selected [data-key^="report:"]')
@@ -270,7 +271,7 @@ async function refreshUntil (page: Page, item: Locator): Promise<void> {
       await item.waitFor({ timeout: 2000 })
       return
     } catch (e) {
-      if (attempt === 5) throw e
+      if (attempt === 5) throw new Error(`${String(e)}; the console lists: ${await page.locator('#mod-reports').innerText()}`)
     }
   }
 }
