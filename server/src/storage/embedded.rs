@@ -291,6 +291,9 @@ impl Storage for EmbeddedStorage {
     }
 
     async fn check(&self) -> Result<(), StorageError> {
+        if !self.writer.is_running() {
+            return Err(StorageError::WriterStopped);
+        }
         self.blocking(|db| {
             db.begin_read()?.open_table(CHECKPOINTS)?;
             Ok(())

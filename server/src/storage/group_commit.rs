@@ -43,6 +43,14 @@ impl GroupCommit {
         })
     }
 
+    /// Whether the writer thread is still there to commit (it is gone only if it panicked):
+    /// readiness reports a store that can no longer write.
+    pub(super) fn is_running(&self) -> bool {
+        self.thread
+            .as_ref()
+            .is_some_and(|thread| !thread.is_finished())
+    }
+
     /// Appends `records` to `room`'s log in the next commit; returns the last sequence number.
     pub(super) async fn append(
         &self,
