@@ -38,8 +38,8 @@ impl Watched {
         Some(Duration::from_secs_f64(ticks as f64 / TICKS_PER_SECOND))
     }
 
-    /// Resident memory now, in bytes.
-    fn rss(&self) -> Option<u64> {
+    /// Resident memory now, in bytes; `None` once the process is gone.
+    pub fn rss(&self) -> Option<u64> {
         status_kib(&self.path, "VmRSS:").map(|kib| kib * 1024)
     }
 }

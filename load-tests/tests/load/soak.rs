@@ -8,6 +8,7 @@
 use std::time::{Duration, Instant};
 
 use crate::server::{options, Server};
+use cocreate_load::procstat::Watched;
 use cocreate_load::scenario::{Overrides, Scenario};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
@@ -17,14 +18,9 @@ const WARM_ROUNDS: usize = 3;
 /// Runs this long are judged on their memory.
 const MEMORY_JUDGED_FROM: Duration = Duration::from_secs(600);
 
-/// The server's resident memory in KiB, from /proc.
+/// The server's resident memory in KiB.
 fn rss_kib(pid: u32) -> u64 {
-    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).expect("/proc status");
-    status
-        .lines()
-        .find_map(|l| l.strip_prefix("VmRSS:"))
-        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
-        .expect("VmRSS")
+    Watched::pid(pid).rss().expect("the server's /proc status") / 1024
 }
 
 /// One gauge from the server's `/metrics`.

@@ -116,6 +116,14 @@ fn acknowledged(under: &UnderLoad) -> (Vec<(String, Clocks)>, u64) {
     (rooms, updates)
 }
 
+/// What storage lacks of `expected`, asked of a fresh node on `store` (stopped afterwards).
+async fn lost_from(store: &Store, expected: &[(String, Clocks)]) -> Vec<String> {
+    let mut reader = store.node("127.0.0.1:0", &[]);
+    let lost = probes::lost(&reader, expected).await;
+    processes::stop(&mut reader);
+    lost
+}
+
 /// The end of every fault test: the run converged, the node never panicked, and after a
 /// SIGKILL of the node a fresh node on the same store holds every replica's final state.
 async fn assert_nothing_lost(
@@ -133,8 +141,7 @@ async fn assert_nothing_lost(
     let panics = processes::panics(&server);
     assert!(panics.is_empty(), "{name}: the node panicked: {panics:?}");
     processes::kill(&mut server);
-    let reader = store.node("127.0.0.1:0", &[]);
-    let lost = probes::lost(&reader, &run.final_clocks).await;
+    let lost = lost_from(store, &run.final_clocks).await;
     figures.updates += run.updates_sent;
     figures.lost += lost.len();
     eprintln!("fault figures: {name}: {figures}");
@@ -167,9 +174,7 @@ async fn kill_9_under_load(name: &str, store: Store) {
         );
         let (acked, updates) = acknowledged(&under);
         assert!(updates > 0, "nothing was acknowledged before the crash");
-        let mut reader = store.node("127.0.0.1:0", &[]);
-        let lost = probes::lost(&reader, &acked).await;
-        processes::stop(&mut reader);
+        let lost = lost_from(store, &acked).await;
         assert!(
             lost.is_empty(),
             "acknowledged updates lost in the crash: {lost:?}"
@@ -219,9 +224,7 @@ async fn redis_killed_and_restarted_under_load_loses_nothing() {
         );
         let (acked, updates) = acknowledged(&under);
         own.restart();
-        let mut reader = redis.node("127.0.0.1:0", &[]);
-        let lost = probes::lost(&reader, &acked).await;
-        processes::stop(&mut reader);
+        let lost = lost_from(redis, &acked).await;
         assert!(
             lost.is_empty(),
             "acknowledged updates lost with Redis: {lost:?}"
