@@ -268,7 +268,10 @@ impl Participant {
         let opened = Instant::now();
         let socket = {
             let _permit = shared.joining.acquire().await?;
-            match timeout(CONNECT_TIMEOUT, tokio_tungstenite::connect_async(&url)).await {
+            // TCP_NODELAY, as browsers set it: a simulated participant must not hold its own
+            // small frames back (Nagle), or every server would look 40 ms slower.
+            let connect = tokio_tungstenite::connect_async_with_config(&url, None, true);
+            match timeout(CONNECT_TIMEOUT, connect).await {
                 Ok(Ok((socket, _))) => socket,
                 Ok(Err(e)) => {
                     Counters::add(&shared.counters.errors, 1);

@@ -30,6 +30,7 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
+use axum::serve::ListenerExt;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
@@ -318,6 +319,13 @@ pub async fn serve_as(
     };
     info!(addr = %listener.local_addr()?, node = %node, store = %store, "listening");
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+    // Small frames (an update, a cursor) must leave at once: with Nagle's algorithm a frame
+    // written while an earlier one awaits its (delayed) ACK waits up to 40 ms.
+    let listener = listener.tap_io(|tcp| {
+        if let Err(e) = tcp.set_nodelay(true) {
+            warn!(error = %e, "could not set TCP_NODELAY");
+        }
+    });
     axum::serve(listener, app)
         .with_graceful_shutdown(shutdown.clone().cancelled_owned())
         .await?;

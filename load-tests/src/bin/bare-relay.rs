@@ -2,28 +2,90 @@
 //! Every binary frame a client sends goes to every other client on the same path (the room),
 //! so a load run against it shows what this machine can move at all.
 //!
-//! It answers a sync step 1 with an empty sync step 2 so that a lone client counts as
-//! synced, and forwards the step 1 too: peers already in the room answer it with what the
-//! joiner lacks, so a joiner still converges (as with y-webrtc). Rooms with history a peer
-//! cannot supply (late-join, join-4mb) are not meaningful here.
+//! Sync without a document: the relay answers a sync step 1 with an empty sync step 2, so that
+//! a lone client counts as synced, and hands the step 1 to the room's oldest member only; that
+//! member's next sync step 2 goes back to the joiner alone. Forwarding every step 1 to everyone
+//! would make a joining room quadratic (1,500 viewers: 2.25 million step 2s), which measures
+//! the relay's sync, not what the machine can move. Rooms with history no member can supply
+//! (late-join, join4mb) are not meaningful here.
+//!
+//! A member whose queue is full is closed with 1013, as cocreate does: nothing is skipped
+//! silently, so a run that overloads the relay fails visibly rather than hanging.
 //!
 //! `bare-relay --listen 127.0.0.1:0` prints `listening on ADDR`.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use futures_util::{SinkExt, StreamExt};
+use tokio_tungstenite::tungstenite::Bytes;
 use tokio::net::{TcpListener, TcpStream};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, Notify};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
+use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
+use tokio_tungstenite::tungstenite::protocol::CloseFrame;
 use tokio_tungstenite::tungstenite::Message;
 
-/// Frames queued for one slow client before it is dropped (as cocreate does: never skip).
+/// Frames queued for one slow client before it is closed (as cocreate does: never skip).
 const QUEUE: usize = 1024;
 /// An empty sync step 2: `[sync, step 2, update of 0 structs and an empty delete set]`.
 const EMPTY_STEP2: [u8; 5] = [0, 1, 2, 0, 0];
 
-type Rooms = Arc<Mutex<HashMap<String, Vec<(u64, mpsc::Sender<Message>)>>>>;
+/// One connection as the room sees it.
+struct Member {
+    id: u64,
+    queue: mpsc::Sender<Message>,
+    /// Wakes the member's writer to close it when its queue overflowed.
+    kick: Arc<Notify>,
+}
+
+/// The members of one path, oldest first, and who waits for whose sync step 2.
+#[derive(Default)]
+struct Room {
+    members: Vec<Member>,
+    /// Per answering member, the joiners whose step 1 it was handed, in order.
+    awaiting: HashMap<u64, VecDeque<u64>>,
+}
+
+impl Room {
+    /// Queues `message` for the members `to` selects; closes those whose queue is full.
+    fn send(&mut self, message: &Message, to: impl Fn(u64) -> bool) {
+        self.members.retain(|m| {
+            if !to(m.id) || m.queue.try_send(message.clone()).is_ok() {
+                return true;
+            }
+            m.kick.notify_one();
+            false
+        });
+    }
+
+    /// Routes one frame from `from`: a step 1 to the oldest other member, that member's
+    /// answer to the joiner it owes one, everything else to everyone else.
+    fn relay(&mut self, from: u64, bytes: Bytes) {
+        let message = Message::Binary(bytes.clone());
+        if bytes.starts_with(&[0, 0]) {
+            if let Some(oldest) = self.members.iter().map(|m| m.id).find(|&m| m != from) {
+                self.awaiting.entry(oldest).or_default().push_back(from);
+                self.send(&message, |m| m == oldest);
+            }
+            return;
+        }
+        if bytes.starts_with(&[0, 1]) {
+            if let Some(joiner) = self.awaiting.get_mut(&from).and_then(VecDeque::pop_front) {
+                self.send(&message, |m| m == joiner);
+                return;
+            }
+        }
+        self.send(&message, |m| m != from);
+    }
+
+    fn leave(&mut self, id: u64) {
+        self.members.retain(|m| m.id != id);
+        self.awaiting.remove(&id);
+    }
+}
+
+type Rooms = Arc<Mutex<HashMap<String, Room>>>;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -56,14 +118,26 @@ async fn serve(stream: TcpStream, id: u64, rooms: Rooms) {
     };
     let (mut sink, mut source) = socket.split();
     let (tx, mut rx) = mpsc::channel::<Message>(QUEUE);
-    lock(&rooms)
-        .entry(path.clone())
-        .or_default()
-        .push((id, tx.clone()));
+    let kick = Arc::new(Notify::new());
+    lock(&rooms).entry(path.clone()).or_default().members.push(Member {
+        id,
+        queue: tx.clone(),
+        kick: Arc::clone(&kick),
+    });
     let writer = tokio::spawn(async move {
-        while let Some(message) = rx.recv().await {
-            if sink.send(message).await.is_err() {
-                break;
+        loop {
+            tokio::select! {
+                message = rx.recv() => {
+                    let Some(message) = message else { break };
+                    if sink.send(message).await.is_err() {
+                        break;
+                    }
+                }
+                () = kick.notified() => {
+                    let close = CloseFrame { code: CloseCode::Again, reason: "queue full".into() };
+                    let _ = sink.send(Message::Close(Some(close))).await;
+                    break;
+                }
             }
         }
     });
@@ -71,27 +145,23 @@ async fn serve(stream: TcpStream, id: u64, rooms: Rooms) {
         let Message::Binary(bytes) = message else {
             continue;
         };
-        if bytes.starts_with(&[0, 0]) && tx.try_send(Message::binary(EMPTY_STEP2.to_vec())).is_err()
+        if bytes.starts_with(&[0, 0])
+            && tx.try_send(Message::binary(EMPTY_STEP2.to_vec())).is_err()
         {
             break;
         }
-        let shared = Message::Binary(bytes);
-        let mut slow = Vec::new();
-        if let Some(members) = lock(&rooms).get(&path) {
-            for (member, queue) in members.iter().filter(|(m, _)| *m != id) {
-                if queue.try_send(shared.clone()).is_err() {
-                    slow.push(*member);
-                }
-            }
-        }
-        if !slow.is_empty() {
-            if let Some(members) = lock(&rooms).get_mut(&path) {
-                members.retain(|(m, _)| !slow.contains(m));
-            }
+        if let Some(room) = lock(&rooms).get_mut(&path) {
+            room.relay(id, bytes);
         }
     }
-    if let Some(members) = lock(&rooms).get_mut(&path) {
-        members.retain(|(m, _)| *m != id);
+    {
+        let mut rooms = lock(&rooms);
+        if let Some(room) = rooms.get_mut(&path) {
+            room.leave(id);
+            if room.members.is_empty() {
+                rooms.remove(&path);
+            }
+        }
     }
     drop(tx);
     let _ = writer.await;
