@@ -142,6 +142,9 @@ pub struct Outcome {
     pub connect: Histogram<u64>,
     /// First sync: from starting to connect to holding the room (`Spec::sync_target`).
     pub sync: Histogram<u64>,
+    /// From starting to connect to the first sync step 2 arriving, before it is applied: the
+    /// server's and the network's share of `sync`, the rest is this replica's own work.
+    pub state_received: Histogram<u64>,
     /// Syncs after a dropped connection: from the drop to holding the room again.
     pub resync: Histogram<u64>,
     /// The board at the end; `None` if the participant never had the room's final state.
@@ -194,6 +197,7 @@ impl Participant {
             latency: metrics::histogram(),
             connect: metrics::histogram(),
             sync: metrics::histogram(),
+            state_received: metrics::histogram(),
             resync: metrics::histogram(),
             snapshot: None,
         };
@@ -344,7 +348,7 @@ impl Participant {
                         Some(Ok(_)) => continue, // pings are answered by tungstenite
                         Some(Err(e)) => return Err(e.into()),
                     };
-                    let replies = self.receive(&bytes, &mut step2_seen)?;
+                    let replies = self.receive(&bytes, &mut step2_seen, started)?;
                     for reply in replies {
                         sink.send(WsMessage::binary(reply)).await?;
                     }
@@ -373,11 +377,13 @@ impl Participant {
         }
     }
 
-    /// Handles one frame; returns the frames to answer with.
+    /// Handles one frame; returns the frames to answer with. `started`: when the first
+    /// connection began (see `Outcome::state_received`).
     fn receive(
         &mut self,
         frame: &[u8],
         step2_seen: &mut bool,
+        started: Instant,
     ) -> Result<Vec<Vec<u8>>, anyhow::Error> {
         let shared = Arc::clone(&self.shared);
         let counters = &shared.counters;
@@ -398,6 +404,9 @@ impl Participant {
                     );
                 }
                 Incoming::SyncStep2(update) => {
+                    if !self.synced_once && !*step2_seen {
+                        metrics::record(&mut self.out.state_received, started.elapsed());
+                    }
                     let state = self.apply(update)?;
                     // What a sync brings is history, not live delivery: not timed.
                     for (client, clock) in state.iter() {

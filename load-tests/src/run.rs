@@ -84,6 +84,8 @@ pub struct RunResult {
     pub sync: Percentiles,
     /// Sync of the late joiners, until they held the whole room.
     pub join_sync: Percentiles,
+    /// Late joiners: until the room's state arrived, before they applied it.
+    pub join_received: Percentiles,
     /// After a storm: from dropping to holding the room again.
     pub resync: Percentiles,
     /// Participants brought in (connected and synced) per second.
@@ -576,6 +578,7 @@ fn summarise(s: Summary) -> RunResult {
         connect: merged(&|o| &o.connect, &s.outcomes),
         sync: Percentiles::of(&sync),
         join_sync: merged(&|o| &o.sync, joiners),
+        join_received: merged(&|o| &o.state_received, joiners),
         resync: merged(&|o| &o.resync, &s.outcomes),
         joins_per_s: s.joins_per_s,
         errors: s.errors,
