@@ -85,6 +85,8 @@ pub struct Spec {
     pub sync_target: Option<Arc<Clocks>>,
     /// The smoke test's deliberately divergent participant.
     pub diverge: bool,
+    /// A viewer that tallies what it receives instead of keeping a replica (`Board::tally`).
+    pub tally: bool,
 }
 
 /// Client id → clock: what a document must have integrated.
@@ -190,7 +192,11 @@ struct Participant {
 impl Participant {
     fn new(spec: Spec, shared: Arc<Shared>) -> Self {
         let wire = Wire::new(shared.target.protocol, &spec.room_name);
-        let board = Board::new(spec.client_id, u64::from(spec.client_id));
+        let board = if spec.tally {
+            Board::tally(spec.client_id)
+        } else {
+            Board::new(spec.client_id, u64::from(spec.client_id))
+        };
         let out = Outcome {
             room: spec.room,
             role: spec.role,

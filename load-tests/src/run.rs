@@ -49,6 +49,9 @@ pub struct Plan {
     pub storm: bool,
     /// Connections being opened at once, at most.
     pub join_concurrency: usize,
+    /// Viewers per room that keep a replica; the others only tally the clocks they receive
+    /// (`Board::tally`). `None`: every viewer keeps one.
+    pub full_viewers: Option<usize>,
 }
 
 fn seconds<S: serde::Serializer>(d: &Duration, s: S) -> Result<S::Ok, S::Error> {
@@ -187,6 +190,7 @@ where
     }
     let spec = |room: usize, role: Role, id: u32| Spec {
         client_id: id,
+        tally: false,
         room,
         room_name: room_names[room].clone(),
         role,
@@ -209,8 +213,11 @@ where
         for _ in 0..plan.editors {
             main.push(spec(room, Role::Editor, next_id()));
         }
-        for _ in 0..plan.viewers {
-            main.push(spec(room, Role::Viewer, next_id()));
+        for v in 0..plan.viewers {
+            main.push(Spec {
+                tally: plan.full_viewers.is_some_and(|full| v >= full),
+                ..spec(room, Role::Viewer, next_id())
+            });
         }
     }
     if options.diverge_one {
@@ -567,7 +574,7 @@ fn summarise(s: Summary) -> RunResult {
     }
     let diverged_rooms = rooms
         .values()
-        .filter(|snaps| snaps.iter().any(|x| *x != snaps[0]))
+        .filter(|snaps| !crate::board::Snapshot::all_agree(snaps))
         .count();
     RunResult {
         participants: s.outcomes.iter().filter(|o| o.role != Role::Seeder).count(),

@@ -64,6 +64,10 @@ pub struct Overrides {
     /// Connections opened at once, at most.
     #[arg(long)]
     pub join_concurrency: Option<usize>,
+    /// Viewers per room that keep a replica; the rest tally the clocks they receive
+    /// (max-rate: 10 of its 100; elsewhere every viewer keeps one).
+    #[arg(long)]
+    pub full_viewers: Option<usize>,
 }
 
 /// The latency a max-rate step may reach and still count as sustained.
@@ -112,6 +116,7 @@ impl Scenario {
             joiners_at_once: false,
             storm: false,
             join_concurrency: 200,
+            full_viewers: None,
         };
         let plan = match self {
             Scenario::Workshops => Plan {
@@ -143,6 +148,7 @@ impl Scenario {
             Scenario::MaxRate => Plan {
                 editors: 1,
                 viewers: 100,
+                full_viewers: Some(10),
                 edit_rate: 500.0,
                 duration: Duration::from_secs(8),
                 ..base
@@ -197,6 +203,7 @@ impl Scenario {
                 .unwrap_or(plan.duration),
             joiners: o.joiners.unwrap_or(plan.joiners),
             join_concurrency: o.join_concurrency.unwrap_or(plan.join_concurrency),
+            full_viewers: o.full_viewers.or(plan.full_viewers),
             preload: match (plan.preload, o.preload) {
                 (Some(Preload::Updates(_)), Some(n)) => Some(Preload::Updates(n)),
                 (Some(Preload::Bytes(_)), Some(n)) => Some(Preload::Bytes(n)),
