@@ -344,8 +344,15 @@ impl Participant {
             }
             let editing =
                 matches!(current, Phase::Edit) && self.spec.role == Role::Editor && synced;
-            let deadline =
-                drain_deadline.unwrap_or_else(|| Instant::now() + Duration::from_secs(3600));
+            // No timer until draining: a timer set and cleared for every frame received was
+            // a tenth of the generator's time in max-rate.
+            let deadline = *drain_deadline;
+            let give_up = async move {
+                match deadline {
+                    Some(deadline) => sleep_until(deadline.into()).await,
+                    None => std::future::pending().await,
+                }
+            };
             tokio::select! {
                 frame = stream.next() => {
                     let bytes = match frame {
@@ -378,7 +385,7 @@ impl Participant {
                     }
                 }
                 _ = storm.changed() => return Ok(End::Storm),
-                _ = sleep_until(deadline.into()) => return Ok(End::Done),
+                () = give_up => return Ok(End::Done),
             }
         }
     }

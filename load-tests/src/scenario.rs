@@ -20,7 +20,7 @@ pub enum Scenario {
     LateJoin,
     /// 100 × 8 participants editing; half-way every connection drops and reconnects at once.
     ReconnectStorm,
-    /// One writer, 100 viewers: the writer's rate doubles until p99 passes 100 ms.
+    /// One writer, 100 viewers: the writer's rate doubles until p99 passes 100 ms, then closes in.
     MaxRate,
     /// 2,000 connections (100 rooms × 20), opened 200 at a time (y-redis/yhub: connection rate).
     ConnectionRate,
@@ -72,8 +72,11 @@ pub struct Overrides {
 
 /// The latency a max-rate step may reach and still count as sustained.
 const MAX_RATE_P99_MS: f64 = 100.0;
-/// Steps of max-rate, at most (the rate doubles each time).
+/// Steps of max-rate, at most (the rate doubles each time, then closes in).
 const MAX_RATE_STEPS: usize = 8;
+/// Max-rate stops closing in once the gap between the rate sustained and the rate that was not
+/// is this share of the latter.
+const MAX_RATE_PRECISION: f64 = 0.15;
 /// A max-rate step counts only if the writer actually sent this share of the asked rate (else
 /// the generator, not the server, was the limit).
 const MAX_RATE_MIN_SENT_SHARE: f64 = 0.9;
@@ -253,8 +256,15 @@ impl Scenario {
             }
             Scenario::MaxRate => {
                 let mut best: Option<f64> = None;
-                let mut rate = plan.edit_rate;
+                // Doubling until a step fails, then halving the gap between the last rate
+                // sustained and the first that was not.
+                let (mut held, mut failed) = (None::<f64>, None::<f64>);
                 for _ in 0..MAX_RATE_STEPS {
+                    let rate = match (held, failed) {
+                        (None, None) => plan.edit_rate,
+                        (Some(held), None) => held * 2.0,
+                        (held, Some(failed)) => (held.unwrap_or(0.0) + failed) / 2.0,
+                    };
                     let p = Plan {
                         edit_rate: rate,
                         ..plan.clone()
@@ -265,12 +275,14 @@ impl Scenario {
                         && r.updates_sent_per_s >= rate * MAX_RATE_MIN_SENT_SHARE;
                     if sustained {
                         best = Some(best.unwrap_or(0.0).max(r.deliveries_per_s));
+                        held = Some(rate);
+                    } else {
+                        failed = Some(rate);
                     }
                     step(format!("{rate:.0} edits/s"), p, r);
-                    if !sustained {
+                    if failed.is_some_and(|f| f - held.unwrap_or(0.0) <= f * MAX_RATE_PRECISION) {
                         break;
                     }
-                    rate *= 2.0;
                 }
                 let best = best.unwrap_or(0.0);
                 (
