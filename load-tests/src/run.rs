@@ -260,6 +260,7 @@ where
     // must reach the seeder's clocks.
     let empty = Arc::new(Clocks::new());
     let mut room_clocks: Vec<Arc<Clocks>> = vec![empty; plan.rooms];
+    let mut stored = true;
     if plan.preload.is_some() {
         for room in 0..plan.rooms {
             live.spawn(spec(room, Role::Seeder, next_id()));
@@ -274,7 +275,8 @@ where
             });
         }
         let expected = live.spawned;
-        live.wait("checking the rooms are stored", |l| l.synced == expected)
+        stored = live
+            .wait("checking the rooms are stored", |l| l.synced == expected)
             .await;
     }
 
@@ -287,20 +289,27 @@ where
     live.wait("joining", |l| l.synced == expected).await;
     let joins_per_s = participants as f64 / joining.elapsed().as_secs_f64().max(1e-9);
 
-    for j in 0..plan.joiners {
+    let mut joiner_count = 0;
+    // Joiners of a room the server does not hold would each wait out the timeout.
+    let joiners = if stored { plan.joiners } else { 0 };
+    for j in 0..joiners {
         let room = j % plan.rooms;
         live.spawn(Spec {
             sync_target: Some(Arc::clone(&room_clocks[room])),
             ..spec(room, Role::Viewer, next_id())
         });
+        joiner_count += 1;
         if !plan.joiners_at_once {
             let expected = live.spawned;
-            live.wait("late joiner", |l| l.synced == expected).await;
+            if !live.wait("late joiner", |l| l.synced == expected).await {
+                // The next would wait as long for the same room: the run has its answer.
+                tracing::warn!(joined = j, of = plan.joiners, "late joiner never synced; no more joiners");
+                break;
+            }
         }
     }
     let expected = live.spawned;
     live.wait("late joiners", |l| l.synced == expected).await;
-    let joiner_count = plan.joiners;
 
     // Edit.
     let before = Tally::of(&shared.counters);
@@ -390,27 +399,34 @@ impl Live {
         }
     }
 
-    async fn wait(&mut self, what: &str, done: impl Fn(&Live) -> bool) {
-        self.wait_for(JOIN_TIMEOUT, what, done).await;
+    async fn wait(&mut self, what: &str, done: impl Fn(&Live) -> bool) -> bool {
+        self.wait_for(JOIN_TIMEOUT, what, done).await
     }
 
-    /// Waits until `done` holds, or `limit` passes (then says so and goes on).
-    async fn wait_for(&mut self, limit: Duration, what: &str, done: impl Fn(&Live) -> bool) {
+    /// Waits until `done` holds, or `limit` passes (then says so and goes on); returns
+    /// whether `done` holds.
+    async fn wait_for(
+        &mut self,
+        limit: Duration,
+        what: &str,
+        done: impl Fn(&Live) -> bool,
+    ) -> bool {
         let deadline = tokio::time::Instant::now() + limit;
         let mut ticker = tokio::time::interval(PROGRESS_EVERY);
         while !done(self) {
             tokio::select! {
                 event = self.events.recv() => match event {
                     Some(event) => self.note(event),
-                    None => break,
+                    None => return false,
                 },
                 _ = ticker.tick() => self.progress.tick(what),
                 _ = tokio::time::sleep_until(deadline) => {
                     tracing::warn!(what, after = ?limit, "gave up waiting");
-                    break;
+                    return false;
                 }
             }
         }
+        true
     }
 
     /// Lets the participants work for `period`, printing progress.

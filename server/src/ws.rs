@@ -429,8 +429,11 @@ async fn write_loop(
     close: CloseSignal,
     metrics: SharedMetrics,
 ) {
-    let mut ping = tokio::time::interval(PING_EVERY);
-    ping.tick().await;
+    // The first ping one period from now. (`interval`'s immediate first tick is not immediate:
+    // a timer due now fires at the driver's next millisecond, and held every new connection's
+    // first frames for it.)
+    let mut ping =
+        tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     loop {
         let message = tokio::select! {
             biased;
