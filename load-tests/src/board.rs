@@ -326,4 +326,32 @@ mod tests {
         b.diverge();
         assert_ne!(a.snapshot(), b.snapshot());
     }
+
+    #[test]
+    fn a_tally_holds_the_clocks_received_without_gaps_and_agrees_only_on_them() {
+        let mut writer = Board::new(1, 1);
+        let updates: Vec<Vec<u8>> = (0..5).map(|_| writer.edit()).collect();
+        let mut full = Board::new(2, 2);
+        let mut tally = Board::tally(3);
+        // The third update arrives last: the tally's clock stops before the gap, as yrs's does.
+        for i in [0, 1, 3, 4] {
+            full.apply(&updates[i]).unwrap();
+            tally.apply(&updates[i]).unwrap();
+        }
+        assert_eq!(tally.state_vector(), full.state_vector());
+        assert!(!Snapshot::all_agree(&[&full.snapshot(), &writer.snapshot()]));
+        full.apply(&updates[2]).unwrap();
+        tally.apply(&updates[2]).unwrap();
+        assert_eq!(tally.state_vector(), writer.state_vector());
+        let (w, f, t) = (writer.snapshot(), full.snapshot(), tally.snapshot());
+        assert_eq!(t.content, None);
+        assert!(Snapshot::all_agree(&[&t, &w, &f]));
+        // Content is still compared between the replicas that have it.
+        full.diverge();
+        assert!(!Snapshot::all_agree(&[&t, &w, &full.snapshot()]));
+        // And a tally that lacks an update does not agree.
+        let mut short = Board::tally(4);
+        short.apply(&updates[0]).unwrap();
+        assert!(!Snapshot::all_agree(&[&w, &short.snapshot()]));
+    }
 }

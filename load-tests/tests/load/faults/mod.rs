@@ -42,6 +42,7 @@ fn plan(storm: bool) -> Plan {
         joiners_at_once: false,
         storm,
         join_concurrency: 50,
+        full_viewers: None,
     }
 }
 
