@@ -339,7 +339,10 @@ mod tests {
             tally.apply(&updates[i]).unwrap();
         }
         assert_eq!(tally.state_vector(), full.state_vector());
-        assert!(!Snapshot::all_agree(&[&full.snapshot(), &writer.snapshot()]));
+        assert!(!Snapshot::all_agree(&[
+            &full.snapshot(),
+            &writer.snapshot()
+        ]));
         full.apply(&updates[2]).unwrap();
         tally.apply(&updates[2]).unwrap();
         assert_eq!(tally.state_vector(), writer.state_vector());

@@ -303,7 +303,11 @@ where
             let expected = live.spawned;
             if !live.wait("late joiner", |l| l.synced == expected).await {
                 // The next would wait as long for the same room: the run has its answer.
-                tracing::warn!(joined = j, of = plan.joiners, "late joiner never synced; no more joiners");
+                tracing::warn!(
+                    joined = j,
+                    of = plan.joiners,
+                    "late joiner never synced; no more joiners"
+                );
                 break;
             }
         }

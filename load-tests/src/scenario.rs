@@ -241,8 +241,8 @@ impl Scenario {
                 let small_result = run::run(&small, options).await;
                 let large_result = run::run(&plan, options).await;
                 let ratio = large_result.join_sync.p50_ms / small_result.join_sync.p50_ms.max(1e-3);
-                let received = large_result.join_received.p50_ms
-                    / small_result.join_received.p50_ms.max(1e-3);
+                let received =
+                    large_result.join_received.p50_ms / small_result.join_received.p50_ms.max(1e-3);
                 let headline = format!(
                     "join p50 {:.1} ms vs {:.1} ms: {ratio:.1}× (state received {:.1} ms vs {:.1} ms: {received:.1}×)",
                     large_result.join_sync.p50_ms,

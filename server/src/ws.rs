@@ -432,8 +432,7 @@ async fn write_loop(
     // The first ping one period from now. (`interval`'s immediate first tick is not immediate:
     // a timer due now fires at the driver's next millisecond, and held every new connection's
     // first frames for it.)
-    let mut ping =
-        tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
+    let mut ping = tokio::time::interval_at(tokio::time::Instant::now() + PING_EVERY, PING_EVERY);
     loop {
         let message = tokio::select! {
             biased;
@@ -487,7 +486,9 @@ async fn send_batch(
 /// A queued frame as the message to send, counted in the metrics.
 fn outgoing(frame: Bytes, metrics: &SharedMetrics) -> WsMessage {
     metrics.messages_sent.fetch_add(1, Ordering::Relaxed);
-    metrics.bytes_sent.fetch_add(frame.len() as u64, Ordering::Relaxed);
+    metrics
+        .bytes_sent
+        .fetch_add(frame.len() as u64, Ordering::Relaxed);
     WsMessage::Binary(frame)
 }
 

@@ -18,12 +18,12 @@ use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, Mutex};
 
 use futures_util::{SinkExt, StreamExt};
-use tokio_tungstenite::tungstenite::Bytes;
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::{mpsc, Notify};
 use tokio_tungstenite::tungstenite::handshake::server::{Request, Response};
 use tokio_tungstenite::tungstenite::protocol::frame::coding::CloseCode;
 use tokio_tungstenite::tungstenite::protocol::CloseFrame;
+use tokio_tungstenite::tungstenite::Bytes;
 use tokio_tungstenite::tungstenite::Message;
 
 /// Frames queued for one slow client before it is closed (as cocreate does: never skip).
@@ -119,11 +119,15 @@ async fn serve(stream: TcpStream, id: u64, rooms: Rooms) {
     let (mut sink, mut source) = socket.split();
     let (tx, mut rx) = mpsc::channel::<Message>(QUEUE);
     let kick = Arc::new(Notify::new());
-    lock(&rooms).entry(path.clone()).or_default().members.push(Member {
-        id,
-        queue: tx.clone(),
-        kick: Arc::clone(&kick),
-    });
+    lock(&rooms)
+        .entry(path.clone())
+        .or_default()
+        .members
+        .push(Member {
+            id,
+            queue: tx.clone(),
+            kick: Arc::clone(&kick),
+        });
     let writer = tokio::spawn(async move {
         loop {
             tokio::select! {
@@ -145,8 +149,7 @@ async fn serve(stream: TcpStream, id: u64, rooms: Rooms) {
         let Message::Binary(bytes) = message else {
             continue;
         };
-        if bytes.starts_with(&[0, 0])
-            && tx.try_send(Message::binary(EMPTY_STEP2.to_vec())).is_err()
+        if bytes.starts_with(&[0, 0]) && tx.try_send(Message::binary(EMPTY_STEP2.to_vec())).is_err()
         {
             break;
         }

@@ -94,10 +94,9 @@ async fn every_scenario_runs_small() {
         let steps: Vec<_> = result.steps.iter().map(|s| &s.result).collect();
         match scenario {
             // 20 edits/s is held, so it goes on, until it finds a rate it cannot hold.
-            Scenario::MaxRate => assert!(
-                steps.len() >= 2 && result.headline_value > 0.0,
-                "{steps:?}"
-            ),
+            Scenario::MaxRate => {
+                assert!(steps.len() >= 2 && result.headline_value > 0.0, "{steps:?}")
+            }
             Scenario::LateJoin | Scenario::Join4mb => {
                 assert!(
                     steps.iter().all(|s| s.join_sync.count > 0),
