@@ -243,13 +243,20 @@ impl Scenario {
                 let ratio = large_result.join_sync.p50_ms / small_result.join_sync.p50_ms.max(1e-3);
                 let received =
                     large_result.join_received.p50_ms / small_result.join_received.p50_ms.max(1e-3);
-                let headline = format!(
-                    "join p50 {:.1} ms vs {:.1} ms: {ratio:.1}× (state received {:.1} ms vs {:.1} ms: {received:.1}×)",
-                    large_result.join_sync.p50_ms,
-                    small_result.join_sync.p50_ms,
-                    large_result.join_received.p50_ms,
-                    small_result.join_received.p50_ms
-                );
+                let headline = if large_result.join_sync.count == 0 {
+                    format!(
+                        "no late joiner held the room ({})",
+                        preload_label(plan.preload)
+                    )
+                } else {
+                    format!(
+                        "join p50 {:.1} ms vs {:.1} ms: {ratio:.1}× (state received {:.1} ms vs {:.1} ms: {received:.1}×)",
+                        large_result.join_sync.p50_ms,
+                        small_result.join_sync.p50_ms,
+                        large_result.join_received.p50_ms,
+                        small_result.join_received.p50_ms
+                    )
+                };
                 step("1 update".into(), small, small_result);
                 step(preload_label(plan.preload), plan, large_result.clone());
                 (headline, large_result.join_sync.p50_ms, false)
