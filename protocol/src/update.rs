@@ -27,6 +27,11 @@ pub enum UpdateError {
     /// encoded into something else; a room could not answer a sync or checkpoint faithfully.
     #[error("invalid update: it does not survive re-encoding")]
     NotReencodable,
+    /// The update deletes an empty range, which no Yjs client writes. Found by fuzzing: such an
+    /// update made yrs panic integrating it (`apply_delete`, index out of bounds), which a
+    /// room catches only by reloading and disconnecting everyone.
+    #[error("invalid update: it deletes an empty range")]
+    EmptyDeletion,
 }
 
 /// Decodes a v1 update (the format y-websocket sends) from untrusted bytes.
@@ -45,6 +50,7 @@ pub fn decode_update(bytes: &[u8]) -> Result<Update, UpdateError> {
         Ok::<_, UpdateError>((update, reencoded))
     });
     match decoded {
+        Ok(Ok((update, true))) if deletes_empty_range(&update) => Err(UpdateError::EmptyDeletion),
         Ok(Ok((update, true))) => Ok(update),
         Ok(Ok((_, false))) => Err(UpdateError::NotReencodable),
         Ok(Err(e)) => Err(e),
@@ -61,6 +67,13 @@ fn reads_back(update: &Update) -> bool {
             && again.insertions(true) == update.insertions(true)
             && again.delete_set() == update.delete_set()
     })
+}
+
+fn deletes_empty_range(update: &Update) -> bool {
+    update
+        .delete_set()
+        .iter()
+        .any(|(_, ranges)| ranges.iter().any(|range| range.is_empty()))
 }
 
 /// Checks the update's client count, and the first client's block count, against its size.

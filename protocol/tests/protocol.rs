@@ -239,6 +239,20 @@ fn updates_yrs_cannot_read_back_are_refused() {
     }
 }
 
+/// Found by fuzzing (the `update` target): an update whose decoded deletions hold an empty
+/// range made yrs panic integrating it into a board. No Yjs client writes one; it is refused.
+#[test]
+fn an_update_deleting_an_empty_range_is_refused() {
+    let update = [
+        1, 1, 1, 254, 255, 255, 255, 255, 255, 255, 255, 47, 0, 1, 1, 1, 1, 128, 0, 0, 255, 255,
+        255, 255, 255, 255, 31, 1, 0, 1,
+    ];
+    assert!(matches!(
+        decode_update(&update),
+        Err(cocreate_protocol::UpdateError::EmptyDeletion)
+    ));
+}
+
 /// An awareness frame with one entry; `client` and `clock` as lib0 varUint bytes, state `{}`.
 fn awareness_frame(client: &[u8], clock: &[u8]) -> Vec<u8> {
     let payload = [&[1][..], client, clock, &[2, b'{', b'}']].concat();
