@@ -9,9 +9,9 @@
 use std::cell::Cell;
 use std::sync::{LazyLock, Once};
 
-use cocreate_server::{apply_bytes, ApplyError};
 use cocreate_server::session::template::seed_by;
 use cocreate_server::session::Template;
+use cocreate_server::{apply_bytes, ApplyError};
 use libfuzzer_sys::fuzz_target;
 use yrs::block::ClientID;
 use yrs::{Doc, Map, MapPrelim, MapRef, Out, ReadTxn, StateVector, Text, TextPrelim};
