@@ -54,6 +54,8 @@ export class BoardPage {
   private you?: You
   private connState: ConnectionState
   private readonly announcer = new Announcer()
+  /** The report reason a person picked per card, so that a redraw (someone else's edit) does not reset it. */
+  private readonly reportReasons = new Map<string, string>()
   private readonly header = h('header', { class: 'topbar' })
   private readonly banner = h('div', { class: 'banner', role: 'status' })
   private readonly toolbar = h('div', { class: 'toolbar', role: 'toolbar' })
@@ -762,6 +764,8 @@ export class BoardPage {
       } else if (!c.hidden && c.author !== me) {
         const sel = h('select', { 'aria-label': t('report.reason'), 'data-key': `report-reason:${c.id}` },
           ...(['spam', 'offensive', 'personal-data', 'off-topic'] as const).map((r) => h('option', { value: r, text: t(`report.${r}` as Key) })))
+        sel.value = this.reportReasons.get(c.id) ?? 'spam'
+        sel.addEventListener('change', () => this.reportReasons.set(c.id, sel.value))
         bar.append(sel, btn('report', 'report.button', () => {
           api.report(token, sid, c.id, sel.value).then(() => this.announcer.say(t('report.sent')), (e) => this.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
         }))
