@@ -6,6 +6,8 @@
 #   load-tests/compare.sh workshops plenary     # only these scenarios
 #   SERVERS="cocreate-embedded y-sweet" load-tests/compare.sh max-rate
 #   LOAD_ARGS="--rooms 50 --duration 10" load-tests/compare.sh workshops   # same knobs for all
+#   BASELINE_BIN=/tmp/cocreate-main SERVERS="cocreate-baseline cocreate-embedded" \
+#     load-tests/compare.sh workshops      # this tree against another build of cocreate
 #
 # Installs what it needs under load-tests/.peers/ (npm packages, y-sweet), builds cocreate and
 # the generator in release mode, and starts each server fresh, on loopback, for each scenario.
@@ -64,8 +66,12 @@ start_server() {
   protocol=y-websocket
   create_url=""
   case "$name" in
-    cocreate-embedded|cocreate-redis)
-      local extra=()
+    cocreate-embedded|cocreate-redis|cocreate-baseline)
+      local extra=() bin="$target/release/cocreate"
+      if [ "$name" = cocreate-baseline ]; then
+        # Another build of cocreate (e.g. main before a change), run as cocreate-embedded is.
+        bin="${BASELINE_BIN:?cocreate-baseline needs BASELINE_BIN, the path of a cocreate binary}"
+      fi
       if [ "$name" = cocreate-redis ]; then
         # Redis as the README recommends running it: append-only file, fsync every second.
         redis-server --port 0 --unixsocket "$dir/redis.sock" --dir "$dir" --appendonly yes \
@@ -76,7 +82,7 @@ start_server() {
       fi
       # The abuse limits off: every simulated participant comes from 127.0.0.1, and the peers
       # have no such limits (same settings for all).
-      NO_COLOR=1 "$target/release/cocreate" serve --listen 127.0.0.1:0 --data-dir "$dir/data" \
+      NO_COLOR=1 "$bin" serve --listen 127.0.0.1:0 --data-dir "$dir/data" \
         --open-rooms --admin-key compare --max-connections-per-ip 1000000 \
         --max-connections-per-session 1000000 --max-messages-per-second 1000000 \
         --max-bytes-per-second 1099511627776 "${extra[@]}" >"$log" 2>&1 &
