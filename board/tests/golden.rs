@@ -64,6 +64,15 @@ fn numbers_as_floats(value: Value) -> Value {
     }
 }
 
+/// Whether the golden update `name` exists and reads as `json`.
+fn golden_reads_as(template: Template, name: &str, json: &Value) -> bool {
+    let Ok(update) = std::fs::read(golden(template, &format!("{name}.bin"))) else {
+        return false;
+    };
+    let doc = Doc::new();
+    apply_bytes(&doc, &update).is_ok() && json_of(&doc) == *json
+}
+
 fn assert_reads_as(doc: &Doc, template: Template, name: &str) {
     assert_eq!(
         numbers_as_floats(json_of(doc)),
@@ -84,7 +93,8 @@ fn the_server_seed_reads_as_its_golden_json() {
         let update = seed_by(writer, template);
         let fresh = Doc::new();
         apply_bytes(&fresh, &update).unwrap();
-        if bless {
+        // The seed's bytes vary with map order from run to run: rewritten only when its board does.
+        if bless && !golden_reads_as(template, "server-seed", &json_of(&fresh)) {
             let json = serde_json::to_string_pretty(&json_of(&fresh)).unwrap() + "\n";
             std::fs::create_dir_all(golden(template, "")).unwrap();
             std::fs::write(golden(template, "server-seed.bin"), &update).unwrap();
