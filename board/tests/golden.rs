@@ -1,8 +1,8 @@
 //! The golden board documents (`golden/<template>/`), one Yjs update and its expected JSON
 //! each, which the web client's unit tests (`web-client/test/golden.test.ts`) load too:
 //! the server's seed, the client's seed and a board the client wrote, per template, at schema
-//! [`SCHEMA_VERSION`]. Rust and TypeScript read each the same way, and the two seeds are the
-//! same board. `COCREATE_BLESS=1 cargo test -p cocreate-board --test golden` rewrites the
+//! [`SCHEMA_VERSION`], and the schema-1 seed servers wrote before (stored sessions hold it).
+//! Rust and TypeScript read each the same way, and the two seeds are the same board. `COCREATE_BLESS=1 cargo test -p cocreate-board --test golden` rewrites the
 //! server's side; the client's side is written by the web client (golden/README.md).
 
 use std::path::PathBuf;
@@ -152,5 +152,21 @@ fn boards_the_client_writes_read_as_the_client_reads_them() {
                 "{template:?}: no `{kind} added` event for {id} in {changes:?}"
             );
         }
+    }
+}
+
+#[test]
+fn schema_1_boards_servers_seeded_before_still_read() {
+    for template in Template::ALL {
+        let name = "server-seed-schema-1";
+        assert_reads_as(&board(template, name), template, name);
+        let mut old = expected_json(template, name);
+        assert_eq!(old["meta"]["schema"], 1, "{template:?}");
+        // The schema-2 seed differs in its version only (1 → 2 changed no data).
+        old["meta"]["schema"] = SCHEMA_VERSION.into();
+        assert_eq!(
+            numbers_as_floats(old),
+            numbers_as_floats(expected_json(template, "server-seed"))
+        );
     }
 }

@@ -1,6 +1,7 @@
 // The golden board documents (board/golden/, see its README) read by the web client's model:
-// the server's seed, the client's seed and a board the client wrote, per template, each a Yjs
-// update with the JSON the server reads from it (`board_json`). The Rust tests of
+// the server's seed, the client's seed, a board the client wrote and the schema-1 seed servers
+// wrote before, per template, each a Yjs update with the JSON the server reads from it
+// (`board_json`). The Rust tests of
 // cocreate-board load the same files, so a schema change on one side fails the other's tests.
 // `COCREATE_BLESS=1 npx vitest run --config vitest.config.ts test/golden.test.ts` rewrites the
 // client's side (client-seed, client-board) before checking it.
@@ -142,6 +143,14 @@ describe.each(M.TEMPLATES)('golden %s board', (template) => {
     expect(M.lanes(doc).map((l) => l.kind)).toEqual([...lanes])
     // the model's roots are the ones the server reads
     expect([...doc.share.keys()].sort()).toEqual(Object.keys(json).sort())
+  })
+
+  it('upgrades the schema-1 board servers seeded before to the board it seeds', () => {
+    const doc = goldenBoard(template, 'server-seed-schema-1')
+    expect(boardJson(doc)).toEqual(goldenJson(template, 'server-seed-schema-1'))
+    expect(M.schemaOf(doc)).toBe(1)
+    M.migrate(doc)
+    expect(boardJson(doc)).toEqual(goldenJson(template, 'client-seed'))
   })
 
   it('reads the board it wrote as the server does, and its own readers agree', () => {
