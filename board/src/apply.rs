@@ -9,8 +9,10 @@ use yrs::{Doc, Transact, Update};
 /// Why an update could not be applied.
 #[derive(Debug, thiserror::Error)]
 pub enum ApplyError {
+    /// The bytes are not an update the protocol accepts.
     #[error("{0}")]
     Undecodable(#[from] cocreate_protocol::UpdateError),
+    /// yrs refused to integrate it.
     #[error("{0}")]
     Refused(#[from] yrs::error::UpdateError),
     /// yrs panicked mid-transaction: the document can no longer be trusted.

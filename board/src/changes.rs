@@ -64,6 +64,7 @@ impl ObservedDoc {
         }
     }
 
+    /// The observed document, to apply the next update to (or read the board from).
     pub fn doc(&self) -> &Doc {
         &self.doc
     }

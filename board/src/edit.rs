@@ -39,8 +39,11 @@ pub struct ItemNotFound(pub String);
 
 /// How a hidden item is marked in the document: what clients show instead of its text.
 pub struct HiddenMark<'a> {
+    /// Why, as the moderator (or the report count) said.
     pub reason: &'a str,
+    /// When, in milliseconds since the Unix epoch.
     pub at: u64,
+    /// Hidden by reports, until a moderator decides.
     pub pending_review: bool,
 }
 
