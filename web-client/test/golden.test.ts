@@ -8,6 +8,7 @@
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
 import * as M from '../src/model'
+import { docFromBoard, type BoardJson } from '../src/history'
 
 /** The part of Node's `fs` used here (the web client carries no Node type declarations). */
 interface Files {
@@ -163,6 +164,13 @@ describe.each(M.TEMPLATES)('golden %s board', (template) => {
     for (const view of views) {
       expect({ type: view.type, text: view.text }).toEqual({ type: items[view.id].type, text: items[view.id].text })
       expect(M.votesFor(doc, view.id)).toBe((json.votes as Record<string, number>)[view.id] ?? 0)
+    }
+  })
+
+  it('replay rebuilds each board from the JSON the server answers with', () => {
+    for (const name of ['server-seed', 'client-board']) {
+      const json = goldenJson(template, name)
+      expect(boardJson(docFromBoard(json as BoardJson))).toEqual(json)
     }
   })
 })
