@@ -9,9 +9,8 @@
 use std::cell::Cell;
 use std::sync::{LazyLock, Once};
 
-use cocreate_server::session::template::seed_by;
-use cocreate_server::session::Template;
-use cocreate_server::{apply_bytes, ApplyError};
+use cocreate_board::schema::{key, EMOTION_VOTES, ITEMS, META, VOTES};
+use cocreate_board::{apply_bytes, seed_by, ApplyError, Template};
 use libfuzzer_sys::fuzz_target;
 use yrs::block::ClientID;
 use yrs::{Doc, Map, MapPrelim, MapRef, Out, ReadTxn, StateVector, Text, TextPrelim};
@@ -24,8 +23,9 @@ const AUTHOR: u64 = 1_000_001;
 /// The client whose edit must still apply afterwards.
 const NEXT: u64 = 1_000_002;
 
-/// A journey map in use: the server's seed, a schema upgrade, two cards with text (one since
-/// deleted), a comment and votes, as the web client writes them (web-client/README.md).
+/// A journey map in use: the server's seed, a client's rewrite of the schema version, two cards
+/// with text (one since deleted), a comment and votes, as the web client writes them
+/// (web-client/README.md).
 static BOARD: LazyLock<Vec<u8>> = LazyLock::new(|| {
     let doc = Doc::with_client_id(AUTHOR);
     apply(
@@ -33,28 +33,28 @@ static BOARD: LazyLock<Vec<u8>> = LazyLock::new(|| {
         &seed_by(Doc::with_client_id(SERVER), Template::JourneyMap),
     );
     let mut txn = doc.transact_mut();
-    let meta = txn.get_or_insert_map("meta");
+    let meta = txn.get_or_insert_map(META);
     meta.insert(&mut txn, "schema", 2);
-    let items = txn.get_or_insert_map("items");
+    let items = txn.get_or_insert_map(ITEMS);
     for (id, text) in [
         ("card_a", "Long queue at the desk"),
         ("card_b", "No parking"),
     ] {
         let card = items.insert(&mut txn, id, MapPrelim::default());
-        card.insert(&mut txn, "type", "card");
+        card.insert(&mut txn, key::TYPE, "card");
         card.insert(&mut txn, "lane", "lane-pain-points");
         card.insert(&mut txn, "stage", "stage-wait");
         card.insert(&mut txn, "order", "a0");
-        card.insert(&mut txn, "author", "p_ann");
-        card.insert(&mut txn, "text", TextPrelim::new(text));
+        card.insert(&mut txn, key::AUTHOR, "p_ann");
+        card.insert(&mut txn, key::TEXT, TextPrelim::new(text));
     }
     let comment = items.insert(&mut txn, "comment_a", MapPrelim::default());
-    comment.insert(&mut txn, "type", "comment");
+    comment.insert(&mut txn, key::TYPE, "comment");
     comment.insert(&mut txn, "parent", "card_a");
-    comment.insert(&mut txn, "text", TextPrelim::new("Same for me"));
-    txn.get_or_insert_map("votes")
+    comment.insert(&mut txn, key::TEXT, TextPrelim::new("Same for me"));
+    txn.get_or_insert_map(VOTES)
         .insert(&mut txn, "card_a|p_ann|0", 1_700_000_000_000i64);
-    txn.get_or_insert_map("emotion_votes")
+    txn.get_or_insert_map(EMOTION_VOTES)
         .insert(&mut txn, "stage-wait|p_ann", -2);
     items.remove(&mut txn, "card_b");
     txn.encode_state_as_update_v1(&StateVector::default())
@@ -102,12 +102,12 @@ fn apply(doc: &Doc, update: &[u8]) {
 }
 
 fn card_text(doc: &Doc) -> yrs::TextRef {
-    let items: MapRef = doc.get_or_insert_map("items");
+    let items: MapRef = doc.get_or_insert_map(ITEMS);
     let txn = doc.transact();
     let Some(Out::YMap(card)) = items.get(&txn, "card_a") else {
         panic!("the board has card_a");
     };
-    let Some(Out::YText(text)) = card.get(&txn, "text") else {
+    let Some(Out::YText(text)) = card.get(&txn, key::TEXT) else {
         panic!("card_a has text");
     };
     text

@@ -1,10 +1,11 @@
 //! A participant's copy of the board, and the edits a person makes on it.
 //!
-//! The document follows the web client's schema (`web-client/README.md`, "The board document"):
+//! The document follows the board's schema (`cocreate-board`'s `schema`, the web client's too):
 //! `items` holds cards (a map each, with a `text` Y.Text), `votes` holds one key per vote.
 //! Every edit inserts something, so it advances the author's clock: a pure deletion would not,
 //! and could not be timed by the receivers (see `participant`).
 
+use cocreate_board::schema::{key, ITEMS, JOURNEY_LANES, STAGE_KINDS, VOTES};
 use yrs::types::ToJson;
 use yrs::updates::decoder::Decode;
 use yrs::{
@@ -13,8 +14,13 @@ use yrs::{
 };
 
 /// Stages and lanes of a journey map: where a card can be moved to.
-const STAGES: [&str; 5] = ["aware", "apply", "wait", "receive", "follow-up"];
-const LANES: [&str; 4] = ["actions", "touchpoints", "thoughts", "pain-points"];
+const STAGES: [&str; 5] = STAGE_KINDS;
+const LANES: [&str; 4] = [
+    JOURNEY_LANES[0],
+    JOURNEY_LANES[1],
+    JOURNEY_LANES[2],
+    JOURNEY_LANES[4],
+];
 /// What people type, a few characters per keystroke batch.
 const WORDS: [&str; 8] = [
     "form ", "queue ", "letter ", "wait ", "phone ", "desk ", "online ", "permit ",
@@ -86,8 +92,8 @@ impl Board {
     /// An empty board for a client; `seed` makes the edit sequence reproducible.
     pub fn new(client_id: u32, seed: u64) -> Self {
         let doc = Doc::with_client_id(u64::from(client_id));
-        let items = doc.get_or_insert_map("items");
-        let votes = doc.get_or_insert_map("votes");
+        let items = doc.get_or_insert_map(ITEMS);
+        let votes = doc.get_or_insert_map(VOTES);
         Board {
             doc,
             items,
@@ -165,7 +171,7 @@ impl Board {
         match (edit, card) {
             (Edit::Type, Some(card)) => {
                 if let Some(text) = card
-                    .get(&txn, "text")
+                    .get(&txn, key::TEXT)
                     .and_then(|t| t.cast::<TextRef>().ok())
                 {
                     let len = text.len(&txn);
@@ -192,12 +198,12 @@ impl Board {
                     .items
                     .insert(&mut txn, id.clone(), MapPrelim::default());
                 card.insert(&mut txn, "id", id);
-                card.insert(&mut txn, "type", "card");
-                card.insert(&mut txn, "author", self.author.clone());
+                card.insert(&mut txn, key::TYPE, "card");
+                card.insert(&mut txn, key::AUTHOR, self.author.clone());
                 card.insert(&mut txn, "stage", STAGES[self.rng.usize(..STAGES.len())]);
                 card.insert(&mut txn, "lane", LANES[self.rng.usize(..LANES.len())]);
                 card.insert(&mut txn, "order", "a0");
-                card.insert(&mut txn, "text", TextPrelim::new("idea: "));
+                card.insert(&mut txn, key::TEXT, TextPrelim::new("idea: "));
             }
         }
         txn.encode_update_v1()
@@ -216,8 +222,8 @@ impl Board {
         self.cards_added += 1;
         let id = format!("{}/{}", self.author, self.cards_added);
         let card = self.items.insert(&mut txn, id, MapPrelim::default());
-        card.insert(&mut txn, "type", "card");
-        card.insert(&mut txn, "text", TextPrelim::new(text));
+        card.insert(&mut txn, key::TYPE, "card");
+        card.insert(&mut txn, key::TEXT, TextPrelim::new(text));
         txn.encode_update_v1()
     }
 
@@ -237,7 +243,7 @@ impl Board {
             .collect();
         state.sort_unstable();
         // Through serde_json's sorted maps: yrs's own JSON follows hash map order.
-        let content = ["items", "votes"]
+        let content = [ITEMS, VOTES]
             .map(|root| {
                 txn.get_map(root)
                     .and_then(|map| serde_json::to_value(map.to_json(&txn)).ok())

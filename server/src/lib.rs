@@ -49,8 +49,7 @@ use crate::session::token::TokenKey;
 use crate::storage::{EmbeddedStorage, RedisStorage, SharedStorage, StorageError};
 
 pub use crate::room::{
-    apply_bytes, load_document, ApplyError, CheckpointPolicy, LoadedDocument, AWARENESS_TICK,
-    PENDING_LIMIT_BYTES,
+    load_document, CheckpointPolicy, LoadedDocument, AWARENESS_TICK, PENDING_LIMIT_BYTES,
 };
 pub use crate::ws::{IDLE_TIMEOUT, PING_EVERY};
 

@@ -1,6 +1,6 @@
 //! Research endpoints (researchers and moderators): the history as NDJSON, the board at a
 //! moment, participation figures, and the dataset export. All follow the session's
-//! disclosure rules (`history::board::Disclosure`).
+//! disclosure rules (`cocreate_board::Disclosure`).
 
 use std::io::Cursor;
 use std::time::Duration;

@@ -15,7 +15,6 @@ use serde_json::{json, Value};
 use super::sessions::audit;
 use super::{append_edit, authorize, board, text_field, Body};
 use crate::error::ApiError;
-use crate::history::board::ERASED_TEXT;
 use crate::room_id::RoomId;
 use crate::session::moderation::{self, ClientOwners, HiddenMark, ItemNotFound};
 use crate::session::{
@@ -23,6 +22,7 @@ use crate::session::{
     SessionState,
 };
 use crate::AppState;
+use cocreate_board::ERASED_TEXT;
 use yrs::ClientID;
 
 /// Log records read per page when finding a participant's Yjs client ids.

@@ -17,10 +17,10 @@ use super::{
     append_edit, authorize, bearer, check_member, identity, public_url, room_of, text_field, Body,
 };
 use crate::error::ApiError;
-use crate::history::Disclosure;
+use crate::history::{Disclosure, SessionDisclosure};
 use crate::limits::Limit;
 use crate::session::{
-    ids, now_ms, now_secs, template, AuditEntry, Identity, Participant, Research, Role, Session,
+    ids, now_ms, now_secs, AuditEntry, Identity, Participant, Research, Role, Session,
     SessionState, Template, LANGUAGES,
 };
 use crate::AppState;
@@ -67,7 +67,13 @@ pub async fn create(
     let language = language(&new.language)?;
     let id = ids::session_id();
     // The board first: a session is never visible without its seeded document.
-    append_edit(&state, &room_of(&id)?, None, template::seed(new.template)).await?;
+    append_edit(
+        &state,
+        &room_of(&id)?,
+        None,
+        cocreate_board::seed(new.template),
+    )
+    .await?;
     let session = state
         .sessions
         .create(&id, title, new.template, language, new.research)

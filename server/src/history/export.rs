@@ -1,7 +1,7 @@
 //! The research dataset of a session, as one zip: the event list, the participants with
 //! their attendance and contribution counts, the moderation log, the final board, the board
 //! at regular intervals, and a README that documents every file and column. The same
-//! disclosure rules as every research output apply (`board::Disclosure`).
+//! disclosure rules as every research output apply (`cocreate_board::Disclosure`).
 
 use std::collections::BTreeMap;
 use std::io::{Seek, Write};
@@ -11,12 +11,12 @@ use serde_json::json;
 use zip::write::SimpleFileOptions;
 use zip::ZipWriter;
 
-use super::board::board_json;
 use super::participation::Counter;
 use super::seek::Position;
 use super::timeline::{HistoryEvent, SessionRecords, Walk};
 use crate::room_id::RoomId;
 use crate::storage::{Seq, Storage, StorageError};
+use cocreate_board::{board_json, DECLINED, ERASED_TEXT, HIDDEN_TEXT};
 
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
@@ -266,9 +266,9 @@ fn participants_csv(records: &SessionRecords, presence: &BTreeMap<String, Presen
             &disclosure.name(&p.id),
         ]));
     }
-    if let Some(declined) = presence.get(super::board::DECLINED) {
+    if let Some(declined) = presence.get(DECLINED) {
         out.push_str(&csv_line(&[
-            super::board::DECLINED,
+            DECLINED,
             &declined_roles.into_iter().collect::<Vec<_>>().join(" "),
             "",
             "false",
@@ -306,9 +306,9 @@ fn readme(records: &SessionRecords) -> String {
         language = session.language,
         created = rfc3339(session.created_at),
         names = names,
-        declined = super::board::DECLINED,
-        erased = super::board::ERASED_TEXT,
-        hidden = super::board::HIDDEN_TEXT,
+        declined = DECLINED,
+        erased = ERASED_TEXT,
+        hidden = HIDDEN_TEXT,
     )
 }
 

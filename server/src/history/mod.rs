@@ -1,17 +1,18 @@
 //! Session history for researchers: the board at any moment (`seek`), what changed when
-//! and by whom (`changes`, `timeline`), the board as JSON under the session's disclosure
-//! rules (`board`), participation figures (`participation`) and the research dataset
-//! (`export`). Everything is derived from the room's update log and the session's journals;
-//! nothing here writes to them (only keyframes, which are derived too).
+//! and by whom (`timeline`, over the board crate's change events), who outputs disclose how
+//! (`disclosure`; the board as JSON under those rules is the board crate's), participation
+//! figures (`participation`) and the research dataset (`export`). Everything is derived from
+//! the room's update log and the session's journals; nothing here writes to them (only
+//! keyframes, which are derived too).
 
-pub mod board;
-pub mod changes;
+pub mod disclosure;
 pub mod export;
 pub mod participation;
 pub mod seek;
 pub mod timeline;
 
-pub use board::{board_json, Disclosure};
+pub use cocreate_board::{board_json, Disclosure};
+pub use disclosure::SessionDisclosure;
 pub use seek::{Position, Seeked, Seeker};
 pub use timeline::{HistoryEvent, SessionRecords, Walk};
 

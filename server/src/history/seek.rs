@@ -226,5 +226,5 @@ impl<'a> Seeker<'a> {
 
 /// Applies a stored update or state; a record that does not apply was refused live too.
 fn apply(doc: &Doc, bytes: &[u8]) -> bool {
-    crate::room::apply_bytes(doc, bytes).is_ok()
+    cocreate_board::apply_bytes(doc, bytes).is_ok()
 }

@@ -7,8 +7,9 @@ use std::collections::{HashMap, VecDeque};
 use serde::Serialize;
 use yrs::Doc;
 
-use super::board::Disclosure;
-use super::changes::{BoardChange, ObservedDoc};
+use cocreate_board::{BoardChange, Disclosure, ObservedDoc};
+
+use super::disclosure::SessionDisclosure;
 use super::seek::{Position, Seeked, Seeker};
 use crate::room_id::RoomId;
 use crate::session::{AttendanceEntry, AuditEntry, Participant, Role, Session};

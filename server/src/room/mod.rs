@@ -13,12 +13,11 @@ mod follow;
 mod presence;
 
 use std::collections::HashMap;
-use std::panic::AssertUnwindSafe;
 use std::sync::Arc;
 use std::time::Duration;
 
 use bytes::Bytes;
-use cocreate_protocol::{close, cocreate, decode_update, AwarenessUpdate, Message, SyncMessage};
+use cocreate_protocol::{close, cocreate, AwarenessUpdate, Message, SyncMessage};
 use tokio::sync::{mpsc, oneshot};
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
@@ -28,6 +27,8 @@ use yrs::sync::Awareness;
 use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::Encode;
 use yrs::{Doc, IdSet, ReadTxn, StateVector, Transact, Update};
+
+use cocreate_board::{apply_bytes, ApplyError};
 
 use self::append::{AppendEvent, AppendQueue, PendingUpdate};
 use self::presence::Presence;
@@ -361,32 +362,6 @@ fn apply_stored(id: &RoomId, doc: &Doc, bytes: &[u8], what: &str) -> bool {
         warn!(room = %id, what, error = %e, "skipped stored update that does not apply");
     }
     outcome.is_ok()
-}
-
-/// Why an update could not be applied.
-#[derive(Debug, thiserror::Error)]
-pub enum ApplyError {
-    #[error("{0}")]
-    Undecodable(#[from] cocreate_protocol::UpdateError),
-    #[error("{0}")]
-    Refused(#[from] yrs::error::UpdateError),
-    /// yrs panicked mid-transaction: the document can no longer be trusted.
-    #[error("yrs panicked while applying the update")]
-    Panicked,
-}
-
-/// Decodes and applies an encoded update, as a room applies every log record. Public so that
-/// the fuzz target for update application (`fuzz/`) goes through this very path.
-pub fn apply_bytes(doc: &Doc, bytes: &[u8]) -> Result<(), ApplyError> {
-    apply(doc, decode_update(bytes)?)
-}
-
-/// Applies an update, catching a panic inside yrs so that it cannot take the room task down.
-fn apply(doc: &Doc, update: Update) -> Result<(), ApplyError> {
-    match std::panic::catch_unwind(AssertUnwindSafe(|| doc.transact_mut().apply_update(update))) {
-        Ok(result) => Ok(result?),
-        Err(_) => Err(ApplyError::Panicked),
-    }
 }
 
 /// A connection in the room.

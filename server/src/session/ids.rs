@@ -1,5 +1,5 @@
-//! Random names: session and participant ids, join codes, secrets, and the Yjs client ids
-//! of the server's own edits. All come from the operating system's random source.
+//! Random names: session and participant ids, join codes and secrets. All come from the
+//! operating system's random source.
 
 /// Join code characters: upper-case letters and digits without the ones that are misread
 /// aloud or on a projector (0/O, 1/I/L, and U, which reads as V).
@@ -67,12 +67,6 @@ pub fn admin_key() -> String {
 /// A 256-bit secret, e.g. for signing tokens.
 pub fn secret() -> [u8; 32] {
     random_bytes()
-}
-
-/// A Yjs client id for one server edit: 32 bits like yjs's own (some peers truncate wider
-/// ones), never 0.
-pub fn client_id() -> yrs::block::ClientID {
-    yrs::block::ClientID::new(u64::from(u32::from_le_bytes(random_bytes()).max(1)))
 }
 
 #[cfg(test)]

@@ -5,7 +5,6 @@
 pub mod ids;
 pub mod moderation;
 pub mod store;
-pub mod template;
 pub mod token;
 
 use std::collections::BTreeMap;
@@ -13,14 +12,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-/// The board a session's document is seeded with.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "kebab-case")]
-pub enum Template {
-    JourneyMap,
-    ServiceBlueprint,
-    Canvas,
-}
+/// The board a session's document is seeded with (the board crate owns the templates).
+pub use cocreate_board::Template;
 
 /// What a participant may do. Roles come from tokens, never from what a client claims.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -290,16 +283,6 @@ impl Identity {
             "can_edit": session.can_edit(self.role),
         })
     }
-}
-
-/// A document for one server edit (a template's seed, a moderation action): a fresh 32-bit
-/// client id, so that the edit never collides with a client's, and UTF-16 offsets as in yjs.
-pub fn edit_doc() -> yrs::Doc {
-    yrs::Doc::with_options(yrs::Options {
-        client_id: ids::client_id(),
-        offset_kind: yrs::OffsetKind::Utf16,
-        ..yrs::Options::default()
-    })
 }
 
 /// Milliseconds since the Unix epoch (log records, sessions, audit).

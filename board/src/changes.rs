@@ -1,27 +1,17 @@
-//! What a log record changed, in board terms (card added, text edited, moved, voted…),
-//! found by applying it to a document and observing the document's events, as yjs clients
-//! observe them. Only ids, kinds and sizes: the texts themselves are in the board states.
+//! What an update changed, in board terms (card added, text edited, moved, voted…), found by
+//! applying it to a document and observing the document's events, as yjs clients observe them.
+//! Only ids, kinds and sizes: the texts themselves are in the board states.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, PoisonError};
 
 use serde::Serialize;
-
-use super::board::any_to_json;
 use yrs::types::ToJson;
 use yrs::types::{Delta, EntryChange, Event, PathSegment};
 use yrs::{DeepObservable, Doc, Map, Out, ReadTxn, Transact, TransactionMut};
 
-/// The roots of the board document (schema 2, `web-client/README.md`).
-pub const ROOTS: [&str; 7] = [
-    "meta",
-    "stages",
-    "lanes",
-    "items",
-    "votes",
-    "emotions",
-    "emotion_votes",
-];
+use crate::read::any_to_json;
+use crate::schema::{key, ITEMS, ROOTS};
 
 /// One change to the board.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -74,6 +64,7 @@ impl ObservedDoc {
         }
     }
 
+    /// The observed document, to apply the next update to (or read the board from).
     pub fn doc(&self) -> &Doc {
         &self.doc
     }
@@ -94,7 +85,7 @@ impl ObservedDoc {
 }
 
 fn known_item_types(doc: &Doc) -> HashMap<String, String> {
-    let items = doc.get_or_insert_map("items");
+    let items = doc.get_or_insert_map(ITEMS);
     let txn = doc.transact();
     items
         .iter(&txn)
@@ -105,7 +96,7 @@ fn known_item_types(doc: &Doc) -> HashMap<String, String> {
 /// The `type` field of an item map.
 fn type_of<T: ReadTxn>(txn: &T, value: &Out) -> Option<String> {
     match value {
-        Out::YMap(map) => match map.get(txn, "type")? {
+        Out::YMap(map) => match map.get(txn, key::TYPE)? {
             Out::Any(yrs::Any::String(kind)) => Some(kind.to_string()),
             _ => None,
         },
@@ -139,7 +130,7 @@ fn describe(
         })
         .collect();
     match (root, event, path.as_slice()) {
-        ("items", Event::Map(e), []) => {
+        (ITEMS, Event::Map(e), []) => {
             for (id, entry) in e.keys(txn) {
                 let kind = match entry {
                     EntryChange::Inserted(value) => {
@@ -161,31 +152,31 @@ fn describe(
                 out.push(change(&kind, action, id, String::new()));
             }
         }
-        ("items", Event::Map(e), [id]) => {
+        (ITEMS, Event::Map(e), [id]) => {
             let kind = types.get(id).cloned().unwrap_or_else(|| "item".into());
             let keys = e.keys(txn);
             let fields = |names: &[&str]| names.iter().any(|n| keys.contains_key(*n));
-            if keys.contains_key("hidden") {
-                let action = match keys.get("hidden") {
+            if keys.contains_key(key::HIDDEN) {
+                let action = match keys.get(key::HIDDEN) {
                     Some(EntryChange::Removed(_)) => "unhidden",
                     _ => "hidden",
                 };
                 out.push(change(&kind, action, id, String::new()));
             }
-            if fields(MOVES) {
-                let moved: Vec<&str> = MOVES
+            if fields(&key::PLACEMENT) {
+                let moved: Vec<&str> = key::PLACEMENT
                     .iter()
                     .copied()
                     .filter(|f| keys.contains_key(*f))
                     .collect();
                 out.push(change(&kind, "moved", id, moved.join(" ")));
             }
-            let other = field_list(keys, &[MOVES, &["hidden"]].concat());
+            let other = field_list(keys, &[&key::PLACEMENT[..], &[key::HIDDEN]].concat());
             if !other.is_empty() {
                 out.push(change(&kind, "changed", id, other));
             }
         }
-        ("items", Event::Text(e), [id, _]) => {
+        (ITEMS, Event::Text(e), [id, _]) => {
             let kind = types.get(id).cloned().unwrap_or_else(|| "item".into());
             let (mut inserted, mut deleted) = (0u32, 0u32);
             for delta in e.delta(txn) {
@@ -261,11 +252,6 @@ fn describe(
         _ => {}
     }
 }
-
-/// The fields of an item that place it.
-const MOVES: &[&str] = &[
-    "lane", "stage", "order", "x", "y", "w", "h", "parent", "group",
-];
 
 /// The changed keys, sorted, without `exclude`, joined by spaces (`moved: lane stage`).
 fn field_list(keys: &HashMap<Arc<str>, EntryChange>, exclude: &[&str]) -> String {

@@ -1,0 +1,23 @@
+//! The board document, owned in one place: its schema (roots, item kinds, template stages and
+//! lanes, the version), the seed of each template, the edits the server makes (hide, unhide,
+//! remove contributions, erase), reading it (as JSON under the disclosure rules, text runs, the
+//! changes an update made) and the safe apply of updates from the network. No I/O.
+//!
+//! The web client (`web-client/src/model.ts`) writes the same schema; the golden documents in
+//! `golden/` are loaded by this crate's tests and by the web client's, so the two cannot drift.
+
+pub mod apply;
+pub mod changes;
+pub mod disclosure;
+pub mod edit;
+pub mod read;
+pub mod schema;
+pub mod seed;
+
+pub use apply::{apply_bytes, ApplyError};
+pub use changes::{BoardChange, ObservedDoc};
+pub use disclosure::{Disclosure, DECLINED, ERASED_TEXT, HIDDEN_TEXT};
+pub use edit::{edit_doc, HiddenMark, ItemNotFound};
+pub use read::{any_to_json, board_json, text_runs};
+pub use schema::{Template, SCHEMA_VERSION};
+pub use seed::{seed, seed_by};
