@@ -12,6 +12,7 @@ pub mod metrics;
 mod outbox;
 mod registry;
 pub mod research;
+mod retry;
 mod room;
 pub mod room_id;
 pub mod session;
@@ -19,14 +20,12 @@ pub mod storage;
 mod web;
 mod ws;
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{ConnectInfo, Path, Query, State, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{FromRef, State};
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
@@ -38,28 +37,22 @@ use tracing::{info, warn};
 
 use crate::bus::SharedBus;
 use crate::config::{ServeConfig, StoreArgs};
-use crate::error::ApiError;
+use crate::health::Readiness;
 use crate::limits::Guards;
-use crate::metrics::{Rejection, SharedMetrics};
+use crate::metrics::SharedMetrics;
 use crate::registry::Registry;
 use crate::room::RoomContext;
-use crate::room_id::RoomId;
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
 use crate::storage::{EmbeddedStorage, RedisStorage, SharedStorage, StorageError};
+use crate::web::WebDir;
+use crate::ws::ConnectionContext;
 
 pub use crate::room::{
     apply_bytes, load_document, ApplyError, CheckpointPolicy, LoadedDocument, AWARENESS_TICK,
     PENDING_LIMIT_BYTES,
 };
-pub use crate::ws::{IDLE_TIMEOUT, PING_EVERY};
-
-/// Query parameter by which a client says it understands cocreate's own message types
-/// (`?cocreate=1`); plain Yjs clients, which log an error for every unknown type, get none.
-pub const COCREATE_PARAM: &str = "cocreate";
-
-/// Query parameter carrying a session token on `/ws/{session}` (y-websocket's `params`).
-pub const TOKEN_PARAM: &str = "token";
+pub use crate::ws::{COCREATE_PARAM, IDLE_TIMEOUT, PING_EVERY, TOKEN_PARAM};
 
 /// File in the data directory holding the generated admin key, when none is configured.
 pub const ADMIN_KEY_FILE: &str = "admin-key";
@@ -67,39 +60,84 @@ pub const ADMIN_KEY_FILE: &str = "admin-key";
 /// How long shutdown waits for connections to close and rooms to store their state.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
 
-/// Bytes each connection reads at a time. tungstenite allocates this up front for every
-/// connection (128 KiB by default: 190 MiB for 1,500 viewers who mostly listen); a larger
-/// frame still arrives whole, the buffer grows for it.
-const READ_BUFFER_BYTES: usize = 8 * 1024;
-
-/// What every request handler shares.
+/// What every request handler shares. Handlers below the API take a narrower part of it
+/// (see the `FromRef` impls), so that they do not depend on all of it.
 #[derive(Clone)]
 pub struct AppState {
+    /// The rooms loaded on this node: where connections join and session changes are told.
     registry: Arc<Registry>,
+    /// Rooms' logs, checkpoints and sessions: read by the API and `/readyz`.
     storage: SharedStorage,
     /// Cancelled on shutdown: connections close with 1001 and `/readyz` turns 503.
     shutdown: CancellationToken,
     /// Connection tasks, awaited on shutdown.
     connections: TaskTracker,
+    /// The next connection's id, unique on this node, for logs and the update log's origins.
     next_conn: Arc<AtomicU64>,
+    /// `--max-message-bytes`: the largest WebSocket message or frame accepted.
     max_message_bytes: usize,
+    /// Sessions as the API and connections read and change them.
     sessions: SessionStore,
+    /// Signs and verifies session tokens.
     tokens: TokenKey,
+    /// `--token-ttl-hours`: how long the tokens the API issues stay valid.
     token_ttl: Duration,
+    /// Authorises creating sessions (`--admin-key`, or the generated one).
     admin_key: Arc<str>,
     /// Whether rooms that are not sessions are served without a token (`--open-rooms`).
     open_rooms: bool,
+    /// `--auto-hide-reports`: reports after which an item is hidden until reviewed.
     auto_hide_reports: usize,
+    /// `--public-url`: the address invitation links use; else the request's own.
     public_url: Option<Arc<str>>,
+    /// `--web-dir`: the built web client served at `/`.
     web_dir: Arc<std::path::Path>,
     /// Carries session changes to the other nodes; `None` on a single node.
     bus: Option<SharedBus>,
+    /// This node's id, stamped on what it writes (attendance, audit entries).
     node: Arc<str>,
     /// Log records between the keyframes history seeks write (`--checkpoint-every-records`).
     keyframe_spacing: u64,
+    /// What `/metrics` reports; counted by connections, rooms and the API.
     metrics: SharedMetrics,
+    /// Abuse limits: connections per address and room, join attempts, message rates, origins.
     guards: Arc<Guards>,
+    /// `--max-request-bytes`: the largest HTTP API request body.
     max_request_bytes: usize,
+}
+
+impl FromRef<AppState> for ConnectionContext {
+    fn from_ref(state: &AppState) -> Self {
+        ConnectionContext {
+            registry: state.registry.clone(),
+            sessions: state.sessions.clone(),
+            tokens: state.tokens.clone(),
+            guards: state.guards.clone(),
+            metrics: state.metrics.clone(),
+            shutdown: state.shutdown.clone(),
+            connections: state.connections.clone(),
+            next_conn: state.next_conn.clone(),
+            node: state.node.clone(),
+            open_rooms: state.open_rooms,
+            max_message_bytes: state.max_message_bytes,
+        }
+    }
+}
+
+impl FromRef<AppState> for Readiness {
+    fn from_ref(state: &AppState) -> Self {
+        Readiness {
+            shutdown: state.shutdown.clone(),
+            storage: state.storage.clone(),
+            registry: state.registry.clone(),
+        }
+    }
+}
+
+impl FromRef<AppState> for WebDir {
+    fn from_ref(state: &AppState) -> Self {
+        WebDir(state.web_dir.clone())
+    }
 }
 
 /// Why the server could not start.
@@ -125,14 +163,22 @@ pub enum StartError {
 /// The HTTP routes: `/ws/{room}`, `/api/…`, `/healthz`, `/readyz`, and the web client.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .route("/ws/{room}", get(ws_upgrade))
+        .route("/ws/{room}", get(ws::upgrade))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::metrics))
+        .route("/metrics", get(metrics))
         .merge(api::routes(state.max_request_bytes))
         .fallback(web::serve)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// `GET /metrics`: the node's metrics in Prometheus' text format.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let body = state
+        .metrics
+        .render(state.registry.loaded(), state.storage.reconnects());
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 
 /// Headers on every answer: no content sniffing, no referrer leaking session ids, no framing.
@@ -144,59 +190,6 @@ async fn security_headers(mut response: Response) -> Response {
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
-}
-
-async fn ws_upgrade(
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-    Path(room): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    headers: HeaderMap,
-    State(state): State<AppState>,
-) -> Response {
-    let upgrade = match upgrade {
-        Ok(upgrade) => upgrade,
-        Err(rejection) => {
-            let message = format!("{rejection}: connect with a WebSocket client");
-            return ApiError::new(rejection.status(), "websocket_required", message)
-                .into_response();
-        }
-    };
-    if !state.guards.origin_allowed(&headers) {
-        state.metrics.rejected(Rejection::Policy);
-        let message = "this page's origin may not connect (see --allowed-origins)";
-        return ApiError::new(StatusCode::FORBIDDEN, "origin_not_allowed", message).into_response();
-    }
-    let ip = state.guards.client_ip(peer, &headers);
-    let permit = match state.guards.connections.admit(ip, &room) {
-        Ok(permit) => permit,
-        Err(limit) => {
-            state.metrics.limited(limit);
-            warn!(%ip, room = %room, limit = limit.label(), "connection refused: limit reached");
-            return ApiError::limited(limit, "too many connections; try again later", None)
-                .into_response();
-        }
-    };
-    let conn = state.next_conn.fetch_add(1, Ordering::Relaxed);
-    let room = RoomId::parse(&room);
-    let speaks_cocreate = params.get(COCREATE_PARAM).is_some_and(|v| v == "1");
-    let token = params.get(TOKEN_PARAM).cloned();
-    let connections = state.connections.clone();
-    upgrade
-        .max_message_size(state.max_message_bytes)
-        .max_frame_size(state.max_message_bytes)
-        .read_buffer_size(READ_BUFFER_BYTES)
-        .on_failed_upgrade(move |e| warn!(conn, error = %e, "websocket upgrade failed"))
-        .on_upgrade(move |socket| {
-            let connection = ws::Connection {
-                room,
-                conn,
-                token,
-                speaks_cocreate,
-                permit,
-            };
-            connections.track_future(ws::serve(socket, connection, state))
-        })
 }
 
 /// The configured admin key, or the one kept in the data directory (generated on first start).
@@ -278,7 +271,7 @@ pub async fn serve_as(
     };
     let admin_key = admin_key(&config)?;
     let metrics = SharedMetrics::default();
-    let guards = Arc::new(Guards::from_config(&config).map_err(StartError::Config)?);
+    let guards = Arc::new(Guards::new(&config.limit_settings()).map_err(StartError::Config)?);
     if config.open_rooms {
         warn!("--open-rooms: rooms that are not sessions are open to anyone, without a token; never use this in production");
     }

@@ -7,9 +7,9 @@ use std::sync::atomic::Ordering;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
-use super::retry::Backoff;
 use super::RoomContext;
 use crate::metrics::SharedMetrics;
+use crate::retry::Backoff;
 use crate::room_id::RoomId;
 use crate::storage::{NewRecord, Origin, Seq, SharedStorage, StorageError};
 

@@ -9,7 +9,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
 use super::handle::Command;
-use super::retry::Backoff;
+use crate::retry::Backoff;
 use crate::room_id::RoomId;
 use crate::storage::{Seq, SharedStorage, StorageError};
 

@@ -21,7 +21,6 @@ mod load;
 mod presence;
 mod registration;
 mod relay;
-mod retry;
 mod updates;
 
 use std::collections::HashMap;
@@ -44,8 +43,8 @@ use self::frames::{full_awareness_frame, FrameCache};
 use self::handle::Command;
 use self::load::load_room;
 use self::presence::Presence;
-use self::relay::{next_presence, subscribe_presence};
-use crate::bus::{BusEvent, PresenceKind, PresenceSubscription, SharedBus};
+use self::relay::{next_bus_event, subscribe_bus};
+use crate::bus::{BusEvent, BusMessageKind, BusSubscription, SharedBus};
 use crate::metrics::SharedMetrics;
 use crate::outbox::Outbox;
 use crate::room_id::RoomId;
@@ -65,7 +64,7 @@ pub(crate) use self::registration::{Registrar, Registration};
 pub struct RoomContext {
     /// Where the room's log, checkpoints and session live.
     pub storage: SharedStorage,
-    /// The presence bus, when several nodes share the store.
+    /// The room bus, when several nodes share the store.
     pub bus: Option<SharedBus>,
     /// This node's id: stamped on the records and presence it sends, and how it recognises
     /// its own among what it reads back.
@@ -103,7 +102,7 @@ async fn run(
                 tx,
                 stop_following.clone(),
             );
-            let remote_presence = subscribe_presence(&id, &context).await;
+            let remote_presence = subscribe_bus(&id, &context).await;
             let mut room = Room {
                 log: AppendQueue::new(id.clone(), &context),
                 id,
@@ -222,15 +221,15 @@ impl Room {
     async fn serve(
         &mut self,
         rx: &mut mpsc::Receiver<Command>,
-        mut remote: Option<PresenceSubscription>,
+        mut remote: Option<BusSubscription>,
     ) {
         let mut joined = false;
         let mut expire = tokio::time::interval(EXPIRE_REMOTE_EVERY);
         loop {
             let presence_due = self.presence.due();
             tokio::select! {
-                event = next_presence(&mut remote) => match event {
-                    Some(BusEvent::Subscribed) => self.publish_presence(PresenceKind::Query),
+                event = next_bus_event(&mut remote) => match event {
+                    Some(BusEvent::Subscribed) => self.publish_presence(BusMessageKind::Query),
                     Some(BusEvent::Message(message)) => self.bus_message(message),
                     None => remote = None,
                 },

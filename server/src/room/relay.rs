@@ -12,29 +12,24 @@ use yrs::updates::encoder::Encode;
 use super::frames::encode;
 use super::handle::Command;
 use super::{Room, RoomContext};
-use crate::bus::{BusEvent, PresenceKind, PresenceMessage, PresenceSubscription};
+use crate::bus::{BusEvent, BusMessage, BusMessageKind, BusSubscription};
 use crate::room_id::RoomId;
 use crate::session::store::SessionStore;
 
-/// Subscribes to the room's presence on the bus, if there is one. Without a bus, or if it
+/// Subscribes to the room on the bus, if there is one. Without a bus, or if it
 /// refuses, the room still works: presence then stays on this node.
-pub(super) async fn subscribe_presence(
-    id: &RoomId,
-    context: &RoomContext,
-) -> Option<PresenceSubscription> {
+pub(super) async fn subscribe_bus(id: &RoomId, context: &RoomContext) -> Option<BusSubscription> {
     match context.bus.as_ref()?.subscribe(id).await {
         Ok(subscription) => Some(subscription),
         Err(e) => {
-            warn!(room = %id, error = %e, "presence bus unavailable; presence stays on this node");
+            warn!(room = %id, error = %e, "room bus unavailable; presence stays on this node");
             None
         }
     }
 }
 
-/// The next event from the presence bus; never, without a subscription.
-pub(super) async fn next_presence(
-    subscription: &mut Option<PresenceSubscription>,
-) -> Option<BusEvent> {
+/// The next event from the room bus; never, without a subscription.
+pub(super) async fn next_bus_event(subscription: &mut Option<BusSubscription>) -> Option<BusEvent> {
     match subscription {
         Some(subscription) => subscription.recv().await,
         None => std::future::pending().await,
@@ -52,7 +47,7 @@ impl Room {
                     member.outbox.send(frame.clone());
                 }
                 if let Some(local) = changes.local {
-                    self.publish_presence(PresenceKind::Changes(Bytes::from(local.encode_v1())));
+                    self.publish_presence(BusMessageKind::Changes(Bytes::from(local.encode_v1())));
                 }
             }
             Err(e) => error!(room = %self.id, error = %e, "could not encode awareness"),
@@ -60,12 +55,12 @@ impl Room {
     }
 
     /// Handles what another node published.
-    pub(super) fn bus_message(&mut self, message: PresenceMessage) {
+    pub(super) fn bus_message(&mut self, message: BusMessage) {
         if *message.node == *self.context.node {
             return;
         }
         match message.kind {
-            PresenceKind::Session(event) => self.reread_session(event),
+            BusMessageKind::Session(event) => self.reread_session(event),
             kind => self.remote_presence(kind, &message.node),
         }
     }
@@ -97,9 +92,9 @@ impl Room {
     }
 
     /// Handles presence another node published.
-    fn remote_presence(&mut self, kind: PresenceKind, node: &str) {
+    fn remote_presence(&mut self, kind: BusMessageKind, node: &str) {
         match kind {
-            PresenceKind::Changes(bytes) => {
+            BusMessageKind::Changes(bytes) => {
                 let applied = AwarenessUpdate::decode_v1(&bytes)
                     .map_err(|e| e.to_string())
                     .and_then(|update| {
@@ -111,23 +106,23 @@ impl Room {
                     warn!(room = %self.id, node, error = %e, "presence from another node refused");
                 }
             }
-            PresenceKind::Query => match self.presence.local_states(&self.awareness) {
+            BusMessageKind::Query => match self.presence.local_states(&self.awareness) {
                 Ok(states) if !states.clients.is_empty() => {
-                    self.publish_presence(PresenceKind::Changes(Bytes::from(states.encode_v1())));
+                    self.publish_presence(BusMessageKind::Changes(Bytes::from(states.encode_v1())));
                 }
                 Ok(_) => {}
                 Err(e) => error!(room = %self.id, error = %e, "could not encode awareness"),
             },
-            PresenceKind::Session(_) => {}
+            BusMessageKind::Session(_) => {}
         }
     }
 
     /// Publishes on the bus in the background; presence is best effort.
-    pub(super) fn publish_presence(&self, kind: PresenceKind) {
+    pub(super) fn publish_presence(&self, kind: BusMessageKind) {
         let Some(bus) = self.context.bus.clone() else {
             return;
         };
-        let message = PresenceMessage {
+        let message = BusMessage {
             node: self.context.node.to_string(),
             kind,
         };

@@ -1,5 +1,5 @@
-//! How a room waits between attempts at storage that failed: the append of its updates and
-//! the reading of its log back off alike.
+//! How the server waits between attempts at storage or Redis that failed: a room's appends,
+//! the reading of its log and the bus subscription all back off alike.
 
 use std::time::Duration;
 
@@ -10,7 +10,7 @@ const RETRY_MAX: Duration = Duration::from_secs(5);
 
 /// The wait before the next retry: short after a success, doubling while failures go on.
 #[derive(Debug)]
-pub(super) struct Backoff(Duration);
+pub(crate) struct Backoff(Duration);
 
 impl Default for Backoff {
     fn default() -> Self {
@@ -20,12 +20,12 @@ impl Default for Backoff {
 
 impl Backoff {
     /// Storage answered: the next failure waits the shortest time again.
-    pub(super) fn reset(&mut self) {
+    pub(crate) fn reset(&mut self) {
         self.0 = RETRY_FIRST;
     }
 
     /// Another failure: returns how long to wait now, and doubles the next wait.
-    pub(super) fn next_wait(&mut self) -> Duration {
+    pub(crate) fn next_wait(&mut self) -> Duration {
         let wait = self.0;
         self.0 = (self.0 * 2).min(RETRY_MAX);
         wait
