@@ -22,11 +22,11 @@ const READY_CHECK_TIMEOUT: Duration = Duration::from_secs(2);
 #[derive(Clone)]
 pub struct Readiness {
     /// Cancelled on shutdown: no longer ready.
-    pub shutdown: CancellationToken,
+    pub(crate) shutdown: CancellationToken,
     /// Must answer within [`READY_CHECK_TIMEOUT`].
-    pub storage: SharedStorage,
+    pub(crate) storage: SharedStorage,
     /// Reports how many rooms are loaded.
-    pub registry: Arc<Registry>,
+    pub(crate) registry: Arc<Registry>,
 }
 
 pub async fn healthz() -> Json<Value> {

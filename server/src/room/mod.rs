@@ -63,18 +63,18 @@ pub(crate) use self::registration::{Registrar, Registration};
 #[derive(Clone)]
 pub struct RoomContext {
     /// Where the room's log, checkpoints and session live.
-    pub storage: SharedStorage,
+    pub(crate) storage: SharedStorage,
     /// The room bus, when several nodes share the store.
-    pub bus: Option<SharedBus>,
+    pub(crate) bus: Option<SharedBus>,
     /// This node's id: stamped on the records and presence it sends, and how it recognises
     /// its own among what it reads back.
-    pub node: Arc<str>,
+    pub(crate) node: Arc<str>,
     /// When rooms write checkpoints.
-    pub checkpoints: CheckpointPolicy,
+    pub(crate) checkpoints: CheckpointPolicy,
     /// Where rooms count what an operator watches (latencies, refusals, pending bytes).
-    pub metrics: SharedMetrics,
+    pub(crate) metrics: SharedMetrics,
     /// `--max-document-bytes`: updates that would make the document larger are refused.
-    pub max_document_bytes: u64,
+    pub(crate) max_document_bytes: u64,
 }
 
 /// How often relayed presence is checked for states that stopped being renewed.
