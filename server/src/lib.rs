@@ -17,6 +17,7 @@ mod room;
 pub mod room_id;
 pub mod session;
 pub mod storage;
+mod state;
 mod web;
 mod ws;
 
@@ -24,7 +25,7 @@ use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{FromRef, State};
+use axum::extract::State;
 use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -37,7 +38,6 @@ use tracing::{info, warn};
 
 use crate::bus::SharedBus;
 use crate::config::{ServeConfig, StoreArgs};
-use crate::health::Readiness;
 use crate::limits::Guards;
 use crate::metrics::SharedMetrics;
 use crate::registry::Registry;
@@ -45,13 +45,12 @@ use crate::room::RoomContext;
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
 use crate::storage::{EmbeddedStorage, RedisStorage, SharedStorage, StorageError};
-use crate::web::WebDir;
-use crate::ws::ConnectionContext;
 
 pub use crate::room::{
     apply_bytes, load_document, ApplyError, CheckpointPolicy, LoadedDocument, AWARENESS_TICK,
     PENDING_LIMIT_BYTES,
 };
+pub use crate::state::AppState;
 pub use crate::ws::{COCREATE_PARAM, IDLE_TIMEOUT, PING_EVERY, TOKEN_PARAM};
 
 /// File in the data directory holding the generated admin key, when none is configured.
@@ -59,86 +58,6 @@ pub const ADMIN_KEY_FILE: &str = "admin-key";
 
 /// How long shutdown waits for connections to close and rooms to store their state.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
-
-/// What every request handler shares. Handlers below the API take a narrower part of it
-/// (see the `FromRef` impls), so that they do not depend on all of it.
-#[derive(Clone)]
-pub struct AppState {
-    /// The rooms loaded on this node: where connections join and session changes are told.
-    registry: Arc<Registry>,
-    /// Rooms' logs, checkpoints and sessions: read by the API and `/readyz`.
-    storage: SharedStorage,
-    /// Cancelled on shutdown: connections close with 1001 and `/readyz` turns 503.
-    shutdown: CancellationToken,
-    /// Connection tasks, awaited on shutdown.
-    connections: TaskTracker,
-    /// The next connection's id, unique on this node, for logs and the update log's origins.
-    next_conn: Arc<AtomicU64>,
-    /// `--max-message-bytes`: the largest WebSocket message or frame accepted.
-    max_message_bytes: usize,
-    /// Sessions as the API and connections read and change them.
-    sessions: SessionStore,
-    /// Signs and verifies session tokens.
-    tokens: TokenKey,
-    /// `--token-ttl-hours`: how long the tokens the API issues stay valid.
-    token_ttl: Duration,
-    /// Authorises creating sessions (`--admin-key`, or the generated one).
-    admin_key: Arc<str>,
-    /// Whether rooms that are not sessions are served without a token (`--open-rooms`).
-    open_rooms: bool,
-    /// `--auto-hide-reports`: reports after which an item is hidden until reviewed.
-    auto_hide_reports: usize,
-    /// `--public-url`: the address invitation links use; else the request's own.
-    public_url: Option<Arc<str>>,
-    /// `--web-dir`: the built web client served at `/`.
-    web_dir: Arc<std::path::Path>,
-    /// Carries session changes to the other nodes; `None` on a single node.
-    bus: Option<SharedBus>,
-    /// This node's id, stamped on what it writes (attendance, audit entries).
-    node: Arc<str>,
-    /// Log records between the keyframes history seeks write (`--checkpoint-every-records`).
-    keyframe_spacing: u64,
-    /// What `/metrics` reports; counted by connections, rooms and the API.
-    metrics: SharedMetrics,
-    /// Abuse limits: connections per address and room, join attempts, message rates, origins.
-    guards: Arc<Guards>,
-    /// `--max-request-bytes`: the largest HTTP API request body.
-    max_request_bytes: usize,
-}
-
-impl FromRef<AppState> for ConnectionContext {
-    fn from_ref(state: &AppState) -> Self {
-        ConnectionContext {
-            registry: state.registry.clone(),
-            sessions: state.sessions.clone(),
-            tokens: state.tokens.clone(),
-            guards: state.guards.clone(),
-            metrics: state.metrics.clone(),
-            shutdown: state.shutdown.clone(),
-            connections: state.connections.clone(),
-            next_conn: state.next_conn.clone(),
-            node: state.node.clone(),
-            open_rooms: state.open_rooms,
-            max_message_bytes: state.max_message_bytes,
-        }
-    }
-}
-
-impl FromRef<AppState> for Readiness {
-    fn from_ref(state: &AppState) -> Self {
-        Readiness {
-            shutdown: state.shutdown.clone(),
-            storage: state.storage.clone(),
-            registry: state.registry.clone(),
-        }
-    }
-}
-
-impl FromRef<AppState> for WebDir {
-    fn from_ref(state: &AppState) -> Self {
-        WebDir(state.web_dir.clone())
-    }
-}
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
