@@ -16,8 +16,8 @@ mod retry;
 mod room;
 pub mod room_id;
 pub mod session;
-pub mod storage;
 mod state;
+pub mod storage;
 mod web;
 mod ws;
 
