@@ -5,7 +5,8 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
-use crate::storage::{InvalidRedisPrefix, RedisStorage};
+use crate::limits::LimitSettings;
+use crate::storage::{InvalidRedisPrefix, RedisStorage, DEFAULT_EMBEDDED_CACHE_MIB};
 
 /// Default for `--max-message-bytes`: room for a large offline session's sync step 2, small
 /// enough that one client cannot make the server buffer an unbounded message.
@@ -94,10 +95,6 @@ pub struct StoreArgs {
           value_parser = clap::value_parser!(u64).range(1..=1_048_576))]
     pub embedded_cache_mib: u64,
 }
-
-/// Default for `--embedded-cache-mib`: room for the hot rooms of a busy node; redb's own
-/// default (1 GiB) would look like a leak to anyone watching a small server's memory.
-pub const DEFAULT_EMBEDDED_CACHE_MIB: u64 = 64;
 
 /// Settings of `cocreate serve`.
 #[derive(Clone, Debug, Args)]
@@ -268,6 +265,22 @@ impl ServeConfig {
             format!("{}-{}", host.trim(), std::process::id())
         });
         format!("{name}-{started:x}")
+    }
+
+    /// The limits this configuration sets.
+    pub fn limit_settings(&self) -> LimitSettings {
+        LimitSettings {
+            max_connections_per_ip: self.max_connections_per_ip as usize,
+            max_connections_per_session: self.max_connections_per_session as usize,
+            join_attempts_per_minute: self.join_attempts_per_minute,
+            max_messages_per_second: self.max_messages_per_second,
+            max_bytes_per_second: self.max_bytes_per_second,
+            max_message_bytes: self.max_message_bytes,
+            max_awareness_bytes: self.max_awareness_bytes as usize,
+            max_participants: self.max_participants as usize,
+            allowed_origins: self.allowed_origins.clone(),
+            client_ip_header: self.client_ip_header.clone(),
+        }
     }
 
     /// The defaults with another data directory: what tests and embedders start from.

@@ -12,21 +12,21 @@ pub mod metrics;
 mod outbox;
 mod registry;
 pub mod research;
+mod retry;
 mod room;
 pub mod room_id;
 pub mod session;
+mod state;
 pub mod storage;
 mod web;
 mod ws;
 
-use std::collections::HashMap;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::AtomicU64;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::ws::rejection::WebSocketUpgradeRejection;
-use axum::extract::{ConnectInfo, Path, Query, State, WebSocketUpgrade};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::State;
+use axum::http::header::CONTENT_TYPE;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
@@ -38,12 +38,10 @@ use tracing::{info, warn};
 
 use crate::bus::SharedBus;
 use crate::config::{ServeConfig, StoreArgs};
-use crate::error::ApiError;
 use crate::limits::Guards;
-use crate::metrics::{Rejection, SharedMetrics};
+use crate::metrics::SharedMetrics;
 use crate::registry::Registry;
 use crate::room::RoomContext;
-use crate::room_id::RoomId;
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
 use crate::storage::{EmbeddedStorage, RedisStorage, SharedStorage, StorageError};
@@ -51,55 +49,14 @@ use crate::storage::{EmbeddedStorage, RedisStorage, SharedStorage, StorageError}
 pub use crate::room::{
     load_document, CheckpointPolicy, LoadedDocument, AWARENESS_TICK, PENDING_LIMIT_BYTES,
 };
-pub use crate::ws::{IDLE_TIMEOUT, PING_EVERY};
-
-/// Query parameter by which a client says it understands cocreate's own message types
-/// (`?cocreate=1`); plain Yjs clients, which log an error for every unknown type, get none.
-pub const COCREATE_PARAM: &str = "cocreate";
-
-/// Query parameter carrying a session token on `/ws/{session}` (y-websocket's `params`).
-pub const TOKEN_PARAM: &str = "token";
+pub use crate::state::AppState;
+pub use crate::ws::{COCREATE_PARAM, IDLE_TIMEOUT, PING_EVERY, TOKEN_PARAM};
 
 /// File in the data directory holding the generated admin key, when none is configured.
 pub const ADMIN_KEY_FILE: &str = "admin-key";
 
 /// How long shutdown waits for connections to close and rooms to store their state.
 pub const SHUTDOWN_GRACE: Duration = Duration::from_secs(20);
-
-/// Bytes each connection reads at a time. tungstenite allocates this up front for every
-/// connection (128 KiB by default: 190 MiB for 1,500 viewers who mostly listen); a larger
-/// frame still arrives whole, the buffer grows for it.
-const READ_BUFFER_BYTES: usize = 8 * 1024;
-
-/// What every request handler shares.
-#[derive(Clone)]
-pub struct AppState {
-    registry: Arc<Registry>,
-    storage: SharedStorage,
-    /// Cancelled on shutdown: connections close with 1001 and `/readyz` turns 503.
-    shutdown: CancellationToken,
-    /// Connection tasks, awaited on shutdown.
-    connections: TaskTracker,
-    next_conn: Arc<AtomicU64>,
-    max_message_bytes: usize,
-    sessions: SessionStore,
-    tokens: TokenKey,
-    token_ttl: Duration,
-    admin_key: Arc<str>,
-    /// Whether rooms that are not sessions are served without a token (`--open-rooms`).
-    open_rooms: bool,
-    auto_hide_reports: usize,
-    public_url: Option<Arc<str>>,
-    web_dir: Arc<std::path::Path>,
-    /// Carries session changes to the other nodes; `None` on a single node.
-    bus: Option<SharedBus>,
-    node: Arc<str>,
-    /// Log records between the keyframes history seeks write (`--checkpoint-every-records`).
-    keyframe_spacing: u64,
-    metrics: SharedMetrics,
-    guards: Arc<Guards>,
-    max_request_bytes: usize,
-}
 
 /// Why the server could not start.
 #[derive(Debug, thiserror::Error)]
@@ -124,14 +81,22 @@ pub enum StartError {
 /// The HTTP routes: `/ws/{room}`, `/api/…`, `/healthz`, `/readyz`, and the web client.
 pub fn app(state: AppState) -> Router {
     Router::new()
-        .route("/ws/{room}", get(ws_upgrade))
+        .route("/ws/{room}", get(ws::upgrade))
         .route("/healthz", get(health::healthz))
         .route("/readyz", get(health::readyz))
-        .route("/metrics", get(metrics::metrics))
+        .route("/metrics", get(metrics))
         .merge(api::routes(state.max_request_bytes))
         .fallback(web::serve)
         .layer(axum::middleware::map_response(security_headers))
         .with_state(state)
+}
+
+/// `GET /metrics`: the node's metrics in Prometheus' text format.
+async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
+    let body = state
+        .metrics
+        .render(state.registry.loaded(), state.storage.reconnects());
+    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 
 /// Headers on every answer: no content sniffing, no referrer leaking session ids, no framing.
@@ -143,59 +108,6 @@ async fn security_headers(mut response: Response) -> Response {
     headers.insert(REFERRER_POLICY, HeaderValue::from_static("no-referrer"));
     headers.insert(X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
     response
-}
-
-async fn ws_upgrade(
-    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
-    Path(room): Path<String>,
-    Query(params): Query<HashMap<String, String>>,
-    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
-    headers: HeaderMap,
-    State(state): State<AppState>,
-) -> Response {
-    let upgrade = match upgrade {
-        Ok(upgrade) => upgrade,
-        Err(rejection) => {
-            let message = format!("{rejection}: connect with a WebSocket client");
-            return ApiError::new(rejection.status(), "websocket_required", message)
-                .into_response();
-        }
-    };
-    if !state.guards.origin_allowed(&headers) {
-        state.metrics.rejected(Rejection::Policy);
-        let message = "this page's origin may not connect (see --allowed-origins)";
-        return ApiError::new(StatusCode::FORBIDDEN, "origin_not_allowed", message).into_response();
-    }
-    let ip = state.guards.client_ip(peer, &headers);
-    let permit = match state.guards.connections.admit(ip, &room) {
-        Ok(permit) => permit,
-        Err(limit) => {
-            state.metrics.limited(limit);
-            warn!(%ip, room = %room, limit = limit.label(), "connection refused: limit reached");
-            return ApiError::limited(limit, "too many connections; try again later", None)
-                .into_response();
-        }
-    };
-    let conn = state.next_conn.fetch_add(1, Ordering::Relaxed);
-    let room = RoomId::parse(&room);
-    let speaks_cocreate = params.get(COCREATE_PARAM).is_some_and(|v| v == "1");
-    let token = params.get(TOKEN_PARAM).cloned();
-    let connections = state.connections.clone();
-    upgrade
-        .max_message_size(state.max_message_bytes)
-        .max_frame_size(state.max_message_bytes)
-        .read_buffer_size(READ_BUFFER_BYTES)
-        .on_failed_upgrade(move |e| warn!(conn, error = %e, "websocket upgrade failed"))
-        .on_upgrade(move |socket| {
-            let connection = ws::Connection {
-                room,
-                conn,
-                token,
-                speaks_cocreate,
-                permit,
-            };
-            connections.track_future(ws::serve(socket, connection, state))
-        })
 }
 
 /// The configured admin key, or the one kept in the data directory (generated on first start).
@@ -277,7 +189,7 @@ pub async fn serve_as(
     };
     let admin_key = admin_key(&config)?;
     let metrics = SharedMetrics::default();
-    let guards = Arc::new(Guards::from_config(&config).map_err(StartError::Config)?);
+    let guards = Arc::new(Guards::new(&config.limit_settings()).map_err(StartError::Config)?);
     if config.open_rooms {
         warn!("--open-rooms: rooms that are not sessions are open to anyone, without a token; never use this in production");
     }

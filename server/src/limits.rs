@@ -11,8 +11,6 @@ use std::time::{Duration, Instant};
 use axum::http::header::{HeaderName, HOST, ORIGIN};
 use axum::http::HeaderMap;
 
-use crate::config::ServeConfig;
-
 /// Which limit was hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Limit {
@@ -202,6 +200,32 @@ impl JoinAttempts {
     }
 }
 
+/// The limits an operator sets (the `--max-*` flags and their kin), as `config` reads them.
+/// Plain values, so that limits do not depend on how the command line is parsed.
+#[derive(Clone, Debug)]
+pub struct LimitSettings {
+    /// `--max-connections-per-ip`.
+    pub max_connections_per_ip: usize,
+    /// `--max-connections-per-session`.
+    pub max_connections_per_session: usize,
+    /// `--join-attempts-per-minute`.
+    pub join_attempts_per_minute: u32,
+    /// `--max-messages-per-second`.
+    pub max_messages_per_second: u32,
+    /// `--max-bytes-per-second`.
+    pub max_bytes_per_second: u64,
+    /// `--max-message-bytes`: a burst always lets one largest message through.
+    pub max_message_bytes: usize,
+    /// `--max-awareness-bytes`.
+    pub max_awareness_bytes: usize,
+    /// `--max-participants`.
+    pub max_participants: usize,
+    /// `--allowed-origins`, as given.
+    pub allowed_origins: Vec<String>,
+    /// `--client-ip-header`, as given.
+    pub client_ip_header: Option<String>,
+}
+
 /// The limits of one server, from its flags.
 pub struct Guards {
     pub connections: Arc<ConnectionLimits>,
@@ -220,8 +244,8 @@ pub struct Guards {
 pub const MAX_THROTTLE: Duration = Duration::from_secs(5);
 
 impl Guards {
-    pub fn from_config(config: &ServeConfig) -> Result<Self, String> {
-        let client_ip_header = config
+    pub fn new(settings: &LimitSettings) -> Result<Self, String> {
+        let client_ip_header = settings
             .client_ip_header
             .as_deref()
             .map(|name| {
@@ -231,16 +255,16 @@ impl Guards {
             .transpose()?;
         Ok(Guards {
             connections: ConnectionLimits::new(
-                config.max_connections_per_ip as usize,
-                config.max_connections_per_session as usize,
+                settings.max_connections_per_ip,
+                settings.max_connections_per_session,
             ),
-            joins: JoinAttempts::new(config.join_attempts_per_minute),
-            messages_per_second: config.max_messages_per_second,
-            bytes_per_second: config.max_bytes_per_second,
-            byte_burst: (config.max_bytes_per_second * 10).max(config.max_message_bytes as u64),
-            max_awareness_bytes: config.max_awareness_bytes as usize,
-            max_participants: config.max_participants as usize,
-            allowed_origins: config
+            joins: JoinAttempts::new(settings.join_attempts_per_minute),
+            messages_per_second: settings.max_messages_per_second,
+            bytes_per_second: settings.max_bytes_per_second,
+            byte_burst: (settings.max_bytes_per_second * 10).max(settings.max_message_bytes as u64),
+            max_awareness_bytes: settings.max_awareness_bytes,
+            max_participants: settings.max_participants,
+            allowed_origins: settings
                 .allowed_origins
                 .iter()
                 .map(|o| o.trim().trim_end_matches('/').to_owned())

@@ -7,13 +7,9 @@ use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::State;
-use axum::http::header::CONTENT_TYPE;
-use axum::response::IntoResponse;
 use cocreate_protocol::close;
 
 use crate::limits::Limit;
-use crate::AppState;
 
 /// The metrics of one server.
 pub type SharedMetrics = Arc<Metrics>;
@@ -145,7 +141,9 @@ impl Metrics {
         self.limited[limit as usize].fetch_add(1, Ordering::Relaxed);
     }
 
-    fn render(&self, rooms: usize, redis_reconnects: u64) -> String {
+    /// The text exposition format of every metric, with the node's loaded `rooms` and the
+    /// store's `redis_reconnects` read at the moment of the scrape.
+    pub fn render(&self, rooms: usize, redis_reconnects: u64) -> String {
         let mut out = String::new();
         let mut one = |name: &str, kind: &str, help: &str, value: String| {
             let _ = writeln!(
@@ -252,14 +250,6 @@ fn labeled<'a>(
         let count = count.load(Ordering::Relaxed);
         let _ = writeln!(out, "{name}{{{label}=\"{value}\"}} {count}");
     }
-}
-
-/// `GET /metrics`: the Prometheus text format.
-pub async fn metrics(State(state): State<AppState>) -> impl IntoResponse {
-    let body = state
-        .metrics
-        .render(state.registry.loaded(), state.storage.reconnects());
-    ([(CONTENT_TYPE, "text/plain; version=0.0.4")], body)
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use tokio_util::task::TaskTracker;
 use tracing::warn;
 
 use crate::outbox::Outbox;
-use crate::room::{self, JoinError, Joined, RoomContext, RoomHandle};
+use crate::room::{self, JoinError, Joined, Registrar, Registration, RoomContext, RoomHandle};
 use crate::room_id::RoomId;
 use crate::session::{Identity, Session};
 
@@ -79,25 +79,13 @@ impl Registry {
         self.lock().len()
     }
 
-    /// Removes a room that is unloading, unless a newer room already took its place.
-    fn remove(&self, id: &RoomId, generation: u64) {
-        let mut rooms = self.lock();
-        if rooms.get(id).is_some_and(|(g, _)| *g == generation) {
-            rooms.remove(id);
-        }
-    }
-
     fn room(self: &Arc<Self>, id: &RoomId) -> RoomHandle {
         let mut rooms = self.lock();
         if let Some((_, handle)) = rooms.get(id) {
             return handle.clone();
         }
         let generation = self.next_generation.fetch_add(1, Ordering::Relaxed);
-        let registration = Registration {
-            registry: self.clone(),
-            id: id.clone(),
-            generation,
-        };
+        let registration = Registration::new(self.clone(), id.clone(), generation);
         let (handle, task) = room::spawn(id.clone(), self.context.clone(), registration);
         self.tasks.spawn(task);
         rooms.insert(id.clone(), (generation, handle.clone()));
@@ -111,24 +99,12 @@ impl Registry {
     }
 }
 
-/// A room task's entry in the registry. Released when the room stops taking joins (unloading
-/// or failed) and, at the latest, when the task ends, even by a panic: a dead room must never
-/// stay findable, or every later join would knock on it.
-pub(crate) struct Registration {
-    registry: Arc<Registry>,
-    id: RoomId,
-    generation: u64,
-}
-
-impl Registration {
-    /// Makes the room unfindable; the next join starts a fresh room. Idempotent.
-    pub(crate) fn release(&self) {
-        self.registry.remove(&self.id, self.generation);
-    }
-}
-
-impl Drop for Registration {
-    fn drop(&mut self) {
-        self.release();
+impl Registrar for Registry {
+    /// Removes a room that is unloading, unless a newer room already took its place.
+    fn unregister(&self, id: &RoomId, generation: u64) {
+        let mut rooms = self.lock();
+        if rooms.get(id).is_some_and(|(g, _)| *g == generation) {
+            rooms.remove(id);
+        }
     }
 }

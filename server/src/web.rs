@@ -3,6 +3,7 @@
 //! `index.html`, so that the client's own routes survive a reload.
 
 use std::path::{Component, Path, PathBuf};
+use std::sync::Arc;
 
 use axum::extract::State;
 use axum::http::header::{CACHE_CONTROL, CONTENT_TYPE};
@@ -10,7 +11,6 @@ use axum::http::{HeaderValue, Method, StatusCode, Uri};
 use axum::response::{IntoResponse, Response};
 
 use crate::error::ApiError;
-use crate::AppState;
 
 /// Everything from this origin, nothing inline, no plugins, no framing: other participants'
 /// text can never run as code, even if a bug rendered it as HTML.
@@ -19,8 +19,12 @@ pub const CONTENT_SECURITY_POLICY: &str = "default-src 'self'; script-src 'self'
     font-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; \
     frame-ancestors 'none'";
 
+/// `--web-dir`: where the built web client's files are.
+#[derive(Clone)]
+pub struct WebDir(pub Arc<Path>);
+
 /// Answers what no other route matched: a file of the web client, or a JSON 404.
-pub async fn serve(State(state): State<AppState>, method: Method, uri: Uri) -> Response {
+pub async fn serve(State(WebDir(web_dir)): State<WebDir>, method: Method, uri: Uri) -> Response {
     let path = uri.path();
     let no_endpoint = || ApiError::not_found("not_found", "no such endpoint").into_response();
     if !matches!(method, Method::GET | Method::HEAD)
@@ -32,20 +36,20 @@ pub async fn serve(State(state): State<AppState>, method: Method, uri: Uri) -> R
     let Some(relative) = safe_relative(path) else {
         return no_endpoint();
     };
-    let file = state.web_dir.join(&relative);
+    let file = web_dir.join(&relative);
     if let Ok(bytes) = tokio::fs::read(&file).await {
         return file_response(&relative, bytes);
     }
     if relative.extension().is_some() {
         return no_endpoint();
     }
-    match tokio::fs::read(state.web_dir.join("index.html")).await {
+    match tokio::fs::read(web_dir.join("index.html")).await {
         Ok(bytes) => file_response(Path::new("index.html"), bytes),
         Err(_) => ApiError::not_found(
             "web_client_not_built",
             format!(
                 "the web client is not built in {}: run `npm ci && npm run build` in web-client/ (make run does this)",
-                state.web_dir.display()
+                web_dir.display()
             ),
         )
         .into_response(),

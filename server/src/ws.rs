@@ -2,24 +2,47 @@
 //! every frame, and a single writer task that owns the socket's sending half (pings included).
 //! Whichever side ends first ends the other; the room is left in exactly one place.
 
-use std::sync::atomic::Ordering;
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::Arc;
 use std::time::Duration;
 
+use axum::extract::ws::rejection::WebSocketUpgradeRejection;
 use axum::extract::ws::{CloseFrame, Message as WsMessage, Utf8Bytes, WebSocket};
+use axum::extract::{ConnectInfo, Path, Query, State, WebSocketUpgrade};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 use bytes::Bytes;
 use cocreate_protocol::{close, decode_frame, decode_update, Message, SyncMessage};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use tokio::sync::mpsc;
+use tokio_util::sync::CancellationToken;
+use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
-use crate::limits::{ConnectionPermit, Limit, MAX_THROTTLE};
+use crate::error::ApiError;
+use crate::limits::{ConnectionPermit, Guards, Limit, MAX_THROTTLE};
 use crate::metrics::{Rejection, SharedMetrics};
 use crate::outbox::{CloseSignal, Outbox, OUTBOX_CAPACITY};
+use crate::registry::Registry;
 use crate::room::{Inbound, RoomHandle};
 use crate::room_id::{InvalidRoomId, RoomId};
+use crate::session::store::SessionStore;
+use crate::session::token::TokenKey;
 use crate::session::{now_ms, Attendance, AttendanceEntry, Identity};
-use crate::AppState;
+
+/// Query parameter by which a client says it understands cocreate's own message types
+/// (`?cocreate=1`); plain Yjs clients, which log an error for every unknown type, get none.
+pub const COCREATE_PARAM: &str = "cocreate";
+
+/// Query parameter carrying a session token on `/ws/{session}` (y-websocket's `params`).
+pub const TOKEN_PARAM: &str = "token";
+
+/// Bytes each connection reads at a time. tungstenite allocates this up front for every
+/// connection (128 KiB by default: 190 MiB for 1,500 viewers who mostly listen); a larger
+/// frame still arrives whole, the buffer grows for it.
+const READ_BUFFER_BYTES: usize = 8 * 1024;
 
 /// How often the server pings; the reference server uses the same period, which keeps
 /// proxies from closing quiet connections.
@@ -42,6 +65,88 @@ const MAX_CLOSE_REASON: usize = 123;
 /// buffer, so the batch goes out in one write).
 const MAX_BATCH_BYTES: usize = 64 * 1024;
 
+/// What every connection of a node shares: the part of the server's state a connection uses.
+#[derive(Clone)]
+pub struct ConnectionContext {
+    /// Where connections join rooms.
+    pub(crate) registry: Arc<Registry>,
+    /// Sessions a connection is admitted to, and where its attendance is recorded.
+    pub(crate) sessions: SessionStore,
+    /// Verifies the connection's token.
+    pub(crate) tokens: TokenKey,
+    /// Origin, connection-count and message-rate limits.
+    pub(crate) guards: Arc<Guards>,
+    /// Counts connections and why they were closed.
+    pub(crate) metrics: SharedMetrics,
+    /// Cancelled on shutdown: every connection closes with 1001.
+    pub(crate) shutdown: CancellationToken,
+    /// Connection tasks, awaited on shutdown.
+    pub(crate) connections: TaskTracker,
+    /// The next connection's id, unique on this node.
+    pub(crate) next_conn: Arc<AtomicU64>,
+    /// This node's id, stamped on attendance entries.
+    pub(crate) node: Arc<str>,
+    /// Whether rooms that are not sessions are served without a token (`--open-rooms`).
+    pub(crate) open_rooms: bool,
+    /// `--max-message-bytes`: the largest WebSocket message or frame accepted.
+    pub(crate) max_message_bytes: usize,
+}
+
+/// `GET /ws/{room}`: checks the origin and the connection limits, then upgrades to a
+/// WebSocket served by [`serve`].
+pub async fn upgrade(
+    upgrade: Result<WebSocketUpgrade, WebSocketUpgradeRejection>,
+    Path(room): Path<String>,
+    Query(params): Query<HashMap<String, String>>,
+    ConnectInfo(peer): ConnectInfo<std::net::SocketAddr>,
+    headers: HeaderMap,
+    State(state): State<ConnectionContext>,
+) -> Response {
+    let upgrade = match upgrade {
+        Ok(upgrade) => upgrade,
+        Err(rejection) => {
+            let message = format!("{rejection}: connect with a WebSocket client");
+            return ApiError::new(rejection.status(), "websocket_required", message)
+                .into_response();
+        }
+    };
+    if !state.guards.origin_allowed(&headers) {
+        state.metrics.rejected(Rejection::Policy);
+        let message = "this page's origin may not connect (see --allowed-origins)";
+        return ApiError::new(StatusCode::FORBIDDEN, "origin_not_allowed", message).into_response();
+    }
+    let ip = state.guards.client_ip(peer, &headers);
+    let permit = match state.guards.connections.admit(ip, &room) {
+        Ok(permit) => permit,
+        Err(limit) => {
+            state.metrics.limited(limit);
+            warn!(%ip, room = %room, limit = limit.label(), "connection refused: limit reached");
+            return ApiError::limited(limit, "too many connections; try again later", None)
+                .into_response();
+        }
+    };
+    let conn = state.next_conn.fetch_add(1, Ordering::Relaxed);
+    let room = RoomId::parse(&room);
+    let speaks_cocreate = params.get(COCREATE_PARAM).is_some_and(|v| v == "1");
+    let token = params.get(TOKEN_PARAM).cloned();
+    let connections = state.connections.clone();
+    upgrade
+        .max_message_size(state.max_message_bytes)
+        .max_frame_size(state.max_message_bytes)
+        .read_buffer_size(READ_BUFFER_BYTES)
+        .on_failed_upgrade(move |e| warn!(conn, error = %e, "websocket upgrade failed"))
+        .on_upgrade(move |socket| {
+            let connection = Connection {
+                room,
+                conn,
+                token,
+                speaks_cocreate,
+                permit,
+            };
+            connections.track_future(serve(socket, connection, state))
+        })
+}
+
 /// What the upgrade request said about a connection.
 pub struct Connection {
     pub room: Result<RoomId, InvalidRoomId>,
@@ -55,7 +160,7 @@ pub struct Connection {
 }
 
 /// Serves one upgraded connection to its end.
-pub async fn serve(socket: WebSocket, connection: Connection, state: AppState) {
+pub async fn serve(socket: WebSocket, connection: Connection, state: ConnectionContext) {
     let Connection {
         room,
         conn,
@@ -139,7 +244,12 @@ impl Drop for OpenConnection {
 
 /// Records a session member's connection opening or closing, for the session's history.
 /// Attendance is research data, not needed to serve: a failure is logged, not fatal.
-async fn attend(state: &AppState, identity: Option<&Identity>, conn: u64, event: Attendance) {
+async fn attend(
+    state: &ConnectionContext,
+    identity: Option<&Identity>,
+    conn: u64,
+    event: Attendance,
+) {
     let Some(identity) = identity else { return };
     let entry = AttendanceEntry {
         at: now_ms(),
@@ -170,7 +280,7 @@ async fn await_close_reply(stream: &mut SplitStream<WebSocket>) {
 /// Decides whether a connection may enter a room, and as whom: a session's room needs a
 /// valid, unrevoked token for that session; any other room needs `--open-rooms`.
 async fn admit(
-    state: &AppState,
+    state: &ConnectionContext,
     room: &RoomId,
     token: Option<&str>,
 ) -> Result<Option<Identity>, (u16, String)> {
@@ -238,7 +348,7 @@ async fn read_loop(
     id: &RoomId,
     conn: u64,
     close: &CloseSignal,
-    state: &AppState,
+    state: &ConnectionContext,
 ) {
     let max_message_bytes = state.max_message_bytes;
     let (mut messages, mut bytes) = state.guards.connection_buckets();
@@ -388,7 +498,7 @@ async fn throttle(
     id: &RoomId,
     conn: u64,
     close: &CloseSignal,
-    state: &AppState,
+    state: &ConnectionContext,
     (wait, throttled_for): (Duration, Duration),
     limit: Limit,
 ) -> bool {

@@ -511,9 +511,9 @@ impl AppState {
             .session_changed(&room, session.clone(), event)
             .await;
         if let Some(bus) = &self.bus {
-            let message = crate::bus::PresenceMessage {
+            let message = crate::bus::BusMessage {
                 node: self.node.to_string(),
-                kind: crate::bus::PresenceKind::Session(event.to_owned()),
+                kind: crate::bus::BusMessageKind::Session(event.to_owned()),
             };
             if let Err(e) = bus.publish(&room, message).await {
                 tracing::warn!(session = %session.id, error = %e, "session change not published to the other nodes");

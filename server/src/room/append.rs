@@ -2,26 +2,20 @@
 //! commit), a failed append is retried with backoff, and the queue is bounded so that an
 //! outage never turns into unbounded memory or a silent loss.
 
-use std::sync::atomic::Ordering;
-use std::time::Duration;
-
 use bytes::Bytes;
+use std::sync::atomic::Ordering;
 use tokio::task::JoinHandle;
 use tokio::time::Instant;
 
 use super::RoomContext;
 use crate::metrics::SharedMetrics;
+use crate::retry::Backoff;
 use crate::room_id::RoomId;
 use crate::storage::{NewRecord, Origin, Seq, SharedStorage, StorageError};
 
 /// Bytes of updates a room holds for the log (queued and in flight) before it refuses more.
 /// Generous for an outage of a minute in a busy workshop, small enough for many rooms a node.
 pub const PENDING_LIMIT_BYTES: usize = 32 * 1024 * 1024;
-
-/// First wait before retrying a failed append; doubled on every failure up to the maximum.
-const RETRY_FIRST: Duration = Duration::from_millis(100);
-/// Longest wait between append retries while storage is down.
-const RETRY_MAX: Duration = Duration::from_secs(5);
 
 /// An update waiting for the log.
 pub struct PendingUpdate {
@@ -73,7 +67,7 @@ pub struct AppendQueue {
     /// Bytes queued plus in flight.
     pending_bytes: usize,
     retry_at: Option<Instant>,
-    backoff: Duration,
+    backoff: Backoff,
 }
 
 impl Drop for AppendQueue {
@@ -96,7 +90,7 @@ impl AppendQueue {
             in_flight: None,
             pending_bytes: 0,
             retry_at: None,
-            backoff: RETRY_FIRST,
+            backoff: Backoff::default(),
         }
     }
 
@@ -171,7 +165,7 @@ impl AppendQueue {
             };
             return match result {
                 Ok(last) => {
-                    self.backoff = RETRY_FIRST;
+                    self.backoff.reset();
                     let stored = batch.iter().map(|p| p.bytes.len()).sum::<usize>();
                     self.pending_bytes -= stored;
                     self.metrics
@@ -186,8 +180,7 @@ impl AppendQueue {
                     let mut retry = batch;
                     retry.append(&mut self.queued);
                     self.queued = retry;
-                    self.retry_at = Some(Instant::now() + self.backoff);
-                    self.backoff = (self.backoff * 2).min(RETRY_MAX);
+                    self.retry_at = Some(Instant::now() + self.backoff.next_wait());
                     AppendEvent::Failed {
                         error,
                         pending: self.queued.len(),

@@ -8,7 +8,8 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 
-use super::Command;
+use super::handle::Command;
+use crate::retry::Backoff;
 use crate::room_id::RoomId;
 use crate::storage::{Seq, SharedStorage, StorageError};
 
@@ -16,9 +17,6 @@ use crate::storage::{Seq, SharedStorage, StorageError};
 const FOLLOW_BATCH: usize = 1000;
 /// How long one follow call waits for new records before asking again.
 const FOLLOW_WAIT: Duration = Duration::from_secs(5);
-/// First wait after a failed read; doubled on every failure up to the maximum.
-const RETRY_FIRST: Duration = Duration::from_millis(100);
-const RETRY_MAX: Duration = Duration::from_secs(5);
 
 /// Follows `room`'s log from `after` until `stop` is cancelled or the room is gone.
 pub fn spawn(
@@ -29,7 +27,7 @@ pub fn spawn(
     stop: CancellationToken,
 ) {
     tokio::spawn(async move {
-        let mut backoff = RETRY_FIRST;
+        let mut backoff = Backoff::default();
         loop {
             let read = tokio::select! {
                 _ = stop.cancelled() => return,
@@ -37,7 +35,7 @@ pub fn spawn(
             };
             match read {
                 Ok(records) => {
-                    backoff = RETRY_FIRST;
+                    backoff.reset();
                     let Some(last) = records.last().map(|r| r.seq) else {
                         continue;
                     };
@@ -52,12 +50,12 @@ pub fn spawn(
                     return;
                 }
                 Err(e) => {
-                    warn!(room = %room, after, error = %e, retry_in = ?backoff, "reading the update log failed");
+                    let wait = backoff.next_wait();
+                    warn!(room = %room, after, error = %e, retry_in = ?wait, "reading the update log failed");
                     tokio::select! {
                         _ = stop.cancelled() => return,
-                        _ = tokio::time::sleep(backoff) => {}
+                        _ = tokio::time::sleep(wait) => {}
                     }
-                    backoff = (backoff * 2).min(RETRY_MAX);
                 }
             }
         }

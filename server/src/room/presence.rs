@@ -1,5 +1,5 @@
 //! Presence (awareness) of a room: who owns which awareness client, the changes gathered for
-//! the next merged broadcast, and the states other nodes relay over the presence bus.
+//! the next merged broadcast, and the states other nodes relay over the room bus.
 
 use std::collections::{HashMap, HashSet};
 use std::time::Duration;
@@ -22,7 +22,7 @@ pub const REMOTE_STATE_TIMEOUT: Duration = Duration::from_secs(30);
 enum Owner {
     /// A connection of this node; its states are removed for everyone when it leaves.
     Local(u64),
-    /// A connection of another node, relayed over the presence bus.
+    /// A connection of another node, relayed over the room bus.
     Remote,
 }
 

@@ -175,17 +175,14 @@ impl SessionStore {
         session: &str,
         participant: &Participant,
     ) -> Result<(), SessionError> {
-        self.storage
+        Ok(self
+            .storage
             .replace_participant(session, &participant.id, encode(participant))
-            .await?;
-        Ok(())
+            .await?)
     }
 
     pub async fn audit(&self, session: &str, entry: &AuditEntry) -> Result<(), SessionError> {
-        self.storage
-            .append_entry(session, Journal::Audit, encode(entry))
-            .await?;
-        Ok(())
+        self.append(session, Journal::Audit, entry).await
     }
 
     pub async fn audit_log(&self, session: &str) -> Result<Vec<AuditEntry>, SessionError> {
@@ -193,16 +190,26 @@ impl SessionStore {
     }
 
     pub async fn attend(&self, session: &str, entry: &AttendanceEntry) -> Result<(), SessionError> {
-        self.storage
-            .append_entry(session, Journal::Attendance, encode(entry))
-            .await?;
-        Ok(())
+        self.append(session, Journal::Attendance, entry).await
     }
 
     /// Connections opened and closed, oldest first.
     pub async fn attendance(&self, session: &str) -> Result<Vec<AttendanceEntry>, SessionError> {
         self.journal(session, Journal::Attendance, "attendance entry")
             .await
+    }
+
+    /// Appends `entry` to one of the session's journals.
+    async fn append<T: Serialize>(
+        &self,
+        session: &str,
+        journal: Journal,
+        entry: &T,
+    ) -> Result<(), SessionError> {
+        Ok(self
+            .storage
+            .append_entry(session, journal, encode(entry))
+            .await?)
     }
 
     async fn journal<T: DeserializeOwned>(

@@ -1,7 +1,7 @@
 //! Where rooms live between connections: an append-only update log per room plus compacted
 //! checkpoints, behind one trait so that the embedded store and Redis are interchangeable.
-//! Each backend has its own files: `embedded` (redb, the default) and `redis` (`--redis-url`),
-//! with sessions in `*_sessions`.
+//! Each backend is a folder: `embedded/` (redb, the default) and `redis/` (`--redis-url`),
+//! each with its sessions in `sessions.rs`.
 //!
 //! The contract every backend keeps (checked by the contract tests in `server/tests`):
 //! - sequence numbers start at 1 and are consecutive per room; `append` assigns them;
@@ -15,11 +15,7 @@
 //!   the same position stores it once.
 
 mod embedded;
-mod embedded_sessions;
-mod group_commit;
 mod redis;
-mod redis_presence;
-mod redis_sessions;
 mod sessions;
 
 use std::sync::Arc;
@@ -27,10 +23,10 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use bytes::Bytes;
 
-pub use self::embedded::EmbeddedStorage;
+pub use self::embedded::{EmbeddedStorage, DEFAULT_EMBEDDED_CACHE_MIB};
 // `self::`: the module shares its name with the `redis` crate.
 pub use self::redis::{InvalidRedisPrefix, RedisStorage};
-pub use self::sessions::{Journal, SessionStorage, Versioned};
+pub use self::sessions::{Journal, SessionBackend, Versioned};
 
 use crate::room_id::RoomId;
 
@@ -120,9 +116,9 @@ pub enum StorageError {
 }
 
 /// The storage every backend implements: rooms' update logs and checkpoints here, sessions
-/// in [`SessionStorage`].
+/// in [`SessionBackend`].
 #[async_trait]
-pub trait Storage: SessionStorage {
+pub trait Storage: SessionBackend {
     /// The newest checkpoint of a room and every record after it (empty for a new room).
     async fn load(&self, room: &RoomId) -> Result<StoredRoom, StorageError>;
     /// Appends records atomically and durably; returns the sequence number of the last one.

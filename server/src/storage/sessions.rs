@@ -37,7 +37,7 @@ impl Journal {
 
 /// Session records, as every backend stores them.
 #[async_trait]
-pub trait SessionStorage: Send + Sync + 'static {
+pub trait SessionBackend: Send + Sync + 'static {
     /// Stores a new session record (version 1) and reserves its join code; `false`, with
     /// nothing stored, if the code (or the id) is already taken.
     async fn create_session(

@@ -1,6 +1,11 @@
 //! The embedded default backend: a redb file in `--data-dir`, so cocreate runs with no server
 //! to install. Every commit is fsynced; rooms group their updates, and the writer thread
-//! (`group_commit`) groups the rooms', so that one commit carries many of them.
+//! (`group_commit`) groups the rooms', so that one commit carries many of them. The update
+//! log's table is in `log`, sessions' tables in `sessions`.
+
+mod group_commit;
+mod log;
+mod sessions;
 
 use std::collections::HashMap;
 use std::path::Path;
@@ -14,18 +19,18 @@ use tokio::sync::watch;
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
 
-use super::group_commit::GroupCommit;
-use super::{
-    Checkpoint, KeyframeAt, LogRecord, NewRecord, Origin, Seq, Storage, StorageError, StoredRoom,
-};
-use crate::config::DEFAULT_EMBEDDED_CACHE_MIB;
+use self::group_commit::GroupCommit;
+use self::log::{read_range, LOG};
+use super::{Checkpoint, KeyframeAt, LogRecord, NewRecord, Seq, Storage, StorageError, StoredRoom};
 use crate::room_id::RoomId;
+
+/// Default for `--embedded-cache-mib`: room for the hot rooms of a busy node; redb's own
+/// default (1 GiB) would look like a leak to anyone watching a small server's memory.
+pub const DEFAULT_EMBEDDED_CACHE_MIB: u64 = 64;
 
 /// File name of the database inside `--data-dir`.
 pub const DATABASE_FILE: &str = "cocreate.redb";
 
-/// (room, seq) -> encoded record.
-pub(super) const LOG: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("update_log");
 /// room -> encoded checkpoint.
 const CHECKPOINTS: TableDefinition<&str, &[u8]> = TableDefinition::new("checkpoints");
 /// (room, covers) -> at_ms: where the keyframes are, read without their states.
@@ -83,7 +88,7 @@ impl EmbeddedStorage {
         txn.open_table(CHECKPOINTS)?;
         txn.open_table(KEYFRAMES)?;
         txn.open_table(KEYFRAME_STATES)?;
-        super::embedded_sessions::create_tables(&txn)?;
+        sessions::create_tables(&txn)?;
         txn.commit()?;
         let db = Arc::new(db);
         Ok(EmbeddedStorage {
@@ -94,7 +99,7 @@ impl EmbeddedStorage {
     }
 
     /// Runs blocking redb work off the async runtime.
-    pub(super) async fn blocking<T, F>(&self, work: F) -> Result<T, StorageError>
+    async fn blocking<T, F>(&self, work: F) -> Result<T, StorageError>
     where
         T: Send + 'static,
         F: FnOnce(&Database) -> Result<T, StorageError> + Send + 'static,
@@ -300,91 +305,6 @@ impl Storage for EmbeddedStorage {
         })
         .await
     }
-}
-
-/// Appends `records` to `room`'s log in an open write transaction; returns the last
-/// sequence number.
-pub(super) fn insert_records(
-    log: &mut redb::Table<(&'static str, u64), &'static [u8]>,
-    room: &str,
-    records: &[NewRecord],
-) -> Result<Seq, StorageError> {
-    let mut seq = last_seq(log, room)?;
-    for record in records {
-        seq += 1;
-        log.insert((room, seq), encode_record(record).as_slice())?;
-    }
-    Ok(seq)
-}
-
-fn last_seq(
-    log: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
-    room: &str,
-) -> Result<Seq, StorageError> {
-    let last = log.range((room, 0)..=(room, u64::MAX))?.next_back();
-    match last {
-        Some(entry) => Ok(entry?.0.value().1),
-        None => Ok(0),
-    }
-}
-
-fn read_range(
-    log: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
-    room: &str,
-    after: Seq,
-    limit: usize,
-) -> Result<Vec<LogRecord>, StorageError> {
-    let Some(first) = after.checked_add(1) else {
-        return Ok(Vec::new());
-    };
-    let mut records = Vec::new();
-    for entry in log.range((room, first)..=(room, u64::MAX))?.take(limit) {
-        let (key, value) = entry?;
-        records.push(decode_record(key.value().1, value.value())?);
-    }
-    Ok(records)
-}
-
-/// Record layout: varUint(at_ms) string(node) varUint(connection) varUint(has participant)
-/// [string(participant)] bytes(update) — lib0 encoding, as everywhere else in cocreate.
-fn encode_record(record: &NewRecord) -> Vec<u8> {
-    let mut out = Vec::with_capacity(record.update.len() + 24);
-    out.write_var(record.at_ms);
-    out.write_string(&record.origin.node);
-    out.write_var(record.origin.connection);
-    match &record.origin.participant {
-        Some(participant) => {
-            out.write_var(1u8);
-            out.write_string(participant);
-        }
-        None => out.write_var(0u8),
-    }
-    out.write_buf(&record.update);
-    out
-}
-
-fn decode_record(seq: Seq, bytes: &[u8]) -> Result<LogRecord, StorageError> {
-    let corrupt =
-        |e: yrs::encoding::read::Error| StorageError::Corrupt(format!("log record {seq}: {e}"));
-    let mut cursor = Cursor::new(bytes);
-    let at_ms = cursor.read_var().map_err(corrupt)?;
-    let node = cursor.read_string().map_err(corrupt)?.to_owned();
-    let connection = cursor.read_var().map_err(corrupt)?;
-    let participant = match cursor.read_var::<u8>().map_err(corrupt)? {
-        0 => None,
-        _ => Some(cursor.read_string().map_err(corrupt)?.to_owned()),
-    };
-    let update = Bytes::copy_from_slice(cursor.read_buf().map_err(corrupt)?);
-    Ok(LogRecord {
-        seq,
-        at_ms,
-        origin: Origin {
-            node,
-            connection,
-            participant,
-        },
-        update,
-    })
 }
 
 /// Checkpoint layout: varUint(covers) bytes(state).

@@ -9,9 +9,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use redis::{Script, Value};
 
-use super::redis::{bytes_of, corrupt, items_of, number, RedisStorage};
-use super::sessions::{Journal, SessionStorage, Versioned};
-use super::StorageError;
+use super::{bytes_of, corrupt, items_of, number, RedisStorage};
+use crate::storage::{Journal, SessionBackend, StorageError, Versioned};
 
 /// Creates a session hash unless it exists; returns 1 if created. KEYS: the hash. ARGV: JSON.
 static CREATE_SESSION: LazyLock<Script> = LazyLock::new(|| {
@@ -50,7 +49,7 @@ fn list_of(value: Value, what: &str) -> Result<Vec<Bytes>, StorageError> {
 }
 
 #[async_trait]
-impl SessionStorage for RedisStorage {
+impl SessionBackend for RedisStorage {
     async fn create_session(
         &self,
         id: &str,

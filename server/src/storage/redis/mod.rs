@@ -14,11 +14,13 @@
 //!   `{prefix}:{<room>}:keyframe-states` — a hash from covers (decimal) to state. The state is
 //!   written first, so an indexed keyframe always has one.
 //!
-//! - `{prefix}:{<room>}:presence` — the pub/sub channel of the room's presence (see
-//!   `redis_presence`).
+//! - `{prefix}:{<room>}:presence` — the pub/sub channel of the room bus (see `presence`).
 //!
 //! Appends and checkpoint saves are Lua scripts, so they are atomic even when several nodes
-//! write the same room at once.
+//! write the same room at once. Sessions' keys are in `sessions`.
+
+mod presence;
+mod sessions;
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -157,7 +159,7 @@ enum Client {
 
 /// A connection of either kind, so that every command is written once for both.
 #[derive(Clone)]
-pub(super) enum Connection {
+enum Connection {
     Managed(ConnectionManager),
     Dedicated(MultiplexedConnection),
     Cluster(ClusterConnection),
@@ -267,22 +269,22 @@ impl RedisStorage {
     }
 
     /// The pub/sub channel of a room's presence, in the room's hash tag like its keys.
-    pub(super) fn presence_channel(&self, room: &RoomId) -> String {
+    fn presence_channel(&self, room: &RoomId) -> String {
         format!("{}:{{{}}}:presence", self.inner.prefix, room.as_str())
     }
 
     /// A key of a session's records, in the session room's hash tag.
-    pub(super) fn session_key(&self, session: &str, what: &str) -> String {
+    fn session_key(&self, session: &str, what: &str) -> String {
         format!("{}:{{{session}}}:{what}", self.inner.prefix)
     }
 
     /// A key outside any room: join codes and secrets.
-    pub(super) fn global_key(&self, what: &str, name: &str) -> String {
+    fn global_key(&self, what: &str, name: &str) -> String {
         format!("{}:{what}:{name}", self.inner.prefix)
     }
 
     /// The client that opens presence subscriptions.
-    pub(super) fn pubsub_client(&self) -> redis::Client {
+    fn pubsub_client(&self) -> redis::Client {
         self.inner.pubsub.clone()
     }
 
@@ -297,7 +299,7 @@ impl RedisStorage {
         }
     }
 
-    pub(super) fn commands(&self) -> Connection {
+    fn commands(&self) -> Connection {
         self.inner.commands.clone()
     }
 
@@ -579,12 +581,12 @@ impl Storage for RedisStorage {
     }
 }
 
-pub(super) fn corrupt(what: impl std::fmt::Display) -> StorageError {
+fn corrupt(what: impl std::fmt::Display) -> StorageError {
     StorageError::Corrupt(format!("redis {what}"))
 }
 
 /// The bytes of a string reply.
-pub(super) fn bytes_of(value: &Value) -> Option<&[u8]> {
+fn bytes_of(value: &Value) -> Option<&[u8]> {
     match value {
         Value::BulkString(bytes) => Some(bytes),
         Value::SimpleString(text) => Some(text.as_bytes()),
@@ -593,7 +595,7 @@ pub(super) fn bytes_of(value: &Value) -> Option<&[u8]> {
 }
 
 /// The elements of an array reply, or the flattened pairs of a map reply (RESP3).
-pub(super) fn items_of(value: Value) -> Option<Vec<Value>> {
+fn items_of(value: Value) -> Option<Vec<Value>> {
     match value {
         Value::Array(items) => Some(items),
         Value::Map(pairs) => Some(pairs.into_iter().flat_map(|(k, v)| [k, v]).collect()),
@@ -602,7 +604,7 @@ pub(super) fn items_of(value: Value) -> Option<Vec<Value>> {
 }
 
 /// A decimal number stored as text.
-pub(super) fn number(bytes: &[u8], what: &str) -> Result<u64, StorageError> {
+fn number(bytes: &[u8], what: &str) -> Result<u64, StorageError> {
     std::str::from_utf8(bytes)
         .ok()
         .and_then(|text| text.parse().ok())

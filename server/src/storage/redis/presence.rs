@@ -1,5 +1,5 @@
-//! The presence bus on Redis pub/sub: each loaded room subscribes to its room's channel, and
-//! publishes its members' presence there. Pub/sub keeps nothing, which suits presence: a
+//! The room bus on Redis pub/sub: each loaded room subscribes to its room's channel, and
+//! publishes its members' presence (and nodes their session changes) there. Pub/sub keeps nothing, which suits presence: a
 //! message missed during a reconnect is healed by the next renewal (every 15 s).
 
 use std::time::Duration;
@@ -9,35 +9,33 @@ use futures_util::StreamExt;
 use tokio::sync::mpsc;
 use tracing::{debug, warn};
 
-use super::redis::RedisStorage;
-use super::StorageError;
-use crate::bus::{BusEvent, PresenceBus, PresenceMessage, PresenceSubscription};
+use super::RedisStorage;
+use crate::bus::{BusError, BusEvent, BusMessage, BusSubscription, RoomBus};
+use crate::retry::Backoff;
 use crate::room_id::RoomId;
+use crate::storage::StorageError;
 
 /// Presence messages queued for a room before further ones are dropped; a room that far
 /// behind is busy, and presence renews itself.
 const QUEUE: usize = 256;
 /// How long opening a subscription may take.
 const SUBSCRIBE_TIMEOUT: Duration = Duration::from_secs(5);
-/// First wait before resubscribing after the connection was lost; doubled up to the maximum.
-const RETRY_FIRST: Duration = Duration::from_millis(100);
-const RETRY_MAX: Duration = Duration::from_secs(5);
 
 #[async_trait]
-impl PresenceBus for RedisStorage {
-    async fn publish(&self, room: &RoomId, message: PresenceMessage) -> Result<(), StorageError> {
+impl RoomBus for RedisStorage {
+    async fn publish(&self, room: &RoomId, message: BusMessage) -> Result<(), BusError> {
         let mut conn = self.commands();
         redis::cmd("PUBLISH")
             .arg(self.presence_channel(room))
             .arg(message.encode())
             .query_async::<()>(&mut conn)
-            .await?;
-        Ok(())
+            .await
+            .map_err(|e| BusError::Unavailable(StorageError::from(e).to_string()))
     }
 
     /// Never fails: a task of its own makes the subscription, and makes it again after every
     /// disconnect, so a room loaded while Redis is away hears the other nodes once it is back.
-    async fn subscribe(&self, room: &RoomId) -> Result<PresenceSubscription, StorageError> {
+    async fn subscribe(&self, room: &RoomId) -> Result<BusSubscription, BusError> {
         let (tx, rx) = mpsc::channel(QUEUE);
         tokio::spawn(relay(self.pubsub_client(), self.presence_channel(room), tx));
         Ok(rx)
@@ -61,21 +59,21 @@ async fn subscribe(
 /// Hands the channel's messages to the room until the room drops its end, subscribing again
 /// (with backoff) whenever the connection is lost.
 async fn relay(client: redis::Client, channel: String, tx: mpsc::Sender<BusEvent>) {
-    let mut backoff = RETRY_FIRST;
+    let mut backoff = Backoff::default();
     loop {
         let mut pubsub = match subscribe(&client, &channel).await {
             Ok(pubsub) => pubsub,
             Err(e) => {
-                warn!(channel = %channel, error = %e, retry_in = ?backoff, "presence subscription failed");
+                let wait = backoff.next_wait();
+                warn!(channel = %channel, error = %e, retry_in = ?wait, "bus subscription failed");
                 tokio::select! {
                     _ = tx.closed() => return,
-                    _ = tokio::time::sleep(backoff) => {}
+                    _ = tokio::time::sleep(wait) => {}
                 }
-                backoff = (backoff * 2).min(RETRY_MAX);
                 continue;
             }
         };
-        backoff = RETRY_FIRST;
+        backoff.reset();
         if tx.send(BusEvent::Subscribed).await.is_err() {
             return;
         }
@@ -86,7 +84,7 @@ async fn relay(client: redis::Client, channel: String, tx: mpsc::Sender<BusEvent
                 message = messages.next() => message,
             };
             let Some(message) = message else { break };
-            match PresenceMessage::decode(message.get_payload_bytes()) {
+            match BusMessage::decode(message.get_payload_bytes()) {
                 Ok(presence) => {
                     if tx.try_send(BusEvent::Message(presence)).is_err() {
                         debug!(channel = %channel, "presence message dropped: room busy");

@@ -11,8 +11,8 @@ use std::thread::JoinHandle;
 use redb::Database;
 use tokio::sync::oneshot;
 
-use super::embedded::{insert_records, LOG};
-use super::{NewRecord, Seq, StorageError};
+use super::log::{insert_records, LOG};
+use crate::storage::{NewRecord, Seq, StorageError};
 
 /// Appends one commit carries at most: bounds the transaction (and the wait of the first).
 const MAX_GROUP: usize = 512;

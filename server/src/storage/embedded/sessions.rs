@@ -5,8 +5,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
 
-use super::sessions::{Journal, SessionStorage, Versioned};
-use super::{EmbeddedStorage, StorageError};
+use super::EmbeddedStorage;
+use crate::storage::{Journal, SessionBackend, StorageError, Versioned};
 
 /// session id -> (version, JSON record).
 const SESSIONS: TableDefinition<&str, (u64, &[u8])> = TableDefinition::new("sessions");
@@ -40,7 +40,7 @@ fn journal_table(journal: Journal) -> TableDefinition<'static, (&'static str, u6
 }
 
 #[async_trait]
-impl SessionStorage for EmbeddedStorage {
+impl SessionBackend for EmbeddedStorage {
     async fn create_session(
         &self,
         id: &str,
