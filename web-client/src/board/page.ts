@@ -4,18 +4,18 @@
 
 import * as Y from 'yjs'
 import * as M from './model'
-import { Connection, type ConnectionState, type Session, type SessionMessage, type You } from './connection'
-import { api, storeSession, type StoredSession } from './api'
-import { h, svg, clear } from './dom'
-import { t, axisName, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from './i18n'
-import { bindTextarea } from './textbinding'
-import { Announcer } from './announcer'
-import { ModeratorConsole } from './moderator'
-import { exportCsv, exportJson, exportPng, drawBoard, signed, emotionText } from './export'
+import { Connection, type ConnectionState, type Session, type SessionMessage, type You } from '../sync/connection'
+import { api, storeSession, type StoredSession } from '../session/api'
+import { h, svg, clear } from '../ui/dom'
+import { t, axisName, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
+import { bindTextarea } from '../sync/textbinding'
+import { Announcer } from '../ui/announcer'
+import { ModeratorConsole } from '../session/moderator'
+import { exportCsv, exportJson, exportPng, drawBoard, signed, emotionText } from '../research/export'
 import { connectorLayer, addConnectorLine } from './connectors'
 import { announceRemoteChanges } from './remote-changes'
 import { CursorLayer } from './cursors'
-import { recordedIndicator } from './research'
+import { recordedIndicator } from '../session/recording'
 
 export interface BoardOptions {
   /** A session joined with a token (from localStorage). */
