@@ -143,6 +143,25 @@ export async function selectCard (page: Page, card: Locator): Promise<void> {
   await page.locator(`.card.selected[data-id="${id}"]`).waitFor()
 }
 
+/**
+ * Runs one of a card's actions as a person does: its "⋯" menu button, then the menu item whose
+ * `data-key` starts with `action` (e.g. 'vote', 'edit', 'hide-form'); with the mouse, or with the
+ * keyboard (Enter on the button, ↓ to the item, Enter).
+ */
+export async function cardAction (card: Locator, action: string, how: 'mouse' | 'keyboard' = 'mouse'): Promise<void> {
+  const button = card.locator('.card-menu-button').first()
+  const item = card.locator(`.card-menu [data-key^="${action}:"]`).first()
+  if (how === 'mouse') { await button.click(); await item.click(); return }
+  await button.focus()
+  await button.press('Enter')
+  await item.waitFor()
+  for (let i = 0; i < 40; i++) {
+    if (await item.evaluate((el) => el === document.activeElement)) { await item.press('Enter'); return }
+    await card.page().keyboard.press('ArrowDown')
+  }
+  throw new Error(`the card's menu has no item "${action}" reachable by keyboard`)
+}
+
 /** A fresh browser profile (context) whose console errors and CSP violations are recorded. */
 export async function newContext (browser: Browser, opts: { width?: number, height?: number } = {}): Promise<{ ctx: BrowserContext, page: Page, problems: string[] }> {
   const ctx = await browser.newContext({ viewport: { width: opts.width ?? 1400, height: opts.height ?? 900 }, reducedMotion: 'reduce', acceptDownloads: true })

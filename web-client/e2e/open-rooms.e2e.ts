@@ -6,7 +6,7 @@ import { describe, it, expect } from 'vitest'
 import { writeFile } from 'node:fs/promises'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { suiteServer, newContext, screenshotPath, uniqueRoom, boardJson, type Server, cell, addCard, selectCard } from './harness'
+import { suiteServer, newContext, screenshotPath, uniqueRoom, boardJson, type Server, cell, addCard, selectCard, cardAction } from './harness'
 
 let server: Server
 let browser: Browser
@@ -95,7 +95,7 @@ describe('open rooms', () => {
     await bCard.waitFor()
     // B edits the same card's text
     await bCard.click()
-    await b.page.locator('.card.selected [data-key^="edit:"]').click()
+    await cardAction(bCard, 'edit')
     await b.page.locator('textarea.card-editor').press('End')
     await b.page.keyboard.type(' (small print)')
     await b.page.keyboard.press('Escape')
@@ -249,12 +249,12 @@ describe('open rooms', () => {
         // connect the two notes, then make the connector two-way, with the keyboard
         const other = page.locator('.notes .card[aria-label="Note by Guest: Another idea"]')
         await selectCard(page, note)
-        await page.locator('.card.selected [data-key^="connect:"]').press('Enter')
+        await cardAction(note, 'connect', 'keyboard')
         await other.focus()
         await page.keyboard.press('Enter')
         await page.locator('svg.connectors line.connector').waitFor()
         await selectCard(page, note)
-        await page.locator('.card.selected [data-key^="direction:"]').press('Enter')
+        await cardAction(note, 'direction', 'keyboard')
         await page.locator('svg.connectors line.connector.two-way[marker-start]').waitFor()
         await note.locator('.card-arrows li', { hasText: 'Two-way arrow with: Another idea' }).waitFor()
         // a group; a note joins it from its actions (no dragging needed) and moves with it
@@ -263,6 +263,7 @@ describe('open rooms', () => {
         await page.keyboard.press('Escape')
         const group = page.locator('.notes .card[aria-label="Group: Waiting"]')
         await selectCard(page, other)
+        await cardAction(other, 'group-form', 'keyboard')
         await page.locator('.card.selected [data-key^="group:"]').selectOption({ label: 'Waiting' })
         await other.locator('.in-group', { hasText: 'In group: Waiting' }).waitFor()
         const noteXY = (): Promise<number[]> => page.evaluate(() => {
@@ -297,12 +298,12 @@ describe('open rooms', () => {
           await page.locator('.bp-line-visibility').waitFor()
           const first = cell(page, 1, 0).locator('.card').first()
           await first.click()
-          await page.locator('.card.selected [data-key^="arrow:"]').click()
+          await cardAction(first, 'arrow')
           await cell(page, 2, 1).locator('.card').first().click()
           await cell(page, 1, 0).locator('.card-arrows li', { hasText: 'Arrow to: Another card' }).waitFor()
           await page.locator('svg.connectors line.connector[marker-end]').waitFor()
           await first.click()
-          await page.locator('.card.selected [data-key^="direction:"]').click()
+          await cardAction(first, 'direction')
           await cell(page, 2, 1).locator('.card-arrows li', { hasText: 'Two-way arrow with: A card in the second lane' }).waitFor()
           await page.locator('svg.connectors line.connector.two-way[marker-start]').waitFor()
           expect(await darkPixelsOfArrows(page)).toBeGreaterThan(40)
