@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Locator, Page } from 'playwright-core'
-import { suiteServer, newContext, screenshotPath, createSession, boardJson, ADMIN_KEY, type Server, cell, addCard, selectCard, cardAction, joinWith, moderatorAndCitizen } from './harness'
+import { suiteServer, newContext, screenshotPath, createSession, boardJson, ADMIN_KEY, type Server, cell, addCard, selectCard, cardAction, joinWith, moderatorAndCitizen, addCardOfflineAndReload } from './harness'
 
 let server: Server
 let browser: Browser
@@ -235,12 +235,7 @@ describe('sessions', () => {
 
   it('offline in a session: the citizen edits offline, reloads offline, reconnects; the moderator gets the edit', async () => {
     const { mod, cit } = await moderatorAndCitizen(server, browser, 'Offline', 'journey-map')
-    await cit.page.waitForFunction(async () => { const r = await navigator.serviceWorker.ready; return !!r.active && (await caches.keys()).length > 0 })
-    await cit.ctx.setOffline(true)
-    await cit.page.locator('#conn-status[data-status="offline"]').waitFor()
-    await addCard(cit.page, 3, 3, 'No network in the waiting room')
-    await cit.page.locator('#conn-status', { hasText: 'changes kept on this device' }).waitFor()
-    await cit.page.reload()
+    await addCardOfflineAndReload(cit, 3, 3, 'No network in the waiting room')
     // the token and session are in localStorage, the board in IndexedDB, the page in the service worker
     await cell(cit.page, 3, 3).locator('.card', { hasText: 'No network in the waiting room' }).waitFor()
     await cit.page.locator('#board-title', { hasText: 'Offline' }).waitFor()

@@ -348,7 +348,8 @@ export class BoardPage {
 
   private renderTimer (): void {
     const end = this.session?.timer_ends_at
-    if (!end) { this.timerEl.textContent = ''; this.timerEl.hidden = true; return }
+    // ticks every second: without a timer it leaves the page alone (no style or layout work)
+    if (!end) { if (!this.timerEl.hidden) { this.timerEl.textContent = ''; this.timerEl.hidden = true } return }
     this.timerEl.hidden = false
     const left = Math.max(0, Math.round((end - Date.now()) / 1000))
     const was = this.timerEl.dataset.left
@@ -369,10 +370,11 @@ export class BoardPage {
     else if (s.status === 'online') parts.push(t('status.online'), s.pending ? t('status.pending', { n: s.pending }) : t('status.saved'))
     else if (s.status === 'offline') parts.push(s.pending ? t(s.keptLocally ? 'status.offlinePending' : 'status.offlineUnsaved', { n: s.pending }) : t('status.offline'))
     else parts.push(t(s.status === 'closed' ? 'status.closed' : 'status.connecting'), s.pending ? t('status.pending', { n: s.pending }) : '')
-    this.statusEl.textContent = parts.filter(Boolean).join(' · ')
-    this.statusEl.dataset.status = s.refused ? 'refused' : s.status
-    this.statusEl.dataset.pending = String(s.pending)
-    this.statusEl.dataset.local = s.keptLocally ? 'kept' : 'writing'
+    // it changes with every edit sent and saved: only what differs is written to the page
+    const text = parts.filter(Boolean).join(' · ')
+    if (this.statusEl.textContent !== text) this.statusEl.textContent = text
+    const data: Record<string, string> = { status: s.refused ? 'refused' : s.status, pending: String(s.pending), local: s.keptLocally ? 'kept' : 'writing' }
+    for (const [k, v] of Object.entries(data)) if (this.statusEl.dataset[k] !== v) this.statusEl.dataset[k] = v
     const key = s.refused ? 'refused' : s.status
     const last = this.lastStatus
     this.lastStatus = key

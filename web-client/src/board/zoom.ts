@@ -6,7 +6,8 @@ import * as M from './model'
 import { ZOOM } from './routing'
 import type { BoardStore } from './store'
 
-export const ZOOM_MIN = 0.25
+/** Far enough out to fit a workshop-sized canvas (a thousand notes) on a laptop screen. */
+export const ZOOM_MIN = 0.1
 export const ZOOM_MAX = 2
 /** One step of the buttons, keys and wheel: 1.25× in or out. */
 const STEP = 1.25
@@ -39,14 +40,20 @@ export function setZoom (store: BoardStore, zoom: number, anchor?: { x: number, 
 export const zoomIn = (store: BoardStore): void => setZoom(store, store.zoom * STEP)
 export const zoomOut = (store: BoardStore): void => setZoom(store, store.zoom / STEP)
 
-/** The whole canvas (its items) in the visible area. */
+/** The whole canvas (its items) in the visible area (the board's box less its padding). */
 export function fitZoom (store: BoardStore): void {
   const wrap = store.root?.closest<HTMLElement>('#board')
   if (!wrap) return
   let w = 0; let h = 0
   for (const i of store.index.canvasItems()) { const b = M.boxOf(i); w = Math.max(w, b.x + b.w + 40); h = Math.max(h, b.y + b.h + 40) }
   if (!w || !h) { setZoom(store, 1); return }
-  setZoom(store, Math.min(wrap.clientWidth / w, wrap.clientHeight / h, 1))
+  const css = getComputedStyle(wrap)
+  const room = {
+    w: wrap.clientWidth - parseFloat(css.paddingLeft) - parseFloat(css.paddingRight),
+    h: wrap.clientHeight - parseFloat(css.paddingTop) - parseFloat(css.paddingBottom)
+  }
+  // rounded down to whole percents, so that the rounding never makes it overflow
+  setZoom(store, Math.floor(Math.min(room.w / w, room.h / h, 1) * 100) / 100)
   requestAnimationFrame(() => { wrap.scrollLeft = 0; wrap.scrollTop = 0 })
 }
 
