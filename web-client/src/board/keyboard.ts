@@ -45,7 +45,7 @@ export function onCellKey (e: KeyboardEvent): void {
 }
 
 /** Arrow keys: up/down within a cell (cards then its add button), left/right to the next cell. */
-export function moveFocus (from: HTMLElement, key: string): void {
+function moveFocus (from: HTMLElement, key: string): void {
   const td = from.closest('td.cell')
   if (!td) {
     const all = [...(from.closest('#canvas') ?? document).querySelectorAll<HTMLElement>('.notes li > .card')]

@@ -13,9 +13,9 @@ import { Announcer } from '../ui/announcer'
 import { ModeratorConsole } from '../session/moderator'
 import { drawBoard } from '../research/export'
 import { announceRemoteChanges } from './remote-changes'
-import { CursorLayer } from './cursors'
+import { Presence } from './presence'
 import { recordedIndicator } from '../session/recording'
-import { BoardStore, ALL, type PeerOnItem } from './store'
+import { BoardStore, ALL } from './store'
 import { META, VOTES, ZOOM } from './routing'
 import * as A from './actions'
 import { mountBoard, mountZoomControls, unmount } from './view'
@@ -28,17 +28,6 @@ export interface BoardOptions {
   /** A development room on a server started with --open-rooms: no token, the client seeds it. */
   devRoom?: { room: string, template: M.Template }
   onLeave: () => void
-}
-
-interface PeerState {
-  clientId: number
-  name: string
-  role: string
-  participant: string
-  color: string
-  cursor?: { x: number, y: number }
-  selection?: string
-  editing?: string
 }
 
 const PEER_COLORS = ['#b3261e', '#0b57d0', '#146c2e', '#8e24aa', '#a15c00', '#00696f', '#6750a4', '#7d5260']
@@ -68,8 +57,8 @@ export class BoardPage {
   /** Where Preact renders the board (the cursors are a sibling it does not own). */
   private readonly boardRoot = h('div', { class: 'board-root' })
   private readonly side = h('aside', { class: 'side' })
-  private readonly presenceEl = h('section', { class: 'presence', 'aria-labelledby': 'presence-title' })
-  private readonly cursors = new CursorLayer()
+  /** Who is here: the list in the side bar, their pointers, their badges on items. */
+  private readonly presence: Presence
   private readonly statusEl = h('span', { class: 'conn-status', id: 'conn-status' })
   private readonly timerEl = h('span', { class: 'timer', id: 'timer' })
   private moderator?: ModeratorConsole
@@ -80,9 +69,6 @@ export class BoardPage {
   private lastStatus?: string
   private destroyed = false
   private readonly opts: BoardOptions
-  private presentKey = ''
-  /** The presence list as last drawn: redraw only when names, roles or editing change. */
-  private presenceKey = ''
   /** The server's session message arrived: `you.can_edit` is the server's word, not a stored copy. */
   private sessionHeard = false
 
@@ -114,24 +100,12 @@ export class BoardPage {
     this.conn.on('session', (m) => this.onSession(m))
     this.conn.provider.on('sync', (synced: boolean) => { if (synced) this.upgradeDocument() })
     awareness.setLocalStateField('user', { color: this.color, name: this.you?.display_name ?? devIdentity().name })
-    awareness.on('change', () => {
-      this.renderCursors()
-      this.renderPresence()
-      // others' selection and editing show on the cards they are on, and only there
-      const on = new Map<string, PeerOnItem[]>()
-      for (const p of this.peers()) {
-        if (p.clientId === this.doc.clientID) continue
-        for (const id of new Set([p.selection, p.editing])) {
-          if (!id) continue
-          const list = on.get(id) ?? []
-          list.push({ name: p.name, color: p.color, editing: p.editing === id })
-          on.set(id, list)
-        }
-      }
-      this.store.setPeers(on)
+    this.presence = new Presence(awareness, this.doc.clientID, {
+      me: () => ({ name: this.you?.display_name, role: this.role(), session: !!this.you }),
+      zoom: () => this.store.zoom,
+      onItems: (on) => this.store.setPeers(on),
       // someone joined or left: the moderator's participant list (from the API) is out of date
-      const who = [...new Set(this.peers().map((p) => p.participant))].sort().join(',')
-      if (who !== this.presentKey) { this.presentKey = who; this.moderator?.refresh() }
+      onWhoChanged: () => this.moderator?.refresh()
     })
     this.doc.on('afterTransaction', (tr: Y.Transaction) => {
       if (tr.local && tr.origin !== this.conn.persistence && !this.canEdit() && tr.changed.size > 0) {
@@ -148,12 +122,12 @@ export class BoardPage {
       doc: this.doc,
       announcer: this.announcer,
       isOwn: (tr) => tr.local || tr.origin === this.conn.persistence,
-      nameOfClient: (client) => this.peers().find((p) => p.clientId === client)?.name,
-      namesOn: (id) => this.othersOn(id).map((p) => p.name)
+      nameOfClient: (client) => this.presence.peers().find((p) => p.clientId === client)?.name,
+      namesOn: (id) => this.presence.othersOn(id).map((p) => p.name)
     })
     this.narrow.addEventListener('change', () => { this.store.narrow = this.narrow.matches; this.store.publish([ALL]); this.renderToolbar() })
     this.timerInterval = setInterval(() => this.renderTimer(), 1000)
-    this.boardWrap.append(this.boardRoot, this.cursors.el)
+    this.boardWrap.append(this.boardRoot, this.presence.cursors.el)
     this.el.append(
       h('a', { class: 'skip-link', href: '#board', text: t('skip') }),
       this.header, this.banner,
@@ -165,7 +139,7 @@ export class BoardPage {
     this.boardWrap.addEventListener('pointermove', (e) => this.onPointerMove(e))
     this.boardWrap.addEventListener('pointerleave', () => awareness.setLocalStateField('cursor', null))
     bindZoomInput(this.store, this.boardWrap)
-    this.store.subscribe([ZOOM], () => this.renderCursors())
+    this.store.subscribe([ZOOM], () => this.presence.renderCursors())
     this.conn.localLoaded.then(() => {
       if (opts.devRoom && !M.templateOf(this.doc)) {
         // a development room: seed once the server's state is in (or right away when offline)
@@ -187,7 +161,7 @@ export class BoardPage {
     unmount(this.boardRoot)
     unmount(this.zoomEl)
     this.announcer.destroy()
-    this.cursors.destroy()
+    this.presence.destroy()
     this.conn.destroy()
   }
 
@@ -397,12 +371,12 @@ export class BoardPage {
 
   private renderSide (): void {
     clear(this.side)
-    this.side.append(this.presenceEl)
-    this.renderPresence()
+    this.side.append(this.presence.el)
+    this.presence.render(true)
     if (this.isModerator() && this.opts.stored && this.session) {
       if (!this.moderator) {
         this.moderator = new ModeratorConsole(this.opts.stored.token, () => this.session!, (s) => { this.session = s; this.renderAll() }, this.announcer, {
-          online: () => new Set(this.peers().map((p) => p.participant)),
+          online: () => new Set(this.presence.peers().map((p) => p.participant)),
           itemName: (id) => A.itemName(M.item(this.doc, id)),
           showItem: (id) => this.showItem(id)
         })
@@ -410,55 +384,6 @@ export class BoardPage {
       this.moderator.render()
       this.side.append(this.moderator.el)
     }
-  }
-
-  // ---- presence ----
-
-  private peers (): PeerState[] {
-    const out: PeerState[] = []
-    this.conn.provider.awareness.getStates().forEach((st, clientId) => {
-      const u = (st.user ?? {}) as Record<string, unknown>
-      out.push({
-        clientId,
-        name: typeof u.name === 'string' ? u.name : '?',
-        role: typeof u.role === 'string' ? u.role : 'citizen',
-        participant: typeof u.participant === 'string' ? u.participant : String(clientId),
-        color: typeof u.color === 'string' && /^#[0-9a-f]{6}$/i.test(u.color) ? u.color : '#555555',
-        cursor: st.cursor && typeof st.cursor === 'object' ? st.cursor as { x: number, y: number } : undefined,
-        selection: typeof st.selection === 'string' ? st.selection : undefined,
-        editing: typeof st.editing === 'string' ? st.editing : undefined
-      })
-    })
-    return out
-  }
-
-  private renderPresence (): void {
-    const me = this.doc.clientID
-    const seen = new Map<string, PeerState & { me: boolean }>()
-    for (const p of this.peers()) {
-      const key = this.you || p.participant !== String(p.clientId) ? p.participant : String(p.clientId)
-      const prev = seen.get(key)
-      // my own state is not echoed through the server, so its name and role come from the session
-      const mine = p.clientId === me ? { name: this.you?.display_name ?? p.name, role: this.role() } : {}
-      if (!prev || p.clientId === me) seen.set(key, { ...p, ...mine, me: p.clientId === me || prev?.me === true })
-    }
-    const list = [...seen.values()].sort((a, b) => Number(b.me) - Number(a.me) || a.name.localeCompare(b.name))
-    // pointer moves change presence many times a second: the list is redrawn only when it differs
-    const key = JSON.stringify([lang(), list.map((p) => [p.participant, p.name, p.role, p.color, p.me, !!p.editing])])
-    if (key === this.presenceKey && this.presenceEl.firstChild) return
-    this.presenceKey = key
-    clear(this.presenceEl)
-    this.presenceEl.append(
-      h('h2', { id: 'presence-title', text: t('presence.title', { n: list.length }) }),
-      h('ul', { class: 'people', id: 'people' }, ...list.map((p) => {
-        const dot = h('span', { class: 'dot', 'aria-hidden': 'true' }); dot.style.background = p.color
-        return h('li', { 'data-participant': p.participant },
-          dot,
-          h('span', { class: 'name', text: p.name }), ' ',
-          h('span', { class: 'role', text: `· ${t(`role.${p.role}` as Key)}` }),
-          p.me ? h('span', { class: 'me', text: ` ${t('presence.you')}` }) : null,
-          p.editing ? h('span', { class: 'editing', text: ` · ${t('presence.editing')}` }) : null)
-      })))
   }
 
   private onPointerMove (e: PointerEvent): void {
@@ -470,15 +395,5 @@ export class BoardPage {
     this.conn.provider.awareness.setLocalStateField('cursor', { x, y })
   }
 
-  private renderCursors (): void {
-    const z = this.store.zoom
-    this.cursors.update(this.peers().flatMap((p) => p.clientId !== this.doc.clientID && p.cursor && typeof p.cursor.x === 'number' && typeof p.cursor.y === 'number'
-      ? [{ clientId: p.clientId, name: p.name, color: p.color, x: p.cursor.x * z, y: p.cursor.y * z }]
-      : []))
-  }
-
-  private othersOn (id: string): PeerState[] {
-    return this.peers().filter((p) => p.clientId !== this.doc.clientID && (p.editing === id || p.selection === id))
-  }
 
 }

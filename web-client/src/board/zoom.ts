@@ -7,12 +7,13 @@ import { ZOOM } from './routing'
 import type { BoardStore } from './store'
 
 /** Far enough out to fit a workshop-sized canvas (a thousand notes) on a laptop screen. */
-export const ZOOM_MIN = 0.1
-export const ZOOM_MAX = 2
+const ZOOM_MIN = 0.1
+/** Close enough to read a note from the back of a room on a projector. */
+const ZOOM_MAX = 2
 /** One step of the buttons, keys and wheel: 1.25× in or out. */
 const STEP = 1.25
 /** The canvas' least size in board pixels, so that there is room to add notes. */
-export const CANVAS_MIN = { w: 1600, h: 900 }
+const CANVAS_MIN = { w: 1600, h: 900 }
 
 /** The canvas' size in board pixels: its items plus a margin, at least CANVAS_MIN. */
 export function canvasSize (items: M.ItemView[]): { w: number, h: number } {
