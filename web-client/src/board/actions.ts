@@ -24,6 +24,7 @@ export function setConnectFrom (store: BoardStore, id: string | undefined): void
   if (id) store.env.announcer.say(t('arrow.pick'))
 }
 
+/** Add an empty card at the end of a cell and open its editor. */
 export function addCard (store: BoardStore, lane: string, stage: string): void {
   if (!store.env.canEdit()) return
   const id = M.addCard(store.doc, store.env.author(), lane, stage)
@@ -31,12 +32,14 @@ export function addCard (store: BoardStore, lane: string, stage: string): void {
   startEditing(store, id)
 }
 
+/** Add a note at a canvas point and open its editor. */
 export function addNote (store: BoardStore, x: number, y: number): void {
   const id = M.addNote(store.doc, store.env.author(), x, y)
   store.select(id)
   startEditing(store, id)
 }
 
+/** Add a group at a canvas point and open its title's editor. */
 export function addGroup (store: BoardStore, x: number, y: number): void {
   const id = M.addGroup(store.doc, store.env.author(), x, y, 400, 300)
   store.select(id)
@@ -58,6 +61,7 @@ export function stopEditing (store: BoardStore, refocus: boolean): void {
   if (refocus) store.focusItem(id)
 }
 
+/** Cast one of this person's votes; said aloud when none is left. */
 export function vote (store: BoardStore, id: string): void {
   if (!M.vote(store.doc, id, store.env.author().participant, store.env.voteLimit())) store.env.announcer.say(t('vote.none'))
 }
@@ -103,14 +107,17 @@ export function moderate (store: BoardStore, request: (token: string, session: s
   request(s.token, s.id).then(() => store.env.moderated(), (e) => store.env.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
 }
 
+/** Hide an item for everyone (moderators), with a reason. */
 export function hide (store: BoardStore, id: string, reason: string): void {
   moderate(store, (token, session) => api.hide(token, session, id, reason || 'moderation'))
 }
 
+/** Show a hidden item again (moderators). */
 export function unhide (store: BoardStore, id: string): void {
   moderate(store, (token, session) => api.unhide(token, session, id))
 }
 
+/** Report an item to the moderators, with a reason. */
 export function report (store: BoardStore, id: string, reason: string): void {
   const s = store.env.session()
   if (!s) return

@@ -93,6 +93,7 @@ function ListItem ({ item }: { item: M.ItemView }) {
   )
 }
 
+/** The canvas, drawn (positioned, zoomable) or as the accessible list. */
 export function Canvas () {
   const store = useTopics([CANVAS, ZOOM])
   const placed = store.index.canvasItems()

@@ -60,6 +60,7 @@ function entries (store: BoardStore, c: M.ItemView, openPanel: (p: Panel) => voi
   return out
 }
 
+/** The "⋯" button of one card and, while open, its menu of actions. */
 export function CardMenu ({ c, name, openPanel }: { c: M.ItemView, name: string, openPanel: (p: Panel) => void }) {
   const store = useStore()
   const [open, setOpen] = useState(false)

@@ -11,6 +11,7 @@ import { CURVE } from './routing'
 /** The curve's height in the drawing for a value (−2…+2); no value sits on the zero line. */
 const y = (v: number | undefined): number => v === undefined ? 30 : 30 - v * 12
 
+/** The curve's row: `shown` stages (one on a phone) of `all`; `drawn` adds the graph to the values. */
 export function EmotionRow ({ shown, all, drawn }: { shown: M.Axis[], all: M.Axis[], drawn: boolean }) {
   const store = useTopics([CURVE])
   const doc = store.doc

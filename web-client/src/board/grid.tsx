@@ -92,6 +92,7 @@ function BlueprintArrows () {
   return <div class='bp-arrows-host' ref={host} />
 }
 
+/** The journey map or blueprint as a table; on a phone, one stage at a time with previous/next. */
 export function Grid ({ template }: { template: M.Template }) {
   const store = useTopics([AXES])
   const allStages = M.stages(store.doc)

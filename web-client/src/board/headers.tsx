@@ -70,4 +70,5 @@ function AxisHeaderView (props: AxisProps) {
     : <th scope='row' class='lane-head'>{body}</th>
 }
 
+/** A stage or lane header that renders again only when its own props or topics change. */
 export const AxisHeader = pure(AxisHeaderView)

@@ -10,6 +10,7 @@ const STEPS: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight
 /** How far Alt+arrow moves (or Alt+Shift+arrow resizes) a canvas note: the canvas' dot grid. */
 const NOTE_STEP = 20
 
+/** A key on a focused card (not on a field or button inside it). */
 export function onCardKey (store: BoardStore, e: KeyboardEvent, c: M.ItemView): void {
   if (e.target !== e.currentTarget) return
   const edit = store.env.canEdit() && !c.hidden

@@ -39,6 +39,7 @@ function devIdentity (): { participant: string, name: string } {
   return { participant: p, name: localStorage.getItem('cocreate.dev.name') || 'Guest' }
 }
 
+/** The page of one board: built once, kept live until `destroy`. */
 export class BoardPage {
   readonly el = h('div', { class: 'board-page' })
   readonly conn: Connection

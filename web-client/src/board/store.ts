@@ -31,6 +31,7 @@ export interface BoardEnv {
 /** Someone else on an item: shown as a badge with their name and colour. */
 export interface PeerOnItem { name: string, color: string, editing: boolean }
 
+/** One board's live state: what components render from and what tells them to render again. */
 export class BoardStore {
   readonly index: BoardIndex
   private readonly subscribers = new Map<Topic, Set<() => void>>()
@@ -133,6 +134,7 @@ export class BoardStore {
 
 export const StoreContext = createContext<BoardStore | undefined>(undefined)
 
+/** The board's store, from the nearest provider (view.tsx mounts it). */
 export function useStore (): BoardStore {
   const s = useContext(StoreContext)
   if (!s) throw new Error('board component outside its store')

@@ -8,6 +8,7 @@ import { h } from '../ui/dom'
 import { t, type Key } from '../i18n'
 import { exportCsv, exportJson, exportPng } from '../research/export'
 
+/** What the toolbar shows and what its buttons do. */
 export interface ToolbarContext {
   doc: Y.Doc
   canEdit: boolean
@@ -22,6 +23,7 @@ export interface ToolbarContext {
   zoom: HTMLElement
 }
 
+/** The toolbar's content for the board as it is now. */
 export function toolbarContent (c: ToolbarContext): HTMLElement[] {
   const tpl = M.templateOf(c.doc)
   const out: HTMLElement[] = []

@@ -36,8 +36,10 @@ export function mountBoard (store: BoardStore, el: HTMLElement): void {
   render(<StoreContext.Provider value={store}><Board /></StoreContext.Provider>, el)
 }
 
+/** Render the canvas' zoom controls into `el` (a place in the toolbar). */
 export function mountZoomControls (store: BoardStore, el: HTMLElement): void {
   render(<StoreContext.Provider value={store}><ZoomControls /></StoreContext.Provider>, el)
 }
 
+/** End what `mountBoard` or `mountZoomControls` rendered. */
 export function unmount (el: HTMLElement): void { render(null, el) }
