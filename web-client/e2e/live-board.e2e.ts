@@ -1,6 +1,6 @@
 // The board stays put under live edits (issue 17): two people type in neighbouring cards at once
 // and neither loses focus, caret or a half-typed comment; a moderator's open card menu survives
-// a flood of someone else's edits; a 1,000-card board loads, is usable by keyboard, lists every
+// a flood of someone else's edits; others' edits survive an offline reload; a 1,000-card board loads, is usable by keyboard, lists every
 // card in its accessible grid, keeps its headers in view, and a 1,000-note canvas zooms.
 
 import { describe, it, expect } from 'vitest'
@@ -73,6 +73,20 @@ describe('live board', () => {
     expect([f.value, f.start, f.end]).toEqual(['Half a comm', 7, 7])
     const fa = await focusOf(a.page)
     expect([fa.key?.startsWith('editor:'), fa.start]).toEqual([true, 'Anna writes here, and Anna goes on typing still'.length])
+    expect(a.problems).toEqual([]); expect(b.problems).toEqual([])
+    await a.ctx.close(); await b.ctx.close()
+  })
+
+  it('others\' edits, which reach this device\'s store in batches, are there after an offline reload', async () => {
+    const { a, b } = await twoInRoom(server, browser, uniqueRoom('kept'), 'journey-map')
+    await b.page.waitForFunction(async () => { const r = await navigator.serviceWorker.ready; return !!r.active && (await caches.keys()).length > 0 })
+    await addCard(a.page, 1, 2, 'Typed by Anna')
+    await cell(b.page, 1, 2).locator('.card', { hasText: 'Typed by Anna' }).waitFor()
+    await b.ctx.setOffline(true)
+    await b.page.locator('#conn-status[data-status="offline"]').waitFor()
+    await b.page.reload()
+    await cell(b.page, 1, 2).locator('.card', { hasText: 'Typed by Anna' }).waitFor()
+    await b.page.locator('#conn-status[data-status="offline"]').waitFor()
     expect(a.problems).toEqual([]); expect(b.problems).toEqual([])
     await a.ctx.close(); await b.ctx.close()
   })

@@ -149,6 +149,8 @@ export class Connection extends ObservableV2<Events> {
         this.savedOnSocket = 0
         this.state.status = 'online'
       } else {
+        // the server is out of reach: from now on this device's copy is what a reload shows
+        this.flushRemoteWrites()
         this.state.status = this.state.refused ? 'closed' : (navigator.onLine ? 'connecting' : 'offline')
       }
       this.update()
@@ -181,6 +183,7 @@ export class Connection extends ObservableV2<Events> {
 
   /** The browser says it is offline: stop trying (the socket may not notice for 30 s) and say so. */
   private readonly onOffline = (): void => {
+    this.flushRemoteWrites()
     this.provider.disconnect()
     this.state.status = 'offline'
     this.update()
@@ -192,12 +195,15 @@ export class Connection extends ObservableV2<Events> {
 
   /** Writes what is waiting of others' edits to this device's store now (on leaving, hiding). */
   private flushRemoteWrites = (): void => {}
+  /** The offline copy was thrown away: nothing more is written to it. */
+  private localCleared = false
 
   /**
    * y-indexeddb writes every update in its own IndexedDB transaction, a cost on every remote
    * keystroke. Others' edits are safe on the server already (a reload gets them back from it), so
-   * they are written merged, once per REMOTE_WRITE_DELAY_MS; the server's first state and this
-   * person's own edits are still written at once, as offline work needs.
+   * they are written merged, once per REMOTE_WRITE_DELAY_MS, and at once when the connection
+   * drops (then a reload shows this copy); the server's first state and this person's own edits
+   * are written at once, as offline work needs.
    */
   private batchRemoteWrites (): void {
     const store = (this.persistence as unknown as { _storeUpdate: (update: Uint8Array, origin: unknown) => void })._storeUpdate
@@ -206,6 +212,7 @@ export class Connection extends ObservableV2<Events> {
     this.flushRemoteWrites = () => {
       clearTimeout(timer)
       timer = undefined
+      if (this.localCleared) batch = []
       if (!batch.length) return
       const merged = batch.length === 1 ? batch[0] : Y.mergeUpdates(batch)
       batch = []
@@ -274,6 +281,7 @@ export class Connection extends ObservableV2<Events> {
 
   /** Forget the offline copy (after edits that the server refused, e.g. while locked). */
   async clearLocal (): Promise<void> {
+    this.localCleared = true
     this.setOfflinePending(0)
     await this.persistence.clearData()
   }
