@@ -1,7 +1,8 @@
 // The board stays put under live edits (issue 17): two people type in neighbouring cards at once
 // and neither loses focus, caret or a half-typed comment; a moderator's open card menu survives
-// a flood of someone else's edits; others' edits survive an offline reload; a 1,000-card board loads, is usable by keyboard, lists every
-// card in its accessible grid, keeps its headers in view, and a 1,000-note canvas zooms.
+// a flood of someone else's edits; others' edits survive an offline reload; a 1,000-card board
+// loads, is usable by keyboard, lists every card in its accessible grid, keeps its headers in
+// view, and a 1,000-note canvas zooms.
 
 import { describe, it, expect } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
