@@ -4,6 +4,8 @@ import { defineConfig } from 'vite'
 // no inline scripts or styles, so Vite must emit everything as files (no modulepreload polyfill).
 export default defineConfig({
   base: '/',
+  // components are Preact (board/*.tsx): JSX compiles to its automatic runtime
+  esbuild: { jsx: 'automatic', jsxImportSource: 'preact' },
   build: {
     outDir: 'dist',
     emptyOutDir: true,

@@ -9,7 +9,8 @@ import os from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
-import { beforeAll, afterAll } from 'vitest'
+import { beforeAll, afterAll, expect } from 'vitest'
+import AxeBuilder from '@axe-core/playwright'
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const clientDir = path.resolve(here, '..')
@@ -100,6 +101,13 @@ export function suiteServer (use: (server: Server, browser: Browser) => void): v
   })
 }
 
+/** axe-core (WCAG 2.1 A and AA) finds nothing serious or critical on the page as it is. */
+export async function axeSerious (page: Page, what: string): Promise<void> {
+  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
+  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
+  expect(bad.map((v) => `${what}: ${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)).toEqual([])
+}
+
 /** A board cell, by lane and stage position in the grid. */
 export const cell = (page: Page, lane: number, stage: number) => page.locator('tbody tr.lane').nth(lane).locator('td.cell').nth(stage)
 
@@ -108,6 +116,37 @@ export async function addCard (page: Page, lane: number, stage: number, text: st
   await cell(page, lane, stage).locator('.add-card').click()
   await page.locator('textarea.card-editor').fill(text)
   await page.keyboard.press('Escape')
+}
+
+/**
+ * Goes offline once the service worker has cached the app shell, adds a card, waits until it is
+ * kept on this device, and reloads the page (still offline).
+ */
+export async function addCardOfflineAndReload (c: { ctx: BrowserContext, page: Page }, lane: number, stage: number, text: string): Promise<void> {
+  await c.page.waitForFunction(async () => { const r = await navigator.serviceWorker.ready; return !!r.active && (await caches.keys()).length > 0 })
+  await c.ctx.setOffline(true)
+  await c.page.locator('#conn-status[data-status="offline"]').waitFor()
+  await addCard(c.page, lane, stage, text)
+  await c.page.locator('#conn-status', { hasText: 'changes kept on this device' }).waitFor()
+  await c.page.reload()
+}
+
+/** Opens a development room (a server with --open-rooms) and waits until its board is synced and seeded. */
+export async function openRoom (server: Server, page: Page, room: string, template: string): Promise<void> {
+  await page.goto(`${server.url}/#room=${encodeURIComponent(room)}&template=${template}`)
+  await page.waitForFunction(() => {
+    const w = window as unknown as { __cocreate?: { conn: { provider: { synced: boolean } }, doc: { getMap: (n: string) => { get: (k: string) => unknown } } } }
+    return w.__cocreate?.conn.provider.synced === true && !!w.__cocreate.doc.getMap('meta').get('template')
+  })
+}
+
+/** Two browsers (fresh profiles) in one development room. */
+export async function twoInRoom (server: Server, browser: Browser, room: string, template: string): Promise<{ a: Awaited<ReturnType<typeof newContext>>, b: Awaited<ReturnType<typeof newContext>> }> {
+  const a = await newContext(browser)
+  const b = await newContext(browser)
+  await openRoom(server, a.page, room, template)
+  await openRoom(server, b.page, room, template)
+  return { a, b }
 }
 
 /** Joins by a join or invite link with a name and waits until the board is synced with the server. */
@@ -141,6 +180,25 @@ export async function selectCard (page: Page, card: Locator): Promise<void> {
   await card.focus()
   await page.keyboard.press(' ')
   await page.locator(`.card.selected[data-id="${id}"]`).waitFor()
+}
+
+/**
+ * Runs one of a card's actions as a person does: its "⋯" menu button, then the menu item whose
+ * `data-key` starts with `action` (e.g. 'vote', 'edit', 'hide-form'); with the mouse, or with the
+ * keyboard (Enter on the button, ↓ to the item, Enter).
+ */
+export async function cardAction (card: Locator, action: string, how: 'mouse' | 'keyboard' = 'mouse'): Promise<void> {
+  const button = card.locator('.card-menu-button').first()
+  const item = card.locator(`.card-menu [data-key^="${action}:"]`).first()
+  if (how === 'mouse') { await button.click(); await item.click(); return }
+  await button.focus()
+  await button.press('Enter')
+  await item.waitFor()
+  for (let i = 0; i < 40; i++) {
+    if (await item.evaluate((el) => el === document.activeElement)) { await item.press('Enter'); return }
+    await card.page().keyboard.press('ArrowDown')
+  }
+  throw new Error(`the card's menu has no item "${action}" reachable by keyboard`)
 }
 
 /** A fresh browser profile (context) whose console errors and CSP violations are recorded. */

@@ -4,28 +4,13 @@
 
 import { describe, it, expect } from 'vitest'
 import { writeFile } from 'node:fs/promises'
-import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Page } from 'playwright-core'
-import { suiteServer, newContext, screenshotPath, uniqueRoom, boardJson, type Server, cell, addCard, selectCard } from './harness'
+import { suiteServer, newContext, screenshotPath, uniqueRoom, boardJson, type Server, cell, addCard, selectCard, cardAction, openRoom, twoInRoom, addCardOfflineAndReload, axeSerious } from './harness'
 
 let server: Server
 let browser: Browser
 
 suiteServer((s, b) => { server = s; browser = b })
-
-async function axeSerious (page: Page, what: string): Promise<void> {
-  const r = await new AxeBuilder({ page }).withTags(['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa']).analyze()
-  const bad = r.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical')
-  expect(bad.map((v) => `${what}: ${v.id} (${v.impact}): ${v.help} — ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(' | ')}`)).toEqual([])
-}
-
-async function openRoom (page: Page, room: string, template: string): Promise<void> {
-  await page.goto(`${server.url}/#room=${encodeURIComponent(room)}&template=${template}`)
-  await page.waitForFunction(() => {
-    const w = window as unknown as { __cocreate?: { conn: { provider: { synced: boolean } }, doc: { getMap: (n: string) => { get: (k: string) => unknown } } } }
-    return w.__cocreate?.conn.provider.synced === true && !!w.__cocreate.doc.getMap('meta').get('template')
-  })
-}
 
 /** Words of lane names that the layout broke across lines. */
 function wordsBrokenInLaneNames (page: Page): Promise<string[]> {
@@ -84,18 +69,14 @@ describe('open rooms', () => {
   })
 
   it('journey map: two browsers co-edit (add, edit, move a card) and end identical', async () => {
-    const room = uniqueRoom('jm')
-    const a = await newContext(browser)
-    const b = await newContext(browser)
-    await openRoom(a.page, room, 'journey-map')
-    await openRoom(b.page, room, 'journey-map')
+    const { a, b } = await twoInRoom(server, browser, uniqueRoom('jm'), 'journey-map')
     // A adds a card in (actions, aware) and types
     await addCard(a.page, 0, 0, 'Letter is hard to read')
     const bCard = cell(b.page, 0, 0).locator('.card', { hasText: 'Letter is hard to read' })
     await bCard.waitFor()
     // B edits the same card's text
     await bCard.click()
-    await b.page.locator('.card.selected [data-key^="edit:"]').click()
+    await cardAction(bCard, 'edit')
     await b.page.locator('textarea.card-editor').press('End')
     await b.page.keyboard.type(' (small print)')
     await b.page.keyboard.press('Escape')
@@ -153,7 +134,7 @@ describe('open rooms', () => {
   it('keyboard only: add, edit and move a card, vote, without the mouse', async () => {
     const room = uniqueRoom('kb')
     const { ctx, page, problems } = await newContext(browser)
-    await openRoom(page, room, 'journey-map')
+    await openRoom(server, page, room, 'journey-map')
     // Tab from the top of the page until the first "add card" button has focus
     await page.locator('body').focus()
     let found = false
@@ -199,18 +180,8 @@ describe('open rooms', () => {
   })
 
   it('offline: edits made offline survive a reload and reach the other browser', async () => {
-    const room = uniqueRoom('off')
-    const a = await newContext(browser)
-    const b = await newContext(browser)
-    await openRoom(a.page, room, 'journey-map')
-    await openRoom(b.page, room, 'journey-map')
-    // the app shell must be cached by the service worker before going offline
-    await a.page.waitForFunction(async () => { const r = await navigator.serviceWorker.ready; return !!r.active && (await caches.keys()).length > 0 })
-    await a.ctx.setOffline(true)
-    await a.page.locator('#conn-status[data-status="offline"]').waitFor()
-    await addCard(a.page, 2, 1, 'Written offline')
-    await a.page.locator('#conn-status', { hasText: 'changes kept on this device' }).waitFor()
-    await a.page.reload()
+    const { a, b } = await twoInRoom(server, browser, uniqueRoom('off'), 'journey-map')
+    await addCardOfflineAndReload(a, 2, 1, 'Written offline')
     await cell(a.page, 2, 1).locator('.card', { hasText: 'Written offline' }).waitFor()
     await a.page.locator('#conn-status[data-status="offline"]').waitFor()
     expect(await cell(b.page, 2, 1).locator('.card').count()).toBe(0)
@@ -224,7 +195,7 @@ describe('open rooms', () => {
     it(`${template}: renders, axe finds no serious or critical violations, screenshots (desktop and 360 px)`, async () => {
       const room = uniqueRoom(template)
       const { ctx, page, problems } = await newContext(browser)
-      await openRoom(page, room, template)
+      await openRoom(server, page, room, template)
       if (template === 'canvas') {
         await page.click('#add-note')
         await page.keyboard.type('Free sticky note')
@@ -249,12 +220,12 @@ describe('open rooms', () => {
         // connect the two notes, then make the connector two-way, with the keyboard
         const other = page.locator('.notes .card[aria-label="Note by Guest: Another idea"]')
         await selectCard(page, note)
-        await page.locator('.card.selected [data-key^="connect:"]').press('Enter')
+        await cardAction(note, 'connect', 'keyboard')
         await other.focus()
         await page.keyboard.press('Enter')
         await page.locator('svg.connectors line.connector').waitFor()
         await selectCard(page, note)
-        await page.locator('.card.selected [data-key^="direction:"]').press('Enter')
+        await cardAction(note, 'direction', 'keyboard')
         await page.locator('svg.connectors line.connector.two-way[marker-start]').waitFor()
         await note.locator('.card-arrows li', { hasText: 'Two-way arrow with: Another idea' }).waitFor()
         // a group; a note joins it from its actions (no dragging needed) and moves with it
@@ -263,6 +234,7 @@ describe('open rooms', () => {
         await page.keyboard.press('Escape')
         const group = page.locator('.notes .card[aria-label="Group: Waiting"]')
         await selectCard(page, other)
+        await cardAction(other, 'group-form', 'keyboard')
         await page.locator('.card.selected [data-key^="group:"]').selectOption({ label: 'Waiting' })
         await other.locator('.in-group', { hasText: 'In group: Waiting' }).waitFor()
         const noteXY = (): Promise<number[]> => page.evaluate(() => {
@@ -297,12 +269,12 @@ describe('open rooms', () => {
           await page.locator('.bp-line-visibility').waitFor()
           const first = cell(page, 1, 0).locator('.card').first()
           await first.click()
-          await page.locator('.card.selected [data-key^="arrow:"]').click()
+          await cardAction(first, 'arrow')
           await cell(page, 2, 1).locator('.card').first().click()
           await cell(page, 1, 0).locator('.card-arrows li', { hasText: 'Arrow to: Another card' }).waitFor()
           await page.locator('svg.connectors line.connector[marker-end]').waitFor()
           await first.click()
-          await page.locator('.card.selected [data-key^="direction:"]').click()
+          await cardAction(first, 'direction')
           await cell(page, 2, 1).locator('.card-arrows li', { hasText: 'Two-way arrow with: A card in the second lane' }).waitFor()
           await page.locator('svg.connectors line.connector.two-way[marker-start]').waitFor()
           expect(await darkPixelsOfArrows(page)).toBeGreaterThan(40)

@@ -6,7 +6,7 @@
 import { describe, it, expect } from 'vitest'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Locator, Page } from 'playwright-core'
-import { suiteServer, newContext, screenshotPath, createSession, boardJson, ADMIN_KEY, type Server, cell, addCard, selectCard, joinWith, moderatorAndCitizen } from './harness'
+import { suiteServer, newContext, screenshotPath, createSession, boardJson, ADMIN_KEY, type Server, cell, addCard, selectCard, cardAction, joinWith, moderatorAndCitizen, addCardOfflineAndReload } from './harness'
 
 let server: Server
 let browser: Browser
@@ -44,7 +44,7 @@ describe('sessions', () => {
     await modCard.waitFor()
     expect(await modCard.getAttribute('aria-label')).toContain('Carl')
     await selectCard(mod.page, modCard)
-    await mod.page.locator('.card.selected [data-key^="edit:"]').click()
+    await cardAction(modCard, 'edit')
     await mod.page.locator('textarea.card-editor').press('End')
     await mod.page.keyboard.type(' — noted')
     await mod.page.keyboard.press('Escape')
@@ -57,12 +57,13 @@ describe('sessions', () => {
 
     // hide with a reason: the text leaves the document; unhide puts it back
     await selectCard(mod.page, modCard)
+    await cardAction(modCard, 'hide-form')
     await mod.page.fill('.card.selected [data-key^="hide-reason:"]', 'personal data')
     await mod.page.click('.card.selected [data-key^="hide:"]')
     await cell(cit.page, 0, 0).locator('.card.hidden-item', { hasText: 'Hidden by a moderator: personal data' }).waitFor()
     expect(await cell(cit.page, 0, 0).locator('.card').first().textContent()).not.toContain('licence plate')
     await selectCard(mod.page, cell(mod.page, 0, 0).locator('.card.hidden-item'))
-    await mod.page.locator('.card.selected [data-key^="unhide:"]').click()
+    await cardAction(mod.page.locator('.card.selected'), 'unhide')
     await cell(cit.page, 0, 0).locator('.card:not(.hidden-item)', { hasText: 'licence plate twice' }).waitFor()
     await mod.page.screenshot({ path: screenshotPath('session-moderator'), fullPage: true })
 
@@ -124,6 +125,7 @@ describe('sessions', () => {
     // the whole text first: a card redrawn for a late keystroke would reset the chosen reason
     const citCard = cell(cit.page, 0, 0).locator('.card', { hasText: 'Call Jan on 0470 12 34 56' })
     await selectCard(cit.page, citCard)
+    await cardAction(citCard, 'report-form')
     await cit.page.selectOption('.card.selected [data-key^="report-reason:"]', 'personal-data')
     await cit.page.click('.card.selected [data-key^="report:"]')
     await cit.page.locator('#announcer', { hasText: 'the moderators will look at it' }).waitFor({ state: 'attached' })
@@ -135,6 +137,7 @@ describe('sessions', () => {
     await report.locator('[data-action="show"]').click()
     await mod.page.locator('.card.selected', { hasText: 'Call Jan' }).waitFor()
     expect(await mod.page.evaluate(() => document.activeElement?.classList.contains('selected'))).toBe(true)
+    await cardAction(mod.page.locator('.card.selected'), 'hide-form')
     await mod.page.fill('.card.selected [data-key^="hide-reason:"]', 'phone number')
     await mod.page.click('.card.selected [data-key^="hide:"]')
     await cell(cit.page, 0, 0).locator('.card.hidden-item', { hasText: 'Hidden by a moderator: phone number' }).waitFor()
@@ -232,12 +235,7 @@ describe('sessions', () => {
 
   it('offline in a session: the citizen edits offline, reloads offline, reconnects; the moderator gets the edit', async () => {
     const { mod, cit } = await moderatorAndCitizen(server, browser, 'Offline', 'journey-map')
-    await cit.page.waitForFunction(async () => { const r = await navigator.serviceWorker.ready; return !!r.active && (await caches.keys()).length > 0 })
-    await cit.ctx.setOffline(true)
-    await cit.page.locator('#conn-status[data-status="offline"]').waitFor()
-    await addCard(cit.page, 3, 3, 'No network in the waiting room')
-    await cit.page.locator('#conn-status', { hasText: 'changes kept on this device' }).waitFor()
-    await cit.page.reload()
+    await addCardOfflineAndReload(cit, 3, 3, 'No network in the waiting room')
     // the token and session are in localStorage, the board in IndexedDB, the page in the service worker
     await cell(cit.page, 3, 3).locator('.card', { hasText: 'No network in the waiting room' }).waitFor()
     await cit.page.locator('#board-title', { hasText: 'Offline' }).waitFor()

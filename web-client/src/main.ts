@@ -8,12 +8,12 @@
 
 import './styles.css'
 import { initialLang, setLang, t } from './i18n'
-import { loadSession } from './api'
-import { renderJoin } from './join'
-import { BoardPage } from './board'
-import { ReplayPage } from './replay'
-import { TEMPLATES, type Template } from './model'
-import { h } from './dom'
+import { loadSession } from './session/api'
+import { renderJoin } from './session/join'
+import { BoardPage } from './board/page'
+import { ReplayPage } from './research/replay'
+import { TEMPLATES, type Template } from './board/model'
+import { h } from './ui/dom'
 
 const root = document.getElementById('app')!
 let board: BoardPage | ReplayPage | undefined

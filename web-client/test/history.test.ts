@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
-import * as M from '../src/model'
-import { parseNdjson, Timeline, participantKeys, formatElapsed, parseElapsed, docFromBoard, bucketSecondsFor, PARTICIPANT_COLOURS, OTHER_COLOUR, type HistoryEvent } from '../src/history'
+import * as M from '../src/board/model'
+import { parseNdjson, Timeline, participantKeys, formatElapsed, parseElapsed, docFromBoard, bucketSecondsFor, PARTICIPANT_COLOURS, OTHER_COLOUR, type HistoryEvent } from '../src/research/history'
 
 const ev = (seq: number | null, at: number, participant: string | null, role: string | null, entity = 'card', action = 'added'): HistoryEvent =>
   ({ seq, at, participant, role, entity, action, target: 'x', detail: '', by_server: participant === null })

@@ -1,9 +1,9 @@
 import { describe, it, expect } from 'vitest'
-import { segment } from '../src/connectors'
+import { segment } from '../src/board/connectors'
 import * as Y from 'yjs'
-import { diff } from '../src/textbinding'
-import { normaliseCode, JOIN_CODE_RE } from '../src/api'
-import { formatCode } from '../src/moderator'
+import { diff } from '../src/sync/textbinding'
+import { normaliseCode, JOIN_CODE_RE } from '../src/session/api'
+import { formatCode } from '../src/session/moderator'
 
 describe('text binding diff', () => {
   it('finds the minimal change', () => {

@@ -1,6 +1,6 @@
 import { describe, it, expect } from 'vitest'
 import * as Y from 'yjs'
-import * as M from '../src/model'
+import * as M from '../src/board/model'
 
 const alice: M.Author = { participant: 'p_alice', name: 'Alice', language: 'en' }
 const bob: M.Author = { participant: 'p_bob', name: 'Bob', language: 'nl' }
@@ -14,6 +14,13 @@ function journey (): Y.Doc {
   const doc = new Y.Doc()
   M.seed(doc, 'journey-map')
   return doc
+}
+
+/** A journey map and its first cell (first lane, first stage), where most tests put their cards. */
+function journeyCell (): { doc: Y.Doc, s: M.Axis, l: M.Axis } {
+  const doc = journey()
+  const [s] = M.stages(doc); const [l] = M.lanes(doc)
+  return { doc, s, l }
 }
 
 describe('seed', () => {
@@ -46,8 +53,7 @@ describe('seed', () => {
 
 describe('cards', () => {
   it('adds cards at the end of a cell with author, time and language', () => {
-    const doc = journey()
-    const [s] = M.stages(doc); const [l] = M.lanes(doc)
+    const { doc, s, l } = journeyCell()
     const c1 = M.addCard(doc, alice, l.id, s.id, 'first')
     const c2 = M.addCard(doc, bob, l.id, s.id, 'second')
     const cell = M.cardsIn(doc, l.id, s.id)
@@ -90,8 +96,7 @@ describe('cards', () => {
     expect(M.item(b, id)!.text).toBe('long waiting')
   })
   it('delete removes comments, connectors and votes of the item', () => {
-    const doc = journey()
-    const [s] = M.stages(doc); const [l] = M.lanes(doc)
+    const { doc, s, l } = journeyCell()
     const a = M.addCard(doc, alice, l.id, s.id, 'a')
     const b = M.addCard(doc, alice, l.id, s.id, 'b')
     M.addComment(doc, bob, a, 'why?')
@@ -105,8 +110,7 @@ describe('cards', () => {
 
 describe('votes', () => {
   it('limits votes per participant and lets them take one back', () => {
-    const doc = journey()
-    const [s] = M.stages(doc); const [l] = M.lanes(doc)
+    const { doc, s, l } = journeyCell()
     const a = M.addCard(doc, alice, l.id, s.id, 'a')
     const b = M.addCard(doc, alice, l.id, s.id, 'b')
     expect(M.vote(doc, a, 'p_bob', 2)).toBe(true)
@@ -255,8 +259,7 @@ describe('schema', () => {
     expect(M.isNewerSchema(doc)).toBe(true)
   })
   it('renders a hidden item without text', () => {
-    const doc = journey()
-    const [s] = M.stages(doc); const [l] = M.lanes(doc)
+    const { doc, s, l } = journeyCell()
     const id = M.addCard(doc, alice, l.id, s.id, 'secret')
     const m = M.itemsMap(doc).get(id)!
     m.delete('text'); m.set('hidden', { reason: 'personal data', at: 1, pending_review: false })
@@ -267,8 +270,7 @@ describe('schema', () => {
 
 describe('export', () => {
   it('CSV quotes, escapes and defuses formulas', () => {
-    const doc = journey()
-    const [s] = M.stages(doc); const [l] = M.lanes(doc)
+    const { doc, s, l } = journeyCell()
     M.addCard(doc, alice, l.id, s.id, '=HYPERLINK("x")')
     M.addCard(doc, alice, l.id, s.id, 'a, "b"\nc')
     const csv = M.toCsv(M.exportRows(doc, (_w, a) => a.title || a.kind))

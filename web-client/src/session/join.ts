@@ -2,11 +2,11 @@
 //! this browser joined before, and a small form for organisers to create a session.
 
 import { api, ApiError, normaliseCode, JOIN_CODE_RE, storeSession, type StoredSession, type CreateAnswer } from './api'
-import { h, clear } from './dom'
-import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from './i18n'
-import { TEMPLATES } from './model'
+import { h, clear } from '../ui/dom'
+import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
+import { TEMPLATES } from '../board/model'
 import { formatCode } from './moderator'
-import { ConsentQuestion } from './research'
+import { ConsentQuestion } from './recording'
 
 export interface JoinOptions {
   code?: string

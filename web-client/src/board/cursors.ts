@@ -2,7 +2,7 @@
 //! below it where the text being pointed at is, and fades out once the pointer rests for
 //! IDLE_MS; it comes back when that person moves again.
 
-import { h } from './dom'
+import { h } from '../ui/dom'
 
 /** Long enough to read a name while someone points, short enough not to hide a card for long. */
 export const IDLE_MS = 1500

@@ -170,27 +170,20 @@ function str (v: unknown): string | undefined { return typeof v === 'string' ? v
 export function itemView (id: string, m: Y.Map<unknown>): ItemView {
   const text = m.get('text')
   const hidden = m.get('hidden')
+  const s = (key: string): string | undefined => str(m.get(key))
+  const n = (key: string): number | undefined => num(m.get(key))
   return {
     id,
-    type: (str(m.get('type')) ?? (m.has('lane') ? 'card' : 'note')) as ItemType,
+    type: (s('type') ?? (m.has('lane') ? 'card' : 'note')) as ItemType,
     text: text instanceof Y.Text ? text.toString() : '',
-    author: str(m.get('author')) ?? '',
-    authorName: str(m.get('author_name')) ?? '',
-    createdAt: num(m.get('created_at')) ?? 0,
-    language: str(m.get('language')) ?? '',
-    lane: str(m.get('lane')),
-    stage: str(m.get('stage')),
-    order: str(m.get('order')),
-    parent: str(m.get('parent')),
-    from: str(m.get('from')),
-    to: str(m.get('to')),
-    directed: m.get('directed') !== false,
-    x: num(m.get('x')),
-    y: num(m.get('y')),
-    w: num(m.get('w')),
-    h: num(m.get('h')),
-    color: str(m.get('color')),
-    group: str(m.get('group')),
+    author: s('author') ?? '',
+    authorName: s('author_name') ?? '',
+    createdAt: n('created_at') ?? 0,
+    language: s('language') ?? '',
+    lane: s('lane'), stage: s('stage'), order: s('order'), parent: s('parent'),
+    from: s('from'), to: s('to'), directed: m.get('directed') !== false,
+    x: n('x'), y: n('y'), w: n('w'), h: n('h'),
+    color: s('color'), group: s('group'),
     hidden: hidden && typeof hidden === 'object' && !(hidden instanceof Y.AbstractType)
       ? { reason: String((hidden as Hidden).reason ?? ''), at: (hidden as Hidden).at, pending_review: (hidden as Hidden).pending_review }
       : (hidden instanceof Y.Map ? { reason: String(hidden.get('reason') ?? '') } : undefined)

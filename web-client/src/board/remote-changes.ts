@@ -5,8 +5,8 @@
 
 import * as Y from 'yjs'
 import * as M from './model'
-import { t, axisName } from './i18n'
-import type { Announcer } from './announcer'
+import { t, axisName } from '../i18n'
+import type { Announcer } from '../ui/announcer'
 
 export interface RemoteChangeSources {
   doc: Y.Doc

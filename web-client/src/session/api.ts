@@ -1,7 +1,7 @@
 //! The server's HTTP API (server/README.md) and the tokens this browser keeps per session.
 
-import type { Session, You } from './connection'
-import { parseNdjson, type StateAnswer, type Metrics } from './history'
+import type { Session, You } from '../sync/connection'
+import { parseNdjson, type StateAnswer, type Metrics } from '../research/history'
 
 export class ApiError extends Error {
   constructor (readonly status: number, readonly code: string, message: string) { super(message) }

@@ -4,10 +4,10 @@
 
 import qrcode from 'qrcode-generator'
 import { api, type Participant, type AuditEntry, type ItemModeration } from './api'
-import type { Session } from './connection'
-import { h, clear } from './dom'
-import { t, DICTS, type Key } from './i18n'
-import type { Announcer } from './announcer'
+import type { Session } from '../sync/connection'
+import { h, clear } from '../ui/dom'
+import { t, DICTS, type Key } from '../i18n'
+import type { Announcer } from '../ui/announcer'
 import { EraseControls } from './erase'
 
 export function joinUrl (code: string): string {

@@ -2,8 +2,8 @@
 //! console: "Erase…" opens a confirmation in place that offers to erase their text too.
 
 import { api } from './api'
-import { h } from './dom'
-import { t } from './i18n'
+import { h } from '../ui/dom'
+import { t } from '../i18n'
 
 /**
  * The "Erase…" button of each participant, which turns into a confirmation (a labelled group with

@@ -4,10 +4,10 @@
 //! value in words is here too, as the board, the replay and the PNG show it.
 
 import type * as Y from 'yjs'
-import * as M from './model'
-import { axisName, t, type Key } from './i18n'
-import { download } from './dom'
-import { drawConnector, type Box } from './connectors'
+import * as M from '../board/model'
+import { axisName, t, type Key } from '../i18n'
+import { download } from '../ui/dom'
+import { drawConnector, type Box } from '../board/connectors'
 
 /** An emotion value with its sign: "+1", "−0.5" reads as better or worse at a glance. */
 export const signed = (v: number): string => v > 0 ? `+${v}` : String(v)

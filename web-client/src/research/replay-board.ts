@@ -5,9 +5,9 @@
 //! woven in; this is the part of it a replay needs.
 
 import type * as Y from 'yjs'
-import * as M from './model'
-import { h } from './dom'
-import { t, axisName, type Key } from './i18n'
+import * as M from '../board/model'
+import { h } from '../ui/dom'
+import { t, axisName, type Key } from '../i18n'
 import { emotionText } from './export'
 
 /** How the replay names and colours the author of an item (by pseudonym). */

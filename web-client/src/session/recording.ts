@@ -1,9 +1,9 @@
 //! The participant's side of research recording: the "recorded for research" indicator on the
 //! board and the consent question at join (server/README.md: `research`, `research_consent`).
 
-import type { Session } from './connection'
-import { h } from './dom'
-import { t } from './i18n'
+import type { Session } from '../sync/connection'
+import { h } from '../ui/dom'
+import { t } from '../i18n'
 
 /**
  * A visible "Recorded for research" mark when the session is recorded, its explanation shown on

@@ -3,8 +3,8 @@
 //! and the same numbers as a table, so that nothing depends on seeing colours.
 
 import type { MetricsBucket } from './history'
-import { h, svg } from './dom'
-import { t, type Key } from './i18n'
+import { h, svg } from '../ui/dom'
+import { t, type Key } from '../i18n'
 
 /** One colour per role, each 3:1 against white; the tables carry the same numbers in words. */
 export const ROLE_COLOURS: Record<string, string> = { citizen: '#0b57d0', moderator: '#a15c00', observer: '#5f6368', researcher: '#00696f' }

@@ -2,7 +2,7 @@
 //! board does not talk over the user (one message at most every THROTTLE_MS).
 
 import { h } from './dom'
-import { t } from './i18n'
+import { t } from '../i18n'
 
 /** Long enough that a screen reader finishes one short sentence before the next. */
 export const THROTTLE_MS = 2500

@@ -4,7 +4,7 @@
 //! that the board's model functions (ordering, hidden items, votes) work on it. No DOM: unit-tested.
 
 import * as Y from 'yjs'
-import * as M from './model'
+import * as M from '../board/model'
 
 /** One line of `GET /api/sessions/{id}/history`; `seq` is null for attendance and moderation. */
 export interface HistoryEvent {

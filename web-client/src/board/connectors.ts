@@ -3,7 +3,7 @@
 //! the arrowheads are not hidden under the cards, with a head at the end (one-way: flow) or at
 //! both ends (two-way: co-dependency).
 
-import { svg } from './dom'
+import { svg } from '../ui/dom'
 
 export interface Box { x: number, y: number, w: number, h: number }
 interface Point { x: number, y: number }

@@ -5,14 +5,14 @@
 //! at most one request in flight (the newest wanted position wins), which throttles playing.
 
 import type * as Y from 'yjs'
-import { api, type StoredSession } from './api'
-import { h, clear, download } from './dom'
-import { t, type Key } from './i18n'
-import { Announcer } from './announcer'
+import { api, type StoredSession } from '../session/api'
+import { h, clear, download } from '../ui/dom'
+import { t, type Key } from '../i18n'
+import { Announcer } from '../ui/announcer'
 import { Timeline, participantKeys, formatElapsed, parseElapsed, docFromBoard, bucketSecondsFor, DECLINED, OTHER_COLOUR, type HistoryEvent, type Metrics, type ParticipantKey } from './history'
 import { renderReplayBoard } from './replay-board'
 import { activityChart, roleChart, swatchItem } from './charts'
-import { recordedIndicator } from './research'
+import { recordedIndicator } from '../session/recording'
 import { exportCsv, exportJson, exportPng } from './export'
 
 /** Playback speeds offered (× real time). */

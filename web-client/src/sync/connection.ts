@@ -73,6 +73,9 @@ export interface ConnectOptions {
   offlineOnly?: boolean
 }
 
+/** How long others' edits wait to be written to this device's store, merged (see batchRemoteWrites). */
+const REMOTE_WRITE_DELAY_MS = 1000
+
 export class Connection extends ObservableV2<Events> {
   readonly doc = new Y.Doc()
   readonly provider: WebsocketProvider
@@ -96,6 +99,7 @@ export class Connection extends ObservableV2<Events> {
     this.offlinePending = Number(localStorage.getItem(this.pendingKey) || 0) || 0
     this.persistence = new IndexeddbPersistence(`cocreate:${opts.storeName}`, this.doc)
     this.localLoaded = this.persistence.whenSynced.then(() => undefined)
+    this.batchRemoteWrites()
     const params: Record<string, string> = { cocreate: '1' }
     if (opts.token) params.token = opts.token
     const wsBase = opts.origin.replace(/^http/, 'ws') + '/ws'
@@ -145,6 +149,8 @@ export class Connection extends ObservableV2<Events> {
         this.savedOnSocket = 0
         this.state.status = 'online'
       } else {
+        // the server is out of reach: from now on this device's copy is what a reload shows
+        this.flushRemoteWrites()
         this.state.status = this.state.refused ? 'closed' : (navigator.onLine ? 'connecting' : 'offline')
       }
       this.update()
@@ -177,6 +183,7 @@ export class Connection extends ObservableV2<Events> {
 
   /** The browser says it is offline: stop trying (the socket may not notice for 30 s) and say so. */
   private readonly onOffline = (): void => {
+    this.flushRemoteWrites()
     this.provider.disconnect()
     this.state.status = 'offline'
     this.update()
@@ -184,6 +191,42 @@ export class Connection extends ObservableV2<Events> {
   private readonly onOnline = (): void => {
     if (this.state.refused) return
     if (!this.provider.wsconnected) { this.state.status = 'connecting'; this.update(); this.provider.connect() }
+  }
+
+  /** Writes what is waiting of others' edits to this device's store now (on leaving, hiding). */
+  private flushRemoteWrites = (): void => {}
+  /** The offline copy was thrown away: nothing more is written to it. */
+  private localCleared = false
+
+  /**
+   * y-indexeddb writes every update in its own IndexedDB transaction, a cost on every remote
+   * keystroke. Others' edits are safe on the server already (a reload gets them back from it), so
+   * they are written merged, once per REMOTE_WRITE_DELAY_MS, and at once when the connection
+   * drops (then a reload shows this copy); the server's first state and this person's own edits
+   * are written at once, as offline work needs.
+   */
+  private batchRemoteWrites (): void {
+    const store = (this.persistence as unknown as { _storeUpdate: (update: Uint8Array, origin: unknown) => void })._storeUpdate
+    let batch: Uint8Array[] = []
+    let timer: ReturnType<typeof setTimeout> | undefined
+    this.flushRemoteWrites = () => {
+      clearTimeout(timer)
+      timer = undefined
+      if (this.localCleared) batch = []
+      if (!batch.length) return
+      const merged = batch.length === 1 ? batch[0] : Y.mergeUpdates(batch)
+      batch = []
+      store(merged, this.provider)
+    }
+    this.doc.off('update', store)
+    this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      // the server's first state (the board itself) is kept at once; an own edit is written
+      // after what came before it, so that the store never holds an edit without its base
+      if (origin !== this.provider || !this.provider.synced) { this.flushRemoteWrites(); store(update, origin); return }
+      batch.push(update)
+      timer ??= setTimeout(this.flushRemoteWrites, REMOTE_WRITE_DELAY_MS)
+    })
+    window.addEventListener('pagehide', this.flushRemoteWrites)
   }
 
   private localWrites = 0
@@ -226,6 +269,8 @@ export class Connection extends ObservableV2<Events> {
   }
 
   destroy (): void {
+    this.flushRemoteWrites()
+    window.removeEventListener('pagehide', this.flushRemoteWrites)
     window.removeEventListener('offline', this.onOffline)
     window.removeEventListener('online', this.onOnline)
     this.provider.destroy()
@@ -236,6 +281,7 @@ export class Connection extends ObservableV2<Events> {
 
   /** Forget the offline copy (after edits that the server refused, e.g. while locked). */
   async clearLocal (): Promise<void> {
+    this.localCleared = true
     this.setOfflinePending(0)
     await this.persistence.clearData()
   }

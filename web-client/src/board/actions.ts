@@ -1,0 +1,132 @@
+//! What a person does to the board's items (from a card's menu, the keyboard or the mouse): each
+//! action edits the document through the model and says where keyboard focus goes next; the
+//! components re-render from the document, so no action redraws anything itself.
+
+import * as M from './model'
+import { api } from '../session/api'
+import { t, axisName } from '../i18n'
+import type { BoardStore } from './store'
+
+/** Click or Space on an item: select it, or finish the arrow being drawn to it. */
+export function activate (store: BoardStore, id: string): void {
+  const from = store.connectFrom
+  if (from && from !== id) {
+    M.addConnector(store.doc, store.env.author(), from, id)
+    setConnectFrom(store, undefined)
+  }
+  store.select(id)
+}
+
+/** Start (or cancel: undefined) drawing an arrow or connector from an item. */
+export function setConnectFrom (store: BoardStore, id: string | undefined): void {
+  store.connectFrom = id
+  store.root?.classList.toggle('connecting', !!id)
+  if (id) store.env.announcer.say(t('arrow.pick'))
+}
+
+/** Add an empty card at the end of a cell and open its editor. */
+export function addCard (store: BoardStore, lane: string, stage: string): void {
+  if (!store.env.canEdit()) return
+  const id = M.addCard(store.doc, store.env.author(), lane, stage)
+  store.select(id)
+  startEditing(store, id)
+}
+
+/** Add a note at a canvas point and open its editor. */
+export function addNote (store: BoardStore, x: number, y: number): void {
+  const id = M.addNote(store.doc, store.env.author(), x, y)
+  store.select(id)
+  startEditing(store, id)
+}
+
+/** Add a group at a canvas point and open its title's editor. */
+export function addGroup (store: BoardStore, x: number, y: number): void {
+  const id = M.addGroup(store.doc, store.env.author(), x, y, 400, 300)
+  store.select(id)
+  startEditing(store, id)
+}
+
+/** Open an item's text editor (the card renders it, bound to the item's Y.Text, and focuses it). */
+export function startEditing (store: BoardStore, id: string): void {
+  if (!store.env.canEdit() || !M.itemText(store.doc, id)) return
+  store.select(id)
+  store.setEditing(id)
+}
+
+/** Close the editor; with `refocus`, keyboard focus goes back to the card. */
+export function stopEditing (store: BoardStore, refocus: boolean): void {
+  const id = store.editing
+  if (!id) return
+  store.setEditing(undefined)
+  if (refocus) store.focusItem(id)
+}
+
+/** Cast one of this person's votes; said aloud when none is left. */
+export function vote (store: BoardStore, id: string): void {
+  if (!M.vote(store.doc, id, store.env.author().participant, store.env.voteLimit())) store.env.announcer.say(t('vote.none'))
+}
+
+/** Delete an item; focus goes to the next card on the page (or the one before). */
+export function deleteItem (store: BoardStore, id: string): void {
+  const cards = [...store.root?.querySelectorAll<HTMLElement>('[data-key^="card:"]') ?? []]
+  const i = cards.findIndex((c) => c.dataset.id === id)
+  const next = (cards[i + 1] ?? cards[i - 1])?.dataset.id
+  M.deleteItem(store.doc, id)
+  store.select(undefined)
+  if (next) store.focusItem(next); else store.root?.closest<HTMLElement>('#board')?.focus()
+}
+
+/** Move a card one cell: dx = stages, dy = lanes; said aloud, since the card leaves the view. */
+export function moveBy (store: BoardStore, c: M.ItemView, dx: number, dy: number): void {
+  if (!store.env.canEdit() || c.type !== 'card') return
+  const stages = M.stages(store.doc); const lanes = M.lanes(store.doc)
+  const si = stages.findIndex((s) => s.id === c.stage) + dx
+  const li = lanes.findIndex((l) => l.id === c.lane) + dy
+  if (si < 0 || si >= stages.length || li < 0 || li >= lanes.length) return
+  M.moveCard(store.doc, c.id, lanes[li].id, stages[si].id)
+  if (store.narrow) store.showStage(si)
+  store.select(c.id)
+  store.focusItem(c.id)
+  store.env.announcer.say(`${axisName('lanes', lanes[li])}, ${axisName('stages', stages[si])}`)
+}
+
+/** Alt+↑/↓: one place up or down within the card's cell. */
+export function reorder (store: BoardStore, c: M.ItemView, delta: -1 | 1): void {
+  if (!c.lane || !c.stage) return
+  const cell = store.index.cardsIn(c.lane, c.stage)
+  const j = cell.indexOf(c.id) + delta
+  if (j < 0 || j >= cell.length) return
+  M.moveCard(store.doc, c.id, c.lane, c.stage, j)
+  store.focusItem(c.id)
+}
+
+/** A moderation request from a card: its failure is said, its success shows in the console. */
+export function moderate (store: BoardStore, request: (token: string, session: string) => Promise<unknown>): void {
+  const s = store.env.session()
+  if (!s) return
+  request(s.token, s.id).then(() => store.env.moderated(), (e) => store.env.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
+}
+
+/** Hide an item for everyone (moderators), with a reason. */
+export function hide (store: BoardStore, id: string, reason: string): void {
+  moderate(store, (token, session) => api.hide(token, session, id, reason || 'moderation'))
+}
+
+/** Show a hidden item again (moderators). */
+export function unhide (store: BoardStore, id: string): void {
+  moderate(store, (token, session) => api.unhide(token, session, id))
+}
+
+/** Report an item to the moderators, with a reason. */
+export function report (store: BoardStore, id: string, reason: string): void {
+  const s = store.env.session()
+  if (!s) return
+  api.report(s.token, s.id, id, reason).then(() => store.env.announcer.say(t('report.sent')), (e) => store.env.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
+}
+
+/** How an item is named in lists and announcements: its text, never hidden text. */
+export function itemName (i: M.ItemView | undefined): string {
+  if (!i) return '?'
+  if (i.hidden) return '…'
+  return i.text || t(i.type === 'group' ? 'canvas.untitledGroup' : 'board.cardEmpty')
+}

@@ -1,0 +1,400 @@
+//! The board page: header (session, status, phase and timer), toolbar, presence and the moderator
+//! console around the board itself, which its components render from the store (view.tsx). The
+//! page owns the connection and tells the store what changes outside the document: permissions,
+//! the language, the view, others' presence.
+
+import * as Y from 'yjs'
+import * as M from './model'
+import { Connection, type ConnectionState, type Session, type SessionMessage, type You } from '../sync/connection'
+import { storeSession, type StoredSession } from '../session/api'
+import { h, clear } from '../ui/dom'
+import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
+import { Announcer } from '../ui/announcer'
+import { ModeratorConsole } from '../session/moderator'
+import { drawBoard } from '../research/export'
+import { announceRemoteChanges } from './remote-changes'
+import { Presence } from './presence'
+import { recordedIndicator } from '../session/recording'
+import { BoardStore, ALL } from './store'
+import { META, VOTES, ZOOM } from './routing'
+import * as A from './actions'
+import { mountBoard, mountZoomControls, unmount } from './view'
+import { bindZoomInput } from './zoom'
+import { toolbarContent } from './toolbar'
+
+export interface BoardOptions {
+  /** A session joined with a token (from localStorage). */
+  stored?: StoredSession
+  /** A development room on a server started with --open-rooms: no token, the client seeds it. */
+  devRoom?: { room: string, template: M.Template }
+  onLeave: () => void
+}
+
+const PEER_COLORS = ['#b3261e', '#0b57d0', '#146c2e', '#8e24aa', '#a15c00', '#00696f', '#6750a4', '#7d5260']
+const NARROW = '(max-width: 700px)'
+
+function devIdentity (): { participant: string, name: string } {
+  let p = localStorage.getItem('cocreate.dev.participant')
+  if (!p) { p = M.newId('p_dev'); localStorage.setItem('cocreate.dev.participant', p) }
+  return { participant: p, name: localStorage.getItem('cocreate.dev.name') || 'Guest' }
+}
+
+/** The page of one board: built once, kept live until `destroy`. */
+export class BoardPage {
+  readonly el = h('div', { class: 'board-page' })
+  readonly conn: Connection
+  readonly doc: Y.Doc
+  /** What the board's components render from and subscribe to. */
+  readonly store: BoardStore
+  private session?: Session
+  private you?: You
+  private connState: ConnectionState
+  private readonly announcer = new Announcer()
+  private readonly header = h('header', { class: 'topbar' })
+  private readonly banner = h('div', { class: 'banner', role: 'status' })
+  private readonly toolbar = h('div', { class: 'toolbar', role: 'toolbar' })
+  private readonly zoomEl = h('div', { class: 'zoom-host' })
+  private readonly boardWrap = h('div', { class: 'board-wrap', id: 'board', tabindex: '-1' })
+  /** Where Preact renders the board (the cursors are a sibling it does not own). */
+  private readonly boardRoot = h('div', { class: 'board-root' })
+  private readonly side = h('aside', { class: 'side' })
+  /** Who is here: the list in the side bar, their pointers, their badges on items. */
+  private readonly presence: Presence
+  private readonly statusEl = h('span', { class: 'conn-status', id: 'conn-status' })
+  private readonly timerEl = h('span', { class: 'timer', id: 'timer' })
+  private moderator?: ModeratorConsole
+  private dirtyWhileReadOnly = false
+  private readonly narrow = window.matchMedia(NARROW)
+  private readonly color: string
+  private timerInterval: ReturnType<typeof setInterval>
+  private lastStatus?: string
+  private destroyed = false
+  private readonly opts: BoardOptions
+  /** The server's session message arrived: `you.can_edit` is the server's word, not a stored copy. */
+  private sessionHeard = false
+
+  constructor (opts: BoardOptions) {
+    this.opts = opts
+    const stored = opts.stored
+    this.session = stored?.session
+    if (stored) this.you = { participant_id: stored.participant_id, display_name: stored.display_name, role: stored.role, can_edit: stored.can_edit ?? (stored.role === 'moderator' || stored.role === 'citizen') }
+    const room = stored ? stored.session.id : opts.devRoom!.room
+    this.conn = new Connection({ origin: location.origin, room, token: stored?.token, storeName: stored ? `s:${room}` : `dev:${room}` })
+    this.doc = this.conn.doc
+    this.connState = this.conn.state
+    this.color = PEER_COLORS[Math.abs(this.doc.clientID) % PEER_COLORS.length]
+    const awareness = this.conn.provider.awareness
+    this.store = new BoardStore(this.doc, {
+      announcer: this.announcer,
+      author: () => this.author(),
+      canEdit: () => this.canEdit(),
+      isModerator: () => this.isModerator(),
+      voteLimit: () => this.session?.votes_per_participant ?? 5,
+      session: () => this.opts.stored && this.session ? { id: this.session.id, token: this.opts.stored.token } : undefined,
+      moderated: () => this.moderator?.refresh(),
+      setPresence: (field, id) => awareness.setLocalStateField(field, id)
+    })
+    this.store.narrow = this.narrow.matches
+    this.store.root = this.boardRoot
+    this.conn.onDiscardLocal = () => this.discardLocalAndReload()
+    this.conn.on('state', (s) => { this.connState = s; this.renderStatus() })
+    this.conn.on('session', (m) => this.onSession(m))
+    this.conn.provider.on('sync', (synced: boolean) => { if (synced) this.upgradeDocument() })
+    awareness.setLocalStateField('user', { color: this.color, name: this.you?.display_name ?? devIdentity().name })
+    this.presence = new Presence(awareness, this.doc.clientID, {
+      me: () => ({ name: this.you?.display_name, role: this.role(), session: !!this.you }),
+      zoom: () => this.store.zoom,
+      onItems: (on) => this.store.setPeers(on),
+      // someone joined or left: the moderator's participant list (from the API) is out of date
+      onWhoChanged: () => this.moderator?.refresh()
+    })
+    this.doc.on('afterTransaction', (tr: Y.Transaction) => {
+      if (tr.local && tr.origin !== this.conn.persistence && !this.canEdit() && tr.changed.size > 0) {
+        // an edit while read-only (e.g. forced from the devtools): the server drops it; forget it
+        // before editing is allowed again, so it cannot sneak in after an unlock
+        this.dirtyWhileReadOnly = true
+        this.conn.discardOnResync = true
+      }
+    })
+    // the template arrived or a newer schema showed up: the toolbar and banner follow
+    this.store.subscribe([META], () => { this.renderBanner(); this.renderToolbar(); this.renderHeader() })
+    this.store.subscribe([VOTES], () => { const vl = this.toolbar.querySelector('#votes-left'); if (vl) vl.textContent = this.votesLeft() })
+    announceRemoteChanges({
+      doc: this.doc,
+      announcer: this.announcer,
+      isOwn: (tr) => tr.local || tr.origin === this.conn.persistence,
+      nameOfClient: (client) => this.presence.peers().find((p) => p.clientId === client)?.name,
+      namesOn: (id) => this.presence.othersOn(id).map((p) => p.name)
+    })
+    this.narrow.addEventListener('change', () => { this.store.narrow = this.narrow.matches; this.store.publish([ALL]); this.renderToolbar() })
+    this.timerInterval = setInterval(() => this.renderTimer(), 1000)
+    this.boardWrap.append(this.boardRoot, this.presence.cursors.el)
+    this.el.append(
+      h('a', { class: 'skip-link', href: '#board', text: t('skip') }),
+      this.header, this.banner,
+      h('div', { class: 'layout' },
+        h('main', { class: 'main', id: 'main' }, this.toolbar, this.boardWrap),
+        this.side),
+      this.announcer.el
+    )
+    this.boardWrap.addEventListener('pointermove', (e) => this.onPointerMove(e))
+    this.boardWrap.addEventListener('pointerleave', () => awareness.setLocalStateField('cursor', null))
+    bindZoomInput(this.store, this.boardWrap)
+    this.store.subscribe([ZOOM], () => this.presence.renderCursors())
+    this.conn.localLoaded.then(() => {
+      if (opts.devRoom && !M.templateOf(this.doc)) {
+        // a development room: seed once the server's state is in (or right away when offline)
+        const seedIt = (): void => { if (!M.templateOf(this.doc)) M.seed(this.doc, opts.devRoom!.template) }
+        if (this.conn.provider.synced) seedIt(); else this.conn.provider.once('sync', seedIt)
+        if (!navigator.onLine) seedIt()
+      }
+      if (this.canEdit()) M.migrate(this.doc)
+    })
+    ;(window as unknown as { __cocreate: unknown }).__cocreate = { doc: this.doc, conn: this.conn, model: M, Y, page: this, drawBoard }
+    mountBoard(this.store, this.boardRoot)
+    mountZoomControls(this.store, this.zoomEl)
+    this.renderAll()
+  }
+
+  destroy (): void {
+    this.destroyed = true
+    clearInterval(this.timerInterval)
+    unmount(this.boardRoot)
+    unmount(this.zoomEl)
+    this.announcer.destroy()
+    this.presence.destroy()
+    this.conn.destroy()
+  }
+
+  // ---- identity and permissions ----
+
+  private author (): M.Author {
+    if (this.you) return { participant: this.you.participant_id, name: this.you.display_name, language: lang() }
+    const d = devIdentity()
+    return { participant: d.participant, name: d.name, language: lang() }
+  }
+
+  private role (): string { return this.you?.role ?? 'citizen' }
+  private isModerator (): boolean { return this.role() === 'moderator' }
+
+  canEdit (): boolean {
+    if (M.isNewerSchema(this.doc)) return false
+    if (this.connState.refused) return false
+    if (!this.you) return true // development room
+    if (this.session?.state === 'closed') return false
+    return this.you.can_edit
+  }
+
+  private onSession (m: SessionMessage): void {
+    const before = this.session
+    const wasEditable = this.canEdit()
+    this.session = m.session
+    this.you = m.you
+    this.sessionHeard = true
+    if (this.opts.stored) {
+      this.opts.stored.session = { ...m.session }
+      this.opts.stored.role = m.you.role
+      this.opts.stored.can_edit = m.you.can_edit
+      storeSession(this.opts.stored)
+    }
+    if (m.event === 'locked') this.announcer.say(t('readonly.locked'))
+    else if (m.event === 'unlocked') this.announcer.say(t('announce.session', { what: t('mod.state', { state: t('state.open') }) }))
+    else if (m.event === 'closed') this.announcer.say(t('readonly.closed'))
+    else if (m.event === 'updated' && before && before.phase !== m.session.phase) this.announcer.say(t('phase.label', { phase: m.session.phase }))
+    if (!wasEditable && this.canEdit() && this.dirtyWhileReadOnly) { this.discardLocalAndReload(); return }
+    if (!this.canEdit()) A.stopEditing(this.store, false)
+    this.upgradeDocument()
+    this.renderAll()
+  }
+
+  /**
+   * Upgrade an older document (`M.migrate`) once the server's copy is in and, in a session, the
+   * server has said this connection may edit: an upgrade written while read-only would be dropped.
+   */
+  private upgradeDocument (): void {
+    if (this.conn.provider.synced && this.canEdit() && (this.sessionHeard || !this.opts.stored)) M.migrate(this.doc)
+  }
+
+  private discardLocalAndReload (): void {
+    if (this.destroyed) return
+    this.destroyed = true
+    this.conn.provider.disconnect()
+    this.conn.clearLocal().finally(() => location.reload())
+  }
+
+  // ---- rendering ----
+
+  renderAll (): void {
+    this.renderHeader()
+    this.renderBanner()
+    this.renderToolbar()
+    this.renderSide()
+    this.renderStatus()
+    // permissions or the language changed: every part of the board renders again
+    this.store.publish([ALL])
+  }
+
+  private votesLeft (): string {
+    const limit = this.session?.votes_per_participant ?? 5
+    return t('vote.left', { n: Math.max(0, limit - M.votesUsed(this.doc, this.author().participant)), max: limit })
+  }
+
+  private renderToolbar (): void {
+    clear(this.toolbar)
+    this.toolbar.setAttribute('aria-label', t('export.title'))
+    this.toolbar.append(...toolbarContent({
+      doc: this.doc,
+      canEdit: this.canEdit(),
+      view: this.store.view,
+      name: (this.session?.title || this.opts.devRoom?.room || 'board').replace(/[^\w.-]+/g, '_'),
+      votesLeft: () => this.votesLeft(),
+      addNote: () => { const s = this.nextFreeSpot(160, 120); A.addNote(this.store, s.x, s.y) },
+      addGroup: () => { const s = this.nextFreeSpot(400, 300); A.addGroup(this.store, s.x, s.y) },
+      setView: (v) => this.setView(v),
+      zoom: this.zoomEl
+    }))
+  }
+
+  private setView (view: 'visual' | 'text'): void {
+    this.store.view = view
+    localStorage.setItem('cocreate.view', view)
+    this.renderToolbar()
+    this.store.publish([ALL])
+    this.toolbar.querySelector<HTMLElement>(`#view-${view}`)?.focus()
+  }
+
+  /** Select an item and bring it into view: on a phone, its stage is the one shown. */
+  showItem (id: string): void {
+    const it = M.item(this.doc, id)
+    if (!it) return
+    const si = M.stages(this.doc).findIndex((s) => s.id === it.stage)
+    if (si >= 0 && this.store.narrow) this.store.showStage(si)
+    this.store.select(id)
+    this.store.focusItem(id)
+  }
+
+  /** The first place, row by row from the visible top left, where a w×h item covers nothing. */
+  private nextFreeSpot (w: number, h: number): { x: number, y: number } {
+    const taken = this.store.index.canvasItems().map(M.boxOf)
+    const gap = 16
+    const z = this.store.zoom
+    const x0 = this.boardWrap.scrollLeft / z + 24; const y0 = this.boardWrap.scrollTop / z + 24
+    for (let k = 0; k < 400; k++) {
+      const x = x0 + (k % 8) * 90; const y = y0 + Math.floor(k / 8) * 70
+      if (!taken.some((b) => x < b.x + b.w + gap && b.x < x + w + gap && y < b.y + b.h + gap && b.y < y + h + gap)) return { x, y }
+    }
+    return { x: x0, y: y0 }
+  }
+
+  private templateName (): string {
+    const tpl = M.templateOf(this.doc) ?? (this.session?.template as M.Template | undefined) ?? this.opts.devRoom?.template
+    return tpl ? t(`template.${tpl}` as Key) : ''
+  }
+
+  private renderHeader (): void {
+    // The header is rebuilt when the session changes: keep a keyboard user's focus where it was.
+    const focused = this.header.contains(document.activeElement) ? document.activeElement?.id : undefined
+    clear(this.header)
+    const title = this.session?.title ?? this.opts.devRoom?.room ?? ''
+    const langSel = h('select', { id: 'ui-lang', 'aria-label': t('lang.label') },
+      ...LANGUAGES.map((l) => h('option', { value: l, lang: l, selected: l === lang(), text: LANGUAGE_NAMES[l] })))
+    langSel.addEventListener('change', () => { if (isLang(langSel.value)) { setLang(langSel.value); this.renderAll() } })
+    const you = this.you ? t('board.you', { name: this.you.display_name, role: t(`role.${this.you.role}` as Key) }) : t('board.you', { name: devIdentity().name, role: t('role.citizen') })
+    this.header.append(
+      h('div', { class: 'titles' },
+        h('h1', { id: 'board-title' }, h('span', { class: 'tpl', text: this.templateName() }), ' ', h('span', { text: title })),
+        h('p', { class: 'you', id: 'you', text: you })),
+      h('div', { class: 'session-info' },
+        this.session?.phase ? h('span', { class: 'phase', id: 'phase', text: t('phase.label', { phase: this.session.phase }) }) : null,
+        this.timerEl,
+        this.statusEl,
+        recordedIndicator(this.session)),
+      h('div', { class: 'header-actions' },
+        langSel,
+        // researchers (and moderators) may replay a recorded session
+        this.session?.research?.recorded && (this.role() === 'researcher' || this.isModerator())
+          ? h('a', { class: 'btn', id: 'open-replay', href: `#s=${encodeURIComponent(this.session.id)}&view=replay`, text: t('replay.open') })
+          : null,
+        h('button', { type: 'button', class: 'btn', onclick: () => this.opts.onLeave(), text: t('leave') }))
+    )
+    if (focused) document.getElementById(focused)?.focus()
+    this.renderTimer()
+  }
+
+  private renderTimer (): void {
+    const end = this.session?.timer_ends_at
+    // ticks every second: without a timer it leaves the page alone (no style or layout work)
+    if (!end) { if (!this.timerEl.hidden) { this.timerEl.textContent = ''; this.timerEl.hidden = true } return }
+    this.timerEl.hidden = false
+    const left = Math.max(0, Math.round((end - Date.now()) / 1000))
+    const was = this.timerEl.dataset.left
+    this.timerEl.dataset.left = String(left)
+    if (left === 0) {
+      this.timerEl.textContent = t('timer.done')
+      if (was && was !== '0') this.announcer.say(t('timer.done'))
+    } else {
+      const mm = Math.floor(left / 60); const ss = String(left % 60).padStart(2, '0')
+      this.timerEl.textContent = t('timer.label', { time: `${mm}:${ss}` })
+    }
+  }
+
+  private renderStatus (): void {
+    const s = this.connState
+    const parts: string[] = []
+    if (s.refused) parts.push(t('status.refused', { reason: s.refused }))
+    else if (s.status === 'online') parts.push(t('status.online'), s.pending ? t('status.pending', { n: s.pending }) : t('status.saved'))
+    else if (s.status === 'offline') parts.push(s.pending ? t(s.keptLocally ? 'status.offlinePending' : 'status.offlineUnsaved', { n: s.pending }) : t('status.offline'))
+    else parts.push(t(s.status === 'closed' ? 'status.closed' : 'status.connecting'), s.pending ? t('status.pending', { n: s.pending }) : '')
+    // it changes with every edit sent and saved: only what differs is written to the page
+    const text = parts.filter(Boolean).join(' · ')
+    if (this.statusEl.textContent !== text) this.statusEl.textContent = text
+    const data: Record<string, string> = { status: s.refused ? 'refused' : s.status, pending: String(s.pending), local: s.keptLocally ? 'kept' : 'writing' }
+    for (const [k, v] of Object.entries(data)) if (this.statusEl.dataset[k] !== v) this.statusEl.dataset[k] = v
+    const key = s.refused ? 'refused' : s.status
+    const last = this.lastStatus
+    this.lastStatus = key
+    if (last && last !== key) this.announcer.say(this.statusEl.textContent)
+    // refused (kicked, token expired): the page turns read-only
+    if (key === 'refused' && last !== key) this.renderAll()
+  }
+
+  private renderBanner (): void {
+    clear(this.banner)
+    let msg = ''
+    if (M.isNewerSchema(this.doc)) msg = t('board.newerSchema')
+    else if (this.connState.refused) msg = t('status.refused', { reason: this.connState.refused })
+    else if (this.session?.state === 'closed') msg = t('readonly.closed')
+    else if (this.you && !this.you.can_edit) msg = this.session?.state === 'locked' ? t('readonly.locked') : t('readonly.role')
+    this.banner.hidden = !msg
+    this.banner.textContent = msg
+    this.el.classList.toggle('read-only', !this.canEdit())
+  }
+
+  private renderSide (): void {
+    clear(this.side)
+    this.side.append(this.presence.el)
+    this.presence.render(true)
+    if (this.isModerator() && this.opts.stored && this.session) {
+      if (!this.moderator) {
+        this.moderator = new ModeratorConsole(this.opts.stored.token, () => this.session!, (s) => { this.session = s; this.renderAll() }, this.announcer, {
+          online: () => new Set(this.presence.peers().map((p) => p.participant)),
+          itemName: (id) => A.itemName(M.item(this.doc, id)),
+          showItem: (id) => this.showItem(id)
+        })
+      }
+      this.moderator.render()
+      this.side.append(this.moderator.el)
+    }
+  }
+
+  private onPointerMove (e: PointerEvent): void {
+    const r = this.boardWrap.getBoundingClientRect()
+    // in board pixels: on a zoomed canvas, where the pointer is on the unzoomed board
+    const z = this.store.zoom
+    const x = Math.round((e.clientX - r.left + this.boardWrap.scrollLeft) / z)
+    const y = Math.round((e.clientY - r.top + this.boardWrap.scrollTop) / z)
+    this.conn.provider.awareness.setLocalStateField('cursor', { x, y })
+  }
+
+
+}

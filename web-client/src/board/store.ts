@@ -1,0 +1,151 @@
+//! The board's live state for its components: the Y.Doc with its index (routing.ts), what this
+//! person has selected, open or is connecting, others' presence per item, and the topics that tell
+//! exactly the affected components to re-render (`useTopics`). Components read the document when
+//! they render; the store only says *who* must render again.
+
+import * as Y from 'yjs'
+import { createContext } from 'preact'
+import { useContext, useLayoutEffect, useReducer } from 'preact/hooks'
+import * as M from './model'
+import { BoardIndex, itemTopic, presenceTopic, AXES, CURVE, META, type Topic } from './routing'
+import type { Announcer } from '../ui/announcer'
+
+/** Every subscriber listens to this one too: language, permissions or the view changed. */
+export const ALL: Topic = 'all'
+
+/** What the board needs from the page around it (identity, permissions, the session). */
+export interface BoardEnv {
+  announcer: Announcer
+  author: () => M.Author
+  canEdit: () => boolean
+  isModerator: () => boolean
+  voteLimit: () => number
+  /** The session's id and this person's token (moderation, reports); none in a development room. */
+  session: () => { id: string, token: string } | undefined
+  /** Tell the server's side of the page (the moderator console) that something was moderated. */
+  moderated: () => void
+  /** Tell others what this person has selected or is editing (presence). */
+  setPresence: (field: 'selection' | 'editing', id: string | null) => void
+}
+
+/** Someone else on an item: shown as a badge with their name and colour. */
+export interface PeerOnItem { name: string, color: string, editing: boolean }
+
+/** One board's live state: what components render from and what tells them to render again. */
+export class BoardStore {
+  readonly index: BoardIndex
+  private readonly subscribers = new Map<Topic, Set<() => void>>()
+  /** The selected item: its comments open, its arrows listed (one at a time). */
+  selected?: string
+  /** The item whose text this person is editing. */
+  editing?: string
+  /** An arrow or connector being drawn from this item: the next item activated is its end. */
+  connectFrom?: string
+  /** The stage shown on a phone (one at a time). */
+  stageIndex = 0
+  /** The board as drawn, or its accessible grid/list view (chosen here, kept per browser). */
+  view: 'visual' | 'text' = localStorage.getItem('cocreate.view') === 'text' ? 'text' : 'visual'
+  /** The canvas' zoom: 1 = board pixels. */
+  zoom = 1
+  /** A phone-sized screen: always the accessible view, one stage at a time. */
+  narrow = false
+  /** The board's element: where focus and the next card are looked for. */
+  root?: HTMLElement
+  /** Where keyboard focus goes once that item has rendered: the card itself or its comment field. */
+  wantFocus?: { id: string, part: 'card' | 'comment' }
+  /** Others on each item, as last published. */
+  private peersOn = new Map<string, PeerOnItem[]>()
+
+  constructor (readonly doc: Y.Doc, readonly env: BoardEnv) {
+    this.index = new BoardIndex(doc)
+    M.itemsMap(doc).observeDeep((events) => this.publish(this.index.itemsChanged(events)))
+    M.votesMap(doc).observe((ev) => this.publish(this.index.votesChanged(ev)))
+    M.stagesMap(doc).observeDeep(() => this.publish([AXES]))
+    M.lanesMap(doc).observeDeep(() => this.publish([AXES]))
+    M.emotionVotesMap(doc).observe(() => this.publish([CURVE]))
+    M.emotionsMap(doc).observe(() => this.publish([CURVE]))
+    M.meta(doc).observe(() => this.publish([META, ALL]))
+  }
+
+  /** Call `fn` whenever one of the topics (or ALL) is published; returns the unsubscribe. */
+  subscribe (topics: Topic[], fn: () => void): () => void {
+    const all = [...topics, ALL]
+    for (const t of all) {
+      let s = this.subscribers.get(t)
+      if (!s) { s = new Set(); this.subscribers.set(t, s) }
+      s.add(fn)
+    }
+    return () => { for (const t of all) this.subscribers.get(t)?.delete(fn) }
+  }
+
+  publish (topics: Iterable<Topic>): void {
+    const due = new Set<() => void>()
+    for (const t of topics) {
+      if (t === ALL) { for (const s of this.subscribers.values()) for (const fn of s) due.add(fn) } else for (const fn of this.subscribers.get(t) ?? []) due.add(fn)
+    }
+    for (const fn of due) fn()
+  }
+
+  /** Select an item (or none): the two items concerned re-render. */
+  select (id: string | undefined): void {
+    if (this.selected === id) return
+    const was = this.selected
+    this.selected = id
+    this.publish([was, id].filter((x): x is string => !!x).map(itemTopic))
+  }
+
+  /** Open an item's text editor (or close it: undefined). */
+  setEditing (id: string | undefined): void {
+    if (this.editing === id) return
+    const was = this.editing
+    this.editing = id
+    this.env.setPresence('editing', id ?? null)
+    this.publish([was, id].filter((x): x is string => !!x).map(itemTopic))
+  }
+
+  /** Move keyboard focus to an item (or its comment field) once it has rendered, wherever it went. */
+  focusItem (id: string, part: 'card' | 'comment' = 'card'): void {
+    this.wantFocus = { id, part }
+    this.publish([itemTopic(id)])
+    requestAnimationFrame(() => { if (this.wantFocus?.id === id) this.wantFocus = undefined })
+  }
+
+  /** The stage shown on a phone. */
+  showStage (i: number): void {
+    this.stageIndex = i
+    this.publish([AXES])
+  }
+
+  /** The people (other than this one) on an item. */
+  peersOnItem (id: string): PeerOnItem[] { return this.peersOn.get(id) ?? [] }
+
+  /** Others' presence changed: only the items whose badges differ re-render. */
+  setPeers (next: Map<string, PeerOnItem[]>): void {
+    const key = (l: PeerOnItem[] | undefined): string => JSON.stringify(l ?? [])
+    const changed: Topic[] = []
+    for (const id of new Set([...this.peersOn.keys(), ...next.keys()])) if (key(this.peersOn.get(id)) !== key(next.get(id))) changed.push(presenceTopic(id))
+    this.peersOn = next
+    this.publish(changed)
+  }
+
+  /** The accessible grid (list for the canvas) is shown when chosen, and always on phones. */
+  textView (): boolean { return this.view === 'text' || this.narrow }
+}
+
+export const StoreContext = createContext<BoardStore | undefined>(undefined)
+
+/** The board's store, from the nearest provider (view.tsx mounts it). */
+export function useStore (): BoardStore {
+  const s = useContext(StoreContext)
+  if (!s) throw new Error('board component outside its store')
+  return s
+}
+
+/** Re-render the calling component when any of these topics is published (and on ALL). */
+export function useTopics (topics: Topic[]): BoardStore {
+  const store = useStore()
+  const [, bump] = useReducer((n: number) => n + 1, 0)
+  const key = topics.join('\n')
+  useLayoutEffect(() => store.subscribe(topics, () => bump(0)), [store, key])
+  return store
+}

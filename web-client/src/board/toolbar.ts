@@ -1,0 +1,55 @@
+//! The toolbar above the board: add (notes, groups, stages, lanes), the visual/accessible view
+//! switch, the canvas' zoom, votes left, exports, and the keyboard help. Rebuilt only when the
+//! template, permissions, the view or the language change.
+
+import type * as Y from 'yjs'
+import * as M from './model'
+import { h } from '../ui/dom'
+import { t, type Key } from '../i18n'
+import { exportCsv, exportJson, exportPng } from '../research/export'
+
+/** What the toolbar shows and what its buttons do. */
+export interface ToolbarContext {
+  doc: Y.Doc
+  canEdit: boolean
+  view: 'visual' | 'text'
+  /** The file name exports are saved under. */
+  name: string
+  votesLeft: () => string
+  addNote: () => void
+  addGroup: () => void
+  setView: (view: 'visual' | 'text') => void
+  /** Where the zoom controls (a Preact component) are mounted. */
+  zoom: HTMLElement
+}
+
+/** The toolbar's content for the board as it is now. */
+export function toolbarContent (c: ToolbarContext): HTMLElement[] {
+  const tpl = M.templateOf(c.doc)
+  const out: HTMLElement[] = []
+  if (c.canEdit && tpl === 'canvas') {
+    out.push(
+      h('button', { type: 'button', class: 'btn primary', id: 'add-note', onclick: c.addNote, text: t('canvas.addNote') }),
+      h('button', { type: 'button', class: 'btn', id: 'add-group', onclick: c.addGroup, text: t('canvas.addGroup') }))
+  } else if (c.canEdit && tpl) {
+    out.push(
+      h('button', { type: 'button', class: 'btn', id: 'add-stage', onclick: () => M.addStage(c.doc, ''), text: t('board.addStage') }),
+      h('button', { type: 'button', class: 'btn', id: 'add-lane', onclick: () => M.addLane(c.doc, ''), text: t('board.addLane') }))
+  }
+  if (tpl) {
+    const choice = (view: 'visual' | 'text', label: Key): HTMLElement =>
+      h('button', { type: 'button', class: 'btn', id: `view-${view}`, 'aria-pressed': String(c.view === view), onclick: () => c.setView(view), text: t(label) })
+    out.push(h('div', { class: 'view-switch', role: 'group', 'aria-label': t('view.label') },
+      choice('visual', 'view.visual'), choice('text', tpl === 'canvas' ? 'view.list' : 'view.grid')))
+  }
+  if (tpl === 'canvas') out.push(c.zoom)
+  if (c.canEdit) out.push(h('span', { class: 'votes-left', id: 'votes-left', text: c.votesLeft() }))
+  out.push(h('span', { class: 'spacer' }),
+    h('button', { type: 'button', class: 'btn', id: 'export-png', onclick: () => exportPng(c.doc, c.name), text: t('export.png') }),
+    h('button', { type: 'button', class: 'btn', id: 'export-print', onclick: () => window.print(), text: t('export.print') }),
+    h('button', { type: 'button', class: 'btn', id: 'export-csv', onclick: () => exportCsv(c.doc, c.name), text: t('export.csv') }),
+    h('button', { type: 'button', class: 'btn', id: 'export-json', onclick: () => exportJson(c.doc, c.name), text: t('export.json') }))
+  const help = tpl === 'canvas' ? `${t('canvas.keyboardHelp')} ${t('zoom.help')}` : t('board.keyboardHelp')
+  if (c.canEdit) out.push(h('p', { class: 'kbd-help', id: 'kbd-help', text: `${help} ${t('card.menuHelp')}` }))
+  return out
+}

@@ -1,0 +1,48 @@
+//! UI strings in English, Dutch, French and German (one file each). Every language has every key
+//! (unit-tested); `t(key, {n})` fills `{n}`-style placeholders. Text typed by participants is never
+//! translated.
+
+import { en, type Dict, type Key } from './en'
+import { nl } from './nl'
+import { fr } from './fr'
+import { de } from './de'
+
+export type { Key }
+
+export const LANGUAGES = ['en', 'nl', 'fr', 'de'] as const
+export type Lang = typeof LANGUAGES[number]
+export const LANGUAGE_NAMES: Record<Lang, string> = { en: 'English', nl: 'Nederlands', fr: 'Français', de: 'Deutsch' }
+
+export const DICTS: Record<Lang, Dict> = { en, nl, fr, de }
+
+let current: Lang = 'en'
+
+export function isLang (l: unknown): l is Lang { return typeof l === 'string' && (LANGUAGES as readonly string[]).includes(l) }
+
+/** The UI language: the one chosen before, else the browser's, else English. */
+export function initialLang (): Lang {
+  const stored = typeof localStorage !== 'undefined' ? localStorage.getItem('cocreate.lang') : null
+  if (isLang(stored)) return stored
+  const nav = typeof navigator !== 'undefined' ? navigator.language.slice(0, 2) : 'en'
+  return isLang(nav) ? nav : 'en'
+}
+
+export function setLang (l: Lang): void {
+  current = l
+  if (typeof localStorage !== 'undefined') localStorage.setItem('cocreate.lang', l)
+  if (typeof document !== 'undefined') document.documentElement.lang = l
+}
+
+export const lang = (): Lang => current
+
+export function t (key: Key, vars: Record<string, string | number> = {}, l: Lang = current): string {
+  const s = DICTS[l][key] ?? en[key] ?? key
+  return s.replace(/\{(\w+)\}/g, (m, k: string) => (k in vars ? String(vars[k]) : m))
+}
+
+/** The shown name of a stage or lane: its title, or the translated name of its kind. */
+export function axisName (which: 'stages' | 'lanes', a: { kind: string, title: string }, l: Lang = current): string {
+  if (a.title) return a.title
+  const key = `${which === 'stages' ? 'stage' : 'lane'}.${a.kind}` as Key
+  return key in en ? t(key, {}, l) : t(which === 'stages' ? 'stage.custom' : 'lane.custom', {}, l)
+}
