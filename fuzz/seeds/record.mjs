@@ -42,7 +42,7 @@ function connect (doc) {
   return new Promise((resolve) => provider.on('sync', (synced) => synced && resolve(provider)))
 }
 
-// The board as web-client/src/model.ts writes it (schema 2, web-client/README.md).
+// The board as web-client/src/board/model.ts writes it (schema 2, web-client/README.md).
 const item = (doc, type, fields, text = '') => {
   const m = new Y.Map()
   m.set('type', type)

@@ -117,7 +117,7 @@ describe('sessions', () => {
     await mod.page.locator('#mod-people li:not([data-invite])', { hasText: 'Carl · Participant · online' }).waitFor()
     expect((await mod.page.locator('#mod-people li[data-invite] > span').allTextContents()).sort()).toEqual(['invite link · Moderator', 'invite link · Observer', 'invite link · Participant', 'invite link · Researcher'])
 
-    // the server seeds schema 1; the moderator's client upgrades it, and everyone gets the upgrade
+    // the server seeds schema 2, the client's own; both clients hold it
     for (const p of [mod.page, cit.page]) {
       await p.waitForFunction(() => (window as unknown as { __cocreate: { doc: { getMap: (n: string) => { get: (k: string) => unknown } } } }).__cocreate.doc.getMap('meta').get('schema') === 2)
     }

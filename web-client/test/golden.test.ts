@@ -7,8 +7,8 @@
 // client's side (client-seed, client-board) before checking it.
 import { beforeAll, describe, expect, it, vi } from 'vitest'
 import * as Y from 'yjs'
-import * as M from '../src/model'
-import { docFromBoard, type BoardJson } from '../src/history'
+import * as M from '../src/board/model'
+import { docFromBoard, type BoardJson } from '../src/research/history'
 
 /** The part of Node's `fs` used here (the web client carries no Node type declarations). */
 interface Files {
