@@ -31,7 +31,7 @@ fn last_seq(
     log: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
     room: &str,
 ) -> Result<Seq, StorageError> {
-    let last = log.range((room, 0)..=(room, u64::MAX))?.next_back();
+    let last = log.range(super::positions(room))?.next_back();
     match last {
         Some(entry) => Ok(entry?.0.value().1),
         None => Ok(0),

@@ -8,13 +8,16 @@ mod log;
 mod sessions;
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{
+    Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction,
+};
 use tokio::sync::watch;
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
@@ -98,14 +101,31 @@ impl EmbeddedStorage {
         })
     }
 
-    /// Runs blocking redb work off the async runtime.
-    async fn blocking<T, F>(&self, work: F) -> Result<T, StorageError>
+    /// Runs `work` in a read transaction, off the async runtime (redb blocks).
+    async fn read<T, F>(&self, work: F) -> Result<T, StorageError>
     where
         T: Send + 'static,
-        F: FnOnce(&Database) -> Result<T, StorageError> + Send + 'static,
+        F: FnOnce(&ReadTransaction) -> Result<T, StorageError> + Send + 'static,
     {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || work(&db)).await?
+        tokio::task::spawn_blocking(move || work(&db.begin_read()?)).await?
+    }
+
+    /// Runs `work` in a write transaction, off the async runtime, and commits what it wrote
+    /// if it succeeds; a failure writes nothing.
+    async fn write<T, F>(&self, work: F) -> Result<T, StorageError>
+    where
+        T: Send + 'static,
+        F: FnOnce(&WriteTransaction) -> Result<T, StorageError> + Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let txn = db.begin_write()?;
+            let done = work(&txn)?;
+            txn.commit()?;
+            Ok(done)
+        })
+        .await?
     }
 
     /// Wakes `room`'s followers, if it has any.
@@ -150,6 +170,12 @@ impl Drop for Subscription<'_> {
     }
 }
 
+/// Every key of a (name, position) table under `name`, for reading a room's or a session's
+/// entries in order.
+fn positions(name: &str) -> RangeInclusive<(&str, u64)> {
+    (name, 0)..=(name, u64::MAX)
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Held only to look up or insert a sender: nothing can be left half-done.
     mutex
@@ -161,8 +187,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 impl Storage for EmbeddedStorage {
     async fn load(&self, room: &RoomId) -> Result<StoredRoom, StorageError> {
         let room = room.to_string();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
+        self.read(move |txn| {
             let checkpoint = match txn.open_table(CHECKPOINTS)?.get(room.as_str())? {
                 Some(bytes) => Some(decode_checkpoint(bytes.value())?),
                 None => None,
@@ -191,19 +216,15 @@ impl Storage for EmbeddedStorage {
         checkpoint: Checkpoint,
     ) -> Result<(), StorageError> {
         let room = room.to_string();
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
-            {
-                let mut table = txn.open_table(CHECKPOINTS)?;
-                let stored = match table.get(room.as_str())? {
-                    Some(bytes) => Some(decode_checkpoint(bytes.value())?.covers),
-                    None => None,
-                };
-                if stored.is_none_or(|covers| covers < checkpoint.covers) {
-                    table.insert(room.as_str(), encode_checkpoint(&checkpoint).as_slice())?;
-                }
+        self.write(move |txn| {
+            let mut table = txn.open_table(CHECKPOINTS)?;
+            let stored = match table.get(room.as_str())? {
+                Some(bytes) => Some(decode_checkpoint(bytes.value())?.covers),
+                None => None,
+            };
+            if stored.is_none_or(|covers| covers < checkpoint.covers) {
+                table.insert(room.as_str(), encode_checkpoint(&checkpoint).as_slice())?;
             }
-            txn.commit()?;
             Ok(())
         })
         .await
@@ -235,12 +256,8 @@ impl Storage for EmbeddedStorage {
         limit: usize,
     ) -> Result<Vec<LogRecord>, StorageError> {
         let room = room.to_string();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let log = txn.open_table(LOG)?;
-            read_range(&log, &room, after, limit)
-        })
-        .await
+        self.read(move |txn| read_range(&txn.open_table(LOG)?, &room, after, limit))
+            .await
     }
 
     async fn save_keyframe(
@@ -250,13 +267,11 @@ impl Storage for EmbeddedStorage {
         state: Bytes,
     ) -> Result<(), StorageError> {
         let room = room.to_string();
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
+        self.write(move |txn| {
             txn.open_table(KEYFRAME_STATES)?
                 .insert((room.as_str(), at.covers), state.as_ref())?;
             txn.open_table(KEYFRAMES)?
                 .insert((room.as_str(), at.covers), at.at_ms)?;
-            txn.commit()?;
             Ok(())
         })
         .await
@@ -264,18 +279,18 @@ impl Storage for EmbeddedStorage {
 
     async fn keyframes(&self, room: &RoomId) -> Result<Vec<KeyframeAt>, StorageError> {
         let room = room.to_string();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
+        self.read(move |txn| {
             let table = txn.open_table(KEYFRAMES)?;
-            let mut keyframes = Vec::new();
-            for entry in table.range((room.as_str(), 0)..=(room.as_str(), u64::MAX))? {
-                let (key, at_ms) = entry?;
-                keyframes.push(KeyframeAt {
-                    covers: key.value().1,
-                    at_ms: at_ms.value(),
-                });
-            }
-            Ok(keyframes)
+            table
+                .range(positions(&room))?
+                .map(|entry| {
+                    let (key, at_ms) = entry?;
+                    Ok(KeyframeAt {
+                        covers: key.value().1,
+                        at_ms: at_ms.value(),
+                    })
+                })
+                .collect()
         })
         .await
     }
@@ -286,10 +301,10 @@ impl Storage for EmbeddedStorage {
         covers: Seq,
     ) -> Result<Option<Bytes>, StorageError> {
         let room = room.to_string();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let table = txn.open_table(KEYFRAME_STATES)?;
-            let state = table.get((room.as_str(), covers))?;
+        self.read(move |txn| {
+            let state = txn
+                .open_table(KEYFRAME_STATES)?
+                .get((room.as_str(), covers))?;
             Ok(state.map(|state| Bytes::copy_from_slice(state.value())))
         })
         .await
@@ -299,8 +314,8 @@ impl Storage for EmbeddedStorage {
         if !self.writer.is_running() {
             return Err(StorageError::WriterStopped);
         }
-        self.blocking(|db| {
-            db.begin_read()?.open_table(CHECKPOINTS)?;
+        self.read(|txn| {
+            txn.open_table(CHECKPOINTS)?;
             Ok(())
         })
         .await

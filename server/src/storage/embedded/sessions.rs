@@ -3,9 +3,9 @@
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
 
-use super::EmbeddedStorage;
+use super::{positions, EmbeddedStorage};
 use crate::storage::{Journal, SessionBackend, StorageError, Versioned};
 
 /// session id -> (version, JSON record).
@@ -48,18 +48,14 @@ impl SessionBackend for EmbeddedStorage {
         record: Bytes,
     ) -> Result<bool, StorageError> {
         let (id, code) = (id.to_owned(), code.to_owned());
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
-            {
-                let mut codes = txn.open_table(JOIN_CODES)?;
-                let mut sessions = txn.open_table(SESSIONS)?;
-                if codes.get(code.as_str())?.is_some() || sessions.get(id.as_str())?.is_some() {
-                    return Ok(false);
-                }
-                codes.insert(code.as_str(), id.as_str())?;
-                sessions.insert(id.as_str(), (1, record.as_ref()))?;
+        self.write(move |txn| {
+            let mut codes = txn.open_table(JOIN_CODES)?;
+            let mut sessions = txn.open_table(SESSIONS)?;
+            if codes.get(code.as_str())?.is_some() || sessions.get(id.as_str())?.is_some() {
+                return Ok(false);
             }
-            txn.commit()?;
+            codes.insert(code.as_str(), id.as_str())?;
+            sessions.insert(id.as_str(), (1, record.as_ref()))?;
             Ok(true)
         })
         .await
@@ -67,10 +63,8 @@ impl SessionBackend for EmbeddedStorage {
 
     async fn session(&self, id: &str) -> Result<Option<Versioned>, StorageError> {
         let id = id.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let table = txn.open_table(SESSIONS)?;
-            let stored = table.get(id.as_str())?;
+        self.read(move |txn| {
+            let stored = txn.open_table(SESSIONS)?.get(id.as_str())?;
             Ok(stored.map(|value| {
                 let (version, record) = value.value();
                 Versioned {
@@ -84,11 +78,9 @@ impl SessionBackend for EmbeddedStorage {
 
     async fn session_by_code(&self, code: &str) -> Result<Option<String>, StorageError> {
         let code = code.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let table = txn.open_table(JOIN_CODES)?;
-            let id = table.get(code.as_str())?.map(|id| id.value().to_owned());
-            Ok(id)
+        self.read(move |txn| {
+            let id = txn.open_table(JOIN_CODES)?.get(code.as_str())?;
+            Ok(id.map(|id| id.value().to_owned()))
         })
         .await
     }
@@ -100,17 +92,13 @@ impl SessionBackend for EmbeddedStorage {
         record: Bytes,
     ) -> Result<bool, StorageError> {
         let id = id.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
-            {
-                let mut table = txn.open_table(SESSIONS)?;
-                let current = table.get(id.as_str())?.map(|value| value.value().0);
-                if current != Some(version) {
-                    return Ok(false);
-                }
-                table.insert(id.as_str(), (version + 1, record.as_ref()))?;
+        self.write(move |txn| {
+            let mut table = txn.open_table(SESSIONS)?;
+            let current = table.get(id.as_str())?.map(|value| value.value().0);
+            if current != Some(version) {
+                return Ok(false);
             }
-            txn.commit()?;
+            table.insert(id.as_str(), (version + 1, record.as_ref()))?;
             Ok(true)
         })
         .await
@@ -123,17 +111,13 @@ impl SessionBackend for EmbeddedStorage {
         record: Bytes,
     ) -> Result<bool, StorageError> {
         let (session, participant) = (session.to_owned(), participant.to_owned());
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
-            {
-                let mut table = txn.open_table(PARTICIPANTS)?;
-                let key = (session.as_str(), participant.as_str());
-                if table.get(key)?.is_some() {
-                    return Ok(false);
-                }
-                table.insert(key, record.as_ref())?;
+        self.write(move |txn| {
+            let mut table = txn.open_table(PARTICIPANTS)?;
+            let key = (session.as_str(), participant.as_str());
+            if table.get(key)?.is_some() {
+                return Ok(false);
             }
-            txn.commit()?;
+            table.insert(key, record.as_ref())?;
             Ok(true)
         })
         .await
@@ -141,8 +125,7 @@ impl SessionBackend for EmbeddedStorage {
 
     async fn participants(&self, session: &str) -> Result<Vec<Bytes>, StorageError> {
         let session = session.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
+        self.read(move |txn| {
             let table = txn.open_table(PARTICIPANTS)?;
             let mut records = Vec::new();
             for entry in table.range((session.as_str(), "")..)? {
@@ -164,11 +147,9 @@ impl SessionBackend for EmbeddedStorage {
         record: Bytes,
     ) -> Result<(), StorageError> {
         let (session, participant) = (session.to_owned(), participant.to_owned());
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
+        self.write(move |txn| {
             txn.open_table(PARTICIPANTS)?
                 .insert((session.as_str(), participant.as_str()), record.as_ref())?;
-            txn.commit()?;
             Ok(())
         })
         .await
@@ -181,18 +162,14 @@ impl SessionBackend for EmbeddedStorage {
         entry: Bytes,
     ) -> Result<(), StorageError> {
         let session = session.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
-            {
-                let mut table = txn.open_table(journal_table(journal))?;
-                let last = table
-                    .range((session.as_str(), 0)..=(session.as_str(), u64::MAX))?
-                    .next_back()
-                    .transpose()?
-                    .map_or(0, |(key, _)| key.value().1);
-                table.insert((session.as_str(), last + 1), entry.as_ref())?;
-            }
-            txn.commit()?;
+        self.write(move |txn| {
+            let mut table = txn.open_table(journal_table(journal))?;
+            let last = table
+                .range(positions(&session))?
+                .next_back()
+                .transpose()?
+                .map_or(0, |(key, _)| key.value().1);
+            table.insert((session.as_str(), last + 1), entry.as_ref())?;
             Ok(())
         })
         .await
@@ -200,37 +177,30 @@ impl SessionBackend for EmbeddedStorage {
 
     async fn entries(&self, session: &str, journal: Journal) -> Result<Vec<Bytes>, StorageError> {
         let session = session.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
+        self.read(move |txn| {
             let table = txn.open_table(journal_table(journal))?;
-            let mut entries = Vec::new();
-            for entry in table.range((session.as_str(), 0)..=(session.as_str(), u64::MAX))? {
-                entries.push(Bytes::copy_from_slice(entry?.1.value()));
-            }
-            Ok(entries)
+            let entries = table.range(positions(&session))?;
+            entries
+                .map(|entry| Ok(Bytes::copy_from_slice(entry?.1.value())))
+                .collect()
         })
         .await
     }
 
     async fn secret(&self, name: &str, candidate: Bytes) -> Result<Bytes, StorageError> {
         let name = name.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
-            let secret = {
-                let mut table = txn.open_table(SECRETS)?;
-                let stored = table
-                    .get(name.as_str())?
-                    .map(|s| Bytes::copy_from_slice(s.value()));
-                match stored {
-                    Some(secret) => secret,
-                    None => {
-                        table.insert(name.as_str(), candidate.as_ref())?;
-                        candidate
-                    }
+        self.write(move |txn| {
+            let mut table = txn.open_table(SECRETS)?;
+            let stored = table
+                .get(name.as_str())?
+                .map(|s| Bytes::copy_from_slice(s.value()));
+            match stored {
+                Some(secret) => Ok(secret),
+                None => {
+                    table.insert(name.as_str(), candidate.as_ref())?;
+                    Ok(candidate)
                 }
-            };
-            txn.commit()?;
-            Ok(secret)
+            }
         })
         .await
     }
