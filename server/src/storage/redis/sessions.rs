@@ -82,12 +82,11 @@ impl SessionBackend for RedisStorage {
     }
 
     async fn session(&self, id: &str) -> Result<Option<Versioned>, StorageError> {
-        let mut conn = self.commands();
         let reply: Value = redis::cmd("HMGET")
             .arg(self.session_key(id, "session"))
             .arg("v")
             .arg("data")
-            .query_async(&mut conn)
+            .query_async(&mut self.commands())
             .await?;
         let fields = items_of(reply).unwrap_or_default();
         let [version, record] = fields.as_slice() else {
@@ -106,10 +105,9 @@ impl SessionBackend for RedisStorage {
     }
 
     async fn session_by_code(&self, code: &str) -> Result<Option<String>, StorageError> {
-        let mut conn = self.commands();
         let id: Option<String> = redis::cmd("GET")
             .arg(self.global_key("join-code", code))
-            .query_async(&mut conn)
+            .query_async(&mut self.commands())
             .await?;
         Ok(id)
     }
@@ -120,13 +118,12 @@ impl SessionBackend for RedisStorage {
         version: u64,
         record: Bytes,
     ) -> Result<bool, StorageError> {
-        let mut conn = self.commands();
         let replaced: i64 = REPLACE_SESSION
             .key(self.session_key(id, "session"))
             .arg(version.to_string())
             .arg(record.as_ref())
             .arg((version + 1).to_string())
-            .invoke_async(&mut conn)
+            .invoke_async(&mut self.commands())
             .await?;
         Ok(replaced == 1)
     }
@@ -137,21 +134,19 @@ impl SessionBackend for RedisStorage {
         participant: &str,
         record: Bytes,
     ) -> Result<bool, StorageError> {
-        let mut conn = self.commands();
         let added: i64 = redis::cmd("HSETNX")
             .arg(self.session_key(session, "participants"))
             .arg(participant)
             .arg(record.as_ref())
-            .query_async(&mut conn)
+            .query_async(&mut self.commands())
             .await?;
         Ok(added == 1)
     }
 
     async fn participants(&self, session: &str) -> Result<Vec<Bytes>, StorageError> {
-        let mut conn = self.commands();
         let reply: Value = redis::cmd("HVALS")
             .arg(self.session_key(session, "participants"))
-            .query_async(&mut conn)
+            .query_async(&mut self.commands())
             .await?;
         list_of(reply, "participants")
     }
@@ -162,12 +157,11 @@ impl SessionBackend for RedisStorage {
         participant: &str,
         record: Bytes,
     ) -> Result<(), StorageError> {
-        let mut conn = self.commands();
         redis::cmd("HSET")
             .arg(self.session_key(session, "participants"))
             .arg(participant)
             .arg(record.as_ref())
-            .query_async::<()>(&mut conn)
+            .query_async::<()>(&mut self.commands())
             .await?;
         Ok(())
     }
@@ -178,22 +172,20 @@ impl SessionBackend for RedisStorage {
         journal: Journal,
         entry: Bytes,
     ) -> Result<(), StorageError> {
-        let mut conn = self.commands();
         redis::cmd("RPUSH")
             .arg(self.session_key(session, journal.name()))
             .arg(entry.as_ref())
-            .query_async::<()>(&mut conn)
+            .query_async::<()>(&mut self.commands())
             .await?;
         Ok(())
     }
 
     async fn entries(&self, session: &str, journal: Journal) -> Result<Vec<Bytes>, StorageError> {
-        let mut conn = self.commands();
         let reply: Value = redis::cmd("LRANGE")
             .arg(self.session_key(session, journal.name()))
             .arg(0)
             .arg(-1)
-            .query_async(&mut conn)
+            .query_async(&mut self.commands())
             .await?;
         list_of(reply, journal.name())
     }
