@@ -24,7 +24,9 @@ use yrs::encoding::write::Write;
 
 use self::group_commit::GroupCommit;
 use self::log::{read_range, LOG};
-use super::{Checkpoint, KeyframeAt, LogRecord, NewRecord, Seq, Storage, StorageError, StoredRoom};
+use super::{
+    Checkpoint, KeyframeAt, LogRecord, NewRecord, Result, Seq, Storage, StorageError, StoredRoom,
+};
 use crate::room_id::RoomId;
 
 /// Default for `--embedded-cache-mib`: room for the hot rooms of a busy node; redb's own
@@ -76,12 +78,12 @@ pub struct EmbeddedStorage {
 impl EmbeddedStorage {
     /// Opens (or creates) the store in `data_dir`, creating the directory if needed, with
     /// the default cache.
-    pub fn open(data_dir: &Path) -> Result<Self, StorageError> {
+    pub fn open(data_dir: &Path) -> Result<Self> {
         Self::open_with_cache(data_dir, DEFAULT_EMBEDDED_CACHE_MIB * 1024 * 1024)
     }
 
     /// Opens (or creates) the store, caching at most `cache_bytes` of its file in memory.
-    pub fn open_with_cache(data_dir: &Path, cache_bytes: u64) -> Result<Self, StorageError> {
+    pub fn open_with_cache(data_dir: &Path, cache_bytes: u64) -> Result<Self> {
         std::fs::create_dir_all(data_dir)?;
         let db = Database::builder()
             .set_cache_size(usize::try_from(cache_bytes).unwrap_or(usize::MAX))
@@ -102,10 +104,10 @@ impl EmbeddedStorage {
     }
 
     /// Runs `work` in a read transaction, off the async runtime (redb blocks).
-    async fn read<T, F>(&self, work: F) -> Result<T, StorageError>
+    async fn read<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&ReadTransaction) -> Result<T, StorageError> + Send + 'static,
+        F: FnOnce(&ReadTransaction) -> Result<T> + Send + 'static,
     {
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || work(&db.begin_read()?)).await?
@@ -113,10 +115,10 @@ impl EmbeddedStorage {
 
     /// Runs `work` in a write transaction, off the async runtime, and commits what it wrote
     /// if it succeeds; a failure writes nothing.
-    async fn write<T, F>(&self, work: F) -> Result<T, StorageError>
+    async fn write<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&WriteTransaction) -> Result<T, StorageError> + Send + 'static,
+        F: FnOnce(&WriteTransaction) -> Result<T> + Send + 'static,
     {
         let db = self.db.clone();
         tokio::task::spawn_blocking(move || {
@@ -185,7 +187,7 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 #[async_trait]
 impl Storage for EmbeddedStorage {
-    async fn load(&self, room: &RoomId) -> Result<StoredRoom, StorageError> {
+    async fn load(&self, room: &RoomId) -> Result<StoredRoom> {
         let room = room.to_string();
         self.read(move |txn| {
             let checkpoint = match txn.open_table(CHECKPOINTS)?.get(room.as_str())? {
@@ -203,18 +205,14 @@ impl Storage for EmbeddedStorage {
         .await
     }
 
-    async fn append(&self, room: &RoomId, records: Vec<NewRecord>) -> Result<Seq, StorageError> {
+    async fn append(&self, room: &RoomId, records: Vec<NewRecord>) -> Result<Seq> {
         let room = room.to_string();
         let last = self.writer.append(room.clone(), records).await?;
         self.appended(&room, last);
         Ok(last)
     }
 
-    async fn save_checkpoint(
-        &self,
-        room: &RoomId,
-        checkpoint: Checkpoint,
-    ) -> Result<(), StorageError> {
+    async fn save_checkpoint(&self, room: &RoomId, checkpoint: Checkpoint) -> Result<()> {
         let room = room.to_string();
         self.write(move |txn| {
             let mut table = txn.open_table(CHECKPOINTS)?;
@@ -236,7 +234,7 @@ impl Storage for EmbeddedStorage {
         after: Seq,
         limit: usize,
         wait: Duration,
-    ) -> Result<Vec<LogRecord>, StorageError> {
+    ) -> Result<Vec<LogRecord>> {
         // Subscribe before reading, so that an append between the read and the wait is seen.
         let mut appended = self.on_append(&room.to_string());
         let records = self.read_log(room, after, limit).await?;
@@ -249,23 +247,13 @@ impl Storage for EmbeddedStorage {
         }
     }
 
-    async fn read_log(
-        &self,
-        room: &RoomId,
-        after: Seq,
-        limit: usize,
-    ) -> Result<Vec<LogRecord>, StorageError> {
+    async fn read_log(&self, room: &RoomId, after: Seq, limit: usize) -> Result<Vec<LogRecord>> {
         let room = room.to_string();
         self.read(move |txn| read_range(&txn.open_table(LOG)?, &room, after, limit))
             .await
     }
 
-    async fn save_keyframe(
-        &self,
-        room: &RoomId,
-        at: KeyframeAt,
-        state: Bytes,
-    ) -> Result<(), StorageError> {
+    async fn save_keyframe(&self, room: &RoomId, at: KeyframeAt, state: Bytes) -> Result<()> {
         let room = room.to_string();
         self.write(move |txn| {
             txn.open_table(KEYFRAME_STATES)?
@@ -277,7 +265,7 @@ impl Storage for EmbeddedStorage {
         .await
     }
 
-    async fn keyframes(&self, room: &RoomId) -> Result<Vec<KeyframeAt>, StorageError> {
+    async fn keyframes(&self, room: &RoomId) -> Result<Vec<KeyframeAt>> {
         let room = room.to_string();
         self.read(move |txn| {
             let table = txn.open_table(KEYFRAMES)?;
@@ -295,11 +283,7 @@ impl Storage for EmbeddedStorage {
         .await
     }
 
-    async fn keyframe_state(
-        &self,
-        room: &RoomId,
-        covers: Seq,
-    ) -> Result<Option<Bytes>, StorageError> {
+    async fn keyframe_state(&self, room: &RoomId, covers: Seq) -> Result<Option<Bytes>> {
         let room = room.to_string();
         self.read(move |txn| {
             let state = txn
@@ -310,7 +294,7 @@ impl Storage for EmbeddedStorage {
         .await
     }
 
-    async fn check(&self) -> Result<(), StorageError> {
+    async fn check(&self) -> Result<()> {
         if !self.writer.is_running() {
             return Err(StorageError::WriterStopped);
         }
@@ -330,7 +314,7 @@ fn encode_checkpoint(checkpoint: &Checkpoint) -> Vec<u8> {
     out
 }
 
-fn decode_checkpoint(bytes: &[u8]) -> Result<Checkpoint, StorageError> {
+fn decode_checkpoint(bytes: &[u8]) -> Result<Checkpoint> {
     let corrupt = |e: yrs::encoding::read::Error| StorageError::Corrupt(format!("checkpoint: {e}"));
     let mut cursor = Cursor::new(bytes);
     let covers = cursor.read_var().map_err(corrupt)?;

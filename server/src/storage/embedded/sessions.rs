@@ -6,7 +6,7 @@ use bytes::Bytes;
 use redb::{ReadableTable, TableDefinition, WriteTransaction};
 
 use super::{positions, EmbeddedStorage};
-use crate::storage::{Journal, SessionBackend, StorageError, Versioned};
+use crate::storage::{Journal, Result, SessionBackend, Versioned};
 
 /// session id -> (version, JSON record).
 const SESSIONS: TableDefinition<&str, (u64, &[u8])> = TableDefinition::new("sessions");
@@ -21,7 +21,7 @@ const ATTENDANCE: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("at
 const SECRETS: TableDefinition<&str, &[u8]> = TableDefinition::new("secrets");
 
 /// Creates the tables, so that readers never meet a missing one.
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StorageError> {
+pub(super) fn create_tables(txn: &WriteTransaction) -> Result<()> {
     txn.open_table(SESSIONS)?;
     txn.open_table(JOIN_CODES)?;
     txn.open_table(PARTICIPANTS)?;
@@ -41,12 +41,7 @@ fn journal_table(journal: Journal) -> TableDefinition<'static, (&'static str, u6
 
 #[async_trait]
 impl SessionBackend for EmbeddedStorage {
-    async fn create_session(
-        &self,
-        id: &str,
-        code: &str,
-        record: Bytes,
-    ) -> Result<bool, StorageError> {
+    async fn create_session(&self, id: &str, code: &str, record: Bytes) -> Result<bool> {
         let (id, code) = (id.to_owned(), code.to_owned());
         self.write(move |txn| {
             let mut codes = txn.open_table(JOIN_CODES)?;
@@ -61,7 +56,7 @@ impl SessionBackend for EmbeddedStorage {
         .await
     }
 
-    async fn session(&self, id: &str) -> Result<Option<Versioned>, StorageError> {
+    async fn session(&self, id: &str) -> Result<Option<Versioned>> {
         let id = id.to_owned();
         self.read(move |txn| {
             let stored = txn.open_table(SESSIONS)?.get(id.as_str())?;
@@ -76,7 +71,7 @@ impl SessionBackend for EmbeddedStorage {
         .await
     }
 
-    async fn session_by_code(&self, code: &str) -> Result<Option<String>, StorageError> {
+    async fn session_by_code(&self, code: &str) -> Result<Option<String>> {
         let code = code.to_owned();
         self.read(move |txn| {
             let id = txn.open_table(JOIN_CODES)?.get(code.as_str())?;
@@ -85,12 +80,7 @@ impl SessionBackend for EmbeddedStorage {
         .await
     }
 
-    async fn replace_session(
-        &self,
-        id: &str,
-        version: u64,
-        record: Bytes,
-    ) -> Result<bool, StorageError> {
+    async fn replace_session(&self, id: &str, version: u64, record: Bytes) -> Result<bool> {
         let id = id.to_owned();
         self.write(move |txn| {
             let mut table = txn.open_table(SESSIONS)?;
@@ -104,16 +94,11 @@ impl SessionBackend for EmbeddedStorage {
         .await
     }
 
-    async fn add_participant(
-        &self,
-        session: &str,
-        participant: &str,
-        record: Bytes,
-    ) -> Result<bool, StorageError> {
-        let (session, participant) = (session.to_owned(), participant.to_owned());
+    async fn add_participant(&self, session: &str, id: &str, record: Bytes) -> Result<bool> {
+        let (session, id) = (session.to_owned(), id.to_owned());
         self.write(move |txn| {
             let mut table = txn.open_table(PARTICIPANTS)?;
-            let key = (session.as_str(), participant.as_str());
+            let key = (session.as_str(), id.as_str());
             if table.get(key)?.is_some() {
                 return Ok(false);
             }
@@ -123,7 +108,7 @@ impl SessionBackend for EmbeddedStorage {
         .await
     }
 
-    async fn participants(&self, session: &str) -> Result<Vec<Bytes>, StorageError> {
+    async fn participants(&self, session: &str) -> Result<Vec<Bytes>> {
         let session = session.to_owned();
         self.read(move |txn| {
             let table = txn.open_table(PARTICIPANTS)?;
@@ -140,27 +125,17 @@ impl SessionBackend for EmbeddedStorage {
         .await
     }
 
-    async fn replace_participant(
-        &self,
-        session: &str,
-        participant: &str,
-        record: Bytes,
-    ) -> Result<(), StorageError> {
-        let (session, participant) = (session.to_owned(), participant.to_owned());
+    async fn replace_participant(&self, session: &str, id: &str, record: Bytes) -> Result<()> {
+        let (session, id) = (session.to_owned(), id.to_owned());
         self.write(move |txn| {
             txn.open_table(PARTICIPANTS)?
-                .insert((session.as_str(), participant.as_str()), record.as_ref())?;
+                .insert((session.as_str(), id.as_str()), record.as_ref())?;
             Ok(())
         })
         .await
     }
 
-    async fn append_entry(
-        &self,
-        session: &str,
-        journal: Journal,
-        entry: Bytes,
-    ) -> Result<(), StorageError> {
+    async fn append_entry(&self, session: &str, journal: Journal, entry: Bytes) -> Result<()> {
         let session = session.to_owned();
         self.write(move |txn| {
             let mut table = txn.open_table(journal_table(journal))?;
@@ -175,7 +150,7 @@ impl SessionBackend for EmbeddedStorage {
         .await
     }
 
-    async fn entries(&self, session: &str, journal: Journal) -> Result<Vec<Bytes>, StorageError> {
+    async fn entries(&self, session: &str, journal: Journal) -> Result<Vec<Bytes>> {
         let session = session.to_owned();
         self.read(move |txn| {
             let table = txn.open_table(journal_table(journal))?;
@@ -187,7 +162,7 @@ impl SessionBackend for EmbeddedStorage {
         .await
     }
 
-    async fn secret(&self, name: &str, candidate: Bytes) -> Result<Bytes, StorageError> {
+    async fn secret(&self, name: &str, candidate: Bytes) -> Result<Bytes> {
         let name = name.to_owned();
         self.write(move |txn| {
             let mut table = txn.open_table(SECRETS)?;
