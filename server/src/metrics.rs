@@ -145,73 +145,29 @@ impl Metrics {
     /// store's `redis_reconnects` read at the moment of the scrape.
     pub fn render(&self, rooms: usize, redis_reconnects: u64) -> String {
         let mut out = String::new();
-        let mut one = |name: &str, kind: &str, help: &str, value: String| {
+        let load = |value: &AtomicU64| value.load(Ordering::Relaxed).to_string();
+        let open = self.connections_open.load(Ordering::Relaxed).to_string();
+        let pending = self.pending_bytes.load(Ordering::Relaxed).to_string();
+        // One metric a line: name, type, help, value.
+        #[rustfmt::skip]
+        let samples = [
+            ("cocreate_connections_open", "gauge", "WebSocket connections open now.", open),
+            ("cocreate_connections_total", "counter", "WebSocket connections accepted.", load(&self.connections_total)),
+            ("cocreate_rooms_loaded", "gauge", "Rooms loaded in memory.", rooms.to_string()),
+            ("cocreate_updates_received_total", "counter", "Yjs updates received (sync step 2 and update messages).", load(&self.updates_received)),
+            ("cocreate_update_bytes_received_total", "counter", "Bytes of the Yjs updates received.", load(&self.update_bytes_received)),
+            ("cocreate_messages_sent_total", "counter", "WebSocket messages sent.", load(&self.messages_sent)),
+            ("cocreate_bytes_sent_total", "counter", "Bytes of the WebSocket messages sent.", load(&self.bytes_sent)),
+            ("cocreate_storage_append_errors_total", "counter", "Appends to the update log that failed (and were retried).", load(&self.append_errors)),
+            ("cocreate_pending_bytes", "gauge", "Bytes of received updates not yet durable.", pending),
+            ("cocreate_redis_reconnects_total", "counter", "Redis connections reopened after a failure.", redis_reconnects.to_string()),
+        ];
+        for (name, kind, help, value) in samples {
             let _ = writeln!(
                 out,
                 "# HELP {name} {help}\n# TYPE {name} {kind}\n{name} {value}"
             );
-        };
-        let load = |value: &AtomicU64| value.load(Ordering::Relaxed).to_string();
-        one(
-            "cocreate_connections_open",
-            "gauge",
-            "WebSocket connections open now.",
-            self.connections_open.load(Ordering::Relaxed).to_string(),
-        );
-        one(
-            "cocreate_connections_total",
-            "counter",
-            "WebSocket connections accepted.",
-            load(&self.connections_total),
-        );
-        one(
-            "cocreate_rooms_loaded",
-            "gauge",
-            "Rooms loaded in memory.",
-            rooms.to_string(),
-        );
-        one(
-            "cocreate_updates_received_total",
-            "counter",
-            "Yjs updates received (sync step 2 and update messages).",
-            load(&self.updates_received),
-        );
-        one(
-            "cocreate_update_bytes_received_total",
-            "counter",
-            "Bytes of the Yjs updates received.",
-            load(&self.update_bytes_received),
-        );
-        one(
-            "cocreate_messages_sent_total",
-            "counter",
-            "WebSocket messages sent.",
-            load(&self.messages_sent),
-        );
-        one(
-            "cocreate_bytes_sent_total",
-            "counter",
-            "Bytes of the WebSocket messages sent.",
-            load(&self.bytes_sent),
-        );
-        one(
-            "cocreate_storage_append_errors_total",
-            "counter",
-            "Appends to the update log that failed (and were retried).",
-            load(&self.append_errors),
-        );
-        one(
-            "cocreate_pending_bytes",
-            "gauge",
-            "Bytes of received updates not yet durable.",
-            self.pending_bytes.load(Ordering::Relaxed).to_string(),
-        );
-        one(
-            "cocreate_redis_reconnects_total",
-            "counter",
-            "Redis connections reopened after a failure.",
-            redis_reconnects.to_string(),
-        );
+        }
         self.fanout_latency.render(
             &mut out,
             "cocreate_fanout_latency_seconds",

@@ -115,20 +115,19 @@ pub enum StorageError {
     WriterStopped,
 }
 
+/// What storage calls return: every backend fails with a [`StorageError`].
+pub type Result<T, E = StorageError> = std::result::Result<T, E>;
+
 /// The storage every backend implements: rooms' update logs and checkpoints here, sessions
 /// in [`SessionBackend`].
 #[async_trait]
 pub trait Storage: SessionBackend {
     /// The newest checkpoint of a room and every record after it (empty for a new room).
-    async fn load(&self, room: &RoomId) -> Result<StoredRoom, StorageError>;
+    async fn load(&self, room: &RoomId) -> Result<StoredRoom>;
     /// Appends records atomically and durably; returns the sequence number of the last one.
-    async fn append(&self, room: &RoomId, records: Vec<NewRecord>) -> Result<Seq, StorageError>;
+    async fn append(&self, room: &RoomId, records: Vec<NewRecord>) -> Result<Seq>;
     /// Stores a checkpoint unless a newer one is already stored.
-    async fn save_checkpoint(
-        &self,
-        room: &RoomId,
-        checkpoint: Checkpoint,
-    ) -> Result<(), StorageError>;
+    async fn save_checkpoint(&self, room: &RoomId, checkpoint: Checkpoint) -> Result<()>;
     /// Up to `limit` records after `after`, waiting up to `wait` for the first one to be
     /// appended (by this node or any other); empty if none arrived in time. Rooms follow their
     /// log with this, so that every node applies every update in log order.
@@ -138,36 +137,22 @@ pub trait Storage: SessionBackend {
         after: Seq,
         limit: usize,
         wait: std::time::Duration,
-    ) -> Result<Vec<LogRecord>, StorageError>;
+    ) -> Result<Vec<LogRecord>>;
     /// Up to `limit` records with sequence numbers greater than `after`, in order.
-    async fn read_log(
-        &self,
-        room: &RoomId,
-        after: Seq,
-        limit: usize,
-    ) -> Result<Vec<LogRecord>, StorageError>;
+    async fn read_log(&self, room: &RoomId, after: Seq, limit: usize) -> Result<Vec<LogRecord>>;
     /// Keeps the document state as of a log position, for seeking through the room's history
     /// (`history`): a seek then replays at most the records between two keyframes.
-    async fn save_keyframe(
-        &self,
-        room: &RoomId,
-        at: KeyframeAt,
-        state: Bytes,
-    ) -> Result<(), StorageError>;
+    async fn save_keyframe(&self, room: &RoomId, at: KeyframeAt, state: Bytes) -> Result<()>;
     /// Every keyframe position of a room, by ascending `covers`.
-    async fn keyframes(&self, room: &RoomId) -> Result<Vec<KeyframeAt>, StorageError>;
+    async fn keyframes(&self, room: &RoomId) -> Result<Vec<KeyframeAt>>;
     /// The state stored for the keyframe covering `covers`.
-    async fn keyframe_state(
-        &self,
-        room: &RoomId,
-        covers: Seq,
-    ) -> Result<Option<Bytes>, StorageError>;
+    async fn keyframe_state(&self, room: &RoomId, covers: Seq) -> Result<Option<Bytes>>;
     /// Connections to a storage server found dead and reopened (`/metrics`).
     fn reconnects(&self) -> u64 {
         0
     }
     /// Fails when the store cannot currently serve requests (`/readyz`).
-    async fn check(&self) -> Result<(), StorageError>;
+    async fn check(&self) -> Result<()>;
 }
 
 /// The storage handle shared by every room of a node.

@@ -7,7 +7,7 @@
 use async_trait::async_trait;
 use bytes::Bytes;
 
-use super::StorageError;
+use super::Result;
 
 /// A stored session record with the version a replacement must name.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -40,48 +40,23 @@ impl Journal {
 pub trait SessionBackend: Send + Sync + 'static {
     /// Stores a new session record (version 1) and reserves its join code; `false`, with
     /// nothing stored, if the code (or the id) is already taken.
-    async fn create_session(
-        &self,
-        id: &str,
-        code: &str,
-        record: Bytes,
-    ) -> Result<bool, StorageError>;
-    async fn session(&self, id: &str) -> Result<Option<Versioned>, StorageError>;
+    async fn create_session(&self, id: &str, code: &str, record: Bytes) -> Result<bool>;
+    async fn session(&self, id: &str) -> Result<Option<Versioned>>;
     /// The session a join code belongs to.
-    async fn session_by_code(&self, code: &str) -> Result<Option<String>, StorageError>;
+    async fn session_by_code(&self, code: &str) -> Result<Option<String>>;
     /// Replaces a session record if it is still at `version`; `false` if it changed since.
-    async fn replace_session(
-        &self,
-        id: &str,
-        version: u64,
-        record: Bytes,
-    ) -> Result<bool, StorageError>;
-    /// Stores a participant unless one with that id exists; says whether it stored it.
-    async fn add_participant(
-        &self,
-        session: &str,
-        participant: &str,
-        record: Bytes,
-    ) -> Result<bool, StorageError>;
-    /// Overwrites a participant's record: erasure removes their name.
-    async fn replace_participant(
-        &self,
-        session: &str,
-        participant: &str,
-        record: Bytes,
-    ) -> Result<(), StorageError>;
+    async fn replace_session(&self, id: &str, version: u64, record: Bytes) -> Result<bool>;
+    /// Stores a participant unless the session has one with that `id`; says whether it stored it.
+    async fn add_participant(&self, session: &str, id: &str, record: Bytes) -> Result<bool>;
+    /// Overwrites the record of participant `id`: erasure removes their name.
+    async fn replace_participant(&self, session: &str, id: &str, record: Bytes) -> Result<()>;
     /// Every participant record of a session, in no particular order.
-    async fn participants(&self, session: &str) -> Result<Vec<Bytes>, StorageError>;
+    async fn participants(&self, session: &str) -> Result<Vec<Bytes>>;
     /// Appends an entry to one of a session's journals.
-    async fn append_entry(
-        &self,
-        session: &str,
-        journal: Journal,
-        entry: Bytes,
-    ) -> Result<(), StorageError>;
+    async fn append_entry(&self, session: &str, journal: Journal, entry: Bytes) -> Result<()>;
     /// A session journal, oldest first.
-    async fn entries(&self, session: &str, journal: Journal) -> Result<Vec<Bytes>, StorageError>;
+    async fn entries(&self, session: &str, journal: Journal) -> Result<Vec<Bytes>>;
     /// The secret stored under `name`, storing `candidate` first if there is none, so that
     /// every node of a shared store ends up with the same one.
-    async fn secret(&self, name: &str, candidate: Bytes) -> Result<Bytes, StorageError>;
+    async fn secret(&self, name: &str, candidate: Bytes) -> Result<Bytes>;
 }

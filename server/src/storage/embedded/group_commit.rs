@@ -12,7 +12,7 @@ use redb::Database;
 use tokio::sync::oneshot;
 
 use super::log::{insert_records, LOG};
-use crate::storage::{NewRecord, Seq, StorageError};
+use crate::storage::{NewRecord, Result, Seq, StorageError};
 
 /// Appends one commit carries at most: bounds the transaction (and the wait of the first).
 const MAX_GROUP: usize = 512;
@@ -21,7 +21,7 @@ const MAX_GROUP: usize = 512;
 struct Append {
     room: String,
     records: Vec<NewRecord>,
-    done: oneshot::Sender<Result<Seq, StorageError>>,
+    done: oneshot::Sender<Result<Seq>>,
 }
 
 /// The writer thread and its queue. Dropping it lets the thread finish what is queued and
@@ -52,11 +52,7 @@ impl GroupCommit {
     }
 
     /// Appends `records` to `room`'s log in the next commit; returns the last sequence number.
-    pub(super) async fn append(
-        &self,
-        room: String,
-        records: Vec<NewRecord>,
-    ) -> Result<Seq, StorageError> {
+    pub(super) async fn append(&self, room: String, records: Vec<NewRecord>) -> Result<Seq> {
         let (done, committed) = oneshot::channel();
         let queue = self.queue.as_ref().expect("open until dropped");
         queue
@@ -113,7 +109,7 @@ fn write(db: &Database, waiting: &mpsc::Receiver<Append>) {
 }
 
 /// One transaction for the group; the last sequence number of each append, in order.
-fn commit(db: &Database, group: &[Append]) -> Result<Vec<Seq>, StorageError> {
+fn commit(db: &Database, group: &[Append]) -> Result<Vec<Seq>> {
     let txn = db.begin_write()?;
     let lasts = {
         let mut log = txn.open_table(LOG)?;

@@ -7,7 +7,7 @@ use redb::{ReadableTable, TableDefinition};
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
 
-use crate::storage::{LogRecord, NewRecord, Origin, Seq, StorageError};
+use crate::storage::{LogRecord, NewRecord, Origin, Result, Seq, StorageError};
 
 /// (room, seq) -> encoded record.
 pub(super) const LOG: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("update_log");
@@ -18,7 +18,7 @@ pub(super) fn insert_records(
     log: &mut redb::Table<(&'static str, u64), &'static [u8]>,
     room: &str,
     records: &[NewRecord],
-) -> Result<Seq, StorageError> {
+) -> Result<Seq> {
     let mut seq = last_seq(log, room)?;
     for record in records {
         seq += 1;
@@ -30,8 +30,8 @@ pub(super) fn insert_records(
 fn last_seq(
     log: &impl ReadableTable<(&'static str, u64), &'static [u8]>,
     room: &str,
-) -> Result<Seq, StorageError> {
-    let last = log.range((room, 0)..=(room, u64::MAX))?.next_back();
+) -> Result<Seq> {
+    let last = log.range(super::positions(room))?.next_back();
     match last {
         Some(entry) => Ok(entry?.0.value().1),
         None => Ok(0),
@@ -43,7 +43,7 @@ pub(super) fn read_range(
     room: &str,
     after: Seq,
     limit: usize,
-) -> Result<Vec<LogRecord>, StorageError> {
+) -> Result<Vec<LogRecord>> {
     let Some(first) = after.checked_add(1) else {
         return Ok(Vec::new());
     };
@@ -73,7 +73,7 @@ fn encode_record(record: &NewRecord) -> Vec<u8> {
     out
 }
 
-fn decode_record(seq: Seq, bytes: &[u8]) -> Result<LogRecord, StorageError> {
+fn decode_record(seq: Seq, bytes: &[u8]) -> Result<LogRecord> {
     let corrupt =
         |e: yrs::encoding::read::Error| StorageError::Corrupt(format!("log record {seq}: {e}"));
     let mut cursor = Cursor::new(bytes);

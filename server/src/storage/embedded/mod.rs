@@ -8,20 +8,25 @@ mod log;
 mod sessions;
 
 use std::collections::HashMap;
+use std::ops::RangeInclusive;
 use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use redb::{Database, ReadableDatabase, ReadableTable, TableDefinition};
+use redb::{
+    Database, ReadTransaction, ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction,
+};
 use tokio::sync::watch;
 use yrs::encoding::read::{Cursor, Read};
 use yrs::encoding::write::Write;
 
 use self::group_commit::GroupCommit;
 use self::log::{read_range, LOG};
-use super::{Checkpoint, KeyframeAt, LogRecord, NewRecord, Seq, Storage, StorageError, StoredRoom};
+use super::{
+    Checkpoint, KeyframeAt, LogRecord, NewRecord, Result, Seq, Storage, StorageError, StoredRoom,
+};
 use crate::room_id::RoomId;
 
 /// Default for `--embedded-cache-mib`: room for the hot rooms of a busy node; redb's own
@@ -73,12 +78,12 @@ pub struct EmbeddedStorage {
 impl EmbeddedStorage {
     /// Opens (or creates) the store in `data_dir`, creating the directory if needed, with
     /// the default cache.
-    pub fn open(data_dir: &Path) -> Result<Self, StorageError> {
+    pub fn open(data_dir: &Path) -> Result<Self> {
         Self::open_with_cache(data_dir, DEFAULT_EMBEDDED_CACHE_MIB * 1024 * 1024)
     }
 
     /// Opens (or creates) the store, caching at most `cache_bytes` of its file in memory.
-    pub fn open_with_cache(data_dir: &Path, cache_bytes: u64) -> Result<Self, StorageError> {
+    pub fn open_with_cache(data_dir: &Path, cache_bytes: u64) -> Result<Self> {
         std::fs::create_dir_all(data_dir)?;
         let db = Database::builder()
             .set_cache_size(usize::try_from(cache_bytes).unwrap_or(usize::MAX))
@@ -98,14 +103,31 @@ impl EmbeddedStorage {
         })
     }
 
-    /// Runs blocking redb work off the async runtime.
-    async fn blocking<T, F>(&self, work: F) -> Result<T, StorageError>
+    /// Runs `work` in a read transaction, off the async runtime (redb blocks).
+    async fn read<T, F>(&self, work: F) -> Result<T>
     where
         T: Send + 'static,
-        F: FnOnce(&Database) -> Result<T, StorageError> + Send + 'static,
+        F: FnOnce(&ReadTransaction) -> Result<T> + Send + 'static,
     {
         let db = self.db.clone();
-        tokio::task::spawn_blocking(move || work(&db)).await?
+        tokio::task::spawn_blocking(move || work(&db.begin_read()?)).await?
+    }
+
+    /// Runs `work` in a write transaction, off the async runtime, and commits what it wrote
+    /// if it succeeds; a failure writes nothing.
+    async fn write<T, F>(&self, work: F) -> Result<T>
+    where
+        T: Send + 'static,
+        F: FnOnce(&WriteTransaction) -> Result<T> + Send + 'static,
+    {
+        let db = self.db.clone();
+        tokio::task::spawn_blocking(move || {
+            let txn = db.begin_write()?;
+            let done = work(&txn)?;
+            txn.commit()?;
+            Ok(done)
+        })
+        .await?
     }
 
     /// Wakes `room`'s followers, if it has any.
@@ -150,6 +172,12 @@ impl Drop for Subscription<'_> {
     }
 }
 
+/// Every key of a (name, position) table under `name`, for reading a room's or a session's
+/// entries in order.
+fn positions(name: &str) -> RangeInclusive<(&str, u64)> {
+    (name, 0)..=(name, u64::MAX)
+}
+
 fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
     // Held only to look up or insert a sender: nothing can be left half-done.
     mutex
@@ -159,10 +187,9 @@ fn lock<T>(mutex: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
 
 #[async_trait]
 impl Storage for EmbeddedStorage {
-    async fn load(&self, room: &RoomId) -> Result<StoredRoom, StorageError> {
+    async fn load(&self, room: &RoomId) -> Result<StoredRoom> {
         let room = room.to_string();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
+        self.read(move |txn| {
             let checkpoint = match txn.open_table(CHECKPOINTS)?.get(room.as_str())? {
                 Some(bytes) => Some(decode_checkpoint(bytes.value())?),
                 None => None,
@@ -178,32 +205,24 @@ impl Storage for EmbeddedStorage {
         .await
     }
 
-    async fn append(&self, room: &RoomId, records: Vec<NewRecord>) -> Result<Seq, StorageError> {
+    async fn append(&self, room: &RoomId, records: Vec<NewRecord>) -> Result<Seq> {
         let room = room.to_string();
         let last = self.writer.append(room.clone(), records).await?;
         self.appended(&room, last);
         Ok(last)
     }
 
-    async fn save_checkpoint(
-        &self,
-        room: &RoomId,
-        checkpoint: Checkpoint,
-    ) -> Result<(), StorageError> {
+    async fn save_checkpoint(&self, room: &RoomId, checkpoint: Checkpoint) -> Result<()> {
         let room = room.to_string();
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
-            {
-                let mut table = txn.open_table(CHECKPOINTS)?;
-                let stored = match table.get(room.as_str())? {
-                    Some(bytes) => Some(decode_checkpoint(bytes.value())?.covers),
-                    None => None,
-                };
-                if stored.is_none_or(|covers| covers < checkpoint.covers) {
-                    table.insert(room.as_str(), encode_checkpoint(&checkpoint).as_slice())?;
-                }
+        self.write(move |txn| {
+            let mut table = txn.open_table(CHECKPOINTS)?;
+            let stored = match table.get(room.as_str())? {
+                Some(bytes) => Some(decode_checkpoint(bytes.value())?.covers),
+                None => None,
+            };
+            if stored.is_none_or(|covers| covers < checkpoint.covers) {
+                table.insert(room.as_str(), encode_checkpoint(&checkpoint).as_slice())?;
             }
-            txn.commit()?;
             Ok(())
         })
         .await
@@ -215,7 +234,7 @@ impl Storage for EmbeddedStorage {
         after: Seq,
         limit: usize,
         wait: Duration,
-    ) -> Result<Vec<LogRecord>, StorageError> {
+    ) -> Result<Vec<LogRecord>> {
         // Subscribe before reading, so that an append between the read and the wait is seen.
         let mut appended = self.on_append(&room.to_string());
         let records = self.read_log(room, after, limit).await?;
@@ -228,79 +247,59 @@ impl Storage for EmbeddedStorage {
         }
     }
 
-    async fn read_log(
-        &self,
-        room: &RoomId,
-        after: Seq,
-        limit: usize,
-    ) -> Result<Vec<LogRecord>, StorageError> {
+    async fn read_log(&self, room: &RoomId, after: Seq, limit: usize) -> Result<Vec<LogRecord>> {
         let room = room.to_string();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let log = txn.open_table(LOG)?;
-            read_range(&log, &room, after, limit)
-        })
-        .await
+        self.read(move |txn| read_range(&txn.open_table(LOG)?, &room, after, limit))
+            .await
     }
 
-    async fn save_keyframe(
-        &self,
-        room: &RoomId,
-        at: KeyframeAt,
-        state: Bytes,
-    ) -> Result<(), StorageError> {
+    async fn save_keyframe(&self, room: &RoomId, at: KeyframeAt, state: Bytes) -> Result<()> {
         let room = room.to_string();
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
+        self.write(move |txn| {
             txn.open_table(KEYFRAME_STATES)?
                 .insert((room.as_str(), at.covers), state.as_ref())?;
             txn.open_table(KEYFRAMES)?
                 .insert((room.as_str(), at.covers), at.at_ms)?;
-            txn.commit()?;
             Ok(())
         })
         .await
     }
 
-    async fn keyframes(&self, room: &RoomId) -> Result<Vec<KeyframeAt>, StorageError> {
+    async fn keyframes(&self, room: &RoomId) -> Result<Vec<KeyframeAt>> {
         let room = room.to_string();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
+        self.read(move |txn| {
             let table = txn.open_table(KEYFRAMES)?;
-            let mut keyframes = Vec::new();
-            for entry in table.range((room.as_str(), 0)..=(room.as_str(), u64::MAX))? {
-                let (key, at_ms) = entry?;
-                keyframes.push(KeyframeAt {
-                    covers: key.value().1,
-                    at_ms: at_ms.value(),
-                });
-            }
-            Ok(keyframes)
+            table
+                .range(positions(&room))?
+                .map(|entry| {
+                    let (key, at_ms) = entry?;
+                    Ok(KeyframeAt {
+                        covers: key.value().1,
+                        at_ms: at_ms.value(),
+                    })
+                })
+                .collect()
         })
         .await
     }
 
-    async fn keyframe_state(
-        &self,
-        room: &RoomId,
-        covers: Seq,
-    ) -> Result<Option<Bytes>, StorageError> {
+    async fn keyframe_state(&self, room: &RoomId, covers: Seq) -> Result<Option<Bytes>> {
         let room = room.to_string();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let table = txn.open_table(KEYFRAME_STATES)?;
-            let state = table.get((room.as_str(), covers))?;
+        self.read(move |txn| {
+            let state = txn
+                .open_table(KEYFRAME_STATES)?
+                .get((room.as_str(), covers))?;
             Ok(state.map(|state| Bytes::copy_from_slice(state.value())))
         })
         .await
     }
 
-    async fn check(&self) -> Result<(), StorageError> {
+    async fn check(&self) -> Result<()> {
         if !self.writer.is_running() {
             return Err(StorageError::WriterStopped);
         }
-        self.blocking(|db| {
-            db.begin_read()?.open_table(CHECKPOINTS)?;
+        self.read(|txn| {
+            txn.open_table(CHECKPOINTS)?;
             Ok(())
         })
         .await
@@ -315,7 +314,7 @@ fn encode_checkpoint(checkpoint: &Checkpoint) -> Vec<u8> {
     out
 }
 
-fn decode_checkpoint(bytes: &[u8]) -> Result<Checkpoint, StorageError> {
+fn decode_checkpoint(bytes: &[u8]) -> Result<Checkpoint> {
     let corrupt = |e: yrs::encoding::read::Error| StorageError::Corrupt(format!("checkpoint: {e}"));
     let mut cursor = Cursor::new(bytes);
     let covers = cursor.read_var().map_err(corrupt)?;

@@ -3,10 +3,10 @@
 
 use async_trait::async_trait;
 use bytes::Bytes;
-use redb::{ReadableDatabase, ReadableTable, TableDefinition, WriteTransaction};
+use redb::{ReadableTable, TableDefinition, WriteTransaction};
 
-use super::EmbeddedStorage;
-use crate::storage::{Journal, SessionBackend, StorageError, Versioned};
+use super::{positions, EmbeddedStorage};
+use crate::storage::{Journal, Result, SessionBackend, Versioned};
 
 /// session id -> (version, JSON record).
 const SESSIONS: TableDefinition<&str, (u64, &[u8])> = TableDefinition::new("sessions");
@@ -21,7 +21,7 @@ const ATTENDANCE: TableDefinition<(&str, u64), &[u8]> = TableDefinition::new("at
 const SECRETS: TableDefinition<&str, &[u8]> = TableDefinition::new("secrets");
 
 /// Creates the tables, so that readers never meet a missing one.
-pub(super) fn create_tables(txn: &WriteTransaction) -> Result<(), StorageError> {
+pub(super) fn create_tables(txn: &WriteTransaction) -> Result<()> {
     txn.open_table(SESSIONS)?;
     txn.open_table(JOIN_CODES)?;
     txn.open_table(PARTICIPANTS)?;
@@ -41,36 +41,25 @@ fn journal_table(journal: Journal) -> TableDefinition<'static, (&'static str, u6
 
 #[async_trait]
 impl SessionBackend for EmbeddedStorage {
-    async fn create_session(
-        &self,
-        id: &str,
-        code: &str,
-        record: Bytes,
-    ) -> Result<bool, StorageError> {
+    async fn create_session(&self, id: &str, code: &str, record: Bytes) -> Result<bool> {
         let (id, code) = (id.to_owned(), code.to_owned());
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
-            {
-                let mut codes = txn.open_table(JOIN_CODES)?;
-                let mut sessions = txn.open_table(SESSIONS)?;
-                if codes.get(code.as_str())?.is_some() || sessions.get(id.as_str())?.is_some() {
-                    return Ok(false);
-                }
-                codes.insert(code.as_str(), id.as_str())?;
-                sessions.insert(id.as_str(), (1, record.as_ref()))?;
+        self.write(move |txn| {
+            let mut codes = txn.open_table(JOIN_CODES)?;
+            let mut sessions = txn.open_table(SESSIONS)?;
+            if codes.get(code.as_str())?.is_some() || sessions.get(id.as_str())?.is_some() {
+                return Ok(false);
             }
-            txn.commit()?;
+            codes.insert(code.as_str(), id.as_str())?;
+            sessions.insert(id.as_str(), (1, record.as_ref()))?;
             Ok(true)
         })
         .await
     }
 
-    async fn session(&self, id: &str) -> Result<Option<Versioned>, StorageError> {
+    async fn session(&self, id: &str) -> Result<Option<Versioned>> {
         let id = id.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let table = txn.open_table(SESSIONS)?;
-            let stored = table.get(id.as_str())?;
+        self.read(move |txn| {
+            let stored = txn.open_table(SESSIONS)?.get(id.as_str())?;
             Ok(stored.map(|value| {
                 let (version, record) = value.value();
                 Versioned {
@@ -82,67 +71,46 @@ impl SessionBackend for EmbeddedStorage {
         .await
     }
 
-    async fn session_by_code(&self, code: &str) -> Result<Option<String>, StorageError> {
+    async fn session_by_code(&self, code: &str) -> Result<Option<String>> {
         let code = code.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
-            let table = txn.open_table(JOIN_CODES)?;
-            let id = table.get(code.as_str())?.map(|id| id.value().to_owned());
-            Ok(id)
+        self.read(move |txn| {
+            let id = txn.open_table(JOIN_CODES)?.get(code.as_str())?;
+            Ok(id.map(|id| id.value().to_owned()))
         })
         .await
     }
 
-    async fn replace_session(
-        &self,
-        id: &str,
-        version: u64,
-        record: Bytes,
-    ) -> Result<bool, StorageError> {
+    async fn replace_session(&self, id: &str, version: u64, record: Bytes) -> Result<bool> {
         let id = id.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
-            {
-                let mut table = txn.open_table(SESSIONS)?;
-                let current = table.get(id.as_str())?.map(|value| value.value().0);
-                if current != Some(version) {
-                    return Ok(false);
-                }
-                table.insert(id.as_str(), (version + 1, record.as_ref()))?;
+        self.write(move |txn| {
+            let mut table = txn.open_table(SESSIONS)?;
+            let current = table.get(id.as_str())?.map(|value| value.value().0);
+            if current != Some(version) {
+                return Ok(false);
             }
-            txn.commit()?;
+            table.insert(id.as_str(), (version + 1, record.as_ref()))?;
             Ok(true)
         })
         .await
     }
 
-    async fn add_participant(
-        &self,
-        session: &str,
-        participant: &str,
-        record: Bytes,
-    ) -> Result<bool, StorageError> {
-        let (session, participant) = (session.to_owned(), participant.to_owned());
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
-            {
-                let mut table = txn.open_table(PARTICIPANTS)?;
-                let key = (session.as_str(), participant.as_str());
-                if table.get(key)?.is_some() {
-                    return Ok(false);
-                }
-                table.insert(key, record.as_ref())?;
+    async fn add_participant(&self, session: &str, id: &str, record: Bytes) -> Result<bool> {
+        let (session, id) = (session.to_owned(), id.to_owned());
+        self.write(move |txn| {
+            let mut table = txn.open_table(PARTICIPANTS)?;
+            let key = (session.as_str(), id.as_str());
+            if table.get(key)?.is_some() {
+                return Ok(false);
             }
-            txn.commit()?;
+            table.insert(key, record.as_ref())?;
             Ok(true)
         })
         .await
     }
 
-    async fn participants(&self, session: &str) -> Result<Vec<Bytes>, StorageError> {
+    async fn participants(&self, session: &str) -> Result<Vec<Bytes>> {
         let session = session.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
+        self.read(move |txn| {
             let table = txn.open_table(PARTICIPANTS)?;
             let mut records = Vec::new();
             for entry in table.range((session.as_str(), "")..)? {
@@ -157,80 +125,57 @@ impl SessionBackend for EmbeddedStorage {
         .await
     }
 
-    async fn replace_participant(
-        &self,
-        session: &str,
-        participant: &str,
-        record: Bytes,
-    ) -> Result<(), StorageError> {
-        let (session, participant) = (session.to_owned(), participant.to_owned());
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
+    async fn replace_participant(&self, session: &str, id: &str, record: Bytes) -> Result<()> {
+        let (session, id) = (session.to_owned(), id.to_owned());
+        self.write(move |txn| {
             txn.open_table(PARTICIPANTS)?
-                .insert((session.as_str(), participant.as_str()), record.as_ref())?;
-            txn.commit()?;
+                .insert((session.as_str(), id.as_str()), record.as_ref())?;
             Ok(())
         })
         .await
     }
 
-    async fn append_entry(
-        &self,
-        session: &str,
-        journal: Journal,
-        entry: Bytes,
-    ) -> Result<(), StorageError> {
+    async fn append_entry(&self, session: &str, journal: Journal, entry: Bytes) -> Result<()> {
         let session = session.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
-            {
-                let mut table = txn.open_table(journal_table(journal))?;
-                let last = table
-                    .range((session.as_str(), 0)..=(session.as_str(), u64::MAX))?
-                    .next_back()
-                    .transpose()?
-                    .map_or(0, |(key, _)| key.value().1);
-                table.insert((session.as_str(), last + 1), entry.as_ref())?;
-            }
-            txn.commit()?;
+        self.write(move |txn| {
+            let mut table = txn.open_table(journal_table(journal))?;
+            let last = table
+                .range(positions(&session))?
+                .next_back()
+                .transpose()?
+                .map_or(0, |(key, _)| key.value().1);
+            table.insert((session.as_str(), last + 1), entry.as_ref())?;
             Ok(())
         })
         .await
     }
 
-    async fn entries(&self, session: &str, journal: Journal) -> Result<Vec<Bytes>, StorageError> {
+    async fn entries(&self, session: &str, journal: Journal) -> Result<Vec<Bytes>> {
         let session = session.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_read()?;
+        self.read(move |txn| {
             let table = txn.open_table(journal_table(journal))?;
-            let mut entries = Vec::new();
-            for entry in table.range((session.as_str(), 0)..=(session.as_str(), u64::MAX))? {
-                entries.push(Bytes::copy_from_slice(entry?.1.value()));
-            }
-            Ok(entries)
+            let entries = table.range(positions(&session))?;
+            entries
+                .map(|entry| Ok(Bytes::copy_from_slice(entry?.1.value())))
+                .collect()
         })
         .await
     }
 
-    async fn secret(&self, name: &str, candidate: Bytes) -> Result<Bytes, StorageError> {
+    async fn secret(&self, name: &str, candidate: Bytes) -> Result<Bytes> {
         let name = name.to_owned();
-        self.blocking(move |db| {
-            let txn = db.begin_write()?;
-            let secret = {
-                let mut table = txn.open_table(SECRETS)?;
-                let stored = table
-                    .get(name.as_str())?
-                    .map(|s| Bytes::copy_from_slice(s.value()));
-                match stored {
-                    Some(secret) => secret,
-                    None => {
-                        table.insert(name.as_str(), candidate.as_ref())?;
-                        candidate
-                    }
+        self.write(move |txn| {
+            let mut table = txn.open_table(SECRETS)?;
+            let stored = table
+                .get(name.as_str())?
+                .map(|s| Bytes::copy_from_slice(s.value()));
+            match stored {
+                Some(secret) => Ok(secret),
+                None => {
+                    table.insert(name.as_str(), candidate.as_ref())?;
+                    Ok(candidate)
                 }
-            };
-            txn.commit()?;
-            Ok(secret)
+            }
         })
         .await
     }

@@ -36,7 +36,8 @@ use redis::cluster_async::ClusterConnection;
 use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisError, RedisFuture, Script, Value};
 
 use super::{
-    Checkpoint, KeyframeAt, LogRecord, NewRecord, Origin, Seq, Storage, StorageError, StoredRoom,
+    Checkpoint, KeyframeAt, LogRecord, NewRecord, Origin, Result, Seq, Storage, StorageError,
+    StoredRoom,
 };
 use crate::room_id::RoomId;
 
@@ -210,7 +211,7 @@ impl RedisStorage {
     /// `redis+unix:///path/to.sock`), or several nodes of one Redis Cluster separated by commas
     /// (`redis://a:6379,redis://b:6379`): listing more than one node is what selects cluster
     /// mode, and the other nodes are discovered. `prefix` starts every key.
-    pub async fn connect(url: &str, prefix: &str) -> Result<Self, StorageError> {
+    pub async fn connect(url: &str, prefix: &str) -> Result<Self> {
         Self::check_prefix(prefix)?;
         let nodes: Vec<&str> = url.split(',').map(str::trim).collect();
         let pubsub = redis::Client::open(nodes[0])?;
@@ -304,12 +305,7 @@ impl RedisStorage {
     }
 
     /// Up to `limit` records after `after`, one page of `XRANGE` at a time.
-    async fn read_range(
-        &self,
-        log: &str,
-        after: Seq,
-        limit: usize,
-    ) -> Result<Vec<LogRecord>, StorageError> {
+    async fn read_range(&self, log: &str, after: Seq, limit: usize) -> Result<Vec<LogRecord>> {
         let mut conn = self.commands();
         let mut records = Vec::new();
         let mut next = after.checked_add(1);
@@ -380,7 +376,7 @@ impl RedisStorage {
 
 #[async_trait]
 impl Storage for RedisStorage {
-    async fn load(&self, room: &RoomId) -> Result<StoredRoom, StorageError> {
+    async fn load(&self, room: &RoomId) -> Result<StoredRoom> {
         let keys = self.keys(room);
         // The checkpoint first: records appended meanwhile are read too, and a checkpoint saved
         // meanwhile only covers records that the log still holds.
@@ -399,7 +395,7 @@ impl Storage for RedisStorage {
         })
     }
 
-    async fn append(&self, room: &RoomId, records: Vec<NewRecord>) -> Result<Seq, StorageError> {
+    async fn append(&self, room: &RoomId, records: Vec<NewRecord>) -> Result<Seq> {
         let keys = self.keys(room);
         let mut invocation = self.inner.append.prepare_invoke();
         invocation.key(&keys.seq).key(&keys.log);
@@ -418,11 +414,7 @@ impl Storage for RedisStorage {
             .map_err(|_| StorageError::Corrupt(format!("append returned sequence number {last}")))
     }
 
-    async fn save_checkpoint(
-        &self,
-        room: &RoomId,
-        checkpoint: Checkpoint,
-    ) -> Result<(), StorageError> {
+    async fn save_checkpoint(&self, room: &RoomId, checkpoint: Checkpoint) -> Result<()> {
         let keys = self.keys(room);
         let _stored: i64 = self
             .inner
@@ -450,7 +442,7 @@ impl Storage for RedisStorage {
         after: Seq,
         limit: usize,
         wait: Duration,
-    ) -> Result<Vec<LogRecord>, StorageError> {
+    ) -> Result<Vec<LogRecord>> {
         if limit == 0 || after == Seq::MAX {
             return Ok(Vec::new());
         }
@@ -493,21 +485,11 @@ impl Storage for RedisStorage {
         }
     }
 
-    async fn read_log(
-        &self,
-        room: &RoomId,
-        after: Seq,
-        limit: usize,
-    ) -> Result<Vec<LogRecord>, StorageError> {
+    async fn read_log(&self, room: &RoomId, after: Seq, limit: usize) -> Result<Vec<LogRecord>> {
         self.read_range(&self.keys(room).log, after, limit).await
     }
 
-    async fn save_keyframe(
-        &self,
-        room: &RoomId,
-        at: KeyframeAt,
-        state: Bytes,
-    ) -> Result<(), StorageError> {
+    async fn save_keyframe(&self, room: &RoomId, at: KeyframeAt, state: Bytes) -> Result<()> {
         let keys = self.keys(room);
         let mut conn = self.commands();
         redis::cmd("HSET")
@@ -525,7 +507,7 @@ impl Storage for RedisStorage {
         Ok(())
     }
 
-    async fn keyframes(&self, room: &RoomId) -> Result<Vec<KeyframeAt>, StorageError> {
+    async fn keyframes(&self, room: &RoomId) -> Result<Vec<KeyframeAt>> {
         let reply: Value = redis::cmd("ZRANGE")
             .arg(self.keys(room).keyframes)
             .arg(0)
@@ -546,18 +528,14 @@ impl Storage for RedisStorage {
                     at_ms: number(at_ms, "keyframe time")?,
                 })
             })
-            .collect::<Result<Vec<_>, StorageError>>()?;
+            .collect::<Result<Vec<_>>>()?;
         // Scores are doubles: exact up to 2^53, but sort by the exact numbers all the same.
         keyframes.sort_by_key(|k| k.covers);
         keyframes.dedup_by_key(|k| k.covers);
         Ok(keyframes)
     }
 
-    async fn keyframe_state(
-        &self,
-        room: &RoomId,
-        covers: Seq,
-    ) -> Result<Option<Bytes>, StorageError> {
+    async fn keyframe_state(&self, room: &RoomId, covers: Seq) -> Result<Option<Bytes>> {
         let reply: Value = redis::cmd("HGET")
             .arg(self.keys(room).keyframe_states)
             .arg(covers)
@@ -575,7 +553,7 @@ impl Storage for RedisStorage {
         self.inner.reconnects.load(Ordering::Relaxed)
     }
 
-    async fn check(&self) -> Result<(), StorageError> {
+    async fn check(&self) -> Result<()> {
         let _pong: Value = redis::cmd("PING").query_async(&mut self.commands()).await?;
         Ok(())
     }
@@ -604,7 +582,7 @@ fn items_of(value: Value) -> Option<Vec<Value>> {
 }
 
 /// A decimal number stored as text.
-fn number(bytes: &[u8], what: &str) -> Result<u64, StorageError> {
+fn number(bytes: &[u8], what: &str) -> Result<u64> {
     std::str::from_utf8(bytes)
         .ok()
         .and_then(|text| text.parse().ok())
@@ -617,7 +595,7 @@ fn number(bytes: &[u8], what: &str) -> Result<u64, StorageError> {
 }
 
 /// The `HMGET covers state` reply.
-fn parse_checkpoint(reply: Value) -> Result<Option<Checkpoint>, StorageError> {
+fn parse_checkpoint(reply: Value) -> Result<Option<Checkpoint>> {
     let items = items_of(reply).ok_or_else(|| corrupt("checkpoint reply is not an array"))?;
     match &items[..] {
         [Value::Nil, Value::Nil] => Ok(None),
@@ -635,7 +613,7 @@ fn parse_checkpoint(reply: Value) -> Result<Option<Checkpoint>, StorageError> {
 }
 
 /// The `XREAD` reply: nil when nothing arrived, else the entries of our one stream.
-fn parse_read(reply: Value, log: &str, after: Seq) -> Result<Vec<LogRecord>, StorageError> {
+fn parse_read(reply: Value, log: &str, after: Seq) -> Result<Vec<LogRecord>> {
     if reply == Value::Nil {
         return Ok(Vec::new());
     }
@@ -654,7 +632,7 @@ fn parse_read(reply: Value, log: &str, after: Seq) -> Result<Vec<LogRecord>, Sto
 
 /// An `XRANGE` reply, or the entries of one stream of an `XREAD` reply. Every sequence number
 /// must be after `after` and increase: anything else means the ids are not ours.
-fn parse_entries(reply: Value, after: Seq) -> Result<Vec<LogRecord>, StorageError> {
+fn parse_entries(reply: Value, after: Seq) -> Result<Vec<LogRecord>> {
     let entries = items_of(reply).ok_or_else(|| corrupt("log reply is not an array"))?;
     let mut records = Vec::with_capacity(entries.len());
     let mut previous = after;
@@ -673,7 +651,7 @@ fn parse_entries(reply: Value, after: Seq) -> Result<Vec<LogRecord>, StorageErro
 }
 
 /// One stream entry: `[id, [field, value, ...]]`.
-fn parse_entry(entry: Value) -> Result<LogRecord, StorageError> {
+fn parse_entry(entry: Value) -> Result<LogRecord> {
     let items = items_of(entry).ok_or_else(|| corrupt("log entry is not an array"))?;
     let [id, fields] =
         <[Value; 2]>::try_from(items).map_err(|_| corrupt("log entry is not an id and fields"))?;
@@ -717,7 +695,7 @@ fn parse_entry(entry: Value) -> Result<LogRecord, StorageError> {
 }
 
 /// A stream id written by the append script: `<seq>-0`.
-fn parse_id(id: &[u8]) -> Result<Seq, StorageError> {
+fn parse_id(id: &[u8]) -> Result<Seq> {
     match id.strip_suffix(b"-0") {
         Some(seq) => number(seq, "log entry id"),
         None => Err(corrupt(format!(

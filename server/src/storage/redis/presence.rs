@@ -13,7 +13,7 @@ use super::RedisStorage;
 use crate::bus::{BusError, BusEvent, BusMessage, BusSubscription, RoomBus};
 use crate::retry::Backoff;
 use crate::room_id::RoomId;
-use crate::storage::StorageError;
+use crate::storage::{Result, StorageError};
 
 /// Presence messages queued for a room before further ones are dropped; a room that far
 /// behind is busy, and presence renews itself.
@@ -42,10 +42,7 @@ impl RoomBus for RedisStorage {
     }
 }
 
-async fn subscribe(
-    client: &redis::Client,
-    channel: &str,
-) -> Result<redis::aio::PubSub, StorageError> {
+async fn subscribe(client: &redis::Client, channel: &str) -> Result<redis::aio::PubSub> {
     let subscribing = async {
         let mut pubsub = client.get_async_pubsub().await?;
         pubsub.subscribe(channel).await?;

@@ -10,7 +10,7 @@ use bytes::Bytes;
 use redis::{Script, Value};
 
 use super::{bytes_of, corrupt, items_of, number, RedisStorage};
-use crate::storage::{Journal, SessionBackend, StorageError, Versioned};
+use crate::storage::{Journal, Result, SessionBackend, Versioned};
 
 /// Creates a session hash unless it exists; returns 1 if created. KEYS: the hash. ARGV: JSON.
 static CREATE_SESSION: LazyLock<Script> = LazyLock::new(|| {
@@ -36,7 +36,7 @@ return 1
 });
 
 /// The byte strings of an array reply.
-fn list_of(value: Value, what: &str) -> Result<Vec<Bytes>, StorageError> {
+fn list_of(value: Value, what: &str) -> Result<Vec<Bytes>> {
     let items = items_of(value).ok_or_else(|| corrupt(format!("{what}: not a list")))?;
     items
         .iter()
@@ -50,12 +50,7 @@ fn list_of(value: Value, what: &str) -> Result<Vec<Bytes>, StorageError> {
 
 #[async_trait]
 impl SessionBackend for RedisStorage {
-    async fn create_session(
-        &self,
-        id: &str,
-        code: &str,
-        record: Bytes,
-    ) -> Result<bool, StorageError> {
+    async fn create_session(&self, id: &str, code: &str, record: Bytes) -> Result<bool> {
         let mut conn = self.commands();
         let code_key = self.global_key("join-code", code);
         let reserved: Value = redis::cmd("SET")
@@ -81,13 +76,12 @@ impl SessionBackend for RedisStorage {
         Ok(created == 1)
     }
 
-    async fn session(&self, id: &str) -> Result<Option<Versioned>, StorageError> {
-        let mut conn = self.commands();
+    async fn session(&self, id: &str) -> Result<Option<Versioned>> {
         let reply: Value = redis::cmd("HMGET")
             .arg(self.session_key(id, "session"))
             .arg("v")
             .arg("data")
-            .query_async(&mut conn)
+            .query_async(&mut self.commands())
             .await?;
         let fields = items_of(reply).unwrap_or_default();
         let [version, record] = fields.as_slice() else {
@@ -105,100 +99,73 @@ impl SessionBackend for RedisStorage {
         }))
     }
 
-    async fn session_by_code(&self, code: &str) -> Result<Option<String>, StorageError> {
-        let mut conn = self.commands();
+    async fn session_by_code(&self, code: &str) -> Result<Option<String>> {
         let id: Option<String> = redis::cmd("GET")
             .arg(self.global_key("join-code", code))
-            .query_async(&mut conn)
+            .query_async(&mut self.commands())
             .await?;
         Ok(id)
     }
 
-    async fn replace_session(
-        &self,
-        id: &str,
-        version: u64,
-        record: Bytes,
-    ) -> Result<bool, StorageError> {
-        let mut conn = self.commands();
+    async fn replace_session(&self, id: &str, version: u64, record: Bytes) -> Result<bool> {
         let replaced: i64 = REPLACE_SESSION
             .key(self.session_key(id, "session"))
             .arg(version.to_string())
             .arg(record.as_ref())
             .arg((version + 1).to_string())
-            .invoke_async(&mut conn)
+            .invoke_async(&mut self.commands())
             .await?;
         Ok(replaced == 1)
     }
 
-    async fn add_participant(
-        &self,
-        session: &str,
-        participant: &str,
-        record: Bytes,
-    ) -> Result<bool, StorageError> {
-        let mut conn = self.commands();
+    async fn add_participant(&self, session: &str, id: &str, record: Bytes) -> Result<bool> {
         let added: i64 = redis::cmd("HSETNX")
             .arg(self.session_key(session, "participants"))
-            .arg(participant)
+            .arg(id)
             .arg(record.as_ref())
-            .query_async(&mut conn)
+            .query_async(&mut self.commands())
             .await?;
         Ok(added == 1)
     }
 
-    async fn participants(&self, session: &str) -> Result<Vec<Bytes>, StorageError> {
-        let mut conn = self.commands();
+    async fn participants(&self, session: &str) -> Result<Vec<Bytes>> {
         let reply: Value = redis::cmd("HVALS")
             .arg(self.session_key(session, "participants"))
-            .query_async(&mut conn)
+            .query_async(&mut self.commands())
             .await?;
         list_of(reply, "participants")
     }
 
-    async fn replace_participant(
-        &self,
-        session: &str,
-        participant: &str,
-        record: Bytes,
-    ) -> Result<(), StorageError> {
-        let mut conn = self.commands();
+    async fn replace_participant(&self, session: &str, id: &str, record: Bytes) -> Result<()> {
         redis::cmd("HSET")
             .arg(self.session_key(session, "participants"))
-            .arg(participant)
+            .arg(id)
             .arg(record.as_ref())
-            .query_async::<()>(&mut conn)
+            .query_async::<()>(&mut self.commands())
             .await?;
         Ok(())
     }
 
-    async fn append_entry(
-        &self,
-        session: &str,
-        journal: Journal,
-        entry: Bytes,
-    ) -> Result<(), StorageError> {
-        let mut conn = self.commands();
+    async fn append_entry(&self, session: &str, journal: Journal, entry: Bytes) -> Result<()> {
         redis::cmd("RPUSH")
             .arg(self.session_key(session, journal.name()))
             .arg(entry.as_ref())
-            .query_async::<()>(&mut conn)
+            .query_async::<()>(&mut self.commands())
             .await?;
         Ok(())
     }
 
-    async fn entries(&self, session: &str, journal: Journal) -> Result<Vec<Bytes>, StorageError> {
-        let mut conn = self.commands();
+    async fn entries(&self, session: &str, journal: Journal) -> Result<Vec<Bytes>> {
         let reply: Value = redis::cmd("LRANGE")
             .arg(self.session_key(session, journal.name()))
             .arg(0)
             .arg(-1)
-            .query_async(&mut conn)
+            .query_async(&mut self.commands())
             .await?;
         list_of(reply, journal.name())
     }
 
-    async fn secret(&self, name: &str, candidate: Bytes) -> Result<Bytes, StorageError> {
+    async fn secret(&self, name: &str, candidate: Bytes) -> Result<Bytes> {
         let mut conn = self.commands();
         let key = self.global_key("secret", name);
         redis::cmd("SET")
