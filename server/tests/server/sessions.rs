@@ -31,6 +31,14 @@ async fn start() -> SessionServer {
     }
 }
 
+/// Seconds since the epoch, as tokens count time.
+fn now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs()
+}
+
 /// A created session: its id, join code and invite tokens by role.
 struct Created {
     id: String,
@@ -74,6 +82,36 @@ impl SessionServer {
         self.server.call("POST", path, Some(token), body).await
     }
 
+    async fn post_expect(
+        &self,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        expected: (u16, &str),
+    ) {
+        self.server
+            .call_expect("POST", path, Some(token), body, expected)
+            .await;
+    }
+
+    /// Joins with `body` (a code or an invite and a name) and expects it refused.
+    async fn join_expect(&self, body: Value, expected: (u16, &str)) {
+        self.server
+            .call_expect("POST", "/api/join", None, Some(body), expected)
+            .await;
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        self.server.call("GET", path, Some(token), None).await
+    }
+
+    /// Reports the item at `item` (its API path) for `reason`.
+    async fn report(&self, item: &str, token: &str, reason: &str) -> (u16, Value) {
+        let body = json!({ "reason": reason });
+        self.post(&format!("{item}/report"), token, Some(body))
+            .await
+    }
+
     fn room(&self, id: &str, token: &str) -> String {
         format!("{}?token={token}", self.server.url(id))
     }
@@ -84,15 +122,15 @@ async fn creating_a_session_needs_the_admin_key_and_returns_an_invite_per_role()
     let s = start().await;
     let body = json!({"title": "T", "template": "canvas", "language": "en"});
     for key in [None, Some("wrong")] {
-        let (status, error) = s
-            .server
-            .call("POST", "/api/sessions", key, Some(body.clone()))
+        s.server
+            .call_expect(
+                "POST",
+                "/api/sessions",
+                key,
+                Some(body.clone()),
+                (401, "invalid_admin_key"),
+            )
             .await;
-        assert_eq!(
-            (status, &error["code"]),
-            (401, &json!("invalid_admin_key")),
-            "{key:?}"
-        );
     }
     for bad in [
         json!({"title": "T", "template": "mural", "language": "en"}),
@@ -100,15 +138,15 @@ async fn creating_a_session_needs_the_admin_key_and_returns_an_invite_per_role()
         json!({"title": " ", "template": "canvas", "language": "en"}),
         json!({"title": "T"}),
     ] {
-        let (status, error) = s
-            .server
-            .call("POST", "/api/sessions", Some(ADMIN_KEY), Some(bad))
+        s.server
+            .call_expect(
+                "POST",
+                "/api/sessions",
+                Some(ADMIN_KEY),
+                Some(bad),
+                (400, "invalid_request"),
+            )
             .await;
-        assert_eq!(
-            (status, &error["code"]),
-            (400, &json!("invalid_request")),
-            "{error}"
-        );
     }
     let created = s.create("journey-map").await;
     assert_eq!(created.code.len(), 7);
@@ -118,10 +156,7 @@ async fn creating_a_session_needs_the_admin_key_and_returns_an_invite_per_role()
         .unwrap()
         .ends_with(&format!("/#code={}", created.code)));
     for role in ["moderator", "citizen", "observer", "researcher"] {
-        let (status, me) = s
-            .server
-            .call("GET", "/api/me", Some(&created.invite(role)), None)
-            .await;
+        let (status, me) = s.get("/api/me", &created.invite(role)).await;
         assert_eq!((status, &me["you"]["role"]), (200, &json!(role)), "{me}");
         assert_eq!(me["session"]["id"], created.id.as_str());
         // Only moderators see the join code.
@@ -150,55 +185,32 @@ async fn joining_by_code_or_invite() {
         &created.code[3..]
     );
     let (token, pid) = s.join(&typed, "Ann").await;
-    let (_, me) = s.server.call("GET", "/api/me", Some(&token), None).await;
+    let (_, me) = s.get("/api/me", &token).await;
     assert_eq!(
         me["you"],
         json!({"participant_id": pid, "display_name": "Ann", "role": "citizen", "can_edit": true})
     );
 
-    let (status, body) = s
-        .server
-        .call(
-            "POST",
-            "/api/join",
-            None,
-            Some(json!({"code": "ZZZZZZZ", "display_name": "A"})),
-        )
-        .await;
-    assert_eq!(
-        (status, &body["code"]),
-        (404, &json!("join_code_not_found"))
-    );
-    let (status, body) = s
-        .server
-        .call(
-            "POST",
-            "/api/join",
-            None,
-            Some(json!({"code": created.code, "invite": token, "display_name": "A"})),
-        )
-        .await;
-    assert_eq!((status, &body["code"]), (400, &json!("invalid_request")));
-    let (status, body) = s
-        .server
-        .call(
-            "POST",
-            "/api/join",
-            None,
-            Some(json!({"code": created.code, "display_name": "\u{7}"})),
-        )
-        .await;
-    assert_eq!((status, &body["code"]), (400, &json!("invalid_request")));
-    let (status, body) = s
-        .server
-        .call(
-            "POST",
-            "/api/join",
-            None,
-            Some(json!({"invite": "not.a.token", "display_name": "A"})),
-        )
-        .await;
-    assert_eq!((status, &body["code"]), (401, &json!("invalid_token")));
+    s.join_expect(
+        json!({"code": "ZZZZZZZ", "display_name": "A"}),
+        (404, "join_code_not_found"),
+    )
+    .await;
+    s.join_expect(
+        json!({"code": created.code, "invite": token, "display_name": "A"}),
+        (400, "invalid_request"),
+    )
+    .await;
+    s.join_expect(
+        json!({"code": created.code, "display_name": "\u{7}"}),
+        (400, "invalid_request"),
+    )
+    .await;
+    s.join_expect(
+        json!({"invite": "not.a.token", "display_name": "A"}),
+        (401, "invalid_token"),
+    )
+    .await;
     // An invite gives a personal token with the invite's role.
     let (status, body) = s.server.call("POST", "/api/join", None, Some(json!({"invite": created.invite("observer"), "display_name": "Obi", "language": "fr"}))).await;
     assert_eq!((status, &body["role"]), (200, &json!("observer")), "{body}");
@@ -210,16 +222,11 @@ async fn joining_by_code_or_invite() {
         None,
     )
     .await;
-    let (status, body) = s
-        .server
-        .call(
-            "POST",
-            "/api/join",
-            None,
-            Some(json!({"code": created.code, "display_name": "Late"})),
-        )
-        .await;
-    assert_eq!((status, &body["code"]), (409, &json!("session_closed")));
+    s.join_expect(
+        json!({"code": created.code, "display_name": "Late"}),
+        (409, "session_closed"),
+    )
+    .await;
     s.server.stop().await;
 }
 
@@ -229,10 +236,7 @@ async fn moderator_endpoints_refuse_wrong_tokens_roles_and_sessions() {
     let created = s.create("canvas").await;
     let other = s.create("canvas").await;
     let key = TokenKey::new(SECRET.as_bytes());
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = now();
     let moderator = |session: &str| Identity {
         session: session.into(),
         participant: "p_forged".into(),
@@ -291,35 +295,38 @@ async fn moderator_endpoints_refuse_wrong_tokens_roles_and_sessions() {
             (Some(&other_moderator), 403, "wrong_session"),
         ];
         for (token, status, code) in cases {
-            let (got, error) = s.server.call(method, path, token, body.clone()).await;
-            assert_eq!(
-                (got, error["code"].as_str().unwrap_or_default()),
-                (status, code),
-                "{method} {path}: {error}"
-            );
+            s.server
+                .call_expect(method, path, token, body.clone(), (status, code))
+                .await;
         }
-        let (got, error) = s
-            .server
-            .call(method, path, Some(&researcher), body.clone())
+        s.server
+            .call_expect(
+                method,
+                path,
+                Some(&researcher),
+                body.clone(),
+                (403, "forbidden"),
+            )
             .await;
-        assert_eq!(
-            (got, &error["code"]),
-            (403, &json!("forbidden")),
-            "{method} {path}"
-        );
     }
-    let (status, error) = s
-        .server
-        .call(
+    s.server
+        .call_expect(
             "GET",
             "/api/sessions/nosuchsession",
             Some(&created.invite("moderator")),
             None,
+            (404, "session_not_found"),
         )
         .await;
-    assert_eq!((status, &error["code"]), (404, &json!("session_not_found")));
-    let (status, error) = s.server.call("GET", "/api/me", Some(&expired), None).await;
-    assert_eq!((status, &error["code"]), (401, &json!("token_expired")));
+    s.server
+        .call_expect(
+            "GET",
+            "/api/me",
+            Some(&expired),
+            None,
+            (401, "token_expired"),
+        )
+        .await;
     s.server.stop().await;
 }
 
@@ -343,23 +350,23 @@ async fn lock_unlock_close_and_settings_follow_the_documented_states() {
         );
     }
     for action in ["lock", "unlock"] {
-        let (status, body) = s.post(&format!("{base}/{action}"), &moderator, None).await;
-        assert_eq!(
-            (status, &body["code"]),
-            (409, &json!("session_closed")),
-            "{action}"
-        );
+        s.post_expect(
+            &format!("{base}/{action}"),
+            &moderator,
+            None,
+            (409, "session_closed"),
+        )
+        .await;
     }
-    let (status, body) = s
-        .server
-        .call(
+    s.server
+        .call_expect(
             "PATCH",
             &base,
             Some(&moderator),
             Some(json!({"phase": "vote"})),
+            (409, "session_closed"),
         )
         .await;
-    assert_eq!((status, &body["code"]), (409, &json!("session_closed")));
 
     let created = s.create("canvas").await;
     let moderator = created.invite("moderator");
@@ -370,10 +377,7 @@ async fn lock_unlock_close_and_settings_follow_the_documented_states() {
         .call("PATCH", &base, Some(&moderator), Some(change))
         .await;
     assert_eq!(status, 200, "{body}");
-    let (_, me) = s
-        .server
-        .call("GET", "/api/me", Some(&created.invite("citizen")), None)
-        .await;
+    let (_, me) = s.get("/api/me", &created.invite("citizen")).await;
     assert_eq!(
         (
             &me["session"]["phase"],
@@ -409,13 +413,7 @@ async fn lock_unlock_close_and_settings_follow_the_documented_states() {
     }
     s.post(&format!("{base}/lock"), &moderator, None).await;
     let (status, audit) = s
-        .server
-        .call(
-            "GET",
-            &format!("{base}/audit"),
-            Some(&created.invite("researcher")),
-            None,
-        )
+        .get(&format!("{base}/audit"), &created.invite("researcher"))
         .await;
     assert_eq!(status, 200);
     let actions: Vec<&str> = audit["entries"]
@@ -427,10 +425,7 @@ async fn lock_unlock_close_and_settings_follow_the_documented_states() {
     assert_eq!(actions, ["update", "update", "locked"]);
     // Researchers see pseudonyms only (the session does not keep names); moderators see names.
     assert_eq!(audit["entries"][2]["by_name"], "");
-    let (_, audit) = s
-        .server
-        .call("GET", &format!("{base}/audit"), Some(&moderator), None)
-        .await;
+    let (_, audit) = s.get(&format!("{base}/audit"), &moderator).await;
     assert_eq!(audit["entries"][2]["by_name"], "Moderator");
     s.server.stop().await;
 }
@@ -526,16 +521,11 @@ async fn a_kicked_participant_is_disconnected_and_refused_from_then_on() {
         close_of(&mut again).await,
         (1008, "removed from the session by a moderator".into())
     );
-    let (status, error) = s.server.call("GET", "/api/me", Some(&token), None).await;
-    assert_eq!((status, &error["code"]), (403, &json!("revoked")));
+    s.server
+        .call_expect("GET", "/api/me", Some(&token), None, (403, "revoked"))
+        .await;
     let (_, details) = s
-        .server
-        .call(
-            "GET",
-            &format!("/api/sessions/{}", created.id),
-            Some(&moderator),
-            None,
-        )
+        .get(&format!("/api/sessions/{}", created.id), &moderator)
         .await;
     let kicked: Vec<bool> = details["participants"]
         .as_array()
@@ -545,17 +535,13 @@ async fn a_kicked_participant_is_disconnected_and_refused_from_then_on() {
         .map(|p| p["kicked"].as_bool().unwrap())
         .collect();
     assert_eq!(kicked, [true]);
-    let (status, error) = s
-        .post(
-            &format!("/api/sessions/{}/participants/p_nobody/kick", created.id),
-            &moderator,
-            None,
-        )
-        .await;
-    assert_eq!(
-        (status, &error["code"]),
-        (404, &json!("participant_not_found"))
-    );
+    s.post_expect(
+        &format!("/api/sessions/{}/participants/p_nobody/kick", created.id),
+        &moderator,
+        None,
+        (404, "participant_not_found"),
+    )
+    .await;
     s.server.stop().await;
 }
 
@@ -564,10 +550,7 @@ async fn sockets_refuse_missing_tampered_foreign_and_expired_tokens() {
     let s = start().await;
     let created = s.create("canvas").await;
     let other = s.create("canvas").await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
+    let now = now();
     let citizen = created.invite("citizen");
     let (header, rest) = citizen.split_once('.').unwrap();
     let (_, signature) = rest.split_once('.').unwrap();
@@ -642,25 +625,16 @@ async fn hide_unhide_and_reports_keep_hidden_text_from_non_moderators() {
     let newcomer = Client::connect(&s.room(&created.id, &created.invite("observer"))).await;
     assert_eq!(card_text(&newcomer, "card-1").as_deref(), Some(""));
     let (_, details) = s
-        .server
-        .call(
-            "GET",
-            &format!("/api/sessions/{}", created.id),
-            Some(&moderator_token),
-            None,
-        )
+        .get(&format!("/api/sessions/{}", created.id), &moderator_token)
         .await;
     assert_eq!(
         details["moderation"]["items"]["card-1"]["hidden"]["text"],
         "my phone is 0470 123 456"
     );
     let (_, audit) = s
-        .server
-        .call(
-            "GET",
+        .get(
             &format!("/api/sessions/{}/audit", created.id),
-            Some(&moderator_token),
-            None,
+            &moderator_token,
         )
         .await;
     assert!(
@@ -672,55 +646,48 @@ async fn hide_unhide_and_reports_keep_hidden_text_from_non_moderators() {
         .post(&format!("{base}/card-1/unhide"), &moderator_token, None)
         .await;
     assert_eq!(status, 200);
-    let (status, error) = s
-        .post(&format!("{base}/card-1/unhide"), &moderator_token, None)
-        .await;
-    assert_eq!((status, &error["code"]), (409, &json!("not_hidden")));
-    let (status, error) = s
-        .post(
-            &format!("{base}/nope/hide"),
-            &moderator_token,
-            Some(json!({"reason": "x"})),
-        )
-        .await;
-    assert_eq!((status, &error["code"]), (404, &json!("item_not_found")));
+    s.post_expect(
+        &format!("{base}/card-1/unhide"),
+        &moderator_token,
+        None,
+        (409, "not_hidden"),
+    )
+    .await;
+    s.post_expect(
+        &format!("{base}/nope/hide"),
+        &moderator_token,
+        Some(json!({"reason": "x"})),
+        (404, "item_not_found"),
+    )
+    .await;
 
     // Two reports (this server's threshold) hide the item pending review.
     let (status, body) = s
-        .post(
-            &format!("{base}/card-1/report"),
-            &citizen_token,
-            Some(json!({"reason": "offensive"})),
-        )
+        .report(&format!("{base}/card-1"), &citizen_token, "offensive")
         .await;
     assert_eq!(
         (status, &body["item"]),
         (200, &json!({"reports": 1, "hidden": false}))
     );
     let (status, _) = s
-        .post(
-            &format!("{base}/card-1/report"),
-            &citizen_token,
-            Some(json!({"reason": "spam"})),
-        )
+        .report(&format!("{base}/card-1"), &citizen_token, "spam")
         .await;
     assert_eq!(
         status, 200,
         "a second report by the same participant replaces the first"
     );
-    let (status, error) = s
-        .post(
-            &format!("{base}/card-1/report"),
-            &citizen_token,
-            Some(json!({"reason": "boring"})),
-        )
-        .await;
-    assert_eq!((status, &error["code"]), (400, &json!("invalid_request")));
+    s.post_expect(
+        &format!("{base}/card-1/report"),
+        &citizen_token,
+        Some(json!({"reason": "boring"})),
+        (400, "invalid_request"),
+    )
+    .await;
     let (status, body) = s
-        .post(
-            &format!("{base}/card-1/report"),
+        .report(
+            &format!("{base}/card-1"),
             &created.invite("observer"),
-            Some(json!({"reason": "offensive"})),
+            "offensive",
         )
         .await;
     assert_eq!(
@@ -728,13 +695,7 @@ async fn hide_unhide_and_reports_keep_hidden_text_from_non_moderators() {
         (200, &json!({"reports": 2, "hidden": true}))
     );
     let (_, details) = s
-        .server
-        .call(
-            "GET",
-            &format!("/api/sessions/{}", created.id),
-            Some(&moderator_token),
-            None,
-        )
+        .get(&format!("/api/sessions/{}", created.id), &moderator_token)
         .await;
     assert_eq!(
         details["moderation"]["items"]["card-1"]["hidden"]["pending_review"],

@@ -96,6 +96,25 @@ impl TestServer {
         request(self.addr, method, path, token, body).await
     }
 
+    /// An HTTP request whose answer must be `expected`: a status and the error `code` in its
+    /// body. Returns the body.
+    pub async fn call_expect(
+        &self,
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+        expected: (u16, &str),
+    ) -> serde_json::Value {
+        let (status, body) = self.call(method, path, token, body).await;
+        assert_eq!(
+            (status, &body["code"]),
+            (expected.0, &serde_json::json!(expected.1)),
+            "{method} {path}: {body}"
+        );
+        body
+    }
+
     /// Joins a session by its code with a display name: the personal token and participant id.
     pub async fn join(&self, code: &str, name: &str) -> (String, String) {
         let body = serde_json::json!({"code": code, "display_name": name});
