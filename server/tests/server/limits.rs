@@ -37,9 +37,8 @@ async fn connections_are_limited_per_address_and_origins_are_checked() {
     config.max_connections_per_ip = 2;
     config.allowed_origins = vec!["https://partner.example".into()];
     let server = TestServer::start_with(config).await;
+    let [mut first, _second] = server.connect_synced("crowded").await;
     let url = server.url("crowded");
-    let mut first = Client::connect(&url).await;
-    let _second = Client::connect(&url).await;
     assert_eq!(refused_upgrade(&url, None).await, 429);
     assert_eq!(limited(&server, "connections_per_ip").await, 1.0);
     first.insert(0, "still served").await;
@@ -148,8 +147,8 @@ async fn oversized_presence_documents_and_floods_are_closed_without_harm() {
     config.max_document_bytes = 4096;
     config.max_messages_per_second = 1;
     let server = TestServer::start_with(config).await;
+    let [mut editor] = server.connect_synced("guarded").await;
     let url = server.url("guarded");
-    let mut editor = Client::connect(&url).await;
     editor.insert(0, "kept").await;
     editor.wait_all_saved().await;
 

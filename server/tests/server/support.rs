@@ -67,6 +67,18 @@ impl TestServer {
         }
     }
 
+    /// `N` clients connected to `room`, one after the other, each synced.
+    pub async fn connect_synced<const N: usize>(&self, room: &str) -> [Client; N] {
+        let mut clients = Vec::with_capacity(N);
+        for _ in 0..N {
+            clients.push(Client::connect(&self.url(room)).await);
+        }
+        match clients.try_into() {
+            Ok(clients) => clients,
+            Err(_) => unreachable!("N clients were connected"),
+        }
+    }
+
     pub fn url(&self, room: &str) -> String {
         format!("ws://{}/ws/{room}", self.addr)
     }
@@ -154,6 +166,17 @@ impl TestServer {
     pub async fn fetch(&self, path: &str, token: &str) -> (u16, HashMap<String, String>, Vec<u8>) {
         request_bytes(self.addr, "GET", path, Some(token), None).await
     }
+}
+
+/// A server with the test configuration on `data_dir`, and `N` clients synced in `room`: the
+/// opening of most sync tests.
+pub async fn connect_synced<const N: usize>(
+    data_dir: &Path,
+    room: &str,
+) -> (TestServer, [Client; N]) {
+    let server = TestServer::start(data_dir).await;
+    let clients = server.connect_synced(room).await;
+    (server, clients)
 }
 
 /// A minimal HTTP request with an optional bearer token and JSON body: status and JSON body.
