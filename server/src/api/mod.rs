@@ -1,7 +1,9 @@
 //! The HTTP API under `/api`: sessions (create, join, state) and moderation. Every answer is
-//! JSON; every error is an [`ApiError`]. Handlers check the bearer token's session, role and
-//! revocation before anything else.
+//! JSON; every error is an [`ApiError`]. A handler names who may call it (`caller::Caller`),
+//! which checks the bearer token's session, role and revocation before anything else.
 
+mod announce;
+mod caller;
 mod history;
 mod moderation;
 mod sessions;
@@ -19,7 +21,7 @@ use yrs::Doc;
 
 use crate::room::load_document;
 use crate::room_id::RoomId;
-use crate::session::{now_ms, now_secs, Identity, Role, Session};
+use crate::session::{now_ms, now_secs, Identity, Session};
 use crate::storage::{NewRecord, Origin, SERVER_EDIT};
 use crate::AppState;
 
@@ -106,32 +108,6 @@ fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
 /// Who the request's token names, once it checks out.
 fn identity(state: &AppState, headers: &HeaderMap) -> Result<Identity, ApiError> {
     Ok(state.tokens.verify(bearer(headers)?, now_secs())?)
-}
-
-/// The session `id` for the bearer of the request's token, who must hold one of `roles`,
-/// belong to this session and not be revoked.
-async fn authorize(
-    state: &AppState,
-    headers: &HeaderMap,
-    id: &str,
-    roles: &[Role],
-) -> Result<(Identity, Session), ApiError> {
-    let identity = identity(state, headers)?;
-    let session = state
-        .sessions
-        .get(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("session_not_found", "no such session"))?;
-    check_member(&identity, &session)?;
-    if !roles.contains(&identity.role) {
-        let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        return Err(ApiError::forbidden(format!(
-            "only a {} may do this; your role is {}",
-            allowed.join(" or "),
-            identity.role.as_str()
-        )));
-    }
-    Ok((identity, session))
 }
 
 /// Refuses a token for another session, or of a kicked participant.

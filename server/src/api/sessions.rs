@@ -2,8 +2,6 @@
 //! unlock, close, and the audit log.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, State};
@@ -13,9 +11,8 @@ use axum::Json;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
-use super::{
-    append_edit, authorize, bearer, check_member, identity, public_url, room_of, text_field, Body,
-};
+use super::caller::{Caller, Everyone, Moderators, Researchers};
+use super::{append_edit, bearer, check_member, public_url, room_of, text_field, Body};
 use crate::error::ApiError;
 use crate::history::Disclosure;
 use crate::limits::Limit;
@@ -229,16 +226,10 @@ pub async fn join(
 
 /// `GET /api/me`: the token's session and who the token names.
 pub async fn me(
-    State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller {
+        identity, session, ..
+    }: Caller<Everyone>,
 ) -> Result<Json<Value>, ApiError> {
-    let identity = identity(&state, &headers)?;
-    let session = state
-        .sessions
-        .get(&identity.session)
-        .await?
-        .ok_or_else(|| ApiError::not_found("session_not_found", "no such session"))?;
-    check_member(&identity, &session)?;
     Ok(Json(json!({
         "session": session.view_for(identity.role),
         "you": identity.you(&session),
@@ -248,10 +239,9 @@ pub async fn me(
 /// `GET /api/sessions/{id}`: everything a moderator sees, hidden texts included.
 pub async fn details(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller { session, .. }: Caller<Moderators>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let (_, session) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
     let participants: Vec<Value> = state
         .sessions
         .participants(&id)
@@ -289,11 +279,14 @@ pub struct SessionChange {
 /// `PATCH /api/sessions/{id}`: title, phase, timer, dot-votes and research settings.
 pub async fn change(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller {
+        identity: moderator,
+        session: current,
+        ..
+    }: Caller<Moderators>,
     Path(id): Path<String>,
     Body(change): Body<SessionChange>,
 ) -> Result<Json<Value>, ApiError> {
-    let (moderator, current) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
     let title = change
         .title
         .as_deref()
@@ -377,12 +370,16 @@ fn loosens(old: &Research, new: &Research) -> bool {
 /// Moves a session to `to`; a closed session stays closed.
 async fn transition(
     state: AppState,
-    headers: HeaderMap,
-    id: String,
+    caller: Caller<Moderators>,
     to: SessionState,
     event: &str,
 ) -> Result<Json<Value>, ApiError> {
-    let (moderator, _) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
+    let Caller {
+        identity: moderator,
+        session,
+        ..
+    } = caller;
+    let id = session.id;
     let (session, changed) = state
         .sessions
         .update(&id, |session| {
@@ -406,39 +403,36 @@ async fn transition(
 /// `POST /api/sessions/{id}/lock`: only moderators edit until unlocked.
 pub async fn lock(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    caller: Caller<Moderators>,
 ) -> Result<Json<Value>, ApiError> {
-    transition(state, headers, id, SessionState::Locked, "locked").await
+    transition(state, caller, SessionState::Locked, "locked").await
 }
 
 /// `POST /api/sessions/{id}/unlock`.
 pub async fn unlock(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    caller: Caller<Moderators>,
 ) -> Result<Json<Value>, ApiError> {
-    transition(state, headers, id, SessionState::Open, "unlocked").await
+    transition(state, caller, SessionState::Open, "unlocked").await
 }
 
 /// `POST /api/sessions/{id}/close`: nobody edits any more; final.
 pub async fn close(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    caller: Caller<Moderators>,
 ) -> Result<Json<Value>, ApiError> {
-    transition(state, headers, id, SessionState::Closed, "closed").await
+    transition(state, caller, SessionState::Closed, "closed").await
 }
 
 /// `GET /api/sessions/{id}/audit`: moderation actions, oldest first. Moderators see names;
 /// researchers see what the session's disclosure rules allow (and only while it is recorded).
 pub async fn audit_log(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller {
+        identity, session, ..
+    }: Caller<Researchers>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let (identity, session) =
-        authorize(&state, &headers, &id, &[Role::Moderator, Role::Researcher]).await?;
     let participants = state.sessions.participants(&id).await?;
     let moderator = identity.role == Role::Moderator;
     if !moderator && !session.research.recorded {
@@ -491,27 +485,5 @@ pub(super) async fn audit(
     };
     if let Err(e) = state.sessions.audit(session, &entry).await {
         tracing::error!(session, action, error = %e, "moderation action not recorded in the audit log");
-    }
-}
-
-impl AppState {
-    /// Tells the session's room on this node (waiting until its members follow) and the
-    /// other nodes (over the bus) that the session changed.
-    pub(crate) async fn announce(&self, session: &Arc<Session>, event: &str) {
-        let Ok(room) = room_of(&session.id) else {
-            return;
-        };
-        self.registry
-            .session_changed(&room, session.clone(), event)
-            .await;
-        if let Some(bus) = &self.bus {
-            let message = crate::bus::PresenceMessage {
-                node: self.node.to_string(),
-                kind: crate::bus::PresenceKind::Session(event.to_owned()),
-            };
-            if let Err(e) = bus.publish(&room, message).await {
-                tracing::warn!(session = %session.id, error = %e, "session change not published to the other nodes");
-            }
-        }
     }
 }

@@ -1,0 +1,79 @@
+//! Who calls a session endpoint: the bearer token's participant, checked against the session
+//! the path names (or the token's own, where the path names none) and the roles the endpoint
+//! admits, before the handler runs. `Caller<Moderators>` in a handler's arguments is the rule.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::request::Parts;
+
+use super::{check_member, identity};
+use crate::error::ApiError;
+use crate::session::{Identity, Role, Session};
+use crate::AppState;
+
+/// The roles an endpoint admits, as a type, so a handler's signature says who may call it.
+pub trait Admits {
+    const ROLES: &'static [Role];
+}
+
+/// Moderators only: session settings and moderation.
+pub struct Moderators;
+
+/// Moderators and researchers: the session's records (researchers while it is recorded).
+pub struct Researchers;
+
+/// Every participant of the session, whatever their role.
+pub struct Everyone;
+
+impl Admits for Moderators {
+    const ROLES: &'static [Role] = &[Role::Moderator];
+}
+
+impl Admits for Researchers {
+    const ROLES: &'static [Role] = &[Role::Moderator, Role::Researcher];
+}
+
+impl Admits for Everyone {
+    const ROLES: &'static [Role] = &Role::ALL;
+}
+
+/// A caller whose token checks out, who belongs to `session`, is not revoked, and holds one of
+/// the roles `R` admits.
+pub struct Caller<R> {
+    pub identity: Identity,
+    pub session: Session,
+    admits: PhantomData<fn() -> R>,
+}
+
+impl<R: Admits> FromRequestParts<AppState> for Caller<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let identity = identity(state, &parts.headers)?;
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::bad_request(e.body_text()))?;
+        let id = params.get("id").unwrap_or(&identity.session);
+        let session = state
+            .sessions
+            .get(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("session_not_found", "no such session"))?;
+        check_member(&identity, &session)?;
+        if !R::ROLES.contains(&identity.role) {
+            let allowed: Vec<&str> = R::ROLES.iter().map(|r| r.as_str()).collect();
+            return Err(ApiError::forbidden(format!(
+                "only a {} may do this; your role is {}",
+                allowed.join(" or "),
+                identity.role.as_str()
+            )));
+        }
+        Ok(Caller {
+            identity,
+            session,
+            admits: PhantomData,
+        })
+    }
+}
