@@ -39,13 +39,10 @@ impl Admits for Everyone {
     const ROLES: &'static [Role] = &Role::ALL;
 }
 
-/// A caller whose token checks out, who belongs to `session`, is not revoked, and holds one of
-/// the roles `R` admits.
-pub struct Caller<R> {
-    pub identity: Identity,
-    pub session: Session,
-    admits: PhantomData<fn() -> R>,
-}
+/// A caller whose token checks out (who they are), who belongs to the session (as it is now),
+/// is not revoked, and holds one of the roles `R` admits. Handlers take it apart in their
+/// arguments, `Caller(who, session, ..)`; only the extractor below makes one.
+pub struct Caller<R>(pub Identity, pub Session, pub PhantomData<fn() -> R>);
 
 impl<R: Admits> FromRequestParts<AppState> for Caller<R> {
     type Rejection = ApiError;
@@ -70,10 +67,6 @@ impl<R: Admits> FromRequestParts<AppState> for Caller<R> {
                 identity.role.as_str()
             )));
         }
-        Ok(Caller {
-            identity,
-            session,
-            admits: PhantomData,
-        })
+        Ok(Caller(identity, session, PhantomData))
     }
 }

@@ -36,9 +36,7 @@ async fn research_access(
     state: &AppState,
     caller: Caller<Researchers>,
 ) -> Result<(RoomId, SessionRecords), ApiError> {
-    let Caller {
-        identity, session, ..
-    } = caller;
+    let Caller(identity, session, ..) = caller;
     if identity.role == Role::Researcher && !session.research.recorded {
         return Err(ApiError::not_recorded());
     }

@@ -59,10 +59,7 @@ async fn known_participant(
 /// naming them.
 pub async fn kick(
     State(state): State<AppState>,
-    Caller {
-        identity: moderator,
-        ..
-    }: Caller<Moderators>,
+    Caller(moderator, ..): Caller<Moderators>,
     Path((id, pid)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     if pid == moderator.participant {
@@ -87,11 +84,7 @@ pub async fn kick(
 /// wrote, as one edit every client receives.
 pub async fn remove_contributions(
     State(state): State<AppState>,
-    Caller {
-        identity: moderator,
-        session,
-        ..
-    }: Caller<Moderators>,
+    Caller(moderator, session, ..): Caller<Moderators>,
     Path((id, pid)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
     known_participant(&state, &id, &pid).await?;
@@ -141,11 +134,7 @@ pub struct EraseRequest {
 /// skeleton), and the raw update log (see `server/README.md`, "Erasure").
 pub async fn erase(
     State(state): State<AppState>,
-    Caller {
-        identity: moderator,
-        session,
-        ..
-    }: Caller<Moderators>,
+    Caller(moderator, session, ..): Caller<Moderators>,
     Path((id, pid)): Path<(String, String)>,
     Body(request): Body<EraseRequest>,
 ) -> Result<Json<Value>, ApiError> {
@@ -214,11 +203,7 @@ pub struct HideRequest {
 /// `POST …/items/{item}/hide`: hides an item (reversibly) with a reason.
 pub async fn hide(
     State(state): State<AppState>,
-    Caller {
-        identity: moderator,
-        session,
-        ..
-    }: Caller<Moderators>,
+    Caller(moderator, session, ..): Caller<Moderators>,
     Path((id, item)): Path<(String, String)>,
     Body(request): Body<HideRequest>,
 ) -> Result<Json<Value>, ApiError> {
@@ -280,11 +265,7 @@ async fn hide_item(
 /// `POST …/items/{item}/unhide`: puts a hidden item's text back; its reports count as reviewed.
 pub async fn unhide(
     State(state): State<AppState>,
-    Caller {
-        identity: moderator,
-        session,
-        ..
-    }: Caller<Moderators>,
+    Caller(moderator, session, ..): Caller<Moderators>,
     Path((id, item)): Path<(String, String)>,
     _body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
@@ -321,11 +302,7 @@ pub struct ReportRequest {
 /// until a moderator reviews it.
 pub async fn report(
     State(state): State<AppState>,
-    Caller {
-        identity: reporter,
-        session,
-        ..
-    }: Caller<Everyone>,
+    Caller(reporter, session, ..): Caller<Everyone>,
     Path((id, item)): Path<(String, String)>,
     Body(request): Body<ReportRequest>,
 ) -> Result<Json<Value>, ApiError> {

@@ -225,11 +225,7 @@ pub async fn join(
 }
 
 /// `GET /api/me`: the token's session and who the token names.
-pub async fn me(
-    Caller {
-        identity, session, ..
-    }: Caller<Everyone>,
-) -> Result<Json<Value>, ApiError> {
+pub async fn me(Caller(identity, session, ..): Caller<Everyone>) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({
         "session": session.view_for(identity.role),
         "you": identity.you(&session),
@@ -239,7 +235,7 @@ pub async fn me(
 /// `GET /api/sessions/{id}`: everything a moderator sees, hidden texts included.
 pub async fn details(
     State(state): State<AppState>,
-    Caller { session, .. }: Caller<Moderators>,
+    Caller(_, session, ..): Caller<Moderators>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let participants: Vec<Value> = state
@@ -279,11 +275,7 @@ pub struct SessionChange {
 /// `PATCH /api/sessions/{id}`: title, phase, timer, dot-votes and research settings.
 pub async fn change(
     State(state): State<AppState>,
-    Caller {
-        identity: moderator,
-        session: current,
-        ..
-    }: Caller<Moderators>,
+    Caller(moderator, current, ..): Caller<Moderators>,
     Path(id): Path<String>,
     Body(change): Body<SessionChange>,
 ) -> Result<Json<Value>, ApiError> {
@@ -374,11 +366,7 @@ async fn transition(
     to: SessionState,
     event: &str,
 ) -> Result<Json<Value>, ApiError> {
-    let Caller {
-        identity: moderator,
-        session,
-        ..
-    } = caller;
+    let Caller(moderator, session, ..) = caller;
     let id = session.id;
     let (session, changed) = state
         .sessions
@@ -428,9 +416,7 @@ pub async fn close(
 /// researchers see what the session's disclosure rules allow (and only while it is recorded).
 pub async fn audit_log(
     State(state): State<AppState>,
-    Caller {
-        identity, session, ..
-    }: Caller<Researchers>,
+    Caller(identity, session, ..): Caller<Researchers>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     let participants = state.sessions.participants(&id).await?;
