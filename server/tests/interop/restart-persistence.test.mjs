@@ -3,7 +3,10 @@
 // Skipped against the reference server, which runs without persistence.
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, connect, destroyClient, waitFor, uniqueRoom, sameState, makeTempDir, removeDir, isReference, Y } from './harness.mjs'
+import {
+  startServer, connect, joinAtSync, destroyClient, waitFor, uniqueRoom, sameState, makeTempDir, removeDir, isReference,
+  contentOf, Y
+} from './harness.mjs'
 
 const clients = []
 const servers = []
@@ -26,29 +29,12 @@ async function stopGracefully (s) {
   assert.equal(code, 0, `server should exit 0 after SIGTERM, got ${code}\n${s.logs()}`)
 }
 
-/** Connect with a fresh doc and capture content synchronously inside the first 'sync' event. */
+/** Join with a fresh doc and capture its content synchronously inside the first 'sync' event. */
 async function joinFresh (s, room, name) {
-  let atSync = null
-  const client = await connect(s.url, room, {
-    name,
-    onSync: (doc) => {
-      atSync = {
-        text: doc.getText('text').toString(),
-        map: doc.getMap('map').toJSON(),
-        array: doc.getArray('array').toJSON(),
-        snapshot: Y.snapshot(doc)
-      }
-    }
-  })
+  const { client, atSync } = await joinAtSync(s.url, room, name)
   clients.push(client)
-  return { client, atSync }
+  return { client, atSync: { ...atSync.content, snapshot: atSync.snapshot } }
 }
-
-const contentOf = (doc) => ({
-  text: doc.getText('text').toString(),
-  map: doc.getMap('map').toJSON(),
-  array: doc.getArray('array').toJSON()
-})
 
 test('content survives a server restart on the same data dir', async (t) => {
   if (isReference) {
