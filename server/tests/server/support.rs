@@ -112,11 +112,11 @@ impl TestServer {
     /// body. Returns the body.
     pub async fn call_expect(
         &self,
+        expected: (u16, &str),
         method: &str,
         path: &str,
         token: Option<&str>,
         body: Option<serde_json::Value>,
-        expected: (u16, &str),
     ) -> serde_json::Value {
         let (status, body) = self.call(method, path, token, body).await;
         assert_eq!(
