@@ -120,8 +120,7 @@ async fn each_bad_input_gets_its_close_code_and_harms_nobody() {
 
 #[tokio::test]
 async fn a_bad_frame_rejects_all_of_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let (server, [mut watcher, mut attacker]) = connect_synced(dir.path(), "atomic").await;
+    let (server, [mut watcher, mut attacker]) = connect_synced("atomic").await;
     // A valid update followed by an unknown message type, in one frame.
     let update = {
         let doc = yrs::Doc::new();
@@ -152,8 +151,7 @@ async fn a_bad_frame_rejects_all_of_it() {
 
 #[tokio::test]
 async fn invalid_room_names_are_refused_with_policy_violation() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::fresh().await;
     for name in [".hidden", "a%20b", &"x".repeat(129)] {
         let mut socket = raw_socket(&server.url(name)).await;
         let (code, reason) = close_of(&mut socket).await;

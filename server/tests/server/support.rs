@@ -32,6 +32,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     shutdown: CancellationToken,
     task: JoinHandle<Result<(), cocreate_server::StartError>>,
+    /// The data directory the server made for itself (`fresh`), removed with the server.
+    _own_data: Option<tempfile::TempDir>,
 }
 
 /// The admin key of test servers.
@@ -64,6 +66,17 @@ impl TestServer {
             addr,
             shutdown,
             task,
+            _own_data: None,
+        }
+    }
+
+    /// A server with the test configuration on a data directory of its own.
+    pub async fn fresh() -> Self {
+        let dir = tempfile::tempdir().expect("temporary data directory");
+        let server = Self::start(dir.path()).await;
+        TestServer {
+            _own_data: Some(dir),
+            ..server
         }
     }
 
@@ -168,13 +181,10 @@ impl TestServer {
     }
 }
 
-/// A server with the test configuration on `data_dir`, and `N` clients synced in `room`: the
-/// opening of most sync tests.
-pub async fn connect_synced<const N: usize>(
-    data_dir: &Path,
-    room: &str,
-) -> (TestServer, [Client; N]) {
-    let server = TestServer::start(data_dir).await;
+/// A fresh server (test configuration, a data directory of its own) and `N` clients synced in
+/// `room`: the opening of most sync tests.
+pub async fn connect_synced<const N: usize>(room: &str) -> (TestServer, [Client; N]) {
+    let server = TestServer::fresh().await;
     let clients = server.connect_synced(room).await;
     (server, clients)
 }
