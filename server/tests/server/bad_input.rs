@@ -12,10 +12,10 @@ const MAX_MESSAGE: usize = 4096;
 
 #[tokio::test]
 async fn each_bad_input_gets_its_close_code_and_harms_nobody() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = crate::support::open_config(dir.path());
-    config.max_message_bytes = MAX_MESSAGE;
-    let server = TestServer::start_with(config).await;
+    let server = TestServer::fresh_with(|config| {
+        config.max_message_bytes = MAX_MESSAGE;
+    })
+    .await;
     let [mut editor, mut watcher] = server.connect_synced("target").await;
     let url = server.url("target");
     editor.insert(0, "intact").await;

@@ -44,11 +44,11 @@ async fn a_room_with_100k_updates_loads_from_its_checkpoint() {
     );
 
     // A node serving the room leaves a checkpoint behind.
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = crate::support::open_config(dir.path());
-    config.store.redis_url = Some(url());
-    config.store.redis_prefix = prefix.clone();
-    let server = TestServer::start_with(config).await;
+    let server = TestServer::fresh_with(|config| {
+        config.store.redis_url = Some(url());
+        config.store.redis_prefix = prefix.clone();
+    })
+    .await;
     let client = Client::connect(&server.url("long-session")).await;
     assert_eq!(client.text().len(), UPDATES);
     server.stop().await;

@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use yrs::{GetString, Map, Out, Text, Transact};
 
 use crate::redis_server::{unique_prefix, url};
-use crate::support::{add_card, card_text, open_config, typing, Client, TestServer, ADMIN_KEY};
+use crate::support::{add_card, card_text, open_config, strings, typing, Client, TestServer};
 
 /// What a scripted session left behind, for the assertions.
 struct Scripted {
@@ -124,15 +124,9 @@ async fn run_script(mut config: ServeConfig, dir: tempfile::TempDir, keep_names:
     config.open_rooms = false;
     let server = TestServer::start_with(config).await;
     let research = json!({"recorded": true, "consent_required": false, "keep_names": keep_names});
-    let (status, created) = server
-        .call(
-            "POST",
-            "/api/sessions",
-            Some(ADMIN_KEY),
-            Some(json!({"title": "Parking", "template": "journey-map", "language": "en", "research": research})),
-        )
+    let created = server
+        .create_session(json!({"title": "Parking", "template": "journey-map", "language": "en", "research": research}))
         .await;
-    assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
     let code = created["join_code"].as_str().unwrap().to_owned();
     let invite = |role: &str| {
@@ -393,12 +387,7 @@ async fn a_scripted_session_replays_as_it_happened() {
     assert_eq!(status, 200);
     // Now consent is required, citizens who were never asked count as having declined.
     let (_, metrics) = script.get("/metrics", &script.researcher).await;
-    let rows: Vec<&str> = metrics["by_participant"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["participant"].as_str().unwrap())
-        .collect();
+    let rows = strings(&metrics["by_participant"], "participant");
     assert!(
         rows.contains(&"declined") && !rows.contains(&script.pid("ann")),
         "{rows:?}"
@@ -536,14 +525,9 @@ async fn consent_is_asked_and_who_declines_appears_only_in_aggregate() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_with(open_config(dir.path())).await;
     let research = json!({"recorded": true, "consent_required": true, "keep_names": true});
-    let (_, created) = server
-        .call(
-            "POST",
-            "/api/sessions",
-            Some(ADMIN_KEY),
-            Some(
-                json!({"title": "T", "template": "canvas", "language": "en", "research": research}),
-            ),
+    let created = server
+        .create_session(
+            json!({"title": "T", "template": "canvas", "language": "en", "research": research}),
         )
         .await;
     let id = created["id"].as_str().unwrap();

@@ -409,11 +409,11 @@ async fn a_bad_redis_url_stops_the_server_with_a_clear_error() {
 #[tokio::test]
 async fn a_log_that_went_backwards_reloads_the_room_and_clients_restore_it() {
     let prefix = unique_prefix();
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = crate::support::open_config(dir.path());
-    config.store.redis_url = Some(url());
-    config.store.redis_prefix = prefix.clone();
-    let server = TestServer::start_with(config).await;
+    let server = TestServer::fresh_with(|config| {
+        config.store.redis_url = Some(url());
+        config.store.redis_prefix = prefix.clone();
+    })
+    .await;
     let address = server.url("amnesia");
     let mut writer = Client::connect(&address).await;
     let mut witness = Client::connect(&address).await;

@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use yrs::{Map, Transact};
 
 use crate::support::{
-    add_card, card_text, close_of, open_config, raw_socket, Client, TestServer, ADMIN_KEY,
+    add_card, card_text, close_of, open_config, raw_socket, strings, Client, TestServer, ADMIN_KEY,
 };
 
 /// The token secret of these tests' servers, so that tests can forge tokens with it.
@@ -57,16 +57,12 @@ impl Created {
 
 impl SessionServer {
     async fn create(&self, template: &str) -> Created {
-        let (status, body) = self
+        let body = self
             .server
-            .call(
-                "POST",
-                "/api/sessions",
-                Some(ADMIN_KEY),
-                Some(json!({"title": "Parking permits", "template": template, "language": "nl"})),
+            .create_session(
+                json!({"title": "Parking permits", "template": template, "language": "nl"}),
             )
             .await;
-        assert_eq!(status, 201, "{body}");
         Created {
             id: body["id"].as_str().unwrap().to_owned(),
             code: body["join_code"].as_str().unwrap().to_owned(),
@@ -416,12 +412,7 @@ async fn lock_unlock_close_and_settings_follow_the_documented_states() {
         .get(&format!("{base}/audit"), &created.invite("researcher"))
         .await;
     assert_eq!(status, 200);
-    let actions: Vec<&str> = audit["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = strings(&audit["entries"], "action");
     assert_eq!(actions, ["update", "update", "locked"]);
     // Researchers see pseudonyms only (the session does not keep names); moderators see names.
     assert_eq!(audit["entries"][2]["by_name"], "");

@@ -72,8 +72,16 @@ impl TestServer {
 
     /// A server with the test configuration on a data directory of its own.
     pub async fn fresh() -> Self {
+        Self::fresh_with(|_| {}).await
+    }
+
+    /// A server on a data directory of its own, with the test configuration as `change` leaves
+    /// it.
+    pub async fn fresh_with(change: impl FnOnce(&mut ServeConfig)) -> Self {
         let dir = tempfile::tempdir().expect("temporary data directory");
-        let server = Self::start(dir.path()).await;
+        let mut config = open_config(dir.path());
+        change(&mut config);
+        let server = Self::start_with(config).await;
         TestServer {
             _own_data: Some(dir),
             ..server
@@ -138,6 +146,16 @@ impl TestServer {
             "{method} {path}: {body}"
         );
         body
+    }
+
+    /// Creates a session with the admin key (`body`: title, template, language, research):
+    /// the answer's body, which must be 201 Created.
+    pub async fn create_session(&self, body: serde_json::Value) -> serde_json::Value {
+        let (status, created) = self
+            .call("POST", "/api/sessions", Some(ADMIN_KEY), Some(body))
+            .await;
+        assert_eq!(status, 201, "{created}");
+        created
     }
 
     /// Joins a session by its code with a display name: the personal token and participant id.
@@ -237,6 +255,14 @@ pub async fn request_bytes(
         .map(|(name, value)| (name.trim().to_lowercase(), value.trim().to_owned()))
         .collect();
     (status, headers, response[split + 4..].to_vec())
+}
+
+/// The string `key` of each object in a JSON array (participants, audit entries, rows).
+pub fn strings<'a>(array: &'a serde_json::Value, key: &str) -> Vec<&'a str> {
+    let rows = array.as_array().expect("a JSON array");
+    rows.iter()
+        .map(|row| row[key].as_str().expect("a string"))
+        .collect()
 }
 
 /// Adds a card to the board's `items` map, as the web client does (`web-client/README.md`).
