@@ -31,12 +31,15 @@ async fn start() -> SessionServer {
     }
 }
 
-/// Seconds since the epoch, as tokens count time.
-fn now() -> u64 {
-    std::time::SystemTime::now()
+/// A token for `identity` signed with `secret`, valid from `from` to `until` seconds from now
+/// (negative: in the past), as tokens count time.
+fn forge(secret: &[u8], identity: &Identity, from: i64, until: i64) -> String {
+    let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .unwrap()
-        .as_secs()
+        .as_secs();
+    let at = |offset: i64| now.saturating_add_signed(offset);
+    TokenKey::new(secret).issue(identity, at(from), at(until))
 }
 
 /// A created session: its id, join code and invite tokens by role.
@@ -47,6 +50,11 @@ struct Created {
 }
 
 impl Created {
+    /// The API path of this session, followed by `rest`.
+    fn path(&self, rest: &str) -> String {
+        format!("/api/sessions/{}{rest}", self.id)
+    }
+
     fn invite(&self, role: &str) -> String {
         self.body["invites"][role]["token"]
             .as_str()
@@ -212,12 +220,7 @@ async fn joining_by_code_or_invite() {
     assert_eq!((status, &body["role"]), (200, &json!("observer")), "{body}");
 
     let moderator = created.invite("moderator");
-    s.post(
-        &format!("/api/sessions/{}/close", created.id),
-        &moderator,
-        None,
-    )
-    .await;
+    s.post(&created.path("/close"), &moderator, None).await;
     s.join_expect(
         json!({"code": created.code, "display_name": "Late"}),
         (409, "session_closed"),
@@ -231,19 +234,18 @@ async fn moderator_endpoints_refuse_wrong_tokens_roles_and_sessions() {
     let s = start().await;
     let created = s.create("canvas").await;
     let other = s.create("canvas").await;
-    let key = TokenKey::new(SECRET.as_bytes());
-    let now = now();
     let moderator = |session: &str| Identity {
         session: session.into(),
         participant: "p_forged".into(),
         role: Role::Moderator,
         name: "M".into(),
     };
-    let expired = key.issue(&moderator(&created.id), now - 100, now - 10);
-    let foreign = TokenKey::new(b"another secret entirely, 32 chars+").issue(
+    let expired = forge(SECRET.as_bytes(), &moderator(&created.id), -100, -10);
+    let foreign = forge(
+        b"another secret entirely, 32 chars+",
         &moderator(&created.id),
-        now,
-        now + 60,
+        0,
+        60,
     );
     let (_, citizen_pid) = s.join(&created.code, "Cit").await;
     let id = &created.id;
@@ -331,7 +333,7 @@ async fn lock_unlock_close_and_settings_follow_the_documented_states() {
     let s = start().await;
     let created = s.create("service-blueprint").await;
     let moderator = created.invite("moderator");
-    let base = format!("/api/sessions/{}", created.id);
+    let base = created.path("");
     for (action, state) in [
         ("lock", "locked"),
         ("lock", "locked"),
@@ -366,7 +368,7 @@ async fn lock_unlock_close_and_settings_follow_the_documented_states() {
 
     let created = s.create("canvas").await;
     let moderator = created.invite("moderator");
-    let base = format!("/api/sessions/{}", created.id);
+    let base = created.path("");
     let change = json!({"phase": "vote", "timer_ends_at": 1_900_000_000_000u64, "votes_per_participant": 3, "title": "Renamed"});
     let (status, body) = s
         .server
@@ -452,7 +454,7 @@ async fn a_lock_drops_citizens_edits_until_unlock() {
     let (citizen_token, _) = s.join(&created.code, "Cit").await;
     let mut moderator = Client::connect(&s.room(&created.id, &moderator_token)).await;
     let mut citizen = Client::connect(&s.room(&created.id, &citizen_token)).await;
-    let base = format!("/api/sessions/{}", created.id);
+    let base = created.path("");
 
     s.post(&format!("{base}/lock"), &moderator_token, None)
         .await;
@@ -491,7 +493,7 @@ async fn a_kicked_participant_is_disconnected_and_refused_from_then_on() {
     let mut bystander = Client::connect(&s.room(&created.id, &created.invite("observer"))).await;
     let (status, body) = s
         .post(
-            &format!("/api/sessions/{}/participants/{pid}/kick", created.id),
+            &created.path(&format!("/participants/{pid}/kick")),
             &moderator,
             None,
         )
@@ -515,9 +517,7 @@ async fn a_kicked_participant_is_disconnected_and_refused_from_then_on() {
     s.server
         .call_expect((403, "revoked"), "GET", "/api/me", Some(&token), None)
         .await;
-    let (_, details) = s
-        .get(&format!("/api/sessions/{}", created.id), &moderator)
-        .await;
+    let (_, details) = s.get(&created.path(""), &moderator).await;
     let kicked: Vec<bool> = details["participants"]
         .as_array()
         .unwrap()
@@ -527,7 +527,7 @@ async fn a_kicked_participant_is_disconnected_and_refused_from_then_on() {
         .collect();
     assert_eq!(kicked, [true]);
     s.post_expect(
-        &format!("/api/sessions/{}/participants/p_nobody/kick", created.id),
+        &created.path("/participants/p_nobody/kick"),
         &moderator,
         None,
         (404, "participant_not_found"),
@@ -541,7 +541,6 @@ async fn sockets_refuse_missing_tampered_foreign_and_expired_tokens() {
     let s = start().await;
     let created = s.create("canvas").await;
     let other = s.create("canvas").await;
-    let now = now();
     let citizen = created.invite("citizen");
     let (header, rest) = citizen.split_once('.').unwrap();
     let (_, signature) = rest.split_once('.').unwrap();
@@ -552,16 +551,13 @@ async fn sockets_refuse_missing_tampered_foreign_and_expired_tokens() {
             String::from_utf8(engine.decode(rest.split_once('.').unwrap().0).unwrap()).unwrap();
         engine.encode(claims.replace("citizen", "moderator"))
     };
-    let expired = TokenKey::new(SECRET.as_bytes()).issue(
-        &Identity {
-            session: created.id.clone(),
-            participant: "p_x".into(),
-            role: Role::Citizen,
-            name: "X".into(),
-        },
-        now - 100,
-        now - 1,
-    );
+    let citizen_x = Identity {
+        session: created.id.clone(),
+        participant: "p_x".into(),
+        role: Role::Citizen,
+        name: "X".into(),
+    };
+    let expired = forge(SECRET.as_bytes(), &citizen_x, -100, -1);
     let cases = [
         (s.server.url(&created.id), "missing token"),
         (
@@ -599,7 +595,7 @@ async fn hide_unhide_and_reports_keep_hidden_text_from_non_moderators() {
     )
     .await;
     citizen.wait_all_saved().await;
-    let base = format!("/api/sessions/{}/items", created.id);
+    let base = created.path("/items");
 
     let (status, body) = s
         .post(
@@ -615,19 +611,12 @@ async fn hide_unhide_and_reports_keep_hidden_text_from_non_moderators() {
     // A newcomer's state does not carry the text; moderators read it from the API.
     let newcomer = Client::connect(&s.room(&created.id, &created.invite("observer"))).await;
     assert_eq!(card_text(&newcomer, "card-1").as_deref(), Some(""));
-    let (_, details) = s
-        .get(&format!("/api/sessions/{}", created.id), &moderator_token)
-        .await;
+    let (_, details) = s.get(&created.path(""), &moderator_token).await;
     assert_eq!(
         details["moderation"]["items"]["card-1"]["hidden"]["text"],
         "my phone is 0470 123 456"
     );
-    let (_, audit) = s
-        .get(
-            &format!("/api/sessions/{}/audit", created.id),
-            &moderator_token,
-        )
-        .await;
+    let (_, audit) = s.get(&created.path("/audit"), &moderator_token).await;
     assert!(
         !audit.to_string().contains("0470"),
         "the audit log keeps no hidden text"
@@ -682,9 +671,7 @@ async fn hide_unhide_and_reports_keep_hidden_text_from_non_moderators() {
         (status, &body["item"]),
         (200, &json!({"reports": 2, "hidden": true}))
     );
-    let (_, details) = s
-        .get(&format!("/api/sessions/{}", created.id), &moderator_token)
-        .await;
+    let (_, details) = s.get(&created.path(""), &moderator_token).await;
     assert_eq!(
         details["moderation"]["items"]["card-1"]["hidden"]["pending_review"],
         true
@@ -707,10 +694,7 @@ async fn remove_contributions_deletes_exactly_one_participants_content() {
     bob_client.wait_all_saved().await;
     let (status, body) = s
         .post(
-            &format!(
-                "/api/sessions/{}/participants/{bob}/remove-contributions",
-                created.id
-            ),
+            &created.path(&format!("/participants/{bob}/remove-contributions")),
             &moderator_token,
             None,
         )
