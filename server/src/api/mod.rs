@@ -27,6 +27,8 @@ use crate::AppState;
 
 /// The `/api` routes, with request bodies limited to `max_request_bytes`.
 pub fn routes(max_request_bytes: usize) -> Router<AppState> {
+    use crate::session::SessionState::{Closed, Locked, Open};
+    use sessions::transition;
     Router::new()
         .route("/api/sessions", post(sessions::create))
         .route("/api/join", post(sessions::join))
@@ -35,9 +37,9 @@ pub fn routes(max_request_bytes: usize) -> Router<AppState> {
             "/api/sessions/{id}",
             get(sessions::details).patch(sessions::change),
         )
-        .route("/api/sessions/{id}/lock", post(sessions::lock))
-        .route("/api/sessions/{id}/unlock", post(sessions::unlock))
-        .route("/api/sessions/{id}/close", post(sessions::close))
+        .route("/api/sessions/{id}/lock", transition(Locked, "locked"))
+        .route("/api/sessions/{id}/unlock", transition(Open, "unlocked"))
+        .route("/api/sessions/{id}/close", transition(Closed, "closed"))
         .route("/api/sessions/{id}/audit", get(sessions::audit_log))
         .route("/api/sessions/{id}/history", get(history::history))
         .route("/api/sessions/{id}/state", get(history::board_at))

@@ -7,6 +7,7 @@ use std::net::SocketAddr;
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{post, MethodRouter};
 use axum::Json;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
@@ -359,14 +360,19 @@ fn loosens(old: &Research, new: &Research) -> bool {
         || (old.consent_required && !new.consent_required)
 }
 
-/// Moves a session to `to`; a closed session stays closed.
-async fn transition(
+/// `POST /api/sessions/{id}/lock`, `…/unlock`, `…/close`: the handler that moves a session to
+/// `to` and announces `event`. Locked: only moderators edit until unlocked; closed: nobody
+/// edits any more, and a closed session stays closed.
+pub fn transition(to: SessionState, event: &'static str) -> MethodRouter<AppState> {
+    post(move |State(state): State<AppState>, caller| move_to(state, caller, to, event))
+}
+
+async fn move_to(
     state: AppState,
-    caller: Caller<Moderators>,
+    Caller(moderator, session, ..): Caller<Moderators>,
     to: SessionState,
     event: &str,
 ) -> Result<Json<Value>, ApiError> {
-    let Caller(moderator, session, ..) = caller;
     let id = session.id;
     let (session, changed) = state
         .sessions
@@ -386,30 +392,6 @@ async fn transition(
     Ok(Json(
         json!({ "session": session.view_for(Role::Moderator) }),
     ))
-}
-
-/// `POST /api/sessions/{id}/lock`: only moderators edit until unlocked.
-pub async fn lock(
-    State(state): State<AppState>,
-    caller: Caller<Moderators>,
-) -> Result<Json<Value>, ApiError> {
-    transition(state, caller, SessionState::Locked, "locked").await
-}
-
-/// `POST /api/sessions/{id}/unlock`.
-pub async fn unlock(
-    State(state): State<AppState>,
-    caller: Caller<Moderators>,
-) -> Result<Json<Value>, ApiError> {
-    transition(state, caller, SessionState::Open, "unlocked").await
-}
-
-/// `POST /api/sessions/{id}/close`: nobody edits any more; final.
-pub async fn close(
-    State(state): State<AppState>,
-    caller: Caller<Moderators>,
-) -> Result<Json<Value>, ApiError> {
-    transition(state, caller, SessionState::Closed, "closed").await
 }
 
 /// `GET /api/sessions/{id}/audit`: moderation actions, oldest first. Moderators see names;

@@ -9,7 +9,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::updates::encoder::Encode;
 
 use crate::awareness::presence;
-use crate::support::{close_of, raw_socket, Client, TestServer, ADMIN_KEY};
+use crate::support::{close_of, exchange, http_request, raw_socket, Client, TestServer, ADMIN_KEY};
 
 /// The HTTP status a WebSocket upgrade was refused with (panics if it was accepted).
 async fn refused_upgrade(url: &str, origin: Option<&str>) -> u16 {
@@ -110,9 +110,11 @@ async fn join_attempts_participants_and_request_bodies_are_limited() {
         .await;
     assert_eq!(status, 404, "{wrong}");
     // The fourth attempt within the minute is refused, however it would have ended.
-    let (status, headers, body) =
-        crate::support::request_bytes(server.addr, "POST", "/api/join", None, Some(join(code)))
-            .await;
+    let (status, headers, body) = exchange(
+        server.addr,
+        &http_request("POST", "/api/join", None, Some(join(code))),
+    )
+    .await;
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(
         (status, &body["code"]),

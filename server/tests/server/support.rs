@@ -115,7 +115,7 @@ impl TestServer {
 
     /// A minimal HTTP GET: status code and JSON body.
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
-        request(self.addr, "GET", path, None, None).await
+        self.call("GET", path, None, None).await
     }
 
     /// An HTTP request with a bearer token and JSON body: status code and JSON body.
@@ -126,7 +126,10 @@ impl TestServer {
         token: Option<&str>,
         body: Option<serde_json::Value>,
     ) -> (u16, serde_json::Value) {
-        request(self.addr, method, path, token, body).await
+        let request = http_request(method, path, token, body);
+        let (status, _, body) = exchange(self.addr, &request).await;
+        let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+        (status, body)
     }
 
     /// An HTTP request whose answer must be `expected`: a status and the error `code` in its
@@ -195,7 +198,7 @@ impl TestServer {
 
     /// A GET with a bearer token: status, headers and the body's bytes (NDJSON, zip).
     pub async fn fetch(&self, path: &str, token: &str) -> (u16, HashMap<String, String>, Vec<u8>) {
-        request_bytes(self.addr, "GET", path, Some(token), None).await
+        exchange(self.addr, &http_request("GET", path, Some(token), None)).await
     }
 }
 
@@ -207,38 +210,27 @@ pub async fn connect_synced<const N: usize>(room: &str) -> (TestServer, [Client;
     (server, clients)
 }
 
-/// A minimal HTTP request with an optional bearer token and JSON body: status and JSON body.
-pub async fn request(
-    addr: SocketAddr,
+/// An HTTP/1.0 request (so the answer is never chunked) with an optional bearer token and
+/// JSON body.
+pub fn http_request(
     method: &str,
     path: &str,
     token: Option<&str>,
     body: Option<serde_json::Value>,
-) -> (u16, serde_json::Value) {
-    let (status, _, body) = request_bytes(addr, method, path, token, body).await;
-    (
-        status,
-        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
-    )
-}
-
-/// An HTTP/1.0 request (so the answer is never chunked): status, headers (lower-case
-/// names) and the body's bytes.
-pub async fn request_bytes(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<serde_json::Value>,
-) -> (u16, HashMap<String, String>, Vec<u8>) {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
+) -> String {
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    let request = format!(
+    format!(
         "{method} {path} HTTP/1.0\r\nHost: test\r\n{auth}\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
-    );
+    )
+}
+
+/// Sends an `http_request` and reads the answer: status, headers (lower-case names) and the
+/// body's bytes.
+pub async fn exchange(addr: SocketAddr, request: &str) -> (u16, HashMap<String, String>, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.expect("read");
