@@ -44,6 +44,11 @@ pub fn room(name: &str) -> RoomId {
     RoomId::parse(name).unwrap()
 }
 
+/// Stored bytes holding `text`.
+fn bytes(text: &str) -> Bytes {
+    Bytes::copy_from_slice(text.as_bytes())
+}
+
 pub fn record(at_ms: u64, update: &[u8]) -> NewRecord {
     NewRecord {
         at_ms,
@@ -295,21 +300,10 @@ async fn follow_gives_up_after_its_wait() {
 #[tokio::test]
 async fn session_records_change_only_from_the_version_read() {
     for (name, storage, _guard) in backends().await {
-        let record = |text: &str| Bytes::copy_from_slice(text.as_bytes());
-        assert!(
-            storage
-                .create_session("s1", "CODE234", record("v1"))
-                .await
-                .unwrap(),
-            "{name}"
-        );
-        assert!(
-            !storage
-                .create_session("s2", "CODE234", record("x"))
-                .await
-                .unwrap(),
-            "{name}: code taken"
-        );
+        let create = |id: &'static str, text| storage.create_session(id, "CODE234", bytes(text));
+        let replace = |version, text| storage.replace_session("s1", version, bytes(text));
+        assert!(create("s1", "v1").await.unwrap(), "{name}");
+        assert!(!create("s2", "x").await.unwrap(), "{name}: code taken");
         assert_eq!(
             storage.session_by_code("CODE234").await.unwrap().as_deref(),
             Some("s1"),
@@ -326,20 +320,8 @@ async fn session_records_change_only_from_the_version_read() {
             (1, &b"v1"[..]),
             "{name}"
         );
-        assert!(
-            storage
-                .replace_session("s1", 1, record("v2"))
-                .await
-                .unwrap(),
-            "{name}"
-        );
-        assert!(
-            !storage
-                .replace_session("s1", 1, record("lost"))
-                .await
-                .unwrap(),
-            "{name}: stale version"
-        );
+        assert!(replace(1, "v2").await.unwrap(), "{name}");
+        assert!(!replace(1, "lost").await.unwrap(), "{name}: stale version");
         let stored = storage.session("s1").await.unwrap().unwrap();
         assert_eq!(
             (stored.version, &stored.record[..]),
@@ -353,35 +335,13 @@ async fn session_records_change_only_from_the_version_read() {
 #[tokio::test]
 async fn participants_are_written_once_and_audit_entries_kept_in_order() {
     for (name, storage, _guard) in backends().await {
-        let bytes = |text: &str| Bytes::copy_from_slice(text.as_bytes());
-        assert!(
-            storage
-                .add_participant("s1", "p1", bytes("ann"))
-                .await
-                .unwrap(),
-            "{name}"
-        );
-        assert!(
-            !storage
-                .add_participant("s1", "p1", bytes("imposter"))
-                .await
-                .unwrap(),
-            "{name}"
-        );
-        assert!(
-            storage
-                .add_participant("s1", "p2", bytes("bob"))
-                .await
-                .unwrap(),
-            "{name}"
-        );
-        assert!(
-            storage
-                .add_participant("s10", "p3", bytes("other session"))
-                .await
-                .unwrap(),
-            "{name}"
-        );
+        let add = |session: &'static str, id: &'static str, text| {
+            storage.add_participant(session, id, bytes(text))
+        };
+        assert!(add("s1", "p1", "ann").await.unwrap(), "{name}");
+        assert!(!add("s1", "p1", "imposter").await.unwrap(), "{name}");
+        assert!(add("s1", "p2", "bob").await.unwrap(), "{name}");
+        assert!(add("s10", "p3", "other session").await.unwrap(), "{name}");
         let mut participants = storage.participants("s1").await.unwrap();
         participants.sort();
         assert_eq!(participants, [bytes("ann"), bytes("bob")], "{name}");
