@@ -8,6 +8,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use cocreate_protocol::{cocreate, decode_frame, Message, SyncMessage};
 use cocreate_server::config::ServeConfig;
+use cocreate_server::room_id::RoomId;
+use cocreate_server::storage::{NewRecord, Origin, Storage};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -295,6 +297,41 @@ pub fn typing(count: usize) -> Vec<Bytes> {
             Bytes::from(txn.encode_update_v1())
         })
         .collect()
+}
+
+/// Appends `count` updates of `typing` to `room`'s log in pages of `page`, the n-th stamped
+/// `at_ms(n)`, as if another node had stored them: a long session's log, built without clients.
+pub async fn append_typing<S: Storage + ?Sized>(
+    storage: &S,
+    room: &RoomId,
+    count: usize,
+    page: usize,
+    at_ms: impl Fn(usize) -> u64,
+) {
+    let updates = typing(count);
+    for (first, chunk) in updates.chunks(page).enumerate() {
+        let records = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, update)| NewRecord {
+                at_ms: at_ms(first * page + i),
+                origin: Origin {
+                    node: "elsewhere".into(),
+                    connection: 1,
+                    participant: None,
+                },
+                update: update.clone(),
+            })
+            .collect();
+        storage.append(room, records).await.expect("append");
+    }
+}
+
+/// The length of a document's text.
+pub fn text_len(doc: &Doc) -> usize {
+    let text = doc.get_or_insert_text("text");
+    let len = text.get_string(&doc.transact()).len();
+    len
 }
 
 /// Opens a raw WebSocket to a room.
