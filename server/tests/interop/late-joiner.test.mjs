@@ -3,7 +3,7 @@
 // the server must not answer SyncStep1 before the room's state is loaded.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect, joinAtSync, destroyClient, waitFor, uniqueRoom, sameState, Y, sharedServer } from './harness.mjs'
+import { connect, joinAtSync, destroyClient, waitSameState, uniqueRoom, Y, sharedServer } from './harness.mjs'
 
 const EDITS = 200
 
@@ -36,11 +36,7 @@ test(`late joiner has all ${EDITS} edits when 'sync' fires`, async () => {
   const expectedMap = mapA.toJSON()
   const expectedSnapshot = Y.snapshot(a.doc)
 
-  await waitFor(() => sameState(b.doc, a.doc), {
-    docs: [b.doc],
-    what: `observer B to receive all ${EDITS} edits from A`,
-    describe: () => `B text length=${b.doc.getText('text').length}, expected ${expectedText.length}`
-  })
+  await waitSameState(b, a, `observer B to receive all ${EDITS} edits from A`)
 
   // Joins while the room is live (A and B still connected).
   const { atSync: c } = await joinAndSnapshot(room, 'C')
