@@ -27,49 +27,37 @@ use crate::AppState;
 
 /// The `/api` routes, with request bodies limited to `max_request_bytes`.
 pub fn routes(max_request_bytes: usize) -> Router<AppState> {
-    use crate::session::SessionState::{Closed, Locked, Open};
-    use sessions::transition;
     Router::new()
         .route("/api/sessions", post(sessions::create))
         .route("/api/join", post(sessions::join))
         .route("/api/me", get(sessions::me))
+        .nest("/api/sessions/{id}", session_routes())
+        .layer(DefaultBodyLimit::max(max_request_bytes))
+}
+
+/// The routes of one session, under `/api/sessions/{id}`.
+fn session_routes() -> Router<AppState> {
+    use crate::session::SessionState::{Closed, Locked, Open};
+    use sessions::transition;
+    Router::new()
+        .route("/", get(sessions::details).patch(sessions::change))
+        .route("/lock", transition(Locked, "locked"))
+        .route("/unlock", transition(Open, "unlocked"))
+        .route("/close", transition(Closed, "closed"))
+        .route("/audit", get(sessions::audit_log))
+        .route("/history", get(history::history))
+        .route("/state", get(history::board_at))
+        .route("/metrics", get(history::metrics))
+        .route("/export", get(history::export))
+        .route("/participants/{pid}/erase", post(moderation::erase))
+        .route("/participants/{pid}/kick", post(moderation::kick))
         .route(
-            "/api/sessions/{id}",
-            get(sessions::details).patch(sessions::change),
-        )
-        .route("/api/sessions/{id}/lock", transition(Locked, "locked"))
-        .route("/api/sessions/{id}/unlock", transition(Open, "unlocked"))
-        .route("/api/sessions/{id}/close", transition(Closed, "closed"))
-        .route("/api/sessions/{id}/audit", get(sessions::audit_log))
-        .route("/api/sessions/{id}/history", get(history::history))
-        .route("/api/sessions/{id}/state", get(history::board_at))
-        .route("/api/sessions/{id}/metrics", get(history::metrics))
-        .route("/api/sessions/{id}/export", get(history::export))
-        .route(
-            "/api/sessions/{id}/participants/{pid}/erase",
-            post(moderation::erase),
-        )
-        .route(
-            "/api/sessions/{id}/participants/{pid}/kick",
-            post(moderation::kick),
-        )
-        .route(
-            "/api/sessions/{id}/participants/{pid}/remove-contributions",
+            "/participants/{pid}/remove-contributions",
             post(moderation::remove_contributions),
         )
-        .route(
-            "/api/sessions/{id}/items/{item}/hide",
-            post(moderation::hide),
-        )
-        .route(
-            "/api/sessions/{id}/items/{item}/unhide",
-            post(moderation::unhide),
-        )
-        .route(
-            "/api/sessions/{id}/items/{item}/report",
-            post(moderation::report),
-        )
-        .layer(DefaultBodyLimit::max(max_request_bytes))
+        .route("/items/{item}/hide", post(moderation::hide))
+        .route("/items/{item}/unhide", post(moderation::unhide))
+        .route("/items/{item}/report", post(moderation::report))
 }
 
 /// A JSON body whose errors are answered as 400 `invalid_request` with the reason.

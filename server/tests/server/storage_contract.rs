@@ -64,30 +64,17 @@ pub fn record(at_ms: u64, update: &[u8]) -> NewRecord {
 #[tokio::test]
 async fn sequence_numbers_start_at_one_and_are_consecutive_per_room() {
     for (name, storage, _guard) in backends().await {
+        let append = |to: &'static str, records: Vec<NewRecord>| {
+            let storage = storage.clone();
+            async move { storage.append(&room(to), records).await.unwrap() }
+        };
         assert_eq!(
-            storage
-                .append(&room("a"), vec![record(1, b"x"), record(2, b"y")])
-                .await
-                .unwrap(),
+            append("a", vec![record(1, b"x"), record(2, b"y")]).await,
             2,
             "{name}"
         );
-        assert_eq!(
-            storage
-                .append(&room("b"), vec![record(3, b"z")])
-                .await
-                .unwrap(),
-            1,
-            "{name}"
-        );
-        assert_eq!(
-            storage
-                .append(&room("a"), vec![record(4, b"w")])
-                .await
-                .unwrap(),
-            3,
-            "{name}"
-        );
+        assert_eq!(append("b", vec![record(3, b"z")]).await, 1, "{name}");
+        assert_eq!(append("a", vec![record(4, b"w")]).await, 3, "{name}");
         let log = storage.read_log(&room("a"), 0, 10).await.unwrap();
         assert_eq!(
             log.iter().map(|r| r.seq).collect::<Vec<_>>(),
