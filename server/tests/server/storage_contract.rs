@@ -61,6 +61,18 @@ pub fn record(at_ms: u64, update: &[u8]) -> NewRecord {
     }
 }
 
+/// Records 1 to `n`, the i-th holding the byte i.
+fn numbered(n: u64) -> Vec<NewRecord> {
+    (1..=n).map(|i| record(i, &[i as u8])).collect()
+}
+
+fn checkpoint(covers: u64, state: &'static [u8]) -> Checkpoint {
+    Checkpoint {
+        covers,
+        state: Bytes::from_static(state),
+    }
+}
+
 #[tokio::test]
 async fn sequence_numbers_start_at_one_and_are_consecutive_per_room() {
     for (name, storage, _guard) in backends().await {
@@ -105,7 +117,7 @@ async fn records_keep_time_origin_and_bytes() {
 #[tokio::test]
 async fn read_log_pages_after_a_sequence_number() {
     for (name, storage, _guard) in backends().await {
-        let records = (1..=7).map(|i| record(i, &[i as u8])).collect();
+        let records = numbered(7);
         storage.append(&room("paged"), records).await.unwrap();
         let page = storage.read_log(&room("paged"), 3, 2).await.unwrap();
         assert_eq!(
@@ -141,14 +153,8 @@ async fn load_returns_the_checkpoint_and_the_records_after_it() {
             Default::default(),
             "{name}: new room is empty"
         );
-        storage
-            .append(&r, (1..=5).map(|i| record(i, &[i as u8])).collect())
-            .await
-            .unwrap();
-        let checkpoint = Checkpoint {
-            covers: 3,
-            state: Bytes::from_static(b"state@3"),
-        };
+        storage.append(&r, numbered(5)).await.unwrap();
+        let checkpoint = checkpoint(3, b"state@3");
         storage
             .save_checkpoint(&r, checkpoint.clone())
             .await
@@ -173,23 +179,11 @@ async fn load_returns_the_checkpoint_and_the_records_after_it() {
 async fn an_older_checkpoint_never_replaces_a_newer_one() {
     for (name, storage, _guard) in backends().await {
         let r = room("cp");
-        storage
-            .append(&r, (1..=4).map(|i| record(i, &[i as u8])).collect())
-            .await
-            .unwrap();
-        let newer = Checkpoint {
-            covers: 4,
-            state: Bytes::from_static(b"new"),
-        };
+        storage.append(&r, numbered(4)).await.unwrap();
+        let newer = checkpoint(4, b"new");
         storage.save_checkpoint(&r, newer.clone()).await.unwrap();
         storage
-            .save_checkpoint(
-                &r,
-                Checkpoint {
-                    covers: 2,
-                    state: Bytes::from_static(b"old"),
-                },
-            )
+            .save_checkpoint(&r, checkpoint(2, b"old"))
             .await
             .unwrap();
         assert_eq!(
