@@ -1,16 +1,19 @@
 //! Who calls a session endpoint: the bearer token's participant, checked against the session
 //! the path names (or the token's own, where the path names none) and the roles the endpoint
 //! admits, before the handler runs. `Caller<Moderators>` in a handler's arguments is the rule.
+//! Reading the bearer token and checking membership live here too: creating a session (the
+//! admin key) and joining by invite use them.
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
 
 use axum::extract::{FromRequestParts, Path};
+use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
 
-use super::{check_member, identity};
 use crate::error::ApiError;
-use crate::session::{Identity, Role, Session};
+use crate::session::{now_secs, Identity, Role, Session};
 use crate::AppState;
 
 /// The roles an endpoint admits, as a type, so a handler's signature says who may call it.
@@ -69,4 +72,46 @@ impl<R: Admits> FromRequestParts<AppState> for Caller<R> {
         }
         Ok(Caller(identity, session, PhantomData))
     }
+}
+
+/// The bearer token of a request (a participant's token, or the admin key).
+pub(super) fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let missing = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "missing_token",
+            "send a token: Authorization: Bearer <token>",
+        )
+    };
+    let value = headers.get(AUTHORIZATION).ok_or_else(missing)?;
+    let value = value.to_str().map_err(|_| missing())?;
+    value
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or_else(missing)
+}
+
+/// Who the request's token names, once it checks out.
+fn identity(state: &AppState, headers: &HeaderMap) -> Result<Identity, ApiError> {
+    Ok(state.tokens.verify(bearer(headers)?, now_secs())?)
+}
+
+/// Refuses a token for another session, or of a kicked participant.
+pub(super) fn check_member(identity: &Identity, session: &Session) -> Result<(), ApiError> {
+    if identity.session != session.id {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "wrong_session",
+            "this token is for another session",
+        ));
+    }
+    if session.is_revoked(&identity.participant) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "revoked",
+            "you were removed from this session by a moderator",
+        ));
+    }
+    Ok(())
 }

@@ -9,7 +9,7 @@ mod moderation;
 mod sessions;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
-use axum::http::header::{AUTHORIZATION, HOST};
+use axum::http::header::HOST;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -21,7 +21,7 @@ use yrs::Doc;
 
 use crate::room::load_document;
 use crate::room_id::RoomId;
-use crate::session::{now_ms, now_secs, Identity, Session};
+use crate::session::now_ms;
 use crate::storage::{NewRecord, Origin, SERVER_EDIT};
 use crate::AppState;
 
@@ -75,48 +75,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             Err(rejection) => Err(ApiError::bad_request(rejection.body_text())),
         }
     }
-}
-
-/// The bearer token of a request.
-fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
-    let missing = || {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "missing_token",
-            "send a token: Authorization: Bearer <token>",
-        )
-    };
-    let value = headers.get(AUTHORIZATION).ok_or_else(missing)?;
-    let value = value.to_str().map_err(|_| missing())?;
-    value
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .filter(|token| !token.is_empty())
-        .ok_or_else(missing)
-}
-
-/// Who the request's token names, once it checks out.
-fn identity(state: &AppState, headers: &HeaderMap) -> Result<Identity, ApiError> {
-    Ok(state.tokens.verify(bearer(headers)?, now_secs())?)
-}
-
-/// Refuses a token for another session, or of a kicked participant.
-fn check_member(identity: &Identity, session: &Session) -> Result<(), ApiError> {
-    if identity.session != session.id {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "wrong_session",
-            "this token is for another session",
-        ));
-    }
-    if session.is_revoked(&identity.participant) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "revoked",
-            "you were removed from this session by a moderator",
-        ));
-    }
-    Ok(())
 }
 
 /// Where the web client is reached: `--public-url`, or what the request was sent to.

@@ -12,8 +12,8 @@ use axum::Json;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
-use super::caller::{Caller, Everyone, Moderators, Researchers};
-use super::{append_edit, bearer, check_member, public_url, room_of, text_field, Body};
+use super::caller::{bearer, check_member, Caller, Everyone, Moderators, Researchers};
+use super::{append_edit, public_url, room_of, text_field, Body};
 use crate::error::ApiError;
 use crate::history::Disclosure;
 use crate::limits::Limit;
