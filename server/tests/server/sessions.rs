@@ -125,31 +125,22 @@ impl SessionServer {
 async fn creating_a_session_needs_the_admin_key_and_returns_an_invite_per_role() {
     let s = start().await;
     let body = json!({"title": "T", "template": "canvas", "language": "en"});
-    for key in [None, Some("wrong")] {
-        s.server
-            .call_expect(
-                (401, "invalid_admin_key"),
-                "POST",
-                "/api/sessions",
-                key,
-                Some(body.clone()),
-            )
-            .await;
-    }
+    let mut refused = vec![
+        (None, body.clone(), (401, "invalid_admin_key")),
+        (Some("wrong"), body, (401, "invalid_admin_key")),
+    ];
     for bad in [
         json!({"title": "T", "template": "mural", "language": "en"}),
         json!({"title": "T", "template": "canvas", "language": "es"}),
         json!({"title": " ", "template": "canvas", "language": "en"}),
         json!({"title": "T"}),
     ] {
+        refused.push((Some(ADMIN_KEY), bad, (400, "invalid_request")));
+    }
+    for (key, body, expected) in refused {
+        let path = "/api/sessions";
         s.server
-            .call_expect(
-                (400, "invalid_request"),
-                "POST",
-                "/api/sessions",
-                Some(ADMIN_KEY),
-                Some(bad),
-            )
+            .call_expect(expected, "POST", path, key, Some(body))
             .await;
     }
     let created = s.create("journey-map").await;
@@ -195,26 +186,26 @@ async fn joining_by_code_or_invite() {
         json!({"participant_id": pid, "display_name": "Ann", "role": "citizen", "can_edit": true})
     );
 
-    s.join_expect(
-        json!({"code": "ZZZZZZZ", "display_name": "A"}),
-        (404, "join_code_not_found"),
-    )
-    .await;
-    s.join_expect(
-        json!({"code": created.code, "invite": token, "display_name": "A"}),
-        (400, "invalid_request"),
-    )
-    .await;
-    s.join_expect(
-        json!({"code": created.code, "display_name": "\u{7}"}),
-        (400, "invalid_request"),
-    )
-    .await;
-    s.join_expect(
-        json!({"invite": "not.a.token", "display_name": "A"}),
-        (401, "invalid_token"),
-    )
-    .await;
+    for (body, expected) in [
+        (
+            json!({"code": "ZZZZZZZ", "display_name": "A"}),
+            (404, "join_code_not_found"),
+        ),
+        (
+            json!({"code": created.code, "invite": token, "display_name": "A"}),
+            (400, "invalid_request"),
+        ),
+        (
+            json!({"code": created.code, "display_name": "\u{7}"}),
+            (400, "invalid_request"),
+        ),
+        (
+            json!({"invite": "not.a.token", "display_name": "A"}),
+            (401, "invalid_token"),
+        ),
+    ] {
+        s.join_expect(body, expected).await;
+    }
     // An invite gives a personal token with the invite's role.
     let (status, body) = s.server.call("POST", "/api/join", None, Some(json!({"invite": created.invite("observer"), "display_name": "Obi", "language": "fr"}))).await;
     assert_eq!((status, &body["role"]), (200, &json!("observer")), "{body}");
