@@ -225,3 +225,43 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
         _ => f(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sends one command in Redis's inline form and reads the first line of its answer.
+    fn ask(redis: &RedisServer, command: &str) -> String {
+        let mut stream = UnixStream::connect(socket_in(redis.dir.path())).expect("connect");
+        stream
+            .write_all(format!("{command}\r\n").as_bytes())
+            .unwrap();
+        let mut answer = [0; 64];
+        let read = stream.read(&mut answer).unwrap();
+        String::from_utf8_lossy(&answer[..read]).into_owned()
+    }
+
+    #[test]
+    fn what_it_answered_survives_a_kill_and_a_stop() {
+        let mut redis = RedisServer::start();
+        assert!(redis.url().starts_with("redis+unix://"));
+        assert_eq!(ask(&redis, "SET board kept"), "+OK\r\n");
+        redis.kill();
+        assert!(
+            !pongs(&socket_in(redis.dir.path())),
+            "killed, yet answering"
+        );
+        redis.restart();
+        assert_eq!(ask(&redis, "GET board"), "$4\r\nkept\r\n");
+        redis.stop();
+        redis.restart();
+        assert_eq!(ask(&redis, "GET board"), "$4\r\nkept\r\n");
+    }
+
+    #[test]
+    fn the_shared_server_is_one_per_process() {
+        assert_eq!(shared_url(), shared_url());
+        let socket = shared_url().replace("redis+unix://", "");
+        assert!(pongs(Path::new(&socket)));
+    }
+}
