@@ -39,3 +39,17 @@ pub async fn raw_connection() -> redis::aio::MultiplexedConnection {
         .await
         .expect("connect to the test redis-server")
 }
+
+/// Runs one command (`name` and its arguments) on a plain connection, to look at or break the
+/// keys directly.
+pub async fn query<T: redis::FromRedisValue>(
+    raw: &mut redis::aio::MultiplexedConnection,
+    name: &str,
+    args: impl redis::ToRedisArgs,
+) -> T {
+    redis::cmd(name)
+        .arg(args)
+        .query_async(raw)
+        .await
+        .expect("redis command")
+}
