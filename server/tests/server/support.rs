@@ -135,7 +135,7 @@ impl TestServer {
     }
 
     /// An HTTP request whose answer must be `expected`: a status and the error `code` in its
-    /// body. Returns the body.
+    /// body.
     pub async fn call_expect(
         &self,
         expected: (u16, &str),
@@ -143,14 +143,13 @@ impl TestServer {
         path: &str,
         token: Option<&str>,
         body: Option<serde_json::Value>,
-    ) -> serde_json::Value {
+    ) {
         let (status, body) = self.call(method, path, token, body).await;
         assert_eq!(
             (status, &body["code"]),
             (expected.0, &serde_json::json!(expected.1)),
             "{method} {path}: {body}"
         );
-        body
     }
 
     /// Creates a session with the admin key (`body`: title, template, language, research):
