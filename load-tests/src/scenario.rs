@@ -298,46 +298,11 @@ impl Scenario {
                     true,
                 )
             }
-            Scenario::ConnectionRate => {
+            single => {
                 let r = run::run(&plan, options).await;
-                let headline = format!(
-                    "{:.0} joins/s, connect p99 {:.1} ms",
-                    r.joins_per_s, r.connect.p99_ms
-                );
-                let value = r.joins_per_s;
-                step("connect".into(), plan, r);
-                (headline, value, true)
-            }
-            Scenario::Join4mb => {
-                let r = run::run(&plan, options).await;
-                let headline = format!("join p99 {:.0} ms", r.join_sync.p99_ms);
-                let value = r.join_sync.p99_ms;
-                step(preload_label(plan.preload), plan, r);
-                (headline, value, false)
-            }
-            Scenario::ReconnectStorm => {
-                let r = run::run(&plan, options).await;
-                let headline = format!(
-                    "resync p99 {:.0} ms, update p99 {:.1} ms",
-                    r.resync.p99_ms, r.latency.p99_ms
-                );
-                let value = r.resync.p99_ms;
-                step("storm".into(), plan, r);
-                (headline, value, false)
-            }
-            Scenario::Workshops
-            | Scenario::Plenary
-            | Scenario::OneWriter1500
-            | Scenario::Presence100
-            | Scenario::Presence500 => {
-                let r = run::run(&plan, options).await;
-                let headline = format!(
-                    "p99 {:.1} ms, {:.0} deliveries/s",
-                    r.latency.p99_ms, r.deliveries_per_s
-                );
-                let value = r.latency.p99_ms;
-                step("run".into(), plan, r);
-                (headline, value, false)
+                let (label, headline, value, higher_is_better) = single.figures(&plan, &r);
+                step(label, plan, r);
+                (headline, value, higher_is_better)
             }
         };
         let converged = steps.iter().all(|s| s.result.converged());
@@ -349,6 +314,46 @@ impl Scenario {
             headline_value: value,
             higher_is_better,
             converged,
+        }
+    }
+
+    /// A one-run scenario's step label, headline, the value behind it and whether higher is
+    /// better (late-join and max-rate run several steps and have their own).
+    fn figures(self, plan: &Plan, r: &RunResult) -> (String, String, f64, bool) {
+        match self {
+            Scenario::ConnectionRate => (
+                "connect".into(),
+                format!(
+                    "{:.0} joins/s, connect p99 {:.1} ms",
+                    r.joins_per_s, r.connect.p99_ms
+                ),
+                r.joins_per_s,
+                true,
+            ),
+            Scenario::Join4mb => (
+                preload_label(plan.preload),
+                format!("join p99 {:.0} ms", r.join_sync.p99_ms),
+                r.join_sync.p99_ms,
+                false,
+            ),
+            Scenario::ReconnectStorm => (
+                "storm".into(),
+                format!(
+                    "resync p99 {:.0} ms, update p99 {:.1} ms",
+                    r.resync.p99_ms, r.latency.p99_ms
+                ),
+                r.resync.p99_ms,
+                false,
+            ),
+            _ => (
+                "run".into(),
+                format!(
+                    "p99 {:.1} ms, {:.0} deliveries/s",
+                    r.latency.p99_ms, r.deliveries_per_s
+                ),
+                r.latency.p99_ms,
+                false,
+            ),
         }
     }
 }

@@ -3,7 +3,7 @@
 //! timed, replicas converge, a deliberately divergent replica is caught), not performance.
 
 use crate::server::{options, Server};
-use cocreate_load::scenario::{Overrides, Scenario};
+use cocreate_load::scenario::{Overrides, Scenario, ScenarioResult};
 
 /// A few participants for a second: enough to exercise every path of a scenario.
 fn tiny(scenario: Scenario) -> Overrides {
@@ -36,16 +36,19 @@ fn tiny(scenario: Scenario) -> Overrides {
     o
 }
 
+/// The workshops scenario, made tiny, against a node of its own; `diverge`: one replica
+/// corrupts its document.
+async fn tiny_workshops(diverge: bool) -> ScenarioResult {
+    let server = Server::start(None, "127.0.0.1:0", &[]);
+    let overrides = tiny(Scenario::Workshops);
+    Scenario::Workshops
+        .run("cocreate", &overrides, &options(&server, diverge))
+        .await
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn workshops_converge_and_deliver() {
-    let server = Server::start(None, "127.0.0.1:0", &[]);
-    let result = Scenario::Workshops
-        .run(
-            "cocreate",
-            &tiny(Scenario::Workshops),
-            &options(&server, false),
-        )
-        .await;
+    let result = tiny_workshops(false).await;
     let run = &result.steps[0].result;
     assert!(result.converged, "replicas diverged: {run:?}");
     assert!(
@@ -62,14 +65,7 @@ async fn workshops_converge_and_deliver() {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_divergent_replica_fails_the_run() {
-    let server = Server::start(None, "127.0.0.1:0", &[]);
-    let result = Scenario::Workshops
-        .run(
-            "cocreate",
-            &tiny(Scenario::Workshops),
-            &options(&server, true),
-        )
-        .await;
+    let result = tiny_workshops(true).await;
     assert!(!result.converged, "the divergent replica went unnoticed");
     assert_eq!(result.steps[0].result.diverged_rooms, 1);
 }

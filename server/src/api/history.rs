@@ -8,7 +8,7 @@ use std::time::Duration;
 use axum::body::Body as HttpBody;
 use axum::extract::{Path, Query, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
@@ -16,15 +16,16 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
-use super::{authorize, room_of};
+use super::caller::{Caller, Researchers};
+use super::room_of;
 use crate::error::ApiError;
 use crate::history::export::{write_dataset, ExportError};
 use crate::history::participation::Counter;
 use crate::history::{session_records, state_json, Position, Seeker, SessionRecords, Walk};
 use crate::room_id::RoomId;
 use crate::session::Role;
+use crate::state::AppState;
 use crate::storage::Seq;
-use crate::AppState;
 
 /// Events buffered between the history walk and a slow reader.
 const STREAM_PAGES: usize = 4;
@@ -33,18 +34,16 @@ const STREAM_PAGES: usize = 4;
 /// session is recorded for research.
 async fn research_access(
     state: &AppState,
-    headers: &HeaderMap,
-    id: &str,
+    caller: Caller<Researchers>,
 ) -> Result<(RoomId, SessionRecords), ApiError> {
-    let (identity, session) =
-        authorize(state, headers, id, &[Role::Moderator, Role::Researcher]).await?;
+    let Caller(identity, session, ..) = caller;
     if identity.role == Role::Researcher && !session.research.recorded {
         return Err(ApiError::not_recorded());
     }
-    let records = session_records(&state.sessions, id)
+    let records = session_records(&state.sessions, &session.id)
         .await?
         .ok_or_else(|| ApiError::not_found("session_not_found", "no such session"))?;
-    Ok((room_of(id)?, records))
+    Ok((room_of(&session.id)?, records))
 }
 
 fn position(value: Option<&str>, name: &str, default: Position) -> Result<Position, ApiError> {
@@ -67,11 +66,10 @@ pub struct HistoryQuery {
 /// or an RFC 3339 time (default: the whole session).
 pub async fn history(
     State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
+    caller: Caller<Researchers>,
     Query(query): Query<HistoryQuery>,
 ) -> Result<Response, ApiError> {
-    let (room, records) = research_access(&state, &headers, &id).await?;
+    let (room, records) = research_access(&state, caller).await?;
     let from = position(query.from.as_deref(), "from", Position::Seq(0))?;
     let until = position(query.to.as_deref(), "to", Position::Seq(Seq::MAX))?;
     let (lines, receiver) = mpsc::channel::<Result<Bytes, std::io::Error>>(STREAM_PAGES);
@@ -124,11 +122,11 @@ pub struct StateQuery {
 /// the nearest keyframe; says which keyframe and how many records it read.
 pub async fn board_at(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller<Researchers>,
     Path(id): Path<String>,
     Query(query): Query<StateQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (room, records) = research_access(&state, &headers, &id).await?;
+    let (room, records) = research_access(&state, caller).await?;
     let at = position(query.at.as_deref(), "at", Position::Seq(Seq::MAX))?;
     let mut seeker = Seeker::new(state.storage.as_ref(), &room, state.keyframe_spacing).await?;
     let seeked = seeker.state_at(at).await?;
@@ -143,11 +141,11 @@ pub struct MetricsQuery {
 /// `GET /api/sessions/{id}/metrics?bucket_seconds=60`: participation figures.
 pub async fn metrics(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller<Researchers>,
     Path(id): Path<String>,
     Query(query): Query<MetricsQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    let (room, records) = research_access(&state, &headers, &id).await?;
+    let (room, records) = research_access(&state, caller).await?;
     let bucket = seconds(query.bucket_seconds, 60, "bucket_seconds")?;
     let mut counter = Counter::new(bucket.as_millis() as u64);
     let mut walk = Walk::new(
@@ -184,11 +182,11 @@ pub struct ExportQuery {
 /// `GET /api/sessions/{id}/export?interval_seconds=300`: the research dataset as a zip.
 pub async fn export(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    caller: Caller<Researchers>,
     Path(id): Path<String>,
     Query(query): Query<ExportQuery>,
 ) -> Result<Response, ApiError> {
-    let (room, records) = research_access(&state, &headers, &id).await?;
+    let (room, records) = research_access(&state, caller).await?;
     let interval = seconds(query.interval_seconds, 300, "interval_seconds")?;
     let zip = write_dataset(
         state.storage.as_ref(),

@@ -1,13 +1,15 @@
 //! The HTTP API under `/api`: sessions (create, join, state) and moderation. Every answer is
-//! JSON; every error is an [`ApiError`]. Handlers check the bearer token's session, role and
-//! revocation before anything else.
+//! JSON; every error is an [`ApiError`]. A handler names who may call it (`caller::Caller`),
+//! which checks the bearer token's session, role and revocation before anything else.
 
+mod announce;
+mod caller;
 mod history;
 mod moderation;
 mod sessions;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
-use axum::http::header::{AUTHORIZATION, HOST};
+use axum::http::header::HOST;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -19,9 +21,9 @@ use yrs::Doc;
 
 use crate::room::load_document;
 use crate::room_id::RoomId;
-use crate::session::{now_ms, now_secs, Identity, Role, Session};
+use crate::session::now_ms;
+use crate::state::AppState;
 use crate::storage::{NewRecord, Origin, SERVER_EDIT};
-use crate::AppState;
 
 /// The `/api` routes, with request bodies limited to `max_request_bytes`.
 pub fn routes(max_request_bytes: usize) -> Router<AppState> {
@@ -29,43 +31,33 @@ pub fn routes(max_request_bytes: usize) -> Router<AppState> {
         .route("/api/sessions", post(sessions::create))
         .route("/api/join", post(sessions::join))
         .route("/api/me", get(sessions::me))
+        .nest("/api/sessions/{id}", session_routes())
+        .layer(DefaultBodyLimit::max(max_request_bytes))
+}
+
+/// The routes of one session, under `/api/sessions/{id}`.
+fn session_routes() -> Router<AppState> {
+    use crate::session::SessionState::{Closed, Locked, Open};
+    use sessions::transition;
+    Router::new()
+        .route("/", get(sessions::details).patch(sessions::change))
+        .route("/lock", transition(Locked, "locked"))
+        .route("/unlock", transition(Open, "unlocked"))
+        .route("/close", transition(Closed, "closed"))
+        .route("/audit", get(sessions::audit_log))
+        .route("/history", get(history::history))
+        .route("/state", get(history::board_at))
+        .route("/metrics", get(history::metrics))
+        .route("/export", get(history::export))
+        .route("/participants/{pid}/erase", post(moderation::erase))
+        .route("/participants/{pid}/kick", post(moderation::kick))
         .route(
-            "/api/sessions/{id}",
-            get(sessions::details).patch(sessions::change),
-        )
-        .route("/api/sessions/{id}/lock", post(sessions::lock))
-        .route("/api/sessions/{id}/unlock", post(sessions::unlock))
-        .route("/api/sessions/{id}/close", post(sessions::close))
-        .route("/api/sessions/{id}/audit", get(sessions::audit_log))
-        .route("/api/sessions/{id}/history", get(history::history))
-        .route("/api/sessions/{id}/state", get(history::board_at))
-        .route("/api/sessions/{id}/metrics", get(history::metrics))
-        .route("/api/sessions/{id}/export", get(history::export))
-        .route(
-            "/api/sessions/{id}/participants/{pid}/erase",
-            post(moderation::erase),
-        )
-        .route(
-            "/api/sessions/{id}/participants/{pid}/kick",
-            post(moderation::kick),
-        )
-        .route(
-            "/api/sessions/{id}/participants/{pid}/remove-contributions",
+            "/participants/{pid}/remove-contributions",
             post(moderation::remove_contributions),
         )
-        .route(
-            "/api/sessions/{id}/items/{item}/hide",
-            post(moderation::hide),
-        )
-        .route(
-            "/api/sessions/{id}/items/{item}/unhide",
-            post(moderation::unhide),
-        )
-        .route(
-            "/api/sessions/{id}/items/{item}/report",
-            post(moderation::report),
-        )
-        .layer(DefaultBodyLimit::max(max_request_bytes))
+        .route("/items/{item}/hide", post(moderation::hide))
+        .route("/items/{item}/unhide", post(moderation::unhide))
+        .route("/items/{item}/report", post(moderation::report))
 }
 
 /// A JSON body whose errors are answered as 400 `invalid_request` with the reason.
@@ -83,74 +75,6 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             Err(rejection) => Err(ApiError::bad_request(rejection.body_text())),
         }
     }
-}
-
-/// The bearer token of a request.
-fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
-    let missing = || {
-        ApiError::new(
-            StatusCode::UNAUTHORIZED,
-            "missing_token",
-            "send a token: Authorization: Bearer <token>",
-        )
-    };
-    let value = headers.get(AUTHORIZATION).ok_or_else(missing)?;
-    let value = value.to_str().map_err(|_| missing())?;
-    value
-        .strip_prefix("Bearer ")
-        .map(str::trim)
-        .filter(|token| !token.is_empty())
-        .ok_or_else(missing)
-}
-
-/// Who the request's token names, once it checks out.
-fn identity(state: &AppState, headers: &HeaderMap) -> Result<Identity, ApiError> {
-    Ok(state.tokens.verify(bearer(headers)?, now_secs())?)
-}
-
-/// The session `id` for the bearer of the request's token, who must hold one of `roles`,
-/// belong to this session and not be revoked.
-async fn authorize(
-    state: &AppState,
-    headers: &HeaderMap,
-    id: &str,
-    roles: &[Role],
-) -> Result<(Identity, Session), ApiError> {
-    let identity = identity(state, headers)?;
-    let session = state
-        .sessions
-        .get(id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("session_not_found", "no such session"))?;
-    check_member(&identity, &session)?;
-    if !roles.contains(&identity.role) {
-        let allowed: Vec<&str> = roles.iter().map(|r| r.as_str()).collect();
-        return Err(ApiError::forbidden(format!(
-            "only a {} may do this; your role is {}",
-            allowed.join(" or "),
-            identity.role.as_str()
-        )));
-    }
-    Ok((identity, session))
-}
-
-/// Refuses a token for another session, or of a kicked participant.
-fn check_member(identity: &Identity, session: &Session) -> Result<(), ApiError> {
-    if identity.session != session.id {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "wrong_session",
-            "this token is for another session",
-        ));
-    }
-    if session.is_revoked(&identity.participant) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "revoked",
-            "you were removed from this session by a moderator",
-        ));
-    }
-    Ok(())
 }
 
 /// Where the web client is reached: `--public-url`, or what the request was sent to.

@@ -7,13 +7,13 @@ use std::collections::HashSet;
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::caller::{Caller, Everyone, Moderators};
 use super::sessions::audit;
-use super::{append_edit, authorize, board, text_field, Body};
+use super::{append_edit, board, text_field, Body};
 use crate::error::ApiError;
 use crate::room_id::RoomId;
 use crate::session::moderation::{self, ClientOwners, HiddenMark, ItemNotFound};
@@ -21,7 +21,7 @@ use crate::session::{
     now_ms, Erasure, Hidden, Identity, Participant, Report, ReportReason, Role, Session,
     SessionState,
 };
-use crate::AppState;
+use crate::state::AppState;
 use cocreate_board::ERASED_TEXT;
 use yrs::ClientID;
 
@@ -59,10 +59,9 @@ async fn known_participant(
 /// naming them.
 pub async fn kick(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(moderator, ..): Caller<Moderators>,
     Path((id, pid)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let (moderator, _) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
     if pid == moderator.participant {
         return Err(ApiError::bad_request("you cannot kick yourself"));
     }
@@ -85,10 +84,9 @@ pub async fn kick(
 /// wrote, as one edit every client receives.
 pub async fn remove_contributions(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(moderator, session, ..): Caller<Moderators>,
     Path((id, pid)): Path<(String, String)>,
 ) -> Result<Json<Value>, ApiError> {
-    let (moderator, session) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
     known_participant(&state, &id, &pid).await?;
     let (room, doc) = board(&state, &session.id).await?;
     let clients = clients_of(&state, &room, &pid).await?;
@@ -136,11 +134,10 @@ pub struct EraseRequest {
 /// skeleton), and the raw update log (see `server/README.md`, "Erasure").
 pub async fn erase(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(moderator, session, ..): Caller<Moderators>,
     Path((id, pid)): Path<(String, String)>,
     Body(request): Body<EraseRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let (moderator, session) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
     if pid == moderator.participant {
         return Err(ApiError::bad_request("you cannot erase yourself"));
     }
@@ -206,11 +203,10 @@ pub struct HideRequest {
 /// `POST …/items/{item}/hide`: hides an item (reversibly) with a reason.
 pub async fn hide(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(moderator, session, ..): Caller<Moderators>,
     Path((id, item)): Path<(String, String)>,
     Body(request): Body<HideRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let (moderator, session) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
     let reason = text_field(&request.reason, "reason", MAX_REASON)?;
     let hidden = hide_item(
         &state,
@@ -269,11 +265,10 @@ async fn hide_item(
 /// `POST …/items/{item}/unhide`: puts a hidden item's text back; its reports count as reviewed.
 pub async fn unhide(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(moderator, session, ..): Caller<Moderators>,
     Path((id, item)): Path<(String, String)>,
     _body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let (moderator, session) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
     let Some(hidden) = session.items.get(&item).and_then(|i| i.hidden.clone()) else {
         return Err(ApiError::new(
             axum::http::StatusCode::CONFLICT,
@@ -307,11 +302,10 @@ pub struct ReportRequest {
 /// until a moderator reviews it.
 pub async fn report(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(reporter, session, ..): Caller<Everyone>,
     Path((id, item)): Path<(String, String)>,
     Body(request): Body<ReportRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let (reporter, session) = authorize(&state, &headers, &id, &Role::ALL).await?;
     if session.state == SessionState::Closed {
         return Err(ApiError::session_closed());
     }

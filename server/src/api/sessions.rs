@@ -2,20 +2,18 @@
 //! unlock, close, and the audit log.
 
 use std::collections::HashMap;
-use std::sync::Arc;
-
 use std::net::SocketAddr;
 
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
+use axum::routing::{post, MethodRouter};
 use axum::Json;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
-use super::{
-    append_edit, authorize, bearer, check_member, identity, public_url, room_of, text_field, Body,
-};
+use super::caller::{bearer, check_member, Caller, Everyone, Moderators, Researchers};
+use super::{append_edit, public_url, room_of, text_field, Body};
 use crate::error::ApiError;
 use crate::history::{Disclosure, SessionDisclosure};
 use crate::limits::Limit;
@@ -23,7 +21,7 @@ use crate::session::{
     ids, now_ms, now_secs, AuditEntry, Identity, Participant, Research, Role, Session,
     SessionState, Template, LANGUAGES,
 };
-use crate::AppState;
+use crate::state::AppState;
 
 /// Longest session title and display name, in characters.
 const MAX_TITLE: usize = 200;
@@ -234,17 +232,7 @@ pub async fn join(
 }
 
 /// `GET /api/me`: the token's session and who the token names.
-pub async fn me(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-) -> Result<Json<Value>, ApiError> {
-    let identity = identity(&state, &headers)?;
-    let session = state
-        .sessions
-        .get(&identity.session)
-        .await?
-        .ok_or_else(|| ApiError::not_found("session_not_found", "no such session"))?;
-    check_member(&identity, &session)?;
+pub async fn me(Caller(identity, session, ..): Caller<Everyone>) -> Result<Json<Value>, ApiError> {
     Ok(Json(json!({
         "session": session.view_for(identity.role),
         "you": identity.you(&session),
@@ -254,10 +242,9 @@ pub async fn me(
 /// `GET /api/sessions/{id}`: everything a moderator sees, hidden texts included.
 pub async fn details(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(_, session, ..): Caller<Moderators>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let (_, session) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
     let participants: Vec<Value> = state
         .sessions
         .participants(&id)
@@ -295,11 +282,10 @@ pub struct SessionChange {
 /// `PATCH /api/sessions/{id}`: title, phase, timer, dot-votes and research settings.
 pub async fn change(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(moderator, current, ..): Caller<Moderators>,
     Path(id): Path<String>,
     Body(change): Body<SessionChange>,
 ) -> Result<Json<Value>, ApiError> {
-    let (moderator, current) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
     let title = change
         .title
         .as_deref()
@@ -380,15 +366,20 @@ fn loosens(old: &Research, new: &Research) -> bool {
         || (old.consent_required && !new.consent_required)
 }
 
-/// Moves a session to `to`; a closed session stays closed.
-async fn transition(
+/// `POST /api/sessions/{id}/lock`, `…/unlock`, `…/close`: the handler that moves a session to
+/// `to` and announces `event`. Locked: only moderators edit until unlocked; closed: nobody
+/// edits any more, and a closed session stays closed.
+pub fn transition(to: SessionState, event: &'static str) -> MethodRouter<AppState> {
+    post(move |State(state): State<AppState>, caller| move_to(state, caller, to, event))
+}
+
+async fn move_to(
     state: AppState,
-    headers: HeaderMap,
-    id: String,
+    Caller(moderator, session, ..): Caller<Moderators>,
     to: SessionState,
     event: &str,
 ) -> Result<Json<Value>, ApiError> {
-    let (moderator, _) = authorize(&state, &headers, &id, &[Role::Moderator]).await?;
+    let id = session.id;
     let (session, changed) = state
         .sessions
         .update(&id, |session| {
@@ -409,42 +400,13 @@ async fn transition(
     ))
 }
 
-/// `POST /api/sessions/{id}/lock`: only moderators edit until unlocked.
-pub async fn lock(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    transition(state, headers, id, SessionState::Locked, "locked").await
-}
-
-/// `POST /api/sessions/{id}/unlock`.
-pub async fn unlock(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    transition(state, headers, id, SessionState::Open, "unlocked").await
-}
-
-/// `POST /api/sessions/{id}/close`: nobody edits any more; final.
-pub async fn close(
-    State(state): State<AppState>,
-    headers: HeaderMap,
-    Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    transition(state, headers, id, SessionState::Closed, "closed").await
-}
-
 /// `GET /api/sessions/{id}/audit`: moderation actions, oldest first. Moderators see names;
 /// researchers see what the session's disclosure rules allow (and only while it is recorded).
 pub async fn audit_log(
     State(state): State<AppState>,
-    headers: HeaderMap,
+    Caller(identity, session, ..): Caller<Researchers>,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let (identity, session) =
-        authorize(&state, &headers, &id, &[Role::Moderator, Role::Researcher]).await?;
     let participants = state.sessions.participants(&id).await?;
     let moderator = identity.role == Role::Moderator;
     if !moderator && !session.research.recorded {
@@ -497,27 +459,5 @@ pub(super) async fn audit(
     };
     if let Err(e) = state.sessions.audit(session, &entry).await {
         tracing::error!(session, action, error = %e, "moderation action not recorded in the audit log");
-    }
-}
-
-impl AppState {
-    /// Tells the session's room on this node (waiting until its members follow) and the
-    /// other nodes (over the bus) that the session changed.
-    pub(crate) async fn announce(&self, session: &Arc<Session>, event: &str) {
-        let Ok(room) = room_of(&session.id) else {
-            return;
-        };
-        self.registry
-            .session_changed(&room, session.clone(), event)
-            .await;
-        if let Some(bus) = &self.bus {
-            let message = crate::bus::BusMessage {
-                node: self.node.to_string(),
-                kind: crate::bus::BusMessageKind::Session(event.to_owned()),
-            };
-            if let Err(e) = bus.publish(&room, message).await {
-                tracing::warn!(session = %session.id, error = %e, "session change not published to the other nodes");
-            }
-        }
     }
 }

@@ -8,30 +8,22 @@
 // Reproduce the random edits with INTEROP_SEED=<printed seed>.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { waitFor, waitConverged, uniqueRoom, prng, isReference, Y } from './harness.mjs'
-import { resources, seedFor, editBatch, fullContent, assertAllEqual, joinFresh } from './multi-node-helpers.mjs'
+import { waitFor, isReference } from './harness.mjs'
+import {
+  begin, twoNodes, editBatch, assertAllEqual, assertFreshJoinerHasAll, waitAllConverged
+} from './multi-node-helpers.mjs'
 
 const skip = isReference ? 'the reference server has no Redis mode' : false
 
 test('two nodes on a 3-master Redis Cluster converge after concurrent random edits', { skip }, async (t) => {
-  const res = resources(t)
-  const seed = seedFor(t, 'cluster')
-  const rng = prng(seed)
+  const { res, seed, rng } = begin(t, 'cluster')
   const cluster = await res.cluster({ masters: 3 })
   assert.equal(cluster.url.split(',').length, 3)
-  const prefix = uniqueRoom('interop-cluster')
-  const room = uniqueRoom('cluster')
-  const [nodeA, nodeB] = await Promise.all([res.node(cluster, prefix, 'A'), res.node(cluster, prefix, 'B')])
-  const onA = await res.connectMany(nodeA, room, 4, 'a', 1000)
-  const onB = await res.connectMany(nodeB, room, 4, 'b', 2000)
-  const all = [...onA, ...onB]
+  const { prefix, room, nodeA, nodeB, onA, onB, all } =
+    await twoNodes(res, cluster, { prefix: 'interop-cluster', room: 'cluster', perNode: 4 })
 
   const markers = await editBatch(rng, all, 'concurrent', { ops: 20, rounds: 2 })
-  await waitConverged(all.map((c) => c.doc), {
-    names: all.map((c) => c.name),
-    timeoutMs: 20_000,
-    what: `all 8 clients on nodes A and B (Redis Cluster) to receive every other client's edits (seed=${seed})`
-  })
+  await waitAllConverged(all, `all 8 clients on nodes A and B (Redis Cluster) to receive every other client's edits (seed=${seed})`, 20_000)
   assertAllEqual(all, markers, seed)
 
   // Presence over the cluster's pub/sub.
@@ -45,8 +37,6 @@ test('two nodes on a 3-master Redis Cluster converge after concurrent random edi
 
   // A third node loads the room from the cluster.
   const nodeC = await res.node(cluster, prefix, 'C')
-  const fresh = await joinFresh(res, nodeC, room, 'fresh-on-C')
-  assert.deepEqual(fresh.content, fullContent(all[0].doc), "a fresh client on node C must get everything at 'sync'")
-  assert.ok(Y.equalSnapshots(fresh.snapshot, Y.snapshot(all[0].doc)), "the fresh client's state vector / delete set must match")
+  await assertFreshJoinerHasAll(res, nodeC, room, 'fresh-on-C', all[0].doc, 'node C')
   assert.ok(nodeA.running() && nodeB.running(), 'both nodes must still be running')
 })

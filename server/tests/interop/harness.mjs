@@ -652,6 +652,27 @@ export const contentOf = (doc) => ({
 
 const svOf = (doc) => Y.decodeStateVector(Y.encodeStateVector(doc))
 
+/** Wait until `reader` holds exactly `writer`'s state (content, state vector, delete set). */
+export const waitSameState = (reader, writer, what) => waitFor(() => sameState(reader.doc, writer.doc), {
+  docs: [reader.doc],
+  what,
+  describe: () => `${reader.name}=${JSON.stringify(contentOf(reader.doc))} expected=${JSON.stringify(contentOf(writer.doc))}`
+})
+
+/**
+ * Connect a fresh client and capture, synchronously inside its first 'sync' event, `content(doc)`
+ * and the doc's snapshot: what the server handed over before the provider said it was synced.
+ * Returns `{ client, atSync: { content, snapshot } }`.
+ */
+export async function joinAtSync (url, room, name, content = contentOf) {
+  let atSync = null
+  const client = await connect(url, room, {
+    name,
+    onSync: (doc) => { atSync = { content: content(doc), snapshot: Y.snapshot(doc) } }
+  })
+  return { client, atSync }
+}
+
 /**
  * Wait until every doc has every other doc's edits: each doc's state vector holds exactly each
  * doc's own clock (every doc only creates structs under its own client id, so this is the

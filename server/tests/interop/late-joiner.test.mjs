@@ -3,28 +3,18 @@
 // the server must not answer SyncStep1 before the room's state is loaded.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { connect, destroyClient, waitFor, uniqueRoom, sameState, Y, sharedServer } from './harness.mjs'
+import { connect, joinAtSync, destroyClient, waitSameState, uniqueRoom, Y, sharedServer } from './harness.mjs'
 
 const EDITS = 200
 
 const { server, clients } = sharedServer()
 
-/** Connect and capture the doc's content synchronously inside the first 'sync' event. */
+/** Join and capture the doc's content synchronously inside the first 'sync' event. */
 async function joinAndSnapshot (room, name) {
-  let atSync = null
-  const client = await connect(server.url, room, {
-    name,
-    onSync: (doc) => {
-      atSync = {
-        text: doc.getText('text').toString(),
-        map: doc.getMap('map').toJSON(),
-        snapshot: Y.snapshot(doc)
-      }
-    }
-  })
+  const { client, atSync } = await joinAtSync(server.url, room, name)
   clients.push(client)
   assert.ok(atSync, `${name}: onSync should have run`)
-  return { client, atSync }
+  return { client, atSync: { ...atSync.content, snapshot: atSync.snapshot } }
 }
 
 test(`late joiner has all ${EDITS} edits when 'sync' fires`, async () => {
@@ -46,11 +36,7 @@ test(`late joiner has all ${EDITS} edits when 'sync' fires`, async () => {
   const expectedMap = mapA.toJSON()
   const expectedSnapshot = Y.snapshot(a.doc)
 
-  await waitFor(() => sameState(b.doc, a.doc), {
-    docs: [b.doc],
-    what: `observer B to receive all ${EDITS} edits from A`,
-    describe: () => `B text length=${b.doc.getText('text').length}, expected ${expectedText.length}`
-  })
+  await waitSameState(b, a, `observer B to receive all ${EDITS} edits from A`)
 
   // Joins while the room is live (A and B still connected).
   const { atSync: c } = await joinAndSnapshot(room, 'C')

@@ -3,8 +3,8 @@
 // convergence checks.
 import assert from 'node:assert/strict'
 import {
-  startServer, startRedis, startRedisCluster, connect, destroyClient, waitFor, unknownMessageCount,
-  sameState, pickSeed, randomEdit, contentOf, Y
+  startServer, startRedis, startRedisCluster, connect, destroyClient, waitFor, waitConverged, joinAtSync,
+  unknownMessageCount, sameState, pickSeed, prng, randomEdit, contentOf, uniqueRoom, Y
 } from './harness.mjs'
 
 /**
@@ -59,13 +59,30 @@ export function resources (t) {
   }
 }
 
-/** Print and return the test's seed. */
-export function seedFor (t, label) {
+/** A test's resources (see resources), its seed (printed) and a generator drawing from it. */
+export function begin (t, label) {
   const seed = pickSeed()
   t.diagnostic(`${label}: seed=${seed} (rerun with INTEROP_SEED=${seed})`)
   console.log(`multi-node ${label}: seed=${seed}`)
-  return seed
+  return { res: resources(t), seed, rng: prng(seed) }
 }
+
+/**
+ * Nodes A and B on `store` under a fresh key `prefix`, and `perNode` providers on each in one
+ * fresh `room` (a0… on A with client ids from 1000, b0… on B from 2000).
+ */
+export async function twoNodes (res, store, { prefix: prefixLabel, room: roomLabel, perNode }) {
+  const prefix = uniqueRoom(prefixLabel)
+  const room = uniqueRoom(roomLabel)
+  const [nodeA, nodeB] = await Promise.all([res.node(store, prefix, 'A'), res.node(store, prefix, 'B')])
+  const onA = await res.connectMany(nodeA, room, perNode, 'a', 1000)
+  const onB = await res.connectMany(nodeB, room, perNode, 'b', 2000)
+  return { prefix, room, nodeA, nodeB, onA, onB, all: [...onA, ...onB] }
+}
+
+/** Wait until every client of `clients` has every other's edits (see waitConverged). */
+export const waitAllConverged = (clients, what, timeoutMs) =>
+  waitConverged(clients.map((c) => c.doc), { names: clients.map((c) => c.name), timeoutMs, what })
 
 /**
  * `ops` random edits per client, issued in `rounds` synchronous rounds (so edits are concurrent),
@@ -102,15 +119,15 @@ export function assertAllEqual (clients, markers, seed) {
   }
 }
 
-/** A fresh client's content captured synchronously in its first 'sync' event. */
-export async function joinFresh (res, node, room, name) {
-  let atSync = null
-  const client = await connect(node.url, room, {
-    name,
-    onSync: (doc) => { atSync = { content: fullContent(doc), snapshot: Y.snapshot(doc) } }
-  })
+/**
+ * A fresh client `name` on `node` has everything the `reference` doc has (content and snapshot)
+ * at 'sync'; `where` names the node in the failure message.
+ */
+export async function assertFreshJoinerHasAll (res, node, room, name, reference, where) {
+  const { client, atSync } = await joinAtSync(node.url, room, name, fullContent)
   res.clients.push(client)
-  return atSync
+  assert.deepEqual(atSync.content, fullContent(reference), `a fresh client on ${where} must get everything at 'sync'`)
+  assert.ok(Y.equalSnapshots(atSync.snapshot, Y.snapshot(reference)), "the fresh client's state vector / delete set must match")
 }
 
 /** Wait until no provider of `clients` has an open connection (their node is gone). */

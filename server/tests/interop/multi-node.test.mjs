@@ -12,9 +12,10 @@
 // Reproduce the random edits with INTEROP_SEED=<printed seed>.
 import { test } from 'node:test'
 import assert from 'node:assert/strict'
-import { waitFor, waitForLog, waitConverged, uniqueRoom, prng, contentOf, isReference, Y } from './harness.mjs'
+import { waitFor, waitForLog, contentOf, isReference, Y } from './harness.mjs'
 import {
-  resources, seedFor, editBatch, fullContent, svOf, assertAllEqual, joinFresh, waitDisconnected, waitSynced
+  begin, twoNodes, editBatch, svOf, assertAllEqual, assertFreshJoinerHasAll, waitAllConverged, waitDisconnected,
+  waitSynced
 } from './multi-node-helpers.mjs'
 
 const skip = isReference ? 'the reference server has no Redis mode' : false
@@ -22,23 +23,12 @@ const skip = isReference ? 'the reference server has no Redis mode' : false
 const RECOVERY_TIMEOUT_MS = 30_000
 
 test('a. 20 providers on two nodes sharing one Redis converge after concurrent random edits', { skip }, async (t) => {
-  const res = resources(t)
-  const seed = seedFor(t, 'converge')
-  const rng = prng(seed)
+  const { res, seed, rng } = begin(t, 'converge')
   const redis = await res.redis()
-  const prefix = uniqueRoom('interop-a')
-  const room = uniqueRoom('two-nodes')
-  const [nodeA, nodeB] = await Promise.all([res.node(redis, prefix, 'A'), res.node(redis, prefix, 'B')])
-  const onA = await res.connectMany(nodeA, room, 10, 'a', 1000)
-  const onB = await res.connectMany(nodeB, room, 10, 'b', 2000)
-  const all = [...onA, ...onB]
+  const { nodeA, nodeB, onA, onB, all } = await twoNodes(res, redis, { prefix: 'interop-a', room: 'two-nodes', perNode: 10 })
 
   const markers = await editBatch(rng, all, 'concurrent', { ops: 30, rounds: 3 })
-  await waitConverged(all.map((c) => c.doc), {
-    names: all.map((c) => c.name),
-    timeoutMs: 20_000,
-    what: `all 20 clients on nodes A and B to receive every other client's edits (seed=${seed})`
-  })
+  await waitAllConverged(all, `all 20 clients on nodes A and B to receive every other client's edits (seed=${seed})`, 20_000)
   assertAllEqual(all, markers, seed)
   assert.ok(contentOf(all[0].doc).text.length > 0, 'the text should not be empty')
 
@@ -56,16 +46,9 @@ test('a. 20 providers on two nodes sharing one Redis converge after concurrent r
 })
 
 test('b. SIGKILL of a node mid-editing loses no acknowledged edit; its clients move to the other node', { skip }, async (t) => {
-  const res = resources(t)
-  const seed = seedFor(t, 'kill -9')
-  const rng = prng(seed)
+  const { res, seed, rng } = begin(t, 'kill -9')
   const redis = await res.redis()
-  const prefix = uniqueRoom('interop-b')
-  const room = uniqueRoom('kill-node')
-  const [nodeA, nodeB] = await Promise.all([res.node(redis, prefix, 'A'), res.node(redis, prefix, 'B')])
-  const onA = await res.connectMany(nodeA, room, 5, 'a', 1000)
-  const onB = await res.connectMany(nodeB, room, 5, 'b', 2000)
-  const all = [...onA, ...onB]
+  const { room, nodeA, nodeB, onA, onB, all } = await twoNodes(res, redis, { prefix: 'interop-b', room: 'kill-node', perNode: 5 })
   const markers = []
 
   // 1. Everyone edits. Once the clients on B have seen all of A's clients' edits, those are stored
@@ -98,38 +81,23 @@ test('b. SIGKILL of a node mid-editing loses no acknowledged edit; its clients m
 
   // 4. More edits by everyone, now all on B; then everything must be everywhere.
   markers.push(...await editBatch(rng, all, 'all-on-b'))
-  await waitConverged(all.map((c) => c.doc), {
-    names: all.map((c) => c.name),
-    timeoutMs: 20_000,
-    what: `all clients (A's now on B) to converge after node A was killed (seed=${seed})`
-  })
+  await waitAllConverged(all, `all clients (A's now on B) to converge after node A was killed (seed=${seed})`, 20_000)
   assertAllEqual(all, markers, seed)
 
   // 5. What B serves to a newcomer is complete as well.
-  const fresh = await joinFresh(res, nodeB, room, 'fresh-on-B')
-  assert.deepEqual(fresh.content, fullContent(all[0].doc), "a fresh client on B must get everything at 'sync'")
-  assert.ok(Y.equalSnapshots(fresh.snapshot, Y.snapshot(all[0].doc)), "the fresh client's state vector / delete set must match")
+  await assertFreshJoinerHasAll(res, nodeB, room, 'fresh-on-B', all[0].doc, 'B')
   assert.ok(nodeB.running(), 'node B must still be running')
 })
 
 test('c. redis-server stopped and restarted mid-session: pending edits are stored once it is back', { skip }, async (t) => {
-  const res = resources(t)
-  const seed = seedFor(t, 'redis restart')
-  const rng = prng(seed)
+  const { res, seed, rng } = begin(t, 'redis restart')
   const redis = await res.redis() // its own: this test stops it
-  const prefix = uniqueRoom('interop-c')
-  const room = uniqueRoom('redis-restart')
-  const [nodeA, nodeB] = await Promise.all([res.node(redis, prefix, 'A'), res.node(redis, prefix, 'B')])
-  const onA = await res.connectMany(nodeA, room, 4, 'a', 1000)
-  const onB = await res.connectMany(nodeB, room, 4, 'b', 2000)
-  const all = [...onA, ...onB]
-  const docs = all.map((c) => c.doc)
-  const names = all.map((c) => c.name)
+  const { prefix, room, nodeA, nodeB, onA, onB, all } = await twoNodes(res, redis, { prefix: 'interop-c', room: 'redis-restart', perNode: 4 })
   const markers = []
 
   // 1. Edits with Redis up: converge.
   markers.push(...await editBatch(rng, all, 'redis-up'))
-  await waitConverged(docs, { names, what: `all clients to converge before Redis is stopped (seed=${seed})` })
+  await waitAllConverged(all, `all clients to converge before Redis is stopped (seed=${seed})`)
 
   // 2. Stop redis-server gracefully (its AOF is fsynced), then keep editing on both nodes.
   const since = { a: nodeA.mark(), b: nodeB.mark() }
@@ -164,17 +132,11 @@ test('c. redis-server stopped and restarted mid-session: pending edits are store
 
   // 3. Start redis-server again on the same dir and socket: the nodes' retries get through.
   await redis.restart()
-  await waitConverged(docs, {
-    names,
-    timeoutMs: RECOVERY_TIMEOUT_MS,
-    what: `all clients to converge after Redis came back (seed=${seed})`
-  })
+  await waitAllConverged(all, `all clients to converge after Redis came back (seed=${seed})`, RECOVERY_TIMEOUT_MS)
   assertAllEqual(all, markers, seed)
   assert.ok(nodeA.running() && nodeB.running(), 'both nodes must have survived the Redis outage')
 
   // 4. A brand-new node (new process, empty memory) serves it all from Redis.
   const nodeC = await res.node(redis, prefix, 'C')
-  const fresh = await joinFresh(res, nodeC, room, 'fresh-on-C')
-  assert.deepEqual(fresh.content, fullContent(docs[0]), "a fresh client on a new node C must get everything at 'sync'")
-  assert.ok(Y.equalSnapshots(fresh.snapshot, Y.snapshot(docs[0])), "the fresh client's state vector / delete set must match")
+  await assertFreshJoinerHasAll(res, nodeC, room, 'fresh-on-C', all[0].doc, 'a new node C')
 })

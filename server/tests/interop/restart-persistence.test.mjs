@@ -3,7 +3,10 @@
 // Skipped against the reference server, which runs without persistence.
 import { test, after } from 'node:test'
 import assert from 'node:assert/strict'
-import { startServer, connect, destroyClient, waitFor, uniqueRoom, sameState, makeTempDir, removeDir, isReference, Y } from './harness.mjs'
+import {
+  startServer, connect, joinAtSync, destroyClient, waitSameState, uniqueRoom, makeTempDir, removeDir, isReference,
+  contentOf, Y
+} from './harness.mjs'
 
 const clients = []
 const servers = []
@@ -26,29 +29,12 @@ async function stopGracefully (s) {
   assert.equal(code, 0, `server should exit 0 after SIGTERM, got ${code}\n${s.logs()}`)
 }
 
-/** Connect with a fresh doc and capture content synchronously inside the first 'sync' event. */
+/** Join with a fresh doc and capture its content synchronously inside the first 'sync' event. */
 async function joinFresh (s, room, name) {
-  let atSync = null
-  const client = await connect(s.url, room, {
-    name,
-    onSync: (doc) => {
-      atSync = {
-        text: doc.getText('text').toString(),
-        map: doc.getMap('map').toJSON(),
-        array: doc.getArray('array').toJSON(),
-        snapshot: Y.snapshot(doc)
-      }
-    }
-  })
+  const { client, atSync } = await joinAtSync(s.url, room, name)
   clients.push(client)
-  return { client, atSync }
+  return { client, atSync: { ...atSync.content, snapshot: atSync.snapshot } }
 }
-
-const contentOf = (doc) => ({
-  text: doc.getText('text').toString(),
-  map: doc.getMap('map').toJSON(),
-  array: doc.getArray('array').toJSON()
-})
 
 test('content survives a server restart on the same data dir', async (t) => {
   if (isReference) {
@@ -70,11 +56,7 @@ test('content survives a server restart on the same data dir', async (t) => {
   const expected1 = contentOf(a.doc)
   const snapshot1 = Y.snapshot(a.doc)
   // The server fans an update out only after storing it, so B having it proves it is durable.
-  await waitFor(() => sameState(b.doc, a.doc), {
-    docs: [b.doc],
-    what: "B to receive A's content (proof that the server stored it)",
-    describe: () => `B=${JSON.stringify(contentOf(b.doc))} expected=${JSON.stringify(expected1)}`
-  })
+  await waitSameState(b, a, "B to receive A's content (proof that the server stored it)")
   // Stop with clients still connected: shutdown must not hang on open sockets.
   await stopGracefully(s1)
   destroyClient(a)
@@ -93,11 +75,7 @@ test('content survives a server restart on the same data dir', async (t) => {
   c.doc.getMap('map').set('restarted', true)
   const expected2 = contentOf(c.doc)
   const snapshot2 = Y.snapshot(c.doc)
-  await waitFor(() => sameState(d.doc, c.doc), {
-    docs: [d.doc],
-    what: "D to receive C's post-restart edits",
-    describe: () => `D=${JSON.stringify(contentOf(d.doc))} expected=${JSON.stringify(expected2)}`
-  })
+  await waitSameState(d, c, "D to receive C's post-restart edits")
   assert.equal(expected2.text, 'sist me again')
   destroyClient(c)
   destroyClient(d)

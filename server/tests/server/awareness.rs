@@ -7,7 +7,7 @@ use cocreate_protocol::{AwarenessUpdate, Message};
 use yrs::sync::awareness::AwarenessUpdateEntry;
 use yrs::ClientID;
 
-use crate::support::{Client, TestServer};
+use crate::support::{connect_synced, Client};
 
 pub fn presence(client: u64, clock: u32, json: &str) -> Message {
     let entry = AwarenessUpdateEntry {
@@ -25,10 +25,7 @@ pub fn present(states: &HashMap<u64, (u32, String)>, client: u64) -> bool {
 
 #[tokio::test]
 async fn presence_is_relayed_and_removed_when_its_connection_drops() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let mut alice = Client::connect(&server.url("presence")).await;
-    let mut bob = Client::connect(&server.url("presence")).await;
+    let (server, [mut alice, mut bob]) = connect_synced("presence").await;
 
     alice
         .send(&presence(77, 1, r#"{"user":{"name":"alice"}}"#))
@@ -48,9 +45,7 @@ async fn presence_is_relayed_and_removed_when_its_connection_drops() {
 
 #[tokio::test]
 async fn joiners_receive_current_presence_and_queries_are_answered() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let mut alice = Client::connect(&server.url("query")).await;
+    let (server, [mut alice]) = connect_synced("query").await;
     alice.send(&presence(5, 3, r#"{"cursor":1}"#)).await;
     alice.wait_presence(|states| present(states, 5)).await;
 
@@ -66,10 +61,7 @@ async fn joiners_receive_current_presence_and_queries_are_answered() {
 
 #[tokio::test]
 async fn many_presence_changes_in_one_tick_arrive_merged() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let mut alice = Client::connect(&server.url("batch")).await;
-    let mut bob = Client::connect(&server.url("batch")).await;
+    let (server, [mut alice, mut bob]) = connect_synced("batch").await;
     for clock in 1..=50 {
         alice
             .send(&presence(9, clock, &format!(r#"{{"x":{clock}}}"#)))
@@ -83,10 +75,7 @@ async fn many_presence_changes_in_one_tick_arrive_merged() {
 
 #[tokio::test]
 async fn a_stale_connection_leaving_does_not_remove_its_reconnected_clients_presence() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let mut observer = Client::connect(&server.url("reclaim")).await;
-    let mut old = Client::connect(&server.url("reclaim")).await;
+    let (server, [mut observer, mut old]) = connect_synced("reclaim").await;
     old.send(&presence(7, 1, r#"{"tab":"old"}"#)).await;
     observer.wait_presence(|states| present(states, 7)).await;
 

@@ -5,20 +5,19 @@ use cocreate_protocol::close;
 use futures_util::SinkExt;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 
-use crate::support::{close_of, raw_socket, Client, TestServer};
+use crate::support::{close_of, connect_synced, raw_socket, TestServer};
 
 /// Largest message the server accepts in these tests.
 const MAX_MESSAGE: usize = 4096;
 
 #[tokio::test]
 async fn each_bad_input_gets_its_close_code_and_harms_nobody() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = crate::support::open_config(dir.path());
-    config.max_message_bytes = MAX_MESSAGE;
-    let server = TestServer::start_with(config).await;
+    let server = TestServer::fresh_with(|config| {
+        config.max_message_bytes = MAX_MESSAGE;
+    })
+    .await;
+    let [mut editor, mut watcher] = server.connect_synced("target").await;
     let url = server.url("target");
-    let mut editor = Client::connect(&url).await;
-    let mut watcher = Client::connect(&url).await;
     editor.insert(0, "intact").await;
     watcher.wait_text(|t| t == "intact").await;
 
@@ -114,18 +113,14 @@ async fn each_bad_input_gets_its_close_code_and_harms_nobody() {
 
     editor.insert(6, "!").await;
     assert_eq!(watcher.wait_text(|t| t == "intact!").await, "intact!");
-    let fresh = Client::connect(&url).await;
+    let [fresh] = server.connect_synced("target").await;
     assert_eq!(fresh.text(), "intact!");
     server.stop().await;
 }
 
 #[tokio::test]
 async fn a_bad_frame_rejects_all_of_it() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let url = server.url("atomic");
-    let mut watcher = Client::connect(&url).await;
-    let mut attacker = Client::connect(&url).await;
+    let (server, [mut watcher, mut attacker]) = connect_synced("atomic").await;
     // A valid update followed by an unknown message type, in one frame.
     let update = {
         let doc = yrs::Doc::new();
@@ -148,7 +143,7 @@ async fn a_bad_frame_rejects_all_of_it() {
         close::UNSUPPORTED_DATA
     );
 
-    let mut editor = Client::connect(&url).await;
+    let [mut editor] = server.connect_synced("atomic").await;
     editor.insert(0, "honest").await;
     assert_eq!(watcher.wait_text(|t| t == "honest").await, "honest");
     server.stop().await;
@@ -156,8 +151,7 @@ async fn a_bad_frame_rejects_all_of_it() {
 
 #[tokio::test]
 async fn invalid_room_names_are_refused_with_policy_violation() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::fresh().await;
     for name in [".hidden", "a%20b", &"x".repeat(129)] {
         let mut socket = raw_socket(&server.url(name)).await;
         let (code, reason) = close_of(&mut socket).await;

@@ -2,11 +2,10 @@
 
 use cocreate_server::load_document;
 use cocreate_server::room_id::RoomId;
-use cocreate_server::storage::{NewRecord, Origin, Storage};
-use yrs::{GetString, Transact};
+use cocreate_server::storage::Storage;
 
 use crate::redis_server::{storage_with_prefix, unique_prefix, url};
-use crate::support::{typing, Client, TestServer};
+use crate::support::{append_typing, text_len, Client, TestServer};
 
 const UPDATES: usize = 100_000;
 
@@ -15,47 +14,28 @@ async fn a_room_with_100k_updates_loads_from_its_checkpoint() {
     let prefix = unique_prefix();
     let storage = storage_with_prefix(&prefix).await;
     let room = RoomId::parse("long-session").unwrap();
-    for chunk in typing(UPDATES).chunks(1000) {
-        let records = chunk
-            .iter()
-            .map(|update| NewRecord {
-                at_ms: 1,
-                origin: Origin {
-                    node: "elsewhere".into(),
-                    connection: 1,
-                    participant: None,
-                },
-                update: update.clone(),
-            })
-            .collect();
-        storage.append(&room, records).await.unwrap();
-    }
-    let text_of = |doc: &yrs::Doc| {
-        doc.get_or_insert_text("text")
-            .get_string(&doc.transact())
-            .len()
-    };
+    append_typing(storage.as_ref(), &room, UPDATES, 1000, |_| 1).await;
 
     // No checkpoint yet: a load replays the whole log.
     let cold = load_document(&room, storage.as_ref()).await.unwrap();
     assert_eq!(
-        (cold.replayed, cold.checkpoint, text_of(&cold.doc)),
+        (cold.replayed, cold.checkpoint, text_len(&cold.doc)),
         (UPDATES, 0, UPDATES)
     );
 
     // A node serving the room leaves a checkpoint behind.
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = crate::support::open_config(dir.path());
-    config.store.redis_url = Some(url());
-    config.store.redis_prefix = prefix.clone();
-    let server = TestServer::start_with(config).await;
+    let server = TestServer::fresh_with(|config| {
+        config.store.redis_url = Some(url());
+        config.store.redis_prefix = prefix.clone();
+    })
+    .await;
     let client = Client::connect(&server.url("long-session")).await;
     assert_eq!(client.text().len(), UPDATES);
     server.stop().await;
 
     let warm = load_document(&room, storage.as_ref()).await.unwrap();
     assert_eq!(
-        (warm.replayed, warm.checkpoint, text_of(&warm.doc)),
+        (warm.replayed, warm.checkpoint, text_len(&warm.doc)),
         (0, UPDATES as u64, UPDATES)
     );
     assert_eq!(

@@ -4,8 +4,7 @@ use crate::support::TestServer;
 
 #[tokio::test]
 async fn healthz_and_readyz_answer_json() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::fresh().await;
     assert_eq!(
         server.get("/healthz").await,
         (200, serde_json::json!({"status": "ok"}))

@@ -8,12 +8,14 @@ use std::io::Read;
 use cocreate_server::config::ServeConfig;
 use cocreate_server::history::{Position, Seeker};
 use cocreate_server::room_id::RoomId;
-use cocreate_server::storage::{EmbeddedStorage, NewRecord, Origin, Storage};
+use cocreate_server::storage::{EmbeddedStorage, Storage};
 use serde_json::{json, Value};
-use yrs::{GetString, Map, Out, Text, Transact};
+use yrs::{Map, Out, Text};
 
 use crate::redis_server::{unique_prefix, url};
-use crate::support::{add_card, card_text, open_config, typing, Client, TestServer, ADMIN_KEY};
+use crate::support::{
+    add_card, append_typing, card_text, open_config, strings, text_len, Client, TestServer,
+};
 
 /// What a scripted session left behind, for the assertions.
 struct Scripted {
@@ -124,15 +126,9 @@ async fn run_script(mut config: ServeConfig, dir: tempfile::TempDir, keep_names:
     config.open_rooms = false;
     let server = TestServer::start_with(config).await;
     let research = json!({"recorded": true, "consent_required": false, "keep_names": keep_names});
-    let (status, created) = server
-        .call(
-            "POST",
-            "/api/sessions",
-            Some(ADMIN_KEY),
-            Some(json!({"title": "Parking", "template": "journey-map", "language": "en", "research": research})),
-        )
+    let created = server
+        .create_session(json!({"title": "Parking", "template": "journey-map", "language": "en", "research": research}))
         .await;
-    assert_eq!(status, 201, "{created}");
     let id = created["id"].as_str().unwrap().to_owned();
     let code = created["join_code"].as_str().unwrap().to_owned();
     let invite = |role: &str| {
@@ -393,12 +389,7 @@ async fn a_scripted_session_replays_as_it_happened() {
     assert_eq!(status, 200);
     // Now consent is required, citizens who were never asked count as having declined.
     let (_, metrics) = script.get("/metrics", &script.researcher).await;
-    let rows: Vec<&str> = metrics["by_participant"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|r| r["participant"].as_str().unwrap())
-        .collect();
+    let rows = strings(&metrics["by_participant"], "participant");
     assert!(
         rows.contains(&"declined") && !rows.contains(&script.pid("ann")),
         "{rows:?}"
@@ -536,14 +527,9 @@ async fn consent_is_asked_and_who_declines_appears_only_in_aggregate() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start_with(open_config(dir.path())).await;
     let research = json!({"recorded": true, "consent_required": true, "keep_names": true});
-    let (_, created) = server
-        .call(
-            "POST",
-            "/api/sessions",
-            Some(ADMIN_KEY),
-            Some(
-                json!({"title": "T", "template": "canvas", "language": "en", "research": research}),
-            ),
+    let created = server
+        .create_session(
+            json!({"title": "T", "template": "canvas", "language": "en", "research": research}),
         )
         .await;
     let id = created["id"].as_str().unwrap();
@@ -614,28 +600,10 @@ async fn seeking_into_100k_updates_reads_a_bounded_number_of_records() {
     let dir = tempfile::tempdir().unwrap();
     let storage = EmbeddedStorage::open(dir.path()).unwrap();
     let room = RoomId::parse("long-session").unwrap();
-    for (page, chunk) in typing(UPDATES as usize).chunks(5000).enumerate() {
-        let records = chunk
-            .iter()
-            .enumerate()
-            .map(|(i, update)| NewRecord {
-                // One update per 10 ms of server time.
-                at_ms: 1_700_000_000_000 + (page as u64 * 5000 + i as u64) * 10,
-                origin: Origin {
-                    node: "n".into(),
-                    connection: 1,
-                    participant: None,
-                },
-                update: update.clone(),
-            })
-            .collect();
-        storage.append(&room, records).await.unwrap();
-    }
-    let length = |doc: &yrs::Doc| {
-        doc.get_or_insert_text("text")
-            .get_string(&doc.transact())
-            .len() as u64
-    };
+    // One update per 10 ms of server time.
+    let at_ms = |n: usize| 1_700_000_000_000 + n as u64 * 10;
+    append_typing(&storage, &room, UPDATES as usize, 5000, at_ms).await;
+    let length = |doc: &yrs::Doc| text_len(doc) as u64;
 
     // A log without keyframes (an old session): the first seek replays it and leaves them.
     let mut seeker = Seeker::new(&storage, &room, SPACING).await.unwrap();

@@ -15,8 +15,7 @@ use crate::support::{raw_socket, TestServer};
 
 #[tokio::test(start_paused = true)]
 async fn the_server_pings_a_quiet_connection() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::fresh().await;
     let mut socket = raw_socket(&server.url("quiet")).await;
     let started = tokio::time::Instant::now();
     loop {
@@ -32,8 +31,7 @@ async fn the_server_pings_a_quiet_connection() {
 
 #[tokio::test(start_paused = true)]
 async fn a_connection_silent_past_the_idle_timeout_is_closed() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::fresh().await;
     // A WebSocket opened by hand that then neither reads nor answers pings, like a peer whose
     // network vanished. (A WebSocket library would answer the pings while reading.)
     let mut tcp = TcpStream::connect(server.addr).await.unwrap();

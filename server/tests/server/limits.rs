@@ -9,7 +9,7 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::updates::encoder::Encode;
 
 use crate::awareness::presence;
-use crate::support::{close_of, open_config, raw_socket, Client, TestServer, ADMIN_KEY};
+use crate::support::{close_of, exchange, http_request, raw_socket, Client, TestServer, ADMIN_KEY};
 
 /// The HTTP status a WebSocket upgrade was refused with (panics if it was accepted).
 async fn refused_upgrade(url: &str, origin: Option<&str>) -> u16 {
@@ -32,14 +32,13 @@ async fn limited(server: &TestServer, limit: &str) -> f64 {
 
 #[tokio::test]
 async fn connections_are_limited_per_address_and_origins_are_checked() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = open_config(dir.path());
-    config.max_connections_per_ip = 2;
-    config.allowed_origins = vec!["https://partner.example".into()];
-    let server = TestServer::start_with(config).await;
+    let server = TestServer::fresh_with(|config| {
+        config.max_connections_per_ip = 2;
+        config.allowed_origins = vec!["https://partner.example".into()];
+    })
+    .await;
+    let [mut first, _second] = server.connect_synced("crowded").await;
     let url = server.url("crowded");
-    let mut first = Client::connect(&url).await;
-    let _second = Client::connect(&url).await;
     assert_eq!(refused_upgrade(&url, None).await, 429);
     assert_eq!(limited(&server, "connections_per_ip").await, 1.0);
     first.insert(0, "still served").await;
@@ -83,19 +82,14 @@ async fn connections_are_limited_per_address_and_origins_are_checked() {
 
 #[tokio::test]
 async fn join_attempts_participants_and_request_bodies_are_limited() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = open_config(dir.path());
-    config.join_attempts_per_minute = 3;
-    config.max_participants = 5; // the four invites and one more
-    config.max_request_bytes = 1024;
-    let server = TestServer::start_with(config).await;
-    let (_, created) = server
-        .call(
-            "POST",
-            "/api/sessions",
-            Some(ADMIN_KEY),
-            Some(json!({"title": "T", "template": "canvas", "language": "en"})),
-        )
+    let server = TestServer::fresh_with(|config| {
+        config.join_attempts_per_minute = 3;
+        config.max_participants = 5; // the four invites and one more
+        config.max_request_bytes = 1024;
+    })
+    .await;
+    let created = server
+        .create_session(json!({"title": "T", "template": "canvas", "language": "en"}))
         .await;
     let code = created["join_code"].as_str().unwrap();
     let join = |code: &str| json!({"code": code, "display_name": "Guess"});
@@ -116,9 +110,11 @@ async fn join_attempts_participants_and_request_bodies_are_limited() {
         .await;
     assert_eq!(status, 404, "{wrong}");
     // The fourth attempt within the minute is refused, however it would have ended.
-    let (status, headers, body) =
-        crate::support::request_bytes(server.addr, "POST", "/api/join", None, Some(join(code)))
-            .await;
+    let (status, headers, body) = exchange(
+        server.addr,
+        &http_request("POST", "/api/join", None, Some(join(code))),
+    )
+    .await;
     let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
     assert_eq!(
         (status, &body["code"]),
@@ -142,14 +138,14 @@ async fn join_attempts_participants_and_request_bodies_are_limited() {
 
 #[tokio::test]
 async fn oversized_presence_documents_and_floods_are_closed_without_harm() {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = open_config(dir.path());
-    config.max_awareness_bytes = 256;
-    config.max_document_bytes = 4096;
-    config.max_messages_per_second = 1;
-    let server = TestServer::start_with(config).await;
+    let server = TestServer::fresh_with(|config| {
+        config.max_awareness_bytes = 256;
+        config.max_document_bytes = 4096;
+        config.max_messages_per_second = 1;
+    })
+    .await;
+    let [mut editor] = server.connect_synced("guarded").await;
     let url = server.url("guarded");
-    let mut editor = Client::connect(&url).await;
     editor.insert(0, "kept").await;
     editor.wait_all_saved().await;
 

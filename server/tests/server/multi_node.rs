@@ -5,20 +5,25 @@ use crate::redis_server::{unique_prefix, url};
 use crate::support::{merged_text, Client, Rng, TestServer};
 
 /// A node on the shared Redis under `prefix`, named `node`.
-async fn node(prefix: &str, node: &str) -> (TestServer, tempfile::TempDir) {
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = crate::support::open_config(dir.path());
-    config.store.redis_url = Some(url());
-    config.store.redis_prefix = prefix.to_owned();
-    config.node_id = Some(node.to_owned());
-    (TestServer::start_with(config).await, dir)
+async fn node(prefix: &str, node: &str) -> TestServer {
+    TestServer::fresh_with(|config| {
+        config.store.redis_url = Some(url());
+        config.store.redis_prefix = prefix.to_owned();
+        config.node_id = Some(node.to_owned());
+    })
+    .await
+}
+
+/// Nodes `a` and `b` on the shared Redis under a prefix of their own (returned, for more nodes).
+async fn two_nodes() -> (String, TestServer, TestServer) {
+    let prefix = unique_prefix();
+    let (a, b) = (node(&prefix, "a").await, node(&prefix, "b").await);
+    (prefix, a, b)
 }
 
 #[tokio::test]
 async fn clients_on_two_nodes_converge() {
-    let prefix = unique_prefix();
-    let (a, _da) = node(&prefix, "a").await;
-    let (b, _db) = node(&prefix, "b").await;
+    let (_, a, b) = two_nodes().await;
     let mut on_a = Client::connect(&a.url("shared")).await;
     let mut on_b = Client::connect(&b.url("shared")).await;
 
@@ -38,9 +43,7 @@ async fn concurrent_editors_on_two_nodes_converge() {
     const PER_NODE: usize = 4;
     const EDITS: usize = 40;
     let (mut rng, seed) = Rng::from_clock();
-    let prefix = unique_prefix();
-    let (a, _da) = node(&prefix, "a").await;
-    let (b, _db) = node(&prefix, "b").await;
+    let (_, a, b) = two_nodes().await;
     let mut clients = Vec::new();
     for i in 0..2 * PER_NODE {
         let server = if i % 2 == 0 { &a } else { &b };
@@ -68,16 +71,14 @@ async fn concurrent_editors_on_two_nodes_converge() {
 #[tokio::test]
 async fn presence_crosses_nodes_and_leaves_with_its_connection() {
     use crate::awareness::{presence, present};
-    let prefix = unique_prefix();
-    let (a, _da) = node(&prefix, "a").await;
-    let (b, _db) = node(&prefix, "b").await;
+    let (prefix, a, b) = two_nodes().await;
     let mut alice = Client::connect(&a.url("presence")).await;
     let mut bob = Client::connect(&b.url("presence")).await;
     alice.send(&presence(41, 1, r#"{"name":"alice"}"#)).await;
     bob.wait_presence(|states| present(states, 41)).await;
 
     // A node that loads the room later asks the others and learns alice's state at once.
-    let (c, _dc) = node(&prefix, "c").await;
+    let c = node(&prefix, "c").await;
     let mut carol = Client::connect(&c.url("presence")).await;
     carol.wait_presence(|states| present(states, 41)).await;
 
@@ -95,19 +96,9 @@ async fn presence_crosses_nodes_and_leaves_with_its_connection() {
 #[tokio::test]
 async fn session_changes_reach_rooms_on_other_nodes() {
     use serde_json::json;
-    let prefix = unique_prefix();
-    let (a, _da) = node(&prefix, "a").await;
-    let (b, _db) = node(&prefix, "b").await;
+    let (_, a, b) = two_nodes().await;
     let body = json!({"title": "T", "template": "canvas", "language": "de"});
-    let (status, created) = a
-        .call(
-            "POST",
-            "/api/sessions",
-            Some(crate::support::ADMIN_KEY),
-            Some(body),
-        )
-        .await;
-    assert_eq!(status, 201, "{created}");
+    let created = a.create_session(body).await;
     let id = created["id"].as_str().unwrap();
     let moderator = created["invites"]["moderator"]["token"].as_str().unwrap();
     // Tokens signed by one node are accepted by the other: the generated secret is shared.

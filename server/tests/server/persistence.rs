@@ -11,8 +11,7 @@ use crate::support::{close_of, Client, TestServer};
 async fn content_survives_a_restart_and_shutdown_closes_with_1001() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
-    let mut writer = Client::connect(&server.url("keep")).await;
-    let mut witness = Client::connect(&server.url("keep")).await;
+    let [mut writer, mut witness] = server.connect_synced("keep").await;
     for word in ["journey ", "map ", "survives"] {
         let at = writer.text().len() as u32;
         writer.insert(at, word).await;
@@ -29,7 +28,7 @@ async fn content_survives_a_restart_and_shutdown_closes_with_1001() {
     stopping.await.unwrap();
 
     let server = TestServer::start(dir.path()).await;
-    let reader = Client::connect(&server.url("keep")).await;
+    let [reader] = server.connect_synced("keep").await;
     assert_eq!(reader.text(), "journey map survives");
     server.stop().await;
 }
@@ -38,8 +37,7 @@ async fn content_survives_a_restart_and_shutdown_closes_with_1001() {
 async fn the_log_keeps_every_update_and_unload_writes_a_checkpoint() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
-    let mut writer = Client::connect(&server.url("history")).await;
-    let mut witness = Client::connect(&server.url("history")).await;
+    let [mut writer, mut witness] = server.connect_synced("history").await;
     for i in 0..25u32 {
         writer.insert(i, "a").await;
     }
@@ -65,8 +63,7 @@ async fn the_log_keeps_every_update_and_unload_writes_a_checkpoint() {
 
 #[tokio::test]
 async fn shutdown_closes_every_client_with_1001() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::fresh().await;
     let mut clients = Vec::new();
     for i in 0..30 {
         clients.push(Client::connect(&server.url(&format!("room-{}", i % 3))).await);
@@ -116,8 +113,7 @@ async fn a_reconnecting_clients_step2_with_only_known_deletions_is_not_logged() 
 async fn a_checkpoint_that_does_not_apply_falls_back_to_the_whole_log() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
-    let mut writer = Client::connect(&server.url("fallback")).await;
-    let mut witness = Client::connect(&server.url("fallback")).await;
+    let [mut writer, mut witness] = server.connect_synced("fallback").await;
     writer.insert(0, "from the log").await;
     witness.wait_text(|t| t == "from the log").await;
     server.stop().await;
@@ -132,7 +128,7 @@ async fn a_checkpoint_that_does_not_apply_falls_back_to_the_whole_log() {
     drop(storage);
 
     let server = TestServer::start(dir.path()).await;
-    let reader = Client::connect(&server.url("fallback")).await;
+    let [reader] = server.connect_synced("fallback").await;
     assert_eq!(reader.text(), "from the log");
     server.stop().await;
 }

@@ -14,7 +14,9 @@ use cocreate_server::StartError;
 use tokio::net::TcpListener;
 use tokio_util::sync::CancellationToken;
 
-use crate::redis_server::{raw_connection, storage, storage_with_prefix, unique_prefix, url};
+use crate::redis_server::{
+    query, raw_connection, storage, storage_with_prefix, unique_prefix, url,
+};
 use crate::storage_contract::{record, room};
 use crate::support::{Client, TestServer, WAIT};
 
@@ -39,11 +41,7 @@ async fn keys_carry_the_prefix_and_the_room_as_hash_tag() {
         .unwrap();
 
     let mut raw = raw_connection().await;
-    let mut keys: Vec<String> = redis::cmd("KEYS")
-        .arg(format!("{prefix}:*"))
-        .query_async(&mut raw)
-        .await
-        .unwrap();
+    let mut keys: Vec<String> = query(&mut raw, "KEYS", format!("{prefix}:*")).await;
     keys.sort();
     let base = format!("{prefix}:{{workshop:1}}");
     assert_eq!(
@@ -55,20 +53,11 @@ async fn keys_carry_the_prefix_and_the_room_as_hash_tag() {
         ]
     );
     for (key, kind) in [("log", "stream"), ("seq", "string"), ("checkpoint", "hash")] {
-        let actual: String = redis::cmd("TYPE")
-            .arg(format!("{base}:{key}"))
-            .query_async(&mut raw)
-            .await
-            .unwrap();
+        let actual: String = query(&mut raw, "TYPE", format!("{base}:{key}")).await;
         assert_eq!(actual, kind, "{key}");
     }
-    let entries: Vec<(String, Vec<String>)> = redis::cmd("XRANGE")
-        .arg(format!("{base}:log"))
-        .arg("-")
-        .arg("+")
-        .query_async(&mut raw)
-        .await
-        .unwrap();
+    let entries: Vec<(String, Vec<String>)> =
+        query(&mut raw, "XRANGE", (format!("{base}:log"), "-", "+")).await;
     let fields = |pairs: &[&str]| pairs.iter().map(|s| s.to_string()).collect::<Vec<_>>();
     assert_eq!(
         entries,
@@ -84,11 +73,7 @@ async fn keys_carry_the_prefix_and_the_room_as_hash_tag() {
         ],
         "the entry id is the sequence number; no participant, no field"
     );
-    let seq: u64 = redis::cmd("GET")
-        .arg(format!("{base}:seq"))
-        .query_async(&mut raw)
-        .await
-        .unwrap();
+    let seq: u64 = query(&mut raw, "GET", format!("{base}:seq")).await;
     assert_eq!(seq, 2);
 }
 
@@ -242,13 +227,12 @@ async fn malformed_entries_are_reported_as_corrupt() {
         ),
     ];
     for (name, id, fields) in cases {
-        let _: String = redis::cmd("XADD")
-            .arg(format!("{prefix}:{{{name}}}:log"))
-            .arg(id)
-            .arg(fields)
-            .query_async(&mut raw)
-            .await
-            .unwrap();
+        let _: String = query(
+            &mut raw,
+            "XADD",
+            (format!("{prefix}:{{{name}}}:log"), id, fields),
+        )
+        .await;
         let read = storage.read_log(&room(name), 0, 10).await;
         assert!(
             matches!(read, Err(StorageError::Corrupt(_))),
@@ -261,13 +245,12 @@ async fn malformed_entries_are_reported_as_corrupt() {
         );
     }
 
-    let _: i64 = redis::cmd("HSET")
-        .arg(format!("{prefix}:{{half}}:checkpoint"))
-        .arg("state")
-        .arg("s")
-        .query_async(&mut raw)
-        .await
-        .unwrap();
+    let _: i64 = query(
+        &mut raw,
+        "HSET",
+        (format!("{prefix}:{{half}}:checkpoint"), "state", "s"),
+    )
+    .await;
     let loaded = storage.load(&room("half")).await;
     assert!(
         matches!(loaded, Err(StorageError::Corrupt(_))),
@@ -322,11 +305,7 @@ async fn blocking_reads_hold_up_no_other_room_and_no_other_command() {
 }
 
 async fn blocked_clients(raw: &mut redis::aio::MultiplexedConnection) -> usize {
-    let info: String = redis::cmd("INFO")
-        .arg("clients")
-        .query_async(raw)
-        .await
-        .unwrap();
+    let info: String = query(raw, "INFO", "clients").await;
     info.lines()
         .find_map(|line| line.strip_prefix("blocked_clients:"))
         .and_then(|n| n.trim().parse().ok())
@@ -409,11 +388,11 @@ async fn a_bad_redis_url_stops_the_server_with_a_clear_error() {
 #[tokio::test]
 async fn a_log_that_went_backwards_reloads_the_room_and_clients_restore_it() {
     let prefix = unique_prefix();
-    let dir = tempfile::tempdir().unwrap();
-    let mut config = crate::support::open_config(dir.path());
-    config.store.redis_url = Some(url());
-    config.store.redis_prefix = prefix.clone();
-    let server = TestServer::start_with(config).await;
+    let server = TestServer::fresh_with(|config| {
+        config.store.redis_url = Some(url());
+        config.store.redis_prefix = prefix.clone();
+    })
+    .await;
     let address = server.url("amnesia");
     let mut writer = Client::connect(&address).await;
     let mut witness = Client::connect(&address).await;
@@ -425,11 +404,7 @@ async fn a_log_that_went_backwards_reloads_the_room_and_clients_restore_it() {
         .iter()
         .map(|kind| format!("{prefix}:{{amnesia}}:{kind}"))
         .collect();
-    let _: () = redis::cmd("DEL")
-        .arg(&keys)
-        .query_async(&mut raw_connection().await)
-        .await
-        .unwrap();
+    let _: () = query(&mut raw_connection().await, "DEL", &keys).await;
 
     // The next append gets sequence numbers the room has already passed: it reloads.
     writer.insert(3, "two").await;

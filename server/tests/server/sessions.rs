@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use yrs::{Map, Transact};
 
 use crate::support::{
-    add_card, card_text, close_of, open_config, raw_socket, Client, TestServer, ADMIN_KEY,
+    add_card, card_text, close_of, open_config, raw_socket, strings, Client, TestServer, ADMIN_KEY,
 };
 
 /// The token secret of these tests' servers, so that tests can forge tokens with it.
@@ -31,6 +31,17 @@ async fn start() -> SessionServer {
     }
 }
 
+/// A token for `identity` signed with `secret`, valid from `from` to `until` seconds from now
+/// (negative: in the past), as tokens count time.
+fn forge(secret: &[u8], identity: &Identity, from: i64, until: i64) -> String {
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs();
+    let at = |offset: i64| now.saturating_add_signed(offset);
+    TokenKey::new(secret).issue(identity, at(from), at(until))
+}
+
 /// A created session: its id, join code and invite tokens by role.
 struct Created {
     id: String,
@@ -39,6 +50,11 @@ struct Created {
 }
 
 impl Created {
+    /// The API path of this session, followed by `rest`.
+    fn path(&self, rest: &str) -> String {
+        format!("/api/sessions/{}{rest}", self.id)
+    }
+
     fn invite(&self, role: &str) -> String {
         self.body["invites"][role]["token"]
             .as_str()
@@ -49,16 +65,12 @@ impl Created {
 
 impl SessionServer {
     async fn create(&self, template: &str) -> Created {
-        let (status, body) = self
+        let body = self
             .server
-            .call(
-                "POST",
-                "/api/sessions",
-                Some(ADMIN_KEY),
-                Some(json!({"title": "Parking permits", "template": template, "language": "nl"})),
+            .create_session(
+                json!({"title": "Parking permits", "template": template, "language": "nl"}),
             )
             .await;
-        assert_eq!(status, 201, "{body}");
         Created {
             id: body["id"].as_str().unwrap().to_owned(),
             code: body["join_code"].as_str().unwrap().to_owned(),
@@ -74,6 +86,36 @@ impl SessionServer {
         self.server.call("POST", path, Some(token), body).await
     }
 
+    async fn post_expect(
+        &self,
+        path: &str,
+        token: &str,
+        body: Option<Value>,
+        expected: (u16, &str),
+    ) {
+        self.server
+            .call_expect(expected, "POST", path, Some(token), body)
+            .await;
+    }
+
+    /// Joins with `body` (a code or an invite and a name) and expects it refused.
+    async fn join_expect(&self, body: Value, expected: (u16, &str)) {
+        self.server
+            .call_expect(expected, "POST", "/api/join", None, Some(body))
+            .await;
+    }
+
+    async fn get(&self, path: &str, token: &str) -> (u16, Value) {
+        self.server.call("GET", path, Some(token), None).await
+    }
+
+    /// Reports the item at `item` (its API path) for `reason`.
+    async fn report(&self, item: &str, token: &str, reason: &str) -> (u16, Value) {
+        let body = json!({ "reason": reason });
+        self.post(&format!("{item}/report"), token, Some(body))
+            .await
+    }
+
     fn room(&self, id: &str, token: &str) -> String {
         format!("{}?token={token}", self.server.url(id))
     }
@@ -83,32 +125,23 @@ impl SessionServer {
 async fn creating_a_session_needs_the_admin_key_and_returns_an_invite_per_role() {
     let s = start().await;
     let body = json!({"title": "T", "template": "canvas", "language": "en"});
-    for key in [None, Some("wrong")] {
-        let (status, error) = s
-            .server
-            .call("POST", "/api/sessions", key, Some(body.clone()))
-            .await;
-        assert_eq!(
-            (status, &error["code"]),
-            (401, &json!("invalid_admin_key")),
-            "{key:?}"
-        );
-    }
+    let mut refused = vec![
+        (None, body.clone(), (401, "invalid_admin_key")),
+        (Some("wrong"), body, (401, "invalid_admin_key")),
+    ];
     for bad in [
         json!({"title": "T", "template": "mural", "language": "en"}),
         json!({"title": "T", "template": "canvas", "language": "es"}),
         json!({"title": " ", "template": "canvas", "language": "en"}),
         json!({"title": "T"}),
     ] {
-        let (status, error) = s
-            .server
-            .call("POST", "/api/sessions", Some(ADMIN_KEY), Some(bad))
+        refused.push((Some(ADMIN_KEY), bad, (400, "invalid_request")));
+    }
+    for (key, body, expected) in refused {
+        let path = "/api/sessions";
+        s.server
+            .call_expect(expected, "POST", path, key, Some(body))
             .await;
-        assert_eq!(
-            (status, &error["code"]),
-            (400, &json!("invalid_request")),
-            "{error}"
-        );
     }
     let created = s.create("journey-map").await;
     assert_eq!(created.code.len(), 7);
@@ -118,10 +151,7 @@ async fn creating_a_session_needs_the_admin_key_and_returns_an_invite_per_role()
         .unwrap()
         .ends_with(&format!("/#code={}", created.code)));
     for role in ["moderator", "citizen", "observer", "researcher"] {
-        let (status, me) = s
-            .server
-            .call("GET", "/api/me", Some(&created.invite(role)), None)
-            .await;
+        let (status, me) = s.get("/api/me", &created.invite(role)).await;
         assert_eq!((status, &me["you"]["role"]), (200, &json!(role)), "{me}");
         assert_eq!(me["session"]["id"], created.id.as_str());
         // Only moderators see the join code.
@@ -150,76 +180,43 @@ async fn joining_by_code_or_invite() {
         &created.code[3..]
     );
     let (token, pid) = s.join(&typed, "Ann").await;
-    let (_, me) = s.server.call("GET", "/api/me", Some(&token), None).await;
+    let (_, me) = s.get("/api/me", &token).await;
     assert_eq!(
         me["you"],
         json!({"participant_id": pid, "display_name": "Ann", "role": "citizen", "can_edit": true})
     );
 
-    let (status, body) = s
-        .server
-        .call(
-            "POST",
-            "/api/join",
-            None,
-            Some(json!({"code": "ZZZZZZZ", "display_name": "A"})),
-        )
-        .await;
-    assert_eq!(
-        (status, &body["code"]),
-        (404, &json!("join_code_not_found"))
-    );
-    let (status, body) = s
-        .server
-        .call(
-            "POST",
-            "/api/join",
-            None,
-            Some(json!({"code": created.code, "invite": token, "display_name": "A"})),
-        )
-        .await;
-    assert_eq!((status, &body["code"]), (400, &json!("invalid_request")));
-    let (status, body) = s
-        .server
-        .call(
-            "POST",
-            "/api/join",
-            None,
-            Some(json!({"code": created.code, "display_name": "\u{7}"})),
-        )
-        .await;
-    assert_eq!((status, &body["code"]), (400, &json!("invalid_request")));
-    let (status, body) = s
-        .server
-        .call(
-            "POST",
-            "/api/join",
-            None,
-            Some(json!({"invite": "not.a.token", "display_name": "A"})),
-        )
-        .await;
-    assert_eq!((status, &body["code"]), (401, &json!("invalid_token")));
+    for (body, expected) in [
+        (
+            json!({"code": "ZZZZZZZ", "display_name": "A"}),
+            (404, "join_code_not_found"),
+        ),
+        (
+            json!({"code": created.code, "invite": token, "display_name": "A"}),
+            (400, "invalid_request"),
+        ),
+        (
+            json!({"code": created.code, "display_name": "\u{7}"}),
+            (400, "invalid_request"),
+        ),
+        (
+            json!({"invite": "not.a.token", "display_name": "A"}),
+            (401, "invalid_token"),
+        ),
+    ] {
+        s.join_expect(body, expected).await;
+    }
     // An invite gives a personal token with the invite's role.
     let (status, body) = s.server.call("POST", "/api/join", None, Some(json!({"invite": created.invite("observer"), "display_name": "Obi", "language": "fr"}))).await;
     assert_eq!((status, &body["role"]), (200, &json!("observer")), "{body}");
 
     let moderator = created.invite("moderator");
-    s.post(
-        &format!("/api/sessions/{}/close", created.id),
-        &moderator,
-        None,
+    s.post(&created.path("/close"), &moderator, None).await;
+    s.join_expect(
+        json!({"code": created.code, "display_name": "Late"}),
+        (409, "session_closed"),
     )
     .await;
-    let (status, body) = s
-        .server
-        .call(
-            "POST",
-            "/api/join",
-            None,
-            Some(json!({"code": created.code, "display_name": "Late"})),
-        )
-        .await;
-    assert_eq!((status, &body["code"]), (409, &json!("session_closed")));
     s.server.stop().await;
 }
 
@@ -228,22 +225,18 @@ async fn moderator_endpoints_refuse_wrong_tokens_roles_and_sessions() {
     let s = start().await;
     let created = s.create("canvas").await;
     let other = s.create("canvas").await;
-    let key = TokenKey::new(SECRET.as_bytes());
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
     let moderator = |session: &str| Identity {
         session: session.into(),
         participant: "p_forged".into(),
         role: Role::Moderator,
         name: "M".into(),
     };
-    let expired = key.issue(&moderator(&created.id), now - 100, now - 10);
-    let foreign = TokenKey::new(b"another secret entirely, 32 chars+").issue(
+    let expired = forge(SECRET.as_bytes(), &moderator(&created.id), -100, -10);
+    let foreign = forge(
+        b"another secret entirely, 32 chars+",
         &moderator(&created.id),
-        now,
-        now + 60,
+        0,
+        60,
     );
     let (_, citizen_pid) = s.join(&created.code, "Cit").await;
     let id = &created.id;
@@ -291,35 +284,38 @@ async fn moderator_endpoints_refuse_wrong_tokens_roles_and_sessions() {
             (Some(&other_moderator), 403, "wrong_session"),
         ];
         for (token, status, code) in cases {
-            let (got, error) = s.server.call(method, path, token, body.clone()).await;
-            assert_eq!(
-                (got, error["code"].as_str().unwrap_or_default()),
-                (status, code),
-                "{method} {path}: {error}"
-            );
+            s.server
+                .call_expect((status, code), method, path, token, body.clone())
+                .await;
         }
-        let (got, error) = s
-            .server
-            .call(method, path, Some(&researcher), body.clone())
+        s.server
+            .call_expect(
+                (403, "forbidden"),
+                method,
+                path,
+                Some(&researcher),
+                body.clone(),
+            )
             .await;
-        assert_eq!(
-            (got, &error["code"]),
-            (403, &json!("forbidden")),
-            "{method} {path}"
-        );
     }
-    let (status, error) = s
-        .server
-        .call(
+    s.server
+        .call_expect(
+            (404, "session_not_found"),
             "GET",
             "/api/sessions/nosuchsession",
             Some(&created.invite("moderator")),
             None,
         )
         .await;
-    assert_eq!((status, &error["code"]), (404, &json!("session_not_found")));
-    let (status, error) = s.server.call("GET", "/api/me", Some(&expired), None).await;
-    assert_eq!((status, &error["code"]), (401, &json!("token_expired")));
+    s.server
+        .call_expect(
+            (401, "token_expired"),
+            "GET",
+            "/api/me",
+            Some(&expired),
+            None,
+        )
+        .await;
     s.server.stop().await;
 }
 
@@ -328,7 +324,7 @@ async fn lock_unlock_close_and_settings_follow_the_documented_states() {
     let s = start().await;
     let created = s.create("service-blueprint").await;
     let moderator = created.invite("moderator");
-    let base = format!("/api/sessions/{}", created.id);
+    let base = created.path("");
     for (action, state) in [
         ("lock", "locked"),
         ("lock", "locked"),
@@ -343,37 +339,34 @@ async fn lock_unlock_close_and_settings_follow_the_documented_states() {
         );
     }
     for action in ["lock", "unlock"] {
-        let (status, body) = s.post(&format!("{base}/{action}"), &moderator, None).await;
-        assert_eq!(
-            (status, &body["code"]),
-            (409, &json!("session_closed")),
-            "{action}"
-        );
+        s.post_expect(
+            &format!("{base}/{action}"),
+            &moderator,
+            None,
+            (409, "session_closed"),
+        )
+        .await;
     }
-    let (status, body) = s
-        .server
-        .call(
+    s.server
+        .call_expect(
+            (409, "session_closed"),
             "PATCH",
             &base,
             Some(&moderator),
             Some(json!({"phase": "vote"})),
         )
         .await;
-    assert_eq!((status, &body["code"]), (409, &json!("session_closed")));
 
     let created = s.create("canvas").await;
     let moderator = created.invite("moderator");
-    let base = format!("/api/sessions/{}", created.id);
+    let base = created.path("");
     let change = json!({"phase": "vote", "timer_ends_at": 1_900_000_000_000u64, "votes_per_participant": 3, "title": "Renamed"});
     let (status, body) = s
         .server
         .call("PATCH", &base, Some(&moderator), Some(change))
         .await;
     assert_eq!(status, 200, "{body}");
-    let (_, me) = s
-        .server
-        .call("GET", "/api/me", Some(&created.invite("citizen")), None)
-        .await;
+    let (_, me) = s.get("/api/me", &created.invite("citizen")).await;
     assert_eq!(
         (
             &me["session"]["phase"],
@@ -409,28 +402,14 @@ async fn lock_unlock_close_and_settings_follow_the_documented_states() {
     }
     s.post(&format!("{base}/lock"), &moderator, None).await;
     let (status, audit) = s
-        .server
-        .call(
-            "GET",
-            &format!("{base}/audit"),
-            Some(&created.invite("researcher")),
-            None,
-        )
+        .get(&format!("{base}/audit"), &created.invite("researcher"))
         .await;
     assert_eq!(status, 200);
-    let actions: Vec<&str> = audit["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| e["action"].as_str().unwrap())
-        .collect();
+    let actions = strings(&audit["entries"], "action");
     assert_eq!(actions, ["update", "update", "locked"]);
     // Researchers see pseudonyms only (the session does not keep names); moderators see names.
     assert_eq!(audit["entries"][2]["by_name"], "");
-    let (_, audit) = s
-        .server
-        .call("GET", &format!("{base}/audit"), Some(&moderator), None)
-        .await;
+    let (_, audit) = s.get(&format!("{base}/audit"), &moderator).await;
     assert_eq!(audit["entries"][2]["by_name"], "Moderator");
     s.server.stop().await;
 }
@@ -466,7 +445,7 @@ async fn a_lock_drops_citizens_edits_until_unlock() {
     let (citizen_token, _) = s.join(&created.code, "Cit").await;
     let mut moderator = Client::connect(&s.room(&created.id, &moderator_token)).await;
     let mut citizen = Client::connect(&s.room(&created.id, &citizen_token)).await;
-    let base = format!("/api/sessions/{}", created.id);
+    let base = created.path("");
 
     s.post(&format!("{base}/lock"), &moderator_token, None)
         .await;
@@ -505,7 +484,7 @@ async fn a_kicked_participant_is_disconnected_and_refused_from_then_on() {
     let mut bystander = Client::connect(&s.room(&created.id, &created.invite("observer"))).await;
     let (status, body) = s
         .post(
-            &format!("/api/sessions/{}/participants/{pid}/kick", created.id),
+            &created.path(&format!("/participants/{pid}/kick")),
             &moderator,
             None,
         )
@@ -526,17 +505,10 @@ async fn a_kicked_participant_is_disconnected_and_refused_from_then_on() {
         close_of(&mut again).await,
         (1008, "removed from the session by a moderator".into())
     );
-    let (status, error) = s.server.call("GET", "/api/me", Some(&token), None).await;
-    assert_eq!((status, &error["code"]), (403, &json!("revoked")));
-    let (_, details) = s
-        .server
-        .call(
-            "GET",
-            &format!("/api/sessions/{}", created.id),
-            Some(&moderator),
-            None,
-        )
+    s.server
+        .call_expect((403, "revoked"), "GET", "/api/me", Some(&token), None)
         .await;
+    let (_, details) = s.get(&created.path(""), &moderator).await;
     let kicked: Vec<bool> = details["participants"]
         .as_array()
         .unwrap()
@@ -545,17 +517,13 @@ async fn a_kicked_participant_is_disconnected_and_refused_from_then_on() {
         .map(|p| p["kicked"].as_bool().unwrap())
         .collect();
     assert_eq!(kicked, [true]);
-    let (status, error) = s
-        .post(
-            &format!("/api/sessions/{}/participants/p_nobody/kick", created.id),
-            &moderator,
-            None,
-        )
-        .await;
-    assert_eq!(
-        (status, &error["code"]),
-        (404, &json!("participant_not_found"))
-    );
+    s.post_expect(
+        &created.path("/participants/p_nobody/kick"),
+        &moderator,
+        None,
+        (404, "participant_not_found"),
+    )
+    .await;
     s.server.stop().await;
 }
 
@@ -564,10 +532,6 @@ async fn sockets_refuse_missing_tampered_foreign_and_expired_tokens() {
     let s = start().await;
     let created = s.create("canvas").await;
     let other = s.create("canvas").await;
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_secs();
     let citizen = created.invite("citizen");
     let (header, rest) = citizen.split_once('.').unwrap();
     let (_, signature) = rest.split_once('.').unwrap();
@@ -578,16 +542,13 @@ async fn sockets_refuse_missing_tampered_foreign_and_expired_tokens() {
             String::from_utf8(engine.decode(rest.split_once('.').unwrap().0).unwrap()).unwrap();
         engine.encode(claims.replace("citizen", "moderator"))
     };
-    let expired = TokenKey::new(SECRET.as_bytes()).issue(
-        &Identity {
-            session: created.id.clone(),
-            participant: "p_x".into(),
-            role: Role::Citizen,
-            name: "X".into(),
-        },
-        now - 100,
-        now - 1,
-    );
+    let citizen_x = Identity {
+        session: created.id.clone(),
+        participant: "p_x".into(),
+        role: Role::Citizen,
+        name: "X".into(),
+    };
+    let expired = forge(SECRET.as_bytes(), &citizen_x, -100, -1);
     let cases = [
         (s.server.url(&created.id), "missing token"),
         (
@@ -625,7 +586,7 @@ async fn hide_unhide_and_reports_keep_hidden_text_from_non_moderators() {
     )
     .await;
     citizen.wait_all_saved().await;
-    let base = format!("/api/sessions/{}/items", created.id);
+    let base = created.path("/items");
 
     let (status, body) = s
         .post(
@@ -641,28 +602,12 @@ async fn hide_unhide_and_reports_keep_hidden_text_from_non_moderators() {
     // A newcomer's state does not carry the text; moderators read it from the API.
     let newcomer = Client::connect(&s.room(&created.id, &created.invite("observer"))).await;
     assert_eq!(card_text(&newcomer, "card-1").as_deref(), Some(""));
-    let (_, details) = s
-        .server
-        .call(
-            "GET",
-            &format!("/api/sessions/{}", created.id),
-            Some(&moderator_token),
-            None,
-        )
-        .await;
+    let (_, details) = s.get(&created.path(""), &moderator_token).await;
     assert_eq!(
         details["moderation"]["items"]["card-1"]["hidden"]["text"],
         "my phone is 0470 123 456"
     );
-    let (_, audit) = s
-        .server
-        .call(
-            "GET",
-            &format!("/api/sessions/{}/audit", created.id),
-            Some(&moderator_token),
-            None,
-        )
-        .await;
+    let (_, audit) = s.get(&created.path("/audit"), &moderator_token).await;
     assert!(
         !audit.to_string().contains("0470"),
         "the audit log keeps no hidden text"
@@ -672,70 +617,52 @@ async fn hide_unhide_and_reports_keep_hidden_text_from_non_moderators() {
         .post(&format!("{base}/card-1/unhide"), &moderator_token, None)
         .await;
     assert_eq!(status, 200);
-    let (status, error) = s
-        .post(&format!("{base}/card-1/unhide"), &moderator_token, None)
-        .await;
-    assert_eq!((status, &error["code"]), (409, &json!("not_hidden")));
-    let (status, error) = s
-        .post(
-            &format!("{base}/nope/hide"),
-            &moderator_token,
-            Some(json!({"reason": "x"})),
-        )
-        .await;
-    assert_eq!((status, &error["code"]), (404, &json!("item_not_found")));
+    s.post_expect(
+        &format!("{base}/card-1/unhide"),
+        &moderator_token,
+        None,
+        (409, "not_hidden"),
+    )
+    .await;
+    s.post_expect(
+        &format!("{base}/nope/hide"),
+        &moderator_token,
+        Some(json!({"reason": "x"})),
+        (404, "item_not_found"),
+    )
+    .await;
 
     // Two reports (this server's threshold) hide the item pending review.
     let (status, body) = s
-        .post(
-            &format!("{base}/card-1/report"),
-            &citizen_token,
-            Some(json!({"reason": "offensive"})),
-        )
+        .report(&format!("{base}/card-1"), &citizen_token, "offensive")
         .await;
     assert_eq!(
         (status, &body["item"]),
         (200, &json!({"reports": 1, "hidden": false}))
     );
     let (status, _) = s
-        .post(
-            &format!("{base}/card-1/report"),
-            &citizen_token,
-            Some(json!({"reason": "spam"})),
-        )
+        .report(&format!("{base}/card-1"), &citizen_token, "spam")
         .await;
     assert_eq!(
         status, 200,
         "a second report by the same participant replaces the first"
     );
     let (status, error) = s
-        .post(
-            &format!("{base}/card-1/report"),
-            &citizen_token,
-            Some(json!({"reason": "boring"})),
-        )
+        .report(&format!("{base}/card-1"), &citizen_token, "boring")
         .await;
     assert_eq!((status, &error["code"]), (400, &json!("invalid_request")));
     let (status, body) = s
-        .post(
-            &format!("{base}/card-1/report"),
+        .report(
+            &format!("{base}/card-1"),
             &created.invite("observer"),
-            Some(json!({"reason": "offensive"})),
+            "offensive",
         )
         .await;
     assert_eq!(
         (status, &body["item"]),
         (200, &json!({"reports": 2, "hidden": true}))
     );
-    let (_, details) = s
-        .server
-        .call(
-            "GET",
-            &format!("/api/sessions/{}", created.id),
-            Some(&moderator_token),
-            None,
-        )
-        .await;
+    let (_, details) = s.get(&created.path(""), &moderator_token).await;
     assert_eq!(
         details["moderation"]["items"]["card-1"]["hidden"]["pending_review"],
         true
@@ -758,10 +685,7 @@ async fn remove_contributions_deletes_exactly_one_participants_content() {
     bob_client.wait_all_saved().await;
     let (status, body) = s
         .post(
-            &format!(
-                "/api/sessions/{}/participants/{bob}/remove-contributions",
-                created.id
-            ),
+            &created.path(&format!("/participants/{bob}/remove-contributions")),
             &moderator_token,
             None,
         )

@@ -28,8 +28,7 @@ async fn stalled_socket(server: &TestServer, room: &str) -> Socket {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_peer_that_stops_reading_is_closed_and_stalls_nobody() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::fresh().await;
     let url = server.url("slow");
     let mut stalled = stalled_socket(&server, "slow").await; // joins, then reads nothing while others edit
     let mut writer = Client::connect(&url).await;

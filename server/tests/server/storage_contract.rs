@@ -44,6 +44,11 @@ pub fn room(name: &str) -> RoomId {
     RoomId::parse(name).unwrap()
 }
 
+/// Stored bytes holding `text`.
+fn bytes(text: &str) -> Bytes {
+    Bytes::copy_from_slice(text.as_bytes())
+}
+
 pub fn record(at_ms: u64, update: &[u8]) -> NewRecord {
     NewRecord {
         at_ms,
@@ -56,33 +61,32 @@ pub fn record(at_ms: u64, update: &[u8]) -> NewRecord {
     }
 }
 
+/// Records 1 to `n`, the i-th holding the byte i.
+fn numbered(n: u64) -> Vec<NewRecord> {
+    (1..=n).map(|i| record(i, &[i as u8])).collect()
+}
+
+fn checkpoint(covers: u64, state: &'static [u8]) -> Checkpoint {
+    Checkpoint {
+        covers,
+        state: Bytes::from_static(state),
+    }
+}
+
 #[tokio::test]
 async fn sequence_numbers_start_at_one_and_are_consecutive_per_room() {
     for (name, storage, _guard) in backends().await {
+        let append = |to: &'static str, records: Vec<NewRecord>| {
+            let storage = storage.clone();
+            async move { storage.append(&room(to), records).await.unwrap() }
+        };
         assert_eq!(
-            storage
-                .append(&room("a"), vec![record(1, b"x"), record(2, b"y")])
-                .await
-                .unwrap(),
+            append("a", vec![record(1, b"x"), record(2, b"y")]).await,
             2,
             "{name}"
         );
-        assert_eq!(
-            storage
-                .append(&room("b"), vec![record(3, b"z")])
-                .await
-                .unwrap(),
-            1,
-            "{name}"
-        );
-        assert_eq!(
-            storage
-                .append(&room("a"), vec![record(4, b"w")])
-                .await
-                .unwrap(),
-            3,
-            "{name}"
-        );
+        assert_eq!(append("b", vec![record(3, b"z")]).await, 1, "{name}");
+        assert_eq!(append("a", vec![record(4, b"w")]).await, 3, "{name}");
         let log = storage.read_log(&room("a"), 0, 10).await.unwrap();
         assert_eq!(
             log.iter().map(|r| r.seq).collect::<Vec<_>>(),
@@ -113,7 +117,7 @@ async fn records_keep_time_origin_and_bytes() {
 #[tokio::test]
 async fn read_log_pages_after_a_sequence_number() {
     for (name, storage, _guard) in backends().await {
-        let records = (1..=7).map(|i| record(i, &[i as u8])).collect();
+        let records = numbered(7);
         storage.append(&room("paged"), records).await.unwrap();
         let page = storage.read_log(&room("paged"), 3, 2).await.unwrap();
         assert_eq!(
@@ -149,14 +153,8 @@ async fn load_returns_the_checkpoint_and_the_records_after_it() {
             Default::default(),
             "{name}: new room is empty"
         );
-        storage
-            .append(&r, (1..=5).map(|i| record(i, &[i as u8])).collect())
-            .await
-            .unwrap();
-        let checkpoint = Checkpoint {
-            covers: 3,
-            state: Bytes::from_static(b"state@3"),
-        };
+        storage.append(&r, numbered(5)).await.unwrap();
+        let checkpoint = checkpoint(3, b"state@3");
         storage
             .save_checkpoint(&r, checkpoint.clone())
             .await
@@ -181,23 +179,11 @@ async fn load_returns_the_checkpoint_and_the_records_after_it() {
 async fn an_older_checkpoint_never_replaces_a_newer_one() {
     for (name, storage, _guard) in backends().await {
         let r = room("cp");
-        storage
-            .append(&r, (1..=4).map(|i| record(i, &[i as u8])).collect())
-            .await
-            .unwrap();
-        let newer = Checkpoint {
-            covers: 4,
-            state: Bytes::from_static(b"new"),
-        };
+        storage.append(&r, numbered(4)).await.unwrap();
+        let newer = checkpoint(4, b"new");
         storage.save_checkpoint(&r, newer.clone()).await.unwrap();
         storage
-            .save_checkpoint(
-                &r,
-                Checkpoint {
-                    covers: 2,
-                    state: Bytes::from_static(b"old"),
-                },
-            )
+            .save_checkpoint(&r, checkpoint(2, b"old"))
             .await
             .unwrap();
         assert_eq!(
@@ -295,21 +281,10 @@ async fn follow_gives_up_after_its_wait() {
 #[tokio::test]
 async fn session_records_change_only_from_the_version_read() {
     for (name, storage, _guard) in backends().await {
-        let record = |text: &str| Bytes::copy_from_slice(text.as_bytes());
-        assert!(
-            storage
-                .create_session("s1", "CODE234", record("v1"))
-                .await
-                .unwrap(),
-            "{name}"
-        );
-        assert!(
-            !storage
-                .create_session("s2", "CODE234", record("x"))
-                .await
-                .unwrap(),
-            "{name}: code taken"
-        );
+        let create = |id: &'static str, text| storage.create_session(id, "CODE234", bytes(text));
+        let replace = |version, text| storage.replace_session("s1", version, bytes(text));
+        assert!(create("s1", "v1").await.unwrap(), "{name}");
+        assert!(!create("s2", "x").await.unwrap(), "{name}: code taken");
         assert_eq!(
             storage.session_by_code("CODE234").await.unwrap().as_deref(),
             Some("s1"),
@@ -326,20 +301,8 @@ async fn session_records_change_only_from_the_version_read() {
             (1, &b"v1"[..]),
             "{name}"
         );
-        assert!(
-            storage
-                .replace_session("s1", 1, record("v2"))
-                .await
-                .unwrap(),
-            "{name}"
-        );
-        assert!(
-            !storage
-                .replace_session("s1", 1, record("lost"))
-                .await
-                .unwrap(),
-            "{name}: stale version"
-        );
+        assert!(replace(1, "v2").await.unwrap(), "{name}");
+        assert!(!replace(1, "lost").await.unwrap(), "{name}: stale version");
         let stored = storage.session("s1").await.unwrap().unwrap();
         assert_eq!(
             (stored.version, &stored.record[..]),
@@ -353,35 +316,13 @@ async fn session_records_change_only_from_the_version_read() {
 #[tokio::test]
 async fn participants_are_written_once_and_audit_entries_kept_in_order() {
     for (name, storage, _guard) in backends().await {
-        let bytes = |text: &str| Bytes::copy_from_slice(text.as_bytes());
-        assert!(
-            storage
-                .add_participant("s1", "p1", bytes("ann"))
-                .await
-                .unwrap(),
-            "{name}"
-        );
-        assert!(
-            !storage
-                .add_participant("s1", "p1", bytes("imposter"))
-                .await
-                .unwrap(),
-            "{name}"
-        );
-        assert!(
-            storage
-                .add_participant("s1", "p2", bytes("bob"))
-                .await
-                .unwrap(),
-            "{name}"
-        );
-        assert!(
-            storage
-                .add_participant("s10", "p3", bytes("other session"))
-                .await
-                .unwrap(),
-            "{name}"
-        );
+        let add = |session: &'static str, id: &'static str, text| {
+            storage.add_participant(session, id, bytes(text))
+        };
+        assert!(add("s1", "p1", "ann").await.unwrap(), "{name}");
+        assert!(!add("s1", "p1", "imposter").await.unwrap(), "{name}");
+        assert!(add("s1", "p2", "bob").await.unwrap(), "{name}");
+        assert!(add("s10", "p3", "other session").await.unwrap(), "{name}");
         let mut participants = storage.participants("s1").await.unwrap();
         participants.sort();
         assert_eq!(participants, [bytes("ann"), bytes("bob")], "{name}");

@@ -8,6 +8,8 @@ use std::time::Duration;
 use bytes::Bytes;
 use cocreate_protocol::{cocreate, decode_frame, Message, SyncMessage};
 use cocreate_server::config::ServeConfig;
+use cocreate_server::room_id::RoomId;
+use cocreate_server::storage::{NewRecord, Origin, Storage};
 use futures_util::{SinkExt, StreamExt};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
@@ -32,6 +34,8 @@ pub struct TestServer {
     pub addr: SocketAddr,
     shutdown: CancellationToken,
     task: JoinHandle<Result<(), cocreate_server::StartError>>,
+    /// The data directory the server made for itself (`fresh`), removed with the server.
+    _own_data: Option<tempfile::TempDir>,
 }
 
 /// The admin key of test servers.
@@ -64,6 +68,37 @@ impl TestServer {
             addr,
             shutdown,
             task,
+            _own_data: None,
+        }
+    }
+
+    /// A server with the test configuration on a data directory of its own.
+    pub async fn fresh() -> Self {
+        Self::fresh_with(|_| {}).await
+    }
+
+    /// A server on a data directory of its own, with the test configuration as `change` leaves
+    /// it.
+    pub async fn fresh_with(change: impl FnOnce(&mut ServeConfig)) -> Self {
+        let dir = tempfile::tempdir().expect("temporary data directory");
+        let mut config = open_config(dir.path());
+        change(&mut config);
+        let server = Self::start_with(config).await;
+        TestServer {
+            _own_data: Some(dir),
+            ..server
+        }
+    }
+
+    /// `N` clients connected to `room`, one after the other, each synced.
+    pub async fn connect_synced<const N: usize>(&self, room: &str) -> [Client; N] {
+        let mut clients = Vec::with_capacity(N);
+        for _ in 0..N {
+            clients.push(Client::connect(&self.url(room)).await);
+        }
+        match clients.try_into() {
+            Ok(clients) => clients,
+            Err(_) => unreachable!("N clients were connected"),
         }
     }
 
@@ -82,7 +117,7 @@ impl TestServer {
 
     /// A minimal HTTP GET: status code and JSON body.
     pub async fn get(&self, path: &str) -> (u16, serde_json::Value) {
-        request(self.addr, "GET", path, None, None).await
+        self.call("GET", path, None, None).await
     }
 
     /// An HTTP request with a bearer token and JSON body: status code and JSON body.
@@ -93,7 +128,38 @@ impl TestServer {
         token: Option<&str>,
         body: Option<serde_json::Value>,
     ) -> (u16, serde_json::Value) {
-        request(self.addr, method, path, token, body).await
+        let request = http_request(method, path, token, body);
+        let (status, _, body) = exchange(self.addr, &request).await;
+        let body = serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null);
+        (status, body)
+    }
+
+    /// An HTTP request whose answer must be `expected`: a status and the error `code` in its
+    /// body.
+    pub async fn call_expect(
+        &self,
+        expected: (u16, &str),
+        method: &str,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) {
+        let (status, body) = self.call(method, path, token, body).await;
+        assert_eq!(
+            (status, &body["code"]),
+            (expected.0, &serde_json::json!(expected.1)),
+            "{method} {path}: {body}"
+        );
+    }
+
+    /// Creates a session with the admin key (`body`: title, template, language, research):
+    /// the answer's body, which must be 201 Created.
+    pub async fn create_session(&self, body: serde_json::Value) -> serde_json::Value {
+        let (status, created) = self
+            .call("POST", "/api/sessions", Some(ADMIN_KEY), Some(body))
+            .await;
+        assert_eq!(status, 201, "{created}");
+        created
     }
 
     /// Joins a session by its code with a display name: the personal token and participant id.
@@ -133,42 +199,39 @@ impl TestServer {
 
     /// A GET with a bearer token: status, headers and the body's bytes (NDJSON, zip).
     pub async fn fetch(&self, path: &str, token: &str) -> (u16, HashMap<String, String>, Vec<u8>) {
-        request_bytes(self.addr, "GET", path, Some(token), None).await
+        exchange(self.addr, &http_request("GET", path, Some(token), None)).await
     }
 }
 
-/// A minimal HTTP request with an optional bearer token and JSON body: status and JSON body.
-pub async fn request(
-    addr: SocketAddr,
-    method: &str,
-    path: &str,
-    token: Option<&str>,
-    body: Option<serde_json::Value>,
-) -> (u16, serde_json::Value) {
-    let (status, _, body) = request_bytes(addr, method, path, token, body).await;
-    (
-        status,
-        serde_json::from_slice(&body).unwrap_or(serde_json::Value::Null),
-    )
+/// A fresh server (test configuration, a data directory of its own) and `N` clients synced in
+/// `room`: the opening of most sync tests.
+pub async fn connect_synced<const N: usize>(room: &str) -> (TestServer, [Client; N]) {
+    let server = TestServer::fresh().await;
+    let clients = server.connect_synced(room).await;
+    (server, clients)
 }
 
-/// An HTTP/1.0 request (so the answer is never chunked): status, headers (lower-case
-/// names) and the body's bytes.
-pub async fn request_bytes(
-    addr: SocketAddr,
+/// An HTTP/1.0 request (so the answer is never chunked) with an optional bearer token and
+/// JSON body.
+pub fn http_request(
     method: &str,
     path: &str,
     token: Option<&str>,
     body: Option<serde_json::Value>,
-) -> (u16, HashMap<String, String>, Vec<u8>) {
-    let mut stream = TcpStream::connect(addr).await.expect("connect");
+) -> String {
     let body = body.map(|b| b.to_string()).unwrap_or_default();
     let auth = token.map_or(String::new(), |t| format!("Authorization: Bearer {t}\r\n"));
-    let request = format!(
+    format!(
         "{method} {path} HTTP/1.0\r\nHost: test\r\n{auth}\
          Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
         body.len()
-    );
+    )
+}
+
+/// Sends an `http_request` and reads the answer: status, headers (lower-case names) and the
+/// body's bytes.
+pub async fn exchange(addr: SocketAddr, request: &str) -> (u16, HashMap<String, String>, Vec<u8>) {
+    let mut stream = TcpStream::connect(addr).await.expect("connect");
     stream.write_all(request.as_bytes()).await.expect("write");
     let mut response = Vec::new();
     stream.read_to_end(&mut response).await.expect("read");
@@ -185,6 +248,14 @@ pub async fn request_bytes(
         .map(|(name, value)| (name.trim().to_lowercase(), value.trim().to_owned()))
         .collect();
     (status, headers, response[split + 4..].to_vec())
+}
+
+/// The string `key` of each object in a JSON array (participants, audit entries, rows).
+pub fn strings<'a>(array: &'a serde_json::Value, key: &str) -> Vec<&'a str> {
+    let rows = array.as_array().expect("a JSON array");
+    rows.iter()
+        .map(|row| row[key].as_str().expect("a string"))
+        .collect()
 }
 
 /// Adds a card to the board's `items` map, as the web client does (`web-client/README.md`).
@@ -225,6 +296,41 @@ pub fn typing(count: usize) -> Vec<Bytes> {
             Bytes::from(txn.encode_update_v1())
         })
         .collect()
+}
+
+/// Appends `count` updates of `typing` to `room`'s log in pages of `page`, the n-th stamped
+/// `at_ms(n)`, as if another node had stored them: a long session's log, built without clients.
+pub async fn append_typing<S: Storage + ?Sized>(
+    storage: &S,
+    room: &RoomId,
+    count: usize,
+    page: usize,
+    at_ms: impl Fn(usize) -> u64,
+) {
+    let updates = typing(count);
+    for (first, chunk) in updates.chunks(page).enumerate() {
+        let records = chunk
+            .iter()
+            .enumerate()
+            .map(|(i, update)| NewRecord {
+                at_ms: at_ms(first * page + i),
+                origin: Origin {
+                    node: "elsewhere".into(),
+                    connection: 1,
+                    participant: None,
+                },
+                update: update.clone(),
+            })
+            .collect();
+        storage.append(room, records).await.expect("append");
+    }
+}
+
+/// The length of a document's text.
+pub fn text_len(doc: &Doc) -> usize {
+    let text = doc.get_or_insert_text("text");
+    let len = text.get_string(&doc.transact()).len();
+    len
 }
 
 /// Opens a raw WebSocket to a room.

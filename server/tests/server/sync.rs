@@ -2,14 +2,11 @@
 
 use yrs::{Doc, GetString, Transact};
 
-use crate::support::{merged_text, Client, Rng, TestServer};
+use crate::support::{connect_synced, merged_text, Client, Rng, TestServer};
 
 #[tokio::test]
 async fn two_clients_converge_in_both_directions() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let mut a = Client::connect(&server.url("pair")).await;
-    let mut b = Client::connect(&server.url("pair")).await;
+    let (server, [mut a, mut b]) = connect_synced("pair").await;
 
     a.insert(0, "hello").await;
     assert_eq!(b.wait_text(|t| t == "hello").await, "hello");
@@ -20,10 +17,7 @@ async fn two_clients_converge_in_both_directions() {
 
 #[tokio::test]
 async fn rooms_are_isolated() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let mut a = Client::connect(&server.url("room-a")).await;
-    let mut watcher_a = Client::connect(&server.url("room-a")).await;
+    let (server, [mut a, mut watcher_a]) = connect_synced("room-a").await;
     a.insert(0, "only in a").await;
     watcher_a.wait_text(|t| t == "only in a").await;
     let b = Client::connect(&server.url("room-b")).await;
@@ -33,10 +27,7 @@ async fn rooms_are_isolated() {
 
 #[tokio::test]
 async fn a_joiner_gets_everything_in_its_first_sync() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
-    let mut writer = Client::connect(&server.url("late")).await;
-    let mut witness = Client::connect(&server.url("late")).await;
+    let (server, [mut writer, mut witness]) = connect_synced("late").await;
     for i in 0..200u32 {
         writer.insert(i, "x").await;
     }
@@ -54,8 +45,7 @@ async fn random_concurrent_edits_with_disconnects_converge() {
     const CLIENTS: usize = 6;
     const STEPS: usize = 120;
     let (mut rng, seed) = Rng::from_clock();
-    let dir = tempfile::tempdir().unwrap();
-    let server = TestServer::start(dir.path()).await;
+    let server = TestServer::fresh().await;
     let url = server.url("random");
     let mut online: Vec<Option<Client>> = Vec::new();
     let mut offline: Vec<Option<Doc>> = Vec::new();
@@ -115,7 +105,7 @@ async fn random_concurrent_edits_with_disconnects_converge() {
 async fn senders_are_told_when_their_updates_are_saved() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
-    let mut writer = Client::connect(&server.url("saved")).await;
+    let [mut writer] = server.connect_synced("saved").await;
     // The handshake's step 2 (nothing new) counts as saved at once.
     writer.wait_all_saved().await;
     assert_eq!(writer.saved, 1);
@@ -128,7 +118,7 @@ async fn senders_are_told_when_their_updates_are_saved() {
 
     // Saved means stored: a fresh server on the same data reads all 50 back.
     let server = TestServer::start(dir.path()).await;
-    let reader = Client::connect(&server.url("saved")).await;
+    let [reader] = server.connect_synced("saved").await;
     assert_eq!(reader.text(), "s".repeat(50));
     server.stop().await;
 }

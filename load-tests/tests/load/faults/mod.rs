@@ -125,6 +125,12 @@ async fn lost_from(store: &Store, expected: &[(String, Clocks)]) -> Vec<String> 
     lost
 }
 
+/// Fails the test when storage lacks any of the `acknowledged` updates (lost `how`).
+async fn assert_stored(store: &Store, acknowledged: &[(String, Clocks)], how: &str) {
+    let lost = lost_from(store, acknowledged).await;
+    assert!(lost.is_empty(), "acknowledged updates lost {how}: {lost:?}");
+}
+
 /// The end of every fault test: the run converged, the node never panicked, and after a
 /// SIGKILL of the node a fresh node on the same store holds every replica's final state.
 async fn assert_nothing_lost(
@@ -175,11 +181,7 @@ async fn kill_9_under_load(name: &str, store: Store) {
         );
         let (acked, updates) = acknowledged(&under);
         assert!(updates > 0, "nothing was acknowledged before the crash");
-        let lost = lost_from(store, &acked).await;
-        assert!(
-            lost.is_empty(),
-            "acknowledged updates lost in the crash: {lost:?}"
-        );
+        assert_stored(store, &acked, "in the crash").await;
         checked.acknowledged += updates;
         *crashed = store.node(&addr, &[]);
     })
@@ -225,11 +227,7 @@ async fn redis_killed_and_restarted_under_load_loses_nothing() {
         );
         let (acked, updates) = acknowledged(&under);
         own.restart();
-        let lost = lost_from(redis, &acked).await;
-        assert!(
-            lost.is_empty(),
-            "acknowledged updates lost with Redis: {lost:?}"
-        );
+        assert_stored(redis, &acked, "with Redis").await;
         checked.acknowledged += updates;
     })
     .await;

@@ -1,19 +1,16 @@
 //! The processes a fault test breaks: cocreate nodes (killed with SIGKILL, stopped with
 //! SIGTERM, restarted on the same port) and a Redis of the test's own.
 
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::Command;
+
+use cocreate_testkit::redis::RedisServer;
 
 use crate::server::{Backend, Server};
-
-/// How long a process may take to start or to exit: they take milliseconds.
-const PROCESS_WAIT: Duration = Duration::from_secs(20);
 
 /// Where the test keeps its rooms: the same store across every node it starts.
 pub enum Store {
     Embedded(tempfile::TempDir),
-    Redis(Redis),
+    Redis(RedisServer),
 }
 
 impl Store {
@@ -22,7 +19,7 @@ impl Store {
     }
 
     pub fn redis() -> Store {
-        Store::Redis(Redis::start(tempfile::tempdir().expect("temp dir")))
+        Store::Redis(RedisServer::start())
     }
 
     /// Starts a node on this store with `extra` flags. Blocks while it starts (milliseconds):
@@ -63,91 +60,4 @@ pub fn panics(server: &Server) -> Vec<String> {
         .filter(|l| l.contains("panicked"))
         .map(str::to_owned)
         .collect()
-}
-
-/// A redis-server on a unix socket in its own directory, with an append-only file fsynced on
-/// every write: killing it loses nothing it answered, as with `appendfsync always` in
-/// production.
-pub struct Redis {
-    dir: tempfile::TempDir,
-    child: Option<Child>,
-}
-
-impl Redis {
-    fn start(dir: tempfile::TempDir) -> Redis {
-        let mut redis = Redis { dir, child: None };
-        redis.restart();
-        redis
-    }
-
-    fn socket(&self) -> PathBuf {
-        self.dir.path().join("redis.sock")
-    }
-
-    pub fn url(&self) -> String {
-        format!("redis+unix://{}", self.socket().display())
-    }
-
-    /// Starts it (again) on its directory; returns once it accepts connections.
-    pub fn restart(&mut self) {
-        assert!(self.child.is_none(), "redis-server is already running");
-        let socket = self.socket();
-        let _ = std::fs::remove_file(&socket);
-        let child = Command::new("redis-server")
-            .args(["--port", "0", "--unixsocket"])
-            .arg(&socket)
-            .args([
-                "--save",
-                "",
-                "--appendonly",
-                "yes",
-                "--appendfsync",
-                "always",
-            ])
-            .arg("--dir")
-            .arg(self.dir.path())
-            .stdout(Stdio::null())
-            .spawn()
-            .expect("redis-server (run scripts/install-test-deps.sh)");
-        self.child = Some(child);
-        tokio::task::block_in_place(|| wait_for_socket(&socket));
-    }
-
-    /// `kill -9`: Redis dies at once; what it acknowledged is in its fsynced append-only file.
-    pub fn kill(&mut self) {
-        let mut child = self.child.take().expect("redis-server is running");
-        child.kill().expect("SIGKILL");
-        tokio::task::block_in_place(|| child.wait()).expect("reap redis-server");
-    }
-}
-
-impl Drop for Redis {
-    fn drop(&mut self) {
-        if let Some(child) = &mut self.child {
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-    }
-}
-
-/// Waits (bounded) until Redis answers a PING with PONG on its unix socket (while it loads
-/// its append-only file it accepts connections but answers `-LOADING`): a process start
-/// gives no other event to await.
-fn wait_for_socket(socket: &Path) {
-    let deadline = Instant::now() + PROCESS_WAIT;
-    while !pongs(socket) {
-        assert!(Instant::now() < deadline, "redis-server did not start");
-        std::thread::sleep(Duration::from_millis(10));
-    }
-}
-
-fn pongs(socket: &Path) -> bool {
-    use std::io::{Read, Write};
-    let Ok(mut stream) = std::os::unix::net::UnixStream::connect(socket) else {
-        return false;
-    };
-    let mut answer = [0; 5];
-    stream.write_all(b"PING\r\n").is_ok()
-        && stream.read_exact(&mut answer).is_ok()
-        && &answer == b"+PONG"
 }

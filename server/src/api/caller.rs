@@ -1,0 +1,117 @@
+//! Who calls a session endpoint: the bearer token's participant, checked against the session
+//! the path names (or the token's own, where the path names none) and the roles the endpoint
+//! admits, before the handler runs. `Caller<Moderators>` in a handler's arguments is the rule.
+//! Reading the bearer token and checking membership live here too: creating a session (the
+//! admin key) and joining by invite use them.
+
+use std::collections::HashMap;
+use std::marker::PhantomData;
+
+use axum::extract::{FromRequestParts, Path};
+use axum::http::header::AUTHORIZATION;
+use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode};
+
+use crate::error::ApiError;
+use crate::session::{now_secs, Identity, Role, Session};
+use crate::state::AppState;
+
+/// The roles an endpoint admits, as a type, so a handler's signature says who may call it.
+pub trait Admits {
+    const ROLES: &'static [Role];
+}
+
+/// Moderators only: session settings and moderation.
+pub struct Moderators;
+
+/// Moderators and researchers: the session's records (researchers while it is recorded).
+pub struct Researchers;
+
+/// Every participant of the session, whatever their role.
+pub struct Everyone;
+
+impl Admits for Moderators {
+    const ROLES: &'static [Role] = &[Role::Moderator];
+}
+
+impl Admits for Researchers {
+    const ROLES: &'static [Role] = &[Role::Moderator, Role::Researcher];
+}
+
+impl Admits for Everyone {
+    const ROLES: &'static [Role] = &Role::ALL;
+}
+
+/// A caller whose token checks out (who they are), who belongs to the session (as it is now),
+/// is not revoked, and holds one of the roles `R` admits. Handlers take it apart in their
+/// arguments, `Caller(who, session, ..)`; only the extractor below makes one.
+pub struct Caller<R>(pub Identity, pub Session, pub PhantomData<fn() -> R>);
+
+impl<R: Admits> FromRequestParts<AppState> for Caller<R> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, ApiError> {
+        let identity = identity(state, &parts.headers)?;
+        let Path(params) = Path::<HashMap<String, String>>::from_request_parts(parts, state)
+            .await
+            .map_err(|e| ApiError::bad_request(e.body_text()))?;
+        let id = params.get("id").unwrap_or(&identity.session);
+        let session = state
+            .sessions
+            .get(id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("session_not_found", "no such session"))?;
+        check_member(&identity, &session)?;
+        if !R::ROLES.contains(&identity.role) {
+            let allowed: Vec<&str> = R::ROLES.iter().map(|r| r.as_str()).collect();
+            return Err(ApiError::forbidden(format!(
+                "only a {} may do this; your role is {}",
+                allowed.join(" or "),
+                identity.role.as_str()
+            )));
+        }
+        Ok(Caller(identity, session, PhantomData))
+    }
+}
+
+/// The bearer token of a request (a participant's token, or the admin key).
+pub(super) fn bearer(headers: &HeaderMap) -> Result<&str, ApiError> {
+    let missing = || {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "missing_token",
+            "send a token: Authorization: Bearer <token>",
+        )
+    };
+    let value = headers.get(AUTHORIZATION).ok_or_else(missing)?;
+    let value = value.to_str().map_err(|_| missing())?;
+    value
+        .strip_prefix("Bearer ")
+        .map(str::trim)
+        .filter(|token| !token.is_empty())
+        .ok_or_else(missing)
+}
+
+/// Who the request's token names, once it checks out.
+fn identity(state: &AppState, headers: &HeaderMap) -> Result<Identity, ApiError> {
+    Ok(state.tokens.verify(bearer(headers)?, now_secs())?)
+}
+
+/// Refuses a token for another session, or of a kicked participant.
+pub(super) fn check_member(identity: &Identity, session: &Session) -> Result<(), ApiError> {
+    if identity.session != session.id {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "wrong_session",
+            "this token is for another session",
+        ));
+    }
+    if session.is_revoked(&identity.participant) {
+        return Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "revoked",
+            "you were removed from this session by a moderator",
+        ));
+    }
+    Ok(())
+}

@@ -1,0 +1,267 @@
+//! A real redis-server for tests, listening only on a unix socket in a directory of its own
+//! (no TCP port to collide on): either one a test owns and breaks ([`RedisServer`]: kill,
+//! stop, restart on the same data), or one shared by every test of a binary ([`shared_url`]).
+
+use std::ffi::OsString;
+use std::io::{Read, Write};
+use std::os::unix::net::UnixStream;
+use std::path::{Path, PathBuf};
+use std::process::{Child, ChildStdin, Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// How long redis-server may take to answer after it is started: it takes milliseconds.
+const START_TIMEOUT: Duration = Duration::from_secs(20);
+
+/// What a missing redis-server tells the person running the tests.
+const NOT_INSTALLED: &str = "redis-server (run scripts/install-test-deps.sh or `make test-deps`)";
+
+/// A redis-server of one test's own, with an append-only file fsynced on every write: killing
+/// it loses nothing it answered (as with `appendfsync always` in production), and a restart
+/// reads it all back. Killed when dropped.
+pub struct RedisServer {
+    dir: tempfile::TempDir,
+    child: Option<Child>,
+}
+
+impl RedisServer {
+    /// Starts one in a new temporary directory; returns once it answers.
+    pub fn start() -> RedisServer {
+        let dir = tempfile::Builder::new()
+            .prefix("cocreate-redis-")
+            .tempdir()
+            .expect("temporary directory");
+        let mut redis = RedisServer { dir, child: None };
+        redis.restart();
+        redis
+    }
+
+    /// The URL the server's `--redis-url` takes.
+    pub fn url(&self) -> String {
+        url_of(&socket_in(self.dir.path()))
+    }
+
+    /// Starts it (again) on its directory, keeping what it stored; returns once it answers.
+    pub fn restart(&mut self) {
+        assert!(self.child.is_none(), "redis-server is already running");
+        let dir = self.dir.path();
+        let _ = std::fs::remove_file(socket_in(dir));
+        let mut child = Command::new("redis-server")
+            .args(arguments(dir, Persistence::Durable))
+            .stdout(Stdio::null())
+            .spawn()
+            .expect(NOT_INSTALLED);
+        if let Err(e) = blocking(|| wait_until_answering(dir, &mut child)) {
+            let _ = child.kill();
+            panic!("{e}");
+        }
+        self.child = Some(child);
+    }
+
+    /// `kill -9`: it dies at once; what it acknowledged is in its fsynced append-only file.
+    pub fn kill(&mut self) {
+        let mut child = self.child.take().expect("redis-server is running");
+        child.kill().expect("SIGKILL");
+        blocking(|| child.wait()).expect("reap redis-server");
+    }
+
+    /// Stops it the way an operator does (SIGTERM: it finishes its append-only file) and
+    /// waits until it has exited.
+    pub fn stop(&mut self) {
+        let mut child = self.child.take().expect("redis-server is running");
+        let pid = child.id().to_string();
+        let status = Command::new("kill").arg(&pid).status().expect("kill");
+        assert!(status.success(), "kill -TERM {pid} failed");
+        blocking(|| child.wait()).expect("reap redis-server");
+    }
+}
+
+impl Drop for RedisServer {
+    fn drop(&mut self) {
+        if let Some(child) = &mut self.child {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+    }
+}
+
+/// The URL of this test binary's shared redis-server, started on first use: it persists
+/// nothing, so tests keep apart by key prefix. Fails the test with a way out when redis-server
+/// is not installed: skipping would pass without testing anything.
+pub fn shared_url() -> String {
+    static SHARED: OnceLock<Result<SharedServer, String>> = OnceLock::new();
+    match SHARED.get_or_init(SharedServer::start) {
+        Ok(server) => url_of(&socket_in(&server.dir)),
+        Err(e) => panic!("{e}"),
+    }
+}
+
+/// Runs redis-server and ends it when its standard input closes, which happens when the test
+/// process exits, even when it is killed: the test process alone holds the pipe's write end
+/// (Rust opens pipes close-on-exec, so no other child inherits it). Then removes the directory.
+const WATCHDOG: &str = r#"redis-server "$@" & server=$!
+read -r _ignored
+kill "$server" 2>/dev/null
+wait "$server"
+rm -rf "$REDIS_TEST_DIR""#;
+
+/// The shared server. Kept in a static for the whole test process: statics are never dropped,
+/// so the watchdog's stdin stays open until the process exits.
+struct SharedServer {
+    dir: PathBuf,
+    _watchdog: Child,
+    _stdin: ChildStdin,
+}
+
+impl SharedServer {
+    fn start() -> Result<SharedServer, String> {
+        let dir = tempfile::Builder::new()
+            .prefix("cocreate-redis-")
+            .tempdir()
+            .map_err(|e| format!("temporary directory: {e}"))?
+            .keep();
+        let mut watchdog = Command::new("sh")
+            .arg("-c")
+            .arg(WATCHDOG)
+            .arg("sh")
+            .args(arguments(&dir, Persistence::None))
+            .env("REDIS_TEST_DIR", &dir)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::null())
+            .spawn()
+            .map_err(|e| format!("could not start {NOT_INSTALLED}: {e}"))?;
+        let stdin = watchdog
+            .stdin
+            .take()
+            .ok_or("no stdin pipe to redis-server")?;
+        wait_until_answering(&dir, &mut watchdog)?;
+        Ok(SharedServer {
+            dir,
+            _watchdog: watchdog,
+            _stdin: stdin,
+        })
+    }
+}
+
+/// Whether a server keeps its data across a restart.
+#[derive(Clone, Copy, PartialEq)]
+enum Persistence {
+    /// An append-only file fsynced on every write.
+    Durable,
+    /// Nothing on disk.
+    None,
+}
+
+/// redis-server's arguments: only the unix socket in `dir`, its files and log there.
+fn arguments(dir: &Path, persistence: Persistence) -> Vec<OsString> {
+    let durable = persistence == Persistence::Durable;
+    let mut args: Vec<OsString> = ["--port", "0", "--unixsocket"].map(Into::into).into();
+    args.push(socket_in(dir).into());
+    args.extend(
+        [
+            "--unixsocketperm",
+            "700",
+            "--save",
+            "",
+            "--appendonly",
+            if durable { "yes" } else { "no" },
+            "--appendfsync",
+            if durable { "always" } else { "everysec" },
+            "--daemonize",
+            "no",
+        ]
+        .map(OsString::from),
+    );
+    args.extend(["--dir".into(), dir.as_os_str().to_owned()]);
+    args.extend(["--logfile".into(), dir.join("redis.log").into()]);
+    args
+}
+
+fn socket_in(dir: &Path) -> PathBuf {
+    dir.join("redis.sock")
+}
+
+fn url_of(socket: &Path) -> String {
+    format!("redis+unix://{}", socket.display())
+}
+
+/// Waits (bounded) until Redis answers a PING with PONG on its socket (while it loads its
+/// append-only file it accepts connections but answers `-LOADING`): a process start gives no
+/// other event to await. Says why, with its log, when it exits or takes too long.
+fn wait_until_answering(dir: &Path, child: &mut Child) -> Result<(), String> {
+    let socket = socket_in(dir);
+    let deadline = Instant::now() + START_TIMEOUT;
+    while !pongs(&socket) {
+        if Instant::now() > deadline || matches!(child.try_wait(), Ok(Some(_))) {
+            let log = std::fs::read_to_string(dir.join("redis.log")).unwrap_or_default();
+            return Err(format!(
+                "redis-server did not answer on {} (is it installed? {NOT_INSTALLED}); its log:\n{log}",
+                socket.display()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    Ok(())
+}
+
+fn pongs(socket: &Path) -> bool {
+    let Ok(mut stream) = UnixStream::connect(socket) else {
+        return false;
+    };
+    let mut answer = [0; 5];
+    stream.write_all(b"PING\r\n").is_ok()
+        && stream.read_exact(&mut answer).is_ok()
+        && &answer == b"+PONG"
+}
+
+/// Runs `f`, which blocks for milliseconds, without holding up the other tasks of a
+/// multi-threaded tokio runtime it may be called from.
+fn blocking<T>(f: impl FnOnce() -> T) -> T {
+    use tokio::runtime::{Handle, RuntimeFlavor};
+    match Handle::try_current() {
+        Ok(handle) if handle.runtime_flavor() == RuntimeFlavor::MultiThread => {
+            tokio::task::block_in_place(f)
+        }
+        _ => f(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Sends one command in Redis's inline form and reads the first line of its answer.
+    fn ask(redis: &RedisServer, command: &str) -> String {
+        let mut stream = UnixStream::connect(socket_in(redis.dir.path())).expect("connect");
+        stream
+            .write_all(format!("{command}\r\n").as_bytes())
+            .unwrap();
+        let mut answer = [0; 64];
+        let read = stream.read(&mut answer).unwrap();
+        String::from_utf8_lossy(&answer[..read]).into_owned()
+    }
+
+    #[test]
+    fn what_it_answered_survives_a_kill_and_a_stop() {
+        let mut redis = RedisServer::start();
+        assert!(redis.url().starts_with("redis+unix://"));
+        assert_eq!(ask(&redis, "SET board kept"), "+OK\r\n");
+        redis.kill();
+        assert!(
+            !pongs(&socket_in(redis.dir.path())),
+            "killed, yet answering"
+        );
+        redis.restart();
+        assert_eq!(ask(&redis, "GET board"), "$4\r\nkept\r\n");
+        redis.stop();
+        redis.restart();
+        assert_eq!(ask(&redis, "GET board"), "$4\r\nkept\r\n");
+    }
+
+    #[test]
+    fn the_shared_server_is_one_per_process() {
+        assert_eq!(shared_url(), shared_url());
+        let socket = shared_url().replace("redis+unix://", "");
+        assert!(pongs(Path::new(&socket)));
+    }
+}
