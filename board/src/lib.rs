@@ -3,7 +3,7 @@
 //! remove contributions, erase), reading it (as JSON under the disclosure rules, text runs, the
 //! changes an update made) and the safe apply of updates from the network. No I/O.
 //!
-//! The web client (`web-client/src/model.ts`) writes the same schema; the golden documents in
+//! The web client (`web-client/src/board/model.ts`) writes the same schema; the golden documents in
 //! `golden/` are loaded by this crate's tests and by the web client's, so the two cannot drift.
 
 pub mod apply;

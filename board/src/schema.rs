@@ -1,6 +1,6 @@
 //! The names the board document is made of, written once: its roots, item kinds and keys, the
 //! stages and lanes each template starts with, and the schema version. The web client writes
-//! the same (`web-client/src/model.ts`; documented in `web-client/README.md`); the golden
+//! the same (`web-client/src/board/model.ts`; documented in `web-client/README.md`); the golden
 //! documents in `golden/` hold the two to it.
 
 use serde::{Deserialize, Serialize};
