@@ -25,15 +25,24 @@ scenarios=("$@")
 # How long a server may take to say it is listening.
 ready_timeout=60
 
+# Whether any of the named servers is among those to run: peers are installed only when used.
+wants() {
+  local server name
+  for server in "${servers[@]}"; do
+    for name in "$@"; do [ "$server" = "$name" ] && return 0; done
+  done
+  return 1
+}
+
 install() {
   command -v redis-server >/dev/null || { echo "installing redis-server"; apt-get install -y redis-server >/dev/null; }
-  if [ ! -d "$peers/node/node_modules/@hocuspocus/server" ] || [ ! -d "$peers/node/node_modules/@y/websocket-server" ]; then
+  if wants y-websocket hocuspocus && { [ ! -d "$peers/node/node_modules/@hocuspocus/server" ] || [ ! -d "$peers/node/node_modules/@y/websocket-server" ]; }; then
     echo "installing @y/websocket-server@0.1.1 and @hocuspocus/server@3 into $peers/node"
     mkdir -p "$peers/node"
     [ -f "$peers/node/package.json" ] || echo '{"private": true}' > "$peers/node/package.json"
     (cd "$peers/node" && npm install --no-audit --no-fund --silent @y/websocket-server@0.1.1 '@hocuspocus/server@^3')
   fi
-  if [ ! -x "$peers/cargo/bin/y-sweet" ]; then
+  if wants y-sweet && [ ! -x "$peers/cargo/bin/y-sweet" ]; then
     echo "installing y-sweet 0.9.1 into $peers/cargo (a long compile on 2 cores)"
     cargo install y-sweet@0.9.1 --locked --root "$peers/cargo"
   fi
