@@ -255,46 +255,16 @@ async fn the_command_line_creates_lists_shows_and_closes_sessions_in_a_data_dir(
         .await;
         assert!(error.contains("no session nosuchsession"), "{error}");
     }
-    let error = fails(
-        2,
-        &[
-            &[
-                "session",
-                "create",
-                "--title",
-                "t",
-                "--template",
-                "mural",
-                "--language",
-                "fr",
-            ],
-            &store[..],
-        ]
-        .concat(),
-        &[],
-    )
-    .await;
-    assert!(error.contains("journey-map"), "{error}");
-    let error = fails(
-        1,
-        &[
-            &[
-                "session",
-                "create",
-                "--title",
-                "t",
-                "--template",
-                "canvas",
-                "--language",
-                "es",
-            ],
-            &store[..],
-        ]
-        .concat(),
-        &[],
-    )
-    .await;
-    assert!(error.contains("language must be one of"), "{error}");
+    // An unknown template is a usage error (2), an unknown language a refused session (1).
+    for (template, language, code, says) in [
+        ("mural", "fr", 2, "journey-map"),
+        ("canvas", "es", 1, "language must be one of"),
+    ] {
+        let create = ["session", "create", "--title", "t", "--template", template];
+        let args = [&create[..], &["--language", language], &store[..]].concat();
+        let error = fails(code, &args, &[]).await;
+        assert!(error.contains(says), "{error}");
+    }
     assert_eq!(list(&store).await.len(), 2);
 }
 
