@@ -101,8 +101,8 @@ start_node() {
     COCREATE_LISTEN="127.0.0.1:$port" \
     COCREATE_REDIS_URL="redis+unix://$dir/redis.sock" \
     COCREATE_NODE_ID="cocreate-$n" \
-    COCREATE_ADMIN_KEY="$(cat "$dir/admin-key")" \
-    COCREATE_TOKEN_SECRET="$(cat "$dir/token-secret")" \
+    COCREATE_ADMIN_KEY_FILE="$dir/admin-key" \
+    COCREATE_TOKEN_SECRET_FILE="$dir/token-secret" \
     COCREATE_LOG_FORMAT=json \
     COCREATE_CLIENT_IP_HEADER=X-Forwarded-For \
     COCREATE_DATA_DIR="$dir/node$n" \

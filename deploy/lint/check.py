@@ -111,8 +111,18 @@ def kubernetes_manifests():
     check(container.get("securityContext", {}).get("readOnlyRootFilesystem") is True, "Deployment: read-only root filesystem")
     check("requests" in container.get("resources", {}), "Deployment: resource requests")
     secret_keys = set(docs.get("Secret", {}).get("stringData", {}))
-    check({"COCREATE_ADMIN_KEY", "COCREATE_TOKEN_SECRET", "COCREATE_REDIS_URL"} <= secret_keys,
+    check({"admin-key", "token-secret", "redis-url"} <= secret_keys,
           "Secret: admin key, token secret and Redis URL")
+    env = {e["name"]: e for e in container.get("env", [])}
+    mounts = {v["name"]: v["mountPath"] for v in container.get("volumeMounts", [])}
+    secret_volumes = [v["name"] for v in pod.get("volumes", []) if "secret" in v]
+    secret_dirs = [mounts[name] for name in secret_volumes if name in mounts]
+    for variable in ("COCREATE_ADMIN_KEY_FILE", "COCREATE_TOKEN_SECRET_FILE"):
+        path = env.get(variable, {}).get("value", "")
+        check(any(path.startswith(d + "/") for d in secret_dirs),
+              f"Deployment: {variable} names a file of the mounted Secret")
+    check(not {"COCREATE_ADMIN_KEY", "COCREATE_TOKEN_SECRET"} & set(env),
+          "Deployment: the admin key and token secret are files, not variables")
     config_keys = set(docs.get("ConfigMap", {}).get("data", {}))
     check(not config_keys & {"COCREATE_ADMIN_KEY", "COCREATE_TOKEN_SECRET", "COCREATE_REDIS_URL"},
           "ConfigMap: holds no secret")
@@ -129,6 +139,11 @@ def compose_file():
     check(len(nodes) >= 2, "compose.yaml: two or more cocreate nodes on Redis")
     check(len({n["environment"].get("COCREATE_NODE_ID") for n in nodes}) == len(nodes), "compose.yaml: distinct node ids")
     check("nginx" in services, "compose.yaml: nginx in front")
+    secrets = docs[0].get("secrets", {})
+    for variable, name in (("COCREATE_ADMIN_KEY_FILE", "admin-key"), ("COCREATE_TOKEN_SECRET_FILE", "token-secret")):
+        check(all(n["environment"].get(variable) == f"/run/secrets/{name}" and name in n.get("secrets", [])
+                  for n in nodes) and "file" in secrets.get(name, {}),
+              f"compose.yaml: every node reads {variable} from the Docker secret {name}")
 
 
 def dockerfile():

@@ -5,6 +5,11 @@ use std::path::PathBuf;
 
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
+mod secret;
+mod sessions;
+
+pub use self::secret::SecretFile;
+pub use self::sessions::{CreateArgs, SessionCommand};
 use crate::limits::LimitSettings;
 use crate::storage::{InvalidRedisPrefix, RedisStorage, DEFAULT_EMBEDDED_CACHE_MIB};
 
@@ -37,6 +42,9 @@ pub enum Command {
     Export(ExportArgs),
     /// Print a session's board as it was at a moment (JSON), from the store.
     Replay(ReplayArgs),
+    /// Create, list, show and close sessions in the store, without a running server.
+    #[command(subcommand)]
+    Session(SessionCommand),
 }
 
 /// Settings of `cocreate export`.
@@ -133,16 +141,13 @@ pub struct ServeConfig {
     #[arg(long, env = "COCREATE_ADMIN_KEY", hide_env_values = true)]
     pub admin_key: Option<String>,
 
-    /// Secret that signs session tokens (at least 32 characters). Without it, one is generated
-    /// on first start and kept in the store, so that every node of a shared store uses it.
-    #[arg(long, env = "COCREATE_TOKEN_SECRET", hide_env_values = true,
-          value_parser = token_secret)]
-    pub token_secret: Option<String>,
+    /// File holding the admin key (a Docker or Kubernetes secret), instead of --admin-key.
+    #[arg(long, env = "COCREATE_ADMIN_KEY_FILE", value_name = "PATH", conflicts_with = "admin_key",
+          value_parser = SecretFile::read)]
+    pub admin_key_file: Option<SecretFile>,
 
-    /// How long session tokens (invites and personal ones) stay valid, in hours.
-    #[arg(long, env = "COCREATE_TOKEN_TTL_HOURS", default_value_t = 168,
-          value_parser = clap::value_parser!(u64).range(1..=24 * 366))]
-    pub token_ttl_hours: u64,
+    #[command(flatten)]
+    pub invites: InviteArgs,
 
     /// Serve rooms that are not sessions to anyone, without a token. For development and
     /// interop testing only: anyone can then read and write any such room.
@@ -154,11 +159,6 @@ pub struct ServeConfig {
     #[arg(long, env = "COCREATE_AUTO_HIDE_REPORTS", default_value_t = 3,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub auto_hide_reports: u64,
-
-    /// The address people reach cocreate at (e.g. https://cocreate.example.org), for the
-    /// links in invitations. Without it, links use the address the request was sent to.
-    #[arg(long, env = "COCREATE_PUBLIC_URL")]
-    pub public_url: Option<String>,
 
     /// Directory of the built web client, served at `/`.
     #[arg(long, env = "COCREATE_WEB_DIR", default_value = "web-client/dist")]
@@ -245,6 +245,52 @@ fn token_secret(value: &str) -> Result<String, String> {
     }
 }
 
+/// What invitations are made of: the secret that signs their tokens, how long those last, and
+/// the address their links point at. The server and `cocreate session create` both make them.
+#[derive(Clone, Debug, Args)]
+pub struct InviteArgs {
+    /// Secret that signs session tokens (at least 32 characters). Without it, one is generated
+    /// on first start and kept in the store, so that every node of a shared store uses it.
+    #[arg(long, env = "COCREATE_TOKEN_SECRET", hide_env_values = true,
+          value_parser = token_secret)]
+    pub token_secret: Option<String>,
+
+    /// File holding the token secret (a Docker or Kubernetes secret), instead of --token-secret.
+    #[arg(long, env = "COCREATE_TOKEN_SECRET_FILE", value_name = "PATH",
+          conflicts_with = "token_secret", value_parser = token_secret_file)]
+    pub token_secret_file: Option<SecretFile>,
+
+    /// How long session tokens (invites and personal ones) stay valid, in hours.
+    #[arg(long, env = "COCREATE_TOKEN_TTL_HOURS", default_value_t = 168,
+          value_parser = clap::value_parser!(u64).range(1..=24 * 366))]
+    pub token_ttl_hours: u64,
+
+    /// The address people reach cocreate at (e.g. https://cocreate.example.org), for the
+    /// links in invitations. Without it, links use the address the request was sent to.
+    #[arg(long, env = "COCREATE_PUBLIC_URL")]
+    pub public_url: Option<String>,
+}
+
+impl InviteArgs {
+    /// `--token-ttl-hours`.
+    pub fn token_ttl(&self) -> std::time::Duration {
+        std::time::Duration::from_secs(self.token_ttl_hours * 3600)
+    }
+
+    /// `--token-secret`, or what `--token-secret-file` holds; `None`: the store's own.
+    pub fn configured_secret(&self) -> Option<&str> {
+        let from_file = self.token_secret_file.as_ref().map(SecretFile::secret);
+        self.token_secret.as_deref().or(from_file)
+    }
+}
+
+/// `--token-secret-file`: read, then held to the same length as `--token-secret`.
+fn token_secret_file(path: &str) -> Result<SecretFile, String> {
+    let file = SecretFile::read(path)?;
+    token_secret(file.secret()).map_err(|e| format!("{e} (in {path})"))?;
+    Ok(file)
+}
+
 /// How log lines are written.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
@@ -253,6 +299,12 @@ pub enum LogFormat {
 }
 
 impl ServeConfig {
+    /// `--admin-key`, or what `--admin-key-file` holds; `None`: the generated one.
+    pub fn configured_admin_key(&self) -> Option<&str> {
+        let from_file = self.admin_key_file.as_ref().map(SecretFile::secret);
+        self.admin_key.as_deref().or(from_file)
+    }
+
     /// This process's node id: the configured name (or the host name and process id) with
     /// the start time appended, so that two processes never share one, even when an operator
     /// gives two nodes the same `--node-id`: rooms tell their own records apart by it.

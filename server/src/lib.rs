@@ -1,6 +1,7 @@
 //! cocreate's server: y-websocket rooms with durable storage, health endpoints and graceful
 //! shutdown. `main.rs` only parses configuration and calls [`serve`].
 
+pub mod admin;
 mod api;
 mod bus;
 pub mod config;
@@ -37,7 +38,7 @@ use tokio_util::task::TaskTracker;
 use tracing::{info, warn};
 
 use crate::bus::SharedBus;
-use crate::config::{ServeConfig, StoreArgs};
+use crate::config::{InviteArgs, ServeConfig, StoreArgs};
 use crate::limits::Guards;
 use crate::metrics::SharedMetrics;
 use crate::registry::Registry;
@@ -112,8 +113,8 @@ async fn security_headers(mut response: Response) -> Response {
 
 /// The configured admin key, or the one kept in the data directory (generated on first start).
 fn admin_key(config: &ServeConfig) -> Result<String, StartError> {
-    if let Some(key) = &config.admin_key {
-        return Ok(key.clone());
+    if let Some(key) = config.configured_admin_key() {
+        return Ok(key.to_owned());
     }
     let path = config.store.data_dir.join(ADMIN_KEY_FILE);
     let failed = |error| StartError::AdminKey {
@@ -136,6 +137,17 @@ fn admin_key(config: &ServeConfig) -> Result<String, StartError> {
     std::io::Write::write_all(&mut file, format!("{key}\n").as_bytes()).map_err(failed)?;
     info!(path = %path.display(), "generated an admin key for creating sessions");
     Ok(key)
+}
+
+/// The configured token secret, or the store's own (generated on first use).
+pub(crate) async fn token_secret(
+    invites: &InviteArgs,
+    sessions: &SessionStore,
+) -> Result<Vec<u8>, StorageError> {
+    match invites.configured_secret() {
+        Some(secret) => Ok(secret.as_bytes().to_vec()),
+        None => Ok(sessions.token_secret().await?.to_vec()),
+    }
 }
 
 /// Opens the configured store, and with Redis the bus that carries session changes and
@@ -183,10 +195,7 @@ pub async fn serve_as(
     let (storage, bus) = open_store(&config.store).await?;
     let node: Arc<str> = node.into();
     let sessions = SessionStore::new(storage.clone());
-    let token_secret = match &config.token_secret {
-        Some(secret) => secret.as_bytes().to_vec(),
-        None => sessions.token_secret().await?.to_vec(),
-    };
+    let token_secret = token_secret(&config.invites, &sessions).await?;
     let admin_key = admin_key(&config)?;
     let metrics = SharedMetrics::default();
     let guards = Arc::new(Guards::new(&config.limit_settings()).map_err(StartError::Config)?);
@@ -216,11 +225,11 @@ pub async fn serve_as(
         max_message_bytes: config.max_message_bytes,
         sessions,
         tokens: TokenKey::new(&token_secret),
-        token_ttl: Duration::from_secs(config.token_ttl_hours * 3600),
+        token_ttl: config.invites.token_ttl(),
         admin_key: admin_key.into(),
         open_rooms: config.open_rooms,
         auto_hide_reports: config.auto_hide_reports as usize,
-        public_url: config.public_url.as_deref().map(Arc::from),
+        public_url: config.invites.public_url.as_deref().map(Arc::from),
         web_dir: Arc::from(config.web_dir.as_path()),
         bus,
         node: node.clone(),

@@ -29,6 +29,10 @@ async fn main() -> ExitCode {
             init_stderr_tracing();
             cocreate_server::research::replay(args).await
         }
+        Command::Session(command) => {
+            init_stderr_tracing();
+            cocreate_server::admin::run(command).await
+        }
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -8,6 +8,8 @@ mod history;
 mod moderation;
 mod sessions;
 
+pub(crate) use sessions::{moderator_view, move_session, NewSession, SessionMaker};
+
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::header::HOST;
 use axum::http::{HeaderMap, StatusCode};
@@ -23,7 +25,7 @@ use crate::room::load_document;
 use crate::room_id::RoomId;
 use crate::session::now_ms;
 use crate::state::AppState;
-use crate::storage::{NewRecord, Origin, SERVER_EDIT};
+use crate::storage::{NewRecord, Origin, SharedStorage, SERVER_EDIT};
 
 /// The `/api` routes, with request bodies limited to `max_request_bytes`.
 pub fn routes(max_request_bytes: usize) -> Router<AppState> {
@@ -101,10 +103,21 @@ async fn board(state: &AppState, session: &str) -> Result<(RoomId, Doc), ApiErro
     Ok((room, doc))
 }
 
-/// Appends a server-built edit (a template's seed, a moderation action) to a room's log, in
-/// the name of the participant who asked for it (`None`: the server itself).
+/// Appends a server-built edit (a moderation action) to a room's log, in the name of the
+/// participant who asked for it (`None`: the server itself).
 async fn append_edit(
     state: &AppState,
+    room: &RoomId,
+    by: Option<&str>,
+    update: Vec<u8>,
+) -> Result<(), ApiError> {
+    append_as(&state.storage, &state.node, room, by, update).await
+}
+
+/// [`append_edit`] as written by `node`, for callers without a server (the admin CLI).
+async fn append_as(
+    storage: &SharedStorage,
+    node: &str,
     room: &RoomId,
     by: Option<&str>,
     update: Vec<u8>,
@@ -112,13 +125,13 @@ async fn append_edit(
     let record = NewRecord {
         at_ms: now_ms(),
         origin: Origin {
-            node: state.node.to_string(),
+            node: node.to_owned(),
             connection: SERVER_EDIT,
             participant: by.map(str::to_owned),
         },
         update: update.into(),
     };
-    state.storage.append(room, vec![record]).await?;
+    storage.append(room, vec![record]).await?;
     Ok(())
 }
 

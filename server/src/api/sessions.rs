@@ -3,6 +3,8 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
+use std::sync::Arc;
+use std::time::Duration;
 
 use axum::extract::{ConnectInfo, Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -13,15 +15,18 @@ use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
 use super::caller::{bearer, check_member, Caller, Everyone, Moderators, Researchers};
-use super::{append_edit, public_url, room_of, text_field, Body};
+use super::{append_as, public_url, room_of, text_field, Body};
 use crate::error::ApiError;
 use crate::history::{Disclosure, SessionDisclosure};
 use crate::limits::Limit;
+use crate::session::store::SessionStore;
+use crate::session::token::TokenKey;
 use crate::session::{
     ids, now_ms, now_secs, AuditEntry, Identity, Participant, Research, Role, Session,
     SessionState, Template, LANGUAGES,
 };
 use crate::state::AppState;
+use crate::storage::SharedStorage;
 
 /// Longest session title and display name, in characters.
 const MAX_TITLE: usize = 200;
@@ -30,14 +35,26 @@ const MAX_PHASE: usize = 40;
 /// Most dot-votes a moderator can hand each participant.
 const MAX_VOTES: u32 = 100;
 
+/// What `POST /api/sessions` (and `cocreate session create`) is asked to create.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct NewSession {
-    title: String,
-    template: Template,
-    language: String,
+    pub title: String,
+    pub template: Template,
+    pub language: String,
     #[serde(default)]
-    research: Research,
+    pub research: Research,
+}
+
+/// What creating a session touches. The HTTP handler takes it from [`AppState`];
+/// `cocreate session create` makes it from the store, so that both create sessions alike.
+pub struct SessionMaker {
+    pub storage: SharedStorage,
+    pub sessions: SessionStore,
+    pub tokens: TokenKey,
+    pub token_ttl: Duration,
+    /// Named as the writer of the seeded board: the node, or the command line.
+    pub node: Arc<str>,
 }
 
 fn language(value: &str) -> Result<String, ApiError> {
@@ -61,46 +78,55 @@ pub async fn create(
     if !constant_time_eq(key.as_bytes(), state.admin_key.as_bytes()) {
         return Err(admin_key_error());
     }
-    let title = text_field(&new.title, "title", MAX_TITLE)?;
-    let language = language(&new.language)?;
-    let id = ids::session_id();
-    // The board first: a session is never visible without its seeded document.
-    append_edit(
-        &state,
-        &room_of(&id)?,
-        None,
-        cocreate_board::seed(new.template),
-    )
-    .await?;
-    let session = state
-        .sessions
-        .create(&id, title, new.template, language, new.research)
-        .await?;
-    let base = public_url(&state, &headers);
-    let mut invites = serde_json::Map::new();
-    for role in Role::ALL {
-        let participant = Participant {
-            id: ids::participant_id(),
-            display_name: invite_name(role).to_owned(),
-            role,
-            language: session.language.clone(),
-            joined_at: now_ms(),
-            research_consent: None,
-        };
-        state.sessions.add_participant(&id, &participant).await?;
-        let (token, _) = issue(&state, &session, &participant);
-        let url = format!("{base}/#invite={token}");
-        invites.insert(role.as_str().into(), json!({ "token": token, "url": url }));
-    }
-    tracing::info!(session = %id, template = ?new.template, "session created");
-    let body = json!({
-        "id": id,
-        "join_code": session.join_code,
-        "join_url": format!("{base}/#code={}", session.join_code),
-        "invites": invites,
-        "session": session.view_for(Role::Moderator),
-    });
+    let maker = SessionMaker {
+        storage: state.storage.clone(),
+        sessions: state.sessions.clone(),
+        tokens: state.tokens.clone(),
+        token_ttl: state.token_ttl,
+        node: state.node.clone(),
+    };
+    let body = maker.create(new, &public_url(&state, &headers)).await?;
     Ok((StatusCode::CREATED, Json(body)).into_response())
+}
+
+impl SessionMaker {
+    /// Creates a session with its seeded board and one invite per role, with links on `base`
+    /// (the web client's address); returns what `POST /api/sessions` answers.
+    pub async fn create(&self, new: NewSession, base: &str) -> Result<Value, ApiError> {
+        let title = text_field(&new.title, "title", MAX_TITLE)?;
+        let language = language(&new.language)?;
+        let id = ids::session_id();
+        // The board first: a session is never visible without its seeded document.
+        let seed = cocreate_board::seed(new.template);
+        append_as(&self.storage, &self.node, &room_of(&id)?, None, seed).await?;
+        let session = self
+            .sessions
+            .create(&id, title, new.template, language, new.research)
+            .await?;
+        let mut invites = serde_json::Map::new();
+        for role in Role::ALL {
+            let participant = Participant {
+                id: ids::participant_id(),
+                display_name: invite_name(role).to_owned(),
+                role,
+                language: session.language.clone(),
+                joined_at: now_ms(),
+                research_consent: None,
+            };
+            self.sessions.add_participant(&id, &participant).await?;
+            let (token, _) = issue(&self.tokens, self.token_ttl, &session, &participant);
+            let url = format!("{base}/#invite={token}");
+            invites.insert(role.as_str().into(), json!({ "token": token, "url": url }));
+        }
+        tracing::info!(session = %id, template = ?new.template, "session created");
+        Ok(json!({
+            "id": id,
+            "join_code": session.join_code,
+            "join_url": format!("{base}/#code={}", session.join_code),
+            "invites": invites,
+            "session": session.view_for(Role::Moderator),
+        }))
+    }
 }
 
 fn admin_key_error() -> ApiError {
@@ -127,7 +153,12 @@ fn invite_name(role: Role) -> &'static str {
 }
 
 /// A token for a participant; returns it with its expiry (seconds since the epoch).
-fn issue(state: &AppState, session: &Session, participant: &Participant) -> (String, u64) {
+fn issue(
+    tokens: &TokenKey,
+    ttl: Duration,
+    session: &Session,
+    participant: &Participant,
+) -> (String, u64) {
     let identity = Identity {
         session: session.id.clone(),
         participant: participant.id.clone(),
@@ -135,8 +166,8 @@ fn issue(state: &AppState, session: &Session, participant: &Participant) -> (Str
         name: participant.display_name.clone(),
     };
     let now = now_secs();
-    let expires = now + state.token_ttl.as_secs();
-    (state.tokens.issue(&identity, now, expires), expires)
+    let expires = now + ttl.as_secs();
+    (tokens.issue(&identity, now, expires), expires)
 }
 
 #[derive(Deserialize)]
@@ -219,7 +250,7 @@ pub async fn join(
         .sessions
         .add_participant(&session.id, &participant)
         .await?;
-    let (token, expires) = issue(&state, &session, &participant);
+    let (token, expires) = issue(&state.tokens, state.token_ttl, &session, &participant);
     tracing::info!(session = %session.id, participant = %participant.id, role = role.as_str(), "participant joined");
     Ok(Json(json!({
         "token": token,
@@ -243,11 +274,15 @@ pub async fn me(Caller(identity, session, ..): Caller<Everyone>) -> Result<Json<
 pub async fn details(
     State(state): State<AppState>,
     Caller(_, session, ..): Caller<Moderators>,
-    Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
-    let participants: Vec<Value> = state
-        .sessions
-        .participants(&id)
+    Ok(Json(moderator_view(&state.sessions, &session).await?))
+}
+
+/// A session as its moderators see it: its settings, its participants (who was kicked) and
+/// its items' moderation, hidden texts included. Also what `cocreate session show` prints.
+pub async fn moderator_view(sessions: &SessionStore, session: &Session) -> Result<Value, ApiError> {
+    let participants: Vec<Value> = sessions
+        .participants(&session.id)
         .await?
         .into_iter()
         .map(|p| {
@@ -260,7 +295,7 @@ pub async fn details(
     let mut body = session.view_for(Role::Moderator);
     body["participants"] = json!(participants);
     body["moderation"] = json!({ "items": session.items });
-    Ok(Json(body))
+    Ok(body)
 }
 
 /// Reads a field that may be given as `null`: absent stays `None`, `null` is `Some(None)`.
@@ -380,17 +415,7 @@ async fn move_to(
     event: &str,
 ) -> Result<Json<Value>, ApiError> {
     let id = session.id;
-    let (session, changed) = state
-        .sessions
-        .update(&id, |session| {
-            if session.state == SessionState::Closed && to != SessionState::Closed {
-                return Err(ApiError::session_closed());
-            }
-            let changed = session.state != to;
-            session.state = to;
-            Ok(changed)
-        })
-        .await?;
+    let (session, changed) = move_session(&state.sessions, &id, to).await?;
     if changed {
         audit(&state, &moderator, &id, event, &id, None).await;
         state.announce(&session, event).await;
@@ -398,6 +423,24 @@ async fn move_to(
     Ok(Json(
         json!({ "session": session.view_for(Role::Moderator) }),
     ))
+}
+
+/// Moves a session to `to` (a closed one stays closed); says whether its state changed.
+pub async fn move_session(
+    sessions: &SessionStore,
+    id: &str,
+    to: SessionState,
+) -> Result<(Arc<Session>, bool), ApiError> {
+    sessions
+        .update(id, |session| {
+            if session.state == SessionState::Closed && to != SessionState::Closed {
+                return Err(ApiError::session_closed());
+            }
+            let changed = session.state != to;
+            session.state = to;
+            Ok(changed)
+        })
+        .await
 }
 
 /// `GET /api/sessions/{id}/audit`: moderation actions, oldest first. Moderators see names;

@@ -97,6 +97,16 @@ impl SessionStore {
         }
     }
 
+    /// Every session, oldest first.
+    pub async fn list(&self) -> Result<Vec<Session>, StorageError> {
+        let mut sessions = Vec::new();
+        for id in self.storage.session_ids().await? {
+            sessions.extend(self.get(&id).await?);
+        }
+        sessions.sort_by(|a, b| (a.created_at, &a.id).cmp(&(b.created_at, &b.id)));
+        Ok(sessions)
+    }
+
     /// The session of a join code, as typed by a person.
     pub async fn by_code(&self, typed: &str) -> Result<Option<Session>, StorageError> {
         let Some(code) = ids::normalize_join_code(typed) else {

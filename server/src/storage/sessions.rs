@@ -42,6 +42,8 @@ pub trait SessionBackend: Send + Sync + 'static {
     /// nothing stored, if the code (or the id) is already taken.
     async fn create_session(&self, id: &str, code: &str, record: Bytes) -> Result<bool>;
     async fn session(&self, id: &str) -> Result<Option<Versioned>>;
+    /// Every session's id, in no particular order: what the admin CLI lists.
+    async fn session_ids(&self) -> Result<Vec<String>>;
     /// The session a join code belongs to.
     async fn session_by_code(&self, code: &str) -> Result<Option<String>>;
     /// Replaces a session record if it is still at `version`; `false` if it changed since.

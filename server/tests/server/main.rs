@@ -4,6 +4,7 @@
 mod redis_server;
 mod support;
 
+mod admin_cli;
 mod awareness;
 mod bad_input;
 mod checkpoints;

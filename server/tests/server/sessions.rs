@@ -23,7 +23,7 @@ async fn start() -> SessionServer {
     let dir = tempfile::tempdir().unwrap();
     let mut config = open_config(dir.path());
     config.open_rooms = false;
-    config.token_secret = Some(SECRET.into());
+    config.invites.token_secret = Some(SECRET.into());
     config.auto_hide_reports = 2;
     SessionServer {
         server: TestServer::start_with(config).await,

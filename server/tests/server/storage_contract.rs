@@ -314,6 +314,32 @@ async fn session_records_change_only_from_the_version_read() {
 }
 
 #[tokio::test]
+async fn session_ids_are_those_of_the_sessions_created() {
+    for (name, storage, _guard) in backends().await {
+        assert_eq!(
+            storage.session_ids().await.unwrap(),
+            Vec::<String>::new(),
+            "{name}"
+        );
+        assert!(storage
+            .create_session("s1", "CODE234", bytes("a"))
+            .await
+            .unwrap());
+        assert!(storage
+            .create_session("s3", "CODE567", bytes("b"))
+            .await
+            .unwrap());
+        assert!(!storage
+            .create_session("s2", "CODE234", bytes("c"))
+            .await
+            .unwrap());
+        let mut ids = storage.session_ids().await.unwrap();
+        ids.sort();
+        assert_eq!(ids, ["s1", "s3"], "{name}");
+    }
+}
+
+#[tokio::test]
 async fn participants_are_written_once_and_audit_entries_kept_in_order() {
     for (name, storage, _guard) in backends().await {
         let add = |session: &'static str, id: &'static str, text| {

@@ -71,6 +71,17 @@ impl SessionBackend for EmbeddedStorage {
         .await
     }
 
+    async fn session_ids(&self) -> Result<Vec<String>> {
+        self.read(|txn| {
+            let mut ids = Vec::new();
+            for entry in txn.open_table(SESSIONS)?.iter()? {
+                ids.push(entry?.0.value().to_owned());
+            }
+            Ok(ids)
+        })
+        .await
+    }
+
     async fn session_by_code(&self, code: &str) -> Result<Option<String>> {
         let code = code.to_owned();
         self.read(move |txn| {

@@ -1,6 +1,7 @@
 //! Sessions in Redis: per session a hash (`…:{id}:session`: version `v` and JSON `data`), a
-//! hash of participants and the journals (`…:audit`, `…:attendance`: lists), all in the session room's hash tag; join codes and
-//! secrets are plain keys. Every operation touches one key (or, for a new session, one after
+//! hash of participants and the journals (`…:audit`, `…:attendance`: lists), all in the session room's hash tag; join codes,
+//! secrets and the set of session ids (`…:index:sessions`, written since the admin CLI lists
+//! sessions) are plain keys. Every operation touches one key (or, for a new session, one after
 //! the other), so it works the same on Redis Cluster.
 
 use std::sync::LazyLock;
@@ -62,6 +63,13 @@ impl SessionBackend for RedisStorage {
         if reserved == Value::Nil {
             return Ok(false);
         }
+        // Listed before it exists: a failure in between leaves an id that lists skip, never a
+        // session missing from the list.
+        redis::cmd("SADD")
+            .arg(self.global_key("index", "sessions"))
+            .arg(id)
+            .query_async::<()>(&mut conn)
+            .await?;
         let created: i64 = CREATE_SESSION
             .key(self.session_key(id, "session"))
             .arg(record.as_ref())
@@ -97,6 +105,14 @@ impl SessionBackend for RedisStorage {
             version: number(version, "session version")?,
             record: Bytes::copy_from_slice(record),
         }))
+    }
+
+    async fn session_ids(&self) -> Result<Vec<String>> {
+        let ids: Vec<String> = redis::cmd("SMEMBERS")
+            .arg(self.global_key("index", "sessions"))
+            .query_async(&mut self.commands())
+            .await?;
+        Ok(ids)
     }
 
     async fn session_by_code(&self, code: &str) -> Result<Option<String>> {
