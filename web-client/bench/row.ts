@@ -1,0 +1,144 @@
+// One row for one client: a fresh development room holding the row's journey map, the remote
+// typists in it, a viewer opening the board (time until usable), a second of warm-up typing, then
+// the measured typing and the viewer catching up with it.
+
+import { mkdirSync, writeFileSync } from 'node:fs'
+import path from 'node:path'
+import * as Y from 'yjs'
+import type { Browser } from 'playwright-core'
+import type { Server } from '../e2e/launcher'
+import type { Client, Row } from './options'
+import type { JourneyMap } from './journey-map'
+import { Typist, connect, whenSynced, typed } from './typist'
+import { Viewer, type Seen } from './viewer'
+import { hotspots, type Hotspot } from './hotspots'
+import { percentile } from './stats'
+
+/** How long the viewer may take, after the last keystroke, to show every typist's text. */
+const CATCH_UP_MS = 20_000
+
+export interface Measurement extends Row {
+  client: string
+  /** navigation -> every card in the DOM and one takes focus, ms */
+  usableMs: number
+  /** measured keystrokes sent (all typists) */
+  keystrokes: number
+  /** remote updates the viewer applied during the measurement (keystrokes when the client does not say) */
+  updates: number
+  /** main-thread task time during the measurement, ms */
+  taskMs: number
+  /** wall time of the measurement, ms */
+  wallMs: number
+  /** taskMs / updates */
+  msPerUpdate: number
+  /** taskMs / wallMs */
+  busy: number
+  /** keystroke -> its text on screen, ms (the keystrokes seen) */
+  p50?: number
+  p95?: number
+  /** measured keystrokes seen on screen (less than keystrokes when the viewer did not catch up) */
+  seen: number
+  /** the viewer showed every keystroke within CATCH_UP_MS of the last one */
+  caughtUp: boolean
+  /** where the main thread went, with --profile */
+  hotspots?: Hotspot[]
+}
+
+let roomSeq = 0
+
+export async function measureRow (server: Server, browser: Browser, client: Client, row: Row, board: JourneyMap, seconds: number, profileDir?: string): Promise<Measurement> {
+  const room = `bench-${row.cards}x${row.typists}-${process.pid}-${roomSeq++}`
+  const seedDoc = new Y.Doc()
+  const seeder = connect(server.url, room, seedDoc)
+  const typists = board.typistCards.map((card, k) => new Typist(server.url, room, card, `Typist ${k}`))
+  let viewer: Viewer | undefined
+  try {
+    await whenSynced(seeder)
+    Y.applyUpdate(seedDoc, board.update)
+    await Promise.all(typists.map((t) => t.synced()))
+    seeder.destroy()
+
+    viewer = await Viewer.open(browser, row.cpu)
+    const usableMs = await viewer.openBoard(`${server.url}/#room=${encodeURIComponent(room)}&template=journey-map`, row.cards)
+    await viewer.watch(board.typistCards)
+    const v = viewer
+    const typeAll = async (count: number): Promise<boolean> => {
+      // staggered evenly over one keystroke interval
+      await Promise.all(typists.map((t, k) => t.type(count, row.rate, (k * 1000) / (row.rate * typists.length))))
+      return await caughtUp(v, typists, board)
+    }
+    if (!await typeAll(Math.max(2, Math.round(row.rate)))) throw new Error(`${client.name}: the viewer did not show the warm-up typing within ${CATCH_UP_MS} ms`)
+    const warm = typists.map((t) => t.count)
+    const perTypist = Math.max(1, Math.round(row.rate * seconds))
+    let done = false
+    let hot: Hotspot[] | undefined
+    const work = async (): Promise<void> => { done = await typeAll(perTypist) }
+    const main = await v.measure(profileDir
+      ? async () => {
+        const profile = await v.profile(work)
+        mkdirSync(profileDir, { recursive: true })
+        writeFileSync(path.join(profileDir, `${client.name}-${row.cards}x${row.typists}@${row.cpu}.cpuprofile`), JSON.stringify(profile))
+        hot = await hotspots(profile, client.dist)
+      }
+      : work)
+    const latencies = keystrokeLatencies(await v.take(), typists, board, warm)
+    const keystrokes = perTypist * typists.length
+    const updates = main.updates || keystrokes
+    return {
+      ...row,
+      client: client.name,
+      usableMs,
+      keystrokes,
+      updates,
+      taskMs: main.taskMs,
+      wallMs: main.wallMs,
+      msPerUpdate: main.taskMs / updates,
+      busy: main.taskMs / main.wallMs,
+      p50: percentile(latencies, 50),
+      p95: percentile(latencies, 95),
+      seen: latencies.length,
+      caughtUp: done,
+      hotspots: hot
+    }
+  } finally {
+    await viewer?.close()
+    for (const t of typists) t.destroy()
+    seeder.destroy()
+    seedDoc.destroy()
+  }
+}
+
+/** Waits (bounded, polling the page's notes) until every typist's text is on screen. */
+async function caughtUp (viewer: Viewer, typists: Typist[], board: JourneyMap): Promise<boolean> {
+  const end = Date.now() + CATCH_UP_MS
+  for (;;) {
+    const latest = await viewer.latest()
+    if (typists.every((t) => latest[t.card]?.includes(board.texts.get(t.card)! + typed(t.count)))) return true
+    if (Date.now() > end) return false
+    await new Promise((resolve) => setTimeout(resolve, 100))
+  }
+}
+
+/**
+ * Keystroke -> screen latency of every keystroke after `warm` (per typist) that the viewer showed:
+ * the first time the card's text on screen held it, minus when it was typed.
+ */
+export function keystrokeLatencies (seen: Seen[], typists: Typist[], board: JourneyMap, warm: number[]): number[] {
+  const out: number[] = []
+  typists.forEach((t, k) => {
+    const base = board.texts.get(t.card)!
+    const all = typed(t.count)
+    let shown = 0
+    for (const [at, id, text] of seen) {
+      if (id !== t.card) continue
+      const i = text.indexOf(base)
+      if (i < 0) continue
+      const after = text.slice(i + base.length)
+      let n = 0
+      while (n < after.length && n < all.length && after[n] === all[n]) n++
+      for (let j = Math.max(shown, warm[k]) + 1; j <= n; j++) out.push(at - t.sentAt[j])
+      shown = Math.max(shown, n)
+    }
+  })
+  return out
+}
