@@ -14,6 +14,8 @@ import { table, hotspotReport } from './report'
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef'
 
 async function main (): Promise<void> {
+  // every y-websocket provider (a typist, the seeder) listens for this process's exit
+  process.setMaxListeners(64)
   const opts = parseOptions(process.argv.slice(2))
   if (opts === 'help') { process.stdout.write(USAGE); return }
   const servers: Server[] = []

@@ -6,6 +6,7 @@
 
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
+import * as decoding from 'lib0/decoding'
 
 /** How long connecting and the first sync may take. */
 const SYNC_MS = 20_000
@@ -23,12 +24,15 @@ export const epochMs = (): number => performance.timeOrigin + performance.now()
 export function connect (serverUrl: string, room: string, doc: Y.Doc): WebsocketProvider {
   const WebSocketImpl = (globalThis as { WebSocket?: typeof WebSocket }).WebSocket
   if (!WebSocketImpl) throw new Error('no WebSocket in this Node.js: run with node --experimental-websocket (npm run bench does) or Node.js 22')
-  return new WebsocketProvider(serverUrl.replace(/^http/, 'ws') + '/ws', room, doc, {
+  const provider = new WebsocketProvider(serverUrl.replace(/^http/, 'ws') + '/ws', room, doc, {
     params: { cocreate: '1' },
     WebSocketPolyfill: WebSocketImpl,
     disableBc: true,
     maxBackoffTime: 1000
   })
+  // cocreate's own messages (100 saved, 101 session; see src/ connection): nothing a typist acts on
+  for (const type of [100, 101]) provider.messageHandlers[type] = (_encoder, decoder) => { decoding.readVarUint8Array(decoder) }
+  return provider
 }
 
 /** Resolves once `provider` has synced with the server and `ready()` holds for its doc. */
