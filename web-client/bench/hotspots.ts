@@ -11,7 +11,9 @@ export interface Hotspot {
   where: string
   /** self time, ms */
   selfMs: number
-  /** share of all sampled time, 0..1 */
+  /** time with everything it called, ms */
+  totalMs: number
+  /** self time's share of all sampled time, 0..1 */
   share: number
 }
 
@@ -37,30 +39,48 @@ async function sourceMaps (dist: string): Promise<(url: string) => Lookup | unde
   }
 }
 
-/** The `top` functions by self time in `profile` of the client built into `dist`. */
+interface ProfileNodeWithChildren { id: number, children?: number[] }
+
+/**
+ * The functions of `profile` (of the client built into `dist`) by self time, each with its total
+ * time (itself and what it called): the `top` by self time, then the client's own (src/) `top`
+ * by total time that are not among them.
+ */
 export async function hotspots (profile: CpuProfile, dist: string, top = 20): Promise<Hotspot[]> {
-  const selfUs = new Map<number, number>()
-  const samples = profile.samples ?? []
-  const deltas = profile.timeDeltas ?? []
-  // a sample's time is the delta to the next sample
-  for (let i = 0; i < samples.length; i++) selfUs.set(samples[i], (selfUs.get(samples[i]) ?? 0) + (deltas[i + 1] ?? 0))
   const lookupFor = await sourceMaps(dist)
-  const byWhere = new Map<string, number>()
-  let total = 0
+  const whereOf = new Map<number, string>()
+  const parentOf = new Map<number, number>()
   for (const node of profile.nodes) {
-    const us = selfUs.get(node.id) ?? 0
-    total += us
-    if (!us) continue
     const f = node.callFrame
     const file = f.url.replace(/^https?:\/\/[^/]+\//, '')
     const orig = f.url ? lookupFor(f.url)?.(f.lineNumber + 1, f.columnNumber) : undefined
-    const where = !f.url
+    whereOf.set(node.id, !f.url
       ? f.functionName || '(program)'
       : orig?.source
         ? `${orig.name ?? (f.functionName || '(anonymous)')} ${orig.source.replace(/^(\.\.\/)+/, '')}:${orig.line}`
-        : `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}:${f.columnNumber + 1}`
-    byWhere.set(where, (byWhere.get(where) ?? 0) + us)
+        : `${f.functionName || '(anonymous)'} ${file}:${f.lineNumber + 1}:${f.columnNumber + 1}`)
+    for (const c of (node as ProfileNodeWithChildren).children ?? []) parentOf.set(c, node.id)
   }
-  return [...byWhere].sort((a, b) => b[1] - a[1]).slice(0, top)
-    .map(([where, us]) => ({ where, selfMs: us / 1000, share: total ? us / total : 0 }))
+  const selfUs = new Map<string, number>()
+  const totalUs = new Map<string, number>()
+  let all = 0
+  const samples = profile.samples ?? []
+  const deltas = profile.timeDeltas ?? []
+  for (let i = 0; i < samples.length; i++) {
+    // a sample's time is the delta to the next sample
+    const us = deltas[i + 1] ?? 0
+    all += us
+    const leaf = whereOf.get(samples[i]) ?? '?'
+    selfUs.set(leaf, (selfUs.get(leaf) ?? 0) + us)
+    const counted = new Set<string>() // a recursive function counts once per sample
+    for (let n: number | undefined = samples[i]; n !== undefined; n = parentOf.get(n)) {
+      const w = whereOf.get(n) ?? '?'
+      if (!counted.has(w)) { counted.add(w); totalUs.set(w, (totalUs.get(w) ?? 0) + us) }
+    }
+  }
+  const spot = (where: string): Hotspot => ({ where, selfMs: (selfUs.get(where) ?? 0) / 1000, totalMs: (totalUs.get(where) ?? 0) / 1000, share: all ? (selfUs.get(where) ?? 0) / all : 0 })
+  const bySelf = [...selfUs.keys()].sort((a, b) => selfUs.get(b)! - selfUs.get(a)!).slice(0, top)
+  const byTotal = [...totalUs.keys()].filter((w) => / src\//.test(w) && !bySelf.includes(w))
+    .sort((a, b) => totalUs.get(b)! - totalUs.get(a)!).slice(0, top)
+  return [...bySelf, ...byTotal].map(spot)
 }

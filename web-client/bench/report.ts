@@ -50,6 +50,7 @@ export function table (measurements: Measurement[], clients: string[]): string {
 export function hotspotReport (measurements: Measurement[]): string {
   return measurements.filter((m) => m.hotspots?.length).map((m) =>
     [`${m.client}, ${m.cards} cards, ${m.typists} × ${m.rate}/s, ${cpu(m)} (${m.updates} updates, ${ms(m.msPerUpdate)} ms each while profiled):`,
-      ...m.hotspots!.map((h) => `  ${h.selfMs.toFixed(1).padStart(8)} ms ${pct(h.share).padStart(5)}  ${h.where}`)].join('\n')
+      '      self        total  function (by self time, then src/ by total time)',
+      ...m.hotspots!.map((h) => `  ${h.selfMs.toFixed(1).padStart(8)} ms ${pct(h.share).padStart(5)} ${h.totalMs.toFixed(1).padStart(8)} ms  ${h.where}`)].join('\n')
   ).join('\n\n')
 }
