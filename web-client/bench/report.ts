@@ -46,11 +46,14 @@ export function table (measurements: Measurement[], clients: string[]): string {
   return out.join('\n')
 }
 
-/** The --profile summary: each measured client's top functions by self time, per row. */
+/** The --profile summary: per measured row and client, the top functions and rendering events. */
 export function hotspotReport (measurements: Measurement[]): string {
   return measurements.filter((m) => m.hotspots?.length).map((m) =>
     [`${m.client}, ${m.cards} cards, ${m.typists} × ${m.rate}/s, ${cpu(m)} (${m.updates} updates, ${ms(m.msPerUpdate)} ms each while profiled):`,
       '      self        total  function (by self time, then src/ by total time)',
-      ...m.hotspots!.map((h) => `  ${h.selfMs.toFixed(1).padStart(8)} ms ${pct(h.share).padStart(5)} ${h.totalMs.toFixed(1).padStart(8)} ms  ${h.where}`)].join('\n')
+      ...m.hotspots!.map((h) => `  ${h.selfMs.toFixed(1).padStart(8)} ms ${pct(h.share).padStart(5)} ${h.totalMs.toFixed(1).padStart(8)} ms  ${h.where}`),
+      '     count     total  per update  rendering event (main thread, trace)',
+      ...(m.rendering ?? []).map((r) => `  ${String(r.count).padStart(8)} ${r.totalMs.toFixed(1).padStart(8)} ms ${(r.totalMs / m.updates).toFixed(2).padStart(7)} ms  ${r.event}${r.detail ? ` (${r.detail})` : ''}`)
+    ].join('\n')
   ).join('\n\n')
 }

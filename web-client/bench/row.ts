@@ -13,6 +13,7 @@ import { Typist, connect, whenSynced, typed } from './typist'
 import { Viewer, type Seen } from './viewer'
 import { hotspots, type Hotspot } from './hotspots'
 import { percentile } from './stats'
+import { renderingCosts, type RenderingCost } from './rendering'
 
 /** How long the viewer may take, after the last keystroke, to show every typist's text. */
 const CATCH_UP_MS = 20_000
@@ -40,8 +41,10 @@ export interface Measurement extends Row {
   seen: number
   /** the viewer showed every keystroke within CATCH_UP_MS of the last one */
   caughtUp: boolean
-  /** where the main thread went, with --profile */
+  /** where the main thread went, with --profile: JavaScript functions */
   hotspots?: Hotspot[]
+  /** ... and the browser's rendering */
+  rendering?: RenderingCost[]
 }
 
 let roomSeq = 0
@@ -72,13 +75,17 @@ export async function measureRow (server: Server, browser: Browser, client: Clie
     const perTypist = Math.max(1, Math.round(row.rate * seconds))
     let done = false
     let hot: Hotspot[] | undefined
+    let rendering: RenderingCost[] | undefined
     const work = async (): Promise<void> => { done = await typeAll(perTypist) }
     const main = await v.measure(profileDir
       ? async () => {
-        const profile = await v.profile(work)
+        const { profile, trace } = await v.profile(work)
+        const name = path.join(profileDir, `${client.name}-${row.cards}x${row.typists}@${row.cpu}`)
         mkdirSync(profileDir, { recursive: true })
-        writeFileSync(path.join(profileDir, `${client.name}-${row.cards}x${row.typists}@${row.cpu}.cpuprofile`), JSON.stringify(profile))
+        writeFileSync(`${name}.cpuprofile`, JSON.stringify(profile))
+        writeFileSync(`${name}.trace.json`, trace)
         hot = await hotspots(profile, client.dist)
+        rendering = renderingCosts(trace)
       }
       : work)
     const latencies = keystrokeLatencies(await v.take(), typists, board, warm)
@@ -98,7 +105,8 @@ export async function measureRow (server: Server, browser: Browser, client: Clie
       p95: percentile(latencies, 95),
       seen: latencies.length,
       caughtUp: done,
-      hotspots: hot
+      hotspots: hot,
+      rendering
     }
   } finally {
     await viewer?.close()

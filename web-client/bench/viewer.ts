@@ -138,15 +138,21 @@ export class Viewer {
     }
   }
 
-  /** A CPU profile of the page while `work` runs (sampling every 100 µs). */
-  async profile (work: () => Promise<void>): Promise<CpuProfile> {
+  /**
+   * A CPU profile of the page (sampling every 100 µs) and a Chromium trace of its rendering
+   * (devtools.timeline, as JSON) while `work` runs.
+   */
+  async profile (work: () => Promise<void>): Promise<{ profile: CpuProfile, trace: string }> {
+    const browser = this.ctx.browser()!
+    await browser.startTracing(this.page, { categories: ['devtools.timeline', 'disabled-by-default-devtools.timeline'] })
     await this.cdp.send('Profiler.enable')
     await this.cdp.send('Profiler.setSamplingInterval', { interval: 100 })
     await this.cdp.send('Profiler.start')
     await work()
     const { profile } = await this.cdp.send('Profiler.stop')
     await this.cdp.send('Profiler.disable')
-    return profile as CpuProfile
+    const trace = (await browser.stopTracing()).toString('utf8')
+    return { profile: profile as CpuProfile, trace }
   }
 
   async close (): Promise<void> {
