@@ -31,7 +31,7 @@ async function main (): Promise<void> {
       if (i % 2) order.reverse()
       for (const k of order) {
         const m = await measureRow(servers[k], browser, opts.clients[k], row, board, opts.seconds, opts.profile)
-        console.error(`bench: ${m.client} ${m.cards} cards, ${m.typists} × ${m.rate}/s, cpu ${m.cpu}×: ${m.msPerUpdate.toFixed(1)} ms/update, busy ${Math.round(m.busy * 100)} %, p50/p95 ${m.p50?.toFixed(0)}/${m.p95?.toFixed(0)} ms, usable ${m.usableMs.toFixed(0)} ms${m.caughtUp ? '' : `, only ${m.seen}/${m.keystrokes} keystrokes shown`}`)
+        console.error(`bench: ${m.client} ${m.cards} cards, ${m.typists} × ${m.rate}/s, cpu ${m.cpu}×: ${m.msPerUpdate.toFixed(1)} ms/update (CPU ${m.cpuMsPerUpdate.toFixed(1)}), busy ${Math.round(m.busy * 100)} %, p50/p95 ${m.p50?.toFixed(0)}/${m.p95?.toFixed(0)} ms, usable ${m.usableMs.toFixed(0)} ms${m.caughtUp ? '' : `, only ${m.seen}/${m.keystrokes} keystrokes shown`}`)
         results.push(m)
       }
     }

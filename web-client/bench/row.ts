@@ -30,8 +30,12 @@ export interface Measurement extends Row {
   taskMs: number
   /** wall time of the measurement, ms */
   wallMs: number
+  /** main-thread CPU time during the measurement, ms */
+  cpuMs: number
   /** taskMs / updates */
   msPerUpdate: number
+  /** cpuMs / updates */
+  cpuMsPerUpdate: number
   /** taskMs / wallMs */
   busy: number
   /** keystroke -> its text on screen, ms (the keystrokes seen) */
@@ -99,7 +103,9 @@ export async function measureRow (server: Server, browser: Browser, client: Clie
       updates,
       taskMs: main.taskMs,
       wallMs: main.wallMs,
+      cpuMs: main.cpuMs,
       msPerUpdate: main.taskMs / updates,
+      cpuMsPerUpdate: main.cpuMs / updates,
       busy: main.taskMs / main.wallMs,
       p50: percentile(latencies, 50),
       p95: percentile(latencies, 95),

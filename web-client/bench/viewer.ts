@@ -13,15 +13,17 @@ const USABLE_MS = 60_000
 export type Seen = [number, string, string]
 
 export interface MainThread {
-  /** main-thread task time, ms (CDP TaskDuration) */
+  /** main-thread task time, ms (CDP TaskDuration: wall time inside tasks) */
   taskMs: number
+  /** main-thread CPU time, ms (CDP ThreadTime: what the tasks cost without waiting for a CPU) */
+  cpuMs: number
   /** wall time, ms (CDP Timestamp) */
   wallMs: number
   /** remote Yjs updates the page applied, when the client exposes its doc (window.__cocreate) */
   updates?: number
 }
 
-interface Metrics { task: number, wall: number, updates?: number }
+interface Metrics { task: number, cpu: number, wall: number, updates?: number }
 
 interface ProfileNode { id: number, callFrame: { functionName: string, url: string, lineNumber: number, columnNumber: number }, hitCount?: number }
 /** A CPU profile as the DevTools protocol returns it (and DevTools opens, as .cpuprofile). */
@@ -123,7 +125,7 @@ export class Viewer {
     const { metrics } = await this.cdp.send('Performance.getMetrics')
     const get = (name: string): number => metrics.find((m) => m.name === name)?.value ?? NaN
     const updates = await this.page.evaluate(() => (window as unknown as { __bench: { updates: () => number | undefined } }).__bench.updates())
-    return { task: get('TaskDuration') * 1000, wall: get('Timestamp') * 1000, updates }
+    return { task: get('TaskDuration') * 1000, cpu: get('ThreadTime') * 1000, wall: get('Timestamp') * 1000, updates }
   }
 
   /** Main-thread time spent while `work` runs (CDP TaskDuration and Timestamp deltas). */
@@ -133,6 +135,7 @@ export class Viewer {
     const b = await this.metrics()
     return {
       taskMs: b.task - a.task,
+      cpuMs: b.cpu - a.cpu,
       wallMs: b.wall - a.wall,
       updates: a.updates !== undefined && b.updates !== undefined ? b.updates - a.updates : undefined
     }
