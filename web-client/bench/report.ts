@@ -9,7 +9,9 @@ const times = (v: number | undefined): string => v === undefined ? '–' : `${v 
 const pct = (v: number): string => `${Math.round(v * 100)} %`
 const latency = (m: Measurement): string => `${ms(m.p50)} / ${ms(m.p95)}${m.caughtUp ? '' : ` (only ${m.seen} of ${m.keystrokes} shown)`}`
 const cpu = (m: Measurement): string => m.cpu === 1 ? 'desktop' : `${m.cpu}× throttled`
-const perUpdate = (m: Measurement | undefined): string => m ? `${ms(m.msPerUpdate)} / ${ms(m.cpuMsPerUpdate)}` : '–'
+/** Under CPU throttling Chromium's ThreadTime no longer measures the page's work: tasks only. */
+const cpuOf = (m: Measurement | undefined): number | undefined => m && m.cpu === 1 ? m.cpuMsPerUpdate : undefined
+const perUpdate = (m: Measurement | undefined): string => m ? `${ms(m.msPerUpdate)} / ${ms(cpuOf(m))}` : '–'
 const rowHead = (m: Measurement): string[] => [String(m.cards), `${m.typists} × ${m.rate}/s`, cpu(m)]
 
 /** `measurements` of one client, or of two (baseline first) for the same rows, as a markdown table. */
@@ -39,7 +41,7 @@ export function table (measurements: Measurement[], clients: string[]): string {
     const mc = ms2.find((m) => m.client === c)
     const any = (mb ?? mc)!
     out.push(line([...rowHead(any),
-      perUpdate(mb), perUpdate(mc), `${times(ratio(mb?.msPerUpdate, mc?.msPerUpdate))} / ${times(ratio(mb?.cpuMsPerUpdate, mc?.cpuMsPerUpdate))}`,
+      perUpdate(mb), perUpdate(mc), `${times(ratio(mb?.msPerUpdate, mc?.msPerUpdate))} / ${times(ratio(cpuOf(mb), cpuOf(mc)))}`,
       mb ? latency(mb) : '–', mc ? latency(mc) : '–', times(ratio(mb?.p95, mc?.p95)),
       mb ? pct(mb.busy) : '–', mc ? pct(mc.busy) : '–',
       ms(mb?.usableMs), ms(mc?.usableMs), times(ratio(mb?.usableMs, mc?.usableMs))]))
