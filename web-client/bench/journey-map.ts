@@ -36,7 +36,7 @@ const WORDS = ['long', 'wait', 'letter', 'counter', 'phone', 'form', 'unclear', 
 
 /**
  * N cards spread round-robin over the cells (stage by stage, lane by lane), each with a short
- * sentence, by one of several authors; the typists' cards are every (N/K)th.
+ * sentence, by one of several authors; the typists' cards spread over the board, one per cell.
  */
 export async function journeyMap (cards: number, typists: number): Promise<JourneyMap> {
   if (typists > cards) throw new Error(`${typists} typists need at least as many cards (got ${cards})`)
@@ -49,16 +49,19 @@ export async function journeyMap (cards: number, typists: number): Promise<Journ
     const stages = M.stages(doc)
     const lanes = M.lanes(doc)
     const cells = lanes.flatMap((l) => stages.map((s) => ({ lane: l.id, stage: s.id })))
+    // typist k's card: the k-th of K evenly spaced positions, moved k further on so that the
+    // typists sit in different cells (N/K is often a multiple of the 30 cells)
     const every = Math.floor(cards / typists)
+    const typistAt = new Map(Array.from({ length: typists }, (_, k) => [k * every + Math.min(k, every - 1), k]))
     for (let i = 0; i < cards; i++) {
-      const typist = i % every === 0 && i / every < typists ? i / every : undefined
+      const typist = typistAt.get(i)
       const who = typist ?? i % 7
       const author = { participant: `p_bench${who}`, name: typist === undefined ? `Citizen ${who}` : `Typist ${typist}`, language: 'en' }
       const text = `Card ${i}: ${WORDS[i % WORDS.length]} ${WORDS[(i * 5 + 3) % WORDS.length]} `
       const cell = cells[i % cells.length]
       const id = M.addCard(doc, author, cell.lane, cell.stage, text)
       texts.set(id, text)
-      if (typist !== undefined) typistCards.push(id)
+      if (typist !== undefined) typistCards[typist] = id
     }
   })
   const update = Y.encodeStateAsUpdate(doc)
