@@ -8,7 +8,7 @@ import type { Browser } from 'playwright-core'
 import { startServer, launchBrowser, type Server } from '../e2e/launcher'
 import { parseOptions, USAGE } from './options'
 import { journeyMap } from './journey-map'
-import { measureRow, type Measurement } from './row'
+import { measureRow, medianRun, type Measurement } from './row'
 import { table, hotspotReport } from './report'
 
 const ADMIN_KEY = 'bench-admin-key-0123456789abcdef'
@@ -24,16 +24,20 @@ async function main (): Promise<void> {
   try {
     for (const c of opts.clients) servers.push(await startServer({ bin: opts.bin, webDir: c.dist, adminKey: ADMIN_KEY }))
     browser = await launchBrowser(opts.chromium)
-    console.error(`bench: ${opts.rows.length} rows × ${opts.clients.map((c) => `${c.name} (${c.dist})`).join(', ')}; server ${opts.bin}; ${opts.seconds} s of typing per row`)
+    console.error(`bench: ${opts.rows.length} rows × ${opts.clients.map((c) => `${c.name} (${c.dist})`).join(', ')}; server ${opts.bin}; ${opts.seconds} s of typing per row${opts.repeat > 1 ? `, ${opts.repeat} runs each (medians)` : ''}`)
     for (const [i, row] of opts.rows.entries()) {
       const board = await journeyMap(row.cards, row.typists)
-      const order = opts.clients.map((_, k) => k)
-      if (i % 2) order.reverse()
-      for (const k of order) {
-        const m = await measureRow(servers[k], browser, opts.clients[k], row, board, opts.seconds, opts.profile)
-        console.error(`bench: ${m.client} ${m.cards} cards, ${m.typists} × ${m.rate}/s, cpu ${m.cpu}×: ${m.msPerUpdate.toFixed(1)} ms/update (CPU ${m.cpuMsPerUpdate.toFixed(1)}), busy ${Math.round(m.busy * 100)} %, p50/p95 ${m.p50?.toFixed(0)}/${m.p95?.toFixed(0)} ms, usable ${m.usableMs.toFixed(0)} ms${m.caughtUp ? '' : `, only ${m.seen}/${m.keystrokes} keystrokes shown`}`)
-        results.push(m)
+      const runs: Measurement[][] = opts.clients.map(() => [])
+      for (let r = 0; r < opts.repeat; r++) {
+        const order = opts.clients.map((_, k) => k)
+        if ((i + r) % 2) order.reverse()
+        for (const k of order) {
+          const m = await measureRow(servers[k], browser, opts.clients[k], row, board, opts.seconds, opts.profile)
+          console.error(`bench: ${m.client} ${m.cards} cards, ${m.typists} × ${m.rate}/s, cpu ${m.cpu}×: ${m.msPerUpdate.toFixed(1)} ms/update (CPU ${m.cpuMsPerUpdate.toFixed(1)}), busy ${Math.round(m.busy * 100)} %, p50/p95 ${m.p50?.toFixed(0)}/${m.p95?.toFixed(0)} ms, usable ${m.usableMs.toFixed(0)} ms${m.caughtUp ? '' : `, only ${m.seen}/${m.keystrokes} keystrokes shown`}`)
+          runs[k].push(m)
+        }
       }
+      results.push(...runs.map(medianRun))
     }
   } finally {
     await browser?.close()

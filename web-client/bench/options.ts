@@ -25,6 +25,8 @@ export interface Options {
   rows: Row[]
   /** seconds of measured typing per row */
   seconds: number
+  /** runs per row and client; the table shows each figure's median */
+  repeat: number
   json?: string
   /** directory for CPU profiles (.cpuprofile) of the measured typing; also prints hotspots */
   profile?: string
@@ -49,6 +51,8 @@ Measures the web client in headless Chromium while remote participants type on a
                          (e.g. 300x5,100x1@4)
   --rate N               chars/s per typist (default: 10 for one typist, 5 for several)
   --seconds N            seconds of measured typing per row (default 8)
+  --repeat N             run every row N times per client and show the median of each figure
+                         (default 1; 3 on a machine that is busy with other work)
   --json FILE            also write every measurement as JSON
   --profile DIR          CPU-profile the viewer during the typing: .cpuprofile files and the top
                          functions by self time (the profiler slows the page: use for hotspots, not
@@ -93,7 +97,7 @@ export function parseOptions (argv: string[]): Options | 'help' {
     if (!flag && (i + 1 >= argv.length || argv[i + 1].startsWith('--'))) throw new Error(`${a} needs a value (see --help)`)
     args.set(a.slice(2), flag ? true : argv[++i])
   }
-  const known = ['bin', 'dist', 'baseline', 'candidate', 'quick', 'rows', 'rate', 'seconds', 'json', 'profile', 'chromium']
+  const known = ['bin', 'dist', 'baseline', 'candidate', 'quick', 'rows', 'rate', 'seconds', 'repeat', 'json', 'profile', 'chromium']
   for (const k of args.keys()) if (!known.includes(k)) throw new Error(`unknown option --${k} (see --help)`)
   const str = (k: string): string | undefined => { const v = args.get(k); return typeof v === 'string' ? v : undefined }
   const positive = (k: string): number | undefined => {
@@ -120,6 +124,7 @@ export function parseOptions (argv: string[]): Options | 'help' {
     clients,
     rows,
     seconds: positive('seconds') ?? (quick ? 3 : 8),
+    repeat: Math.round(positive('repeat') ?? 1),
     json: str('json') && abs(str('json')!),
     profile: str('profile') && abs(str('profile')!)
   }

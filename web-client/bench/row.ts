@@ -12,7 +12,7 @@ import type { JourneyMap } from './journey-map'
 import { Typist, connect, whenSynced, typed } from './typist'
 import { Viewer, type Seen } from './viewer'
 import { hotspots, type Hotspot } from './hotspots'
-import { percentile } from './stats'
+import { percentile, median } from './stats'
 import { renderingCosts, type RenderingCost } from './rendering'
 
 /** How long the viewer may take, after the last keystroke, to show every typist's text. */
@@ -45,6 +45,8 @@ export interface Measurement extends Row {
   seen: number
   /** the viewer showed every keystroke within CATCH_UP_MS of the last one */
   caughtUp: boolean
+  /** with --repeat: how many runs the figures are the median of */
+  runs?: number
   /** where the main thread went, with --profile: JavaScript functions */
   hotspots?: Hotspot[]
   /** ... and the browser's rendering */
@@ -155,4 +157,30 @@ export function keystrokeLatencies (seen: Seen[], typists: Typist[], board: Jour
     }
   })
   return out
+}
+
+/**
+ * Repeated runs of one row and client as one: the median of each figure (a run the machine's
+ * other work disturbed moves it less than a mean), the keystrokes of all runs.
+ */
+export function medianRun (runs: Measurement[]): Measurement {
+  if (runs.length === 1) return runs[0]
+  const mid = (f: (m: Measurement) => number | undefined): number => median(runs.map(f)) ?? NaN
+  return {
+    ...runs[0],
+    usableMs: mid((m) => m.usableMs),
+    keystrokes: runs.reduce((n, m) => n + m.keystrokes, 0),
+    updates: runs.reduce((n, m) => n + m.updates, 0),
+    taskMs: mid((m) => m.taskMs),
+    wallMs: mid((m) => m.wallMs),
+    cpuMs: mid((m) => m.cpuMs),
+    msPerUpdate: mid((m) => m.msPerUpdate),
+    cpuMsPerUpdate: mid((m) => m.cpuMsPerUpdate),
+    busy: mid((m) => m.busy),
+    p50: median(runs.map((m) => m.p50)),
+    p95: median(runs.map((m) => m.p95)),
+    seen: runs.reduce((n, m) => n + m.seen, 0),
+    caughtUp: runs.every((m) => m.caughtUp),
+    runs: runs.length
+  }
 }

@@ -18,3 +18,7 @@ export function ratio (baseline: number | undefined, candidate: number | undefin
   if (baseline === undefined || candidate === undefined || baseline === 0) return undefined
   return candidate / baseline
 }
+
+/** The median (the 50th percentile, nearest rank) of the values that are defined. */
+export const median = (values: readonly (number | undefined)[]): number | undefined =>
+  percentile(values.filter((v): v is number => v !== undefined && !Number.isNaN(v)), 50)

@@ -13,7 +13,12 @@ import { chromium, type Browser } from 'playwright-core'
 export const WAIT_MS = Number(process.env.E2E_TIMEOUT_MS || 15_000)
 
 const children = new Set<ChildProcess>()
-const killAll = (): void => { for (const c of children) { try { c.kill('SIGKILL') } catch { /* gone */ } } }
+/** servers' temporary data directories, removed also when this process is interrupted */
+const dataDirs = new Set<string>()
+const killAll = (): void => {
+  for (const c of children) { try { c.kill('SIGKILL') } catch { /* gone */ } }
+  for (const d of dataDirs) rmSync(d, { recursive: true, force: true })
+}
 process.on('exit', killAll)
 for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { killAll(); process.exit(1) })
 
@@ -41,6 +46,7 @@ export async function startServer (opts: ServerOptions): Promise<Server> {
   if (!existsSync(opts.bin)) throw new Error(`cocreate binary not found at ${opts.bin}: build it (cargo build) or name another one`)
   if (!existsSync(path.join(opts.webDir, 'index.html'))) throw new Error(`no built client at ${opts.webDir} (index.html missing): run npm run build there`)
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cocreate-e2e-'))
+  dataDirs.add(dataDir)
   // Every browser of a suite joins from 127.0.0.1: the per-address join limit would count
   // them all as one guesser.
   const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', opts.webDir, '--admin-key', opts.adminKey, '--open-rooms',
@@ -74,6 +80,7 @@ export async function startServer (opts: ServerOptions): Promise<Server> {
       await exited
       clearTimeout(t)
       rmSync(dataDir, { recursive: true, force: true })
+      dataDirs.delete(dataDir)
     }
   }
 }

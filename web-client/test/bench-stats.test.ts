@@ -1,5 +1,5 @@
 import { describe, it, expect } from 'vitest'
-import { percentile, ratio } from '../bench/stats'
+import { percentile, ratio, median } from '../bench/stats'
 
 describe('benchmark statistics', () => {
   it('percentiles are measured values (nearest rank), whatever the order', () => {
@@ -29,5 +29,11 @@ describe('benchmark statistics', () => {
     expect(ratio(undefined, 2)).toBeUndefined()
     expect(ratio(0, 2)).toBeUndefined()
     expect(ratio(3, undefined)).toBeUndefined()
+  })
+
+  it('the median of repeated runs is one of them and ignores runs without the figure', () => {
+    expect(median([30, 10, 20])).toBe(20)
+    expect(median([30, undefined, 10, Number.NaN, 20])).toBe(20)
+    expect(median([undefined])).toBeUndefined()
   })
 })
