@@ -10,7 +10,7 @@ import type { Server } from '../e2e/launcher'
 import type { Client, Row } from './options'
 import type { JourneyMap } from './journey-map'
 import { Typist, connect, whenSynced, typed } from './typist'
-import { Viewer, type Seen } from './viewer'
+import { Viewer, type Seen, type CpuProfile } from './viewer'
 import { hotspots, type Hotspot } from './hotspots'
 import { percentile, median } from './stats'
 import { renderingCosts, type RenderingCost } from './rendering'
@@ -80,20 +80,19 @@ export async function measureRow (server: Server, browser: Browser, client: Clie
     const warm = typists.map((t) => t.count)
     const perTypist = Math.max(1, Math.round(row.rate * seconds))
     let done = false
+    let profiled: { profile: CpuProfile, trace: string } | undefined
+    const work = async (): Promise<void> => { done = await typeAll(perTypist) }
+    const main = await v.measure(profileDir ? async () => { profiled = await v.profile(work) } : work)
     let hot: Hotspot[] | undefined
     let rendering: RenderingCost[] | undefined
-    const work = async (): Promise<void> => { done = await typeAll(perTypist) }
-    const main = await v.measure(profileDir
-      ? async () => {
-        const { profile, trace } = await v.profile(work)
-        const name = path.join(profileDir, `${client.name}-${row.cards}x${row.typists}@${row.cpu}`)
-        mkdirSync(profileDir, { recursive: true })
-        writeFileSync(`${name}.cpuprofile`, JSON.stringify(profile))
-        writeFileSync(`${name}.trace.json`, trace)
-        hot = await hotspots(profile, client.dist)
-        rendering = renderingCosts(trace)
-      }
-      : work)
+    if (profileDir && profiled) {
+      const name = path.join(profileDir, `${client.name}-${row.cards}x${row.typists}@${row.cpu}`)
+      mkdirSync(profileDir, { recursive: true })
+      writeFileSync(`${name}.cpuprofile`, JSON.stringify(profiled.profile))
+      writeFileSync(`${name}.trace.json`, profiled.trace)
+      hot = await hotspots(profiled.profile, client.dist)
+      rendering = renderingCosts(profiled.trace)
+    }
     const latencies = keystrokeLatencies(await v.take(), typists, board, warm)
     const keystrokes = perTypist * typists.length
     const updates = main.updates || keystrokes
