@@ -35,8 +35,6 @@ export interface ServerOptions {
   /** the built client (a vite `dist/`) the server serves at / */
   webDir: string
   adminKey: string
-  /** extra arguments after the ones every test needs */
-  args?: string[]
 }
 
 // eslint-disable-next-line no-control-regex
@@ -50,7 +48,7 @@ export async function startServer (opts: ServerOptions): Promise<Server> {
   // Every browser of a suite joins from 127.0.0.1: the per-address join limit would count
   // them all as one guesser.
   const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', opts.webDir, '--admin-key', opts.adminKey, '--open-rooms',
-    '--join-attempts-per-minute', '100000', ...(opts.args ?? [])]
+    '--join-attempts-per-minute', '100000']
   const env = { ...process.env, NO_COLOR: '1' }
   for (const k of ['COCREATE_REDIS_URL', 'COCREATE_REDIS_PREFIX', 'COCREATE_NODE_ID', 'COCREATE_LISTEN', 'COCREATE_DATA_DIR']) delete env[k]
   const child = spawn(opts.bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
