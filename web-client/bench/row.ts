@@ -9,8 +9,9 @@ import type { Browser } from 'playwright-core'
 import type { Server } from '../e2e/launcher'
 import type { Client, Row } from './options'
 import type { JourneyMap } from './journey-map'
-import { Typist, connect, whenSynced, typed } from './typist'
-import { Viewer, type Seen, type CpuProfile } from './viewer'
+import { Typist, connect, whenSynced } from './typist'
+import { keystrokeLatencies, typed } from './keystrokes'
+import { Viewer, type CpuProfile } from './viewer'
 import { hotspots, type Hotspot } from './hotspots'
 import { percentile, median } from './stats'
 import { renderingCosts, type RenderingCost } from './rendering'
@@ -93,7 +94,7 @@ export async function measureRow (server: Server, browser: Browser, client: Clie
       hot = await hotspots(profiled.profile, client.dist)
       rendering = renderingCosts(profiled.trace)
     }
-    const latencies = keystrokeLatencies(await v.take(), typists, board, warm)
+    const latencies = keystrokeLatencies(await v.take(), typists, board.texts, warm)
     const keystrokes = perTypist * typists.length
     const updates = main.updates || keystrokes
     return {
@@ -133,31 +134,6 @@ async function caughtUp (viewer: Viewer, typists: Typist[], board: JourneyMap): 
     await new Promise((resolve) => setTimeout(resolve, 100))
   }
 }
-
-/**
- * Keystroke -> screen latency of every keystroke after `warm` (per typist) that the viewer showed:
- * the first time the card's text on screen held it, minus when it was typed.
- */
-export function keystrokeLatencies (seen: Seen[], typists: Typist[], board: JourneyMap, warm: number[]): number[] {
-  const out: number[] = []
-  typists.forEach((t, k) => {
-    const base = board.texts.get(t.card)!
-    const all = typed(t.count)
-    let shown = 0
-    for (const [at, id, text] of seen) {
-      if (id !== t.card) continue
-      const i = text.indexOf(base)
-      if (i < 0) continue
-      const after = text.slice(i + base.length)
-      let n = 0
-      while (n < after.length && n < all.length && after[n] === all[n]) n++
-      for (let j = Math.max(shown, warm[k]) + 1; j <= n; j++) out.push(at - t.sentAt[j])
-      shown = Math.max(shown, n)
-    }
-  })
-  return out
-}
-
 /**
  * Repeated runs of one row and client as one: the median of each figure (a run the machine's
  * other work disturbed moves it less than a mean), the keystrokes of all runs.

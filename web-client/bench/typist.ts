@@ -7,15 +7,10 @@
 import * as Y from 'yjs'
 import { WebsocketProvider } from 'y-websocket'
 import * as decoding from 'lib0/decoding'
+import { typed } from './keystrokes'
 
 /** How long connecting and the first sync may take. */
 const SYNC_MS = 20_000
-
-/** What the typists type, over and over (letters and spaces, so the card wraps as prose does). */
-const PROSE = 'the letter said to wait six weeks but nobody answered the phone '
-
-/** The text a typist has typed after `count` keystrokes. */
-export const typed = (count: number): string => PROSE.repeat(Math.ceil(count / PROSE.length) + 1).slice(0, count)
 
 /** Milliseconds since the epoch, sub-millisecond: comparable with the page's timeOrigin + now(). */
 export const epochMs = (): number => performance.timeOrigin + performance.now()

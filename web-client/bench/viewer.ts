@@ -5,12 +5,11 @@
 // (never by the client) that notes when a typist's card shows new text.
 
 import type { Browser, BrowserContext, CDPSession, Page } from 'playwright-core'
+import type { Seen } from './keystrokes'
 
 /** How long a board may take to become usable, and a viewer to catch up after the typing. */
 const USABLE_MS = 60_000
 
-/** One change of a watched card's text on screen: [epoch ms, card id, the card's text]. */
-export type Seen = [number, string, string]
 
 export interface MainThread {
   /** main-thread task time, ms (CDP TaskDuration: wall time inside tasks) */
