@@ -1,16 +1,16 @@
-// E2E harness: starts a cocreate server (COCREATE_BIN, default ../target/debug/cocreate) with a
-// temp data dir on 127.0.0.1:0, serving the built client (dist/) itself, and waits for its
-// `listening ... addr=` log line. Then a headless Chromium (Debian's, never a download) via
-// playwright-core. Every wait is bounded; children are killed on exit.
+// E2E harness: a cocreate server (COCREATE_BIN, default ../target/debug/cocreate) serving the
+// built client (dist/) itself and a headless Chromium (Debian's, never a download), both started
+// by launcher.ts (shared with the benchmark), plus the steps the tests share.
 
-import { spawn, type ChildProcess } from 'node:child_process'
-import { existsSync, mkdtempSync, rmSync, mkdirSync } from 'node:fs'
-import os from 'node:os'
+import { mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { chromium, type Browser, type BrowserContext, type Locator, type Page } from 'playwright-core'
+import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { beforeAll, afterAll, expect } from 'vitest'
 import AxeBuilder from '@axe-core/playwright'
+import { WAIT_MS, startServer as startServerWith, launchBrowser as launchChromium, type Server } from './launcher'
+
+export { WAIT_MS, type Server }
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const clientDir = path.resolve(here, '..')
@@ -19,69 +19,10 @@ export const resultsDir = path.join(clientDir, 'test-results')
 export const BIN = path.resolve(clientDir, process.env.COCREATE_BIN || path.join('..', 'target', 'debug', 'cocreate'))
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 export const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef'
-export const WAIT_MS = Number(process.env.E2E_TIMEOUT_MS || 15_000)
 
-const children = new Set<ChildProcess>()
-const killAll = (): void => { for (const c of children) { try { c.kill('SIGKILL') } catch { /* gone */ } } }
-process.on('exit', killAll)
-for (const sig of ['SIGINT', 'SIGTERM'] as const) process.once(sig, () => { killAll(); process.exit(1) })
+export const startServer = (): Promise<Server> => startServerWith({ bin: BIN, webDir: distDir, adminKey: ADMIN_KEY })
 
-export interface Server {
-  /** the cocreate server's http origin: the client and its API */
-  url: string
-  logs: () => string
-  stop: () => Promise<void>
-}
-
-// eslint-disable-next-line no-control-regex
-const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g, '')
-
-export async function startServer (): Promise<Server> {
-  if (!existsSync(BIN)) throw new Error(`cocreate binary not found at ${BIN}: build it (cargo build) or set COCREATE_BIN`)
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cocreate-e2e-'))
-  // Every browser of a suite joins from 127.0.0.1: the per-address join limit would count
-  // them all as one guesser.
-  const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', distDir, '--admin-key', ADMIN_KEY, '--open-rooms',
-    '--join-attempts-per-minute', '100000']
-  const env = { ...process.env, NO_COLOR: '1' }
-  for (const k of ['COCREATE_REDIS_URL', 'COCREATE_REDIS_PREFIX', 'COCREATE_NODE_ID', 'COCREATE_LISTEN', 'COCREATE_DATA_DIR']) delete env[k]
-  const child = spawn(BIN, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
-  children.add(child)
-  let out = ''
-  const exited = new Promise<void>((resolve) => child.on('exit', () => { children.delete(child); resolve() }))
-  const addr = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => { child.kill('SIGKILL'); reject(new Error(`server did not log its address within ${WAIT_MS} ms:\n${out}`)) }, WAIT_MS)
-    const onData = (d: Buffer): void => {
-      out += d.toString('utf8')
-      for (const line of stripAnsi(out).split('\n').slice(0, -1)) {
-        const m = /listening.*?(\d+\.\d+\.\d+\.\d+:\d+)/.exec(line)
-        if (m && !m[1].endsWith(':0')) { clearTimeout(timer); resolve(m[1]); return }
-      }
-    }
-    child.stdout!.on('data', onData)
-    child.stderr!.on('data', onData)
-    child.on('exit', (code) => { clearTimeout(timer); reject(new Error(`server exited (${code}) before listening:\n${out}`)) })
-  })
-  return {
-    url: `http://${addr}`,
-    logs: () => stripAnsi(out),
-    stop: async () => {
-      child.kill('SIGTERM')
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000)
-      await exited
-      clearTimeout(t)
-      rmSync(dataDir, { recursive: true, force: true })
-    }
-  }
-}
-
-export async function launchBrowser (): Promise<Browser> {
-  return chromium.launch({
-    executablePath: CHROMIUM,
-    args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-dev-shm-usage'],
-    timeout: WAIT_MS
-  })
-}
+export const launchBrowser = (): Promise<Browser> => launchChromium(CHROMIUM)
 
 /**
  * One server and one Chromium for a whole suite: started before its first test (handed to `use`),
