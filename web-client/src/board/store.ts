@@ -9,6 +9,7 @@ import { useContext, useLayoutEffect, useReducer } from 'preact/hooks'
 import * as M from './model'
 import { BoardIndex, itemTopic, presenceTopic, AXES, CURVE, META, type Topic } from './routing'
 import type { Announcer } from '../ui/announcer'
+import { publishing } from './render-timing'
 
 /** Every subscriber listens to this one too: language, permissions or the view changed. */
 export const ALL: Topic = 'all'
@@ -58,13 +59,15 @@ export class BoardStore {
 
   constructor (readonly doc: Y.Doc, readonly env: BoardEnv) {
     this.index = new BoardIndex(doc)
-    M.itemsMap(doc).observeDeep((events) => this.publish(this.index.itemsChanged(events)))
-    M.votesMap(doc).observe((ev) => this.publish(this.index.votesChanged(ev)))
-    M.stagesMap(doc).observeDeep(() => this.publish([AXES]))
-    M.lanesMap(doc).observeDeep(() => this.publish([AXES]))
-    M.emotionVotesMap(doc).observe(() => this.publish([CURVE]))
-    M.emotionsMap(doc).observe(() => this.publish([CURVE]))
-    M.meta(doc).observe(() => this.publish([META, ALL]))
+    // others' changes (remote transactions) render in the next frame, own ones at once
+    const byOthers = (tr: Y.Transaction): boolean => !tr.local
+    M.itemsMap(doc).observeDeep((events, tr) => this.publish(this.index.itemsChanged(events), byOthers(tr)))
+    M.votesMap(doc).observe((ev, tr) => this.publish(this.index.votesChanged(ev), byOthers(tr)))
+    M.stagesMap(doc).observeDeep((_, tr) => this.publish([AXES], byOthers(tr)))
+    M.lanesMap(doc).observeDeep((_, tr) => this.publish([AXES], byOthers(tr)))
+    M.emotionVotesMap(doc).observe((_, tr) => this.publish([CURVE], byOthers(tr)))
+    M.emotionsMap(doc).observe((_, tr) => this.publish([CURVE], byOthers(tr)))
+    M.meta(doc).observe((_, tr) => this.publish([META, ALL], byOthers(tr)))
   }
 
   /** Call `fn` whenever one of the topics (or ALL) is published; returns the unsubscribe. */
@@ -78,12 +81,13 @@ export class BoardStore {
     return () => { for (const t of all) this.subscribers.get(t)?.delete(fn) }
   }
 
-  publish (topics: Iterable<Topic>): void {
+  /** Tell the subscribers of these topics to render again: now, or in the next frame when `byOthers`. */
+  publish (topics: Iterable<Topic>, byOthers = false): void {
     const due = new Set<() => void>()
     for (const t of topics) {
       if (t === ALL) { for (const s of this.subscribers.values()) for (const fn of s) due.add(fn) } else for (const fn of this.subscribers.get(t) ?? []) due.add(fn)
     }
-    for (const fn of due) fn()
+    publishing(byOthers, () => { for (const fn of due) fn() })
   }
 
   /** Select an item (or none): the two items concerned re-render. */
@@ -125,7 +129,7 @@ export class BoardStore {
     const changed: Topic[] = []
     for (const id of new Set([...this.peersOn.keys(), ...next.keys()])) if (key(this.peersOn.get(id)) !== key(next.get(id))) changed.push(presenceTopic(id))
     this.peersOn = next
-    this.publish(changed)
+    this.publish(changed, true)
   }
 
   /** The accessible grid (list for the canvas) is shown when chosen, and always on phones. */
