@@ -12,6 +12,7 @@ import { useStore, useTopics, type BoardStore } from './store'
 import { itemTopic, nameTopic, presenceTopic } from './routing'
 import { CardMenu, hasActions, type Panel } from './card-menu'
 import { onCardKey } from './keyboard'
+import { CardText } from './card-text'
 import { pure } from '../ui/pure'
 
 /** The drag-and-drop type of a card being dragged between cells. */
@@ -175,7 +176,7 @@ function CardView ({ id, resizable }: CardProps) {
       onClick={(e: MouseEvent) => { if (!(e.target as HTMLElement).closest('button, input, textarea, select, summary, form, [role="menu"]')) A.activate(store, id) }}
       onKeyDown={(e: KeyboardEvent) => onCardKey(store, e, c)}
       onFocus={(e: FocusEvent) => { if (e.target === e.currentTarget) store.env.setPresence('selection', id) }}>
-      {editing ? <Editor store={store} c={c} /> : <p class='card-text' lang={c.language || undefined}>{shownText}</p>}
+      {editing ? <Editor store={store} c={c} /> : <CardText text={shownText} lang={c.language || undefined} />}
       <div class='card-foot'>
         <p class='card-meta'>
           <span class='author'>{t('board.author', { name: c.authorName || '?' })}</span>
