@@ -20,6 +20,12 @@ export const CARD_MIME = 'application/x-cocreate-card'
 
 const REPORT_REASONS = ['spam', 'offensive', 'personal-data', 'off-topic'] as const
 
+/** Whether a card is drawn: not in a cell's list that the browser skips off screen. */
+function onScreen (store: BoardStore, el: HTMLElement | null): boolean {
+  const list = el?.closest('ul.cards')
+  return !list || !store.skipped.has(list)
+}
+
 /** The text editor: a textarea bound to the item's Y.Text for as long as it is open. */
 function Editor ({ store, c }: { store: BoardStore, c: M.ItemView }) {
   const ref = useRef<HTMLTextAreaElement>(null)
@@ -142,7 +148,7 @@ function CardView ({ id, resizable }: CardProps) {
   const arrows = c ? store.index.connectorsOf(id) : []
   // what this card shows of other items: the other ends of its arrows, its group
   const ends = arrows.map((a) => (a.from === id ? a.to : a.from)).filter((x): x is string => !!x)
-  useTopics([itemTopic(id), presenceTopic(id), ...[...ends, ...(c?.group ? [c.group] : [])].map(nameTopic)])
+  useTopics([itemTopic(id), presenceTopic(id), ...[...ends, ...(c?.group ? [c.group] : [])].map(nameTopic)], () => onScreen(store, el.current))
   useLayoutEffect(() => {
     const want = store.wantFocus
     if (!want || want.id !== id || !el.current) return

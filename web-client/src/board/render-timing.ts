@@ -1,16 +1,17 @@
 //! When the board's components render again. Preact renders what a change made dirty in a
 //! microtask, once per change. Others' edits arrive one websocket message at a time, several per
 //! frame when many people type: rendered one by one, each costs Preact's work (and DOM writes) for
-//! a single paint. So what others change renders once, at the start of the next frame (all that
-//! arrived before it together); this person's own actions render at once, as before, and also
-//! bring forward renders still waiting for a frame.
+//! a single paint. So what others change on screen renders once, at the start of the next frame
+//! (all that arrived before it together); this person's own actions, and others' changes to what
+//! is off screen (which must not cost a frame), render at once, as before; an own action also
+//! brings forward renders still waiting for a frame.
 
 import { options } from 'preact'
 
 /** The render still waiting for the next frame, if any. */
 let waiting: (() => void) | undefined
-/** Set while others' changes are published: the renders they cause wait for a frame. */
-let othersChanging = false
+/** Set while others' changes to what is on screen are published: their renders wait for a frame. */
+let forNextFrame = false
 
 options.debounceRendering = (render: () => void): void => {
   let done = false
@@ -21,7 +22,7 @@ options.debounceRendering = (render: () => void): void => {
     render()
   }
   // a hidden tab gets no frames: render as usual
-  if (!othersChanging || document.hidden) { queueMicrotask(run); return }
+  if (!forNextFrame || document.hidden) { queueMicrotask(run); return }
   waiting = run
   requestAnimationFrame(run)
 }
@@ -29,13 +30,13 @@ options.debounceRendering = (render: () => void): void => {
 // a tab hidden while a render waits for a frame would hold it until shown again
 document.addEventListener('visibilitychange', () => { if (document.hidden && waiting) queueMicrotask(waiting) })
 
-/** Run `publish` (which marks components dirty); others' changes render in the next frame. */
-export function publishing (byOthers: boolean, publish: () => void): void {
-  if (!byOthers) {
+/** Run `publish` (which marks components dirty); what it dirties renders in the next frame or at once. */
+export function publishing (inNextFrame: boolean, publish: () => void): void {
+  if (!inNextFrame) {
     if (waiting) queueMicrotask(waiting)
     publish()
     return
   }
-  othersChanging = true
-  try { publish() } finally { othersChanging = false }
+  forNextFrame = true
+  try { publish() } finally { forNextFrame = false }
 }

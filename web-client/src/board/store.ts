@@ -36,6 +36,10 @@ export interface PeerOnItem { name: string, color: string, editing: boolean }
 export class BoardStore {
   readonly index: BoardIndex
   private readonly subscribers = new Map<Topic, Set<() => void>>()
+  /** Per subscriber that says so, whether what it renders is on screen now. */
+  private readonly shown = new Map<() => void, () => boolean>()
+  /** Cells' card lists the browser skips (content-visibility, off screen): no frame for their changes. */
+  readonly skipped = new WeakSet<Element>()
   /** The selected item: its comments open, its arrows listed (one at a time). */
   selected?: string
   /** The item whose text this person is editing. */
@@ -70,24 +74,32 @@ export class BoardStore {
     M.meta(doc).observe((_, tr) => this.publish([META, ALL], byOthers(tr)))
   }
 
-  /** Call `fn` whenever one of the topics (or ALL) is published; returns the unsubscribe. */
-  subscribe (topics: Topic[], fn: () => void): () => void {
+  /**
+   * Call `fn` whenever one of the topics (or ALL) is published; returns the unsubscribe. `shown`
+   * says whether what `fn` renders is on screen: others' changes to what is not need no frame.
+   */
+  subscribe (topics: Topic[], fn: () => void, shown?: () => boolean): () => void {
     const all = [...topics, ALL]
     for (const t of all) {
       let s = this.subscribers.get(t)
       if (!s) { s = new Set(); this.subscribers.set(t, s) }
       s.add(fn)
     }
-    return () => { for (const t of all) this.subscribers.get(t)?.delete(fn) }
+    if (shown) this.shown.set(fn, shown)
+    return () => { for (const t of all) this.subscribers.get(t)?.delete(fn); this.shown.delete(fn) }
   }
 
-  /** Tell the subscribers of these topics to render again: now, or in the next frame when `byOthers`. */
+  /**
+   * Tell the subscribers of these topics to render again: at once, or, for others' changes to
+   * something on screen, together with what else arrives before the next frame.
+   */
   publish (topics: Iterable<Topic>, byOthers = false): void {
     const due = new Set<() => void>()
     for (const t of topics) {
       if (t === ALL) { for (const s of this.subscribers.values()) for (const fn of s) due.add(fn) } else for (const fn of this.subscribers.get(t) ?? []) due.add(fn)
     }
-    publishing(byOthers, () => { for (const fn of due) fn() })
+    const inNextFrame = byOthers && [...due].some((fn) => this.shown.get(fn)?.() ?? true)
+    publishing(inNextFrame, () => { for (const fn of due) fn() })
   }
 
   /** Select an item (or none): the two items concerned re-render. */
@@ -145,11 +157,14 @@ export function useStore (): BoardStore {
   return s
 }
 
-/** Re-render the calling component when any of these topics is published (and on ALL). */
-export function useTopics (topics: Topic[]): BoardStore {
+/**
+ * Re-render the calling component when any of these topics is published (and on ALL); `shown`
+ * says whether it is on screen (see `BoardStore.subscribe`).
+ */
+export function useTopics (topics: Topic[], shown?: () => boolean): BoardStore {
   const store = useStore()
   const [, bump] = useReducer((n: number) => n + 1, 0)
   const key = topics.join('\n')
-  useLayoutEffect(() => store.subscribe(topics, () => bump(0)), [store, key])
+  useLayoutEffect(() => store.subscribe(topics, () => bump(0), shown), [store, key])
   return store
 }
