@@ -30,13 +30,16 @@ options.debounceRendering = (render: () => void): void => {
 // a tab hidden while a render waits for a frame would hold it until shown again
 document.addEventListener('visibilitychange', () => { if (document.hidden && waiting) queueMicrotask(waiting) })
 
-/** Run `publish` (which marks components dirty); what it dirties renders in the next frame or at once. */
-export function publishing (inNextFrame: boolean, publish: () => void): void {
-  if (!inNextFrame) {
-    if (waiting) queueMicrotask(waiting)
-    publish()
-    return
-  }
-  forNextFrame = true
+/**
+ * When what a publication marks dirty renders: `own` (this person's action: at once, with what
+ * waits for a frame), `frame` (others' changes on screen: in the next frame), `soon` (others'
+ * changes off screen: at once, or with what already waits for a frame; no frame of its own).
+ */
+export type RenderWhen = 'own' | 'frame' | 'soon'
+
+/** Run `publish` (which marks components dirty); what it dirties renders `when` says. */
+export function publishing (when: RenderWhen, publish: () => void): void {
+  if (when === 'own' && waiting) queueMicrotask(waiting)
+  forNextFrame = when === 'frame'
   try { publish() } finally { forNextFrame = false }
 }

@@ -98,8 +98,8 @@ export class BoardStore {
     for (const t of topics) {
       if (t === ALL) { for (const s of this.subscribers.values()) for (const fn of s) due.add(fn) } else for (const fn of this.subscribers.get(t) ?? []) due.add(fn)
     }
-    const inNextFrame = byOthers && [...due].some((fn) => this.shown.get(fn)?.() ?? true)
-    publishing(inNextFrame, () => { for (const fn of due) fn() })
+    const when = !byOthers ? 'own' : [...due].some((fn) => this.shown.get(fn)?.() ?? true) ? 'frame' : 'soon'
+    publishing(when, () => { for (const fn of due) fn() })
   }
 
   /** Select an item (or none): the two items concerned re-render. */
