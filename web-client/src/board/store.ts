@@ -63,7 +63,7 @@ export class BoardStore {
 
   constructor (readonly doc: Y.Doc, readonly env: BoardEnv) {
     this.index = new BoardIndex(doc)
-    // others' changes (remote transactions) render in the next frame, own ones at once
+    // others' changes (remote transactions) to what is on screen render with the next frame (publish)
     const byOthers = (tr: Y.Transaction): boolean => !tr.local
     M.itemsMap(doc).observeDeep((events, tr) => this.publish(this.index.itemsChanged(events), byOthers(tr)))
     M.votesMap(doc).observe((ev, tr) => this.publish(this.index.votesChanged(ev), byOthers(tr)))
