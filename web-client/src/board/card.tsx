@@ -12,12 +12,19 @@ import { useStore, useTopics, type BoardStore } from './store'
 import { itemTopic, nameTopic, presenceTopic } from './routing'
 import { CardMenu, hasActions, type Panel } from './card-menu'
 import { onCardKey } from './keyboard'
+import { CardText } from './card-text'
 import { pure } from '../ui/pure'
 
 /** The drag-and-drop type of a card being dragged between cells. */
 export const CARD_MIME = 'application/x-cocreate-card'
 
 const REPORT_REASONS = ['spam', 'offensive', 'personal-data', 'off-topic'] as const
+
+/** Whether a card is drawn: not in a cell's list that the browser skips off screen. */
+function onScreen (store: BoardStore, el: HTMLElement | null): boolean {
+  const list = el?.closest('ul.cards')
+  return !list || !store.skipped.has(list)
+}
 
 /** The text editor: a textarea bound to the item's Y.Text for as long as it is open. */
 function Editor ({ store, c }: { store: BoardStore, c: M.ItemView }) {
@@ -141,7 +148,7 @@ function CardView ({ id, resizable }: CardProps) {
   const arrows = c ? store.index.connectorsOf(id) : []
   // what this card shows of other items: the other ends of its arrows, its group
   const ends = arrows.map((a) => (a.from === id ? a.to : a.from)).filter((x): x is string => !!x)
-  useTopics([itemTopic(id), presenceTopic(id), ...[...ends, ...(c?.group ? [c.group] : [])].map(nameTopic)])
+  useTopics([itemTopic(id), presenceTopic(id), ...[...ends, ...(c?.group ? [c.group] : [])].map(nameTopic)], () => onScreen(store, el.current))
   useLayoutEffect(() => {
     const want = store.wantFocus
     if (!want || want.id !== id || !el.current) return
@@ -175,7 +182,7 @@ function CardView ({ id, resizable }: CardProps) {
       onClick={(e: MouseEvent) => { if (!(e.target as HTMLElement).closest('button, input, textarea, select, summary, form, [role="menu"]')) A.activate(store, id) }}
       onKeyDown={(e: KeyboardEvent) => onCardKey(store, e, c)}
       onFocus={(e: FocusEvent) => { if (e.target === e.currentTarget) store.env.setPresence('selection', id) }}>
-      {editing ? <Editor store={store} c={c} /> : <p class='card-text' lang={c.language || undefined}>{shownText}</p>}
+      {editing ? <Editor store={store} c={c} /> : <CardText text={shownText} lang={c.language || undefined} />}
       <div class='card-foot'>
         <p class='card-meta'>
           <span class='author'>{t('board.author', { name: c.authorName || '?' })}</span>

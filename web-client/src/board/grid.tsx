@@ -24,6 +24,14 @@ function CellView ({ lane, stage, laneName, stageName }: CellProps) {
   const list = useRef<HTMLUListElement>(null)
   const ids = store.index.cardsIn(lane, stage)
   const edit = store.env.canEdit()
+  // the browser says when it starts or stops skipping this list off screen (content-visibility)
+  useLayoutEffect(() => {
+    const ul = list.current
+    if (!ul) return undefined
+    const onState = (e: Event): void => { if ((e as Event & { skipped?: boolean }).skipped) store.skipped.add(ul); else store.skipped.delete(ul) }
+    ul.addEventListener('contentvisibilityautostatechange', onState)
+    return () => { ul.removeEventListener('contentvisibilityautostatechange', onState); store.skipped.delete(ul) }
+  }, [])
   const drop = (e: DragEvent): void => {
     const td = e.currentTarget as HTMLElement
     td.classList.remove('drop-target')

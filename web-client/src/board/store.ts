@@ -9,6 +9,7 @@ import { useContext, useLayoutEffect, useReducer } from 'preact/hooks'
 import * as M from './model'
 import { BoardIndex, itemTopic, presenceTopic, AXES, CURVE, META, type Topic } from './routing'
 import type { Announcer } from '../ui/announcer'
+import { publishing } from './render-timing'
 
 /** Every subscriber listens to this one too: language, permissions or the view changed. */
 export const ALL: Topic = 'all'
@@ -35,6 +36,10 @@ export interface PeerOnItem { name: string, color: string, editing: boolean }
 export class BoardStore {
   readonly index: BoardIndex
   private readonly subscribers = new Map<Topic, Set<() => void>>()
+  /** Per subscriber that says so, whether what it renders is on screen now. */
+  private readonly shown = new Map<() => void, () => boolean>()
+  /** Cells' card lists the browser skips (content-visibility, off screen): no frame for their changes. */
+  readonly skipped = new WeakSet<Element>()
   /** The selected item: its comments open, its arrows listed (one at a time). */
   selected?: string
   /** The item whose text this person is editing. */
@@ -58,32 +63,43 @@ export class BoardStore {
 
   constructor (readonly doc: Y.Doc, readonly env: BoardEnv) {
     this.index = new BoardIndex(doc)
-    M.itemsMap(doc).observeDeep((events) => this.publish(this.index.itemsChanged(events)))
-    M.votesMap(doc).observe((ev) => this.publish(this.index.votesChanged(ev)))
-    M.stagesMap(doc).observeDeep(() => this.publish([AXES]))
-    M.lanesMap(doc).observeDeep(() => this.publish([AXES]))
-    M.emotionVotesMap(doc).observe(() => this.publish([CURVE]))
-    M.emotionsMap(doc).observe(() => this.publish([CURVE]))
-    M.meta(doc).observe(() => this.publish([META, ALL]))
+    // others' changes (remote transactions) to what is on screen render with the next frame (publish)
+    const byOthers = (tr: Y.Transaction): boolean => !tr.local
+    M.itemsMap(doc).observeDeep((events, tr) => this.publish(this.index.itemsChanged(events), byOthers(tr)))
+    M.votesMap(doc).observe((ev, tr) => this.publish(this.index.votesChanged(ev), byOthers(tr)))
+    M.stagesMap(doc).observeDeep((_, tr) => this.publish([AXES], byOthers(tr)))
+    M.lanesMap(doc).observeDeep((_, tr) => this.publish([AXES], byOthers(tr)))
+    M.emotionVotesMap(doc).observe((_, tr) => this.publish([CURVE], byOthers(tr)))
+    M.emotionsMap(doc).observe((_, tr) => this.publish([CURVE], byOthers(tr)))
+    M.meta(doc).observe((_, tr) => this.publish([META, ALL], byOthers(tr)))
   }
 
-  /** Call `fn` whenever one of the topics (or ALL) is published; returns the unsubscribe. */
-  subscribe (topics: Topic[], fn: () => void): () => void {
+  /**
+   * Call `fn` whenever one of the topics (or ALL) is published; returns the unsubscribe. `shown`
+   * says whether what `fn` renders is on screen: others' changes to what is not need no frame.
+   */
+  subscribe (topics: Topic[], fn: () => void, shown?: () => boolean): () => void {
     const all = [...topics, ALL]
     for (const t of all) {
       let s = this.subscribers.get(t)
       if (!s) { s = new Set(); this.subscribers.set(t, s) }
       s.add(fn)
     }
-    return () => { for (const t of all) this.subscribers.get(t)?.delete(fn) }
+    if (shown) this.shown.set(fn, shown)
+    return () => { for (const t of all) this.subscribers.get(t)?.delete(fn); this.shown.delete(fn) }
   }
 
-  publish (topics: Iterable<Topic>): void {
+  /**
+   * Tell the subscribers of these topics to render again: at once, or, for others' changes to
+   * something on screen, together with what else arrives before the next frame.
+   */
+  publish (topics: Iterable<Topic>, byOthers = false): void {
     const due = new Set<() => void>()
     for (const t of topics) {
       if (t === ALL) { for (const s of this.subscribers.values()) for (const fn of s) due.add(fn) } else for (const fn of this.subscribers.get(t) ?? []) due.add(fn)
     }
-    for (const fn of due) fn()
+    const when = !byOthers ? 'own' : [...due].some((fn) => this.shown.get(fn)?.() ?? true) ? 'frame' : 'soon'
+    publishing(when, () => { for (const fn of due) fn() })
   }
 
   /** Select an item (or none): the two items concerned re-render. */
@@ -125,7 +141,7 @@ export class BoardStore {
     const changed: Topic[] = []
     for (const id of new Set([...this.peersOn.keys(), ...next.keys()])) if (key(this.peersOn.get(id)) !== key(next.get(id))) changed.push(presenceTopic(id))
     this.peersOn = next
-    this.publish(changed)
+    this.publish(changed, true)
   }
 
   /** The accessible grid (list for the canvas) is shown when chosen, and always on phones. */
@@ -141,11 +157,14 @@ export function useStore (): BoardStore {
   return s
 }
 
-/** Re-render the calling component when any of these topics is published (and on ALL). */
-export function useTopics (topics: Topic[]): BoardStore {
+/**
+ * Re-render the calling component when any of these topics is published (and on ALL); `shown`
+ * says whether it is on screen (see `BoardStore.subscribe`).
+ */
+export function useTopics (topics: Topic[], shown?: () => boolean): BoardStore {
   const store = useStore()
   const [, bump] = useReducer((n: number) => n + 1, 0)
   const key = topics.join('\n')
-  useLayoutEffect(() => store.subscribe(topics, () => bump(0)), [store, key])
+  useLayoutEffect(() => store.subscribe(topics, () => bump(0), shown), [store, key])
   return store
 }
