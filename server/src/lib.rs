@@ -145,9 +145,10 @@ pub(crate) async fn open_store(
 ) -> Result<(SharedStorage, Option<SharedBus>), StartError> {
     match &store.redis_url {
         Some(url) => {
-            let redis = RedisStorage::connect(url, &store.redis_prefix)
-                .await
-                .map_err(StartError::Redis)?;
+            let redis =
+                RedisStorage::connect_with_tls(url, &store.redis_prefix, &store.redis_tls())
+                    .await
+                    .map_err(StartError::Redis)?;
             info!(prefix = %store.redis_prefix, "storing rooms in redis");
             Ok((Arc::new(redis.clone()), Some(Arc::new(redis))))
         }

@@ -1,6 +1,7 @@
 //! A real redis-server for tests, listening only on a unix socket in a directory of its own
 //! (no TCP port to collide on): either one a test owns and breaks ([`RedisServer`]: kill,
 //! stop, restart on the same data), or one shared by every test of a binary ([`shared_url`]).
+//! [`RedisServer::start_tls`] adds a TLS-only TCP port, with certificates made by `openssl`.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -22,23 +23,73 @@ const NOT_INSTALLED: &str = "redis-server (run scripts/install-test-deps.sh or `
 pub struct RedisServer {
     dir: tempfile::TempDir,
     child: Option<Child>,
+    /// The TLS port of [`RedisServer::start_tls`].
+    tls_port: Option<u16>,
+    /// Arguments after the launcher's own (the TLS settings).
+    extra: Vec<OsString>,
 }
 
 impl RedisServer {
     /// Starts one in a new temporary directory; returns once it answers.
     pub fn start() -> RedisServer {
+        let mut redis = RedisServer::unstarted();
+        redis.restart();
+        redis
+    }
+
+    /// Starts one that takes TCP connections only over TLS, on 127.0.0.1, with a certificate
+    /// for `localhost` signed by a CA of its own (see [`RedisServer::tls_file`]). With
+    /// `client_certificates`, it also requires clients to present one signed by that CA.
+    pub fn start_tls(client_certificates: bool) -> RedisServer {
+        let mut redis = RedisServer::unstarted();
+        let dir = redis.dir.path();
+        crate::certificates::make(dir);
+        let port = free_port();
+        redis.extra = vec![
+            "--tls-port".into(),
+            port.to_string().into(),
+            "--tls-cert-file".into(),
+            dir.join("server.crt").into(),
+            "--tls-key-file".into(),
+            dir.join("server.key").into(),
+            "--tls-ca-cert-file".into(),
+            dir.join("ca.crt").into(),
+            "--tls-auth-clients".into(),
+            if client_certificates { "yes" } else { "no" }.into(),
+        ];
+        redis.tls_port = Some(port);
+        redis.restart();
+        redis
+    }
+
+    fn unstarted() -> RedisServer {
         let dir = tempfile::Builder::new()
             .prefix("cocreate-redis-")
             .tempdir()
             .expect("temporary directory");
-        let mut redis = RedisServer { dir, child: None };
-        redis.restart();
-        redis
+        RedisServer {
+            dir,
+            child: None,
+            tls_port: None,
+            extra: Vec::new(),
+        }
     }
 
     /// The URL the server's `--redis-url` takes.
     pub fn url(&self) -> String {
         url_of(&socket_in(self.dir.path()))
+    }
+
+    /// The `rediss://` URL of a server from [`RedisServer::start_tls`].
+    pub fn tls_url(&self) -> String {
+        let port = self.tls_port.expect("started with start_tls");
+        format!("rediss://localhost:{port}")
+    }
+
+    /// A PEM file of [`RedisServer::start_tls`]: `ca.crt`, or the client's `client.crt` and
+    /// `client.key`.
+    pub fn tls_file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
     }
 
     /// Starts it (again) on its directory, keeping what it stored; returns once it answers.
@@ -48,6 +99,7 @@ impl RedisServer {
         let _ = std::fs::remove_file(socket_in(dir));
         let mut child = Command::new("redis-server")
             .args(arguments(dir, Persistence::Durable))
+            .args(&self.extra)
             .stdout(Stdio::null())
             .spawn()
             .expect(NOT_INSTALLED);
@@ -175,6 +227,13 @@ fn arguments(dir: &Path, persistence: Persistence) -> Vec<OsString> {
     args.extend(["--dir".into(), dir.as_os_str().to_owned()]);
     args.extend(["--logfile".into(), dir.join("redis.log").into()]);
     args
+}
+
+/// A TCP port nothing listens on now (the OS picks it); redis-server cannot pick its own and
+/// say which.
+fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local address").port()
 }
 
 fn socket_in(dir: &Path) -> PathBuf {

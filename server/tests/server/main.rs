@@ -16,6 +16,7 @@ mod multi_node;
 mod persistence;
 mod redis_outage;
 mod redis_storage;
+mod redis_tls;
 mod sessions;
 mod slow_peer;
 mod storage_contract;

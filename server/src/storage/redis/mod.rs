@@ -1,5 +1,6 @@
 //! The Redis backend (`--redis-url`): one store shared by every node, so that several cocreate
-//! processes can serve the same rooms. Works with a standalone Redis and with Redis Cluster.
+//! processes can serve the same rooms. Works with a standalone Redis and with Redis Cluster,
+//! in plain TCP or TLS (`rediss://`, see `tls`).
 //!
 //! Key layout, per room; the room is the hash tag, so that one room's keys share a cluster slot
 //! and a script can touch them together, and the prefix lets deployments share one Redis:
@@ -21,6 +22,9 @@
 
 mod presence;
 mod sessions;
+mod tls;
+
+pub use self::tls::{RedisTlsError, RedisTlsFiles};
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Mutex, PoisonError};
@@ -33,7 +37,10 @@ use redis::aio::{
 };
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
-use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisError, RedisFuture, Script, Value};
+use redis::{
+    AsyncConnectionConfig, Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Script,
+    TlsCertificates, Value,
+};
 
 use super::{
     Checkpoint, KeyframeAt, LogRecord, NewRecord, Origin, Result, Seq, Storage, StorageError,
@@ -150,11 +157,11 @@ struct Shared {
     save_checkpoint: Script,
 }
 
-/// What opens connections: one server, or a cluster's seed nodes.
+/// What opens connections: one server, or a cluster's seed nodes. Boxed: both are large (TLS
+/// settings included) and of very different sizes.
 enum Client {
-    Single(redis::Client),
+    Single(Box<redis::Client>),
     /// Without a response timeout: only blocking reads use it, bounded by their own wait.
-    /// Boxed: it is several times the size of the other.
     Cluster(Box<ClusterClient>),
 }
 
@@ -197,6 +204,14 @@ impl ConnectionLike for Connection {
     }
 }
 
+/// A client of one server, with the TLS certificates when any are configured.
+fn open_client(url: &str, certificates: Option<&TlsCertificates>) -> RedisResult<redis::Client> {
+    match certificates {
+        Some(certificates) => redis::Client::build_with_tls(url, certificates.clone()),
+        None => redis::Client::open(url),
+    }
+}
+
 /// The keys of one room.
 struct RoomKeys {
     log: String,
@@ -212,11 +227,17 @@ impl RedisStorage {
     /// (`redis://a:6379,redis://b:6379`): listing more than one node is what selects cluster
     /// mode, and the other nodes are discovered. `prefix` starts every key.
     pub async fn connect(url: &str, prefix: &str) -> Result<Self> {
+        Self::connect_with_tls(url, prefix, &RedisTlsFiles::default()).await
+    }
+
+    /// [`RedisStorage::connect`] with a private CA or a client certificate for `rediss://`.
+    pub async fn connect_with_tls(url: &str, prefix: &str, tls: &RedisTlsFiles) -> Result<Self> {
         Self::check_prefix(prefix)?;
         let nodes: Vec<&str> = url.split(',').map(str::trim).collect();
-        let pubsub = redis::Client::open(nodes[0])?;
+        let certificates = tls.certificates(&nodes)?;
+        let pubsub = open_client(nodes[0], certificates.as_ref())?;
         let (commands, client) = if let [single] = nodes[..] {
-            let client = redis::Client::open(single)?;
+            let client = open_client(single, certificates.as_ref())?;
             let config = ConnectionManagerConfig::new()
                 .set_connection_timeout(Some(CONNECTION_TIMEOUT))
                 .set_response_timeout(Some(RESPONSE_TIMEOUT))
@@ -226,17 +247,25 @@ impl RedisStorage {
                 .set_number_of_retries(RECONNECT_RETRIES)
                 .set_max_delay(RECONNECT_MAX_DELAY);
             let manager = ConnectionManager::new_with_config(client.clone(), config).await?;
-            (Connection::Managed(manager), Client::Single(client))
+            (
+                Connection::Managed(manager),
+                Client::Single(Box::new(client)),
+            )
         } else {
-            let commands = ClusterClient::builder(nodes.iter().copied())
-                .connection_timeout(CONNECTION_TIMEOUT)
+            let cluster = || {
+                let builder = ClusterClient::builder(nodes.iter().copied())
+                    .connection_timeout(CONNECTION_TIMEOUT);
+                match &certificates {
+                    Some(certificates) => builder.certs(certificates.clone()),
+                    None => builder,
+                }
+            };
+            let commands = cluster()
                 .response_timeout(RESPONSE_TIMEOUT)
                 .build()?
                 .get_async_connection()
                 .await?;
-            let followers = ClusterClient::builder(nodes.iter().copied())
-                .connection_timeout(CONNECTION_TIMEOUT)
-                .build()?;
+            let followers = cluster().build()?;
             (
                 Connection::Cluster(commands),
                 Client::Cluster(Box::new(followers)),
