@@ -18,18 +18,11 @@ pub(crate) fn make(dir: &Path) {
          subjectAltName=DNS:localhost,IP:127.0.0.1\n",
     )
     .expect("write the certificate extensions");
-    openssl(
+    new_key(
         dir,
+        "ca.key",
         &[
-            "req",
             "-x509",
-            "-newkey",
-            "ec",
-            "-pkeyopt",
-            "ec_paramgen_curve:prime256v1",
-            "-nodes",
-            "-keyout",
-            "ca.key",
             "-out",
             "ca.crt",
             "-days",
@@ -43,27 +36,11 @@ pub(crate) fn make(dir: &Path) {
         ],
     );
     for leaf in ["server", "client"] {
-        let (key, csr, crt) = (
-            format!("{leaf}.key"),
-            format!("{leaf}.csr"),
-            format!("{leaf}.crt"),
-        );
-        openssl(
+        let csr = format!("{leaf}.csr");
+        new_key(
             dir,
-            &[
-                "req",
-                "-newkey",
-                "ec",
-                "-pkeyopt",
-                "ec_paramgen_curve:prime256v1",
-                "-nodes",
-                "-keyout",
-                &key,
-                "-out",
-                &csr,
-                "-subj",
-                &format!("/CN=cocreate test {leaf}"),
-            ],
+            &format!("{leaf}.key"),
+            &["-out", &csr, "-subj", &format!("/CN=cocreate test {leaf}")],
         );
         openssl(
             dir,
@@ -78,7 +55,7 @@ pub(crate) fn make(dir: &Path) {
                 "ca.key",
                 "-CAcreateserial",
                 "-out",
-                &crt,
+                &format!("{leaf}.crt"),
                 "-days",
                 "2",
                 "-extfile",
@@ -86,6 +63,23 @@ pub(crate) fn make(dir: &Path) {
             ],
         );
     }
+}
+
+/// `openssl req` with a new P-256 key written to `key` (unencrypted), and `rest` saying what
+/// to make with it: a self-signed certificate or a signing request.
+fn new_key(dir: &Path, key: &str, rest: &[&str]) {
+    let mut args = vec![
+        "req",
+        "-newkey",
+        "ec",
+        "-pkeyopt",
+        "ec_paramgen_curve:prime256v1",
+        "-nodes",
+        "-keyout",
+        key,
+    ];
+    args.extend_from_slice(rest);
+    openssl(dir, &args);
 }
 
 fn openssl(dir: &Path, args: &[&str]) {

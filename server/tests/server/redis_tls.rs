@@ -19,21 +19,18 @@ fn files(redis: &RedisServer, client: bool) -> RedisTlsFiles {
     }
 }
 
-/// A cocreate node on `redis` over TLS, with its files.
-async fn node(redis: &RedisServer, tls: RedisTlsFiles, prefix: &str) -> TestServer {
-    TestServer::fresh_with(|config| {
+/// A cocreate node on `redis` over TLS with `tls`: edits through it converge between two
+/// clients, and what they wrote is in `redis` (read back over its unix socket).
+async fn serves_over_tls(redis: &RedisServer, tls: RedisTlsFiles) {
+    let prefix = unique_prefix();
+    let server = TestServer::fresh_with(|config| {
         config.store.redis_url = Some(redis.tls_url());
-        config.store.redis_prefix = prefix.to_owned();
+        config.store.redis_prefix = prefix.clone();
         config.store.redis_ca_file = tls.ca;
         config.store.redis_client_cert_file = tls.client_cert;
         config.store.redis_client_key_file = tls.client_key;
     })
-    .await
-}
-
-/// Edits through `server` converge between two clients, and what they wrote is in `redis`
-/// (read back over its unix socket).
-async fn converges_and_stores(server: &TestServer, redis: &RedisServer, prefix: &str) {
+    .await;
     let [mut a, mut b] = server.connect_synced("tls-board").await;
     a.insert(0, "over tls").await;
     assert_eq!(b.wait_text(|t| t == "over tls").await, "over tls");
@@ -49,31 +46,26 @@ async fn converges_and_stores(server: &TestServer, redis: &RedisServer, prefix: 
         .expect("unix socket");
     let stored: i64 = query(&mut raw, "XLEN", format!("{prefix}:{{tls-board}}:log")).await;
     assert!(stored >= 2, "{stored} records stored over TLS");
+    server.stop().await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn clients_converge_through_a_tls_only_redis() {
     let redis = RedisServer::start_tls(false);
-    let prefix = unique_prefix();
-    let server = node(&redis, files(&redis, false), &prefix).await;
-    converges_and_stores(&server, &redis, &prefix).await;
-    server.stop().await;
+    serves_over_tls(&redis, files(&redis, false)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mutual_tls_presents_the_client_certificate() {
     let redis = RedisServer::start_tls(true);
-    let prefix = unique_prefix();
-
-    let refused = RedisStorage::connect_with_tls(&redis.tls_url(), &prefix, &files(&redis, false))
+    let without = files(&redis, false);
+    let refused = RedisStorage::connect_with_tls(&redis.tls_url(), &unique_prefix(), &without)
         .await
         .err()
         .expect("a Redis that requires client certificates refuses a client without one");
     assert!(matches!(refused, StorageError::Redis(_)), "{refused}");
 
-    let server = node(&redis, files(&redis, true), &prefix).await;
-    converges_and_stores(&server, &redis, &prefix).await;
-    server.stop().await;
+    serves_over_tls(&redis, files(&redis, true)).await;
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
