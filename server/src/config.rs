@@ -6,7 +6,9 @@ use std::path::PathBuf;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::limits::LimitSettings;
-use crate::storage::{InvalidRedisPrefix, RedisStorage, RedisTlsFiles, DEFAULT_EMBEDDED_CACHE_MIB};
+use crate::storage::{
+    InvalidRedisPrefix, RedisOptions, RedisStorage, RedisTlsFiles, DEFAULT_EMBEDDED_CACHE_MIB,
+};
 
 /// Default for `--max-message-bytes`: room for a large offline session's sync step 2, small
 /// enough that one client cannot make the server buffer an unbounded message.
@@ -82,6 +84,12 @@ pub struct StoreArgs {
     /// are discovered).
     #[arg(long, env = "COCREATE_REDIS_URL")]
     pub redis_url: Option<String>,
+
+    /// Find the master through Redis Sentinel: the master's name as the sentinels monitor it.
+    /// --redis-url then lists the sentinels (redis://host:26379,redis://host2:26379), and
+    /// cocreate follows the master they name across failovers.
+    #[arg(long, env = "COCREATE_REDIS_SENTINEL_MASTER")]
+    pub redis_sentinel_master: Option<String>,
 
     /// PEM file of the certificate authority that signed the Redis server's certificate (a
     /// private CA); then trusted instead of the system's roots. Needs a rediss:// URL.
@@ -275,12 +283,15 @@ pub enum LogFormat {
 }
 
 impl StoreArgs {
-    /// The TLS files of the Redis connection.
-    pub fn redis_tls(&self) -> RedisTlsFiles {
-        RedisTlsFiles {
-            ca: self.redis_ca_file.clone(),
-            client_cert: self.redis_client_cert_file.clone(),
-            client_key: self.redis_client_key_file.clone(),
+    /// How to reach Redis beyond --redis-url: TLS files, Sentinel.
+    pub fn redis_options(&self) -> RedisOptions {
+        RedisOptions {
+            tls: RedisTlsFiles {
+                ca: self.redis_ca_file.clone(),
+                client_cert: self.redis_client_cert_file.clone(),
+                client_key: self.redis_client_key_file.clone(),
+            },
+            sentinel_master: self.redis_sentinel_master.clone(),
         }
     }
 }

@@ -146,7 +146,7 @@ pub(crate) async fn open_store(
     match &store.redis_url {
         Some(url) => {
             let redis =
-                RedisStorage::connect_with_tls(url, &store.redis_prefix, &store.redis_tls())
+                RedisStorage::connect_with(url, &store.redis_prefix, &store.redis_options())
                     .await
                     .map_err(StartError::Redis)?;
             info!(prefix = %store.redis_prefix, "storing rooms in redis");

@@ -25,7 +25,9 @@ pub struct RedisServer {
     child: Option<Child>,
     /// The TLS port of [`RedisServer::start_tls`].
     tls_port: Option<u16>,
-    /// Arguments after the launcher's own (the TLS settings).
+    /// A configuration file, given first (a sentinel's: the sentinel rewrites it).
+    config: Option<PathBuf>,
+    /// Arguments after the launcher's own (TLS, TCP port, replication settings).
     extra: Vec<OsString>,
 }
 
@@ -62,6 +64,19 @@ impl RedisServer {
         redis
     }
 
+    /// Starts one with `config` first and `extra` after the launcher's own arguments, given
+    /// the directory it will have.
+    pub(crate) fn start_with(
+        config: impl FnOnce(&Path) -> Option<PathBuf>,
+        extra: Vec<OsString>,
+    ) -> RedisServer {
+        let mut redis = RedisServer::unstarted();
+        redis.config = config(redis.dir.path());
+        redis.extra = extra;
+        redis.restart();
+        redis
+    }
+
     fn unstarted() -> RedisServer {
         let dir = tempfile::Builder::new()
             .prefix("cocreate-redis-")
@@ -71,6 +86,7 @@ impl RedisServer {
             dir,
             child: None,
             tls_port: None,
+            config: None,
             extra: Vec::new(),
         }
     }
@@ -98,6 +114,7 @@ impl RedisServer {
         let dir = self.dir.path();
         let _ = std::fs::remove_file(socket_in(dir));
         let mut child = Command::new("redis-server")
+            .args(&self.config)
             .args(arguments(dir, Persistence::Durable))
             .args(&self.extra)
             .stdout(Stdio::null())
@@ -229,9 +246,23 @@ fn arguments(dir: &Path, persistence: Persistence) -> Vec<OsString> {
     args
 }
 
+impl RedisServer {
+    /// Sends one command in Redis's inline form on the unix socket and reads the answer (what
+    /// one read returns: enough for short answers).
+    pub fn ask(&self, command: &str) -> String {
+        let mut stream = UnixStream::connect(socket_in(self.dir.path())).expect("connect");
+        stream
+            .write_all(format!("{command}\r\n").as_bytes())
+            .expect("send a command");
+        let mut answer = [0; 4096];
+        let read = stream.read(&mut answer).expect("read the answer");
+        String::from_utf8_lossy(&answer[..read]).into_owned()
+    }
+}
+
 /// A TCP port nothing listens on now (the OS picks it); redis-server cannot pick its own and
 /// say which.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
     listener.local_addr().expect("local address").port()
 }
@@ -289,32 +320,21 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
 mod tests {
     use super::*;
 
-    /// Sends one command in Redis's inline form and reads the first line of its answer.
-    fn ask(redis: &RedisServer, command: &str) -> String {
-        let mut stream = UnixStream::connect(socket_in(redis.dir.path())).expect("connect");
-        stream
-            .write_all(format!("{command}\r\n").as_bytes())
-            .unwrap();
-        let mut answer = [0; 64];
-        let read = stream.read(&mut answer).unwrap();
-        String::from_utf8_lossy(&answer[..read]).into_owned()
-    }
-
     #[test]
     fn what_it_answered_survives_a_kill_and_a_stop() {
         let mut redis = RedisServer::start();
         assert!(redis.url().starts_with("redis+unix://"));
-        assert_eq!(ask(&redis, "SET board kept"), "+OK\r\n");
+        assert_eq!(redis.ask("SET board kept"), "+OK\r\n");
         redis.kill();
         assert!(
             !pongs(&socket_in(redis.dir.path())),
             "killed, yet answering"
         );
         redis.restart();
-        assert_eq!(ask(&redis, "GET board"), "$4\r\nkept\r\n");
+        assert_eq!(redis.ask("GET board"), "$4\r\nkept\r\n");
         redis.stop();
         redis.restart();
-        assert_eq!(ask(&redis, "GET board"), "$4\r\nkept\r\n");
+        assert_eq!(redis.ask("GET board"), "$4\r\nkept\r\n");
     }
 
     #[test]

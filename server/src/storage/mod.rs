@@ -25,7 +25,9 @@ use bytes::Bytes;
 
 pub use self::embedded::{EmbeddedStorage, DEFAULT_EMBEDDED_CACHE_MIB};
 // `self::`: the module shares its name with the `redis` crate.
-pub use self::redis::{InvalidRedisPrefix, RedisStorage, RedisTlsError, RedisTlsFiles};
+pub use self::redis::{
+    InvalidRedisPrefix, RedisOptions, RedisStorage, RedisTlsError, RedisTlsFiles,
+};
 pub use self::sessions::{Journal, SessionBackend, Versioned};
 
 use crate::room_id::RoomId;

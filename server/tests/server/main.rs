@@ -15,6 +15,7 @@ mod metrics;
 mod multi_node;
 mod persistence;
 mod redis_outage;
+mod redis_sentinel;
 mod redis_storage;
 mod redis_tls;
 mod sessions;

@@ -4,11 +4,22 @@
 
 use clap::Parser;
 use cocreate_server::config::Cli;
-use cocreate_server::storage::{RedisStorage, RedisTlsError, RedisTlsFiles, StorageError};
+use cocreate_server::storage::{
+    RedisOptions, RedisStorage, RedisTlsError, RedisTlsFiles, StorageError,
+};
 use cocreate_testkit::redis::RedisServer;
 
 use crate::redis_server::{query, unique_prefix};
 use crate::support::TestServer;
+
+/// Connects a store with `tls`.
+async fn connect(url: &str, tls: RedisTlsFiles) -> Result<RedisStorage, StorageError> {
+    let options = RedisOptions {
+        tls,
+        ..RedisOptions::default()
+    };
+    RedisStorage::connect_with(url, &unique_prefix(), &options).await
+}
 
 /// The TLS files for `redis`: its CA, and its client certificate when `client` is set.
 fn files(redis: &RedisServer, client: bool) -> RedisTlsFiles {
@@ -58,8 +69,7 @@ async fn clients_converge_through_a_tls_only_redis() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn mutual_tls_presents_the_client_certificate() {
     let redis = RedisServer::start_tls(true);
-    let without = files(&redis, false);
-    let refused = RedisStorage::connect_with_tls(&redis.tls_url(), &unique_prefix(), &without)
+    let refused = connect(&redis.tls_url(), files(&redis, false))
         .await
         .err()
         .expect("a Redis that requires client certificates refuses a client without one");
@@ -84,7 +94,7 @@ async fn tls_settings_that_cannot_work_fail_at_start_up() {
     let plain = crate::redis_server::url();
     let redis = RedisServer::start_tls(false);
 
-    let not_tls = RedisStorage::connect_with_tls(&plain, "p", &files(&redis, false)).await;
+    let not_tls = connect(&plain, files(&redis, false)).await;
     assert!(matches!(
         not_tls,
         Err(StorageError::RedisTls(RedisTlsError::NotTls))
@@ -94,7 +104,7 @@ async fn tls_settings_that_cannot_work_fail_at_start_up() {
         ca: Some(redis.tls_file("no-such-ca.crt")),
         ..RedisTlsFiles::default()
     };
-    let unreadable = RedisStorage::connect_with_tls(&redis.tls_url(), "p", &missing)
+    let unreadable = connect(&redis.tls_url(), missing)
         .await
         .err()
         .expect("an unreadable CA file is an error");

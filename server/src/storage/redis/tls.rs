@@ -29,6 +29,9 @@ pub enum RedisTlsError {
     HalfClientIdentity,
     #[error("TLS files are set but the Redis URL does not start with rediss:// (TLS)")]
     NotTls,
+    /// The sentinel client's certificates are not wired up yet.
+    #[error("TLS files with --redis-sentinel-master are not supported yet")]
+    WithSentinel,
 }
 
 impl RedisTlsFiles {
