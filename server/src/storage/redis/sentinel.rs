@@ -8,14 +8,13 @@
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use tracing::info;
-
 use redis::aio::{ConnectionLike, MultiplexedConnection};
 use redis::sentinel::{SentinelClient, SentinelServerType};
 use redis::{
     AsyncConnectionConfig, Cmd, ConnectionAddr, Pipeline, RedisFuture, RedisResult, Value,
 };
 use tokio::sync::Mutex;
+use tracing::info;
 
 /// How long a master connection is used before the sentinels are asked again whether it is
 /// still the master: the longest time writes may go to a demoted master after a failover.
