@@ -11,7 +11,9 @@ mod sessions;
 pub use self::secret::SecretFile;
 pub use self::sessions::{CreateArgs, SessionCommand};
 use crate::limits::LimitSettings;
-use crate::storage::{InvalidRedisPrefix, RedisStorage, DEFAULT_EMBEDDED_CACHE_MIB};
+use crate::storage::{
+    InvalidRedisPrefix, RedisOptions, RedisStorage, RedisTlsFiles, DEFAULT_EMBEDDED_CACHE_MIB,
+};
 
 /// Default for `--max-message-bytes`: room for a large offline session's sync step 2, small
 /// enough that one client cannot make the server buffer an unbounded message.
@@ -85,11 +87,39 @@ pub struct StoreArgs {
     pub data_dir: PathBuf,
 
     /// Store rooms in Redis instead of the embedded store, so that several nodes can share
-    /// them: redis://[:password@]host:port/db or redis+unix:///path (no TLS: reach a remote
-    /// Redis over a private network or a TLS tunnel).
-    /// Several comma-separated nodes select Redis Cluster (the other nodes are discovered).
+    /// them: redis://[:password@]host:port/db, rediss://… (TLS, the certificate verified) or
+    /// redis+unix:///path. Several comma-separated nodes select Redis Cluster (the other nodes
+    /// are discovered).
     #[arg(long, env = "COCREATE_REDIS_URL")]
     pub redis_url: Option<String>,
+
+    /// Find the master through Redis Sentinel: the master's name as the sentinels monitor it.
+    /// --redis-url then lists the sentinels (redis://host:26379,redis://host2:26379), and
+    /// cocreate follows the master they name across failovers.
+    #[arg(long, env = "COCREATE_REDIS_SENTINEL_MASTER")]
+    pub redis_sentinel_master: Option<String>,
+
+    /// PEM file of the certificate authority that signed the Redis server's certificate (a
+    /// private CA); then trusted instead of the system's roots. Needs a rediss:// URL.
+    #[arg(long, env = "COCREATE_REDIS_CA_FILE")]
+    pub redis_ca_file: Option<PathBuf>,
+
+    /// PEM certificate (chain) to present to a Redis that requires client certificates
+    /// (mutual TLS), with --redis-client-key-file.
+    #[arg(
+        long,
+        env = "COCREATE_REDIS_CLIENT_CERT_FILE",
+        requires = "redis_client_key_file"
+    )]
+    pub redis_client_cert_file: Option<PathBuf>,
+
+    /// PEM private key of --redis-client-cert-file.
+    #[arg(
+        long,
+        env = "COCREATE_REDIS_CLIENT_KEY_FILE",
+        requires = "redis_client_cert_file"
+    )]
+    pub redis_client_key_file: Option<PathBuf>,
 
     /// Start of every Redis key, so that several deployments can share one Redis. No braces
     /// (they would change the keys' cluster slot) and no whitespace.
@@ -296,6 +326,20 @@ fn token_secret_file(path: &str) -> Result<SecretFile, String> {
 pub enum LogFormat {
     Text,
     Json,
+}
+
+impl StoreArgs {
+    /// How to reach Redis beyond --redis-url: TLS files, Sentinel.
+    pub fn redis_options(&self) -> RedisOptions {
+        RedisOptions {
+            tls: RedisTlsFiles {
+                ca: self.redis_ca_file.clone(),
+                client_cert: self.redis_client_cert_file.clone(),
+                client_key: self.redis_client_key_file.clone(),
+            },
+            sentinel_master: self.redis_sentinel_master.clone(),
+        }
+    }
 }
 
 impl ServeConfig {

@@ -157,9 +157,10 @@ pub(crate) async fn open_store(
 ) -> Result<(SharedStorage, Option<SharedBus>), StartError> {
     match &store.redis_url {
         Some(url) => {
-            let redis = RedisStorage::connect(url, &store.redis_prefix)
-                .await
-                .map_err(StartError::Redis)?;
+            let redis =
+                RedisStorage::connect_with(url, &store.redis_prefix, &store.redis_options())
+                    .await
+                    .map_err(StartError::Redis)?;
             info!(prefix = %store.redis_prefix, "storing rooms in redis");
             Ok((Arc::new(redis.clone()), Some(Arc::new(redis))))
         }

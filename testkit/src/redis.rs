@@ -1,6 +1,7 @@
 //! A real redis-server for tests, listening only on a unix socket in a directory of its own
 //! (no TCP port to collide on): either one a test owns and breaks ([`RedisServer`]: kill,
 //! stop, restart on the same data), or one shared by every test of a binary ([`shared_url`]).
+//! [`RedisServer::start_tls`] adds a TLS-only TCP port, with certificates made by `openssl`.
 
 use std::ffi::OsString;
 use std::io::{Read, Write};
@@ -22,23 +23,89 @@ const NOT_INSTALLED: &str = "redis-server (run scripts/install-test-deps.sh or `
 pub struct RedisServer {
     dir: tempfile::TempDir,
     child: Option<Child>,
+    /// The TLS port of [`RedisServer::start_tls`].
+    tls_port: Option<u16>,
+    /// A configuration file, given first (a sentinel's: the sentinel rewrites it).
+    config: Option<PathBuf>,
+    /// Arguments after the launcher's own (TLS, TCP port, replication settings).
+    extra: Vec<OsString>,
 }
 
 impl RedisServer {
     /// Starts one in a new temporary directory; returns once it answers.
     pub fn start() -> RedisServer {
+        let mut redis = RedisServer::unstarted();
+        redis.restart();
+        redis
+    }
+
+    /// Starts one that takes TCP connections only over TLS, on 127.0.0.1, with a certificate
+    /// for `localhost` signed by a CA of its own (see [`RedisServer::tls_file`]). With
+    /// `client_certificates`, it also requires clients to present one signed by that CA.
+    pub fn start_tls(client_certificates: bool) -> RedisServer {
+        let mut redis = RedisServer::unstarted();
+        let dir = redis.dir.path();
+        crate::certificates::make(dir);
+        let port = free_port();
+        redis.extra = vec![
+            "--tls-port".into(),
+            port.to_string().into(),
+            "--tls-cert-file".into(),
+            dir.join("server.crt").into(),
+            "--tls-key-file".into(),
+            dir.join("server.key").into(),
+            "--tls-ca-cert-file".into(),
+            dir.join("ca.crt").into(),
+            "--tls-auth-clients".into(),
+            if client_certificates { "yes" } else { "no" }.into(),
+        ];
+        redis.tls_port = Some(port);
+        redis.restart();
+        redis
+    }
+
+    /// Starts one with `config` first and `extra` after the launcher's own arguments, given
+    /// the directory it will have.
+    pub(crate) fn start_with(
+        config: impl FnOnce(&Path) -> Option<PathBuf>,
+        extra: Vec<OsString>,
+    ) -> RedisServer {
+        let mut redis = RedisServer::unstarted();
+        redis.config = config(redis.dir.path());
+        redis.extra = extra;
+        redis.restart();
+        redis
+    }
+
+    fn unstarted() -> RedisServer {
         let dir = tempfile::Builder::new()
             .prefix("cocreate-redis-")
             .tempdir()
             .expect("temporary directory");
-        let mut redis = RedisServer { dir, child: None };
-        redis.restart();
-        redis
+        RedisServer {
+            dir,
+            child: None,
+            tls_port: None,
+            config: None,
+            extra: Vec::new(),
+        }
     }
 
     /// The URL the server's `--redis-url` takes.
     pub fn url(&self) -> String {
         url_of(&socket_in(self.dir.path()))
+    }
+
+    /// The `rediss://` URL of a server from [`RedisServer::start_tls`].
+    pub fn tls_url(&self) -> String {
+        let port = self.tls_port.expect("started with start_tls");
+        format!("rediss://localhost:{port}")
+    }
+
+    /// A PEM file of [`RedisServer::start_tls`]: `ca.crt`, or the client's `client.crt` and
+    /// `client.key`.
+    pub fn tls_file(&self, name: &str) -> PathBuf {
+        self.dir.path().join(name)
     }
 
     /// Starts it (again) on its directory, keeping what it stored; returns once it answers.
@@ -47,7 +114,9 @@ impl RedisServer {
         let dir = self.dir.path();
         let _ = std::fs::remove_file(socket_in(dir));
         let mut child = Command::new("redis-server")
+            .args(&self.config)
             .args(arguments(dir, Persistence::Durable))
+            .args(&self.extra)
             .stdout(Stdio::null())
             .spawn()
             .expect(NOT_INSTALLED);
@@ -177,6 +246,27 @@ fn arguments(dir: &Path, persistence: Persistence) -> Vec<OsString> {
     args
 }
 
+impl RedisServer {
+    /// Sends one command in Redis's inline form on the unix socket and reads the answer (what
+    /// one read returns: enough for short answers).
+    pub fn ask(&self, command: &str) -> String {
+        let mut stream = UnixStream::connect(socket_in(self.dir.path())).expect("connect");
+        stream
+            .write_all(format!("{command}\r\n").as_bytes())
+            .expect("send a command");
+        let mut answer = [0; 4096];
+        let read = stream.read(&mut answer).expect("read the answer");
+        String::from_utf8_lossy(&answer[..read]).into_owned()
+    }
+}
+
+/// A TCP port nothing listens on now (the OS picks it); redis-server cannot pick its own and
+/// say which.
+pub(crate) fn free_port() -> u16 {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("bind a free port");
+    listener.local_addr().expect("local address").port()
+}
+
 fn socket_in(dir: &Path) -> PathBuf {
     dir.join("redis.sock")
 }
@@ -230,32 +320,21 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
 mod tests {
     use super::*;
 
-    /// Sends one command in Redis's inline form and reads the first line of its answer.
-    fn ask(redis: &RedisServer, command: &str) -> String {
-        let mut stream = UnixStream::connect(socket_in(redis.dir.path())).expect("connect");
-        stream
-            .write_all(format!("{command}\r\n").as_bytes())
-            .unwrap();
-        let mut answer = [0; 64];
-        let read = stream.read(&mut answer).unwrap();
-        String::from_utf8_lossy(&answer[..read]).into_owned()
-    }
-
     #[test]
     fn what_it_answered_survives_a_kill_and_a_stop() {
         let mut redis = RedisServer::start();
         assert!(redis.url().starts_with("redis+unix://"));
-        assert_eq!(ask(&redis, "SET board kept"), "+OK\r\n");
+        assert_eq!(redis.ask("SET board kept"), "+OK\r\n");
         redis.kill();
         assert!(
             !pongs(&socket_in(redis.dir.path())),
             "killed, yet answering"
         );
         redis.restart();
-        assert_eq!(ask(&redis, "GET board"), "$4\r\nkept\r\n");
+        assert_eq!(redis.ask("GET board"), "$4\r\nkept\r\n");
         redis.stop();
         redis.restart();
-        assert_eq!(ask(&redis, "GET board"), "$4\r\nkept\r\n");
+        assert_eq!(redis.ask("GET board"), "$4\r\nkept\r\n");
     }
 
     #[test]

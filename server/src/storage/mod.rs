@@ -25,7 +25,9 @@ use bytes::Bytes;
 
 pub use self::embedded::{EmbeddedStorage, DEFAULT_EMBEDDED_CACHE_MIB};
 // `self::`: the module shares its name with the `redis` crate.
-pub use self::redis::{InvalidRedisPrefix, RedisStorage};
+pub use self::redis::{
+    InvalidRedisPrefix, RedisOptions, RedisStorage, RedisTlsError, RedisTlsFiles,
+};
 pub use self::sessions::{Journal, SessionBackend, Versioned};
 
 use crate::room_id::RoomId;
@@ -103,6 +105,8 @@ pub enum StorageError {
     Redis(#[from] ::redis::RedisError),
     #[error(transparent)]
     InvalidRedisPrefix(#[from] InvalidRedisPrefix),
+    #[error(transparent)]
+    RedisTls(#[from] RedisTlsError),
     /// A blocking read's answer did not arrive in time (Redis unreachable or overloaded).
     #[error("redis did not answer within {0:?}")]
     Unanswered(std::time::Duration),

@@ -1,5 +1,6 @@
 //! The Redis backend (`--redis-url`): one store shared by every node, so that several cocreate
-//! processes can serve the same rooms. Works with a standalone Redis and with Redis Cluster.
+//! processes can serve the same rooms. Works with a standalone Redis, a Sentinel-managed master
+//! (see `sentinel`) and Redis Cluster, in plain TCP or TLS (`rediss://`, see `tls`).
 //!
 //! Key layout, per room; the room is the hash tag, so that one room's keys share a cluster slot
 //! and a script can touch them together, and the prefix lets deployments share one Redis:
@@ -20,10 +21,14 @@
 //! write the same room at once. Sessions' keys are in `sessions`.
 
 mod presence;
+mod sentinel;
 mod sessions;
+mod tls;
+
+pub use self::tls::{RedisTlsError, RedisTlsFiles};
 
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, PoisonError};
+use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
 
 use async_trait::async_trait;
@@ -33,8 +38,12 @@ use redis::aio::{
 };
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
-use redis::{AsyncConnectionConfig, Cmd, Pipeline, RedisError, RedisFuture, Script, Value};
+use redis::{
+    AsyncConnectionConfig, Cmd, Pipeline, RedisError, RedisFuture, RedisResult, Script,
+    TlsCertificates, Value,
+};
 
+use self::sentinel::{MasterConnection, Sentinels};
 use super::{
     Checkpoint, KeyframeAt, LogRecord, NewRecord, Origin, Result, Seq, Storage, StorageError,
     StoredRoom,
@@ -140,8 +149,8 @@ struct Shared {
     /// Opens the dedicated connections of blocking reads.
     client: Client,
     /// Opens presence subscriptions: one server, the first listed for a cluster (a cluster
-    /// delivers every PUBLISH to subscribers on any of its nodes).
-    pubsub: redis::Client,
+    /// delivers every PUBLISH to subscribers on any of its nodes), the master with Sentinel.
+    pubsub: Subscriber,
     /// Dedicated connections between two blocking reads (see [`RedisStorage::follow`]).
     idle_followers: Mutex<Vec<Connection>>,
     /// Blocking-read connections found dead (a Redis restart) and reopened.
@@ -150,20 +159,29 @@ struct Shared {
     save_checkpoint: Script,
 }
 
-/// What opens connections: one server, or a cluster's seed nodes.
+/// What opens connections: one server, the sentinels of one, or a cluster's seed nodes. Boxed:
+/// the clients are large (TLS settings included) and of very different sizes.
 enum Client {
-    Single(redis::Client),
+    Single(Box<redis::Client>),
+    Sentinel(Arc<Sentinels>),
     /// Without a response timeout: only blocking reads use it, bounded by their own wait.
-    /// Boxed: it is several times the size of the other.
     Cluster(Box<ClusterClient>),
 }
 
-/// A connection of either kind, so that every command is written once for both.
+/// Where presence subscriptions are opened. Boxed as in [`Client`].
+enum Subscriber {
+    Server(Box<redis::Client>),
+    /// The master the sentinels name at each (re)subscription.
+    Sentinel(Arc<Sentinels>),
+}
+
+/// A connection of any kind, so that every command is written once for all.
 #[derive(Clone)]
 enum Connection {
     Managed(ConnectionManager),
     Dedicated(MultiplexedConnection),
     Cluster(ClusterConnection),
+    Master(MasterConnection),
 }
 
 impl ConnectionLike for Connection {
@@ -172,6 +190,7 @@ impl ConnectionLike for Connection {
             Connection::Managed(c) => c.req_packed_command(cmd),
             Connection::Dedicated(c) => c.req_packed_command(cmd),
             Connection::Cluster(c) => c.req_packed_command(cmd),
+            Connection::Master(c) => c.req_packed_command(cmd),
         }
     }
 
@@ -185,6 +204,7 @@ impl ConnectionLike for Connection {
             Connection::Managed(c) => c.req_packed_commands(pipeline, offset, count),
             Connection::Dedicated(c) => c.req_packed_commands(pipeline, offset, count),
             Connection::Cluster(c) => c.req_packed_commands(pipeline, offset, count),
+            Connection::Master(c) => c.req_packed_commands(pipeline, offset, count),
         }
     }
 
@@ -193,7 +213,24 @@ impl ConnectionLike for Connection {
             Connection::Managed(c) => c.get_db(),
             Connection::Dedicated(c) => c.get_db(),
             Connection::Cluster(c) => c.get_db(),
+            Connection::Master(c) => c.get_db(),
         }
+    }
+}
+
+/// How to reach Redis beyond its URL.
+#[derive(Clone, Debug, Default)]
+pub struct RedisOptions {
+    pub tls: RedisTlsFiles,
+    /// The master's name in Sentinel (`--redis-sentinel-master`): the URL lists sentinels.
+    pub sentinel_master: Option<String>,
+}
+
+/// A client of one server, with the TLS certificates when any are configured.
+fn open_client(url: &str, certificates: Option<&TlsCertificates>) -> RedisResult<redis::Client> {
+    match certificates {
+        Some(certificates) => redis::Client::build_with_tls(url, certificates.clone()),
+        None => redis::Client::open(url),
     }
 }
 
@@ -212,11 +249,35 @@ impl RedisStorage {
     /// (`redis://a:6379,redis://b:6379`): listing more than one node is what selects cluster
     /// mode, and the other nodes are discovered. `prefix` starts every key.
     pub async fn connect(url: &str, prefix: &str) -> Result<Self> {
+        Self::connect_with(url, prefix, &RedisOptions::default()).await
+    }
+
+    /// [`RedisStorage::connect`] with a private CA or a client certificate for `rediss://`, or
+    /// through Sentinel: then `url` lists the sentinels.
+    pub async fn connect_with(url: &str, prefix: &str, options: &RedisOptions) -> Result<Self> {
         Self::check_prefix(prefix)?;
         let nodes: Vec<&str> = url.split(',').map(str::trim).collect();
-        let pubsub = redis::Client::open(nodes[0])?;
+        let certificates = options.tls.certificates(&nodes)?;
+        if let Some(master) = &options.sentinel_master {
+            if certificates.is_some() {
+                return Err(RedisTlsError::WithSentinel.into());
+            }
+            let sentinels = Arc::new(Sentinels::new(&nodes, master)?);
+            let config = AsyncConnectionConfig::new()
+                .set_connection_timeout(Some(CONNECTION_TIMEOUT))
+                .set_response_timeout(Some(RESPONSE_TIMEOUT));
+            let commands = MasterConnection::new(sentinels.clone(), config);
+            return Self::assemble(
+                prefix,
+                Connection::Master(commands),
+                Client::Sentinel(sentinels.clone()),
+                Subscriber::Sentinel(sentinels),
+            )
+            .await;
+        }
+        let pubsub = Subscriber::Server(Box::new(open_client(nodes[0], certificates.as_ref())?));
         let (commands, client) = if let [single] = nodes[..] {
-            let client = redis::Client::open(single)?;
+            let client = open_client(single, certificates.as_ref())?;
             let config = ConnectionManagerConfig::new()
                 .set_connection_timeout(Some(CONNECTION_TIMEOUT))
                 .set_response_timeout(Some(RESPONSE_TIMEOUT))
@@ -226,24 +287,42 @@ impl RedisStorage {
                 .set_number_of_retries(RECONNECT_RETRIES)
                 .set_max_delay(RECONNECT_MAX_DELAY);
             let manager = ConnectionManager::new_with_config(client.clone(), config).await?;
-            (Connection::Managed(manager), Client::Single(client))
+            (
+                Connection::Managed(manager),
+                Client::Single(Box::new(client)),
+            )
         } else {
-            let commands = ClusterClient::builder(nodes.iter().copied())
-                .connection_timeout(CONNECTION_TIMEOUT)
+            let cluster = || {
+                let builder = ClusterClient::builder(nodes.iter().copied())
+                    .connection_timeout(CONNECTION_TIMEOUT);
+                match &certificates {
+                    Some(certificates) => builder.certs(certificates.clone()),
+                    None => builder,
+                }
+            };
+            let commands = cluster()
                 .response_timeout(RESPONSE_TIMEOUT)
                 .build()?
                 .get_async_connection()
                 .await?;
-            let followers = ClusterClient::builder(nodes.iter().copied())
-                .connection_timeout(CONNECTION_TIMEOUT)
-                .build()?;
+            let followers = cluster().build()?;
             (
                 Connection::Cluster(commands),
                 Client::Cluster(Box::new(followers)),
             )
         };
+        Self::assemble(prefix, commands, client, pubsub).await
+    }
+
+    /// The store on its connections, once Redis answers.
+    async fn assemble(
+        prefix: &str,
+        commands: Connection,
+        client: Client,
+        pubsub: Subscriber,
+    ) -> Result<Self> {
         let storage = RedisStorage {
-            inner: std::sync::Arc::new(Shared {
+            inner: Arc::new(Shared {
                 prefix: prefix.to_owned(),
                 commands,
                 client,
@@ -284,9 +363,12 @@ impl RedisStorage {
         format!("{}:{what}:{name}", self.inner.prefix)
     }
 
-    /// The client that opens presence subscriptions.
-    fn pubsub_client(&self) -> redis::Client {
-        self.inner.pubsub.clone()
+    /// The client that opens presence subscriptions (asking the sentinels, with Sentinel).
+    async fn pubsub_client(&self) -> RedisResult<redis::Client> {
+        match &self.inner.pubsub {
+            Subscriber::Server(client) => Ok((**client).clone()),
+            Subscriber::Sentinel(sentinels) => sentinels.master().await,
+        }
     }
 
     fn keys(&self, room: &RoomId) -> RoomKeys {
@@ -344,18 +426,23 @@ impl RedisStorage {
         if let Some(conn) = idle {
             return Ok((conn, false));
         }
+        let config = AsyncConnectionConfig::new()
+            .set_connection_timeout(Some(CONNECTION_TIMEOUT))
+            // Bounded per call instead: each read blocks for its own `wait`.
+            .set_response_timeout(None);
         let conn = match &self.inner.client {
-            Client::Single(client) => {
-                let config = AsyncConnectionConfig::new()
-                    .set_connection_timeout(Some(CONNECTION_TIMEOUT))
-                    // Bounded per call instead: each read blocks for its own `wait`.
-                    .set_response_timeout(None);
-                Connection::Dedicated(
-                    client
-                        .get_multiplexed_async_connection_with_config(&config)
-                        .await?,
-                )
-            }
+            Client::Single(client) => Connection::Dedicated(
+                client
+                    .get_multiplexed_async_connection_with_config(&config)
+                    .await?,
+            ),
+            Client::Sentinel(sentinels) => Connection::Dedicated(
+                sentinels
+                    .master()
+                    .await?
+                    .get_multiplexed_async_connection_with_config(&config)
+                    .await?,
+            ),
             Client::Cluster(client) => Connection::Cluster(client.get_async_connection().await?),
         };
         Ok((conn, true))

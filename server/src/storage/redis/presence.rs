@@ -37,14 +37,14 @@ impl RoomBus for RedisStorage {
     /// disconnect, so a room loaded while Redis is away hears the other nodes once it is back.
     async fn subscribe(&self, room: &RoomId) -> Result<BusSubscription, BusError> {
         let (tx, rx) = mpsc::channel(QUEUE);
-        tokio::spawn(relay(self.pubsub_client(), self.presence_channel(room), tx));
+        tokio::spawn(relay(self.clone(), self.presence_channel(room), tx));
         Ok(rx)
     }
 }
 
-async fn subscribe(client: &redis::Client, channel: &str) -> Result<redis::aio::PubSub> {
+async fn subscribe(store: &RedisStorage, channel: &str) -> Result<redis::aio::PubSub> {
     let subscribing = async {
-        let mut pubsub = client.get_async_pubsub().await?;
+        let mut pubsub = store.pubsub_client().await?.get_async_pubsub().await?;
         pubsub.subscribe(channel).await?;
         Ok::<_, StorageError>(pubsub)
     };
@@ -55,10 +55,10 @@ async fn subscribe(client: &redis::Client, channel: &str) -> Result<redis::aio::
 
 /// Hands the channel's messages to the room until the room drops its end, subscribing again
 /// (with backoff) whenever the connection is lost.
-async fn relay(client: redis::Client, channel: String, tx: mpsc::Sender<BusEvent>) {
+async fn relay(store: RedisStorage, channel: String, tx: mpsc::Sender<BusEvent>) {
     let mut backoff = Backoff::default();
     loop {
-        let mut pubsub = match subscribe(&client, &channel).await {
+        let mut pubsub = match subscribe(&store, &channel).await {
             Ok(pubsub) => pubsub,
             Err(e) => {
                 let wait = backoff.next_wait();
