@@ -2,26 +2,8 @@
 // model (so that it is a board the client itself could have made), once per row as one Yjs
 // update, so that the baseline and the candidate client are shown exactly the same board.
 
-import { existsSync } from 'node:fs'
-import path from 'node:path'
-import { fileURLToPath } from 'node:url'
 import * as Y from 'yjs'
-
-/** The few model functions the benchmark needs (src/board/model.ts, or src/model.ts before it moved). */
-interface Model {
-  seed: (doc: Y.Doc, template: 'journey-map') => void
-  stages: (doc: Y.Doc) => { id: string }[]
-  lanes: (doc: Y.Doc) => { id: string }[]
-  addCard: (doc: Y.Doc, author: { participant: string, name: string, language: string }, lane: string, stage: string, text?: string) => string
-}
-
-const clientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
-
-async function loadModel (): Promise<Model> {
-  const found = ['src/board/model.ts', 'src/model.ts'].map((p) => path.join(clientDir, p)).find((p) => existsSync(p))
-  if (!found) throw new Error(`the client's board model is neither at src/board/model.ts nor at src/model.ts under ${clientDir}`)
-  return await import(/* @vite-ignore */ found) as Model
-}
+import * as M from '../src/board/model'
 
 export interface JourneyMap {
   /** the whole board as one update, applied by the first remote participant */
@@ -40,7 +22,6 @@ const WORDS = ['long', 'wait', 'letter', 'counter', 'phone', 'form', 'unclear', 
  */
 export async function journeyMap (cards: number, typists: number): Promise<JourneyMap> {
   if (typists > cards) throw new Error(`${typists} typists need at least as many cards (got ${cards})`)
-  const M = await loadModel()
   const doc = new Y.Doc()
   const typistCards: string[] = []
   const texts = new Map<string, string>()

@@ -1,7 +1,6 @@
 // The benchmark's command line and the rows it runs (the matrix of issue 17: board sizes 10 to
 // 1,000 cards, 1 to 10 remote typists, and two phone rows at a 4x CPU throttle).
 
-import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
@@ -34,15 +33,15 @@ export interface Options {
 
 const clientDir = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-/** The release server: the one built for this machine's benchmarks, else this checkout's. */
-const defaultBin = (): string => ['/work/bin/cocreate-release', path.join(clientDir, '..', 'target', 'release', 'cocreate')].find(existsSync) ?? '/work/bin/cocreate-release'
+/** This checkout's release server (`cargo build --release -p cocreate-server`). */
+const defaultBin = (): string => path.join(clientDir, '..', 'target', 'release', 'cocreate')
 
 export const USAGE = `npm run bench -- [options]
 
 Measures the web client in headless Chromium while remote participants type on a seeded journey map.
 
   --bin PATH             the cocreate server binary (default $COCREATE_BIN, else
-                         /work/bin/cocreate-release, else ../target/release/cocreate)
+                         ../target/release/cocreate)
   --dist DIR             the built client to measure (default web-client/dist)
   --baseline DIR --candidate DIR
                          measure two built clients side by side, interleaved row by row
