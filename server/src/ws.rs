@@ -429,6 +429,13 @@ async fn read_loop(
                 return;
             }
         };
+        if let Some(count) = crowded_presence(&messages) {
+            let reason = format!(
+                "awareness message with {count} clients; at most {MAX_AWARENESS_CLIENTS} allowed"
+            );
+            reject(id, conn, close, close::POLICY_VIOLATION, reason);
+            return;
+        }
         if let Some(size) = oversized_presence(&messages, state.guards.max_awareness_bytes) {
             state.metrics.limited(Limit::AwarenessSize);
             let reason = format!(
@@ -478,6 +485,23 @@ fn inbound_messages(frame: &[u8]) -> Result<Vec<Inbound>, (u16, String)> {
         });
     }
     Ok(inbound)
+}
+
+/// The most awareness clients one message may carry. A browser tab owns one awareness client;
+/// a few more allow for tabs sharing a connection. More is one connection pushing states on
+/// behalf of many, each relayed to every member (an observer pushed 200 states, 1.6 MB).
+const MAX_AWARENESS_CLIENTS: usize = 8;
+
+/// The client count of the first awareness message carrying more than
+/// [`MAX_AWARENESS_CLIENTS`], if any.
+fn crowded_presence(messages: &[Inbound]) -> Option<usize> {
+    messages
+        .iter()
+        .filter_map(|message| match message {
+            Inbound::Awareness(update) => Some(update.clients.len()),
+            _ => None,
+        })
+        .find(|count| *count > MAX_AWARENESS_CLIENTS)
 }
 
 /// The size of the largest presence state over `max` in these messages, if any.
