@@ -120,7 +120,9 @@ pub async fn upgrade(
         Ok(permit) => permit,
         Err(limit) => {
             state.metrics.limited(limit);
-            warn!(%ip, room = %room, limit = limit.label(), "connection refused: limit reached");
+            // Debug-formatted: the name is not validated yet, and a line break in it would
+            // forge a log line.
+            warn!(%ip, room = ?room, limit = limit.label(), "connection refused: limit reached");
             return ApiError::limited(limit, "too many connections; try again later", None)
                 .into_response();
         }

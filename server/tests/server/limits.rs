@@ -235,3 +235,59 @@ async fn an_awareness_message_with_many_clients_is_refused_and_reaches_nobody() 
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_refused_room_name_cannot_forge_a_log_line() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cocreate"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "text"])
+        .args(["--max-connections-per-ip", "1", "--open-rooms"])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start cocreate");
+    let (lines, logged) = std::sync::mpsc::channel();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stdout.lines() {
+            if lines.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let next_line = || {
+        logged
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("a log line")
+    };
+    let addr = loop {
+        let line = next_line();
+        if let Some((_, rest)) = line.split_once(" addr=") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+
+    // One connection is the limit; the second, named to forge a line, is refused.
+    let _first = raw_socket(&format!("ws://{addr}/ws/first")).await;
+    let forged = "FORGED%20INFO%20admin%20key%20accepted";
+    let url = format!("ws://{addr}/ws/x%0A{forged}");
+    assert_eq!(refused_upgrade(&url, None).await, 429);
+    let mut seen = Vec::new();
+    loop {
+        let line = next_line();
+        let refused = line.contains("limit reached");
+        seen.push(line);
+        if refused {
+            break;
+        }
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        seen.iter().all(|line| !line.starts_with("FORGED")),
+        "{seen:#?}"
+    );
+    assert!(seen.last().unwrap().contains(r"x\nFORGED"), "{seen:#?}");
+}
