@@ -274,14 +274,12 @@ async fn a_refused_room_name_cannot_forge_a_log_line() {
     let forged = "FORGED%20INFO%20admin%20key%20accepted";
     let url = format!("ws://{addr}/ws/x%0A{forged}");
     assert_eq!(refused_upgrade(&url, None).await, 429);
-    let mut seen = Vec::new();
-    loop {
-        let line = next_line();
-        let refused = line.contains("limit reached");
-        seen.push(line);
-        if refused {
-            break;
-        }
+    let mut seen: Vec<String> = Vec::new();
+    while !seen
+        .last()
+        .is_some_and(|line| line.contains("limit reached"))
+    {
+        seen.push(next_line());
     }
     child.kill().unwrap();
     child.wait().unwrap();
