@@ -120,7 +120,9 @@ pub async fn upgrade(
         Ok(permit) => permit,
         Err(limit) => {
             state.metrics.limited(limit);
-            warn!(%ip, room = %room, limit = limit.label(), "connection refused: limit reached");
+            // Debug-formatted: the name is not validated yet, and a line break in it would
+            // forge a log line.
+            warn!(%ip, room = ?room, limit = limit.label(), "connection refused: limit reached");
             return ApiError::limited(limit, "too many connections; try again later", None)
                 .into_response();
         }
@@ -184,14 +186,17 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: ConnectionC
         Err(e) => Err((close::POLICY_VIOLATION, format!("invalid room name: {e}"))),
         Ok(room) => admit(&state, &room, token.as_deref())
             .await
-            .map(|identity| (room, identity)),
+            .map(|admitted| {
+                let (identity, expires) = admitted.unzip();
+                (room, identity, expires)
+            }),
     };
     match admitted {
         Err((code, reason)) => {
             warn!(conn, code, reason = %reason, "connection refused");
             close.close(code, reason);
         }
-        Ok((room, identity)) => match state
+        Ok((room, identity, expires)) => match state
             .registry
             .join(&room, conn, outbox, identity.clone())
             .await
@@ -210,7 +215,8 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: ConnectionC
                     conn,
                     left: false,
                 };
-                read_loop(&mut stream, &membership.room, &room, conn, &close, &state).await;
+                let member = &membership.room;
+                read_loop(&mut stream, member, &room, conn, expires, &close, &state).await;
                 membership.leave().await;
                 close.close(close::NORMAL, "");
                 info!(room = %room, conn, reason = ?close.reason(), "disconnected");
@@ -278,12 +284,13 @@ async fn await_close_reply(stream: &mut SplitStream<WebSocket>) {
 }
 
 /// Decides whether a connection may enter a room, and as whom: a session's room needs a
-/// valid, unrevoked token for that session; any other room needs `--open-rooms`.
+/// valid, unrevoked token for that session (returned with its expiry); any other room needs
+/// `--open-rooms`.
 async fn admit(
     state: &ConnectionContext,
     room: &RoomId,
     token: Option<&str>,
-) -> Result<Option<Identity>, (u16, String)> {
+) -> Result<Option<(Identity, u64)>, (u16, String)> {
     let session = state.sessions.get(room.as_str()).await.map_err(|e| {
         warn!(room = %room, error = %e, "session could not be read");
         (
@@ -299,8 +306,8 @@ async fn admit(
             None => refuse("missing token: join a session to get one"),
         };
     };
-    let identity = match state.tokens.verify(token, crate::session::now_secs()) {
-        Ok(identity) => identity,
+    let (identity, expires) = match state.tokens.verify_until(token, crate::session::now_secs()) {
+        Ok(verified) => verified,
         Err(e) => return refuse(&e.to_string()),
     };
     let Some(session) = session else {
@@ -312,7 +319,7 @@ async fn admit(
     if session.is_revoked(&identity.participant) {
         return refuse("removed from the session by a moderator");
     }
-    Ok(Some(identity))
+    Ok(Some((identity, expires)))
 }
 
 /// A connection's place in its room. Leaving happens here and only here: in order, before the
@@ -347,10 +354,13 @@ async fn read_loop(
     room: &RoomHandle,
     id: &RoomId,
     conn: u64,
+    expires: Option<u64>,
     close: &CloseSignal,
     state: &ConnectionContext,
 ) {
     let max_message_bytes = state.max_message_bytes;
+    let expiry = token_expiry(expires);
+    tokio::pin!(expiry);
     let (mut messages, mut bytes) = state.guards.connection_buckets();
     // How long the connection has been slowed down without a break: a flood keeps it growing.
     let mut throttled_for = Duration::ZERO;
@@ -358,6 +368,11 @@ async fn read_loop(
         let next = tokio::select! {
             biased;
             _ = close.closed() => return,
+            _ = &mut expiry => {
+                info!(room = %id, conn, "closing connection: token expired");
+                close.close(close::POLICY_VIOLATION, "token expired");
+                return;
+            }
             next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => next,
         };
         let frame = match next {
@@ -429,6 +444,13 @@ async fn read_loop(
                 return;
             }
         };
+        if let Some(count) = crowded_presence(&messages) {
+            let reason = format!(
+                "awareness message with {count} clients; at most {MAX_AWARENESS_CLIENTS} allowed"
+            );
+            reject(id, conn, close, close::POLICY_VIOLATION, reason);
+            return;
+        }
         if let Some(size) = oversized_presence(&messages, state.guards.max_awareness_bytes) {
             state.metrics.limited(Limit::AwarenessSize);
             let reason = format!(
@@ -455,6 +477,19 @@ async fn read_loop(
     }
 }
 
+/// Resolves when a connection's token expires (`expires`, seconds since the epoch); never
+/// for a connection without a token (an open room). A token is checked once, on connecting:
+/// without this, a connection would outlive it.
+async fn token_expiry(expires: Option<u64>) {
+    match expires {
+        Some(at) => {
+            let left = at.saturating_mul(1000).saturating_sub(now_ms());
+            tokio::time::sleep(Duration::from_millis(left)).await
+        }
+        None => std::future::pending().await,
+    }
+}
+
 /// Turns a frame into room messages, or the close code and reason that reject it. The whole
 /// frame is checked before any of it reaches the room.
 fn inbound_messages(frame: &[u8]) -> Result<Vec<Inbound>, (u16, String)> {
@@ -478,6 +513,23 @@ fn inbound_messages(frame: &[u8]) -> Result<Vec<Inbound>, (u16, String)> {
         });
     }
     Ok(inbound)
+}
+
+/// The most awareness clients one message may carry. A browser tab owns one awareness client;
+/// a few more allow for tabs sharing a connection. More is one connection pushing states on
+/// behalf of many, each relayed to every member (an observer pushed 200 states, 1.6 MB).
+const MAX_AWARENESS_CLIENTS: usize = 8;
+
+/// The client count of the first awareness message carrying more than
+/// [`MAX_AWARENESS_CLIENTS`], if any.
+fn crowded_presence(messages: &[Inbound]) -> Option<usize> {
+    messages
+        .iter()
+        .filter_map(|message| match message {
+            Inbound::Awareness(update) => Some(update.clients.len()),
+            _ => None,
+        })
+        .find(|count| *count > MAX_AWARENESS_CLIENTS)
 }
 
 /// The size of the largest presence state over `max` in these messages, if any.

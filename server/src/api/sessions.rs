@@ -13,6 +13,7 @@ use axum::routing::{post, MethodRouter};
 use axum::Json;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
 
 use super::caller::{bearer, check_member, Caller, Everyone, Moderators, Researchers};
 use super::{append_as, public_url, room_of, text_field, Body};
@@ -137,9 +138,11 @@ fn admin_key_error() -> ApiError {
     )
 }
 
-/// Compares secrets without an early exit that would time how much of a guess was right.
+/// Compares secrets without an early exit that would time how much of a guess was right, or
+/// whether its length was: the SHA-256 digests (always 32 bytes) are compared, every byte.
 fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    let (a, b) = (Sha256::digest(a), Sha256::digest(b));
+    a.iter().zip(&b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
 }
 
 /// The display name of an invite's shared participant.
@@ -502,5 +505,21 @@ pub(super) async fn audit(
     };
     if let Err(e) = state.sessions.audit(session, &entry).await {
         tracing::error!(session, action, error = %e, "moderation action not recorded in the audit log");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn secrets_match_only_when_equal_whatever_their_lengths() {
+        let key = b"0123456789abcdef0123456789abcdef";
+        assert!(constant_time_eq(key, key));
+        assert!(!constant_time_eq(key, b"0123456789abcdef0123456789abcdeF"));
+        assert!(!constant_time_eq(key, &key[..31]));
+        assert!(!constant_time_eq(key, b""));
+        assert!(!constant_time_eq(key, &[key.as_slice(), b"0"].concat()));
+        assert!(constant_time_eq(b"", b""));
     }
 }

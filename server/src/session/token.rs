@@ -77,6 +77,12 @@ impl TokenKey {
     /// Checks the signature and expiry (`now` in seconds since the epoch) and returns who
     /// the token names.
     pub fn verify(&self, token: &str, now: u64) -> Result<Identity, TokenError> {
+        self.verify_until(token, now).map(|(identity, _)| identity)
+    }
+
+    /// [`TokenKey::verify`], also returning when the token expires (seconds since the epoch):
+    /// a connection admitted with it is closed then.
+    pub fn verify_until(&self, token: &str, now: u64) -> Result<(Identity, u64), TokenError> {
         let (signed, signature) = token.rsplit_once('.').ok_or(TokenError::Malformed)?;
         let (header, claims) = signed.split_once('.').ok_or(TokenError::Malformed)?;
         if header != HEADER {
@@ -96,12 +102,13 @@ impl TokenKey {
         if claims.exp <= now {
             return Err(TokenError::Expired);
         }
-        Ok(Identity {
+        let identity = Identity {
             session: claims.sid,
             participant: claims.sub,
             role: claims.role,
             name: claims.name,
-        })
+        };
+        Ok((identity, claims.exp))
     }
 
     fn sign(&self, bytes: &[u8]) -> Vec<u8> {
@@ -129,6 +136,7 @@ mod tests {
         let key = TokenKey::new(b"secret");
         let token = key.issue(&identity(), 100, 200);
         assert_eq!(key.verify(&token, 150), Ok(identity()));
+        assert_eq!(key.verify_until(&token, 150), Ok((identity(), 200)));
         assert_eq!(key.verify(&token, 200), Err(TokenError::Expired));
         assert_eq!(
             TokenKey::new(b"other").verify(&token, 150),

@@ -1,14 +1,16 @@
 //! Abuse limits: each answered with a clear close reason or HTTP status, counted in
 //! `/metrics`, and harming nobody else.
 
-use cocreate_protocol::{close, Message, SyncMessage};
+use std::collections::HashMap;
+
+use cocreate_protocol::{close, AwarenessUpdate, Message, SyncMessage};
 use futures_util::SinkExt;
 use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::updates::encoder::Encode;
 
-use crate::awareness::presence;
+use crate::awareness::{presence, present};
 use crate::support::{close_of, exchange, http_request, raw_socket, Client, TestServer, ADMIN_KEY};
 
 /// The HTTP status a WebSocket upgrade was refused with (panics if it was accepted).
@@ -190,4 +192,100 @@ async fn oversized_presence_documents_and_floods_are_closed_without_harm() {
         assert_ne!(limited(&server, limit).await, 0.0, "{limit}");
     }
     server.stop().await;
+}
+
+#[tokio::test]
+async fn an_awareness_message_with_many_clients_is_refused_and_reaches_nobody() {
+    let server = TestServer::fresh().await;
+    let [mut member] = server.connect_synced("crowded-presence").await;
+    let url = server.url("crowded-presence");
+
+    // Nine clients in one message: one more than a connection may speak for.
+    let mut crowd = HashMap::new();
+    for client in 100..109 {
+        let Message::Awareness(one) = presence(client, 1, r#"{"user":{"name":"x"}}"#) else {
+            unreachable!()
+        };
+        crowd.extend(one.clients);
+    }
+    let mut observer = raw_socket(&url).await;
+    let message = Message::Awareness(AwarenessUpdate { clients: crowd });
+    observer
+        .send(WsMessage::Binary(message.encode_v1().into()))
+        .await
+        .unwrap();
+    let (code, reason) = close_of(&mut observer).await;
+    assert_eq!(code, close::POLICY_VIOLATION, "{reason}");
+    assert!(reason.contains("9 clients"), "{reason}");
+
+    // The room goes on: a later state arrives, and none of the refused ones came before it.
+    let mut neighbour = raw_socket(&url).await;
+    let state = presence(5, 1, r#"{"user":{"name":"y"}}"#).encode_v1();
+    neighbour
+        .send(WsMessage::Binary(state.into()))
+        .await
+        .unwrap();
+    member.wait_presence(|states| present(states, 5)).await;
+    assert!((100..109).all(|client| !present(&member.presence, client)));
+    member.insert(0, "still served").await;
+    member.wait_all_saved().await;
+    assert_eq!(
+        server.scrape().await["cocreate_rejected_total{reason=\"policy\"}"],
+        1.0
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_refused_room_name_cannot_forge_a_log_line() {
+    use std::io::{BufRead, BufReader};
+    let dir = tempfile::tempdir().unwrap();
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_cocreate"))
+        .args(["serve", "--listen", "127.0.0.1:0", "--log-format", "text"])
+        .args(["--max-connections-per-ip", "1", "--open-rooms"])
+        .arg("--data-dir")
+        .arg(dir.path())
+        .stdout(std::process::Stdio::piped())
+        .spawn()
+        .expect("start cocreate");
+    let (lines, logged) = std::sync::mpsc::channel();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    std::thread::spawn(move || {
+        for line in stdout.lines() {
+            if lines.send(line.unwrap()).is_err() {
+                break;
+            }
+        }
+    });
+    let next_line = || {
+        logged
+            .recv_timeout(std::time::Duration::from_secs(10))
+            .expect("a log line")
+    };
+    let addr = loop {
+        let line = next_line();
+        if let Some((_, rest)) = line.split_once(" addr=") {
+            break rest.split_whitespace().next().unwrap().to_owned();
+        }
+    };
+
+    // One connection is the limit; the second, named to forge a line, is refused.
+    let _first = raw_socket(&format!("ws://{addr}/ws/first")).await;
+    let forged = "FORGED%20INFO%20admin%20key%20accepted";
+    let url = format!("ws://{addr}/ws/x%0A{forged}");
+    assert_eq!(refused_upgrade(&url, None).await, 429);
+    let mut seen: Vec<String> = Vec::new();
+    while !seen
+        .last()
+        .is_some_and(|line| line.contains("limit reached"))
+    {
+        seen.push(next_line());
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(
+        seen.iter().all(|line| !line.starts_with("FORGED")),
+        "{seen:#?}"
+    );
+    assert!(seen.last().unwrap().contains(r"x\nFORGED"), "{seen:#?}");
 }

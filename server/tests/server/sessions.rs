@@ -743,3 +743,29 @@ async fn presence_names_and_roles_come_from_the_token() {
     assert_eq!(state["cursor"], 1);
     s.server.stop().await;
 }
+
+#[tokio::test]
+async fn an_open_connection_is_closed_when_its_token_expires() {
+    let s = start().await;
+    let created = s.create("canvas").await;
+    let (_, pid) = s.join(&created.code, "Ann").await;
+    let ann = Identity {
+        session: created.id.clone(),
+        participant: pid,
+        role: Role::Citizen,
+        name: "Ann".into(),
+    };
+    let short = forge(SECRET.as_bytes(), &ann, 0, 2);
+    let mut expiring = Client::connect(&s.room(&created.id, &short)).await;
+    let mut lasting = Client::connect(&s.room(&created.id, &created.invite("moderator"))).await;
+    expiring.insert(0, "before expiry").await;
+    expiring.wait_all_saved().await;
+
+    let (code, reason) = expiring.wait_closed().await;
+    assert_eq!((code, reason.as_str()), (1008, "token expired"));
+    // The room goes on for the others.
+    lasting.wait_text(|text| text == "before expiry").await;
+    lasting.insert(0, "after ").await;
+    lasting.wait_all_saved().await;
+    s.server.stop().await;
+}
