@@ -265,3 +265,21 @@ fn an_undeclared_field_in_an_answer_fails() {
 fn an_undeclared_status_fails() {
     check_exchange("GET /api/me HTTP/1.0\r\n\r\n", 418, &HashMap::new(), b"");
 }
+
+/// A query the server cannot read is a JSON error like every other, as described.
+#[tokio::test]
+async fn a_malformed_query_is_a_described_error() {
+    let server = TestServer::fresh().await;
+    let created = server
+        .create_session(serde_json::json!({"title": "q", "template": "canvas", "language": "en"}))
+        .await;
+    let (id, researcher) = (&created["id"], &created["invites"]["researcher"]["token"]);
+    for query in ["metrics?bucket_seconds=soon", "export?interval_seconds=-1"] {
+        let path = format!("/api/sessions/{}/{query}", id.as_str().unwrap());
+        let expected = (400, "invalid_request");
+        server
+            .call_expect(expected, "GET", &path, researcher.as_str(), None)
+            .await;
+    }
+    server.stop().await;
+}
