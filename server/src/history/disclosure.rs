@@ -6,6 +6,7 @@ use std::collections::HashSet;
 use cocreate_board::Disclosure;
 use yrs::ClientID;
 
+use crate::session::moderation::with_restored;
 use crate::session::{Participant, Role, Session};
 
 /// Builds a [`Disclosure`] from a session's records (a trait because `Disclosure` is the board
@@ -37,12 +38,16 @@ impl SessionDisclosure for Disclosure {
             .collect();
         Disclosure {
             keep_names: session.research.keep_names,
-            redacted_clients: session
-                .erased
-                .values()
-                .filter(|e| e.text)
-                .flat_map(|e| e.clients.iter().map(|c| ClientID::new(*c)))
-                .collect(),
+            // With the client ids an unhide restored their text under since.
+            redacted_clients: with_restored(
+                session,
+                session
+                    .erased
+                    .values()
+                    .filter(|e| e.text)
+                    .flat_map(|e| e.clients.iter().map(|c| ClientID::new(*c)))
+                    .collect(),
+            ),
             hidden: session
                 .items
                 .iter()

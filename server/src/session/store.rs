@@ -77,6 +77,7 @@ impl SessionStore {
                 items: Default::default(),
                 research: research.clone(),
                 erased: Default::default(),
+                restored: Default::default(),
             };
             let record = encode(&session);
             if self
