@@ -60,6 +60,15 @@ impl Board {
         }
     }
 
+    /// Bob adds card `b`, "Queue too long.", and Ann adds " Ask Jan." to it; both saved.
+    async fn ann_writes_into_bobs_card(&mut self) {
+        add_card(&mut self.bob_client, "b", "Queue too long.", &self.bob).await;
+        self.bob_client.wait_all_saved().await;
+        self.ann_client.wait_card("b", |t| t.is_some()).await;
+        type_into(&mut self.ann_client, "b", " Ask Jan.").await;
+        self.ann_client.wait_all_saved().await;
+    }
+
     fn room(&self, token: &str) -> String {
         format!("{}?token={token}", self.server.url(&self.id))
     }
@@ -178,11 +187,8 @@ async fn text_that_went_through_hide_and_unhide_is_erased_everywhere() {
 #[tokio::test]
 async fn a_persons_comment_and_words_in_another_authors_card_are_erased() {
     let mut b = Board::start().await;
-    let (ann, bob) = (b.ann.clone(), b.bob.clone());
-    add_card(&mut b.bob_client, "b", "Queue too long.", &bob).await;
-    b.bob_client.wait_all_saved().await;
-    b.ann_client.wait_card("b", |t| t.is_some()).await;
-    type_into(&mut b.ann_client, "b", " Ask Jan.").await;
+    let ann = b.ann.clone();
+    b.ann_writes_into_bobs_card().await;
     add_comment(&mut b.ann_client, "c", "b", "Jan knows", &ann).await;
     b.ann_client.wait_all_saved().await;
     // Bob's card is hidden and shown again: Ann's words in it come back under the server.
@@ -207,12 +213,8 @@ async fn a_persons_comment_and_words_in_another_authors_card_are_erased() {
 #[tokio::test]
 async fn their_text_in_another_authors_hidden_item_does_not_come_back_on_unhide() {
     let mut b = Board::start().await;
-    let (ann, bob) = (b.ann.clone(), b.bob.clone());
-    add_card(&mut b.bob_client, "b", "Queue too long.", &bob).await;
-    b.bob_client.wait_all_saved().await;
-    b.ann_client.wait_card("b", |t| t.is_some()).await;
-    type_into(&mut b.ann_client, "b", " Ask Jan.").await;
-    b.ann_client.wait_all_saved().await;
+    let ann = b.ann.clone();
+    b.ann_writes_into_bobs_card().await;
     b.hide("b").await;
 
     b.erase_with_text(&ann).await;
@@ -231,11 +233,7 @@ async fn their_text_in_another_authors_hidden_item_does_not_come_back_on_unhide(
 async fn remove_contributions_finds_their_text_after_hide_and_unhide() {
     let mut b = Board::start().await;
     let (ann, bob) = (b.ann.clone(), b.bob.clone());
-    add_card(&mut b.bob_client, "b", "Queue too long.", &bob).await;
-    b.bob_client.wait_all_saved().await;
-    b.ann_client.wait_card("b", |t| t.is_some()).await;
-    type_into(&mut b.ann_client, "b", " Ask Jan.").await;
-    b.ann_client.wait_all_saved().await;
+    b.ann_writes_into_bobs_card().await;
     b.hide("b").await;
     b.unhide("b").await;
     b.mod_client
