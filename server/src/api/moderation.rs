@@ -81,7 +81,8 @@ pub async fn kick(
 }
 
 /// `POST …/participants/{pid}/remove-contributions`: deletes everything the participant
-/// wrote, as one edit every client receives.
+/// wrote (text an unhide restored for them included), as one edit every client receives, and
+/// their part of hidden texts.
 pub async fn remove_contributions(
     State(state): State<AppState>,
     Caller(moderator, session, ..): Caller<Moderators>,
@@ -231,8 +232,8 @@ pub async fn hide(
     Ok(Json(json!({ "item": hidden })))
 }
 
-/// Hides an item: its text goes into the session record first (so it is never lost), then
-/// the edit that removes it from the document goes into the log.
+/// Hides an item: its text, with who wrote each run, goes into the session record first (so
+/// it is never lost), then the edit that removes it from the document goes into the log.
 async fn hide_item(
     state: &AppState,
     session: &Session,
@@ -281,7 +282,8 @@ async fn hide_item(
     Ok(serde_json::to_value(moderation).unwrap_or_default())
 }
 
-/// `POST …/items/{item}/unhide`: puts a hidden item's text back; its reports count as reviewed.
+/// `POST …/items/{item}/unhide`: puts a hidden item's text back, each writer's runs under a
+/// client id recorded as theirs; its reports count as reviewed.
 pub async fn unhide(
     State(state): State<AppState>,
     Caller(moderator, session, ..): Caller<Moderators>,

@@ -135,3 +135,79 @@ impl Hidden {
         self.set_runs(runs);
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn hidden(runs: &[(&str, Option<u64>)]) -> Hidden {
+        let mut hidden = Hidden {
+            reason: "r".into(),
+            by: "m".into(),
+            at: 1,
+            pending_review: false,
+            text: String::new(),
+            writers: Vec::new(),
+        };
+        hidden.set_runs(
+            runs.iter()
+                .map(|(text, writer)| WrittenRun {
+                    text: (*text).to_owned(),
+                    writer: writer.map(ClientID::new),
+                })
+                .collect(),
+        );
+        hidden
+    }
+
+    #[test]
+    fn an_erasure_redacts_only_their_runs_of_a_hidden_text() {
+        let mut h = hidden(&[("Queue ", Some(1)), ("é Jan", Some(2)), (" Jan", Some(3))]);
+        assert_eq!(h.text, "Queue é Jan Jan");
+        h.replace_runs(
+            &HashSet::from([ClientID::new(2), ClientID::new(3)]),
+            false,
+            "[erased]",
+        );
+        assert_eq!(h.text, "Queue [erased]");
+        let writers: Vec<_> = h.runs().into_iter().map(|r| r.writer).collect();
+        assert_eq!(writers, [Some(ClientID::new(1)), Some(ClientID::new(2))]);
+        h.replace_runs(&HashSet::from([ClientID::new(1)]), false, "");
+        assert_eq!(h.text, "[erased]");
+    }
+
+    #[test]
+    fn text_of_no_known_writer_counts_as_the_item_authors() {
+        // Hidden before writers were kept: the whole text, by nobody known.
+        let mut legacy = hidden(&[]);
+        legacy.text = "call me".into();
+        legacy.replace_runs(&HashSet::new(), false, "[erased]");
+        assert_eq!(legacy.text, "call me");
+        legacy.replace_runs(&HashSet::new(), true, "[erased]");
+        assert_eq!(legacy.text, "[erased]");
+    }
+
+    #[test]
+    fn restored_ids_belong_to_the_writer_of_what_they_restored() {
+        let mut session: Session = serde_json::from_value(serde_json::json!({
+            "id": "s1", "title": "t", "template": "canvas", "language": "en",
+            "state": "open", "phase": "", "timer_ends_at": null,
+            "votes_per_participant": 3, "created_at": 0, "join_code": "J",
+        }))
+        .expect("a valid session");
+        let (ann, fresh, again) = (ClientID::new(1), ClientID::new(10), ClientID::new(11));
+        record_restored(&mut session, &[(fresh, ann)]);
+        // Hidden and unhidden again: still Ann's first client.
+        record_restored(&mut session, &[(again, fresh)]);
+        assert_eq!(
+            with_restored(&session, HashSet::from([ann])),
+            HashSet::from([ann, fresh, again])
+        );
+        // The moderator whose edit first carried them does not own them.
+        let moderator = ClientID::new(5);
+        assert_eq!(
+            with_restored(&session, HashSet::from([moderator, fresh])),
+            HashSet::from([moderator])
+        );
+    }
+}
