@@ -16,7 +16,8 @@ use super::sessions::audit;
 use super::{append_edit, board, text_field, Body};
 use crate::error::ApiError;
 use crate::room_id::RoomId;
-use crate::session::moderation::{self, ClientOwners, HiddenMark, ItemNotFound, WrittenRun};
+use crate::session::hidden::{self, WrittenRun};
+use crate::session::moderation::{self, ClientOwners, HiddenMark, ItemNotFound};
 use crate::session::{
     now_ms, Erasure, Hidden, Identity, Participant, Report, ReportReason, Role, Session,
     SessionState,
@@ -90,7 +91,7 @@ pub async fn remove_contributions(
 ) -> Result<Json<Value>, ApiError> {
     known_participant(&state, &id, &pid).await?;
     let (room, doc) = board(&state, &session.id).await?;
-    let clients = moderation::with_restored(&session, clients_of(&state, &room, &pid).await?);
+    let clients = session.with_restored(clients_of(&state, &room, &pid).await?);
     let removed = match moderation::remove_clients(&doc, &clients) {
         Some(update) => {
             append_edit(&state, &room, Some(&moderator.participant), update).await?;
@@ -163,7 +164,7 @@ pub async fn erase(
         .await?;
     state.announce(&revoked, "kicked").await;
     let (room, doc) = board(&state, &session.id).await?;
-    let clients = moderation::with_restored(&session, clients_of(&state, &room, &pid).await?);
+    let clients = session.with_restored(clients_of(&state, &room, &pid).await?);
     if let Some(update) = moderation::erase(&doc, &pid, &clients, request.text) {
         append_edit(&state, &room, Some(&moderator.participant), update).await?;
     }
@@ -249,7 +250,7 @@ async fn hide_item(
         at,
         pending_review,
     };
-    let mut runs = moderation::written_runs(&doc, item);
+    let mut runs = hidden::written_runs(&doc, item);
     let (update, removed) = moderation::hide(&doc, item, &mark)?;
     if runs.iter().map(|r| r.text.as_str()).collect::<String>() != removed {
         // Not a Y.Text: one run, by nobody known.
@@ -303,7 +304,7 @@ pub async fn unhide(
     state
         .sessions
         .update(&id, |session| {
-            moderation::record_restored(session, &unhidden.restored);
+            session.record_restored(&unhidden.restored);
             Ok::<_, ApiError>(())
         })
         .await?;

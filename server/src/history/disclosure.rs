@@ -6,7 +6,6 @@ use std::collections::HashSet;
 use cocreate_board::Disclosure;
 use yrs::ClientID;
 
-use crate::session::moderation::with_restored;
 use crate::session::{Participant, Role, Session};
 
 /// Builds a [`Disclosure`] from a session's records (a trait because `Disclosure` is the board
@@ -39,8 +38,7 @@ impl SessionDisclosure for Disclosure {
         Disclosure {
             keep_names: session.research.keep_names,
             // With the client ids an unhide restored their text under since.
-            redacted_clients: with_restored(
-                session,
+            redacted_clients: session.with_restored(
                 session
                     .erased
                     .values()
