@@ -93,17 +93,17 @@ pub struct Session {
     /// Items that were reported or hidden.
     #[serde(default)]
     pub items: BTreeMap<String, ItemModeration>,
+    /// Client ids the server restored hidden text under (unhide), each with the client id that
+    /// first wrote that text: so that the text stays its writer's for erasure and
+    /// remove-contributions, which find text by client id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub restored: BTreeMap<u64, u64>,
     /// Whether and how the session is recorded for research.
     #[serde(default)]
     pub research: Research,
     /// Participants erased at their request, and what was erased.
     #[serde(default)]
     pub erased: BTreeMap<String, Erasure>,
-    /// Client ids the server restored hidden text under (unhide), each with the client id that
-    /// first wrote that text: so that the text stays its writer's for erasure and
-    /// remove-contributions, which find text by client id.
-    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
-    pub restored: BTreeMap<u64, u64>,
 }
 
 /// How a session is recorded for research. Participants see it before they join.

@@ -75,9 +75,9 @@ impl SessionStore {
                 join_code: ids::join_code(),
                 revoked: Default::default(),
                 items: Default::default(),
+                restored: Default::default(),
                 research: research.clone(),
                 erased: Default::default(),
-                restored: Default::default(),
             };
             let record = encode(&session);
             if self
