@@ -311,7 +311,7 @@ export class BoardPage {
         recordedIndicator(this.session)),
       h('div', { class: 'header-actions' },
         langSel,
-        // researchers (and moderators) may replay a recorded session
+        // moderators may replay a recorded session (researchers only ever see the replay)
         this.session?.research?.recorded && (this.role() === 'researcher' || this.isModerator())
           ? h('a', { class: 'btn', id: 'open-replay', href: `#s=${encodeURIComponent(this.session.id)}&view=replay`, text: t('replay.open') })
           : null,
