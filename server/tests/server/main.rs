@@ -19,6 +19,7 @@ mod redis_outage;
 mod redis_sentinel;
 mod redis_storage;
 mod redis_tls;
+mod reports;
 mod sessions;
 mod slow_peer;
 mod storage_contract;
