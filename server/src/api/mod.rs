@@ -5,6 +5,7 @@
 mod announce;
 mod caller;
 mod history;
+mod join_code;
 mod moderation;
 mod sessions;
 
@@ -47,6 +48,7 @@ fn session_routes() -> Router<AppState> {
         .route("/unlock", transition(Open, "unlocked"))
         .route("/close", transition(Closed, "closed"))
         .route("/audit", get(sessions::audit_log))
+        .route("/join-code", post(join_code::rotate))
         .route("/history", get(history::history))
         .route("/state", get(history::board_at))
         .route("/metrics", get(history::metrics))

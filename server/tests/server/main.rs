@@ -10,6 +10,7 @@ mod bad_input;
 mod checkpoints;
 mod health;
 mod history;
+mod join_code;
 mod keepalive;
 mod limits;
 mod metrics;
