@@ -9,7 +9,8 @@
 //! a shared store converges on the same document.
 //!
 //! The rest by concern: the actor [`handle`], [`load`]ing, [`access`] and identity rules,
-//! [`frames`] and their caches, [`checkpoints`], [`presence`] and its [`relay`] between nodes.
+//! [`frames`] and their caches, [`checkpoints`], [`presence`] and its [`relay`] between nodes,
+//! and dot-[`votes`] limits.
 
 mod access;
 mod append;
@@ -22,6 +23,7 @@ mod presence;
 mod registration;
 mod relay;
 mod updates;
+mod votes;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,6 +44,7 @@ use self::handle::Command;
 use self::load::load_room;
 use self::presence::Presence;
 use self::relay::{next_bus_event, subscribe_bus};
+use self::votes::AddedVotes;
 use crate::bus::{BusEvent, BusMessageKind, BusSubscription, SharedBus};
 use crate::metrics::SharedMetrics;
 use crate::outbox::Outbox;
@@ -104,6 +107,7 @@ async fn run(
             let mut room = Room {
                 log: AppendQueue::new(id.clone(), &context),
                 id,
+                added_votes: AddedVotes::watch(&loaded.doc),
                 awareness: Awareness::new(loaded.doc),
                 presence: Presence::default(),
                 members: HashMap::new(),
@@ -186,6 +190,8 @@ struct Room {
     session: Option<Arc<Session>>,
     /// The room's own command queue, for work that finishes later (rereading the session).
     commands: mpsc::WeakSender<Command>,
+    /// Votes the last applied record added: checked against the session's limit.
+    added_votes: AddedVotes,
 }
 
 impl Room {

@@ -154,6 +154,7 @@ impl Room {
                             member.outbox.send(frame.clone());
                         }
                     }
+                    self.limit_votes(&record);
                 }
                 Err(ApplyError::Panicked) => {
                     error!(room = %self.id, seq = record.seq, "yrs panicked applying a log record; reloading the room");

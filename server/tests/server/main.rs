@@ -25,3 +25,4 @@ mod sessions;
 mod slow_peer;
 mod storage_contract;
 mod sync;
+mod votes;
