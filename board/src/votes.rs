@@ -77,31 +77,59 @@ mod tests {
         keys.iter().map(|k| k.to_string()).collect()
     }
 
-    #[test]
-    fn votes_within_the_limit_stay() {
-        let doc = board(&["a|p1|0", "b|p1|0", "a|p2|0"]);
-        assert!(refused(&doc, &strings(&["b|p1|0"]), "p1", 2).is_empty());
-    }
+    /// What a case shows, the board's votes, the votes an update by `p1` added, the limit,
+    /// and the votes refused.
+    type Case = (
+        &'static str,
+        &'static [&'static str],
+        &'static [&'static str],
+        u32,
+        &'static [&'static str],
+    );
 
     #[test]
-    fn the_newest_votes_beyond_the_limit_are_refused() {
-        let doc = board(&["a|p1|0", "a|p1|1", "b|p1|0", "b|p1|1"]);
-        let added = strings(&["b|p1|0", "b|p1|1"]);
-        assert_eq!(refused(&doc, &added, "p1", 2), ["b|p1|1", "b|p1|0"]);
-        assert_eq!(refused(&doc, &added, "p1", 3), ["b|p1|1"]);
-    }
-
-    #[test]
-    fn votes_on_deleted_items_do_not_count() {
-        let doc = board(&["gone|p1|0", "gone|p1|1", "a|p1|0"]);
-        assert!(refused(&doc, &strings(&["a|p1|0"]), "p1", 1).is_empty());
-    }
-
-    #[test]
-    fn votes_in_another_name_or_not_votes_at_all_are_refused() {
-        let doc = board(&["a|p2|0", "junk", "a|p1|0"]);
-        let added = strings(&["a|p2|0", "junk", "a|p1|0"]);
-        assert_eq!(refused(&doc, &added, "p1", 5), ["a|p2|0", "junk"]);
+    fn refused_are_votes_beyond_the_limit_or_in_another_name() {
+        let cases: [Case; 5] = [
+            (
+                "within the limit",
+                &["a|p1|0", "b|p1|0", "a|p2|0"],
+                &["b|p1|0"],
+                2,
+                &[],
+            ),
+            (
+                "the newest beyond the limit",
+                &["a|p1|0", "a|p1|1", "b|p1|0", "b|p1|1"],
+                &["b|p1|0", "b|p1|1"],
+                2,
+                &["b|p1|1", "b|p1|0"],
+            ),
+            (
+                "only the excess",
+                &["a|p1|0", "a|p1|1", "b|p1|0", "b|p1|1"],
+                &["b|p1|0", "b|p1|1"],
+                3,
+                &["b|p1|1"],
+            ),
+            (
+                "votes on deleted items do not count",
+                &["gone|p1|0", "gone|p1|1", "a|p1|0"],
+                &["a|p1|0"],
+                1,
+                &[],
+            ),
+            (
+                "another's name, or no vote at all",
+                &["a|p2|0", "junk", "a|p1|0"],
+                &["a|p2|0", "junk", "a|p1|0"],
+                5,
+                &["a|p2|0", "junk"],
+            ),
+        ];
+        for (case, keys, added, limit, expected) in cases {
+            let got = refused(&board(keys), &strings(added), "p1", limit);
+            assert_eq!(got, expected, "{case}");
+        }
     }
 
     #[test]

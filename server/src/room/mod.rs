@@ -108,6 +108,7 @@ async fn run(
                 log: AppendQueue::new(id.clone(), &context),
                 id,
                 added_votes: AddedVotes::watch(&loaded.doc),
+                appended: loaded.applied,
                 awareness: Awareness::new(loaded.doc),
                 presence: Presence::default(),
                 members: HashMap::new(),
@@ -192,6 +193,9 @@ struct Room {
     commands: mpsc::WeakSender<Command>,
     /// Votes the last applied record added: checked against the session's limit.
     added_votes: AddedVotes,
+    /// The last log position this room's own appends reached. The room stays loaded until it
+    /// has applied them: the vote limits are checked as it applies its own records.
+    appended: Seq,
 }
 
 impl Room {
@@ -224,7 +228,8 @@ impl Room {
                     self.broadcast_presence();
                 }
             }
-            if joined && self.members.is_empty() && self.log.is_idle() {
+            let caught_up = self.failed || self.applied >= self.appended;
+            if joined && self.members.is_empty() && self.log.is_idle() && caught_up {
                 // The last member's departure still has to reach the other nodes.
                 if self.presence.due().is_some() {
                     self.broadcast_presence();

@@ -3,14 +3,14 @@
 //! every client receives, and the sender is told; a client that reconnects with the refused
 //! votes still in its document converges without being refused again.
 
-use serde_json::json;
+use serde_json::{json, Value};
 use yrs::{Map, Transact};
 
 use crate::support::{add_card, Client, TestServer};
 
-/// A session whose participants have two votes each, a citizen on it with a card to vote on:
-/// the server, the citizen's room URL and participant id.
-async fn voting_citizen() -> (TestServer, String, String) {
+/// A session whose participants have two votes each, and a citizen connected to it who added
+/// a card to vote on: the server, the citizen's room URL, participant id and client.
+async fn voting_citizen() -> (TestServer, String, String, Client) {
     let server = TestServer::fresh_with(|config| config.open_rooms = false).await;
     let created = server
         .create_session(json!({"title": "T", "template": "canvas", "language": "en"}))
@@ -27,7 +27,9 @@ async fn voting_citizen() -> (TestServer, String, String) {
         .join(created["join_code"].as_str().unwrap(), "Ann")
         .await;
     let url = format!("{}?token={token}", server.url(id));
-    (server, url, pid)
+    let mut client = Client::connect(&url).await;
+    add_card(&mut client, "card-1", "a card", &pid).await;
+    (server, url, pid, client)
 }
 
 /// Sets vote keys in one update, as a (modified) client would.
@@ -40,6 +42,13 @@ async fn vote(client: &mut Client, keys: &[String]) {
             }
         })
         .await;
+}
+
+/// Votes with `keys` in one update and waits to be told which were refused.
+async fn refused_of(client: &mut Client, keys: &[String]) -> Value {
+    vote(client, keys).await;
+    client.wait_session(|m| m["event"] == "vote-refused").await;
+    client.session.as_ref().unwrap()["refused_votes"].clone()
 }
 
 /// The vote keys in a client's document, sorted.
@@ -62,16 +71,9 @@ async fn wait_votes(client: &mut Client, expected: &[String]) {
 
 #[tokio::test]
 async fn votes_beyond_the_limit_are_removed_for_everyone_and_the_sender_is_told() {
-    let (server, url, pid) = voting_citizen().await;
-    let mut ann = Client::connect(&url).await;
-    add_card(&mut ann, "card-1", "a card", &pid).await;
-    ann.wait_all_saved().await;
+    let (server, url, pid, mut ann) = voting_citizen().await;
     let keys: Vec<String> = (0..3).map(|n| format!("card-1|{pid}|{n}")).collect();
-    vote(&mut ann, &keys).await;
-
-    ann.wait_session(|m| m["event"] == "vote-refused").await;
-    let told = ann.session.clone().unwrap();
-    assert_eq!(told["refused_votes"], json!([keys[2]]), "{told}");
+    assert_eq!(refused_of(&mut ann, &keys).await, json!([keys[2]]));
     wait_votes(&mut ann, &keys[..2]).await;
     // Whoever joins now sees the two votes the limit allows.
     let newcomer = Client::connect(&url).await;
@@ -81,32 +83,24 @@ async fn votes_beyond_the_limit_are_removed_for_everyone_and_the_sender_is_told(
 
 #[tokio::test]
 async fn a_vote_in_another_participants_name_is_removed() {
-    let (server, url, pid) = voting_citizen().await;
-    let mut ann = Client::connect(&url).await;
-    add_card(&mut ann, "card-1", "a card", &pid).await;
+    let (server, _, pid, mut ann) = voting_citizen().await;
     let forged = vec![
         "card-1|p_someoneelse|0".to_owned(),
         format!("card-1|{pid}|0"),
     ];
-    vote(&mut ann, &forged).await;
-    ann.wait_session(|m| m["event"] == "vote-refused").await;
-    assert_eq!(
-        ann.session.as_ref().unwrap()["refused_votes"],
-        json!([forged[0]])
-    );
+    assert_eq!(refused_of(&mut ann, &forged).await, json!([forged[0]]));
     wait_votes(&mut ann, &forged[1..]).await;
     server.stop().await;
 }
 
 #[tokio::test]
 async fn a_client_that_reconnects_with_refused_votes_converges_without_a_loop() {
-    let (server, url, pid) = voting_citizen().await;
-    let mut ann = Client::connect(&url).await;
-    add_card(&mut ann, "card-1", "a card", &pid).await;
+    let (server, url, pid, mut ann) = voting_citizen().await;
     let keys: Vec<String> = (0..4).map(|n| format!("card-1|{pid}|{n}")).collect();
     vote(&mut ann, &keys).await;
     ann.wait_all_saved().await;
-    // Gone before the removal reached it: its document still holds all four votes.
+    // Gone before the removal reached it (the room may even unload): its document still
+    // holds all four votes.
     let doc = ann.vanish();
     let mut back = Client::connect_with(&url, doc).await;
     wait_votes(&mut back, &keys[..2]).await;
