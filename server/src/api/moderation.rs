@@ -65,6 +65,15 @@ pub async fn kick(
     if pid == moderator.participant {
         return Err(ApiError::bad_request("you cannot kick yourself"));
     }
+    let own = state
+        .sessions
+        .participant(&id, &moderator.participant)
+        .await?;
+    if own.and_then(|p| p.invited_by).as_deref() == Some(pid.as_str()) {
+        return Err(ApiError::bad_request(
+            "you joined through this invite: kicking it would kick you too",
+        ));
+    }
     let mut participant =
         serde_json::to_value(known_participant(&state, &id, &pid).await?).unwrap_or_default();
     let (session, joined) = state.sessions.kick(&id, &pid).await?;

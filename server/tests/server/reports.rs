@@ -206,6 +206,19 @@ async fn kicking_an_invite_kicks_everyone_who_joined_through_it() {
     // The invite mints no more, and someone who joined otherwise stays.
     let (status, body) = b.mint(&citizen_invite, "Late").await;
     assert_eq!((status, &body["code"]), (403, &json!("revoked")));
+    // A moderator does not kick the invite they joined through (and so themself).
+    let (moderator, _) = b.minted(&b.moderator, "Mod").await;
+    let own_invite = b.participant_of(&b.moderator).await;
+    let kick = b.path(&format!("/participants/{own_invite}/kick"));
+    b.server
+        .call_expect(
+            (400, "invalid_request"),
+            "POST",
+            &kick,
+            Some(&moderator),
+            None,
+        )
+        .await;
     let (status, _) = b
         .server
         .call("GET", "/api/me", Some(&bystander), None)
