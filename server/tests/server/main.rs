@@ -2,6 +2,7 @@
 //! port, driven over WebSocket by a small Yjs client built on yrs.
 
 mod redis_server;
+mod schema;
 mod support;
 
 mod admin_cli;
@@ -15,6 +16,7 @@ mod keepalive;
 mod limits;
 mod metrics;
 mod multi_node;
+mod openapi;
 mod persistence;
 mod redis_outage;
 mod redis_sentinel;

@@ -229,7 +229,7 @@ pub fn http_request(
 }
 
 /// Sends an `http_request` and reads the answer: status, headers (lower-case names) and the
-/// body's bytes.
+/// body's bytes. An `/api` answer must match the OpenAPI description (`openapi.rs`).
 pub async fn exchange(addr: SocketAddr, request: &str) -> (u16, HashMap<String, String>, Vec<u8>) {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     stream.write_all(request.as_bytes()).await.expect("write");
@@ -247,7 +247,9 @@ pub async fn exchange(addr: SocketAddr, request: &str) -> (u16, HashMap<String, 
         .filter_map(|line| line.split_once(':'))
         .map(|(name, value)| (name.trim().to_lowercase(), value.trim().to_owned()))
         .collect();
-    (status, headers, response[split + 4..].to_vec())
+    let body = response[split + 4..].to_vec();
+    crate::openapi::check_exchange(request, status, &headers, &body);
+    (status, headers, body)
 }
 
 /// The string `key` of each object in a JSON array (participants, audit entries, rows).
