@@ -224,7 +224,7 @@ export const de: Dict = {
   'mod.pendingReview': 'nach Meldungen ausgeblendet, wartet auf Ihre Prüfung',
   'mod.showCard': 'Zur Karte',
   'mod.inviteLink': 'Einladungslink',
-  'mod.revokeInvite': 'Link widerrufen',
+  'mod.revokeInvite': 'Link widerrufen (und wer damit teilnahm)',
   'mod.online': 'online',
   'mod.auditEmpty': 'Noch keine Moderationsaktionen.',
   'audit.locked': 'hat das Board gesperrt',

@@ -222,7 +222,7 @@ export const en = {
   'mod.pendingReview': 'hidden after reports, waiting for your review',
   'mod.showCard': 'Go to card',
   'mod.inviteLink': 'invite link',
-  'mod.revokeInvite': 'Revoke link',
+  'mod.revokeInvite': 'Revoke link (and who joined with it)',
   'mod.online': 'online',
   'mod.auditEmpty': 'No moderation actions yet.',
   'audit.locked': 'locked the board',

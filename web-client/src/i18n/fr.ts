@@ -224,7 +224,7 @@ export const fr: Dict = {
   'mod.pendingReview': 'masqué après des signalements, en attente de votre examen',
   'mod.showCard': 'Aller à la carte',
   'mod.inviteLink': 'lien d\'invitation',
-  'mod.revokeInvite': 'Révoquer le lien',
+  'mod.revokeInvite': 'Révoquer le lien (et qui l’a utilisé)',
   'mod.online': 'en ligne',
   'mod.auditEmpty': 'Aucune action de modération pour le moment.',
   'audit.locked': 'a verrouillé le tableau',

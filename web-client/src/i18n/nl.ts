@@ -224,7 +224,7 @@ export const nl: Dict = {
   'mod.pendingReview': 'verborgen na meldingen, wacht op uw beoordeling',
   'mod.showCard': 'Ga naar kaart',
   'mod.inviteLink': 'uitnodigingslink',
-  'mod.revokeInvite': 'Link intrekken',
+  'mod.revokeInvite': 'Link intrekken (en wie ermee deelnam)',
   'mod.online': 'online',
   'mod.auditEmpty': 'Nog geen moderatieacties.',
   'audit.locked': 'vergrendelde het bord',
