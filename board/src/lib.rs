@@ -1,7 +1,8 @@
 //! The board document, owned in one place: its schema (roots, item kinds, template stages and
 //! lanes, the version), the seed of each template, the edits the server makes (hide, unhide,
-//! remove contributions, erase), reading it (as JSON under the disclosure rules, text runs, the
-//! changes an update made) and the safe apply of updates from the network. No I/O.
+//! remove contributions, erase, remove refused votes), reading it (as JSON under the disclosure
+//! rules, text runs, the changes an update made) and the safe apply of updates from the
+//! network. No I/O.
 //!
 //! The web client (`web-client/src/board/model.ts`) writes the same schema; the golden documents in
 //! `golden/` are loaded by this crate's tests and by the web client's, so the two cannot drift.
@@ -13,6 +14,7 @@ pub mod edit;
 pub mod read;
 pub mod schema;
 pub mod seed;
+pub mod votes;
 
 pub use apply::{apply_bytes, ApplyError};
 pub use changes::{BoardChange, ObservedDoc};

@@ -73,6 +73,15 @@ impl ApiError {
         )
     }
 
+    /// A kicked participant (or one who joined through a kicked invite).
+    pub fn revoked() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "revoked",
+            "you were removed from this session by a moderator",
+        )
+    }
+
     pub fn session_closed() -> Self {
         Self::new(
             StatusCode::CONFLICT,

@@ -6,6 +6,7 @@
 mod announce;
 mod caller;
 mod history;
+mod join_code;
 mod moderation;
 mod openapi;
 mod sessions;
@@ -58,6 +59,7 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/sessions/{id}/unlock", transition(Open, "unlocked")),
         ("/api/sessions/{id}/close", transition(Closed, "closed")),
         ("/api/sessions/{id}/audit", get(sessions::audit_log)),
+        ("/api/sessions/{id}/join-code", post(join_code::rotate)),
         ("/api/sessions/{id}/history", get(history::history)),
         ("/api/sessions/{id}/state", get(history::board_at)),
         ("/api/sessions/{id}/metrics", get(history::metrics)),

@@ -11,7 +11,7 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::caller::{Caller, Everyone, Moderators};
+use super::caller::{Caller, Editors, Moderators};
 use super::sessions::audit;
 use super::{append_edit, board, text_field, Body};
 use crate::error::ApiError;
@@ -57,7 +57,7 @@ async fn known_participant(
 }
 
 /// `POST …/participants/{pid}/kick`: disconnects the participant now and revokes every token
-/// naming them.
+/// naming them, and, for an invite, everyone who joined through it.
 pub async fn kick(
     State(state): State<AppState>,
     Caller(moderator, ..): Caller<Moderators>,
@@ -66,19 +66,26 @@ pub async fn kick(
     if pid == moderator.participant {
         return Err(ApiError::bad_request("you cannot kick yourself"));
     }
+    let own = state
+        .sessions
+        .participant(&id, &moderator.participant)
+        .await?;
+    if own.and_then(|p| p.invited_by).as_deref() == Some(pid.as_str()) {
+        return Err(ApiError::bad_request(
+            "you joined through this invite: kicking it would kick you too",
+        ));
+    }
     let mut participant =
         serde_json::to_value(known_participant(&state, &id, &pid).await?).unwrap_or_default();
-    let (session, ()) = state
-        .sessions
-        .update(&id, |session| {
-            session.revoked.entry(pid.clone()).or_insert_with(now_ms);
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    audit(&state, &moderator, &id, "kick", &pid, None).await;
+    let (session, joined) = state.sessions.kick(&id, &pid).await?;
+    let reason =
+        (!joined.is_empty()).then(|| format!("with {} who joined through it", joined.len()));
+    audit(&state, &moderator, &id, "kick", &pid, reason).await;
     state.announce(&session, "kicked").await;
     participant["kicked"] = json!(true);
-    Ok(Json(json!({ "participant": participant })))
+    Ok(Json(
+        json!({ "participant": participant, "kicked_with": joined }),
+    ))
 }
 
 /// `POST …/participants/{pid}/remove-contributions`: deletes everything the participant
@@ -328,11 +335,12 @@ pub struct ReportRequest {
     reason: ReportReason,
 }
 
-/// `POST …/items/{item}/report`: any participant reports an item; enough reports hide it
-/// until a moderator reviews it.
+/// `POST …/items/{item}/report`: a participant who may edit reports an item; enough reports
+/// hide it until a moderator reviews it. Each person counts once: a participant who joined
+/// through an invite counts as that invite.
 pub async fn report(
     State(state): State<AppState>,
-    Caller(reporter, session, ..): Caller<Everyone>,
+    Caller(reporter, session, ..): Caller<Editors>,
     Path((id, item)): Path<(String, String)>,
     Body(request): Body<ReportRequest>,
 ) -> Result<Json<Value>, ApiError> {
@@ -343,16 +351,23 @@ pub async fn report(
     if !moderation::has_item(&doc, &item) {
         return Err(ItemNotFound(item).into());
     }
+    let invite = (state
+        .sessions
+        .participant(&id, &reporter.participant)
+        .await?)
+        .and_then(|p| p.invited_by);
     let (session, (reports, hidden)) = state
         .sessions
         .update(&id, |session| {
             let entry = session.item(&item);
-            entry.reports.retain(|r| r.by != reporter.participant);
-            entry.reports.push(Report {
+            let report = Report {
                 by: reporter.participant.clone(),
                 reason: request.reason,
                 at: now_ms(),
-            });
+                invite: invite.clone(),
+            };
+            entry.reports.retain(|r| r.reporter() != report.reporter());
+            entry.reports.push(report);
             Ok::<_, ApiError>((entry.reports.len(), entry.hidden.is_some()))
         })
         .await?;

@@ -109,12 +109,21 @@ impl Room {
 
 /// The session message (type 101) for one member.
 pub(super) fn session_frame(session: &Session, identity: &Identity, event: &str) -> Bytes {
-    let message = serde_json::json!({
+    let message = session_message(session, identity, event);
+    encode(&cocreate::session(&message.to_string()))
+}
+
+/// What a session message says to one member, before any fields an event adds.
+pub(super) fn session_message(
+    session: &Session,
+    identity: &Identity,
+    event: &str,
+) -> serde_json::Value {
+    serde_json::json!({
         "event": event,
         "session": session.view_for(identity.role),
         "you": identity.you(session),
-    });
-    encode(&cocreate::session(&message.to_string()))
+    })
 }
 
 /// The protocol's permission-denied message, telling a member why it is read-only.

@@ -9,7 +9,8 @@
 //! a shared store converges on the same document.
 //!
 //! The rest by concern: the actor [`handle`], [`load`]ing, [`access`] and identity rules,
-//! [`frames`] and their caches, [`checkpoints`], [`presence`] and its [`relay`] between nodes.
+//! [`frames`] and their caches, [`checkpoints`], [`presence`] and its [`relay`] between nodes,
+//! and dot-[`votes`] limits.
 
 mod access;
 mod append;
@@ -22,6 +23,7 @@ mod presence;
 mod registration;
 mod relay;
 mod updates;
+mod votes;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,6 +44,7 @@ use self::handle::Command;
 use self::load::load_room;
 use self::presence::Presence;
 use self::relay::{next_bus_event, subscribe_bus};
+use self::votes::AddedVotes;
 use crate::bus::{BusEvent, BusMessageKind, BusSubscription, SharedBus};
 use crate::metrics::SharedMetrics;
 use crate::outbox::Outbox;
@@ -105,6 +108,8 @@ async fn run(
             let mut room = Room {
                 log: AppendQueue::new(id.clone(), &context),
                 id,
+                added_votes: AddedVotes::watch(&loaded.doc),
+                appended: loaded.applied,
                 awareness: Awareness::new(loaded.doc),
                 presence: Presence::default(),
                 members: HashMap::new(),
@@ -187,6 +192,11 @@ struct Room {
     session: Option<Arc<Session>>,
     /// The room's own command queue, for work that finishes later (rereading the session).
     commands: mpsc::WeakSender<Command>,
+    /// Votes the last applied record added: checked against the session's limit.
+    added_votes: AddedVotes,
+    /// The last log position this room's own appends reached. The room stays loaded until it
+    /// has applied them: the vote limits are checked as it applies its own records.
+    appended: Seq,
 }
 
 impl Room {
@@ -219,7 +229,8 @@ impl Room {
                     self.broadcast_presence();
                 }
             }
-            if joined && self.members.is_empty() && self.log.is_idle() {
+            let caught_up = self.failed || self.applied >= self.appended;
+            if joined && self.members.is_empty() && self.log.is_idle() && caught_up {
                 // The last member's departure still has to reach the other nodes.
                 if self.presence.due().is_some() {
                     self.broadcast_presence();

@@ -105,6 +105,7 @@ impl Room {
             self.fail("internal error: the room is reloading, reconnect");
             return;
         }
+        self.appended = self.appended.max(last);
         // Per connection: updates in this batch, and the ordinal of the last of them.
         let mut saved: HashMap<u64, (usize, u64)> = HashMap::new();
         for pending in batch {
@@ -154,6 +155,7 @@ impl Room {
                             member.outbox.send(frame.clone());
                         }
                     }
+                    self.limit_votes(&record);
                 }
                 Err(ApplyError::Panicked) => {
                     error!(room = %self.id, seq = record.seq, "yrs panicked applying a log record; reloading the room");

@@ -4,6 +4,7 @@
 
 pub mod hidden;
 pub mod ids;
+pub mod invites;
 pub mod moderation;
 pub mod store;
 pub mod token;
@@ -189,6 +190,9 @@ pub struct Report {
     pub by: String,
     pub reason: ReportReason,
     pub at: u64,
+    /// The invite the reporter joined through: reports through one shared invite count once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
 }
 
 /// Someone who joined a session. Stored once, when first seen.
@@ -203,6 +207,14 @@ pub struct Participant {
     /// Their answer when the session asked for research consent (`None`: not asked).
     #[serde(default)]
     pub research_consent: Option<bool>,
+    /// An invite link's shared participant (one per role, made with the session): only
+    /// these mint participants through `POST /api/join {invite}`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub invite: bool,
+    /// The invite participant this one joined through (`None`: by join code, or an invite
+    /// itself). Kicking the invite kicks them too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invited_by: Option<String>,
 }
 
 /// One line of a session's audit log: a moderation action. Never holds hidden text, nor

@@ -654,7 +654,7 @@ async fn hide_unhide_and_reports_keep_hidden_text_from_non_moderators() {
     let (status, body) = s
         .report(
             &format!("{base}/card-1"),
-            &created.invite("observer"),
+            &created.invite("citizen"),
             "offensive",
         )
         .await;

@@ -200,6 +200,7 @@ export class BoardPage {
     if (m.event === 'locked') this.announcer.say(t('readonly.locked'))
     else if (m.event === 'unlocked') this.announcer.say(t('announce.session', { what: t('mod.state', { state: t('state.open') }) }))
     else if (m.event === 'closed') this.announcer.say(t('readonly.closed'))
+    else if (m.event === 'vote-refused') this.announcer.say(t('vote.none')) // the server removed votes beyond the limit (another tab voted too)
     else if (m.event === 'updated' && before && before.phase !== m.session.phase) this.announcer.say(t('phase.label', { phase: m.session.phase }))
     if (!wasEditable && this.canEdit() && this.dirtyWhileReadOnly) { this.discardLocalAndReload(); return }
     if (!this.canEdit()) A.stopEditing(this.store, false)
