@@ -5,6 +5,7 @@ mod redis_server;
 mod support;
 
 mod admin_cli;
+mod authorship;
 mod awareness;
 mod bad_input;
 mod checkpoints;
