@@ -134,7 +134,8 @@ pub async fn client_owners(
 }
 
 /// Applies a session room's stored record unless it is forged (the room skipped it live too).
-fn apply_owned(id: &RoomId, doc: &Doc, owners: &mut ClientOwners, record: &LogRecord) {
+/// History replays apply records this way too.
+pub(crate) fn apply_owned(id: &RoomId, doc: &Doc, owners: &mut ClientOwners, record: &LogRecord) {
     let applied = decode_update(&record.update)
         .map_err(|e| e.to_string())
         .and_then(|update| {

@@ -55,6 +55,7 @@ pub use self::authorship::ClientOwners;
 pub use self::checkpoints::CheckpointPolicy;
 pub(crate) use self::handle::spawn;
 pub use self::handle::{Inbound, JoinError, Joined, RoomHandle};
+pub(crate) use self::load::apply_owned;
 pub use self::load::{client_owners, load_document, load_session_document, LoadedDocument};
 pub use self::presence::AWARENESS_TICK;
 pub(crate) use self::registration::{Registrar, Registration};
