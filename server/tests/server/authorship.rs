@@ -61,6 +61,27 @@ async fn citizen(server: &TestServer, session: &Session, name: &str) -> (Client,
     )
 }
 
+/// Ann joins `session` and writes card `c`, saved: her client and participant id.
+async fn ann_wrote_a_card(server: &TestServer, session: &Session) -> (Client, String) {
+    let (mut ann, ann_id) = citizen(server, session, "Ann").await;
+    add_card(&mut ann, "c", "Ann's words", &ann_id).await;
+    ann.wait_all_saved().await;
+    (ann, ann_id)
+}
+
+/// Removes a participant's contributions as the moderator: how many client ids were theirs.
+async fn remove_contributions(server: &TestServer, session: &Session, participant: &str) -> Value {
+    let path = format!(
+        "/api/sessions/{}/participants/{participant}/remove-contributions",
+        session.id
+    );
+    let (status, body) = server
+        .call("POST", &path, Some(&session.moderator), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["removed_clients"].clone()
+}
+
 /// Joins `session` as a troll whose document writes under `client_id`, and types into the
 /// card `card` with it: the troll's connection, which should be closed.
 async fn forge(
@@ -137,11 +158,8 @@ async fn a_troll_writing_under_a_citizens_client_id_is_refused_and_nothing_of_it
     let dir = tempfile::tempdir().unwrap();
     let server = session_server(dir.path()).await;
     let session = Session::create(&server).await;
-    let (mut ann, ann_id) = citizen(&server, &session, "Ann").await;
+    let (mut ann, ann_id) = ann_wrote_a_card(&server, &session).await;
     let (mut witness, witness_id) = citizen(&server, &session, "Wim").await;
-    add_card(&mut ann, "c", "Ann's words", &ann_id).await;
-    ann.wait_all_saved().await;
-    wait_card(&mut witness, "c").await;
     let refused_before = policy_refusals(&server.scrape().await);
 
     let ann_client = ann.doc.client_id().get();
@@ -181,16 +199,24 @@ async fn writing_under_the_servers_client_id_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let server = session_server(dir.path()).await;
     let session = Session::create(&server).await;
-    let (mut ann, ann_id) = citizen(&server, &session, "Ann").await;
-    let seeded: Vec<u64> = {
+    let (ann, _) = ann_wrote_a_card(&server, &session).await;
+    let ann_client = ann.doc.client_id();
+    let others: Vec<u64> = {
         let txn = ann.doc.transact();
-        txn.state_vector().iter().map(|(c, _)| c.get()).collect()
+        let clients = txn
+            .state_vector()
+            .iter()
+            .map(|(c, _)| *c)
+            .collect::<Vec<_>>();
+        clients
+            .into_iter()
+            .filter(|c| *c != ann_client)
+            .map(|c| c.get())
+            .collect()
     };
-    let [server_client] = seeded[..] else {
-        panic!("the board is the server's seed alone: {seeded:?}")
+    let [server_client] = others[..] else {
+        panic!("the board is the server's seed and Ann's card: {others:?}")
     };
-    add_card(&mut ann, "c", "Ann's words", &ann_id).await;
-    ann.wait_all_saved().await;
 
     let (troll, _) = forge(&server, &session, server_client, "c").await;
     assert_eq!(refused(troll).await, refusal(server_client, "the server"));
@@ -202,9 +228,7 @@ async fn ownership_holds_after_a_restart() {
     let dir = tempfile::tempdir().unwrap();
     let server = session_server(dir.path()).await;
     let session = Session::create(&server).await;
-    let (mut ann, ann_id) = citizen(&server, &session, "Ann").await;
-    add_card(&mut ann, "c", "Ann's words", &ann_id).await;
-    ann.wait_all_saved().await;
+    let (ann, _) = ann_wrote_a_card(&server, &session).await;
     let ann_client = ann.doc.client_id().get();
     server.stop().await;
 
@@ -240,8 +264,7 @@ async fn ownership_holds_across_nodes_and_a_forged_record_in_the_log_is_skipped_
     );
     let session = Session::create(&a).await;
     let (mut witness, _) = citizen(&b, &session, "Wim").await;
-    let (mut ann, ann_id) = citizen(&a, &session, "Ann").await;
-    add_card(&mut ann, "c", "Ann's words", &ann_id).await;
+    let (mut ann, ann_id) = ann_wrote_a_card(&a, &session).await;
     wait_card(&mut witness, "c").await;
 
     // Node b learnt from the log whose client id that is.
@@ -298,9 +321,7 @@ async fn remove_contributions_and_history_follow_ownership() {
     let dir = tempfile::tempdir().unwrap();
     let server = session_server(dir.path()).await;
     let session = Session::create(&server).await;
-    let (mut ann, ann_id) = citizen(&server, &session, "Ann").await;
-    add_card(&mut ann, "c", "Ann's words", &ann_id).await;
-    ann.wait_all_saved().await;
+    let (mut ann, _) = ann_wrote_a_card(&server, &session).await;
     let ann_client = ann.doc.client_id().get();
     let (troll, troll_id) = forge(&server, &session, ann_client, "c").await;
     refused(troll).await;
@@ -310,26 +331,10 @@ async fn remove_contributions_and_history_follow_ownership() {
     add_card(&mut troll, "t", "spam", &troll_again).await;
     troll.wait_all_saved().await;
 
-    let path = format!(
-        "/api/sessions/{}/participants/{troll_id}/remove-contributions",
-        session.id
-    );
-    let (status, body) = server
-        .call("POST", &path, Some(&session.moderator), None)
-        .await;
+    assert_eq!(remove_contributions(&server, &session, &troll_id).await, 0);
     assert_eq!(
-        (status, &body["removed_clients"]),
-        (200, &json!(0)),
-        "{body}"
-    );
-    let path = path.replace(&troll_id, &troll_again);
-    let (status, body) = server
-        .call("POST", &path, Some(&session.moderator), None)
-        .await;
-    assert_eq!(
-        (status, &body["removed_clients"]),
-        (200, &json!(1)),
-        "{body}"
+        remove_contributions(&server, &session, &troll_again).await,
+        1
     );
     while card_text(&ann, "t").is_none() {
         ann.read_one().await;
