@@ -16,7 +16,7 @@ pub mod schema;
 pub mod seed;
 pub mod votes;
 
-pub use apply::{apply_bytes, ApplyError};
+pub use apply::{apply_bytes, apply_update, ApplyError};
 pub use changes::{BoardChange, ObservedDoc};
 pub use disclosure::{Disclosure, DECLINED, ERASED_TEXT, HIDDEN_TEXT};
 pub use edit::{edit_doc, HiddenMark, ItemNotFound};

@@ -25,7 +25,7 @@ use crate::error::ApiError;
 use crate::limits::Limit;
 use yrs::Doc;
 
-use crate::room::load_document;
+use crate::room::load_session_document;
 use crate::room_id::RoomId;
 use crate::session::now_ms;
 use crate::state::AppState;
@@ -143,7 +143,9 @@ fn room_of(session: &str) -> Result<RoomId, ApiError> {
 /// A session's room and its board as stored now, for a server edit to build on.
 async fn board(state: &AppState, session: &str) -> Result<(RoomId, Doc), ApiError> {
     let room = room_of(session)?;
-    let doc = load_document(&room, state.storage.as_ref()).await?.doc;
+    let doc = load_session_document(&room, state.storage.as_ref())
+        .await?
+        .doc;
     Ok((room, doc))
 }
 

@@ -15,19 +15,19 @@ use super::caller::{Caller, Editors, Moderators};
 use super::sessions::audit;
 use super::{append_edit, board, text_field, Body};
 use crate::error::ApiError;
+use crate::room::client_owners;
 use crate::room_id::RoomId;
 use crate::session::hidden::{self, WrittenRun};
-use crate::session::moderation::{self, ClientOwners, HiddenMark, ItemNotFound};
+use crate::session::moderation::{self, HiddenMark, ItemNotFound};
 use crate::session::{
     now_ms, Erasure, Hidden, Identity, Participant, Report, ReportReason, Role, Session,
     SessionState,
 };
 use crate::state::AppState;
+use crate::storage::Seq;
 use cocreate_board::ERASED_TEXT;
 use yrs::ClientID;
 
-/// Log records read per page when finding a participant's Yjs client ids.
-const LOG_PAGE: usize = 1000;
 /// Longest moderation reason, in characters.
 const MAX_REASON: usize = 200;
 
@@ -121,20 +121,13 @@ pub async fn remove_contributions(
     Ok(Json(json!({ "removed_clients": removed })))
 }
 
-/// The Yjs client ids a participant wrote with, from the whole log.
+/// The Yjs client ids a participant owns, from the whole log.
 async fn clients_of(
     state: &AppState,
     room: &RoomId,
     participant: &str,
 ) -> Result<HashSet<ClientID>, ApiError> {
-    let mut owners = ClientOwners::default();
-    let mut after = 0;
-    loop {
-        let records = state.storage.read_log(room, after, LOG_PAGE).await?;
-        let Some(last) = records.last() else { break };
-        after = last.seq;
-        owners.add(&records);
-    }
+    let owners = client_owners(room, state.storage.as_ref(), Seq::MAX).await?;
     Ok(owners.clients_of(participant))
 }
 

@@ -14,6 +14,7 @@
 
 mod access;
 mod append;
+mod authorship;
 mod checkpoints;
 mod follow;
 mod frames;
@@ -54,10 +55,12 @@ use crate::storage::{Seq, SharedStorage};
 
 pub(crate) use self::access::live_refusal;
 pub use self::append::PENDING_LIMIT_BYTES;
+pub use self::authorship::ClientOwners;
 pub use self::checkpoints::CheckpointPolicy;
 pub(crate) use self::handle::spawn;
 pub use self::handle::{Inbound, JoinError, Joined, RoomHandle};
-pub use self::load::{load_document, LoadedDocument};
+pub(crate) use self::load::apply_owned;
+pub use self::load::{client_owners, load_document, load_session_document, LoadedDocument};
 pub use self::presence::AWARENESS_TICK;
 pub(crate) use self::registration::{Registrar, Registration};
 
@@ -118,6 +121,7 @@ async fn run(
                 applied: loaded.applied,
                 applied_at: loaded.applied_at,
                 document_bytes: loaded.stored_bytes,
+                owners: loaded.owners,
                 checkpointed: loaded.checkpoint,
                 bytes_since_checkpoint: 0,
                 checkpoint_in_flight: None,
@@ -180,6 +184,8 @@ struct Room {
     /// The document's size: the checkpoint it was loaded or last saved from, plus every record
     /// since (an overestimate, as deletions do not shrink it until the next checkpoint).
     document_bytes: u64,
+    /// Who owns which client id, as of `applied` (empty in an open room).
+    owners: authorship::ClientOwners,
     /// The log position covered by the newest checkpoint this room wrote or loaded.
     checkpointed: Seq,
     bytes_since_checkpoint: u64,

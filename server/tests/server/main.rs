@@ -6,6 +6,7 @@ mod schema;
 mod support;
 
 mod admin_cli;
+mod authorship;
 mod awareness;
 mod bad_input;
 mod checkpoints;
