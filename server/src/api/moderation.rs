@@ -16,6 +16,7 @@ use super::sessions::audit;
 use super::{append_edit, board, text_field, Body};
 use crate::error::ApiError;
 use crate::room_id::RoomId;
+use crate::session::hidden::{self, WrittenRun};
 use crate::session::moderation::{self, ClientOwners, HiddenMark, ItemNotFound};
 use crate::session::{
     now_ms, Erasure, Hidden, Identity, Participant, Report, ReportReason, Role, Session,
@@ -81,7 +82,8 @@ pub async fn kick(
 }
 
 /// `POST …/participants/{pid}/remove-contributions`: deletes everything the participant
-/// wrote, as one edit every client receives.
+/// wrote (text an unhide restored for them included), as one edit every client receives, and
+/// their part of hidden texts.
 pub async fn remove_contributions(
     State(state): State<AppState>,
     Caller(moderator, session, ..): Caller<Moderators>,
@@ -89,7 +91,7 @@ pub async fn remove_contributions(
 ) -> Result<Json<Value>, ApiError> {
     known_participant(&state, &id, &pid).await?;
     let (room, doc) = board(&state, &session.id).await?;
-    let clients = clients_of(&state, &room, &pid).await?;
+    let clients = session.with_restored(clients_of(&state, &room, &pid).await?);
     let removed = match moderation::remove_clients(&doc, &clients) {
         Some(update) => {
             append_edit(&state, &room, Some(&moderator.participant), update).await?;
@@ -97,6 +99,16 @@ pub async fn remove_contributions(
         }
         None => 0,
     };
+    // What they wrote into hidden items goes too: it would come back on unhide.
+    state
+        .sessions
+        .update(&id, |session| {
+            for hidden in session.items.values_mut().filter_map(|m| m.hidden.as_mut()) {
+                hidden.replace_runs(&clients, false, "");
+            }
+            Ok::<_, ApiError>(())
+        })
+        .await?;
     audit(&state, &moderator, &id, "remove-contributions", &pid, None).await;
     tracing::info!(session = %id, participant = %pid, clients = removed, "contributions removed");
     Ok(Json(json!({ "removed_clients": removed })))
@@ -152,7 +164,7 @@ pub async fn erase(
         .await?;
     state.announce(&revoked, "kicked").await;
     let (room, doc) = board(&state, &session.id).await?;
-    let clients = clients_of(&state, &room, &pid).await?;
+    let clients = session.with_restored(clients_of(&state, &room, &pid).await?);
     if let Some(update) = moderation::erase(&doc, &pid, &clients, request.text) {
         append_edit(&state, &room, Some(&moderator.participant), update).await?;
     }
@@ -173,8 +185,8 @@ pub async fn erase(
             if request.text {
                 for (item, moderation) in session.items.iter_mut() {
                     let theirs = moderation::author_of(&doc, item).as_deref() == Some(&pid);
-                    if let Some(hidden) = moderation.hidden.as_mut().filter(|_| theirs) {
-                        hidden.text = ERASED_TEXT.to_owned();
+                    if let Some(hidden) = moderation.hidden.as_mut() {
+                        hidden.replace_runs(&clients, theirs, ERASED_TEXT);
                     }
                 }
             }
@@ -221,8 +233,8 @@ pub async fn hide(
     Ok(Json(json!({ "item": hidden })))
 }
 
-/// Hides an item: its text goes into the session record first (so it is never lost), then
-/// the edit that removes it from the document goes into the log.
+/// Hides an item: its text, with who wrote each run, goes into the session record first (so
+/// it is never lost), then the edit that removes it from the document goes into the log.
 async fn hide_item(
     state: &AppState,
     session: &Session,
@@ -238,23 +250,32 @@ async fn hide_item(
         at,
         pending_review,
     };
+    let mut runs = hidden::written_runs(&doc, item);
     let (update, removed) = moderation::hide(&doc, item, &mark)?;
+    if runs.iter().map(|r| r.text.as_str()).collect::<String>() != removed {
+        // Not a Y.Text: one run, by nobody known.
+        runs = vec![WrittenRun {
+            text: removed,
+            writer: None,
+        }];
+    }
     let (_, moderation) = state
         .sessions
         .update(&session.id, |session| {
             let entry = session.item(item);
-            let text = match &entry.hidden {
-                // Hidden again: keep what was hidden before, plus anything typed since.
-                Some(hidden) => format!("{}{removed}", hidden.text),
-                None => removed.clone(),
-            };
-            entry.hidden = Some(Hidden {
+            // Hidden again: keep what was hidden before, plus anything typed since.
+            let mut all = entry.hidden.as_ref().map(Hidden::runs).unwrap_or_default();
+            all.extend(runs.iter().cloned());
+            let mut hidden = Hidden {
                 reason: reason.to_owned(),
                 by: by.to_owned(),
                 at,
                 pending_review,
-                text,
-            });
+                text: String::new(),
+                writers: Vec::new(),
+            };
+            hidden.set_runs(all);
+            entry.hidden = Some(hidden);
             Ok::<_, ApiError>(entry.clone())
         })
         .await?;
@@ -262,7 +283,8 @@ async fn hide_item(
     Ok(serde_json::to_value(moderation).unwrap_or_default())
 }
 
-/// `POST …/items/{item}/unhide`: puts a hidden item's text back; its reports count as reviewed.
+/// `POST …/items/{item}/unhide`: puts a hidden item's text back, each writer's runs under a
+/// client id recorded as theirs; its reports count as reviewed.
 pub async fn unhide(
     State(state): State<AppState>,
     Caller(moderator, session, ..): Caller<Moderators>,
@@ -277,8 +299,16 @@ pub async fn unhide(
         ));
     };
     let (room, doc) = board(&state, &session.id).await?;
-    let update = moderation::unhide(&doc, &item, &hidden.text)?;
-    append_edit(&state, &room, Some(&moderator.participant), update).await?;
+    let unhidden = moderation::unhide(&doc, &item, &hidden.runs())?;
+    // Whose text each restoring client id carries is known before the text is back.
+    state
+        .sessions
+        .update(&id, |session| {
+            session.record_restored(&unhidden.restored);
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    append_edit(&state, &room, Some(&moderator.participant), unhidden.update).await?;
     let (_, moderation) = state
         .sessions
         .update(&id, |session| {

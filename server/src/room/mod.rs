@@ -49,6 +49,7 @@ use crate::room_id::RoomId;
 use crate::session::{Identity, Session};
 use crate::storage::{Seq, SharedStorage};
 
+pub(crate) use self::access::live_refusal;
 pub use self::append::PENDING_LIMIT_BYTES;
 pub use self::checkpoints::CheckpointPolicy;
 pub(crate) use self::handle::spawn;

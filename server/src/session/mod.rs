@@ -2,6 +2,7 @@
 //! tokens, revocations), what state it is in (open, locked, closed), and keeps the moderation
 //! state of its items. The room enforces it; the HTTP API in `api/` changes it.
 
+pub mod hidden;
 pub mod ids;
 pub mod moderation;
 pub mod store;
@@ -92,6 +93,11 @@ pub struct Session {
     /// Items that were reported or hidden.
     #[serde(default)]
     pub items: BTreeMap<String, ItemModeration>,
+    /// Client ids the server restored hidden text under (unhide), each with the client id that
+    /// first wrote that text: so that the text stays its writer's for erasure and
+    /// remove-contributions, which find text by client id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub restored: BTreeMap<u64, u64>,
     /// Whether and how the session is recorded for research.
     #[serde(default)]
     pub research: Research,
@@ -153,6 +159,19 @@ pub struct Hidden {
     /// Hidden by reports, waiting for a moderator to hide or unhide it for good.
     pub pending_review: bool,
     pub text: String,
+    /// Who wrote `text`, run by run in order, so that unhide gives each writer's text back as
+    /// theirs and erasure finds it (see `Hidden::runs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub writers: Vec<Writer>,
+}
+
+/// A run of a hidden text: its length and the Yjs client id that wrote it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Writer {
+    /// `None`: not known (a `text` that was not a Y.Text).
+    pub client: Option<u64>,
+    /// Its length in characters.
+    pub chars: usize,
 }
 
 /// Why a participant reported an item (the reasons civic platforms offer).

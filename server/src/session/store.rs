@@ -75,6 +75,7 @@ impl SessionStore {
                 join_code: ids::join_code(),
                 revoked: Default::default(),
                 items: Default::default(),
+                restored: Default::default(),
                 research: research.clone(),
                 erased: Default::default(),
             };

@@ -61,8 +61,8 @@ test('an observer sees edits live, and its own edits reach nobody and are not st
   moderator.doc.getText('text').insert(6, '!')
   await waitFor(() => text(observer).includes('agenda!'), { docs: [observer.doc], what: 'the second edit' })
   assert.equal(text(moderator), 'agenda!')
-  const researcher = await member(session, session.invites.researcher.token, 'researcher')
-  assert.equal(text(researcher), 'agenda!', 'nothing of the observer was stored')
+  const newcomer = await member(session, session.invites.observer.token, 'observer')
+  assert.equal(text(newcomer), 'agenda!', 'nothing of the observer was stored')
 })
 
 test('a lock drops citizens\' edits and keeps the moderator\'s; unlock restores editing', { skip }, async () => {

@@ -9,6 +9,7 @@ mod admin_cli;
 mod awareness;
 mod bad_input;
 mod checkpoints;
+mod erasure;
 mod health;
 mod history;
 mod keepalive;

@@ -274,6 +274,24 @@ pub async fn add_card(client: &mut Client, id: &str, text: &str, author: &str) {
         .await;
 }
 
+/// Appends `text` to a card's text.
+pub async fn type_into(client: &mut Client, card: &str, text: &str) {
+    let items = client.doc.get_or_insert_map("items");
+    let (card, text) = (card.to_owned(), text.to_owned());
+    client
+        .edit(move |txn| {
+            let Some(Out::YMap(item)) = items.get(txn, &card) else {
+                panic!("no card")
+            };
+            let Some(Out::YText(t)) = item.get(txn, "text") else {
+                panic!("no text")
+            };
+            let end = t.len(txn);
+            t.insert(txn, end, &text);
+        })
+        .await;
+}
+
 /// A card's text as a client sees it.
 pub fn card_text(client: &Client, id: &str) -> Option<String> {
     let items = client.doc.get_or_insert_map("items");
@@ -463,6 +481,13 @@ impl Client {
     pub async fn read_one(&mut self) {
         let mut first = true;
         self.read_until(|_, _| !std::mem::take(&mut first)).await;
+    }
+
+    /// Processes incoming messages until the text of card `id` (`None`: no such card, or no
+    /// text) satisfies `done`.
+    pub async fn wait_card(&mut self, id: &str, mut done: impl FnMut(Option<&str>) -> bool) {
+        self.read_until(|client, _| done(card_text(client, id).as_deref()))
+            .await;
     }
 
     /// Processes incoming messages until the newest session message satisfies `done`.
