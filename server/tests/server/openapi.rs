@@ -84,15 +84,20 @@ pub fn check_exchange(request: &str, status: u16, headers: &HashMap<String, Stri
         _ => vec![body],
     };
     for body in bodies {
-        let value: Value = serde_json::from_slice(body)
-            .unwrap_or_else(|e| panic!("{context}: the body is not JSON: {e}"));
-        let errors = validate(&DESCRIPTION, schema, &value);
-        assert!(
-            errors.is_empty(),
-            "{context}: does not match openapi.json:\n{}",
-            errors.join("\n")
-        );
+        conforms(schema, body, &context, "the body");
     }
+}
+
+/// Panics unless `json` is JSON that `schema` accepts; `what` names it in the message.
+fn conforms(schema: &Value, json: &[u8], context: &str, what: &str) {
+    let value: Value = serde_json::from_slice(json)
+        .unwrap_or_else(|e| panic!("{context}: {what} is not JSON: {e}"));
+    let errors = validate(&DESCRIPTION, schema, &value);
+    assert!(
+        errors.is_empty(),
+        "{context}: {what} does not match openapi.json:\n{}",
+        errors.join("\n")
+    );
 }
 
 /// The described path `path` is an instance of, and its operations: literal segments must be
@@ -126,13 +131,11 @@ fn check_request(operation: &Value, request: &str, context: &str) {
         return;
     };
     let body = request.split_once("\r\n\r\n").map_or("", |(_, body)| body);
-    let value: Value = serde_json::from_str(body)
-        .unwrap_or_else(|e| panic!("{context}: accepted a request body that is not JSON: {e}"));
-    let errors = validate(&DESCRIPTION, schema, &value);
-    assert!(
-        errors.is_empty(),
-        "{context}: accepted {value}, which openapi.json's request body refuses:\n{}",
-        errors.join("\n")
+    conforms(
+        schema,
+        body.as_bytes(),
+        context,
+        "the request body it accepted",
     );
 }
 

@@ -84,9 +84,21 @@ fn check(root: &Value, schema: &Value, value: &Value, at: &str, errors: &mut Vec
         check(root, sub, value, at, errors);
     }
     if let Some(options) = schema.get("anyOf").and_then(Value::as_array) {
-        let matches = options.iter().any(|o| validate(root, o, value).is_empty());
-        if !matches {
-            mismatch(errors, at, format!("{value} matches none of anyOf"));
+        let failures: Vec<Vec<String>> = options
+            .iter()
+            .map(|option| {
+                let mut failed = Vec::new();
+                check(root, option, value, at, &mut failed);
+                failed
+            })
+            .collect();
+        if failures.iter().all(|f| !f.is_empty()) {
+            let why: Vec<String> = failures.into_iter().map(|f| f.join(", ")).collect();
+            mismatch(
+                errors,
+                at,
+                format!("matches none of anyOf: {}", why.join(" | ")),
+            );
         }
     }
     if let (Some(items), Some(array)) = (schema.get("items"), value.as_array()) {
@@ -243,7 +255,8 @@ mod tests {
             "/by/a: expected integer, got \"1\"",
             "/count: expected integer, got 1.5",
             "/extra: a field the description does not declare",
-            "/kind: \"c\" matches none of anyOf",
+            "/kind: matches none of anyOf: /kind: \"c\" is not one of [\"a\",\"b\"] \
+             | /kind: expected null, got \"c\"",
             "/tags/0: expected string, got 1",
         ];
         assert_eq!(found, expected);
