@@ -11,7 +11,9 @@ use tokio_tungstenite::tungstenite::Message as WsMessage;
 use yrs::updates::encoder::Encode;
 
 use crate::awareness::{presence, present};
-use crate::support::{close_of, exchange, http_request, raw_socket, Client, TestServer, ADMIN_KEY};
+use crate::support::{
+    close_of, exchange, http_request, raw_socket, Client, Socket, TestServer, ADMIN_KEY,
+};
 
 /// The HTTP status a WebSocket upgrade was refused with (panics if it was accepted).
 async fn refused_upgrade(url: &str, origin: Option<&str>) -> u16 {
@@ -290,4 +292,44 @@ async fn a_refused_room_name_cannot_forge_a_log_line() {
         "{seen:#?}"
     );
     assert!(seen.last().unwrap().contains(r"x\nFORGED"), "{seen:#?}");
+}
+
+/// Sends one message on a raw socket.
+async fn say(socket: &mut Socket, message: Message) {
+    let frame = WsMessage::Binary(message.encode_v1().into());
+    socket.send(frame).await.unwrap();
+}
+
+#[tokio::test]
+async fn a_connection_speaks_for_a_few_awareness_clients_over_its_life() {
+    let server = TestServer::fresh().await;
+    let [mut member] = server.connect_synced("many-faces").await;
+    let mut observer = raw_socket(&server.url("many-faces")).await;
+    // Removals (a Yjs client times out its peers) and renewals of one client claim nothing.
+    for client in 200..220 {
+        say(&mut observer, presence(client, 1, "null")).await;
+    }
+    for clock in 1..4 {
+        say(&mut observer, presence(100, clock, r#"{"user":{"name":"x"}}"#)).await;
+    }
+    // Eight clients, one message each: allowed; the ninth is one too many.
+    for client in 101..108 {
+        say(&mut observer, presence(client, 1, r#"{"user":{"name":"x"}}"#)).await;
+    }
+    member.wait_presence(|states| present(states, 107)).await;
+    say(&mut observer, presence(108, 1, r#"{"user":{"name":"x"}}"#)).await;
+    let (code, reason) = close_of(&mut observer).await;
+    assert_eq!(code, close::POLICY_VIOLATION, "{reason}");
+    assert!(reason.contains("9 clients on one connection"), "{reason}");
+
+    // The refused state reached nobody; the room goes on.
+    member.wait_presence(|states| !present(states, 107)).await;
+    assert!(!member.presence.contains_key(&108));
+    member.insert(0, "still served").await;
+    member.wait_all_saved().await;
+    assert_eq!(
+        server.scrape().await["cocreate_rejected_total{reason=\"policy\"}"],
+        1.0
+    );
+    server.stop().await;
 }
