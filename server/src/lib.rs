@@ -9,6 +9,7 @@ mod error;
 mod health;
 pub mod history;
 pub mod limits;
+mod linger;
 pub mod metrics;
 mod outbox;
 mod registry;
@@ -248,7 +249,7 @@ pub async fn serve_as(
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     // Small frames (an update, a cursor) must leave at once: with Nagle's algorithm a frame
     // written while an earlier one awaits its (delayed) ACK waits up to 40 ms.
-    let listener = listener.tap_io(|tcp| {
+    let listener = linger::LingeringListener(listener).tap_io(|tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
             warn!(error = %e, "could not set TCP_NODELAY");
         }
