@@ -44,7 +44,9 @@ pub struct LingeringStream(Option<TcpStream>);
 impl LingeringStream {
     /// Sets `TCP_NODELAY` on the socket.
     pub fn set_nodelay(&self, nodelay: bool) -> io::Result<()> {
-        self.0.as_ref().map_or(Ok(()), |tcp| tcp.set_nodelay(nodelay))
+        self.0
+            .as_ref()
+            .map_or(Ok(()), |tcp| tcp.set_nodelay(nodelay))
     }
 
     fn tcp(&mut self) -> io::Result<Pin<&mut TcpStream>> {

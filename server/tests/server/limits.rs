@@ -310,11 +310,19 @@ async fn a_connection_speaks_for_a_few_awareness_clients_over_its_life() {
         say(&mut observer, presence(client, 1, "null")).await;
     }
     for clock in 1..4 {
-        say(&mut observer, presence(100, clock, r#"{"user":{"name":"x"}}"#)).await;
+        say(
+            &mut observer,
+            presence(100, clock, r#"{"user":{"name":"x"}}"#),
+        )
+        .await;
     }
     // Eight clients, one message each: allowed; the ninth is one too many.
     for client in 101..108 {
-        say(&mut observer, presence(client, 1, r#"{"user":{"name":"x"}}"#)).await;
+        say(
+            &mut observer,
+            presence(client, 1, r#"{"user":{"name":"x"}}"#),
+        )
+        .await;
     }
     member.wait_presence(|states| present(states, 107)).await;
     say(&mut observer, presence(108, 1, r#"{"user":{"name":"x"}}"#)).await;
