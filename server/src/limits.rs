@@ -1,6 +1,6 @@
 //! Abuse limits: how many connections one address and one session may hold, how fast one
-//! connection may send, how often one address may try join codes. Each limit is a flag
-//! (`config.rs`), is counted in `/metrics` (`cocreate_limited_total{limit}`), and is answered
+//! connection may send, how often one address may try join codes or (wrong) admin keys. Each
+//! limit is a flag (`config.rs`) or a named constant, is counted in `/metrics` (`cocreate_limited_total{limit}`), and is answered
 //! with a close reason or an HTTP 429 that says which limit was hit.
 
 use std::collections::HashMap;
@@ -23,11 +23,12 @@ pub enum Limit {
     Participants,
     JoinAttempts,
     RequestSize,
+    AdminKeyAttempts,
 }
 
 impl Limit {
     /// Every limit, in declaration order: a limit's counter is at its discriminant.
-    pub const ALL: [Limit; 9] = [
+    pub const ALL: [Limit; 10] = [
         Limit::ConnectionsPerIp,
         Limit::ConnectionsPerSession,
         Limit::MessageRate,
@@ -37,6 +38,7 @@ impl Limit {
         Limit::Participants,
         Limit::JoinAttempts,
         Limit::RequestSize,
+        Limit::AdminKeyAttempts,
     ];
 
     /// The `limit` label in `/metrics`.
@@ -51,6 +53,7 @@ impl Limit {
             Limit::Participants => "participants",
             Limit::JoinAttempts => "join_attempts",
             Limit::RequestSize => "request_size",
+            Limit::AdminKeyAttempts => "admin_key_attempts",
         }
     }
 }
@@ -162,18 +165,22 @@ fn release<K: std::hash::Hash + Eq>(counts: &mut HashMap<K, usize>, key: &K) {
     }
 }
 
-/// Join attempts by address: a bucket per address, refilled per minute.
-pub struct JoinAttempts {
+/// Attempts by address (join codes, admin keys): a bucket per address, refilled per minute.
+pub struct AddressAttempts {
     per_minute: u32,
     buckets: Mutex<HashMap<IpAddr, TokenBucket>>,
 }
 
 /// Addresses remembered before full buckets are forgotten (a full bucket is a fresh one).
-const JOIN_BUCKETS_KEPT: usize = 10_000;
+const BUCKETS_KEPT: usize = 10_000;
 
-impl JoinAttempts {
+/// Wrong admin keys one address may present per minute. Session creation is the key's only
+/// use and a script's key is right: this only slows down guessing a weak configured key.
+pub const ADMIN_KEY_ATTEMPTS_PER_MINUTE: u32 = 10;
+
+impl AddressAttempts {
     pub fn new(per_minute: u32) -> Self {
-        JoinAttempts {
+        AddressAttempts {
             per_minute,
             buckets: Mutex::default(),
         }
@@ -182,7 +189,7 @@ impl JoinAttempts {
     /// Counts an attempt from `ip`; `Err(wait)` when it must wait that long.
     pub fn attempt(&self, ip: IpAddr) -> Result<(), Duration> {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        if buckets.len() >= JOIN_BUCKETS_KEPT {
+        if buckets.len() >= BUCKETS_KEPT {
             buckets.retain(|_, bucket| !bucket.is_full());
         }
         let capacity = f64::from(self.per_minute);
@@ -196,6 +203,14 @@ impl JoinAttempts {
             // The refused attempt does not count against them.
             bucket.tokens += 1.0;
             Err(wait)
+        }
+    }
+
+    /// Gives back an attempt from `ip` that turned out right: only wrong ones are limited.
+    pub fn succeeded(&self, ip: IpAddr) {
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(bucket) = buckets.get_mut(&ip) {
+            bucket.tokens = (bucket.tokens + 1.0).min(bucket.capacity);
         }
     }
 }
@@ -229,7 +244,9 @@ pub struct LimitSettings {
 /// The limits of one server, from its flags.
 pub struct Guards {
     pub connections: Arc<ConnectionLimits>,
-    pub joins: JoinAttempts,
+    pub joins: AddressAttempts,
+    /// Wrong admin keys by address ([`ADMIN_KEY_ATTEMPTS_PER_MINUTE`]).
+    pub admin_keys: AddressAttempts,
     pub messages_per_second: u32,
     pub bytes_per_second: u64,
     /// The byte bucket's capacity: ten seconds' worth, and at least one largest message.
@@ -258,7 +275,8 @@ impl Guards {
                 settings.max_connections_per_ip,
                 settings.max_connections_per_session,
             ),
-            joins: JoinAttempts::new(settings.join_attempts_per_minute),
+            joins: AddressAttempts::new(settings.join_attempts_per_minute),
+            admin_keys: AddressAttempts::new(ADMIN_KEY_ATTEMPTS_PER_MINUTE),
             messages_per_second: settings.max_messages_per_second,
             bytes_per_second: settings.max_bytes_per_second,
             byte_burst: (settings.max_bytes_per_second * 10).max(settings.max_message_bytes as u64),
@@ -346,11 +364,15 @@ mod tests {
 
     #[test]
     fn join_attempts_are_limited_per_address() {
-        let attempts = JoinAttempts::new(2);
+        let attempts = AddressAttempts::new(2);
         let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         assert!(attempts.attempt(a).is_ok() && attempts.attempt(a).is_ok());
         let wait = attempts.attempt(a).unwrap_err();
         assert!(wait > Duration::from_secs(25), "{wait:?}");
         assert!(attempts.attempt(b).is_ok());
+        // A right attempt is given back.
+        attempts.succeeded(b);
+        assert!(attempts.attempt(b).is_ok() && attempts.attempt(b).is_ok());
+        assert!(attempts.attempt(b).is_err());
     }
 }

@@ -341,3 +341,31 @@ async fn a_connection_speaks_for_a_few_awareness_clients_over_its_life() {
     );
     server.stop().await;
 }
+
+#[tokio::test]
+async fn wrong_admin_keys_are_limited_per_address() {
+    let server = TestServer::fresh().await;
+    let new = json!({"title": "T", "template": "canvas", "language": "en"});
+    let create = |key: &str| http_request("POST", "/api/sessions", Some(key), Some(new.clone()));
+    // Right keys never count; ten wrong ones a minute are answered as such.
+    for _ in 0..12 {
+        assert_eq!(exchange(server.addr, &create(ADMIN_KEY)).await.0, 201);
+    }
+    for _ in 0..10 {
+        let (status, _, _) = exchange(server.addr, &create("guess")).await;
+        assert_eq!(status, 401);
+    }
+    // Then every attempt waits, the right key's too.
+    for key in ["guess", ADMIN_KEY] {
+        let (status, headers, body) = exchange(server.addr, &create(key)).await;
+        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(
+            (status, &body["code"]),
+            (429, &json!("too_many_attempts")),
+            "{body}"
+        );
+        assert!(headers["retry-after"].parse::<u64>().unwrap() >= 1);
+    }
+    assert_eq!(limited(&server, "admin_key_attempts").await, 2.0);
+    server.stop().await;
+}
