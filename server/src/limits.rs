@@ -1,5 +1,6 @@
 //! Abuse limits: how many connections one address and one session may hold, how fast one
-//! connection may send, how often one address may try join codes or (wrong) admin keys. Each
+//! connection may send, how often one address may try join codes or (wrong) admin keys, how
+//! many research exports run at once. Each
 //! limit is a flag (`config.rs`) or a named constant, is counted in `/metrics` (`cocreate_limited_total{limit}`), and is answered
 //! with a close reason or an HTTP 429 that says which limit was hit.
 
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::header::{HeaderName, HOST, ORIGIN};
 use axum::http::HeaderMap;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Which limit was hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -24,11 +26,12 @@ pub enum Limit {
     JoinAttempts,
     RequestSize,
     AdminKeyAttempts,
+    Exports,
 }
 
 impl Limit {
     /// Every limit, in declaration order: a limit's counter is at its discriminant.
-    pub const ALL: [Limit; 10] = [
+    pub const ALL: [Limit; 11] = [
         Limit::ConnectionsPerIp,
         Limit::ConnectionsPerSession,
         Limit::MessageRate,
@@ -39,6 +42,7 @@ impl Limit {
         Limit::JoinAttempts,
         Limit::RequestSize,
         Limit::AdminKeyAttempts,
+        Limit::Exports,
     ];
 
     /// The `limit` label in `/metrics`.
@@ -54,6 +58,7 @@ impl Limit {
             Limit::JoinAttempts => "join_attempts",
             Limit::RequestSize => "request_size",
             Limit::AdminKeyAttempts => "admin_key_attempts",
+            Limit::Exports => "exports",
         }
     }
 }
@@ -215,6 +220,28 @@ impl AddressAttempts {
     }
 }
 
+/// Research exports built at once on this node, at most. An export's zip is built whole in
+/// memory and kept until it is sent: two bound that memory to about twice the largest
+/// session's dataset, however many researchers ask at once.
+pub const MAX_CONCURRENT_EXPORTS: usize = 2;
+
+/// What a refused export is told to wait before asking again.
+pub const EXPORT_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// The places for exports running at once ([`MAX_CONCURRENT_EXPORTS`]).
+pub struct ExportSlots(Arc<Semaphore>);
+
+impl ExportSlots {
+    fn new(slots: usize) -> Self {
+        ExportSlots(Arc::new(Semaphore::new(slots)))
+    }
+
+    /// A place for one export, held until it is sent; `None` when all are taken.
+    pub fn take(&self) -> Option<OwnedSemaphorePermit> {
+        self.0.clone().try_acquire_owned().ok()
+    }
+}
+
 /// The limits an operator sets (the `--max-*` flags and their kin), as `config` reads them.
 /// Plain values, so that limits do not depend on how the command line is parsed.
 #[derive(Clone, Debug)]
@@ -247,6 +274,7 @@ pub struct Guards {
     pub joins: AddressAttempts,
     /// Wrong admin keys by address ([`ADMIN_KEY_ATTEMPTS_PER_MINUTE`]).
     pub admin_keys: AddressAttempts,
+    pub exports: ExportSlots,
     pub messages_per_second: u32,
     pub bytes_per_second: u64,
     /// The byte bucket's capacity: ten seconds' worth, and at least one largest message.
@@ -277,6 +305,7 @@ impl Guards {
             ),
             joins: AddressAttempts::new(settings.join_attempts_per_minute),
             admin_keys: AddressAttempts::new(ADMIN_KEY_ATTEMPTS_PER_MINUTE),
+            exports: ExportSlots::new(MAX_CONCURRENT_EXPORTS),
             messages_per_second: settings.max_messages_per_second,
             bytes_per_second: settings.max_bytes_per_second,
             byte_burst: (settings.max_bytes_per_second * 10).max(settings.max_message_bytes as u64),
@@ -360,6 +389,16 @@ mod tests {
         assert!(limits.admit(b, "other").is_ok());
         drop(first);
         assert!(limits.admit(a, "other").is_ok());
+    }
+
+    #[test]
+    fn exports_take_a_place_until_they_are_sent() {
+        let slots = ExportSlots::new(2);
+        let first = slots.take().unwrap();
+        let _second = slots.take().unwrap();
+        assert!(slots.take().is_none());
+        drop(first);
+        assert!(slots.take().is_some());
     }
 
     #[test]

@@ -12,7 +12,7 @@ use yrs::updates::encoder::Encode;
 
 use crate::awareness::{presence, present};
 use crate::support::{
-    close_of, exchange, http_request, raw_socket, Client, Socket, TestServer, ADMIN_KEY,
+    add_card, close_of, exchange, http_request, raw_socket, Client, Socket, TestServer, ADMIN_KEY,
 };
 
 /// The HTTP status a WebSocket upgrade was refused with (panics if it was accepted).
@@ -367,5 +367,79 @@ async fn wrong_admin_keys_are_limited_per_address() {
         assert!(headers["retry-after"].parse::<u64>().unwrap() >= 1);
     }
     assert_eq!(limited(&server, "admin_key_attempts").await, 2.0);
+    server.stop().await;
+}
+
+/// A download that has started and then stopped reading: the server is still sending it.
+async fn stalled_download(server: &TestServer, path: &str, token: &str) -> tokio::net::TcpStream {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    let socket = tokio::net::TcpSocket::new_v4().unwrap();
+    socket.set_recv_buffer_size(4096).unwrap();
+    let mut stream = socket.connect(server.addr).await.unwrap();
+    let request = http_request("GET", path, Some(token), None);
+    stream.write_all(request.as_bytes()).await.unwrap();
+    let mut status_line = [0u8; 12];
+    stream.read_exact(&mut status_line).await.unwrap();
+    assert_eq!(&status_line, b"HTTP/1.0 200");
+    stream
+}
+
+#[tokio::test]
+async fn two_exports_are_built_and_sent_at_a_time() {
+    let server = TestServer::fresh().await;
+    let research = json!({"recorded": true, "consent_required": false, "keep_names": false});
+    let created = server
+        .create_session(
+            json!({"title": "T", "template": "canvas", "language": "en", "research": research}),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap();
+    let token = |role: &str| {
+        created["invites"][role]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    };
+    let (moderator, researcher) = (token("moderator"), token("researcher"));
+
+    // A card of 8 MB that does not compress: its export outgrows what the sockets buffer, so
+    // a download that stops reading stays being sent.
+    let mut writer = Client::connect(&format!("{}?token={moderator}", server.url(id))).await;
+    let mut seed = 0x2545_f491_4f6c_dd1d_u64;
+    let noise: String = (0..8_000_000)
+        .map(|_| {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            char::from(b'!' + (seed % 90) as u8)
+        })
+        .collect();
+    add_card(&mut writer, "big", &noise, "").await;
+    writer.wait_all_saved().await;
+
+    let path = format!("/api/sessions/{id}/export");
+    let first = stalled_download(&server, &path, &researcher).await;
+    let second = stalled_download(&server, &path, &researcher).await;
+    let (status, headers, body) = server.fetch(&path, &researcher).await;
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!(
+        (status, &body["code"]),
+        (429, &json!("too_many_exports")),
+        "{body}"
+    );
+    assert!(headers["retry-after"].parse::<u64>().unwrap() >= 1);
+    assert_eq!(limited(&server, "exports").await, 1.0);
+
+    // A download given up gives its place back.
+    drop(first);
+    let zip = loop {
+        match server.fetch(&path, &researcher).await {
+            (200, _, zip) => break zip,
+            (429, _, _) => tokio::task::yield_now().await,
+            (status, _, body) => panic!("{status}: {}", String::from_utf8_lossy(&body)),
+        }
+    };
+    assert!(zip.len() > 6_000_000, "the export is {} bytes", zip.len());
+    drop(second);
     server.stop().await;
 }
