@@ -44,6 +44,7 @@ use crate::limits::Guards;
 use crate::metrics::SharedMetrics;
 use crate::registry::Registry;
 use crate::room::RoomContext;
+use crate::session::attendance::AttendanceBook;
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
 use crate::storage::{EmbeddedStorage, RedisStorage, SharedStorage, StorageError};
@@ -205,6 +206,13 @@ pub async fn serve_as(
         warn!("--open-rooms: rooms that are not sessions are open to anyone, without a token; never use this in production");
     }
     let rooms = TaskTracker::new();
+    let connections = TaskTracker::new();
+    let attendance = AttendanceBook::new(
+        sessions.clone(),
+        node.clone(),
+        shutdown.clone(),
+        connections.clone(),
+    );
     let state = AppState {
         registry: Registry::new(
             RoomContext {
@@ -222,7 +230,8 @@ pub async fn serve_as(
         ),
         storage,
         shutdown: shutdown.clone(),
-        connections: TaskTracker::new(),
+        connections: connections.clone(),
+        attendance,
         next_conn: Arc::new(AtomicU64::new(1)),
         max_message_bytes: config.max_message_bytes,
         sessions,

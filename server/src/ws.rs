@@ -29,9 +29,10 @@ use crate::outbox::{CloseSignal, Outbox, OUTBOX_CAPACITY};
 use crate::registry::Registry;
 use crate::room::{Inbound, RoomHandle};
 use crate::room_id::{InvalidRoomId, RoomId};
+use crate::session::attendance::AttendanceBook;
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
-use crate::session::{now_ms, Attendance, AttendanceEntry, Identity};
+use crate::session::{now_ms, Identity};
 
 /// Query parameter by which a client says it understands cocreate's own message types
 /// (`?cocreate=1`); plain Yjs clients, which log an error for every unknown type, get none.
@@ -71,8 +72,10 @@ const MAX_BATCH_BYTES: usize = 64 * 1024;
 pub struct ConnectionContext {
     /// Where connections join rooms.
     pub(crate) registry: Arc<Registry>,
-    /// Sessions a connection is admitted to, and where its attendance is recorded.
+    /// Sessions a connection is admitted to.
     pub(crate) sessions: SessionStore,
+    /// Where its attendance is recorded.
+    pub(crate) attendance: AttendanceBook,
     /// Verifies the connection's token.
     pub(crate) tokens: TokenKey,
     /// Origin, connection-count and message-rate limits.
@@ -85,8 +88,6 @@ pub struct ConnectionContext {
     pub(crate) connections: TaskTracker,
     /// The next connection's id, unique on this node.
     pub(crate) next_conn: Arc<AtomicU64>,
-    /// This node's id, stamped on attendance entries.
-    pub(crate) node: Arc<str>,
     /// Whether rooms that are not sessions are served without a token (`--open-rooms`).
     pub(crate) open_rooms: bool,
     /// `--max-message-bytes`: the largest WebSocket message or frame accepted.
@@ -210,7 +211,9 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: ConnectionC
                 let participant = identity.as_ref().map(|i| i.participant.as_str());
                 let role = identity.as_ref().map(|i| i.role.as_str());
                 info!(room = %room, conn, participant, role, "connected");
-                attend(&state, identity.as_ref(), conn, Attendance::Connected).await;
+                if let Some(identity) = &identity {
+                    state.attendance.connected(identity, conn).await;
+                }
                 let membership = Membership {
                     room: handle,
                     conn,
@@ -221,7 +224,9 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: ConnectionC
                 membership.leave().await;
                 close.close(close::NORMAL, "");
                 info!(room = %room, conn, reason = ?close.reason(), "disconnected");
-                attend(&state, identity.as_ref(), conn, Attendance::Disconnected).await;
+                if let Some(identity) = &identity {
+                    state.attendance.disconnected(identity, conn);
+                }
             }
         },
     }
@@ -246,27 +251,6 @@ impl OpenConnection {
 impl Drop for OpenConnection {
     fn drop(&mut self) {
         self.0.connections_open.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// Records a session member's connection opening or closing, for the session's history.
-/// Attendance is research data, not needed to serve: a failure is logged, not fatal.
-async fn attend(
-    state: &ConnectionContext,
-    identity: Option<&Identity>,
-    conn: u64,
-    event: Attendance,
-) {
-    let Some(identity) = identity else { return };
-    let entry = AttendanceEntry {
-        at: now_ms(),
-        participant: identity.participant.clone(),
-        event,
-        connection: conn,
-        node: state.node.to_string(),
-    };
-    if let Err(e) = state.sessions.attend(&identity.session, &entry).await {
-        warn!(session = %identity.session, conn, error = %e, "attendance not recorded");
     }
 }
 

@@ -443,3 +443,49 @@ async fn two_exports_are_built_and_sent_at_a_time() {
     drop(second);
     server.stop().await;
 }
+
+#[tokio::test]
+async fn reconnects_continue_one_attendance_span_instead_of_growing_the_journal() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let research = json!({"recorded": true, "consent_required": false, "keep_names": false});
+    let created = server
+        .create_session(
+            json!({"title": "T", "template": "canvas", "language": "en", "research": research}),
+        )
+        .await;
+    let id = created["id"].as_str().unwrap().to_owned();
+    let code = created["join_code"].as_str().unwrap();
+    let researcher = created["invites"]["researcher"]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let (token, _) = server.join(code, "Flaky").await;
+    let room = format!("{}?token={token}", server.url(&id));
+    // Five reconnects in a row, and a second tab.
+    for _ in 0..5 {
+        let _ = Client::connect(&room).await;
+    }
+    let [_first, _second] = server.connect_synced(&format!("{id}?token={token}")).await;
+    let attendance = async |server: &TestServer| {
+        let path = format!("/api/sessions/{id}/history");
+        let (status, _, body) = server.fetch(&path, &researcher).await;
+        assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+        let body = String::from_utf8(body).unwrap();
+        let actions: Vec<String> = body
+            .lines()
+            .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+            .filter(|event| event["entity"] == "participant" && event["action"] != "joined")
+            .map(|event| event["action"].as_str().unwrap().to_owned())
+            .collect();
+        actions
+    };
+    assert_eq!(attendance(&server).await, ["connected"]);
+
+    // Shutting down ends the span; the journal holds two entries, not fourteen.
+    drop((_first, _second));
+    server.stop().await;
+    let server = TestServer::start(dir.path()).await;
+    assert_eq!(attendance(&server).await, ["connected", "disconnected"]);
+    server.stop().await;
+}
