@@ -29,6 +29,14 @@ async fn refused_upgrade(url: &str, origin: Option<&str>) -> u16 {
     }
 }
 
+/// Checks an HTTP answer is 429 with the error `code` and a `Retry-After`.
+fn assert_waits(answer: (u16, HashMap<String, String>, Vec<u8>), code: &str) {
+    let (status, headers, body) = answer;
+    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
+    assert_eq!((status, &body["code"]), (429, &json!(code)), "{body}");
+    assert!(headers["retry-after"].parse::<u64>().unwrap() >= 1);
+}
+
 /// How often a limit was reached, from `/metrics`.
 async fn limited(server: &TestServer, limit: &str) -> f64 {
     server.scrape().await[&format!("cocreate_limited_total{{limit=\"{limit}\"}}")]
@@ -114,18 +122,8 @@ async fn join_attempts_participants_and_request_bodies_are_limited() {
         .await;
     assert_eq!(status, 404, "{wrong}");
     // The fourth attempt within the minute is refused, however it would have ended.
-    let (status, headers, body) = exchange(
-        server.addr,
-        &http_request("POST", "/api/join", None, Some(join(code))),
-    )
-    .await;
-    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(
-        (status, &body["code"]),
-        (429, &json!("too_many_attempts")),
-        "{body}"
-    );
-    assert!(headers["retry-after"].parse::<u64>().unwrap() >= 1);
+    let fourth = http_request("POST", "/api/join", None, Some(join(code)));
+    assert_waits(exchange(server.addr, &fourth).await, "too_many_attempts");
     assert_eq!(limited(&server, "join_attempts").await, 1.0);
 
     let big = json!({"title": "x".repeat(2000), "template": "canvas", "language": "en"});
@@ -198,6 +196,16 @@ async fn oversized_presence_documents_and_floods_are_closed_without_harm() {
     server.stop().await;
 }
 
+/// The room still serves `member` after one connection was refused for its input (1008).
+async fn still_served_after_one_refusal(server: &TestServer, member: &mut Client) {
+    member.insert(0, "still served").await;
+    member.wait_all_saved().await;
+    assert_eq!(
+        server.scrape().await["cocreate_rejected_total{reason=\"policy\"}"],
+        1.0
+    );
+}
+
 #[tokio::test]
 async fn an_awareness_message_with_many_clients_is_refused_and_reaches_nobody() {
     let server = TestServer::fresh().await;
@@ -231,12 +239,7 @@ async fn an_awareness_message_with_many_clients_is_refused_and_reaches_nobody() 
         .unwrap();
     member.wait_presence(|states| present(states, 5)).await;
     assert!((100..109).all(|client| !present(&member.presence, client)));
-    member.insert(0, "still served").await;
-    member.wait_all_saved().await;
-    assert_eq!(
-        server.scrape().await["cocreate_rejected_total{reason=\"policy\"}"],
-        1.0
-    );
+    still_served_after_one_refusal(&server, &mut member).await;
     server.stop().await;
 }
 
@@ -333,12 +336,7 @@ async fn a_connection_speaks_for_a_few_awareness_clients_over_its_life() {
     // The refused state reached nobody; the room goes on.
     member.wait_presence(|states| !present(states, 107)).await;
     assert!(!member.presence.contains_key(&108));
-    member.insert(0, "still served").await;
-    member.wait_all_saved().await;
-    assert_eq!(
-        server.scrape().await["cocreate_rejected_total{reason=\"policy\"}"],
-        1.0
-    );
+    still_served_after_one_refusal(&server, &mut member).await;
     server.stop().await;
 }
 
@@ -357,17 +355,29 @@ async fn wrong_admin_keys_are_limited_per_address() {
     }
     // Then every attempt waits, the right key's too.
     for key in ["guess", ADMIN_KEY] {
-        let (status, headers, body) = exchange(server.addr, &create(key)).await;
-        let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
-        assert_eq!(
-            (status, &body["code"]),
-            (429, &json!("too_many_attempts")),
-            "{body}"
+        assert_waits(
+            exchange(server.addr, &create(key)).await,
+            "too_many_attempts",
         );
-        assert!(headers["retry-after"].parse::<u64>().unwrap() >= 1);
     }
     assert_eq!(limited(&server, "admin_key_attempts").await, 2.0);
     server.stop().await;
+}
+
+/// A session recorded for research: its answer to `POST /api/sessions`.
+async fn research_session(server: &TestServer) -> serde_json::Value {
+    let research = json!({"recorded": true, "consent_required": false, "keep_names": false});
+    let session =
+        json!({"title": "T", "template": "canvas", "language": "en", "research": research});
+    server.create_session(session).await
+}
+
+/// The token of a created session's invite for `role`.
+fn invite(created: &serde_json::Value, role: &str) -> String {
+    created["invites"][role]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
 }
 
 /// A download that has started and then stopped reading: the server is still sending it.
@@ -387,20 +397,12 @@ async fn stalled_download(server: &TestServer, path: &str, token: &str) -> tokio
 #[tokio::test]
 async fn two_exports_are_built_and_sent_at_a_time() {
     let server = TestServer::fresh().await;
-    let research = json!({"recorded": true, "consent_required": false, "keep_names": false});
-    let created = server
-        .create_session(
-            json!({"title": "T", "template": "canvas", "language": "en", "research": research}),
-        )
-        .await;
+    let created = research_session(&server).await;
     let id = created["id"].as_str().unwrap();
-    let token = |role: &str| {
-        created["invites"][role]["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
-    let (moderator, researcher) = (token("moderator"), token("researcher"));
+    let (moderator, researcher) = (
+        invite(&created, "moderator"),
+        invite(&created, "researcher"),
+    );
 
     // A card of 8 MB that does not compress: its export outgrows what the sockets buffer, so
     // a download that stops reading stays being sent.
@@ -420,14 +422,7 @@ async fn two_exports_are_built_and_sent_at_a_time() {
     let path = format!("/api/sessions/{id}/export");
     let first = stalled_download(&server, &path, &researcher).await;
     let second = stalled_download(&server, &path, &researcher).await;
-    let (status, headers, body) = server.fetch(&path, &researcher).await;
-    let body: serde_json::Value = serde_json::from_slice(&body).unwrap();
-    assert_eq!(
-        (status, &body["code"]),
-        (429, &json!("too_many_exports")),
-        "{body}"
-    );
-    assert!(headers["retry-after"].parse::<u64>().unwrap() >= 1);
+    assert_waits(server.fetch(&path, &researcher).await, "too_many_exports");
     assert_eq!(limited(&server, "exports").await, 1.0);
 
     // A download given up gives its place back.
@@ -448,18 +443,10 @@ async fn two_exports_are_built_and_sent_at_a_time() {
 async fn reconnects_continue_one_attendance_span_instead_of_growing_the_journal() {
     let dir = tempfile::tempdir().unwrap();
     let server = TestServer::start(dir.path()).await;
-    let research = json!({"recorded": true, "consent_required": false, "keep_names": false});
-    let created = server
-        .create_session(
-            json!({"title": "T", "template": "canvas", "language": "en", "research": research}),
-        )
-        .await;
+    let created = research_session(&server).await;
     let id = created["id"].as_str().unwrap().to_owned();
     let code = created["join_code"].as_str().unwrap();
-    let researcher = created["invites"]["researcher"]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned();
+    let researcher = invite(&created, "researcher");
     let (token, _) = server.join(code, "Flaky").await;
     let room = format!("{}?token={token}", server.url(&id));
     // Five reconnects in a row, and a second tab.
