@@ -2,7 +2,7 @@
 //! every frame, and a single writer task that owns the socket's sending half (pings included).
 //! Whichever side ends first ends the other; the room is left in exactly one place.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
@@ -20,7 +20,6 @@ use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
-use yrs::ClientID;
 
 use crate::error::ApiError;
 use crate::limits::{ConnectionPermit, Guards, Limit, MAX_THROTTLE};
@@ -347,7 +346,6 @@ async fn read_loop(
     let expiry = token_expiry(expires);
     tokio::pin!(expiry);
     let (mut messages, mut bytes) = state.guards.connection_buckets();
-    let mut speaks_for = PresenceClients::default();
     // How long the connection has been slowed down without a break: a flood keeps it growing.
     let mut throttled_for = Duration::ZERO;
     loop {
@@ -430,20 +428,6 @@ async fn read_loop(
                 return;
             }
         };
-        if let Some(count) = crowded_presence(&messages) {
-            let reason = format!(
-                "awareness message with {count} clients; at most {MAX_AWARENESS_CLIENTS} allowed"
-            );
-            reject(id, conn, close, close::POLICY_VIOLATION, reason);
-            return;
-        }
-        if let Some(count) = speaks_for.claim(&messages) {
-            let reason = format!(
-                "awareness states for {count} clients on one connection; at most {MAX_AWARENESS_CLIENTS} allowed"
-            );
-            reject(id, conn, close, close::POLICY_VIOLATION, reason);
-            return;
-        }
         if let Some(size) = oversized_presence(&messages, state.guards.max_awareness_bytes) {
             state.metrics.limited(Limit::AwarenessSize);
             let reason = format!(
@@ -506,54 +490,6 @@ fn inbound_messages(frame: &[u8]) -> Result<Vec<Inbound>, (u16, String)> {
         });
     }
     Ok(inbound)
-}
-
-/// The most awareness clients one message, or one connection over its life, may carry. A
-/// browser tab owns one awareness client; a few more allow for tabs sharing a connection.
-/// More is one connection pushing states on behalf of many, each relayed to every member (an
-/// observer pushed 200 states, 1.6 MB).
-const MAX_AWARENESS_CLIENTS: usize = 8;
-
-/// The client count of the first awareness message carrying more than
-/// [`MAX_AWARENESS_CLIENTS`], if any.
-fn crowded_presence(messages: &[Inbound]) -> Option<usize> {
-    messages
-        .iter()
-        .filter_map(|message| match message {
-            Inbound::Awareness(update) => Some(update.clients.len()),
-            _ => None,
-        })
-        .find(|count| *count > MAX_AWARENESS_CLIENTS)
-}
-
-/// The awareness clients a connection has set a state for over its life. A tab keeps one
-/// client id, so a connection speaking for more than [`MAX_AWARENESS_CLIENTS`] in turn is
-/// pushing states on behalf of many, a few per message. Removals (`null`, which a Yjs client
-/// sends for peers it timed out) claim nothing.
-#[derive(Default)]
-struct PresenceClients(HashSet<ClientID>);
-
-impl PresenceClients {
-    /// Adds the clients these messages set a state for; if that makes more than
-    /// [`MAX_AWARENESS_CLIENTS`], returns how many, and the connection is refused.
-    fn claim(&mut self, messages: &[Inbound]) -> Option<usize> {
-        let new: HashSet<ClientID> = messages
-            .iter()
-            .filter_map(|message| match message {
-                Inbound::Awareness(update) => Some(&update.clients),
-                _ => None,
-            })
-            .flatten()
-            .filter(|(client, entry)| &*entry.json != "null" && !self.0.contains(client))
-            .map(|(client, _)| *client)
-            .collect();
-        let count = self.0.len() + new.len();
-        if count > MAX_AWARENESS_CLIENTS {
-            return Some(count);
-        }
-        self.0.extend(new);
-        None
-    }
 }
 
 /// The size of the largest presence state over `max` in these messages, if any.

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 
 use cocreate_protocol::{close, AwarenessUpdate, Message, SyncMessage};
-use futures_util::SinkExt;
+use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::Message as WsMessage;
@@ -474,5 +474,44 @@ async fn reconnects_continue_one_attendance_span_instead_of_growing_the_journal(
     server.stop().await;
     let server = TestServer::start(dir.path()).await;
     assert_eq!(attendance(&server).await, ["connected", "disconnected"]);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn echoed_presence_of_many_peers_claims_nothing() {
+    let server = TestServer::fresh().await;
+    let [mut member] = server.connect_synced("echoes").await;
+    let url = server.url("echoes");
+    let mut peers = Vec::new();
+    let mut heard = HashMap::new();
+    for client in 1..=10 {
+        let mut peer = raw_socket(&url).await;
+        let Message::Awareness(state) = presence(client, 1, r#"{"user":{"name":"p"}}"#) else {
+            unreachable!()
+        };
+        heard.extend(state.clients.clone());
+        say(&mut peer, Message::Awareness(state)).await;
+        peers.push(peer);
+    }
+    member
+        .wait_presence(|states| (1..=10).all(|client| present(states, client)))
+        .await;
+
+    // y-websocket sends back every state it receives, ten peers' at once after a busy tick:
+    // stale by then, they set nothing and cost the sender nothing.
+    let echo = &mut peers[0];
+    say(echo, Message::Awareness(AwarenessUpdate { clients: heard })).await;
+    say(
+        echo,
+        Message::Sync(SyncMessage::SyncStep1(Default::default())),
+    )
+    .await;
+    loop {
+        match echo.next().await.expect("a frame").expect("a frame") {
+            WsMessage::Close(frame) => panic!("the echo was refused: {frame:?}"),
+            WsMessage::Binary(frame) if frame.starts_with(&[0, 1]) => break,
+            _ => continue,
+        }
+    }
     server.stop().await;
 }
