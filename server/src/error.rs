@@ -47,7 +47,7 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
-    /// 429 (connections, join attempts) or 409/413 for a limit, with `Retry-After` when known.
+    /// 429 (connections, join or admin-key attempts, exports) or 409/413 for a limit, with `Retry-After` when known.
     pub fn limited(
         limit: Limit,
         message: impl Into<String>,
@@ -56,7 +56,10 @@ impl ApiError {
         let (status, code) = match limit {
             Limit::Participants => (StatusCode::CONFLICT, "session_full"),
             Limit::RequestSize => (StatusCode::PAYLOAD_TOO_LARGE, "request_too_large"),
-            Limit::JoinAttempts => (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts"),
+            Limit::Exports => (StatusCode::TOO_MANY_REQUESTS, "too_many_exports"),
+            Limit::JoinAttempts | Limit::AdminKeyAttempts => {
+                (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
+            }
             _ => (StatusCode::TOO_MANY_REQUESTS, "too_many_connections"),
         };
         let mut error = Self::new(status, code, message);

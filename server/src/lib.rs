@@ -9,6 +9,7 @@ mod error;
 mod health;
 pub mod history;
 pub mod limits;
+mod linger;
 pub mod metrics;
 mod outbox;
 mod registry;
@@ -43,6 +44,7 @@ use crate::limits::Guards;
 use crate::metrics::SharedMetrics;
 use crate::registry::Registry;
 use crate::room::RoomContext;
+use crate::session::attendance::AttendanceBook;
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
 use crate::storage::{EmbeddedStorage, RedisStorage, SharedStorage, StorageError};
@@ -204,6 +206,13 @@ pub async fn serve_as(
         warn!("--open-rooms: rooms that are not sessions are open to anyone, without a token; never use this in production");
     }
     let rooms = TaskTracker::new();
+    let connections = TaskTracker::new();
+    let attendance = AttendanceBook::new(
+        sessions.clone(),
+        node.clone(),
+        shutdown.clone(),
+        connections.clone(),
+    );
     let state = AppState {
         registry: Registry::new(
             RoomContext {
@@ -221,7 +230,8 @@ pub async fn serve_as(
         ),
         storage,
         shutdown: shutdown.clone(),
-        connections: TaskTracker::new(),
+        connections: connections.clone(),
+        attendance,
         next_conn: Arc::new(AtomicU64::new(1)),
         max_message_bytes: config.max_message_bytes,
         sessions,
@@ -248,7 +258,7 @@ pub async fn serve_as(
     let app = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
     // Small frames (an update, a cursor) must leave at once: with Nagle's algorithm a frame
     // written while an earlier one awaits its (delayed) ACK waits up to 40 ms.
-    let listener = listener.tap_io(|tcp| {
+    let listener = linger::LingeringListener(listener).tap_io(|tcp| {
         if let Err(e) = tcp.set_nodelay(true) {
             warn!(error = %e, "could not set TCP_NODELAY");
         }

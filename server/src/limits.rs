@@ -1,6 +1,7 @@
 //! Abuse limits: how many connections one address and one session may hold, how fast one
-//! connection may send, how often one address may try join codes. Each limit is a flag
-//! (`config.rs`), is counted in `/metrics` (`cocreate_limited_total{limit}`), and is answered
+//! connection may send, how often one address may try join codes or (wrong) admin keys, how
+//! many research exports run at once. Each
+//! limit is a flag (`config.rs`) or a named constant, is counted in `/metrics` (`cocreate_limited_total{limit}`), and is answered
 //! with a close reason or an HTTP 429 that says which limit was hit.
 
 use std::collections::HashMap;
@@ -10,6 +11,7 @@ use std::time::{Duration, Instant};
 
 use axum::http::header::{HeaderName, HOST, ORIGIN};
 use axum::http::HeaderMap;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 
 /// Which limit was hit.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -23,11 +25,13 @@ pub enum Limit {
     Participants,
     JoinAttempts,
     RequestSize,
+    AdminKeyAttempts,
+    Exports,
 }
 
 impl Limit {
     /// Every limit, in declaration order: a limit's counter is at its discriminant.
-    pub const ALL: [Limit; 9] = [
+    pub const ALL: [Limit; 11] = [
         Limit::ConnectionsPerIp,
         Limit::ConnectionsPerSession,
         Limit::MessageRate,
@@ -37,6 +41,8 @@ impl Limit {
         Limit::Participants,
         Limit::JoinAttempts,
         Limit::RequestSize,
+        Limit::AdminKeyAttempts,
+        Limit::Exports,
     ];
 
     /// The `limit` label in `/metrics`.
@@ -51,6 +57,8 @@ impl Limit {
             Limit::Participants => "participants",
             Limit::JoinAttempts => "join_attempts",
             Limit::RequestSize => "request_size",
+            Limit::AdminKeyAttempts => "admin_key_attempts",
+            Limit::Exports => "exports",
         }
     }
 }
@@ -162,18 +170,22 @@ fn release<K: std::hash::Hash + Eq>(counts: &mut HashMap<K, usize>, key: &K) {
     }
 }
 
-/// Join attempts by address: a bucket per address, refilled per minute.
-pub struct JoinAttempts {
+/// Attempts by address (join codes, admin keys): a bucket per address, refilled per minute.
+pub struct AddressAttempts {
     per_minute: u32,
     buckets: Mutex<HashMap<IpAddr, TokenBucket>>,
 }
 
 /// Addresses remembered before full buckets are forgotten (a full bucket is a fresh one).
-const JOIN_BUCKETS_KEPT: usize = 10_000;
+const BUCKETS_KEPT: usize = 10_000;
 
-impl JoinAttempts {
+/// Wrong admin keys one address may present per minute. Session creation is the key's only
+/// use and a script's key is right: this only slows down guessing a weak configured key.
+pub const ADMIN_KEY_ATTEMPTS_PER_MINUTE: u32 = 10;
+
+impl AddressAttempts {
     pub fn new(per_minute: u32) -> Self {
-        JoinAttempts {
+        AddressAttempts {
             per_minute,
             buckets: Mutex::default(),
         }
@@ -182,7 +194,7 @@ impl JoinAttempts {
     /// Counts an attempt from `ip`; `Err(wait)` when it must wait that long.
     pub fn attempt(&self, ip: IpAddr) -> Result<(), Duration> {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        if buckets.len() >= JOIN_BUCKETS_KEPT {
+        if buckets.len() >= BUCKETS_KEPT {
             buckets.retain(|_, bucket| !bucket.is_full());
         }
         let capacity = f64::from(self.per_minute);
@@ -197,6 +209,36 @@ impl JoinAttempts {
             bucket.tokens += 1.0;
             Err(wait)
         }
+    }
+
+    /// Gives back an attempt from `ip` that turned out right: only wrong ones are limited.
+    pub fn succeeded(&self, ip: IpAddr) {
+        let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
+        if let Some(bucket) = buckets.get_mut(&ip) {
+            bucket.tokens = (bucket.tokens + 1.0).min(bucket.capacity);
+        }
+    }
+}
+
+/// Research exports built at once on this node, at most. An export's zip is built whole in
+/// memory and kept until it is sent: two bound that memory to about twice the largest
+/// session's dataset, however many researchers ask at once.
+pub const MAX_CONCURRENT_EXPORTS: usize = 2;
+
+/// What a refused export is told to wait before asking again.
+pub const EXPORT_RETRY_AFTER: Duration = Duration::from_secs(10);
+
+/// The places for exports running at once ([`MAX_CONCURRENT_EXPORTS`]).
+pub struct ExportSlots(Arc<Semaphore>);
+
+impl ExportSlots {
+    fn new(slots: usize) -> Self {
+        ExportSlots(Arc::new(Semaphore::new(slots)))
+    }
+
+    /// A place for one export, held until it is sent; `None` when all are taken.
+    pub fn take(&self) -> Option<OwnedSemaphorePermit> {
+        self.0.clone().try_acquire_owned().ok()
     }
 }
 
@@ -229,7 +271,10 @@ pub struct LimitSettings {
 /// The limits of one server, from its flags.
 pub struct Guards {
     pub connections: Arc<ConnectionLimits>,
-    pub joins: JoinAttempts,
+    pub joins: AddressAttempts,
+    /// Wrong admin keys by address ([`ADMIN_KEY_ATTEMPTS_PER_MINUTE`]).
+    pub admin_keys: AddressAttempts,
+    pub exports: ExportSlots,
     pub messages_per_second: u32,
     pub bytes_per_second: u64,
     /// The byte bucket's capacity: ten seconds' worth, and at least one largest message.
@@ -258,7 +303,9 @@ impl Guards {
                 settings.max_connections_per_ip,
                 settings.max_connections_per_session,
             ),
-            joins: JoinAttempts::new(settings.join_attempts_per_minute),
+            joins: AddressAttempts::new(settings.join_attempts_per_minute),
+            admin_keys: AddressAttempts::new(ADMIN_KEY_ATTEMPTS_PER_MINUTE),
+            exports: ExportSlots::new(MAX_CONCURRENT_EXPORTS),
             messages_per_second: settings.max_messages_per_second,
             bytes_per_second: settings.max_bytes_per_second,
             byte_burst: (settings.max_bytes_per_second * 10).max(settings.max_message_bytes as u64),
@@ -345,12 +392,26 @@ mod tests {
     }
 
     #[test]
+    fn exports_take_a_place_until_they_are_sent() {
+        let slots = ExportSlots::new(2);
+        let first = slots.take().unwrap();
+        let _second = slots.take().unwrap();
+        assert!(slots.take().is_none());
+        drop(first);
+        assert!(slots.take().is_some());
+    }
+
+    #[test]
     fn join_attempts_are_limited_per_address() {
-        let attempts = JoinAttempts::new(2);
+        let attempts = AddressAttempts::new(2);
         let (a, b): (IpAddr, IpAddr) = ("10.0.0.1".parse().unwrap(), "10.0.0.2".parse().unwrap());
         assert!(attempts.attempt(a).is_ok() && attempts.attempt(a).is_ok());
         let wait = attempts.attempt(a).unwrap_err();
         assert!(wait > Duration::from_secs(25), "{wait:?}");
         assert!(attempts.attempt(b).is_ok());
+        // A right attempt is given back.
+        attempts.succeeded(b);
+        assert!(attempts.attempt(b).is_ok() && attempts.attempt(b).is_ok());
+        assert!(attempts.attempt(b).is_err());
     }
 }

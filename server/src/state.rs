@@ -15,6 +15,7 @@ use crate::health::Readiness;
 use crate::limits::Guards;
 use crate::metrics::SharedMetrics;
 use crate::registry::Registry;
+use crate::session::attendance::AttendanceBook;
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
 use crate::storage::SharedStorage;
@@ -39,6 +40,8 @@ pub struct AppState {
     pub(crate) max_message_bytes: usize,
     /// Sessions as the API and connections read and change them.
     pub(crate) sessions: SessionStore,
+    /// Where connections' attendance is journalled, as spans.
+    pub(crate) attendance: AttendanceBook,
     /// Signs and verifies session tokens.
     pub(crate) tokens: TokenKey,
     /// `--token-ttl-hours`: how long the tokens the API issues stay valid.
@@ -72,13 +75,13 @@ impl FromRef<AppState> for ConnectionContext {
         ConnectionContext {
             registry: state.registry.clone(),
             sessions: state.sessions.clone(),
+            attendance: state.attendance.clone(),
             tokens: state.tokens.clone(),
             guards: state.guards.clone(),
             metrics: state.metrics.clone(),
             shutdown: state.shutdown.clone(),
             connections: state.connections.clone(),
             next_conn: state.next_conn.clone(),
-            node: state.node.clone(),
             open_rooms: state.open_rooms,
             max_message_bytes: state.max_message_bytes,
         }

@@ -28,9 +28,10 @@ use crate::outbox::{CloseSignal, Outbox, OUTBOX_CAPACITY};
 use crate::registry::Registry;
 use crate::room::{live_refusal, Inbound, RoomHandle};
 use crate::room_id::{InvalidRoomId, RoomId};
+use crate::session::attendance::AttendanceBook;
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
-use crate::session::{now_ms, Attendance, AttendanceEntry, Identity};
+use crate::session::{now_ms, Identity};
 
 /// Query parameter by which a client says it understands cocreate's own message types
 /// (`?cocreate=1`); plain Yjs clients, which log an error for every unknown type, get none.
@@ -70,8 +71,10 @@ const MAX_BATCH_BYTES: usize = 64 * 1024;
 pub struct ConnectionContext {
     /// Where connections join rooms.
     pub(crate) registry: Arc<Registry>,
-    /// Sessions a connection is admitted to, and where its attendance is recorded.
+    /// Sessions a connection is admitted to.
     pub(crate) sessions: SessionStore,
+    /// Where its attendance is recorded.
+    pub(crate) attendance: AttendanceBook,
     /// Verifies the connection's token.
     pub(crate) tokens: TokenKey,
     /// Origin, connection-count and message-rate limits.
@@ -84,8 +87,6 @@ pub struct ConnectionContext {
     pub(crate) connections: TaskTracker,
     /// The next connection's id, unique on this node.
     pub(crate) next_conn: Arc<AtomicU64>,
-    /// This node's id, stamped on attendance entries.
-    pub(crate) node: Arc<str>,
     /// Whether rooms that are not sessions are served without a token (`--open-rooms`).
     pub(crate) open_rooms: bool,
     /// `--max-message-bytes`: the largest WebSocket message or frame accepted.
@@ -209,7 +210,9 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: ConnectionC
                 let participant = identity.as_ref().map(|i| i.participant.as_str());
                 let role = identity.as_ref().map(|i| i.role.as_str());
                 info!(room = %room, conn, participant, role, "connected");
-                attend(&state, identity.as_ref(), conn, Attendance::Connected).await;
+                if let Some(identity) = &identity {
+                    state.attendance.connected(identity, conn).await;
+                }
                 let membership = Membership {
                     room: handle,
                     conn,
@@ -220,7 +223,9 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: ConnectionC
                 membership.leave().await;
                 close.close(close::NORMAL, "");
                 info!(room = %room, conn, reason = ?close.reason(), "disconnected");
-                attend(&state, identity.as_ref(), conn, Attendance::Disconnected).await;
+                if let Some(identity) = &identity {
+                    state.attendance.disconnected(identity, conn);
+                }
             }
         },
     }
@@ -245,27 +250,6 @@ impl OpenConnection {
 impl Drop for OpenConnection {
     fn drop(&mut self) {
         self.0.connections_open.fetch_sub(1, Ordering::Relaxed);
-    }
-}
-
-/// Records a session member's connection opening or closing, for the session's history.
-/// Attendance is research data, not needed to serve: a failure is logged, not fatal.
-async fn attend(
-    state: &ConnectionContext,
-    identity: Option<&Identity>,
-    conn: u64,
-    event: Attendance,
-) {
-    let Some(identity) = identity else { return };
-    let entry = AttendanceEntry {
-        at: now_ms(),
-        participant: identity.participant.clone(),
-        event,
-        connection: conn,
-        node: state.node.to_string(),
-    };
-    if let Err(e) = state.sessions.attend(&identity.session, &entry).await {
-        warn!(session = %identity.session, conn, error = %e, "attendance not recorded");
     }
 }
 
@@ -447,13 +431,6 @@ async fn read_loop(
                 return;
             }
         };
-        if let Some(count) = crowded_presence(&messages) {
-            let reason = format!(
-                "awareness message with {count} clients; at most {MAX_AWARENESS_CLIENTS} allowed"
-            );
-            reject(id, conn, close, close::POLICY_VIOLATION, reason);
-            return;
-        }
         if let Some(size) = oversized_presence(&messages, state.guards.max_awareness_bytes) {
             state.metrics.limited(Limit::AwarenessSize);
             let reason = format!(
@@ -516,23 +493,6 @@ fn inbound_messages(frame: &[u8]) -> Result<Vec<Inbound>, (u16, String)> {
         });
     }
     Ok(inbound)
-}
-
-/// The most awareness clients one message may carry. A browser tab owns one awareness client;
-/// a few more allow for tabs sharing a connection. More is one connection pushing states on
-/// behalf of many, each relayed to every member (an observer pushed 200 states, 1.6 MB).
-const MAX_AWARENESS_CLIENTS: usize = 8;
-
-/// The client count of the first awareness message carrying more than
-/// [`MAX_AWARENESS_CLIENTS`], if any.
-fn crowded_presence(messages: &[Inbound]) -> Option<usize> {
-    messages
-        .iter()
-        .filter_map(|message| match message {
-            Inbound::Awareness(update) => Some(update.clients.len()),
-            _ => None,
-        })
-        .find(|count| *count > MAX_AWARENESS_CLIENTS)
 }
 
 /// The size of the largest presence state over `max` in these messages, if any.

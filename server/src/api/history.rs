@@ -7,11 +7,12 @@ use std::time::Duration;
 
 use axum::body::Body as HttpBody;
 use axum::extract::{Path, State};
-use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
+use axum::http::header::{CONTENT_DISPOSITION, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use bytes::Bytes;
+use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
 use tokio::sync::mpsc;
@@ -22,6 +23,7 @@ use crate::error::ApiError;
 use crate::history::export::{write_dataset, ExportError};
 use crate::history::participation::Counter;
 use crate::history::{session_records, state_json, Position, Seeker, SessionRecords, Walk};
+use crate::limits::{Limit, EXPORT_RETRY_AFTER, MAX_CONCURRENT_EXPORTS};
 use crate::room_id::RoomId;
 use crate::session::Role;
 use crate::state::AppState;
@@ -188,6 +190,17 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     let (room, records) = research_access(&state, caller).await?;
     let interval = seconds(query.interval_seconds, 300, "interval_seconds")?;
+    let Some(slot) = state.guards.exports.take() else {
+        state.metrics.limited(Limit::Exports);
+        let message = format!(
+            "{MAX_CONCURRENT_EXPORTS} exports are being built on this server; try again shortly"
+        );
+        return Err(ApiError::limited(
+            Limit::Exports,
+            message,
+            Some(EXPORT_RETRY_AFTER),
+        ));
+    };
     let zip = write_dataset(
         state.storage.as_ref(),
         &room,
@@ -206,12 +219,22 @@ pub async fn export(
         ),
     })?;
     let filename = format!("attachment; filename=\"cocreate-{id}.zip\"");
+    // The place is given back once the zip is sent (or the download given up), not before:
+    // until then its bytes are in memory.
+    let zip = Bytes::from(zip.into_inner());
+    let length = zip.len().to_string();
+    let zip = futures_util::stream::iter([Ok(zip)]);
+    let sent = futures_util::stream::once(async move {
+        drop(slot);
+        Ok::<_, std::convert::Infallible>(Bytes::new())
+    });
     Ok((
         [
             (CONTENT_TYPE, "application/zip".to_owned()),
             (CONTENT_DISPOSITION, filename),
+            (CONTENT_LENGTH, length),
         ],
-        zip.into_inner(),
+        HttpBody::from_stream(zip.chain(sent)),
     )
         .into_response())
 }

@@ -2,7 +2,7 @@
 //! unlock, close, and the audit log.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -72,13 +72,11 @@ fn language(value: &str) -> Result<String, ApiError> {
 /// `POST /api/sessions`: creates a session with its seeded board and one invite per role.
 pub async fn create(
     State(state): State<AppState>,
+    ConnectInfo(peer): ConnectInfo<SocketAddr>,
     headers: HeaderMap,
     Body(new): Body<NewSession>,
 ) -> Result<Response, ApiError> {
-    let key = bearer(&headers).map_err(|_| admin_key_error())?;
-    if !constant_time_eq(key.as_bytes(), state.admin_key.as_bytes()) {
-        return Err(admin_key_error());
-    }
+    check_admin_key(&state, state.guards.client_ip(peer, &headers), &headers)?;
     let maker = SessionMaker {
         storage: state.storage.clone(),
         sessions: state.sessions.clone(),
@@ -130,6 +128,24 @@ impl SessionMaker {
             "session": session.view_for(Role::Moderator),
         }))
     }
+}
+
+/// Lets the organiser's request through; an address that presented too many wrong keys lately
+/// is told to wait, whatever key it presents now.
+fn check_admin_key(state: &AppState, ip: IpAddr, headers: &HeaderMap) -> Result<(), ApiError> {
+    if let Err(wait) = state.guards.admin_keys.attempt(ip) {
+        let limit = Limit::AdminKeyAttempts;
+        state.metrics.limited(limit);
+        tracing::warn!(%ip, "admin key attempts limited");
+        let message = "too many wrong admin keys from your address; wait a moment and try again";
+        return Err(ApiError::limited(limit, message, Some(wait)));
+    }
+    let key = bearer(headers).map_err(|_| admin_key_error())?;
+    if !constant_time_eq(key.as_bytes(), state.admin_key.as_bytes()) {
+        return Err(admin_key_error());
+    }
+    state.guards.admin_keys.succeeded(ip);
+    Ok(())
 }
 
 fn admin_key_error() -> ApiError {

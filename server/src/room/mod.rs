@@ -43,7 +43,7 @@ use self::append::AppendQueue;
 use self::frames::{full_awareness_frame, FrameCache};
 use self::handle::Command;
 use self::load::load_room;
-use self::presence::Presence;
+use self::presence::{Presence, MAX_AWARENESS_CLIENTS};
 use self::relay::{next_bus_event, subscribe_bus};
 use self::votes::AddedVotes;
 use crate::bus::{BusEvent, BusMessageKind, BusSubscription, SharedBus};
@@ -336,6 +336,18 @@ impl Room {
         debug!(room = %self.id, conn, members = self.members.len(), "left");
     }
 
+    /// Closes a connection that set states for `count` awareness clients, too many; none of
+    /// its message is applied.
+    fn refuse_presence(&mut self, conn: u64, count: usize) {
+        let reason = format!(
+            "awareness states for {count} clients on one connection; at most {MAX_AWARENESS_CLIENTS} allowed"
+        );
+        warn!(room = %self.id, conn, reason = %reason, "closing connection: bad input");
+        if let Some(member) = self.members.get(&conn) {
+            member.outbox.close(close::POLICY_VIOLATION, reason);
+        }
+    }
+
     fn inbound(&mut self, conn: u64, message: Inbound) {
         let frame = match message {
             Inbound::SyncStep1(sv) if sv.is_empty() => {
@@ -352,6 +364,10 @@ impl Room {
             }
             Inbound::Awareness(update) => {
                 let update = self.bind_presence(conn, update);
+                if let Some(count) = self.presence.overclaimed(&self.awareness, conn, &update) {
+                    self.refuse_presence(conn, count);
+                    return;
+                }
                 if let Err(e) = self.presence.apply_local(&mut self.awareness, conn, update) {
                     warn!(room = %self.id, conn, error = %e, "awareness update refused");
                 }

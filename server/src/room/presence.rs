@@ -17,6 +17,12 @@ pub const AWARENESS_TICK: Duration = Duration::from_millis(50);
 /// clients drop one after 30 s: it belonged to a node that died with its connections.
 pub const REMOTE_STATE_TIMEOUT: Duration = Duration::from_secs(30);
 
+/// The most awareness clients one connection may set states for over its life. A browser tab
+/// owns one awareness client; a few more allow for tabs sharing a connection. More is one
+/// connection pushing states on behalf of many, each relayed to every member (an observer
+/// pushed 200 states, 1.6 MB, in one message).
+pub const MAX_AWARENESS_CLIENTS: usize = 8;
+
 /// Who set which awareness client's state.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum Owner {
@@ -45,6 +51,10 @@ pub struct Presence {
     changed: HashSet<ClientID>,
     changed_locally: HashSet<ClientID>,
     due: Option<Instant>,
+    /// The clients each local connection has set a state for, over its life. Only states yrs
+    /// accepts count: a Yjs client echoes every state it receives (stale by then), and sends
+    /// removals (`null`) for peers it timed out.
+    claims: HashMap<u64, HashSet<ClientID>>,
 }
 
 impl Presence {
@@ -56,6 +66,31 @@ impl Presence {
         update: AwarenessUpdate,
     ) -> Result<(), awareness::Error> {
         self.apply(awareness, Owner::Local(conn), update)
+    }
+
+    /// How many clients `conn` would have set a state for if `update` were applied, when
+    /// that is more than [`MAX_AWARENESS_CLIENTS`]: the update is then refused whole.
+    pub fn overclaimed(
+        &self,
+        awareness: &Awareness,
+        conn: u64,
+        update: &AwarenessUpdate,
+    ) -> Option<usize> {
+        let claimed = self.claims.get(&conn);
+        let new = update
+            .clients
+            .iter()
+            .filter(|(client, entry)| {
+                // yrs's rule: a state is taken when it is newer than the one known.
+                &*entry.json != "null"
+                    && awareness
+                        .meta(**client)
+                        .is_none_or(|(clock, _)| clock < entry.clock)
+                    && !claimed.is_some_and(|claimed| claimed.contains(*client))
+            })
+            .count();
+        let count = claimed.map_or(0, HashSet::len) + new;
+        (count > MAX_AWARENESS_CLIENTS).then_some(count)
     }
 
     /// Applies an update relayed from another node.
@@ -79,6 +114,9 @@ impl Presence {
         // Only entries yrs accepted change hands; stale ones are ignored, as yrs ignored them.
         for &client in summary.added.iter().chain(&summary.updated) {
             self.owners.insert(client, owner);
+            if let Owner::Local(conn) = owner {
+                self.claims.entry(conn).or_default().insert(client);
+            }
         }
         for client in &summary.removed {
             self.owners.remove(client);
@@ -101,6 +139,7 @@ impl Presence {
 
     /// Removes the states a local connection owns, for everyone.
     pub fn remove_connection(&mut self, awareness: &mut Awareness, conn: u64) {
+        self.claims.remove(&conn);
         let owned = self.owned_by(|owner| owner == Owner::Local(conn));
         for client in &owned {
             self.owners.remove(client);

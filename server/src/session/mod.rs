@@ -2,6 +2,7 @@
 //! tokens, revocations), what state it is in (open, locked, closed), and keeps the moderation
 //! state of its items. The room enforces it; the HTTP API in `api/` changes it.
 
+pub mod attendance;
 pub mod hidden;
 pub mod ids;
 pub mod invites;

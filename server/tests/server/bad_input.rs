@@ -160,3 +160,18 @@ async fn invalid_room_names_are_refused_with_policy_violation() {
     }
     server.stop().await;
 }
+
+#[tokio::test]
+async fn a_message_far_over_the_limit_is_closed_with_1009_that_the_client_reads() {
+    let server = TestServer::fresh().await;
+    let mut sender = raw_socket(&server.url("huge")).await;
+    // 25 MB against the default 16 MiB: the server refuses it at its first bytes, then reads
+    // the rest so that its close frame is not lost to a reset.
+    let huge = vec![0u8; 25_000_000];
+    let sent = sender.send(WsMessage::Binary(huge.into())).await;
+    assert!(sent.is_ok(), "the connection was reset: {sent:?}");
+    let (code, reason) = close_of(&mut sender).await;
+    assert_eq!(code, close::MESSAGE_TOO_BIG, "{reason}");
+    assert!(reason.contains("larger than 16777216 bytes"), "{reason}");
+    server.stop().await;
+}
