@@ -1,7 +1,7 @@
 //! Processes: `POST /api/processes` (admin key) creates one, `GET /api/processes/{id}` shows
 //! it with its sessions (to a moderator of one of them, or the admin key), and
 //! `GET /api/processes/{id}/results` (no token) gathers its sessions' published results.
-//! Sessions join a process when they are created (`enrol`).
+//! Sessions join a process when they are created (`crate::process::enrol`).
 
 use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
@@ -15,10 +15,9 @@ use super::results::{not_published, published};
 use super::sessions::require_admin_key;
 use super::{plain_text, text_field, Body};
 use crate::error::ApiError;
-use crate::process::{Cycle, Member, Process, ALL_PROCESSES, PROCESSES, PROCESS_SESSIONS};
+use crate::process::{Process, ALL_PROCESSES, PROCESSES, PROCESS_SESSIONS};
 use crate::session::{ids, now_ms, now_secs, Role, Session};
 use crate::state::AppState;
-use crate::storage::SharedStorage;
 
 /// Longest process title and organisation name, and description, in characters.
 const MAX_TITLE: usize = 200;
@@ -31,10 +30,6 @@ pub struct NewProcess {
     #[serde(default)]
     description: String,
     organisation: Option<String>,
-}
-
-fn process_not_found() -> ApiError {
-    ApiError::not_found("process_not_found", "no such process")
 }
 
 /// `POST /api/processes` (admin key): creates a process; 201 with the process.
@@ -62,30 +57,6 @@ pub async fn create(
     Ok((StatusCode::CREATED, Json(with_process(&process, body))).into_response())
 }
 
-/// Enters a new session in its process's index, refusing an unknown process. Called before
-/// the session exists: a session that then fails to be created is listed but skipped.
-pub(super) async fn enrol(
-    storage: &SharedStorage,
-    cycle: &Cycle,
-    session: &str,
-) -> Result<(), ApiError> {
-    let Some(process) = &cycle.process else {
-        return Ok(());
-    };
-    if PROCESSES
-        .get(storage.as_ref(), ALL_PROCESSES, process)
-        .await?
-        .is_none()
-    {
-        return Err(process_not_found());
-    }
-    let member = Member { added_at: now_ms() };
-    PROCESS_SESSIONS
-        .put(storage.as_ref(), process, session, &member)
-        .await?;
-    Ok(())
-}
-
 /// A process and its sessions, oldest first.
 async fn process_and_sessions(
     state: &AppState,
@@ -95,7 +66,7 @@ async fn process_and_sessions(
     let process = PROCESSES
         .get(storage, ALL_PROCESSES, id)
         .await?
-        .ok_or_else(process_not_found)?;
+        .ok_or_else(ApiError::process_not_found)?;
     let mut sessions = Vec::new();
     for (session, _) in PROCESS_SESSIONS.all(storage, id).await? {
         if let Some(session) = state.sessions.get(&session).await? {

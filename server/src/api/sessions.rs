@@ -16,12 +16,11 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::caller::{bearer, check_member, Caller, Everyone, Moderators, Researchers};
-use super::processes::enrol;
 use super::{append_as, public_url, room_of, text_field, Body};
 use crate::error::ApiError;
 use crate::history::{Disclosure, SessionDisclosure};
 use crate::limits::Limit;
-use crate::process::{Cycle, CyclePhase};
+use crate::process::{enrol, Cycle, CyclePhase};
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
 use crate::session::{
@@ -105,7 +104,9 @@ impl SessionMaker {
             process: new.process,
             cycle_phase: new.cycle_phase,
         };
-        enrol(&self.storage, &cycle, &id).await?;
+        if !enrol(self.storage.as_ref(), &cycle, &id, now_ms()).await? {
+            return Err(ApiError::process_not_found());
+        }
         // The board first: a session is never visible without its seeded document.
         let seed = cocreate_board::seed(new.template);
         append_as(&self.storage, &self.node, &room_of(&id)?, None, seed).await?;

@@ -6,7 +6,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use crate::storage::RecordKind;
+use crate::storage::{RecordKind, Storage, StorageError};
 
 /// Every process, in the scope [`ALL_PROCESSES`], keyed by id.
 pub const PROCESSES: RecordKind<Process> = RecordKind::new("process");
@@ -52,4 +52,30 @@ pub struct Cycle {
     pub process: Option<String>,
     #[serde(default)]
     pub cycle_phase: Option<CyclePhase>,
+}
+
+/// Enters a new session in its process's index (`at`: now, ms since the epoch); `false`, with nothing written, if the process
+/// does not exist. Called before the session is created: one that then fails to be created is
+/// listed but skipped by readers.
+pub async fn enrol(
+    storage: &dyn Storage,
+    cycle: &Cycle,
+    session: &str,
+    at: u64,
+) -> Result<bool, StorageError> {
+    let Some(process) = &cycle.process else {
+        return Ok(true);
+    };
+    if PROCESSES
+        .get(storage, ALL_PROCESSES, process)
+        .await?
+        .is_none()
+    {
+        return Ok(false);
+    }
+    let member = Member { added_at: at };
+    PROCESS_SESSIONS
+        .put(storage, process, session, &member)
+        .await?;
+    Ok(true)
 }

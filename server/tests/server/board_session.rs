@@ -86,6 +86,13 @@ impl BoardSession {
         answer
     }
 
+    /// A moderator sets the decision on `item`: the decision answered.
+    pub async fn decide(&self, item: &str, status: &str, explanation: &str) -> Value {
+        let body = json!({ "status": status, "explanation": explanation });
+        let path = format!("/items/{item}/decision");
+        self.moderate("PUT", &path, Some(body), 200).await["decision"].clone()
+    }
+
     /// Creates a process with the admin key (`body`: title, description, organisation): its id.
     pub async fn create_process(&self, body: Value) -> String {
         let (status, process) = self

@@ -56,13 +56,10 @@ async fn only_moderators_decide_and_the_decision_is_answered_as_stored() {
         )
         .await;
 
+    let explanation = "  We move the stop in March.\nThanks!  ";
+    let path = "/items/card-1/decision";
     let answer = s
-        .moderate(
-            "PUT",
-            "/items/card-1/decision",
-            decision("accepted", "  We move the stop in March.\nThanks!  "),
-            200,
-        )
+        .moderate("PUT", path, decision("accepted", explanation), 200)
         .await;
     let (_, me) = s
         .server
@@ -114,13 +111,7 @@ async fn a_decision_names_a_board_item_a_known_status_and_plain_text() {
             .await;
     }
     // The cap is inclusive; an explanation may be left out.
-    s.moderate(
-        "PUT",
-        "/items/card-1/decision",
-        decision("done", &"a".repeat(2000)),
-        200,
-    )
-    .await;
+    s.decide("card-1", "done", &"a".repeat(2000)).await;
     s.moderate(
         "PUT",
         "/items/card-2/decision",
@@ -133,30 +124,18 @@ async fn a_decision_names_a_board_item_a_known_status_and_plain_text() {
 #[tokio::test]
 async fn decisions_stay_writable_after_close_and_every_change_is_kept() {
     let s = with_cards(json!({})).await;
-    let first = s
-        .moderate(
-            "PUT",
-            "/items/card-1/decision",
-            decision("under-consideration", ""),
-            200,
-        )
-        .await;
+    let first = s.decide("card-1", "under-consideration", "").await;
     s.close().await;
     let changed = s
-        .moderate(
-            "PUT",
-            "/items/card-1/decision",
-            decision("planned", "Budget found for 2027."),
-            200,
-        )
+        .decide("card-1", "planned", "Budget found for 2027.")
         .await;
-    assert_eq!(changed["decision"]["status"], "planned");
+    assert_eq!(changed["status"], "planned");
     assert_eq!(
-        changed["decision"]["first_decided_at"], first["decision"]["decided_at"],
+        changed["first_decided_at"], first["decided_at"],
         "the first decision's time is kept"
     );
     let listed = s.moderate("GET", "/decisions", None, 200).await;
-    assert_eq!(listed["decisions"], json!([changed["decision"]]));
+    assert_eq!(listed["decisions"], json!([changed]));
 
     let audit = s.moderate("GET", "/audit", None, 200).await;
     let decided: Vec<&Value> = audit["entries"]
@@ -196,15 +175,8 @@ async fn decisions_stay_writable_after_close_and_every_change_is_kept() {
 #[tokio::test]
 async fn moderators_and_researchers_of_a_recorded_session_read_decisions() {
     let s = with_cards(json!({})).await;
-    s.moderate(
-        "PUT",
-        "/items/card-2/decision",
-        decision("not-taken-up", "Out of scope."),
-        200,
-    )
-    .await;
-    s.moderate("PUT", "/items/card-1/decision", decision("done", ""), 200)
-        .await;
+    s.decide("card-2", "not-taken-up", "Out of scope.").await;
+    s.decide("card-1", "done", "").await;
     let listed = s.moderate("GET", "/decisions", None, 200).await;
     let items: Vec<&Value> = listed["decisions"]
         .as_array()
@@ -255,13 +227,7 @@ async fn decisions_outlive_the_erasure_of_the_cards_author() {
     let (_, pid) = s
         .citizen_writes("Ann", &[("card-1", "my street floods")])
         .await;
-    s.moderate(
-        "PUT",
-        "/items/card-1/decision",
-        decision("in-progress", "Drains ordered."),
-        200,
-    )
-    .await;
+    s.decide("card-1", "in-progress", "Drains ordered.").await;
     s.moderate(
         "POST",
         &format!("/participants/{pid}/erase"),
@@ -271,11 +237,5 @@ async fn decisions_outlive_the_erasure_of_the_cards_author() {
     .await;
     let listed = s.moderate("GET", "/decisions", None, 200).await;
     assert_eq!(listed["decisions"][0]["status"], "in-progress");
-    s.moderate(
-        "PUT",
-        "/items/card-1/decision",
-        decision("done", "Drains cleaned."),
-        200,
-    )
-    .await;
+    s.decide("card-1", "done", "Drains cleaned.").await;
 }

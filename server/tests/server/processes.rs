@@ -190,12 +190,7 @@ async fn a_process_shows_the_results_its_sessions_published() {
         .citizen_writes("Cit", &[("card-9", "a bus app")])
         .await;
     first
-        .moderate(
-            "PUT",
-            "/items/card-1/decision",
-            Some(json!({"status": "accepted", "explanation": "More buses from May."})),
-            200,
-        )
+        .decide("card-1", "accepted", "More buses from May.")
         .await;
     first.close().await;
     first.moderate("POST", "/publish", None, 200).await;

@@ -5,10 +5,6 @@ use serde_json::{json, Value};
 
 use crate::board_session::BoardSession;
 
-fn decision(status: &str, explanation: &str) -> Option<Value> {
-    Some(json!({ "status": status, "explanation": explanation }))
-}
-
 /// The public results of a session, which must answer `status`.
 async fn public(s: &BoardSession, status: u16) -> Value {
     let (got, body) = s.server.get(&format!("/api/results/{}", s.id)).await;
@@ -86,34 +82,10 @@ async fn results_group_cards_by_status_with_counts_and_leave_hidden_cards_out() 
         ],
     )
     .await;
-    s.moderate(
-        "PUT",
-        "/items/card-1/decision",
-        decision("accepted", "Yes."),
-        200,
-    )
-    .await;
-    s.moderate(
-        "PUT",
-        "/items/card-2/decision",
-        decision("done", "Placed."),
-        200,
-    )
-    .await;
-    s.moderate(
-        "PUT",
-        "/items/card-3/decision",
-        decision("not-taken-up", "No room."),
-        200,
-    )
-    .await;
-    s.moderate(
-        "PUT",
-        "/items/card-5/decision",
-        decision("accepted", ""),
-        200,
-    )
-    .await;
+    s.decide("card-1", "accepted", "Yes.").await;
+    s.decide("card-2", "done", "Placed.").await;
+    s.decide("card-3", "not-taken-up", "No room.").await;
+    s.decide("card-5", "accepted", "").await;
     s.moderate(
         "POST",
         "/items/card-5/hide",
