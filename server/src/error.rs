@@ -85,6 +85,11 @@ impl ApiError {
         )
     }
 
+    /// A process id that names no process (creating a session in it, reading it).
+    pub fn process_not_found() -> Self {
+        Self::not_found("process_not_found", "no such process")
+    }
+
     pub fn session_closed() -> Self {
         Self::new(
             StatusCode::CONFLICT,

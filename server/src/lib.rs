@@ -12,6 +12,8 @@ pub mod limits;
 mod linger;
 pub mod metrics;
 mod outbox;
+pub mod outcome;
+pub mod process;
 mod registry;
 pub mod research;
 mod retry;

@@ -5,10 +5,14 @@
 
 mod announce;
 mod caller;
+mod carry;
+mod decisions;
 mod history;
 mod join_code;
 mod moderation;
 mod openapi;
+mod processes;
+mod results;
 mod sessions;
 
 pub(crate) use sessions::{moderator_view, move_session, NewSession, SessionMaker};
@@ -17,7 +21,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::header::HOST;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post, MethodRouter};
+use axum::routing::{get, post, put, MethodRouter};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
@@ -88,6 +92,18 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             "/api/sessions/{id}/items/{item}/report",
             post(moderation::report),
         ),
+        (
+            "/api/sessions/{id}/items/{item}/decision",
+            put(decisions::decide),
+        ),
+        ("/api/sessions/{id}/decisions", get(decisions::decisions)),
+        ("/api/sessions/{id}/publish", post(results::publish)),
+        ("/api/sessions/{id}/unpublish", post(results::unpublish)),
+        ("/api/sessions/{id}/carry", post(carry::carry)),
+        ("/api/results/{id}", get(results::results)),
+        ("/api/processes", post(processes::create)),
+        ("/api/processes/{id}", get(processes::details)),
+        ("/api/processes/{id}/results", get(processes::results)),
     ]
 }
 
@@ -187,6 +203,18 @@ fn text_field(value: &str, field: &str, max: usize) -> Result<String, ApiError> 
     if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
         return Err(ApiError::bad_request(format!(
             "{field} must be 1 to {max} characters without control characters"
+        )));
+    }
+    Ok(value.to_owned())
+}
+
+/// Checks a longer person-entered text that may be empty (an explanation, a description):
+/// trimmed, at most `max` characters, line breaks but no other control characters.
+fn plain_text(value: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.chars().count() > max || value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ApiError::bad_request(format!(
+            "{field} must be at most {max} characters of plain text"
         )));
     }
     Ok(value.to_owned())

@@ -20,6 +20,7 @@ use super::{append_as, public_url, room_of, text_field, Body};
 use crate::error::ApiError;
 use crate::history::{Disclosure, SessionDisclosure};
 use crate::limits::Limit;
+use crate::process::{enrol, Cycle, CyclePhase};
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
 use crate::session::{
@@ -45,6 +46,11 @@ pub struct NewSession {
     pub language: String,
     #[serde(default)]
     pub research: Research,
+    /// The process the session belongs to (its id) and the cycle phase it serves.
+    #[serde(default)]
+    pub process: Option<String>,
+    #[serde(default)]
+    pub cycle_phase: Option<CyclePhase>,
 }
 
 /// What creating a session touches. The HTTP handler takes it from [`AppState`];
@@ -76,7 +82,7 @@ pub async fn create(
     headers: HeaderMap,
     Body(new): Body<NewSession>,
 ) -> Result<Response, ApiError> {
-    check_admin_key(&state, state.guards.client_ip(peer, &headers), &headers)?;
+    require_admin_key(&state, state.guards.client_ip(peer, &headers), &headers)?;
     let maker = SessionMaker {
         storage: state.storage.clone(),
         sessions: state.sessions.clone(),
@@ -95,12 +101,19 @@ impl SessionMaker {
         let title = text_field(&new.title, "title", MAX_TITLE)?;
         let language = language(&new.language)?;
         let id = ids::session_id();
+        let cycle = Cycle {
+            process: new.process,
+            cycle_phase: new.cycle_phase,
+        };
+        if !enrol(self.storage.as_ref(), &cycle, &id, now_ms()).await? {
+            return Err(ApiError::process_not_found());
+        }
         // The board first: a session is never visible without its seeded document.
         let seed = cocreate_board::seed(new.template);
         append_as(&self.storage, &self.node, &room_of(&id)?, None, seed).await?;
         let session = self
             .sessions
-            .create(&id, title, new.template, language, new.research)
+            .create(&id, title, new.template, language, new.research, cycle)
             .await?;
         let mut invites = serde_json::Map::new();
         for role in Role::ALL {
@@ -130,9 +143,13 @@ impl SessionMaker {
     }
 }
 
-/// Lets the organiser's request through; an address that presented too many wrong keys lately
-/// is told to wait, whatever key it presents now.
-fn check_admin_key(state: &AppState, ip: IpAddr, headers: &HeaderMap) -> Result<(), ApiError> {
+/// Lets the organiser's request through (creating sessions and processes); an address that
+/// presented too many wrong keys lately is told to wait, whatever key it presents now.
+pub(super) fn require_admin_key(
+    state: &AppState,
+    ip: IpAddr,
+    headers: &HeaderMap,
+) -> Result<(), ApiError> {
     if let Err(wait) = state.guards.admin_keys.attempt(ip) {
         let limit = Limit::AdminKeyAttempts;
         state.metrics.limited(limit);
