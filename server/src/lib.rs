@@ -11,6 +11,7 @@ pub mod history;
 pub mod limits;
 pub mod metrics;
 mod outbox;
+pub mod outcome;
 mod registry;
 pub mod research;
 mod retry;

@@ -4,6 +4,7 @@
 
 mod announce;
 mod caller;
+mod decisions;
 mod history;
 mod moderation;
 mod sessions;
@@ -13,7 +14,7 @@ pub(crate) use sessions::{moderator_view, move_session, NewSession, SessionMaker
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::header::HOST;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
@@ -60,6 +61,8 @@ fn session_routes() -> Router<AppState> {
         .route("/items/{item}/hide", post(moderation::hide))
         .route("/items/{item}/unhide", post(moderation::unhide))
         .route("/items/{item}/report", post(moderation::report))
+        .route("/items/{item}/decision", put(decisions::decide))
+        .route("/decisions", get(decisions::decisions))
 }
 
 /// A JSON body whose errors are answered as 400 `invalid_request` with the reason.

@@ -28,7 +28,7 @@ use bytes::Bytes;
 
 pub use self::embedded::{EmbeddedStorage, DEFAULT_EMBEDDED_CACHE_MIB};
 // `self::`: the module shares its name with the `redis` crate.
-pub use self::records::RecordBackend;
+pub use self::records::{RecordBackend, RecordKind};
 pub use self::redis::{
     InvalidRedisPrefix, RedisOptions, RedisStorage, RedisTlsError, RedisTlsFiles,
 };

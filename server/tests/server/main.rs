@@ -4,10 +4,13 @@
 mod redis_server;
 mod support;
 
+mod board_session;
+
 mod admin_cli;
 mod awareness;
 mod bad_input;
 mod checkpoints;
+mod decisions;
 mod health;
 mod history;
 mod keepalive;
