@@ -7,9 +7,12 @@ mod caller;
 mod decisions;
 mod history;
 mod moderation;
+mod receipts;
 mod sessions;
 
 pub(crate) use sessions::{moderator_view, move_session, NewSession, SessionMaker};
+
+use std::net::SocketAddr;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::header::HOST;
@@ -34,6 +37,11 @@ pub fn routes(max_request_bytes: usize) -> Router<AppState> {
         .route("/api/sessions", post(sessions::create))
         .route("/api/join", post(sessions::join))
         .route("/api/me", get(sessions::me))
+        .route("/api/receipts/{receipt}", get(receipts::show))
+        .route(
+            "/api/receipts/{receipt}/evaluation",
+            post(receipts::evaluate),
+        )
         .nest("/api/sessions/{id}", session_routes())
         .layer(DefaultBodyLimit::max(max_request_bytes))
 }
@@ -92,6 +100,19 @@ fn public_url(state: &AppState, headers: &HeaderMap) -> String {
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     format!("http://{host}")
+}
+
+/// Counts a request that presents a secret (a join code, an invite, a receipt) against its
+/// address's attempts per minute, so that secrets cannot be found by trying; 429 beyond.
+fn attempt(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<(), ApiError> {
+    let ip = state.guards.client_ip(peer, headers);
+    if let Err(wait) = state.guards.joins.attempt(ip) {
+        state.metrics.limited(Limit::JoinAttempts);
+        tracing::warn!(%ip, "join attempts limited");
+        let message = "too many attempts from your address; wait a moment and try again";
+        return Err(ApiError::limited(Limit::JoinAttempts, message, Some(wait)));
+    }
+    Ok(())
 }
 
 /// The room of a session, for storage calls.
