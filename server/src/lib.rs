@@ -12,6 +12,7 @@ pub mod limits;
 pub mod metrics;
 mod outbox;
 pub mod outcome;
+pub mod process;
 mod receipt;
 mod registry;
 pub mod research;

@@ -7,7 +7,9 @@ mod caller;
 mod decisions;
 mod history;
 mod moderation;
+mod processes;
 mod receipts;
+mod results;
 mod sessions;
 
 pub(crate) use sessions::{moderator_view, move_session, NewSession, SessionMaker};
@@ -42,6 +44,10 @@ pub fn routes(max_request_bytes: usize) -> Router<AppState> {
             "/api/receipts/{receipt}/evaluation",
             post(receipts::evaluate),
         )
+        .route("/api/results/{id}", get(results::results))
+        .route("/api/processes", post(processes::create))
+        .route("/api/processes/{id}", get(processes::details))
+        .route("/api/processes/{id}/results", get(processes::results))
         .nest("/api/sessions/{id}", session_routes())
         .layer(DefaultBodyLimit::max(max_request_bytes))
 }
@@ -71,6 +77,8 @@ fn session_routes() -> Router<AppState> {
         .route("/items/{item}/report", post(moderation::report))
         .route("/items/{item}/decision", put(decisions::decide))
         .route("/decisions", get(decisions::decisions))
+        .route("/publish", post(results::publish))
+        .route("/unpublish", post(results::unpublish))
 }
 
 /// A JSON body whose errors are answered as 400 `invalid_request` with the reason.

@@ -3,5 +3,7 @@
 //! writable after the session closes while its board stays read-only.
 
 pub mod decision;
+pub mod results;
 
 pub use decision::{Decision, DecisionStatus, DECISIONS};
+pub use results::{session_results, Publication, PUBLICATIONS, PUBLISHED};
