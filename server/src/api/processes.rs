@@ -16,6 +16,7 @@ use super::sessions::require_admin_key;
 use super::{text_field, Body};
 use crate::error::ApiError;
 use crate::process::{Cycle, Member, Process, ALL_PROCESSES, PROCESSES, PROCESS_SESSIONS};
+use crate::receipt::evaluation;
 use crate::session::{ids, now_ms, now_secs, Role, Session};
 use crate::state::AppState;
 use crate::storage::SharedStorage;
@@ -123,8 +124,9 @@ fn with_process(process: &Process, mut rest: Value) -> Value {
     body
 }
 
-/// `GET /api/processes/{id}`: the process and its sessions with their cycle phase, for the
-/// admin key or a moderator of one of its sessions.
+/// `GET /api/processes/{id}`: the process and its sessions with their cycle phase, and the
+/// evaluation figures over all of them, for the admin key or a moderator of one of its
+/// sessions.
 pub async fn details(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -146,7 +148,9 @@ pub async fn details(
         check_member(&identity, session)?;
     }
     let mut listed = Vec::new();
+    let mut evaluations = Vec::new();
     for session in &sessions {
+        evaluations.extend(evaluation::all(state.storage.as_ref(), &session.id).await?);
         let published = super::results::is_published(&state, &session.id).await?;
         listed.push(json!({
             "id": session.id,
@@ -157,7 +161,9 @@ pub async fn details(
             "results_published": published,
         }));
     }
-    Ok(Json(with_process(&process, json!({ "sessions": listed }))))
+    let figures = evaluation::figures(&evaluations);
+    let body = json!({ "sessions": listed, "evaluation": figures });
+    Ok(Json(with_process(&process, body)))
 }
 
 /// `GET /api/processes/{id}/results` (no token): the published results of the process's

@@ -5,11 +5,13 @@
 
 use serde_json::{json, Value};
 
+use crate::processes::process_of_two;
 use crate::receipts::Workshop;
+use crate::support::{TestServer, ADMIN_KEY};
 
-async fn evaluate(w: &Workshop, receipt: &str, answers: Value) -> (u16, Value) {
+async fn evaluate(server: &TestServer, receipt: &str, answers: Value) -> (u16, Value) {
     let path = format!("/api/receipts/{receipt}/evaluation");
-    w.server
+    server
         .call("POST", &path, None, Some(json!({ "answers": answers })))
         .await
 }
@@ -27,7 +29,7 @@ async fn answers_are_checked_replaced_and_seen_only_as_figures_and_anonymous_row
         json!({"comment": "   "}),
         json!({"comment": "x".repeat(2001)}),
     ] {
-        let (status, body) = evaluate(&w, &ann.receipt, bad.clone()).await;
+        let (status, body) = evaluate(&w.server, &ann.receipt, bad.clone()).await;
         assert_eq!(
             (status, &body["code"]),
             (400, &json!("invalid_request")),
@@ -35,17 +37,22 @@ async fn answers_are_checked_replaced_and_seen_only_as_figures_and_anonymous_row
         );
     }
     let first = json!({"could_say": 2, "listened_to": 3, "comment": "Te kort"});
-    let (status, body) = evaluate(&w, &ann.receipt, first.clone()).await;
+    let (status, body) = evaluate(&w.server, &ann.receipt, first.clone()).await;
     assert_eq!((status, &body["replaced"]), (200, &json!(false)), "{body}");
     assert_eq!(body["evaluation"]["answers"], first);
     // A second answer replaces the first: one answer set per receipt.
     let second = json!({"could_say": 4, "listened_to": 5, "understand_next": 3,
                         "would_return": 5, "comment": "Toch goed"});
-    let (status, body) = evaluate(&w, &ann.receipt, second.clone()).await;
+    let (status, body) = evaluate(&w.server, &ann.receipt, second.clone()).await;
     assert_eq!((status, &body["replaced"]), (200, &json!(true)), "{body}");
     w.close().await;
     // After close too (the questionnaire is offered when the session closes).
-    let (status, _) = evaluate(&w, &bob.receipt, json!({"could_say": 2, "would_return": 1})).await;
+    let (status, _) = evaluate(
+        &w.server,
+        &bob.receipt,
+        json!({"could_say": 2, "would_return": 1}),
+    )
+    .await;
     assert_eq!(status, 200);
     // The holder sees their own answers on the receipt.
     assert_eq!(
@@ -143,4 +150,32 @@ async fn outcome_figures_count_decided_contributions_by_role() {
     );
     assert!(rows[3].contains(",not-taken-up,"), "{csv}");
     w.server.stop().await;
+}
+
+#[tokio::test]
+async fn a_process_shows_the_evaluation_figures_over_its_sessions() {
+    let (id, first, second) = process_of_two().await;
+    for (session, score) in [(&first, 5), (&second, 3)] {
+        let body = json!({"code": session.code, "display_name": "Ann"});
+        let (status, joined) = session
+            .server
+            .call("POST", "/api/join", None, Some(body))
+            .await;
+        assert_eq!(status, 200, "{joined}");
+        let receipt = joined["receipt"].as_str().unwrap();
+        let (status, body) =
+            evaluate(&session.server, receipt, json!({"would_return": score})).await;
+        assert_eq!(status, 200, "{body}");
+    }
+    let path = format!("/api/processes/{id}");
+    for token in [ADMIN_KEY.to_owned(), first.invite("moderator")] {
+        let (status, process) = first.server.call("GET", &path, Some(&token), None).await;
+        assert_eq!(status, 200, "{process}");
+        let figures = &process["evaluation"];
+        assert_eq!(figures["responses"], 2, "{process}");
+        assert_eq!(
+            figures["statements"]["would_return"]["mean"], 4.0,
+            "{process}"
+        );
+    }
 }
