@@ -9,6 +9,9 @@ use std::net::SocketAddr;
 use serde_json::{json, Value};
 use yrs::{Map, MapPrelim, TextPrelim};
 
+use cocreate_server::config::ServeConfig;
+
+use crate::redis_server;
 use crate::support::{add_card, exchange, http_request, open_config, Client, TestServer};
 
 /// A session with a moderator (by invite) and citizens who joined by code, each connected.
@@ -35,15 +38,25 @@ pub struct Joined {
 impl Workshop {
     /// A session-only server (no open rooms) on its own data directory.
     pub async fn start() -> Self {
+        Self::storing(|_| {}).await
+    }
+
+    /// [`Workshop::start`] with the store `store` sets (Redis).
+    pub async fn storing(store: impl FnOnce(&mut ServeConfig)) -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let mut workshop = Self::on(dir.path()).await;
+        let mut config = open_config(dir.path());
+        store(&mut config);
+        let mut workshop = Self::with(config).await;
         workshop._dir = Some(dir);
         workshop
     }
 
     /// A session-only server on `data`, with a new session recorded for research.
     pub async fn on(data: &std::path::Path) -> Self {
-        let mut config = open_config(data);
+        Self::with(open_config(data)).await
+    }
+
+    async fn with(mut config: ServeConfig) -> Self {
         config.open_rooms = false;
         let server = TestServer::start_with(config).await;
         let created = server
@@ -374,7 +387,20 @@ async fn a_receipt_works_in_every_state_and_after_close_shows_later_decisions() 
 
 #[tokio::test]
 async fn erasure_removes_the_receipt_and_its_evaluation() {
-    let w = Workshop::start().await;
+    erasure_removes_a_receipt(Workshop::start().await).await;
+}
+
+#[tokio::test]
+async fn receipts_and_evaluations_live_in_redis_as_in_the_embedded_store() {
+    let w = Workshop::storing(|config| {
+        config.store.redis_url = Some(redis_server::url());
+        config.store.redis_prefix = redis_server::unique_prefix();
+    })
+    .await;
+    erasure_removes_a_receipt(w).await;
+}
+
+async fn erasure_removes_a_receipt(w: Workshop) {
     let mut ann = w.join("Ann").await;
     let bob = w.join("Bob").await;
     ann.card("a1", "Mijn verhaal").await;
@@ -514,4 +540,58 @@ async fn months_later_the_token_has_expired_and_the_receipt_still_works() {
         ),
         (&json!("Brieven zijn onduidelijk"), &json!("planned"))
     );
+}
+
+#[tokio::test]
+async fn hidden_and_erased_text_reads_on_a_receipt_as_in_every_research_output() {
+    let w = Workshop::start().await;
+    let mut ann = w.join("Ann").await;
+    let mut bob = w.join("Bob").await;
+    ann.card("a1", "Bel me op 0470 12 34 56").await;
+    bob.card("b1", "Bobs eigen woorden").await;
+    ann.vote("b1", 0, true).await;
+    let hide = w.path("/items/a1/hide");
+    let reason = Some(json!({"reason": "persoonsgegevens"}));
+    let (status, body) = w
+        .server
+        .call("POST", &hide, Some(&w.moderator), reason)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    let erase = w.path(&format!("/participants/{}/erase", bob.pid));
+    let text = Some(json!({"text": true}));
+    let (status, body) = w
+        .server
+        .call("POST", &erase, Some(&w.moderator), text)
+        .await;
+    assert_eq!(status, 200, "{body}");
+
+    let receipt = w.receipt(&ann.receipt).await;
+    let [card, vote] = [0, 1].map(|i| &receipt["contributions"][i]);
+    assert_eq!(
+        (&card["text"], &card["hidden"]),
+        (&json!("[hidden]"), &json!(true))
+    );
+    assert_eq!(
+        (&vote["text"], &vote["hidden"]),
+        (&json!("[erased]"), &json!(false))
+    );
+    let text = receipt.to_string();
+    assert!(!text.contains("0470") && !text.contains("Bobs"), "{text}");
+    w.server.stop().await;
+}
+
+#[tokio::test]
+async fn a_kicked_participant_still_sees_what_became_of_their_input() {
+    let w = Workshop::start().await;
+    let mut ann = w.join("Ann").await;
+    ann.card("a1", "Te weinig banken").await;
+    let kick = w.path(&format!("/participants/{}/kick", ann.pid));
+    let (status, body) = w.server.call("POST", &kick, Some(&w.moderator), None).await;
+    assert_eq!(status, 200, "{body}");
+    w.decide("a1", "accepted", "Tien nieuwe banken").await;
+    assert_eq!(
+        w.receipt(&ann.receipt).await["contributions"][0]["status"],
+        "accepted"
+    );
+    w.server.stop().await;
 }
