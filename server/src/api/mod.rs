@@ -4,6 +4,7 @@
 
 mod announce;
 mod caller;
+mod carry;
 mod decisions;
 mod history;
 mod moderation;
@@ -79,6 +80,7 @@ fn session_routes() -> Router<AppState> {
         .route("/decisions", get(decisions::decisions))
         .route("/publish", post(results::publish))
         .route("/unpublish", post(results::unpublish))
+        .route("/carry", post(carry::carry))
 }
 
 /// A JSON body whose errors are answered as 400 `invalid_request` with the reason.
@@ -173,6 +175,18 @@ fn text_field(value: &str, field: &str, max: usize) -> Result<String, ApiError> 
     if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
         return Err(ApiError::bad_request(format!(
             "{field} must be 1 to {max} characters without control characters"
+        )));
+    }
+    Ok(value.to_owned())
+}
+
+/// Checks a longer person-entered text that may be empty (an explanation, a description):
+/// trimmed, at most `max` characters, line breaks but no other control characters.
+fn plain_text(value: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.chars().count() > max || value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ApiError::bad_request(format!(
+            "{field} must be at most {max} characters of plain text"
         )));
     }
     Ok(value.to_owned())

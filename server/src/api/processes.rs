@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::caller::{bearer, check_member};
 use super::results::{not_published, published};
 use super::sessions::require_admin_key;
-use super::{text_field, Body};
+use super::{plain_text, text_field, Body};
 use crate::error::ApiError;
 use crate::process::{Cycle, Member, Process, ALL_PROCESSES, PROCESSES, PROCESS_SESSIONS};
 use crate::receipt::evaluation;
@@ -45,18 +45,10 @@ pub async fn create(
     Body(new): Body<NewProcess>,
 ) -> Result<Response, ApiError> {
     require_admin_key(&state, &headers)?;
-    let description = new.description.trim();
-    if description.chars().count() > MAX_DESCRIPTION
-        || description.chars().any(|c| c.is_control() && c != '\n')
-    {
-        return Err(ApiError::bad_request(format!(
-            "description must be at most {MAX_DESCRIPTION} characters of plain text"
-        )));
-    }
     let process = Process {
         id: ids::session_id(),
         title: text_field(&new.title, "title", MAX_TITLE)?,
-        description: description.to_owned(),
+        description: plain_text(&new.description, "description", MAX_DESCRIPTION)?,
         organisation: match &new.organisation {
             Some(name) => Some(text_field(name, "organisation", MAX_TITLE)?),
             None => None,

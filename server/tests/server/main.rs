@@ -9,6 +9,7 @@ mod board_session;
 mod admin_cli;
 mod awareness;
 mod bad_input;
+mod carry;
 mod checkpoints;
 mod decisions;
 mod evaluation;
