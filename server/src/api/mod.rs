@@ -12,10 +12,13 @@ mod join_code;
 mod moderation;
 mod openapi;
 mod processes;
+mod receipts;
 mod results;
 mod sessions;
 
 pub(crate) use sessions::{moderator_view, move_session, NewSession, SessionMaker};
+
+use std::net::SocketAddr;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::header::HOST;
@@ -100,6 +103,11 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/sessions/{id}/publish", post(results::publish)),
         ("/api/sessions/{id}/unpublish", post(results::unpublish)),
         ("/api/sessions/{id}/carry", post(carry::carry)),
+        ("/api/receipts/{receipt}", get(receipts::show)),
+        (
+            "/api/receipts/{receipt}/evaluation",
+            post(receipts::evaluate),
+        ),
         ("/api/results/{id}", get(results::results)),
         ("/api/processes", post(processes::create)),
         ("/api/processes/{id}", get(processes::details)),
@@ -149,6 +157,19 @@ fn public_url(state: &AppState, headers: &HeaderMap) -> String {
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     format!("http://{host}")
+}
+
+/// Counts a request that presents a secret (a join code, an invite, a receipt) against its
+/// address's attempts per minute, so that secrets cannot be found by trying; 429 beyond.
+fn attempt(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<(), ApiError> {
+    let ip = state.guards.client_ip(peer, headers);
+    if let Err(wait) = state.guards.joins.attempt(ip) {
+        state.metrics.limited(Limit::JoinAttempts);
+        tracing::warn!(%ip, "join attempts limited");
+        let message = "too many attempts from your address; wait a moment and try again";
+        return Err(ApiError::limited(Limit::JoinAttempts, message, Some(wait)));
+    }
+    Ok(())
 }
 
 /// The room of a session, for storage calls.

@@ -18,6 +18,7 @@ use super::sessions::require_admin_key;
 use super::{plain_text, text_field, Body};
 use crate::error::ApiError;
 use crate::process::{Process, ALL_PROCESSES, PROCESSES, PROCESS_SESSIONS};
+use crate::receipt::evaluation;
 use crate::session::{ids, now_ms, now_secs, Role, Session};
 use crate::state::AppState;
 
@@ -89,8 +90,9 @@ fn with_process(process: &Process, mut rest: Value) -> Value {
     body
 }
 
-/// `GET /api/processes/{id}`: the process and its sessions with their cycle phase, for the
-/// admin key or a moderator of one of its sessions.
+/// `GET /api/processes/{id}`: the process and its sessions with their cycle phase, and the
+/// evaluation figures over all of them, for the admin key or a moderator of one of its
+/// sessions.
 pub async fn details(
     State(state): State<AppState>,
     ConnectInfo(peer): ConnectInfo<SocketAddr>,
@@ -118,7 +120,9 @@ pub async fn details(
         check_member(&identity, session)?;
     }
     let mut listed = Vec::new();
+    let mut evaluations = Vec::new();
     for session in &sessions {
+        evaluations.extend(evaluation::all(state.storage.as_ref(), &session.id).await?);
         let published = super::results::is_published(&state, &session.id).await?;
         listed.push(json!({
             "id": session.id,
@@ -129,7 +133,9 @@ pub async fn details(
             "results_published": published,
         }));
     }
-    Ok(Json(with_process(&process, json!({ "sessions": listed }))))
+    let figures = evaluation::figures(&evaluations);
+    let body = json!({ "sessions": listed, "evaluation": figures });
+    Ok(Json(with_process(&process, body)))
 }
 
 /// `GET /api/processes/{id}/results` (no token): the published results of the process's

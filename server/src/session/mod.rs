@@ -3,6 +3,7 @@
 //! state of its items. The room enforces it; the HTTP API in `api/` changes it.
 
 pub mod attendance;
+pub mod clock;
 pub mod hidden;
 pub mod ids;
 pub mod invites;
@@ -16,6 +17,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::process::Cycle;
+pub use clock::{now_ms, now_secs};
 
 /// The board a session's document is seeded with (the board crate owns the templates).
 pub use cocreate_board::Template;
@@ -322,16 +324,4 @@ impl Identity {
             "can_edit": session.can_edit(self.role),
         })
     }
-}
-
-/// Milliseconds since the Unix epoch (log records, sessions, audit).
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
-/// Seconds since the Unix epoch (token times).
-pub fn now_secs() -> u64 {
-    now_ms() / 1000
 }

@@ -8,7 +8,7 @@ use crate::support::ADMIN_KEY;
 
 /// A server with a process and two of its sessions (need analysis, co-design): the process's
 /// id and the sessions.
-async fn process_of_two() -> (String, BoardSession, BoardSession) {
+pub async fn process_of_two() -> (String, BoardSession, BoardSession) {
     let outside = BoardSession::start(json!({})).await;
     let id = outside
         .create_process(json!({"title": "Mobility 2027", "description": "Buses, bikes and benches.", "organisation": "City of Ghent"}))
