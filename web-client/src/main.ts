@@ -5,6 +5,8 @@
 //!   #s=<session id>        the board of a session this browser joined (token in localStorage)
 //!   #s=<id>&view=replay    the researcher's replay of that session
 //!   #room=<name>&template=<t>  a development room (server started with --open-rooms)
+//!   #receipt=<id>          a participant's receipt: what became of their input (no token)
+//!   #results=<session id>  a session's published results (no token)
 
 import './styles.css'
 import { initialLang, setLang, t } from './i18n'
@@ -14,9 +16,14 @@ import { BoardPage } from './board/page'
 import { ReplayPage } from './research/replay'
 import { TEMPLATES, type Template } from './board/model'
 import { h } from './ui/dom'
+import { renderReceiptPage } from './outcome/receipt-page'
+import { renderResultsPage } from './outcome/results-page'
+import type { StoredSession } from './session/api'
 
 const root = document.getElementById('app')!
 let board: BoardPage | ReplayPage | undefined
+/** The session just left (its token and copy already forgotten): the join page says so once. */
+let left: StoredSession | undefined
 
 function params (): URLSearchParams {
   return new URLSearchParams(location.hash.replace(/^#/, ''))
@@ -29,6 +36,18 @@ function mount (): void {
   const p = params()
   const sid = p.get('s')
   const room = p.get('room')
+  const receipt = p.get('receipt')
+  const results = p.get('results')
+  if (receipt) {
+    document.title = `${t('receipt.pageTitle')} · cocreate`
+    root.append(renderReceiptPage(receipt, mount))
+    return
+  }
+  if (results) {
+    document.title = `${t('results.pageTitle')} · cocreate`
+    root.append(renderResultsPage(results, mount))
+    return
+  }
   if (sid) {
     const stored = loadSession(sid)
     if (stored && p.get('view') === 'replay') {
@@ -38,7 +57,7 @@ function mount (): void {
       return
     }
     if (stored) {
-      board = new BoardPage({ stored, onLeave: () => { location.hash = '' } })
+      board = new BoardPage({ stored, onLeave: () => { left = stored; location.hash = '' } })
       root.append(board.el)
       document.title = `${stored.session.title} · cocreate`
       return
@@ -57,8 +76,11 @@ function mount (): void {
     code: p.get('code') ?? undefined,
     invite: p.get('invite') ?? undefined,
     onJoined: (s) => { location.hash = `s=${encodeURIComponent(s.session.id)}` },
-    rerender: mount
+    rerender: mount,
+    left
   }))
+  if (left) document.getElementById('left-title')?.focus()
+  left = undefined
 }
 
 setLang(initialLang())

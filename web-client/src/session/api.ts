@@ -2,6 +2,7 @@
 
 import type { Session, You } from '../sync/connection'
 import { parseNdjson, type StateAnswer, type Metrics } from '../research/history'
+import type { Decision, Receipt, Status } from '../outcome/decisions'
 
 export class ApiError extends Error {
   constructor (readonly status: number, readonly code: string, message: string) { super(message) }
@@ -38,6 +39,9 @@ export interface JoinAnswer {
   display_name: string
   role: string
   session: Session
+  /** The participant's personal receipt (issue 20): opaque, opens `#receipt=<id>` without a token. */
+  receipt?: string
+  receipt_url?: string
 }
 
 export interface Participant { id?: string, participant_id?: string, display_name?: string, name?: string, role?: string, language?: string, joined_at?: number, kicked?: boolean }
@@ -92,7 +96,20 @@ export const api = {
     call<Metrics>('GET', `/api/sessions/${encodeURIComponent(id)}/metrics?bucket_seconds=${bucketSeconds}`, { token }),
   /** The research dataset (zip), as a blob: a download link cannot carry the token. */
   exportZip: async (token: string, id: string) =>
-    await (await request('GET', `/api/sessions/${encodeURIComponent(id)}/export`, { token })).blob()
+    await (await request('GET', `/api/sessions/${encodeURIComponent(id)}/export`, { token })).blob(),
+  decide: (token: string, id: string, item: string, body: { status: Status, explanation: string }) =>
+    call<{ decision: Decision }>('PUT', `/api/sessions/${encodeURIComponent(id)}/items/${encodeURIComponent(item)}/decision`, { token, body }),
+  decisions: (token: string, id: string) =>
+    call<{ decisions: Decision[] }>('GET', `/api/sessions/${encodeURIComponent(id)}/decisions`, { token }),
+  publish: (token: string, id: string, publish: boolean) =>
+    call<unknown>('POST', `/api/sessions/${encodeURIComponent(id)}/${publish ? 'publish' : 'unpublish'}`, { token }),
+  /** Published results: no token; 404 while unpublished. */
+  results: (id: string) => call<unknown>('GET', `/api/results/${encodeURIComponent(id)}`),
+  /** A receipt: no token (it works after the token expired); 404 once the participant is erased. */
+  receipt: (receipt: string, language: string) =>
+    call<Receipt>('GET', `/api/receipts/${encodeURIComponent(receipt)}?lang=${encodeURIComponent(language)}`),
+  evaluate: (receipt: string, body: { answers: Record<string, number | string> }) =>
+    call<unknown>('POST', `/api/receipts/${encodeURIComponent(receipt)}/evaluation`, { body })
 }
 
 /** What this browser keeps about a session it joined: enough to reopen it offline. */
@@ -103,6 +120,8 @@ export interface StoredSession {
   role: string
   session: Session
   can_edit?: boolean
+  receipt?: string
+  receipt_url?: string
 }
 
 const key = (sessionId: string): string => `cocreate.session.${sessionId}`
@@ -117,8 +136,6 @@ export function loadSession (sessionId: string): StoredSession | undefined {
     return raw ? JSON.parse(raw) as StoredSession : undefined
   } catch { return undefined }
 }
-
-export function forgetSession (sessionId: string): void { localStorage.removeItem(key(sessionId)) }
 
 /** Normalise a typed join code: upper case, spaces and dashes dropped. */
 export const normaliseCode = (code: string): string => code.toUpperCase().replace(/[\s-]+/g, '')

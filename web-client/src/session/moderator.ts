@@ -1,25 +1,18 @@
 //! The moderator console: session state (lock, unlock, close), phase, timer, dot-votes, the join
 //! code as text and QR code, participants (kick, remove contributions, erase), reported items and
-//! the audit log.
+//! the audit log, and the decisions on cards with publishing the results (outcome/decision-panel.ts).
 
-import qrcode from 'qrcode-generator'
 import { api, type Participant, type AuditEntry, type ItemModeration } from './api'
 import type { Session } from '../sync/connection'
 import { h, clear } from '../ui/dom'
 import { t, DICTS, type Key } from '../i18n'
 import type { Announcer } from '../ui/announcer'
 import { EraseControls } from './erase'
+import { qrDataUrl } from '../ui/qr'
+import { DecisionPanel, type DecidableCard } from '../outcome/decision-panel'
 
 export function joinUrl (code: string): string {
   return `${location.origin}/#code=${encodeURIComponent(code)}`
-}
-
-/** A QR code as a data: URL (allowed by the CSP's img-src). */
-export function qrDataUrl (text: string): string {
-  const qr = qrcode(0, 'M')
-  qr.addData(text)
-  qr.make()
-  return qr.createDataURL(6, 8)
 }
 
 /** ABC2345 -> ABC-2345, easier to read aloud and to type. */
@@ -33,6 +26,8 @@ export interface BoardView {
   itemName: (id: string) => string
   /** Select an item on the board and move focus to it. */
   showItem: (id: string) => void
+  /** The cards and notes a decision can be given to. */
+  cards: () => DecidableCard[]
 }
 
 /**
@@ -61,6 +56,7 @@ export class ModeratorConsole {
   private confirmClose = false
   private status = h('p', { class: 'mod-status', role: 'status' })
   private readonly erase: EraseControls
+  private readonly decisions: DecisionPanel
 
   constructor (
     private readonly token: string,
@@ -73,6 +69,7 @@ export class ModeratorConsole {
       if (!message) { this.render(); return }
       this.refresh().then(() => { this.status.textContent = message })
     })
+    this.decisions = new DecisionPanel(token, () => this.session().id, board.cards)
     this.refresh()
   }
 
@@ -100,6 +97,7 @@ export class ModeratorConsole {
     // reviewed: hidden by a moderator (unhiding clears the reports); waiting: reported, or hidden by reports
     this.reported = Object.entries(r.moderation?.items ?? {}).filter(([, m]) => m.hidden ? m.hidden.pending_review : (m.reports?.length ?? 0) > 0)
     if (this.audit) await this.loadAudit()
+    await this.decisions.refresh()
     this.render()
   }
 
@@ -166,6 +164,8 @@ export class ModeratorConsole {
     this.el.append(h('h3', { text: t('mod.participants') }), this.renderPeople(s),
       h('button', { type: 'button', class: 'btn small', id: 'mod-refresh', onclick: () => this.refresh(), text: t('mod.refresh') }))
     this.el.append(h('h3', { text: t('mod.reports') }), this.renderReports())
+    this.decisions.render()
+    this.el.append(h('h3', { text: t('decisions.heading') }), this.decisions.el)
     this.el.append(h('h3', { text: t('mod.audit') }),
       h('button', { type: 'button', class: 'btn small', id: 'mod-audit-load', onclick: async () => { await this.loadAudit(); this.render() }, text: t('mod.audit') }))
     if (this.audit) this.el.append(this.renderAudit())

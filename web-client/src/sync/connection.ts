@@ -220,6 +220,7 @@ export class Connection extends ObservableV2<Events> {
     }
     this.doc.off('update', store)
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (this.localCleared) return // left or thrown away: nothing goes back on this device
       // the server's first state (the board itself) is kept at once; an own edit is written
       // after what came before it, so that the store never holds an edit without its base
       if (origin !== this.provider || !this.provider.synced) { this.flushRemoteWrites(); store(update, origin); return }

@@ -1,0 +1,45 @@
+//! The receipt page (`#receipt=<id>`): what one person contributed to a session (cards, comments,
+//! votes) and what became of each card, in their language, without a token (it works months
+//! later); the receipt again to keep, and the questionnaire.
+
+import { api, ApiError } from '../session/api'
+import { h, clear } from '../ui/dom'
+import { t, lang, type Key } from '../i18n'
+import { receiptSections, type Contribution, type Receipt } from './decisions'
+import { publicPage, cardOutcome } from './public-page'
+import { receiptPanel } from './receipt'
+import { evaluationForm } from './evaluation'
+
+/** The receipt page for one receipt id; it fills in once the server has answered. */
+export function renderReceiptPage (receipt: string, rerender: () => void): HTMLElement {
+  const content = h('div', { class: 'receipt-page' }, h('h1', { text: t('receipt.pageTitle') }), h('p', { role: 'status', text: t('outcome.loading') }))
+  api.receipt(receipt, lang()).then((r) => {
+    clear(content)
+    content.append(...receiptContent(receipt, r))
+    document.title = `${t('receipt.pageTitle')}: ${r.session.title} · cocreate`
+  }, (e) => {
+    clear(content)
+    content.append(h('h1', { text: t('receipt.pageTitle') }),
+      h('p', { class: 'error', role: 'alert', text: e instanceof ApiError && e.status === 404 ? t('receipt.notFound') : t('error.generic', { error: (e as Error).message }) }))
+  })
+  return publicPage(content, rerender)
+}
+
+function receiptContent (receipt: string, r: Receipt): HTMLElement[] {
+  const { cards, comments, votes } = receiptSections(r)
+  const section = (key: Key, id: string, list: Contribution[], item: (c: Contribution) => HTMLElement): HTMLElement =>
+    h('section', { class: 'receipt-section', 'aria-labelledby': id },
+      h('h2', { id, text: t(key, { n: list.length }) }),
+      list.length ? h('ul', { class: 'outcome-list', id: `${id}-list` }, ...list.map(item)) : h('p', { class: 'hint', text: t('receipt.none') }))
+  return [
+    h('h1', { text: t('receipt.pageTitle') }),
+    h('p', { class: 'receipt-session', id: 'receipt-session', 'data-state': r.session.state },
+      t('receipt.session', { title: r.session.title, state: t(`state.${r.session.state}` as Key) })),
+    h('p', { class: 'hint', text: t('receipt.private') }),
+    section('receipt.cards', 'receipt-cards', cards, (c) => cardOutcome(c)),
+    section('receipt.comments', 'receipt-comments', comments, (c) => h('li', { class: 'outcome-card', text: c.text })),
+    section('receipt.votes', 'receipt-votes', votes, (c) => cardOutcome(c)),
+    receiptPanel({ receipt }, r.session.title, 'h2') ?? h('div'),
+    evaluationForm(receipt)
+  ]
+}
