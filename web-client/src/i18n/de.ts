@@ -388,5 +388,8 @@ export const de: Dict = {
   'forget.title': 'Gemeinsam genutzter Computer?',
   'forget.explain': 'Vergessen Sie alles, was dieser Browser von cocreate speichert: Ihre Sitzungen, Ihren Namen und die Kopien der Tafeln.',
   'forget.button': 'Dieses Gerät vergessen',
-  'forget.done': 'Dieses Gerät hat Ihre Sitzungen, Ihren Namen und seine Kopien der Tafeln vergessen.'
+  'forget.done': 'Dieses Gerät hat Ihre Sitzungen, Ihren Namen und seine Kopien der Tafeln vergessen.',
+  'receipt.onCard': 'Zu einer Karte mit Status:',
+  'receipt.yourVotes': '{n} Ihrer Stimmen ·',
+  'eval.earlier': 'Sie haben bereits geantwortet: Erneutes Senden ersetzt Ihre Antworten.'
 }

@@ -386,7 +386,10 @@ export const en = {
   'forget.title': 'Shared computer?',
   'forget.explain': 'Forget everything this browser keeps of cocreate: your sessions, your name and the copies of boards.',
   'forget.button': 'Forget this device',
-  'forget.done': 'This device has forgotten your sessions, your name and its copies of boards.'
+  'forget.done': 'This device has forgotten your sessions, your name and its copies of boards.',
+  'receipt.onCard': 'On a card that is:',
+  'receipt.yourVotes': '{n} of your votes ·',
+  'eval.earlier': 'You answered before: sending again replaces your answers.'
 }
 
 /** A UI string's name. */

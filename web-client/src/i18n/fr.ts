@@ -388,5 +388,8 @@ export const fr: Dict = {
   'forget.title': 'Ordinateur partagé ?',
   'forget.explain': 'Oubliez tout ce que ce navigateur garde de cocreate : vos séances, votre nom et les copies des tableaux.',
   'forget.button': 'Oublier cet appareil',
-  'forget.done': 'Cet appareil a oublié vos séances, votre nom et ses copies des tableaux.'
+  'forget.done': 'Cet appareil a oublié vos séances, votre nom et ses copies des tableaux.',
+  'receipt.onCard': 'Sur une carte au statut :',
+  'receipt.yourVotes': '{n} de vos votes ·',
+  'eval.earlier': 'Vous avez déjà répondu : un nouvel envoi remplace vos réponses.'
 }

@@ -388,5 +388,8 @@ export const nl: Dict = {
   'forget.title': 'Gedeelde computer?',
   'forget.explain': 'Vergeet alles wat deze browser van cocreate bewaart: je sessies, je naam en de kopieën van borden.',
   'forget.button': 'Dit toestel vergeten',
-  'forget.done': 'Dit toestel is je sessies, je naam en zijn kopieën van borden vergeten.'
+  'forget.done': 'Dit toestel is je sessies, je naam en zijn kopieën van borden vergeten.',
+  'receipt.onCard': 'Bij een kaart met status:',
+  'receipt.yourVotes': '{n} van je stemmen ·',
+  'eval.earlier': 'Je hebt al geantwoord: opnieuw versturen vervangt je antwoorden.'
 }

@@ -25,11 +25,19 @@ export interface Contribution {
   status?: Status | null
   explanation?: string | null
   decided_at?: number | null
+  /** A comment's card (its status is that card's). */
+  on?: string
+  /** A vote: how many of the person's dots the card holds. */
+  votes?: number
 }
+
+/** Answers given earlier from this receipt (the form shows them; sending again replaces them). */
+export interface Evaluation { answers: Partial<Record<EvaluationQuestion, number>> & { comment?: string }, at: number }
 
 export interface Receipt {
   session: { id: string, title: string, state: string }
   contributions: Contribution[]
+  evaluation?: Evaluation | null
 }
 
 /** A published card: its text and decision (no author: results name nobody). */

@@ -5,12 +5,15 @@
 import { api } from '../session/api'
 import { h } from '../ui/dom'
 import { t, type Key } from '../i18n'
-import { EVALUATION_QUESTIONS, SCALE, COMMENT_MAX, evaluationBody, type EvaluationQuestion } from './decisions'
+import { EVALUATION_QUESTIONS, SCALE, COMMENT_MAX, evaluationBody, type EvaluationQuestion, type Evaluation } from './decisions'
 
-/** The questionnaire for one receipt: a 1–5 scale per question, a free comment, "Send". */
-export function evaluationForm (receipt: string): HTMLElement {
-  const status = h('p', { class: 'eval-status', role: 'status' })
-  const comment = h('textarea', { id: 'eval-comment', name: 'comment', rows: 3, maxlength: COMMENT_MAX })
+/**
+ * The questionnaire for one receipt: a 1–5 scale per question, a free comment, "Send"; the
+ * answers given earlier from this receipt, if any, filled in.
+ */
+export function evaluationForm (receipt: string, earlier?: Evaluation | null): HTMLElement {
+  const status = h('p', { class: 'eval-status', role: 'status', text: earlier ? t('eval.earlier') : '' })
+  const comment = h('textarea', { id: 'eval-comment', name: 'comment', rows: 3, maxlength: COMMENT_MAX, value: earlier?.answers.comment ?? '' })
   const submit = h('button', { type: 'submit', class: 'btn primary', id: 'eval-submit', text: t('eval.send') })
   const form = h('form', { class: 'evaluation card-form', id: 'evaluation', 'aria-labelledby': 'eval-title', novalidate: true },
     h('h2', { id: 'eval-title', text: t('eval.title') }),
@@ -18,7 +21,7 @@ export function evaluationForm (receipt: string): HTMLElement {
     ...EVALUATION_QUESTIONS.map((q) => h('fieldset', { class: 'likert', 'data-question': q },
       h('legend', { text: t(`eval.${q}` as Key) }),
       h('div', { class: 'likert-options' }, ...SCALE.map((v) => h('label', {},
-        h('input', { type: 'radio', name: q, value: v }), ` ${t(`eval.scale.${v}` as Key)}`))))),
+        h('input', { type: 'radio', name: q, value: v, checked: earlier?.answers[q] === v }), ` ${t(`eval.scale.${v}` as Key)}`))))),
     h('div', { class: 'field' }, h('label', { for: 'eval-comment', text: t('eval.comment') }), comment),
     submit, status)
   form.addEventListener('submit', async (e) => {

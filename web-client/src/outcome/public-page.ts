@@ -32,10 +32,13 @@ export function decidedOn (at: number | null | undefined): HTMLElement | null {
   return h('span', { class: 'decided-at', text: t('outcome.decidedOn', { date: new Date(at).toLocaleDateString(lang(), { dateStyle: 'long' }) }) })
 }
 
-/** One card with its decision: its text (in its own words), the status, the explanation. */
-export function cardOutcome (c: { text: string, status?: Status | null, explanation?: string | null, decided_at?: number | null }, cls = 'outcome-card'): HTMLElement {
-  return h('li', { class: cls },
+/**
+ * One card with its decision: its text (in its own words), the status, the explanation; `note`
+ * says how the status relates to the line (a comment's card, the votes given to it).
+ */
+export function cardOutcome (c: { text: string, status?: Status | null, explanation?: string | null, decided_at?: number | null }, note?: string): HTMLElement {
+  return h('li', { class: 'outcome-card' },
     h('p', { class: 'outcome-text', text: c.text || t('board.cardEmpty') }),
-    h('p', { class: 'outcome-status' }, statusBadge(c.status), ' ', decidedOn(c.decided_at)),
+    h('p', { class: 'outcome-status' }, note ? `${note} ` : null, statusBadge(c.status), ' ', decidedOn(c.decided_at)),
     c.explanation ? h('p', { class: 'outcome-explanation', text: c.explanation }) : null)
 }

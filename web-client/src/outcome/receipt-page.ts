@@ -37,9 +37,9 @@ function receiptContent (receipt: string, r: Receipt): HTMLElement[] {
       t('receipt.session', { title: r.session.title, state: t(`state.${r.session.state}` as Key) })),
     h('p', { class: 'hint', text: t('receipt.private') }),
     section('receipt.cards', 'receipt-cards', cards, (c) => cardOutcome(c)),
-    section('receipt.comments', 'receipt-comments', comments, (c) => h('li', { class: 'outcome-card', text: c.text })),
-    section('receipt.votes', 'receipt-votes', votes, (c) => cardOutcome(c)),
+    section('receipt.comments', 'receipt-comments', comments, (c) => cardOutcome(c, t('receipt.onCard'))),
+    section('receipt.votes', 'receipt-votes', votes, (c) => cardOutcome(c, c.votes ? t('receipt.yourVotes', { n: c.votes }) : undefined)),
     receiptPanel({ receipt }, r.session.title, 'h2') ?? h('div'),
-    evaluationForm(receipt)
+    evaluationForm(receipt, r.evaluation)
   ]
 }
