@@ -20,7 +20,8 @@ export const BIN = path.resolve(clientDir, process.env.COCREATE_BIN || path.join
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 export const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef'
 
-export const startServer = (): Promise<Server> => startServerWith({ bin: BIN, webDir: distDir, adminKey: ADMIN_KEY })
+/** A server for the tests; `opts` restarts one on kept data, with more flags. */
+export const startServer = (opts: { dataDir?: string, args?: string[] } = {}): Promise<Server> => startServerWith({ bin: BIN, webDir: distDir, adminKey: ADMIN_KEY, ...opts })
 
 export const launchBrowser = (): Promise<Browser> => launchChromium(CHROMIUM)
 

@@ -3,9 +3,12 @@
 // citizen contributes in Dutch, the session closes, the moderator decides on the cards, and the
 // citizen opens the receipt without a valid token; the published results pass axe.
 
+import { mkdtempSync, rmSync } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
 import { describe, it, expect } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { suiteServer, newContext, createSession, joinWith, addCard, axeSerious, screenshotPath, type Server } from './harness'
+import { suiteServer, startServer, BIN, newContext, createSession, joinWith, addCard, axeSerious, screenshotPath, cell, selectCard, cardAction, type Server } from './harness'
 
 let server: Server
 let browser: Browser
@@ -60,5 +63,112 @@ describe('forgetting and closing the loop', () => {
     await axeSerious(c.page, 'join page after forgetting')
     expect(c.problems).toEqual([])
     await c.ctx.close()
+  })
+  it('a citizen contributes in Dutch; the session closes; the moderator decides; months later the receipt shows the decisions in Dutch without a valid token; the results pass axe', async (ctx) => {
+    const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cocreate-e2e-loop-'))
+    let now = await startServer({ dataDir })
+    try {
+      // a server from before issue 20 answers no receipt: nothing to test against yet
+      const probe = await createSession(now, 'Probe', 'canvas')
+      const joined = await (await fetch(`${now.url}/api/join`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: probe.join_code, display_name: 'Probe' }) })).json() as { receipt?: string }
+      if (!joined.receipt) { console.warn(`skipped: ${BIN} answers no receipts (issue 20)`); ctx.skip() }
+      const created = await createSession(now, 'Parkeervergunning', 'journey-map')
+      const mod = await newContext(browser)
+      const cit = await newContext(browser)
+      await joinWith(mod.page, `${now.url}/#invite=${created.invites.moderator.token}`, 'Mona')
+      // the citizen chooses Dutch on the join page, where the receipt is explained in one sentence
+      await cit.page.goto(`${now.url}/#code=${created.join_code}`)
+      await cit.page.selectOption('#join-lang', 'nl')
+      await cit.page.locator('#join-receipt-hint', { hasText: 'persoonlijk ontvangstbewijs' }).waitFor()
+      await cit.page.fill('#join-name', 'Noor')
+      await cit.page.click('#join-submit')
+      await cit.page.locator('#you', { hasText: 'Noor' }).waitFor()
+      // the receipt after joining: its link, QR code and slip
+      const receiptUrl = await cit.page.locator('.receipt a.receipt-url').getAttribute('href')
+      expect(receiptUrl).toMatch(/#receipt=[\w-]{16,}/)
+      expect(await cit.page.locator('.receipt img.qr').getAttribute('src')).toMatch(/^data:image\/gif;base64,/)
+      await cit.page.locator('.receipt h3', { hasText: 'Je ontvangstbewijs' }).waitFor()
+
+      // she contributes: two cards, a comment, a vote
+      await addCard(cit.page, 0, 0, 'Het formulier vraagt twee keer mijn nummerplaat')
+      await addCard(cit.page, 1, 1, 'Het loket sluit te vroeg')
+      const first = cell(cit.page, 0, 0).locator('.card', { hasText: 'twee keer' })
+      await selectCard(cit.page, first)
+      await cardAction(first, 'vote')
+      await cell(cit.page, 0, 0).locator('.vote-count[data-votes="1"]').waitFor()
+      await first.focus()
+      await cit.page.keyboard.press('c')
+      await cit.page.keyboard.type('Ook op de website')
+      await cit.page.keyboard.press('Enter')
+      await cell(mod.page, 0, 0).locator('.comments li', { hasText: 'Ook op de website' }).waitFor({ state: 'attached' })
+      await cit.page.locator('#conn-status[data-pending="0"]').waitFor()
+
+      // the session closes: the citizen is thanked, sees her receipt again and may answer the questionnaire
+      await mod.page.click('#mod-close')
+      await mod.page.click('#mod-close')
+      await cit.page.locator('#closed-thanks', { hasText: 'De sessie is afgesloten' }).waitFor()
+      await cit.page.locator('#closed-thanks .receipt a.receipt-url').waitFor()
+      await cit.page.check('#closed-thanks [data-question="listened_to"] input[value="4"]')
+      await cit.page.click('#eval-submit')
+      await cit.page.locator('.eval-status', { hasText: 'Bedankt' }).waitFor()
+
+      // the moderator decides on both cards after the close, and publishes the results
+      await mod.page.click('#decisions summary')
+      const decide = async (text: string, status: string, explanation: string): Promise<void> => {
+        const row = mod.page.locator('#decision-list li', { hasText: text })
+        await row.locator('select').selectOption(status)
+        await row.locator('textarea').fill(explanation)
+        await row.locator('[data-action="decide"]').click()
+        await mod.page.locator(`#decision-list li[data-status="${status}"]`, { hasText: text }).waitFor()
+      }
+      await decide('twee keer mijn nummerplaat', 'accepted', 'We passen het formulier aan tegen juni.')
+      await decide('loket sluit te vroeg', 'not-taken-up', 'De openingsuren liggen vast tot eind dit jaar.')
+      await mod.page.locator('#decisions summary', { hasText: '2 of 2' }).waitFor()
+      await mod.page.click('#results-publish')
+      await mod.page.locator('#decisions-status', { hasText: 'published' }).waitFor()
+      await mod.page.screenshot({ path: screenshotPath('outcome-moderator-decisions'), fullPage: true })
+      expect(mod.problems).toEqual([])
+      await mod.ctx.close()
+
+      // months later: the same data, the server's clock three months on; her token has expired
+      await now.stop()
+      now = await startServer({ dataDir, args: ['--clock-offset-hours', String(24 * 92)] })
+      const token = await cit.page.evaluate((id) => (JSON.parse(localStorage.getItem(`cocreate.session.${id}`) ?? '{}') as { token?: string }).token, created.id)
+      expect((await fetch(`${now.url}/api/me`, { headers: { Authorization: `Bearer ${token}` } })).status).toBe(401)
+      await cit.page.goto(`${now.url}/${new URL(receiptUrl!).hash}`)
+      const cards = cit.page.locator('#receipt-cards-list')
+      await cards.locator('li', { hasText: 'twee keer mijn nummerplaat' }).locator('.status-badge', { hasText: 'Aanvaard' }).waitFor()
+      await cards.locator('li', { hasText: 'twee keer mijn nummerplaat' }).locator('.outcome-explanation', { hasText: 'We passen het formulier aan tegen juni.' }).waitFor()
+      await cards.locator('li', { hasText: 'loket sluit te vroeg' }).locator('.status-badge', { hasText: 'Niet weerhouden' }).waitFor()
+      await cit.page.locator('#receipt-comments-list li', { hasText: 'Ook op de website' }).waitFor()
+      await cit.page.locator('#receipt-votes-list li', { hasText: 'twee keer' }).waitFor()
+      await cit.page.locator('h2', { hasText: 'Je kaarten (2)' }).waitFor()
+      expect(await cit.page.evaluate(() => document.documentElement.lang)).toBe('nl')
+      // her earlier answer is there to change
+      expect(await cit.page.isChecked('[data-question="listened_to"] input[value="4"]')).toBe(true)
+      await axeSerious(cit.page, 'receipt')
+      await cit.page.screenshot({ path: screenshotPath('outcome-receipt-nl'), fullPage: true })
+      expect(cit.problems).toEqual([])
+      await cit.ctx.close()
+
+      // the published results, wide and on a phone: figures, cards by status, axe
+      for (const width of [1400, 360]) {
+        const v = await newContext(browser, { width })
+        await v.page.goto(`${now.url}/#results=${created.id}`)
+        await v.page.locator('.results-group[data-status="accepted"]', { hasText: 'twee keer mijn nummerplaat' }).waitFor()
+        await v.page.locator('.results-group[data-status="not-taken-up"]', { hasText: 'De openingsuren liggen vast' }).waitFor()
+        expect(await v.page.locator('#count-decided .figure').textContent()).toBe('2')
+        expect(await v.page.locator('#count-accepted .figure').textContent()).toBe('1')
+        expect(await v.page.locator('main').textContent()).not.toContain('Noor')
+        await axeSerious(v.page, `results at ${width} px`)
+        expect(await v.page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+        await v.page.screenshot({ path: screenshotPath(`outcome-results-${width}`), fullPage: true })
+        expect(v.problems).toEqual([])
+        await v.ctx.close()
+      }
+    } finally {
+      await now.stop()
+      rmSync(dataDir, { recursive: true, force: true })
+    }
   })
 })

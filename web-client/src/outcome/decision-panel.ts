@@ -18,7 +18,7 @@ export class DecisionPanel {
   readonly el = h('details', { class: 'decisions', id: 'decisions' })
   private readonly summary = h('summary')
   private readonly list = h('ul', { class: 'decision-list', id: 'decision-list' })
-  private readonly status = h('p', { class: 'mod-status', role: 'status', id: 'decisions-status' })
+  private readonly status = h('p', { class: 'decisions-status', role: 'status', id: 'decisions-status' })
   private readonly rows = new Map<string, Row>()
   private decisions = new Map<string, Decision>()
   private loaded = false
