@@ -108,6 +108,9 @@ describe('forgetting and closing the loop', () => {
       await mod.page.click('#mod-close')
       await cit.page.locator('#closed-thanks', { hasText: 'De sessie is afgesloten' }).waitFor()
       await cit.page.locator('#closed-thanks .receipt a.receipt-url').waitFor()
+      // on a phone the side bar is below the board: the closed banner leads there
+      await cit.page.click('#to-receipt')
+      expect(await cit.page.evaluate(() => document.activeElement?.id)).toBe('closed-thanks-title')
       await cit.page.check('#closed-thanks [data-question="listened_to"] input[value="4"]')
       await cit.page.click('#eval-submit')
       await cit.page.locator('.eval-status', { hasText: 'Bedankt' }).waitFor()

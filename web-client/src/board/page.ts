@@ -396,6 +396,13 @@ export class BoardPage {
     else if (this.you && !this.you.can_edit) msg = this.session?.state === 'locked' ? t('readonly.locked') : t('readonly.role')
     this.banner.hidden = !msg
     this.banner.textContent = msg
+    // closed: the receipt and questionnaire are in the side bar, below the board on a phone
+    if (msg && this.session?.state === 'closed' && this.opts.stored?.receipt) {
+      this.banner.append(' ', h('button', {
+        type: 'button', class: 'btn small', id: 'to-receipt', text: t('receipt.title'),
+        onclick: () => { const el = document.getElementById('closed-thanks-title'); el?.scrollIntoView(); el?.focus() }
+      }))
+    }
     this.el.classList.toggle('read-only', !this.canEdit())
   }
 
@@ -429,7 +436,7 @@ export class BoardPage {
     if (this.session?.state !== 'closed') return [receiptPanel(stored, title)!]
     if (this.evaluation?.lang !== lang()) this.evaluation = { lang: lang(), el: evaluationForm(stored.receipt) }
     return [h('section', { class: 'closed-thanks', id: 'closed-thanks', 'aria-labelledby': 'closed-thanks-title' },
-      h('h2', { id: 'closed-thanks-title', text: t('receipt.closedTitle') }),
+      h('h2', { id: 'closed-thanks-title', tabindex: '-1', text: t('receipt.closedTitle') }),
       receiptPanel(stored, title), this.evaluation.el)]
   }
 
