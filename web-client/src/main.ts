@@ -18,6 +18,7 @@ import { TEMPLATES, type Template } from './board/model'
 import { h } from './ui/dom'
 import { renderReceiptPage } from './outcome/receipt-page'
 import { renderResultsPage } from './outcome/results-page'
+import { leftNotice } from './outcome/receipt'
 import type { StoredSession } from './session/api'
 
 const root = document.getElementById('app')!
@@ -77,7 +78,7 @@ function mount (): void {
     invite: p.get('invite') ?? undefined,
     onJoined: (s) => { location.hash = `s=${encodeURIComponent(s.session.id)}` },
     rerender: mount,
-    left
+    notice: left && leftNotice(left)
   }))
   if (left) document.getElementById('left-title')?.focus()
   left = undefined

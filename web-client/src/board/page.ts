@@ -10,6 +10,7 @@ import { storeSession, type StoredSession } from '../session/api'
 import { forgetSession } from '../session/device'
 import { receiptPanel } from '../outcome/receipt'
 import { evaluationForm } from '../outcome/evaluation'
+import { DecisionPanel } from '../outcome/decision-panel'
 import { h, clear } from '../ui/dom'
 import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
 import { Announcer } from '../ui/announcer'
@@ -412,13 +413,15 @@ export class BoardPage {
     this.presence.render(true)
     if (this.isModerator() && this.opts.stored && this.session) {
       if (!this.moderator) {
-        this.moderator = new ModeratorConsole(this.opts.stored.token, () => this.session!, (s) => { this.session = s; this.renderAll() }, this.announcer, {
+        const token = this.opts.stored.token
+        const decisions = new DecisionPanel(token, () => this.session!.id, () => M.allItems(this.doc)
+          .filter((i) => i.type === 'card' || i.type === 'note').sort((a, b) => a.createdAt - b.createdAt)
+          .map((i) => ({ id: i.id, name: A.itemName(i) })))
+        this.moderator = new ModeratorConsole(token, () => this.session!, (s) => { this.session = s; this.renderAll() }, this.announcer, {
           online: () => new Set(this.presence.peers().map((p) => p.participant)),
           itemName: (id) => A.itemName(M.item(this.doc, id)),
-          showItem: (id) => this.showItem(id),
-          cards: () => M.allItems(this.doc).filter((i) => i.type === 'card' || i.type === 'note')
-            .sort((a, b) => a.createdAt - b.createdAt).map((i) => ({ id: i.id, name: A.itemName(i) }))
-        })
+          showItem: (id) => this.showItem(id)
+        }, [decisions])
       }
       this.moderator.render()
       this.side.append(this.moderator.el)

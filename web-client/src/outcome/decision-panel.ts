@@ -2,11 +2,12 @@
 //! saved with `PUT …/items/{item}/decision` (also after the session closed), and publishing the
 //! results. Its element outlives the console's redraws, so a half-written explanation stays.
 
-import { api } from '../session/api'
+import { outcomeApi } from './api'
 import { h } from '../ui/dom'
 import { t, type Key } from '../i18n'
 import { STATUSES, EXPLANATION_MAX, isStatus, type Decision } from './decisions'
 import { statusBadge, decidedOn } from './public-page'
+import type { ConsolePart } from '../session/moderator'
 
 /** A card the moderator can decide on, as the board names it. */
 export interface DecidableCard { id: string, name: string }
@@ -14,8 +15,9 @@ export interface DecidableCard { id: string, name: string }
 /** One card's line: its name, its saved decision, and the form; `shown` is what the form last showed. */
 interface Row { li: HTMLLIElement, name: HTMLElement, current: HTMLElement, status: HTMLSelectElement, explanation: HTMLTextAreaElement, shown?: Decision }
 
-export class DecisionPanel {
-  readonly el = h('details', { class: 'decisions', id: 'decisions' })
+export class DecisionPanel implements ConsolePart {
+  readonly el = h('section', { 'aria-labelledby': 'decisions-heading' })
+  private readonly details = h('details', { class: 'decisions', id: 'decisions' })
   private readonly summary = h('summary')
   private readonly list = h('ul', { class: 'decision-list', id: 'decision-list' })
   private readonly status = h('p', { class: 'decisions-status', role: 'status', id: 'decisions-status' })
@@ -29,19 +31,20 @@ export class DecisionPanel {
     /** The board's cards and notes, oldest first. */
     private readonly cards: () => DecidableCard[]
   ) {
-    this.el.append(this.summary, this.publishControls(), this.list, this.status)
-    this.el.addEventListener('toggle', () => { if (this.el.open) void this.load() })
+    this.details.append(this.summary, this.publishControls(), this.list, this.status)
+    this.details.addEventListener('toggle', () => { if (this.details.open) void this.load() })
+    this.el.append(h('h3', { id: 'decisions-heading', text: t('decisions.heading') }), this.details)
   }
 
   /** Reloads the decisions (when open) and brings the list up to date with the board. */
   async refresh (): Promise<void> {
-    if (this.el.open || this.loaded) await this.load()
+    if (this.details.open || this.loaded) await this.load()
     else this.render()
   }
 
   private async load (): Promise<void> {
     try {
-      const r = await api.decisions(this.token, this.sessionId())
+      const r = await outcomeApi.decisions(this.token, this.sessionId())
       this.decisions = new Map((r?.decisions ?? []).map((d) => [d.item, d]))
       this.loaded = true
     } catch (e) {
@@ -54,7 +57,7 @@ export class DecisionPanel {
   render (): void {
     const cards = this.cards()
     this.summary.textContent = t('decisions.title', { n: cards.filter((c) => this.decisions.has(c.id)).length, total: cards.length })
-    if (!this.el.open && !this.loaded) return
+    if (!this.details.open && !this.loaded) return
     const ids = new Set(cards.map((c) => c.id))
     for (const [id, row] of this.rows) if (!ids.has(id)) { row.li.remove(); this.rows.delete(id) }
     for (const c of cards) {
@@ -85,7 +88,7 @@ export class DecisionPanel {
       if (!isStatus(status.value)) { this.status.textContent = t('decisions.needStatus'); status.focus(); return }
       save.disabled = true
       try {
-        const r = await api.decide(this.token, this.sessionId(), id, { status: status.value, explanation: explanation.value.trim() })
+        const r = await outcomeApi.decide(this.token, this.sessionId(), id, { status: status.value, explanation: explanation.value.trim() })
         if (r?.decision) { this.decisions.set(id, r.decision); this.fill(row, r.decision) }
         this.render()
         this.status.textContent = t('decisions.saved', { card: name.textContent ?? '' })
@@ -122,7 +125,7 @@ export class DecisionPanel {
     const link = h('a', { id: 'results-link', href: url(), text: t('decisions.resultsPage') })
     const publish = (on: boolean) => async (): Promise<void> => {
       try {
-        await api.publish(this.token, this.sessionId(), on)
+        await outcomeApi.publish(this.token, this.sessionId(), on)
         this.status.textContent = t(on ? 'decisions.published' : 'decisions.unpublished')
       } catch (e) {
         this.status.textContent = t('mod.error', { error: (e as Error).message })

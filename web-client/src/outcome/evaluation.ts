@@ -2,7 +2,7 @@
 //! offered when the session closes and on the receipt page; anonymous: the answers go with the
 //! receipt to the server, which keeps them without the person's name.
 
-import { api } from '../session/api'
+import { outcomeApi } from './api'
 import { h } from '../ui/dom'
 import { t, type Key } from '../i18n'
 import { EVALUATION_QUESTIONS, SCALE, COMMENT_MAX, evaluationBody, type EvaluationQuestion, type Evaluation } from './decisions'
@@ -35,7 +35,7 @@ export function evaluationForm (receipt: string, earlier?: Evaluation | null): H
     if (!body) { status.textContent = t('eval.empty'); return }
     submit.disabled = true
     try {
-      await api.evaluate(receipt, body)
+      await outcomeApi.evaluate(receipt, body)
       status.textContent = t('eval.thanks')
     } catch (err) {
       status.textContent = t('error.generic', { error: (err as Error).message })

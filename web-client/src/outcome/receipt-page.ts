@@ -2,7 +2,8 @@
 //! votes) and what became of each card, in their language, without a token (it works months
 //! later); the receipt again to keep, and the questionnaire.
 
-import { api, ApiError } from '../session/api'
+import { ApiError } from '../session/api'
+import { outcomeApi } from './api'
 import { h, clear } from '../ui/dom'
 import { t, lang, type Key } from '../i18n'
 import { receiptSections, type Contribution, type Receipt } from './decisions'
@@ -13,7 +14,7 @@ import { evaluationForm } from './evaluation'
 /** The receipt page for one receipt id; it fills in once the server has answered. */
 export function renderReceiptPage (receipt: string, rerender: () => void): HTMLElement {
   const content = h('div', { class: 'receipt-page' }, h('h1', { text: t('receipt.pageTitle') }), h('p', { role: 'status', text: t('outcome.loading') }))
-  api.receipt(receipt, lang()).then((r) => {
+  outcomeApi.receipt(receipt, lang()).then((r) => {
     clear(content)
     content.append(...receiptContent(receipt, r))
     document.title = `${t('receipt.pageTitle')}: ${r.session.title} · cocreate`

@@ -33,6 +33,14 @@ export function receiptPanel (r: ReceiptRef, sessionTitle: string, heading: 'h2'
     h('p', {}, h('button', { type: 'button', class: 'btn small receipt-print', onclick: () => printSlip(url, sessionTitle), text: t('receipt.print') })))
 }
 
+/** After leaving: the session is forgotten on this device; its receipt is shown once more, to keep. */
+export function leftNotice (left: ReceiptRef & { session: { title: string } }): HTMLElement {
+  return h('section', { class: 'card-form left-session', id: 'left-session', 'aria-labelledby': 'left-title' },
+    h('h2', { id: 'left-title', tabindex: '-1', text: t('leave.done', { title: left.session.title }) }),
+    h('p', { text: t('leave.forgotten') }),
+    receiptPanel(left, left.session.title))
+}
+
 /**
  * Prints a slip with the receipt alone: the slip is put at the top of the page, the print
  * stylesheet hides everything else while `body.print-receipt` is set, and both go after printing.

@@ -2,7 +2,8 @@
 //! the figures, then the cards grouped by status with their explanations. No names: results
 //! show what was said and decided, not who said it.
 
-import { api, ApiError } from '../session/api'
+import { ApiError } from '../session/api'
+import { outcomeApi } from './api'
 import { h, clear } from '../ui/dom'
 import { t, type Key } from '../i18n'
 import { readResults, type Results } from './decisions'
@@ -11,7 +12,7 @@ import { publicPage, cardOutcome } from './public-page'
 /** The results page of one session; it fills in once the server has answered. */
 export function renderResultsPage (sessionId: string, rerender: () => void): HTMLElement {
   const content = h('div', { class: 'results-page' }, h('h1', { text: t('results.pageTitle') }), h('p', { role: 'status', text: t('outcome.loading') }))
-  api.results(sessionId).then((raw) => {
+  outcomeApi.results(sessionId).then((raw) => {
     const r = readResults(raw)
     clear(content)
     content.append(...resultsContent(r))

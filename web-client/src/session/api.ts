@@ -2,7 +2,6 @@
 
 import type { Session, You } from '../sync/connection'
 import { parseNdjson, type StateAnswer, type Metrics } from '../research/history'
-import type { Decision, Receipt, Status } from '../outcome/decisions'
 
 export class ApiError extends Error {
   constructor (readonly status: number, readonly code: string, message: string) { super(message) }
@@ -27,7 +26,8 @@ async function request (method: string, path: string, { token, body, adminKey }:
   throw new ApiError(res.status, e.code ?? `http_${res.status}`, e.error ?? (text.slice(0, 200) || res.statusText))
 }
 
-async function call<T> (method: string, path: string, opts: { token?: string, body?: unknown, adminKey?: string } = {}): Promise<T> {
+/** Sends a request and reads its JSON answer (null when empty or not JSON). */
+export async function call<T> (method: string, path: string, opts: { token?: string, body?: unknown, adminKey?: string } = {}): Promise<T> {
   const text = await (await request(method, path, opts)).text()
   try { return (text ? JSON.parse(text) : null) as T } catch { return null as T }
 }
@@ -96,20 +96,7 @@ export const api = {
     call<Metrics>('GET', `/api/sessions/${encodeURIComponent(id)}/metrics?bucket_seconds=${bucketSeconds}`, { token }),
   /** The research dataset (zip), as a blob: a download link cannot carry the token. */
   exportZip: async (token: string, id: string) =>
-    await (await request('GET', `/api/sessions/${encodeURIComponent(id)}/export`, { token })).blob(),
-  decide: (token: string, id: string, item: string, body: { status: Status, explanation: string }) =>
-    call<{ decision: Decision }>('PUT', `/api/sessions/${encodeURIComponent(id)}/items/${encodeURIComponent(item)}/decision`, { token, body }),
-  decisions: (token: string, id: string) =>
-    call<{ decisions: Decision[] }>('GET', `/api/sessions/${encodeURIComponent(id)}/decisions`, { token }),
-  publish: (token: string, id: string, publish: boolean) =>
-    call<unknown>('POST', `/api/sessions/${encodeURIComponent(id)}/${publish ? 'publish' : 'unpublish'}`, { token }),
-  /** Published results: no token; 404 while unpublished. */
-  results: (id: string) => call<unknown>('GET', `/api/results/${encodeURIComponent(id)}`),
-  /** A receipt: no token (it works after the token expired); 404 once the participant is erased. */
-  receipt: (receipt: string, language: string) =>
-    call<Receipt>('GET', `/api/receipts/${encodeURIComponent(receipt)}?lang=${encodeURIComponent(language)}`),
-  evaluate: (receipt: string, body: { answers: Record<string, number | string> }) =>
-    call<unknown>('POST', `/api/receipts/${encodeURIComponent(receipt)}/evaluation`, { body })
+    await (await request('GET', `/api/sessions/${encodeURIComponent(id)}/export`, { token })).blob()
 }
 
 /** What this browser keeps about a session it joined: enough to reopen it offline. */

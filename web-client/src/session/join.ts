@@ -8,15 +8,14 @@ import { TEMPLATES } from '../board/model'
 import { formatCode } from './moderator'
 import { ConsentQuestion } from './recording'
 import { recentSessions, keepsAnything, forgetDevice } from './device'
-import { receiptPanel } from '../outcome/receipt'
 
 export interface JoinOptions {
   code?: string
   invite?: string
   onJoined: (s: StoredSession) => void
   rerender: () => void
-  /** The session this person just left: the page says it is forgotten and shows its receipt once more. */
-  left?: StoredSession
+  /** Shown above the form (after leaving a session: that it is forgotten, and its receipt). */
+  notice?: HTMLElement
 }
 
 function errorText (e: unknown): string {
@@ -89,7 +88,7 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
 
   page.append(
     h('header', { class: 'join-header' }, h('h1', { text: t('app.name') }), h('p', { text: t('app.tagline') })),
-    ...(opts.left ? [renderLeft(opts.left)] : []),
+    ...(opts.notice ? [opts.notice] : []),
     form)
 
   const recent = recentSessions()
@@ -104,14 +103,6 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
   if (keepsAnything()) page.append(renderForgetDevice(opts))
   page.append(renderCreate(opts))
   return page
-}
-
-/** After leaving: the session is forgotten here; its receipt is shown once more, to keep. */
-function renderLeft (left: StoredSession): HTMLElement {
-  return h('section', { class: 'card-form left-session', id: 'left-session', 'aria-labelledby': 'left-title' },
-    h('h2', { id: 'left-title', tabindex: '-1', text: t('leave.done', { title: left.session.title }) }),
-    h('p', { text: t('leave.forgotten') }),
-    receiptPanel(left, left.session.title))
 }
 
 /** "Forget this device": for a shared computer, every session, name and board copy kept here. */

@@ -1,6 +1,6 @@
 //! The moderator console: session state (lock, unlock, close), phase, timer, dot-votes, the join
 //! code as text and QR code, participants (kick, remove contributions, erase), reported items and
-//! the audit log, and the decisions on cards with publishing the results (outcome/decision-panel.ts).
+//! the audit log; parts owned elsewhere (the decisions: outcome/decision-panel.ts) drawn in it.
 
 import { api, type Participant, type AuditEntry, type ItemModeration } from './api'
 import type { Session } from '../sync/connection'
@@ -9,7 +9,6 @@ import { t, DICTS, type Key } from '../i18n'
 import type { Announcer } from '../ui/announcer'
 import { EraseControls } from './erase'
 import { qrDataUrl } from '../ui/qr'
-import { DecisionPanel, type DecidableCard } from '../outcome/decision-panel'
 
 export function joinUrl (code: string): string {
   return `${location.origin}/#code=${encodeURIComponent(code)}`
@@ -26,8 +25,13 @@ export interface BoardView {
   itemName: (id: string) => string
   /** Select an item on the board and move focus to it. */
   showItem: (id: string) => void
-  /** The cards and notes a decision can be given to. */
-  cards: () => DecidableCard[]
+}
+
+/** A part of the console that another folder owns: drawn in place, refreshed with the console. */
+export interface ConsolePart {
+  readonly el: HTMLElement
+  refresh: () => Promise<void>
+  render: () => void
 }
 
 /**
@@ -56,20 +60,19 @@ export class ModeratorConsole {
   private confirmClose = false
   private status = h('p', { class: 'mod-status', role: 'status' })
   private readonly erase: EraseControls
-  private readonly decisions: DecisionPanel
 
   constructor (
     private readonly token: string,
     private readonly session: () => Session,
     private readonly onSession: (s: Session) => void,
     private readonly announcer: Announcer,
-    private readonly board: BoardView
+    private readonly board: BoardView,
+    private readonly parts: ConsolePart[] = []
   ) {
     this.erase = new EraseControls(token, () => this.session().id, (p) => this.run(p), (message) => {
       if (!message) { this.render(); return }
       this.refresh().then(() => { this.status.textContent = message })
     })
-    this.decisions = new DecisionPanel(token, () => this.session().id, board.cards)
     this.refresh()
   }
 
@@ -97,7 +100,7 @@ export class ModeratorConsole {
     // reviewed: hidden by a moderator (unhiding clears the reports); waiting: reported, or hidden by reports
     this.reported = Object.entries(r.moderation?.items ?? {}).filter(([, m]) => m.hidden ? m.hidden.pending_review : (m.reports?.length ?? 0) > 0)
     if (this.audit) await this.loadAudit()
-    await this.decisions.refresh()
+    await Promise.all(this.parts.map((p) => p.refresh()))
     this.render()
   }
 
@@ -164,8 +167,7 @@ export class ModeratorConsole {
     this.el.append(h('h3', { text: t('mod.participants') }), this.renderPeople(s),
       h('button', { type: 'button', class: 'btn small', id: 'mod-refresh', onclick: () => this.refresh(), text: t('mod.refresh') }))
     this.el.append(h('h3', { text: t('mod.reports') }), this.renderReports())
-    this.decisions.render()
-    this.el.append(h('h3', { text: t('decisions.heading') }), this.decisions.el)
+    for (const p of this.parts) { p.render(); this.el.append(p.el) }
     this.el.append(h('h3', { text: t('mod.audit') }),
       h('button', { type: 'button', class: 'btn small', id: 'mod-audit-load', onclick: async () => { await this.loadAudit(); this.render() }, text: t('mod.audit') }))
     if (this.audit) this.el.append(this.renderAudit())
