@@ -4,7 +4,7 @@
 
 import { outcomeApi } from './api'
 import { h } from '../ui/dom'
-import { t, type Key } from '../i18n'
+import { t, lang, type Key } from '../i18n'
 import { STATUSES, EXPLANATION_MAX, isStatus, type Decision } from './decisions'
 import { statusBadge, decidedOn } from './public-page'
 import type { ConsolePart } from '../session/moderator'
@@ -24,6 +24,8 @@ export class DecisionPanel implements ConsolePart {
   private readonly rows = new Map<string, Row>()
   private decisions = new Map<string, Decision>()
   private loaded = false
+  /** The language the panel's labels are in: another one rebuilds it. */
+  private lang = ''
 
   constructor (
     private readonly token: string,
@@ -31,9 +33,17 @@ export class DecisionPanel implements ConsolePart {
     /** The board's cards and notes, oldest first. */
     private readonly cards: () => DecidableCard[]
   ) {
-    this.details.append(this.summary, this.publishControls(), this.list, this.status)
     this.details.addEventListener('toggle', () => { if (this.details.open) void this.load() })
-    this.el.append(h('h3', { id: 'decisions-heading', text: t('decisions.heading') }), this.details)
+    this.build()
+  }
+
+  /** The panel in the UI language, its card rows drawn anew by the next render. */
+  private build (): void {
+    this.lang = lang()
+    this.rows.clear()
+    this.list.replaceChildren()
+    this.details.replaceChildren(this.summary, this.publishControls(), this.list, this.status)
+    this.el.replaceChildren(h('h3', { id: 'decisions-heading', text: t('decisions.heading') }), this.details)
   }
 
   /** Reloads the decisions (when open) and brings the list up to date with the board. */
@@ -55,6 +65,7 @@ export class DecisionPanel implements ConsolePart {
 
   /** Rows for the board's cards: new ones added, gone ones removed, kept rows keep what is typed. */
   render (): void {
+    if (this.lang !== lang()) this.build()
     const cards = this.cards()
     this.summary.textContent = t('decisions.title', { n: cards.filter((c) => this.decisions.has(c.id)).length, total: cards.length })
     if (!this.details.open && !this.loaded) return
