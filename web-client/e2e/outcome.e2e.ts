@@ -127,6 +127,8 @@ describe('forgetting and closing the loop', () => {
       await decide('twee keer mijn nummerplaat', 'accepted', 'We passen het formulier aan tegen juni.')
       await decide('loket sluit te vroeg', 'not-taken-up', 'De openingsuren liggen vast tot eind dit jaar.')
       await mod.page.locator('#decisions summary', { hasText: '2 of 2' }).waitFor()
+      await mod.page.click('#mod-audit-load')
+      await mod.page.locator('#mod-audit li[data-action="decision"]', { hasText: 'Mona: decided on “Het formulier vraagt twee keer mijn nummerplaat”: Accepted: We passen' }).waitFor()
       await mod.page.click('#results-publish')
       await mod.page.locator('#decisions-status', { hasText: 'published' }).waitFor()
       await mod.page.screenshot({ path: screenshotPath('outcome-moderator-decisions'), fullPage: true })

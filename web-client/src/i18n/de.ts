@@ -391,5 +391,7 @@ export const de: Dict = {
   'forget.done': 'Dieses Gerät hat Ihre Sitzungen, Ihren Namen und seine Kopien der Tafeln vergessen.',
   'receipt.onCard': 'Zu einer Karte mit Status:',
   'receipt.yourVotes': '{n} Ihrer Stimmen ·',
-  'eval.earlier': 'Sie haben bereits geantwortet: Erneutes Senden ersetzt Ihre Antworten.'
+  'eval.earlier': 'Sie haben bereits geantwortet: Erneutes Senden ersetzt Ihre Antworten.',
+  'audit.decision': 'hat zu „{target}“ entschieden: {reason}',
+  'entity.decision': 'Entscheidung'
 }

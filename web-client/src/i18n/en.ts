@@ -389,7 +389,9 @@ export const en = {
   'forget.done': 'This device has forgotten your sessions, your name and its copies of boards.',
   'receipt.onCard': 'On a card that is:',
   'receipt.yourVotes': '{n} of your votes ·',
-  'eval.earlier': 'You answered before: sending again replaces your answers.'
+  'eval.earlier': 'You answered before: sending again replaces your answers.',
+  'audit.decision': 'decided on “{target}”: {reason}',
+  'entity.decision': 'decision'
 }
 
 /** A UI string's name. */

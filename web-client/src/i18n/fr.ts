@@ -391,5 +391,7 @@ export const fr: Dict = {
   'forget.done': 'Cet appareil a oublié vos séances, votre nom et ses copies des tableaux.',
   'receipt.onCard': 'Sur une carte au statut :',
   'receipt.yourVotes': '{n} de vos votes ·',
-  'eval.earlier': 'Vous avez déjà répondu : un nouvel envoi remplace vos réponses.'
+  'eval.earlier': 'Vous avez déjà répondu : un nouvel envoi remplace vos réponses.',
+  'audit.decision': 'a décidé pour « {target} » : {reason}',
+  'entity.decision': 'décision'
 }

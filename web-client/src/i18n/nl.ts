@@ -391,5 +391,7 @@ export const nl: Dict = {
   'forget.done': 'Dit toestel is je sessies, je naam en zijn kopieën van borden vergeten.',
   'receipt.onCard': 'Bij een kaart met status:',
   'receipt.yourVotes': '{n} van je stemmen ·',
-  'eval.earlier': 'Je hebt al geantwoord: opnieuw versturen vervangt je antwoorden.'
+  'eval.earlier': 'Je hebt al geantwoord: opnieuw versturen vervangt je antwoorden.',
+  'audit.decision': 'besliste over “{target}”: {reason}',
+  'entity.decision': 'besluit'
 }

@@ -231,7 +231,8 @@ export class ModeratorConsole {
     if (!(key in DICTS.en)) return [a.action, a.target, a.reason].filter(Boolean).join(' ')
     const person = this.participants.find((p) => (p.participant_id ?? p.id) === a.target)
     const target = person ? personName(person) : this.board.itemName(a.target ?? '')
-    return t(key as Key, { target, reason: a.reason ?? '', what: a.action === 'update' ? changedSettings(a.reason) : '' })
+    const reason = a.action === 'decision' ? decisionReason(a.reason) : a.reason ?? ''
+    return t(key as Key, { target, reason, what: a.action === 'update' ? changedSettings(a.reason) : '' })
   }
 }
 
@@ -244,4 +245,11 @@ function changedSettings (reason: string | null | undefined): string {
     const o = JSON.parse(reason ?? '{}') as Record<string, unknown>
     return Object.entries(o).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}: ${String(v)}`).join(', ')
   } catch { return reason ?? '' }
+}
+
+/** A `decision` entry's reason is "status: explanation", the status as the API names it. */
+function decisionReason (reason: string | null | undefined): string {
+  const [status, ...explanation] = (reason ?? '').split(': ')
+  const key = `decision.${status}`
+  return key in DICTS.en ? [t(key as Key), ...explanation].join(': ') : reason ?? ''
 }
