@@ -1,4 +1,6 @@
 import { describe, it, expect } from 'vitest'
+import * as Y from 'yjs'
+import { item } from '../src/board/model'
 import { readResults, groupByStatus, countCards, receiptSections, evaluationBody, STATUSES, type ResultCard } from '../src/outcome/decisions'
 
 const card = (item: string, status: ResultCard['status']): ResultCard => ({ item, text: item, status, explanation: '', decided_at: null })
@@ -45,5 +47,18 @@ describe('decisions, results, receipts', () => {
     expect(evaluationBody({ listened_to: 9 }, ' Good evening ')).toEqual({ answers: { comment: 'Good evening' } })
     expect(evaluationBody({}, '')).toBeUndefined()
     expect((evaluationBody({}, 'x'.repeat(5000))?.answers.comment as string).length).toBe(2000)
+  })
+  it('reads a carried card\'s origin, written as a map or as plain JSON', () => {
+    const doc = new Y.Doc()
+    const items = doc.getMap<Y.Map<unknown>>('items')
+    doc.transact(() => {
+      const a = new Y.Map<unknown>(); a.set('type', 'card'); a.set('origin', { session: 's1', item: 'c1', author: 'p1' }); items.set('a', a)
+      const o = new Y.Map<unknown>(); o.set('session', 's2'); o.set('item', 'c2')
+      const b = new Y.Map<unknown>(); b.set('type', 'card'); b.set('origin', o); items.set('b', b)
+      const c = new Y.Map<unknown>(); c.set('type', 'card'); c.set('origin', { session: 5 }); items.set('c', c)
+    })
+    expect(item(doc, 'a')?.origin).toEqual({ session: 's1', item: 'c1' })
+    expect(item(doc, 'b')?.origin).toEqual({ session: 's2', item: 'c2' })
+    expect(item(doc, 'c')?.origin).toBeUndefined()
   })
 })

@@ -186,6 +186,7 @@ function CardView ({ id, resizable }: CardProps) {
       <div class='card-foot'>
         <p class='card-meta'>
           <span class='author'>{t('board.author', { name: c.authorName || '?' })}</span>
+          {c.origin ? <span class='origin' data-origin={c.origin.session}>{` · ${t('board.carried')}`}</span> : null}
           {votes ? <span class='vote-count' data-votes={votes}>{` · ${t('vote.count', { n: votes })}`}</span> : null}
         </p>
         {hasActions(store, c) ? <CardMenu c={c} name={A.itemName(c)} openPanel={setPanel} /> : null}

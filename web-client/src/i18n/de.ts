@@ -393,5 +393,7 @@ export const de: Dict = {
   'receipt.yourVotes': '{n} Ihrer Stimmen ·',
   'eval.earlier': 'Sie haben bereits geantwortet: Erneutes Senden ersetzt Ihre Antworten.',
   'audit.decision': 'hat zu „{target}“ entschieden: {reason}',
-  'entity.decision': 'Entscheidung'
+  'entity.decision': 'Entscheidung',
+  'board.carried': 'aus einer früheren Sitzung übernommen',
+  'results.comment': 'Kommentar ·'
 }

@@ -391,7 +391,9 @@ export const en = {
   'receipt.yourVotes': '{n} of your votes ·',
   'eval.earlier': 'You answered before: sending again replaces your answers.',
   'audit.decision': 'decided on “{target}”: {reason}',
-  'entity.decision': 'decision'
+  'entity.decision': 'decision',
+  'board.carried': 'carried over from an earlier session',
+  'results.comment': 'Comment ·'
 }
 
 /** A UI string's name. */

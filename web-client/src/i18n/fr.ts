@@ -393,5 +393,7 @@ export const fr: Dict = {
   'receipt.yourVotes': '{n} de vos votes ·',
   'eval.earlier': 'Vous avez déjà répondu : un nouvel envoi remplace vos réponses.',
   'audit.decision': 'a décidé pour « {target} » : {reason}',
-  'entity.decision': 'décision'
+  'entity.decision': 'décision',
+  'board.carried': 'repris d’une séance précédente',
+  'results.comment': 'Commentaire ·'
 }

@@ -393,5 +393,7 @@ export const nl: Dict = {
   'receipt.yourVotes': '{n} van je stemmen ·',
   'eval.earlier': 'Je hebt al geantwoord: opnieuw versturen vervangt je antwoorden.',
   'audit.decision': 'besliste over “{target}”: {reason}',
-  'entity.decision': 'besluit'
+  'entity.decision': 'besluit',
+  'board.carried': 'overgenomen uit een eerdere sessie',
+  'results.comment': 'Reactie ·'
 }

@@ -41,7 +41,7 @@ export interface Receipt {
 }
 
 /** A published card: its text and decision (no author: results name nobody). */
-export interface ResultCard { item: string, text: string, status: Status | null, explanation: string, decided_at?: number | null }
+export interface ResultCard { item: string, text: string, status: Status | null, explanation: string, decided_at?: number | null, kind?: string }
 
 /** The figures a results page leads with. */
 export interface Counts { contributions: number, decided: number, accepted: number }
@@ -63,6 +63,7 @@ function resultCard (raw: unknown, status?: unknown): ResultCard {
   const s = o.status ?? d.status ?? status
   return {
     item: str(o.item ?? o.id),
+    ...(typeof o.kind === 'string' ? { kind: o.kind } : {}),
     text: str(o.text),
     status: isStatus(s) ? s : null,
     explanation: str(o.explanation ?? d.explanation),

@@ -38,7 +38,7 @@ function resultsContent (r: Results): HTMLElement[] {
       const id = `results-${g.status ?? 'none'}`
       return h('section', { class: 'results-group', 'data-status': g.status ?? 'none', 'aria-labelledby': id },
         h('h2', { id, text: t('results.group', { status: t(g.status ? `decision.${g.status}` as Key : 'decision.none'), n: g.cards.length }) }),
-        h('ul', { class: 'outcome-list' }, ...g.cards.map((c) => cardOutcome(c))))
+        h('ul', { class: 'outcome-list' }, ...g.cards.map((c) => cardOutcome(c, c.kind === 'comment' ? t('results.comment') : undefined))))
     }),
     r.groups.length ? null : h('p', { class: 'hint', text: t('results.empty') })
   ].filter((x): x is HTMLElement => x !== null)
