@@ -65,6 +65,8 @@ async fn create(args: CreateArgs) -> anyhow::Result<()> {
         template: args.template,
         language: args.language,
         research: Research::default(),
+        process: args.process,
+        cycle_phase: args.cycle_phase,
     };
     let base = args
         .invites

@@ -11,6 +11,8 @@ pub mod history;
 pub mod limits;
 pub mod metrics;
 mod outbox;
+pub mod outcome;
+pub mod process;
 mod registry;
 pub mod research;
 mod retry;

@@ -4,8 +4,11 @@
 
 mod announce;
 mod caller;
+mod decisions;
 mod history;
 mod moderation;
+mod processes;
+mod results;
 mod sessions;
 
 pub(crate) use sessions::{moderator_view, move_session, NewSession, SessionMaker};
@@ -13,7 +16,7 @@ pub(crate) use sessions::{moderator_view, move_session, NewSession, SessionMaker
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::header::HOST;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post};
+use axum::routing::{get, post, put};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
@@ -33,6 +36,10 @@ pub fn routes(max_request_bytes: usize) -> Router<AppState> {
         .route("/api/sessions", post(sessions::create))
         .route("/api/join", post(sessions::join))
         .route("/api/me", get(sessions::me))
+        .route("/api/results/{id}", get(results::results))
+        .route("/api/processes", post(processes::create))
+        .route("/api/processes/{id}", get(processes::details))
+        .route("/api/processes/{id}/results", get(processes::results))
         .nest("/api/sessions/{id}", session_routes())
         .layer(DefaultBodyLimit::max(max_request_bytes))
 }
@@ -60,6 +67,10 @@ fn session_routes() -> Router<AppState> {
         .route("/items/{item}/hide", post(moderation::hide))
         .route("/items/{item}/unhide", post(moderation::unhide))
         .route("/items/{item}/report", post(moderation::report))
+        .route("/items/{item}/decision", put(decisions::decide))
+        .route("/decisions", get(decisions::decisions))
+        .route("/publish", post(results::publish))
+        .route("/unpublish", post(results::unpublish))
 }
 
 /// A JSON body whose errors are answered as 400 `invalid_request` with the reason.

@@ -16,10 +16,12 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::caller::{bearer, check_member, Caller, Everyone, Moderators, Researchers};
+use super::processes::enrol;
 use super::{append_as, public_url, room_of, text_field, Body};
 use crate::error::ApiError;
 use crate::history::{Disclosure, SessionDisclosure};
 use crate::limits::Limit;
+use crate::process::{Cycle, CyclePhase};
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
 use crate::session::{
@@ -45,6 +47,11 @@ pub struct NewSession {
     pub language: String,
     #[serde(default)]
     pub research: Research,
+    /// The process the session belongs to (its id) and the cycle phase it serves.
+    #[serde(default)]
+    pub process: Option<String>,
+    #[serde(default)]
+    pub cycle_phase: Option<CyclePhase>,
 }
 
 /// What creating a session touches. The HTTP handler takes it from [`AppState`];
@@ -75,10 +82,7 @@ pub async fn create(
     headers: HeaderMap,
     Body(new): Body<NewSession>,
 ) -> Result<Response, ApiError> {
-    let key = bearer(&headers).map_err(|_| admin_key_error())?;
-    if !constant_time_eq(key.as_bytes(), state.admin_key.as_bytes()) {
-        return Err(admin_key_error());
-    }
+    require_admin_key(&state, &headers)?;
     let maker = SessionMaker {
         storage: state.storage.clone(),
         sessions: state.sessions.clone(),
@@ -97,12 +101,17 @@ impl SessionMaker {
         let title = text_field(&new.title, "title", MAX_TITLE)?;
         let language = language(&new.language)?;
         let id = ids::session_id();
+        let cycle = Cycle {
+            process: new.process,
+            cycle_phase: new.cycle_phase,
+        };
+        enrol(&self.storage, &cycle, &id).await?;
         // The board first: a session is never visible without its seeded document.
         let seed = cocreate_board::seed(new.template);
         append_as(&self.storage, &self.node, &room_of(&id)?, None, seed).await?;
         let session = self
             .sessions
-            .create(&id, title, new.template, language, new.research)
+            .create(&id, title, new.template, language, new.research, cycle)
             .await?;
         let mut invites = serde_json::Map::new();
         for role in Role::ALL {
@@ -128,6 +137,15 @@ impl SessionMaker {
             "session": session.view_for(Role::Moderator),
         }))
     }
+}
+
+/// Refuses a request that does not carry the admin key (creating sessions and processes).
+pub(super) fn require_admin_key(state: &AppState, headers: &HeaderMap) -> Result<(), ApiError> {
+    let key = bearer(headers).map_err(|_| admin_key_error())?;
+    if !constant_time_eq(key.as_bytes(), state.admin_key.as_bytes()) {
+        return Err(admin_key_error());
+    }
+    Ok(())
 }
 
 fn admin_key_error() -> ApiError {

@@ -4,6 +4,7 @@
 use clap::{Args, Subcommand};
 
 use super::{InviteArgs, StoreArgs};
+use crate::process::CyclePhase;
 use crate::session::Template;
 
 /// `cocreate session …`.
@@ -44,18 +45,26 @@ pub struct CreateArgs {
     #[arg(long)]
     pub title: String,
     /// The board it starts from.
-    #[arg(long, value_parser = template)]
+    #[arg(long, value_parser = api_name::<Template>)]
     pub template: Template,
     /// The language of its board and invitations: en, nl, fr or de.
     #[arg(long)]
     pub language: String,
+    /// The process (its id, from `POST /api/processes`) the session belongs to.
+    #[arg(long)]
+    pub process: Option<String>,
+    /// The phase of the co-creation cycle it serves: need-analysis, co-design,
+    /// co-production or evaluation.
+    #[arg(long, value_parser = api_name::<CyclePhase>)]
+    pub cycle_phase: Option<CyclePhase>,
     #[command(flatten)]
     pub invites: InviteArgs,
     #[command(flatten)]
     pub store: StoreArgs,
 }
 
-/// A template by its name in the API (`journey-map`, …), as `POST /api/sessions` takes it.
-fn template(name: &str) -> Result<Template, String> {
+/// A value by its name in the API (a template such as `journey-map`, a cycle phase such as
+/// `co-design`), as `POST /api/sessions` takes it.
+fn api_name<T: serde::de::DeserializeOwned>(name: &str) -> Result<T, String> {
     serde_json::from_value(serde_json::Value::from(name)).map_err(|e| e.to_string())
 }

@@ -119,14 +119,19 @@ impl SessionRecords {
             } else {
                 entry.target.clone()
             };
+            // A decision on a card is kept in the audit log; history shows it as its own.
+            let (entity, action) = match entry.action.as_str() {
+                "decision" => ("decision", "set"),
+                action => ("moderation", action),
+            };
             events.push(HistoryEvent {
                 seq: None,
                 at: entry.at,
                 participant_id: Some(entry.by.clone()),
                 participant,
                 role,
-                entity: "moderation".into(),
-                action: entry.action.clone(),
+                entity: entity.into(),
+                action: action.into(),
                 target,
                 detail: entry.reason.clone().unwrap_or_default(),
                 by_server: false,

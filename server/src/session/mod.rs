@@ -12,6 +12,8 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use crate::process::Cycle;
+
 /// The board a session's document is seeded with (the board crate owns the templates).
 pub use cocreate_board::Template;
 
@@ -98,6 +100,9 @@ pub struct Session {
     /// Participants erased at their request, and what was erased.
     #[serde(default)]
     pub erased: BTreeMap<String, Erasure>,
+    /// The process the session belongs to and the cycle phase it serves.
+    #[serde(flatten)]
+    pub cycle: Cycle,
 }
 
 /// How a session is recorded for research. Participants see it before they join.
@@ -255,6 +260,8 @@ impl Session {
             "votes_per_participant": self.votes_per_participant,
             "created_at": self.created_at,
             "research": self.research,
+            "process": self.cycle.process,
+            "cycle_phase": self.cycle.cycle_phase,
         })
     }
 

@@ -12,6 +12,7 @@ use super::DEFAULT_VOTES_PER_PARTICIPANT;
 use super::{
     ids, AttendanceEntry, AuditEntry, Participant, Research, Session, SessionState, Template,
 };
+use crate::process::Cycle;
 use crate::storage::{Journal, SharedStorage, StorageError};
 
 /// How often a change is retried when someone else changed the session in between. Each
@@ -60,6 +61,7 @@ impl SessionStore {
         template: Template,
         language: String,
         research: Research,
+        cycle: Cycle,
     ) -> Result<Session, SessionError> {
         for _ in 0..UPDATE_ATTEMPTS {
             let session = Session {
@@ -77,6 +79,7 @@ impl SessionStore {
                 items: Default::default(),
                 research: research.clone(),
                 erased: Default::default(),
+                cycle: cycle.clone(),
             };
             let record = encode(&session);
             if self

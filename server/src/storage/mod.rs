@@ -12,9 +12,12 @@
 //! - `follow` returns records appended after a position by anyone (every node of a shared
 //!   store), in order, waiting a bounded time for one to arrive;
 //! - keyframes are kept (never replaced) for seeking through history; saving one twice for
-//!   the same position stores it once.
+//!   the same position stores it once;
+//! - keyed records (`records.rs`) are found by scope, kind and key, listed by key, and a record
+//!   added only if absent is stored once.
 
 mod embedded;
+mod records;
 mod redis;
 mod sessions;
 
@@ -25,6 +28,7 @@ use bytes::Bytes;
 
 pub use self::embedded::{EmbeddedStorage, DEFAULT_EMBEDDED_CACHE_MIB};
 // `self::`: the module shares its name with the `redis` crate.
+pub use self::records::{RecordBackend, RecordKind};
 pub use self::redis::{
     InvalidRedisPrefix, RedisOptions, RedisStorage, RedisTlsError, RedisTlsFiles,
 };
@@ -123,9 +127,9 @@ pub enum StorageError {
 pub type Result<T, E = StorageError> = std::result::Result<T, E>;
 
 /// The storage every backend implements: rooms' update logs and checkpoints here, sessions
-/// in [`SessionBackend`].
+/// in [`SessionBackend`], other small records in [`RecordBackend`].
 #[async_trait]
-pub trait Storage: SessionBackend {
+pub trait Storage: SessionBackend + RecordBackend {
     /// The newest checkpoint of a room and every record after it (empty for a new room).
     async fn load(&self, room: &RoomId) -> Result<StoredRoom>;
     /// Appends records atomically and durably; returns the sequence number of the last one.

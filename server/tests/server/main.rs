@@ -4,10 +4,13 @@
 mod redis_server;
 mod support;
 
+mod board_session;
+
 mod admin_cli;
 mod awareness;
 mod bad_input;
 mod checkpoints;
+mod decisions;
 mod health;
 mod history;
 mod keepalive;
@@ -15,10 +18,12 @@ mod limits;
 mod metrics;
 mod multi_node;
 mod persistence;
+mod processes;
 mod redis_outage;
 mod redis_sentinel;
 mod redis_storage;
 mod redis_tls;
+mod results;
 mod sessions;
 mod slow_peer;
 mod storage_contract;

@@ -396,3 +396,71 @@ async fn participants_are_written_once_and_audit_entries_kept_in_order() {
         );
     }
 }
+
+#[tokio::test]
+async fn records_are_kept_per_scope_and_kind_and_listed_by_key() {
+    for (name, storage, _guard) in backends().await {
+        let put = |scope: &'static str, kind: &'static str, key: &'static str, text| {
+            storage.put_record(scope, kind, key, bytes(text))
+        };
+        put("s1", "decision", "item-b", "first").await.unwrap();
+        put("s1", "decision", "item-b", "changed").await.unwrap();
+        put("s1", "decision", "item-a", "a").await.unwrap();
+        put("s1", "decisions", "item-c", "other kind")
+            .await
+            .unwrap();
+        put("s10", "decision", "item-d", "other scope")
+            .await
+            .unwrap();
+        assert_eq!(
+            storage.records("s1", "decision").await.unwrap(),
+            [
+                ("item-a".to_owned(), bytes("a")),
+                ("item-b".to_owned(), bytes("changed"))
+            ],
+            "{name}"
+        );
+        assert_eq!(
+            storage.record("s1", "decision", "item-b").await.unwrap(),
+            Some(bytes("changed")),
+            "{name}"
+        );
+        assert_eq!(
+            storage.record("s1", "decision", "item-z").await.unwrap(),
+            None,
+            "{name}"
+        );
+        assert!(
+            storage.records("s2", "decision").await.unwrap().is_empty(),
+            "{name}"
+        );
+        let add =
+            |key: &'static str, text| storage.add_record("receipts", "receipt", key, bytes(text));
+        assert!(add("r1", "mine").await.unwrap(), "{name}");
+        assert!(!add("r1", "imposter").await.unwrap(), "{name}: added once");
+        assert_eq!(
+            storage.record("receipts", "receipt", "r1").await.unwrap(),
+            Some(bytes("mine")),
+            "{name}"
+        );
+        assert!(
+            storage
+                .delete_record("s1", "decision", "item-a")
+                .await
+                .unwrap(),
+            "{name}"
+        );
+        assert!(
+            !storage
+                .delete_record("s1", "decision", "item-a")
+                .await
+                .unwrap(),
+            "{name}: already gone"
+        );
+        assert_eq!(
+            storage.records("s1", "decision").await.unwrap(),
+            [("item-b".to_owned(), bytes("changed"))],
+            "{name}"
+        );
+    }
+}

@@ -5,6 +5,7 @@
 
 mod group_commit;
 mod log;
+mod records;
 mod sessions;
 
 use std::collections::HashMap;
@@ -94,6 +95,7 @@ impl EmbeddedStorage {
         txn.open_table(KEYFRAMES)?;
         txn.open_table(KEYFRAME_STATES)?;
         sessions::create_tables(&txn)?;
+        records::create_tables(&txn)?;
         txn.commit()?;
         let db = Arc::new(db);
         Ok(EmbeddedStorage {

@@ -21,6 +21,7 @@
 //! write the same room at once. Sessions' keys are in `sessions`.
 
 mod presence;
+mod records;
 mod sentinel;
 mod sessions;
 mod tls;

@@ -1,0 +1,203 @@
+//! Processes: `POST /api/processes` (admin key) creates one, `GET /api/processes/{id}` shows
+//! it with its sessions (to a moderator of one of them, or the admin key), and
+//! `GET /api/processes/{id}/results` (no token) gathers its sessions' published results.
+//! Sessions join a process when they are created (`enrol`).
+
+use axum::extract::{Path, State};
+use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
+use axum::Json;
+use serde::Deserialize;
+use serde_json::{json, Value};
+
+use super::caller::{bearer, check_member};
+use super::results::{not_published, published};
+use super::sessions::require_admin_key;
+use super::{text_field, Body};
+use crate::error::ApiError;
+use crate::process::{Cycle, Member, Process, ALL_PROCESSES, PROCESSES, PROCESS_SESSIONS};
+use crate::session::{ids, now_ms, now_secs, Role, Session};
+use crate::state::AppState;
+use crate::storage::SharedStorage;
+
+/// Longest process title and organisation name, and description, in characters.
+const MAX_TITLE: usize = 200;
+const MAX_DESCRIPTION: usize = 2000;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NewProcess {
+    title: String,
+    #[serde(default)]
+    description: String,
+    organisation: Option<String>,
+}
+
+fn process_not_found() -> ApiError {
+    ApiError::not_found("process_not_found", "no such process")
+}
+
+/// `POST /api/processes` (admin key): creates a process; 201 with the process.
+pub async fn create(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Body(new): Body<NewProcess>,
+) -> Result<Response, ApiError> {
+    require_admin_key(&state, &headers)?;
+    let description = new.description.trim();
+    if description.chars().count() > MAX_DESCRIPTION
+        || description.chars().any(|c| c.is_control() && c != '\n')
+    {
+        return Err(ApiError::bad_request(format!(
+            "description must be at most {MAX_DESCRIPTION} characters of plain text"
+        )));
+    }
+    let process = Process {
+        id: ids::session_id(),
+        title: text_field(&new.title, "title", MAX_TITLE)?,
+        description: description.to_owned(),
+        organisation: match &new.organisation {
+            Some(name) => Some(text_field(name, "organisation", MAX_TITLE)?),
+            None => None,
+        },
+        created_at: now_ms(),
+    };
+    PROCESSES
+        .put(state.storage.as_ref(), ALL_PROCESSES, &process.id, &process)
+        .await?;
+    tracing::info!(process = %process.id, "process created");
+    let body = json!({ "sessions": [] });
+    Ok((StatusCode::CREATED, Json(with_process(&process, body))).into_response())
+}
+
+/// Enters a new session in its process's index, refusing an unknown process. Called before
+/// the session exists: a session that then fails to be created is listed but skipped.
+pub(super) async fn enrol(
+    storage: &SharedStorage,
+    cycle: &Cycle,
+    session: &str,
+) -> Result<(), ApiError> {
+    let Some(process) = &cycle.process else {
+        return Ok(());
+    };
+    if PROCESSES
+        .get(storage.as_ref(), ALL_PROCESSES, process)
+        .await?
+        .is_none()
+    {
+        return Err(process_not_found());
+    }
+    let member = Member { added_at: now_ms() };
+    PROCESS_SESSIONS
+        .put(storage.as_ref(), process, session, &member)
+        .await?;
+    Ok(())
+}
+
+/// A process and its sessions, oldest first.
+async fn process_and_sessions(
+    state: &AppState,
+    id: &str,
+) -> Result<(Process, Vec<Session>), ApiError> {
+    let storage = state.storage.as_ref();
+    let process = PROCESSES
+        .get(storage, ALL_PROCESSES, id)
+        .await?
+        .ok_or_else(process_not_found)?;
+    let mut sessions = Vec::new();
+    for (session, _) in PROCESS_SESSIONS.all(storage, id).await? {
+        if let Some(session) = state.sessions.get(&session).await? {
+            sessions.push(session);
+        }
+    }
+    sessions.sort_by_key(|s| s.created_at);
+    Ok((process, sessions))
+}
+
+/// The process's fields, with `rest`'s fields after them.
+fn with_process(process: &Process, mut rest: Value) -> Value {
+    let mut body = json!(process);
+    if let (Some(body), Some(rest)) = (body.as_object_mut(), rest.as_object_mut()) {
+        body.append(rest);
+    }
+    body
+}
+
+/// `GET /api/processes/{id}`: the process and its sessions with their cycle phase, for the
+/// admin key or a moderator of one of its sessions.
+pub async fn details(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let admin = require_admin_key(&state, &headers).is_ok();
+    let identity = match admin {
+        true => None,
+        false => Some(state.tokens.verify(bearer(&headers)?, now_secs())?),
+    };
+    let (process, sessions) = process_and_sessions(&state, &id).await?;
+    if let Some(identity) = identity {
+        let theirs = sessions.iter().find(|s| s.id == identity.session);
+        let Some(session) = theirs.filter(|_| identity.role == Role::Moderator) else {
+            return Err(ApiError::forbidden(
+                "only a moderator of one of the process's sessions may see it",
+            ));
+        };
+        check_member(&identity, session)?;
+    }
+    let mut listed = Vec::new();
+    for session in &sessions {
+        let published = super::results::is_published(&state, &session.id).await?;
+        listed.push(json!({
+            "id": session.id,
+            "title": session.title,
+            "state": session.state,
+            "cycle_phase": session.cycle.cycle_phase,
+            "created_at": session.created_at,
+            "results_published": published,
+        }));
+    }
+    Ok(Json(with_process(&process, json!({ "sessions": listed }))))
+}
+
+/// `GET /api/processes/{id}/results` (no token): the published results of the process's
+/// sessions, in the order they were held, with counts over all of them; 404 while none is
+/// published.
+pub async fn results(
+    State(state): State<AppState>,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let (process, sessions) = match process_and_sessions(&state, &id).await {
+        Err(e) if e.code == "process_not_found" => return Err(not_published()),
+        other => other?,
+    };
+    let mut listed = Vec::new();
+    let mut counts = [0u64; 3];
+    for session in &sessions {
+        let Some(mut results) = published(&state, &session.id).await? else {
+            continue;
+        };
+        for (count, name) in counts
+            .iter_mut()
+            .zip(["contributions", "decided", "accepted"])
+        {
+            *count += results["counts"][name].as_u64().unwrap_or(0);
+        }
+        results["session"]["cycle_phase"] = json!(session.cycle.cycle_phase);
+        listed.push(results);
+    }
+    if listed.is_empty() {
+        return Err(not_published());
+    }
+    let [contributions, decided, accepted] = counts;
+    Ok(Json(json!({
+        "process": {
+            "id": process.id,
+            "title": process.title,
+            "description": process.description,
+            "organisation": process.organisation,
+        },
+        "counts": { "contributions": contributions, "decided": decided, "accepted": accepted },
+        "sessions": listed,
+    })))
+}

@@ -1,0 +1,93 @@
+//! A session on a fresh server whose board already holds citizens' cards: where the tests of
+//! decisions, results, processes and carried cards start.
+
+use std::sync::Arc;
+
+use serde_json::{json, Value};
+
+use crate::support::{add_card, Client, TestServer};
+
+/// A session created with the admin key, on a server of its own or shared with other sessions.
+pub struct BoardSession {
+    pub server: Arc<TestServer>,
+    pub id: String,
+    pub code: String,
+    created: Value,
+}
+
+impl BoardSession {
+    /// A server and a canvas session created with `extra` fields (process, cycle_phase,
+    /// research) besides its title.
+    pub async fn start(extra: Value) -> Self {
+        let server = TestServer::fresh_with(|config| config.open_rooms = false).await;
+        Self::create_on(Arc::new(server), extra).await
+    }
+
+    /// Another session on this one's server (`extra` as for [`BoardSession::start`]).
+    pub async fn another(&self, extra: Value) -> Self {
+        Self::create_on(self.server.clone(), extra).await
+    }
+
+    async fn create_on(server: Arc<TestServer>, extra: Value) -> Self {
+        let mut body = json!({"title": "Parking permits", "template": "canvas", "language": "nl"});
+        if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
+            body.extend(extra.clone());
+        }
+        let created = server.create_session(body).await;
+        BoardSession {
+            id: created["id"].as_str().unwrap().to_owned(),
+            code: created["join_code"].as_str().unwrap().to_owned(),
+            server,
+            created,
+        }
+    }
+
+    /// The invite token of a role (moderator, citizen, observer, researcher).
+    pub fn invite(&self, role: &str) -> String {
+        self.created["invites"][role]["token"]
+            .as_str()
+            .unwrap()
+            .to_owned()
+    }
+
+    /// The API path of this session, followed by `rest`.
+    pub fn path(&self, rest: &str) -> String {
+        format!("/api/sessions/{}{rest}", self.id)
+    }
+
+    /// A citizen `name` joins and writes `cards` (id, text), saved before this returns: their
+    /// token and participant id.
+    pub async fn citizen_writes(&self, name: &str, cards: &[(&str, &str)]) -> (String, String) {
+        let (token, pid) = self.server.join(&self.code, name).await;
+        let url = format!("{}?token={token}", self.server.url(&self.id));
+        let mut client = Client::connect(&url).await;
+        for (id, text) in cards {
+            add_card(&mut client, id, text, &pid).await;
+        }
+        client.wait_all_saved().await;
+        client.hang_up().await;
+        (token, pid)
+    }
+
+    /// A moderator's call to this session's API, which must answer `status`: the body.
+    pub async fn moderate(
+        &self,
+        method: &str,
+        rest: &str,
+        body: Option<Value>,
+        status: u16,
+    ) -> Value {
+        let token = self.invite("moderator");
+        let (got, answer) = self
+            .server
+            .call(method, &self.path(rest), Some(&token), body)
+            .await;
+        assert_eq!(got, status, "{method} {rest}: {answer}");
+        answer
+    }
+
+    /// Closes the session.
+    pub async fn close(&self) {
+        self.moderate("POST", "/close", None, 200).await;
+    }
+}

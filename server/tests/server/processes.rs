@@ -1,0 +1,228 @@
+//! Processes through the API: creating one (admin key), sessions joining it with a cycle
+//! phase, who may see it, and its gathered published results.
+
+use serde_json::{json, Value};
+
+use crate::board_session::BoardSession;
+use crate::support::ADMIN_KEY;
+
+/// A server with a process and two of its sessions (need analysis, co-design): the process's
+/// id and the sessions.
+async fn process_of_two() -> (String, BoardSession, BoardSession) {
+    let outside = BoardSession::start(json!({})).await;
+    let (status, process) = outside
+        .server
+        .call(
+            "POST",
+            "/api/processes",
+            Some(ADMIN_KEY),
+            Some(json!({"title": "Mobility 2027", "description": "Buses, bikes and benches.", "organisation": "City of Ghent"})),
+        )
+        .await;
+    assert_eq!(status, 201, "{process}");
+    let id = process["id"].as_str().unwrap().to_owned();
+    let first = outside
+        .another(json!({"process": id, "cycle_phase": "need-analysis"}))
+        .await;
+    let second = outside
+        .another(json!({"process": id, "cycle_phase": "co-design"}))
+        .await;
+    (id, first, second)
+}
+
+#[tokio::test]
+async fn creating_a_process_needs_the_admin_key_and_a_title() {
+    let s = BoardSession::start(json!({})).await;
+    let create = |token: Option<&'static str>, body: Value| {
+        let server = s.server.clone();
+        async move {
+            server
+                .call("POST", "/api/processes", token, Some(body))
+                .await
+        }
+    };
+    let (status, body) = create(None, json!({"title": "T", "description": "D"})).await;
+    assert_eq!((status, &body["code"]), (401, &json!("invalid_admin_key")));
+    let (status, body) = create(Some("wrong"), json!({"title": "T", "description": "D"})).await;
+    assert_eq!((status, &body["code"]), (401, &json!("invalid_admin_key")));
+    let (status, body) = create(Some(ADMIN_KEY), json!({"title": " ", "description": "D"})).await;
+    assert_eq!((status, &body["code"]), (400, &json!("invalid_request")));
+    let (status, body) = create(Some(ADMIN_KEY), json!({"title": "T", "colour": "red"})).await;
+    assert_eq!((status, &body["code"]), (400, &json!("invalid_request")));
+    let (status, body) = create(
+        Some(ADMIN_KEY),
+        json!({"title": " Mobility ", "description": "Why."}),
+    )
+    .await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (
+            &body["title"],
+            &body["description"],
+            &body["organisation"],
+            &body["sessions"]
+        ),
+        (&json!("Mobility"), &json!("Why."), &Value::Null, &json!([]))
+    );
+    assert!(body["id"].as_str().is_some_and(|id| !id.is_empty()));
+}
+
+#[tokio::test]
+async fn sessions_name_their_process_and_cycle_phase() {
+    let (id, first, second) = process_of_two().await;
+    let (_, me) = first
+        .server
+        .call("GET", "/api/me", Some(&first.invite("citizen")), None)
+        .await;
+    assert_eq!(
+        (&me["session"]["process"], &me["session"]["cycle_phase"]),
+        (&json!(id), &json!("need-analysis"))
+    );
+    let (status, process) = second
+        .server
+        .call(
+            "GET",
+            &format!("/api/processes/{id}"),
+            Some(&second.invite("moderator")),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{process}");
+    assert_eq!(process["organisation"], "City of Ghent");
+    let sessions: Vec<(&Value, &Value, &Value)> = process["sessions"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (&s["id"], &s["cycle_phase"], &s["state"]))
+        .collect();
+    assert_eq!(
+        sessions,
+        [
+            (&json!(first.id), &json!("need-analysis"), &json!("open")),
+            (&json!(second.id), &json!("co-design"), &json!("open")),
+        ]
+    );
+    let bad = |body: Value, expected: (u16, &'static str)| {
+        let server = first.server.clone();
+        async move {
+            server
+                .call_expect(
+                    expected,
+                    "POST",
+                    "/api/sessions",
+                    Some(ADMIN_KEY),
+                    Some(body),
+                )
+                .await
+        }
+    };
+    let session = json!({"title": "T", "template": "canvas", "language": "en"});
+    let mut unknown = session.clone();
+    unknown["process"] = json!("no-such-process");
+    bad(unknown, (404, "process_not_found")).await;
+    let mut phase = session.clone();
+    phase["cycle_phase"] = json!("brainstorm");
+    bad(phase, (400, "invalid_request")).await;
+    // Neither is required.
+    let plain = first.another(json!({})).await;
+    let (_, me) = plain
+        .server
+        .call("GET", "/api/me", Some(&plain.invite("citizen")), None)
+        .await;
+    assert_eq!(
+        (&me["session"]["process"], &me["session"]["cycle_phase"]),
+        (&Value::Null, &Value::Null)
+    );
+}
+
+#[tokio::test]
+async fn only_moderators_of_its_sessions_and_the_admin_key_see_a_process() {
+    let (id, first, second) = process_of_two().await;
+    let path = format!("/api/processes/{id}");
+    let outsider = first.another(json!({}));
+    let outsider = outsider.await;
+    let expect = |token: Option<String>, expected: (u16, &'static str)| {
+        let (server, path) = (first.server.clone(), path.clone());
+        async move {
+            server
+                .call_expect(expected, "GET", &path, token.as_deref(), None)
+                .await
+        }
+    };
+    for role in ["citizen", "observer", "researcher"] {
+        expect(Some(first.invite(role)), (403, "forbidden")).await;
+    }
+    expect(Some(outsider.invite("moderator")), (403, "forbidden")).await;
+    expect(None, (401, "missing_token")).await;
+    expect(Some("not.a.token".into()), (401, "invalid_token")).await;
+    let (status, _) = first.server.call("GET", &path, Some(ADMIN_KEY), None).await;
+    assert_eq!(status, 200);
+    // After close, its moderators still follow the process.
+    first.close().await;
+    let (status, process) = first
+        .server
+        .call("GET", &path, Some(&first.invite("moderator")), None)
+        .await;
+    assert_eq!(
+        (status, &process["sessions"][0]["state"]),
+        (200, &json!("closed"))
+    );
+    second
+        .server
+        .call_expect(
+            (404, "process_not_found"),
+            "GET",
+            "/api/processes/nope",
+            Some(ADMIN_KEY),
+            None,
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn a_process_shows_the_results_its_sessions_published() {
+    let (id, first, second) = process_of_two().await;
+    let path = format!("/api/processes/{id}/results");
+    let (status, body) = first.server.get(&path).await;
+    assert_eq!(
+        (status, &body["code"]),
+        (404, &json!("results_not_published"))
+    );
+    first
+        .citizen_writes(
+            "Cit",
+            &[("card-1", "buses too rare"), ("card-2", "no benches")],
+        )
+        .await;
+    second
+        .citizen_writes("Cit", &[("card-9", "a bus app")])
+        .await;
+    first
+        .moderate(
+            "PUT",
+            "/items/card-1/decision",
+            Some(json!({"status": "accepted", "explanation": "More buses from May."})),
+            200,
+        )
+        .await;
+    first.close().await;
+    first.moderate("POST", "/publish", None, 200).await;
+    let (status, results) = first.server.get(&path).await;
+    assert_eq!(status, 200, "{results}");
+    assert_eq!(results["process"]["title"], "Mobility 2027");
+    assert_eq!(
+        results["counts"],
+        json!({"contributions": 2, "decided": 1, "accepted": 1})
+    );
+    let sessions = results["sessions"].as_array().unwrap();
+    assert_eq!(sessions.len(), 1, "only published sessions: {results}");
+    assert_eq!(sessions[0]["session"]["cycle_phase"], "need-analysis");
+    second.moderate("POST", "/publish", None, 200).await;
+    let (_, results) = first.server.get(&path).await;
+    assert_eq!(results["counts"]["contributions"], 3);
+    let (status, body) = first.server.get("/api/processes/nope/results").await;
+    assert_eq!(
+        (status, &body["code"]),
+        (404, &json!("results_not_published"))
+    );
+}
