@@ -6,8 +6,7 @@
 import * as Y from 'yjs'
 import * as M from './model'
 import { Connection, type ConnectionState, type Session, type SessionMessage, type You } from '../sync/connection'
-import { storeSession, type StoredSession } from '../session/api'
-import { forgetSession } from '../session/device'
+import { storeSession, forgetSession, type StoredSession } from '../session/api'
 import { receiptPanel } from '../outcome/receipt'
 import { evaluationForm } from '../outcome/evaluation'
 import { DecisionPanel } from '../outcome/decision-panel'
@@ -239,9 +238,12 @@ export class BoardPage {
     }
     this.destroyed = true
     this.conn.provider.disconnect()
-    await this.conn.clearLocal()
-    forgetSession(stored.session.id)
-    this.opts.onLeave()
+    try {
+      await this.conn.clearLocal()
+    } finally {
+      forgetSession(stored.session.id)
+      this.opts.onLeave()
+    }
   }
 
   private discardLocalAndReload (): void {

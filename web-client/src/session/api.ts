@@ -111,7 +111,9 @@ export interface StoredSession {
   receipt_url?: string
 }
 
-const key = (sessionId: string): string => `cocreate.session.${sessionId}`
+/** Where a session is kept in localStorage: this prefix and its id. */
+export const SESSION_KEY_PREFIX = 'cocreate.session.'
+const key = (sessionId: string): string => `${SESSION_KEY_PREFIX}${sessionId}`
 
 export function storeSession (s: StoredSession): void {
   localStorage.setItem(key(s.session.id), JSON.stringify(s))
@@ -123,6 +125,9 @@ export function loadSession (sessionId: string): StoredSession | undefined {
     return raw ? JSON.parse(raw) as StoredSession : undefined
   } catch { return undefined }
 }
+
+/** Forgets one session's token (its board copy is deleted by its connection, which holds it open). */
+export function forgetSession (sessionId: string): void { localStorage.removeItem(key(sessionId)) }
 
 /** Normalise a typed join code: upper case, spaces and dashes dropped. */
 export const normaliseCode = (code: string): string => code.toUpperCase().replace(/[\s-]+/g, '')

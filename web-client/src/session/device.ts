@@ -1,10 +1,9 @@
 //! What this browser keeps about the sessions it joined (tokens in localStorage, board copies in
-//! IndexedDB), and forgetting it: one session on leaving, everything with "forget this device"
-//! (issue 19: a shared library computer must not reopen someone's session).
+//! IndexedDB), listed, and forgotten all at once with "forget this device" (issue 19: a shared
+//! library computer must not reopen someone's session; leaving forgets one: board/page.ts).
 
-import type { StoredSession } from './api'
+import { SESSION_KEY_PREFIX, type StoredSession } from './api'
 
-const SESSION_PREFIX = 'cocreate.session.'
 /** Kept: choices about the page, nobody's data (the language, the board view). */
 const PREFERENCES = new Set(['cocreate.lang', 'cocreate.view'])
 /** sync/connection.ts names a session's board copy `cocreate:s:<id>`, a development room's `cocreate:dev:<room>`. */
@@ -17,7 +16,7 @@ const localKeys = (): string[] => Array.from({ length: localStorage.length }, (_
 export function recentSessions (): StoredSession[] {
   const out: StoredSession[] = []
   for (const k of localKeys()) {
-    if (!k.startsWith(SESSION_PREFIX)) continue
+    if (!k.startsWith(SESSION_KEY_PREFIX)) continue
     try { out.push(JSON.parse(localStorage.getItem(k)!) as StoredSession) } catch { /* ignore */ }
   }
   return out.sort((a, b) => (b.session.created_at ?? 0) - (a.session.created_at ?? 0))
@@ -25,9 +24,6 @@ export function recentSessions (): StoredSession[] {
 
 /** Whether this browser keeps anything of anyone's: a session, a name, unsaved changes. */
 export const keepsAnything = (): boolean => localKeys().some((k) => k.startsWith('cocreate.') && !PREFERENCES.has(k))
-
-/** Forgets one session's token (its board copy is deleted by its connection, which holds it open). */
-export function forgetSession (sessionId: string): void { localStorage.removeItem(`${SESSION_PREFIX}${sessionId}`) }
 
 /** Deletes an IndexedDB database; resolves also when it fails or is blocked (nothing better to do). */
 function deleteDatabase (name: string): Promise<void> {
