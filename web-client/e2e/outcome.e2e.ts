@@ -201,7 +201,9 @@ describe('forgetting and closing the loop', () => {
       expect(mod.problems).toEqual([])
       await mod.ctx.close()
 
-      // months later: the same data, the server's clock three months on; her token has expired
+      // months later: the same data, the server's clock three months on; her token has expired.
+      // The restarted server has another address, so this browser keeps nothing for it (its
+      // language choice included), as on another device scanning the slip's QR code.
       await now.stop()
       now = await startServer({ dataDir, args: ['--clock-offset-hours', String(24 * 92)] })
       const token = await cit.page.evaluate((id) => (JSON.parse(localStorage.getItem(`cocreate.session.${id}`) ?? '{}') as { token?: string }).token, created.id)

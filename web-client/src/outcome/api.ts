@@ -14,8 +14,7 @@ export const outcomeApi = {
   /** Published results: no token; 404 while unpublished. */
   results: (id: string) => call<unknown>('GET', `/api/results/${encodeURIComponent(id)}`),
   /** A receipt: no token (it works after the token expired); 404 once the participant is erased. */
-  receipt: (receipt: string, language: string) =>
-    call<Receipt>('GET', `/api/receipts/${encodeURIComponent(receipt)}?lang=${encodeURIComponent(language)}`),
+  receipt: (receipt: string) => call<Receipt>('GET', `/api/receipts/${encodeURIComponent(receipt)}`),
   evaluate: (receipt: string, body: { answers: Record<string, number | string> }) =>
     call<unknown>('POST', `/api/receipts/${encodeURIComponent(receipt)}/evaluation`, { body })
 }

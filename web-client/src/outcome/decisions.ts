@@ -36,6 +36,8 @@ export interface Evaluation { answers: Partial<Record<EvaluationQuestion, number
 
 export interface Receipt {
   session: { id: string, title: string, state: string }
+  /** The participant's language (the one they joined in). */
+  language?: string
   contributions: Contribution[]
   evaluation?: Evaluation | null
 }

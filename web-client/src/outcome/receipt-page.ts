@@ -5,16 +5,31 @@
 import { ApiError } from '../session/api'
 import { outcomeApi } from './api'
 import { h, clear } from '../ui/dom'
-import { t, lang, type Key } from '../i18n'
+import { t, lang, setLang, isLang, type Key } from '../i18n'
 import { receiptSections, type Contribution, type Receipt } from './decisions'
 import { publicPage, cardOutcome } from './public-page'
 import { receiptPanel } from './receipt'
 import { evaluationForm } from './evaluation'
 
-/** The receipt page for one receipt id; it fills in once the server has answered. */
+/**
+ * The receipt last asked for: redrawing the page (another language) asks the server only once,
+ * and the page takes its owner's language only the first time (then the visitor's choice stands).
+ */
+let shown: { receipt: string, answer: Promise<Receipt>, languageTaken: boolean } | undefined
+
+/**
+ * The receipt page for one receipt id; it fills in once the server has answered, in the language
+ * its owner joined in (it is often opened on another device, months later).
+ */
 export function renderReceiptPage (receipt: string, rerender: () => void): HTMLElement {
   const content = h('div', { class: 'receipt-page' }, h('h1', { text: t('receipt.pageTitle') }), h('p', { role: 'status', text: t('outcome.loading') }))
-  outcomeApi.receipt(receipt, lang()).then((r) => {
+  if (shown?.receipt !== receipt) shown = { receipt, answer: outcomeApi.receipt(receipt), languageTaken: false }
+  const current = shown
+  current.answer.then((r) => {
+    if (!current.languageTaken) {
+      current.languageTaken = true
+      if (isLang(r.language) && r.language !== lang()) { setLang(r.language); rerender(); return }
+    }
     clear(content)
     content.append(...receiptContent(receipt, r))
     document.title = `${t('receipt.pageTitle')}: ${r.session.title} · cocreate`
