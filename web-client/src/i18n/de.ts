@@ -395,5 +395,7 @@ export const de: Dict = {
   'audit.decision': 'hat zu „{target}“ entschieden: {reason}',
   'entity.decision': 'Entscheidung',
   'board.carried': 'aus einer früheren Sitzung übernommen',
-  'results.comment': 'Kommentar ·'
+  'results.comment': 'Kommentar ·',
+  'board.carriedAuthor': 'aus einer früheren Sitzung übernommen, von der Person, die ihn dort schrieb',
+  'board.originalAuthor': 'die Person, die ihn in einer früheren Sitzung schrieb'
 }

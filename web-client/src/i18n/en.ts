@@ -393,7 +393,9 @@ export const en = {
   'audit.decision': 'decided on “{target}”: {reason}',
   'entity.decision': 'decision',
   'board.carried': 'carried over from an earlier session',
-  'results.comment': 'Comment ·'
+  'results.comment': 'Comment ·',
+  'board.carriedAuthor': 'carried over from an earlier session, by its author there',
+  'board.originalAuthor': 'its author in an earlier session'
 }
 
 /** A UI string's name. */

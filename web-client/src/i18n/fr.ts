@@ -395,5 +395,7 @@ export const fr: Dict = {
   'audit.decision': 'a décidé pour « {target} » : {reason}',
   'entity.decision': 'décision',
   'board.carried': 'repris d’une séance précédente',
-  'results.comment': 'Commentaire ·'
+  'results.comment': 'Commentaire ·',
+  'board.carriedAuthor': 'repris d’une séance précédente, de son auteur d’alors',
+  'board.originalAuthor': 'son auteur lors d’une séance précédente'
 }

@@ -395,5 +395,7 @@ export const nl: Dict = {
   'audit.decision': 'besliste over “{target}”: {reason}',
   'entity.decision': 'besluit',
   'board.carried': 'overgenomen uit een eerdere sessie',
-  'results.comment': 'Reactie ·'
+  'results.comment': 'Reactie ·',
+  'board.carriedAuthor': 'overgenomen uit een eerdere sessie, van de auteur daar',
+  'board.originalAuthor': 'de auteur in een eerdere sessie'
 }
