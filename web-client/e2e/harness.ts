@@ -190,12 +190,15 @@ export interface CreatedSession {
   invites: Record<string, { token: string, url: string }>
 }
 
-/** Creates a session with the admin key; `research` as in server/README.md (default: the server's). */
-export async function createSession (server: Server, title: string, template: string, research?: { recorded?: boolean, consent_required?: boolean, keep_names?: boolean }): Promise<CreatedSession> {
+/**
+ * Creates a session with the admin key; `research` as in server/README.md (default: the
+ * server's), `cycle` its process and cycle phase.
+ */
+export async function createSession (server: Server, title: string, template: string, research?: { recorded?: boolean, consent_required?: boolean, keep_names?: boolean }, cycle?: { process: string, cycle_phase: string }): Promise<CreatedSession> {
   const res = await fetch(`${server.url}/api/sessions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_KEY}` },
-    body: JSON.stringify({ title, template, language: 'en', research })
+    body: JSON.stringify({ title, template, language: 'en', research, ...cycle })
   })
   if (res.status !== 201) throw new Error(`POST /api/sessions: ${res.status} ${await res.text()}`)
   return await res.json() as CreatedSession

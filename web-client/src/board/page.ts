@@ -9,7 +9,8 @@ import { Connection, type ConnectionState, type Session, type SessionMessage, ty
 import { storeSession, forgetSession, type StoredSession } from '../session/api'
 import { receiptPanel } from '../outcome/receipt'
 import { evaluationForm } from '../outcome/evaluation'
-import { DecisionPanel } from '../outcome/decision-panel'
+import { DecisionPanel, type DecidableCard } from '../outcome/decision-panel'
+import { CarryPanel } from '../outcome/carry'
 import { h, clear } from '../ui/dom'
 import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
 import { Announcer } from '../ui/announcer'
@@ -416,14 +417,15 @@ export class BoardPage {
     if (this.isModerator() && this.opts.stored && this.session) {
       if (!this.moderator) {
         const token = this.opts.stored.token
-        const decisions = new DecisionPanel(token, () => this.session!.id, () => M.allItems(this.doc)
+        const cards = (): DecidableCard[] => M.allItems(this.doc)
           .filter((i) => i.type === 'card' || i.type === 'note').sort((a, b) => a.createdAt - b.createdAt)
-          .map((i) => ({ id: i.id, name: A.itemName(i) })))
+          .map((i) => ({ id: i.id, name: A.itemName(i) }))
+        const parts = [new DecisionPanel(token, () => this.session!.id, cards), new CarryPanel(token, () => this.session!, cards)]
         this.moderator = new ModeratorConsole(token, () => this.session!, (s) => { this.session = s; this.renderAll() }, this.announcer, {
           online: () => new Set(this.presence.peers().map((p) => p.participant)),
           itemName: (id) => A.itemName(M.item(this.doc, id)),
           showItem: (id) => this.showItem(id)
-        }, [decisions])
+        }, parts)
       }
       this.moderator.render()
       this.side.append(this.moderator.el)

@@ -397,5 +397,16 @@ export const de: Dict = {
   'board.carried': 'aus einer früheren Sitzung übernommen',
   'results.comment': 'Kommentar ·',
   'board.carriedAuthor': 'aus einer früheren Sitzung übernommen, von der Person, die ihn dort schrieb',
-  'board.originalAuthor': 'die Person, die ihn in einer früheren Sitzung schrieb'
+  'board.originalAuthor': 'die Person, die ihn in einer früheren Sitzung schrieb',
+  'carry.heading': 'Karten in die nächste Sitzung übernehmen',
+  'carry.explain': 'Die Karten kommen in eine offene Sitzung desselben Prozesses, mit einem Verweis auf diese Sitzung und ihre Autorinnen und Autoren (ohne Namen).',
+  'carry.cards': 'Zu übernehmende Karten',
+  'carry.to': 'In die Sitzung',
+  'carry.submit': 'Übernehmen',
+  'carry.none': 'Wählen Sie mindestens eine Karte.',
+  'carry.done': '{n} Karten in „{title}“ übernommen.',
+  'cycle.need-analysis': 'Bedarfsanalyse',
+  'cycle.co-design': 'Co-Design',
+  'cycle.co-production': 'Koproduktion',
+  'cycle.evaluation': 'Evaluation'
 }

@@ -395,7 +395,18 @@ export const en = {
   'board.carried': 'carried over from an earlier session',
   'results.comment': 'Comment ·',
   'board.carriedAuthor': 'carried over from an earlier session, by its author there',
-  'board.originalAuthor': 'its author in an earlier session'
+  'board.originalAuthor': 'its author in an earlier session',
+  'carry.heading': 'Carry cards to the next session',
+  'carry.explain': 'The cards go to an open session of the same process, with a link to this session and their authors (without names).',
+  'carry.cards': 'Cards to carry',
+  'carry.to': 'Into session',
+  'carry.submit': 'Carry',
+  'carry.none': 'Tick at least one card.',
+  'carry.done': '{n} cards carried to “{title}”.',
+  'cycle.need-analysis': 'need analysis',
+  'cycle.co-design': 'co-design',
+  'cycle.co-production': 'co-production',
+  'cycle.evaluation': 'evaluation'
 }
 
 /** A UI string's name. */

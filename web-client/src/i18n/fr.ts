@@ -397,5 +397,16 @@ export const fr: Dict = {
   'board.carried': 'repris d’une séance précédente',
   'results.comment': 'Commentaire ·',
   'board.carriedAuthor': 'repris d’une séance précédente, de son auteur d’alors',
-  'board.originalAuthor': 'son auteur lors d’une séance précédente'
+  'board.originalAuthor': 'son auteur lors d’une séance précédente',
+  'carry.heading': 'Reprendre des cartes dans la séance suivante',
+  'carry.explain': 'Les cartes vont dans une séance ouverte du même processus, avec un lien vers cette séance et leurs auteurs (sans noms).',
+  'carry.cards': 'Cartes à reprendre',
+  'carry.to': 'Dans la séance',
+  'carry.submit': 'Reprendre',
+  'carry.none': 'Cochez au moins une carte.',
+  'carry.done': '{n} cartes reprises dans « {title} ».',
+  'cycle.need-analysis': 'analyse des besoins',
+  'cycle.co-design': 'co-conception',
+  'cycle.co-production': 'coproduction',
+  'cycle.evaluation': 'évaluation'
 }

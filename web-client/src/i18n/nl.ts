@@ -397,5 +397,16 @@ export const nl: Dict = {
   'board.carried': 'overgenomen uit een eerdere sessie',
   'results.comment': 'Reactie ·',
   'board.carriedAuthor': 'overgenomen uit een eerdere sessie, van de auteur daar',
-  'board.originalAuthor': 'de auteur in een eerdere sessie'
+  'board.originalAuthor': 'de auteur in een eerdere sessie',
+  'carry.heading': 'Kaarten meenemen naar de volgende sessie',
+  'carry.explain': 'De kaarten gaan naar een open sessie van hetzelfde traject, met een verwijzing naar deze sessie en hun auteurs (zonder namen).',
+  'carry.cards': 'Mee te nemen kaarten',
+  'carry.to': 'Naar sessie',
+  'carry.submit': 'Meenemen',
+  'carry.none': 'Vink minstens één kaart aan.',
+  'carry.done': '{n} kaarten meegenomen naar “{title}”.',
+  'cycle.need-analysis': 'behoefteanalyse',
+  'cycle.co-design': 'co-design',
+  'cycle.co-production': 'co-productie',
+  'cycle.evaluation': 'evaluatie'
 }

@@ -16,5 +16,14 @@ export const outcomeApi = {
   /** A receipt: no token (it works after the token expired); 404 once the participant is erased. */
   receipt: (receipt: string) => call<Receipt>('GET', `/api/receipts/${encodeURIComponent(receipt)}`),
   evaluate: (receipt: string, body: { answers: Record<string, number | string> }) =>
-    call<unknown>('POST', `/api/receipts/${encodeURIComponent(receipt)}/evaluation`, { body })
+    call<unknown>('POST', `/api/receipts/${encodeURIComponent(receipt)}/evaluation`, { body }),
+  /** A process and its sessions (a moderator of one of them). */
+  process: (token: string, id: string) =>
+    call<{ id: string, title: string, sessions: ProcessSession[] }>('GET', `/api/processes/${encodeURIComponent(id)}`, { token }),
+  /** Copies cards of this (closed) session into another open session of its process. */
+  carry: (token: string, id: string, to: string, items: string[]) =>
+    call<{ carried: { from: string, item: string }[] }>('POST', `/api/sessions/${encodeURIComponent(id)}/carry`, { token, body: { to, items } })
 }
+
+/** One session of a process, as `GET /api/processes/{id}` lists it. */
+export interface ProcessSession { id: string, title: string, state: string, cycle_phase?: string | null }

@@ -23,6 +23,9 @@ export interface Session {
   join_code?: string
   /** Research settings (absent from servers before issue 7: then not recorded). */
   research?: Research
+  /** The co-creation process the session belongs to (issue 20), and the cycle phase it serves. */
+  process?: string | null
+  cycle_phase?: string | null
 }
 
 /** Whether researchers may replay the session, whether joining asks consent, whether exports keep names. */
