@@ -48,7 +48,7 @@ pub struct HiddenMark<'a> {
 }
 
 /// A copy of `doc` that edits under a client id of its own.
-fn editable_copy(doc: &Doc) -> Doc {
+pub(crate) fn editable_copy(doc: &Doc) -> Doc {
     let copy = edit_doc();
     let state = doc
         .transact()

@@ -1,12 +1,14 @@
 //! The board document, owned in one place: its schema (roots, item kinds, template stages and
 //! lanes, the version), the seed of each template, the edits the server makes (hide, unhide,
-//! remove contributions, erase), reading it (as JSON under the disclosure rules, text runs, the
-//! changes an update made) and the safe apply of updates from the network. No I/O.
+//! remove contributions, erase, carry cards in from another session), reading it (as JSON
+//! under the disclosure rules, text runs, the changes an update made) and the safe apply of
+//! updates from the network. No I/O.
 //!
 //! The web client (`web-client/src/board/model.ts`) writes the same schema; the golden documents in
 //! `golden/` are loaded by this crate's tests and by the web client's, so the two cannot drift.
 
 pub mod apply;
+pub mod carry;
 pub mod changes;
 pub mod disclosure;
 pub mod edit;
@@ -15,6 +17,7 @@ pub mod schema;
 pub mod seed;
 
 pub use apply::{apply_bytes, ApplyError};
+pub use carry::{carry, Carried, CARRIED_KINDS};
 pub use changes::{BoardChange, ObservedDoc};
 pub use disclosure::{Disclosure, DECLINED, ERASED_TEXT, HIDDEN_TEXT};
 pub use edit::{edit_doc, HiddenMark, ItemNotFound};

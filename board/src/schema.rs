@@ -42,6 +42,10 @@ pub mod key {
     pub const AUTHOR_NAME: &str = "author_name";
     /// Set by a moderator: `{reason, at, pending_review}`; absent when shown.
     pub const HIDDEN: &str = "hidden";
+    /// Written by the server on a card carried from another session of the process:
+    /// `{session, item, author}` (the source session and item, the original author's
+    /// pseudonym); absent on cards written on this board.
+    pub const ORIGIN: &str = "origin";
     /// The fields that place an item: a change to them is a move.
     pub const PLACEMENT: [&str; 9] = [
         "lane", "stage", "order", "x", "y", "w", "h", "parent", "group",

@@ -184,6 +184,18 @@ pub struct ServeConfig {
     #[arg(long, env = "COCREATE_OPEN_ROOMS")]
     pub open_rooms: bool,
 
+    /// Runs the server's clock this many hours ahead (behind, if negative) of the system's:
+    /// for tests of "months later" (tokens expired, receipts still working), never for
+    /// production. Hidden from --help; process-wide.
+    #[arg(
+        long,
+        env = "COCREATE_CLOCK_OFFSET_HOURS",
+        default_value_t = 0,
+        hide = true,
+        allow_negative_numbers = true
+    )]
+    pub clock_offset_hours: i64,
+
     /// Reports (from different participants) after which an item is hidden until a
     /// moderator reviews it.
     #[arg(long, env = "COCREATE_AUTO_HIDE_REPORTS", default_value_t = 3,

@@ -13,6 +13,7 @@ pub mod metrics;
 mod outbox;
 pub mod outcome;
 pub mod process;
+mod receipt;
 mod registry;
 pub mod research;
 mod retry;
@@ -202,6 +203,13 @@ pub async fn serve_as(
     let admin_key = admin_key(&config)?;
     let metrics = SharedMetrics::default();
     let guards = Arc::new(Guards::new(&config.limit_settings()).map_err(StartError::Config)?);
+    if config.clock_offset_hours != 0 {
+        crate::session::clock::set_offset_hours(config.clock_offset_hours);
+        warn!(
+            hours = config.clock_offset_hours,
+            "--clock-offset-hours: the server's clock is moved; for tests only"
+        );
+    }
     if config.open_rooms {
         warn!("--open-rooms: rooms that are not sessions are open to anyone, without a token; never use this in production");
     }

@@ -10,7 +10,7 @@ use serde_json::{json, Value};
 
 use super::caller::{Caller, Moderators, Researchers};
 use super::sessions::audit;
-use super::{board, Body};
+use super::{board, plain_text, Body};
 use crate::error::ApiError;
 use crate::history::{Disclosure, SessionDisclosure};
 use crate::outcome::{Decision, DecisionStatus, DECISIONS};
@@ -29,19 +29,6 @@ pub struct DecisionRequest {
     explanation: String,
 }
 
-/// Checks an explanation: trimmed, at most [`MAX_EXPLANATION`] characters, plain text (line
-/// breaks allowed, other control characters not).
-fn explanation(value: &str) -> Result<String, ApiError> {
-    let value = value.trim();
-    if value.chars().count() > MAX_EXPLANATION || value.chars().any(|c| c.is_control() && c != '\n')
-    {
-        return Err(ApiError::bad_request(format!(
-            "explanation must be at most {MAX_EXPLANATION} characters of plain text"
-        )));
-    }
-    Ok(value.to_owned())
-}
-
 /// `PUT …/items/{item}/decision`: sets (or changes) the decision on an item of the board.
 pub async fn decide(
     State(state): State<AppState>,
@@ -49,7 +36,7 @@ pub async fn decide(
     Path((id, item)): Path<(String, String)>,
     Body(request): Body<DecisionRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let explanation = explanation(&request.explanation)?;
+    let explanation = plain_text(&request.explanation, "explanation", MAX_EXPLANATION)?;
     let (_, doc) = board(&state, &session.id).await?;
     if !moderation::has_item(&doc, &item) {
         return Err(ItemNotFound(item).into());

@@ -20,8 +20,13 @@ use super::caller::{Caller, Researchers};
 use super::room_of;
 use crate::error::ApiError;
 use crate::history::export::{write_dataset, ExportError};
+use crate::history::outcomes::Tracker;
 use crate::history::participation::Counter;
-use crate::history::{session_records, state_json, Position, Seeker, SessionRecords, Walk};
+use crate::history::{
+    each_event, session_records, state_json, Position, Seeker, SessionRecords, Walk,
+};
+use crate::outcome::DECISIONS;
+use crate::receipt::evaluation;
 use crate::room_id::RoomId;
 use crate::session::Role;
 use crate::state::AppState;
@@ -148,21 +153,20 @@ pub async fn metrics(
     let (room, records) = research_access(&state, caller).await?;
     let bucket = seconds(query.bucket_seconds, 60, "bucket_seconds")?;
     let mut counter = Counter::new(bucket.as_millis() as u64);
-    let mut walk = Walk::new(
-        state.storage.as_ref(),
-        &room,
-        state.keyframe_spacing,
-        &records,
-        Position::Seq(0),
-        Position::Seq(Seq::MAX),
-    )
+    let mut outcomes = Tracker::default();
+    let storage = state.storage.as_ref();
+    each_event(storage, &room, state.keyframe_spacing, &records, |event| {
+        counter.add(event);
+        outcomes.add(event);
+    })
     .await?;
-    while let Some(events) = walk.next_page(|_, _| {}).await? {
-        events.iter().for_each(|event| counter.add(event));
-    }
+    let decisions = DECISIONS.all(storage, &id).await?.into_iter().collect();
+    let evaluations = evaluation::all(storage, &id).await?;
     let mut body = serde_json::to_value(counter.finish()).unwrap_or_default();
     body["session"] = json!(id);
     body["bucket_seconds"] = json!(bucket.as_secs());
+    body["outcomes"] = json!(outcomes.finish(&decisions).figures);
+    body["evaluation"] = json!(evaluation::figures(&evaluations));
     Ok(Json(body))
 }
 

@@ -4,14 +4,18 @@
 
 mod announce;
 mod caller;
+mod carry;
 mod decisions;
 mod history;
 mod moderation;
 mod processes;
+mod receipts;
 mod results;
 mod sessions;
 
 pub(crate) use sessions::{moderator_view, move_session, NewSession, SessionMaker};
+
+use std::net::SocketAddr;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, Request};
 use axum::http::header::HOST;
@@ -36,6 +40,11 @@ pub fn routes(max_request_bytes: usize) -> Router<AppState> {
         .route("/api/sessions", post(sessions::create))
         .route("/api/join", post(sessions::join))
         .route("/api/me", get(sessions::me))
+        .route("/api/receipts/{receipt}", get(receipts::show))
+        .route(
+            "/api/receipts/{receipt}/evaluation",
+            post(receipts::evaluate),
+        )
         .route("/api/results/{id}", get(results::results))
         .route("/api/processes", post(processes::create))
         .route("/api/processes/{id}", get(processes::details))
@@ -71,6 +80,7 @@ fn session_routes() -> Router<AppState> {
         .route("/decisions", get(decisions::decisions))
         .route("/publish", post(results::publish))
         .route("/unpublish", post(results::unpublish))
+        .route("/carry", post(carry::carry))
 }
 
 /// A JSON body whose errors are answered as 400 `invalid_request` with the reason.
@@ -100,6 +110,19 @@ fn public_url(state: &AppState, headers: &HeaderMap) -> String {
         .and_then(|h| h.to_str().ok())
         .unwrap_or("localhost");
     format!("http://{host}")
+}
+
+/// Counts a request that presents a secret (a join code, an invite, a receipt) against its
+/// address's attempts per minute, so that secrets cannot be found by trying; 429 beyond.
+fn attempt(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<(), ApiError> {
+    let ip = state.guards.client_ip(peer, headers);
+    if let Err(wait) = state.guards.joins.attempt(ip) {
+        state.metrics.limited(Limit::JoinAttempts);
+        tracing::warn!(%ip, "join attempts limited");
+        let message = "too many attempts from your address; wait a moment and try again";
+        return Err(ApiError::limited(Limit::JoinAttempts, message, Some(wait)));
+    }
+    Ok(())
 }
 
 /// The room of a session, for storage calls.
@@ -152,6 +175,18 @@ fn text_field(value: &str, field: &str, max: usize) -> Result<String, ApiError> 
     if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
         return Err(ApiError::bad_request(format!(
             "{field} must be 1 to {max} characters without control characters"
+        )));
+    }
+    Ok(value.to_owned())
+}
+
+/// Checks a longer person-entered text that may be empty (an explanation, a description):
+/// trimmed, at most `max` characters, line breaks but no other control characters.
+fn plain_text(value: &str, field: &str, max: usize) -> Result<String, ApiError> {
+    let value = value.trim();
+    if value.chars().count() > max || value.chars().any(|c| c.is_control() && c != '\n') {
+        return Err(ApiError::bad_request(format!(
+            "{field} must be at most {max} characters of plain text"
         )));
     }
     Ok(value.to_owned())

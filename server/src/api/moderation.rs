@@ -15,6 +15,7 @@ use super::caller::{Caller, Everyone, Moderators};
 use super::sessions::audit;
 use super::{append_edit, board, text_field, Body};
 use crate::error::ApiError;
+use crate::receipt;
 use crate::room_id::RoomId;
 use crate::session::moderation::{self, ClientOwners, HiddenMark, ItemNotFound};
 use crate::session::{
@@ -161,6 +162,7 @@ pub async fn erase(
         .sessions
         .replace_participant(&id, &participant)
         .await?;
+    receipt::remove(state.storage.as_ref(), &id, &pid).await?;
     let erasure = Erasure {
         at: now_ms(),
         text: request.text,

@@ -13,9 +13,10 @@ use serde_json::{json, Value};
 use super::caller::{bearer, check_member};
 use super::results::{not_published, published};
 use super::sessions::require_admin_key;
-use super::{text_field, Body};
+use super::{plain_text, text_field, Body};
 use crate::error::ApiError;
 use crate::process::{Cycle, Member, Process, ALL_PROCESSES, PROCESSES, PROCESS_SESSIONS};
+use crate::receipt::evaluation;
 use crate::session::{ids, now_ms, now_secs, Role, Session};
 use crate::state::AppState;
 use crate::storage::SharedStorage;
@@ -44,18 +45,10 @@ pub async fn create(
     Body(new): Body<NewProcess>,
 ) -> Result<Response, ApiError> {
     require_admin_key(&state, &headers)?;
-    let description = new.description.trim();
-    if description.chars().count() > MAX_DESCRIPTION
-        || description.chars().any(|c| c.is_control() && c != '\n')
-    {
-        return Err(ApiError::bad_request(format!(
-            "description must be at most {MAX_DESCRIPTION} characters of plain text"
-        )));
-    }
     let process = Process {
         id: ids::session_id(),
         title: text_field(&new.title, "title", MAX_TITLE)?,
-        description: description.to_owned(),
+        description: plain_text(&new.description, "description", MAX_DESCRIPTION)?,
         organisation: match &new.organisation {
             Some(name) => Some(text_field(name, "organisation", MAX_TITLE)?),
             None => None,
@@ -123,8 +116,9 @@ fn with_process(process: &Process, mut rest: Value) -> Value {
     body
 }
 
-/// `GET /api/processes/{id}`: the process and its sessions with their cycle phase, for the
-/// admin key or a moderator of one of its sessions.
+/// `GET /api/processes/{id}`: the process and its sessions with their cycle phase, and the
+/// evaluation figures over all of them, for the admin key or a moderator of one of its
+/// sessions.
 pub async fn details(
     State(state): State<AppState>,
     headers: HeaderMap,
@@ -146,7 +140,9 @@ pub async fn details(
         check_member(&identity, session)?;
     }
     let mut listed = Vec::new();
+    let mut evaluations = Vec::new();
     for session in &sessions {
+        evaluations.extend(evaluation::all(state.storage.as_ref(), &session.id).await?);
         let published = super::results::is_published(&state, &session.id).await?;
         listed.push(json!({
             "id": session.id,
@@ -157,7 +153,9 @@ pub async fn details(
             "results_published": published,
         }));
     }
-    Ok(Json(with_process(&process, json!({ "sessions": listed }))))
+    let figures = evaluation::figures(&evaluations);
+    let body = json!({ "sessions": listed, "evaluation": figures });
+    Ok(Json(with_process(&process, body)))
 }
 
 /// `GET /api/processes/{id}/results` (no token): the published results of the process's

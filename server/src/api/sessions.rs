@@ -17,11 +17,12 @@ use sha2::{Digest, Sha256};
 
 use super::caller::{bearer, check_member, Caller, Everyone, Moderators, Researchers};
 use super::processes::enrol;
-use super::{append_as, public_url, room_of, text_field, Body};
+use super::{append_as, attempt, public_url, room_of, text_field, Body};
 use crate::error::ApiError;
 use crate::history::{Disclosure, SessionDisclosure};
 use crate::limits::Limit;
 use crate::process::{Cycle, CyclePhase};
+use crate::receipt::{self, receipt_url};
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
 use crate::session::{
@@ -65,7 +66,8 @@ pub struct SessionMaker {
     pub node: Arc<str>,
 }
 
-fn language(value: &str) -> Result<String, ApiError> {
+/// A language the product speaks, or 400.
+pub(super) fn language(value: &str) -> Result<String, ApiError> {
     if LANGUAGES.contains(&value) {
         Ok(value.to_owned())
     } else {
@@ -209,13 +211,7 @@ pub async fn join(
     headers: HeaderMap,
     Body(request): Body<JoinRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    let ip = state.guards.client_ip(peer, &headers);
-    if let Err(wait) = state.guards.joins.attempt(ip) {
-        state.metrics.limited(Limit::JoinAttempts);
-        tracing::warn!(%ip, "join attempts limited");
-        let message = "too many join attempts from your address; wait a moment and try again";
-        return Err(ApiError::limited(Limit::JoinAttempts, message, Some(wait)));
-    }
+    attempt(&state, peer, &headers)?;
     let display_name = text_field(&request.display_name, "display_name", MAX_NAME)?;
     let (session, role) = match (&request.code, &request.invite) {
         (Some(code), None) => {
@@ -272,6 +268,7 @@ pub async fn join(
         .add_participant(&session.id, &participant)
         .await?;
     let (token, expires) = issue(&state.tokens, state.token_ttl, &session, &participant);
+    let receipt = receipt::issue(state.storage.as_ref(), &session.id, &participant.id).await?;
     tracing::info!(session = %session.id, participant = %participant.id, role = role.as_str(), "participant joined");
     Ok(Json(json!({
         "token": token,
@@ -280,15 +277,28 @@ pub async fn join(
         "display_name": participant.display_name,
         "role": role,
         "session": session.view_for(role),
+        "receipt_url": receipt_url(&public_url(&state, &headers), &receipt),
+        "receipt": receipt,
     })))
 }
 
-/// `GET /api/me`: the token's session and who the token names.
-pub async fn me(Caller(identity, session, ..): Caller<Everyone>) -> Result<Json<Value>, ApiError> {
-    Ok(Json(json!({
+/// `GET /api/me`: the token's session and who the token names, with their receipt (a shared
+/// invite's participant has none).
+pub async fn me(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    Caller(identity, session, ..): Caller<Everyone>,
+) -> Result<Json<Value>, ApiError> {
+    let mut body = json!({
         "session": session.view_for(identity.role),
         "you": identity.you(&session),
-    })))
+    });
+    let receipt = receipt::of(state.storage.as_ref(), &session.id, &identity.participant).await?;
+    if let Some(receipt) = receipt {
+        body["receipt_url"] = json!(receipt_url(&public_url(&state, &headers), &receipt));
+        body["receipt"] = json!(receipt);
+    }
+    Ok(Json(body))
 }
 
 /// `GET /api/sessions/{id}`: everything a moderator sees, hidden texts included.

@@ -11,11 +11,14 @@ use serde_json::json;
 use zip::write::SimpleFileOptions;
 use zip::ZipWriter;
 
+use super::outcomes::{outcomes_csv, Tracker};
 use super::participation::Counter;
-use super::seek::Position;
-use super::timeline::{HistoryEvent, SessionRecords, Walk};
+use super::timeline::{HistoryEvent, SessionRecords};
+use super::walk_all;
+use crate::outcome::DECISIONS;
+use crate::receipt::evaluation::{self, evaluation_csv};
 use crate::room_id::RoomId;
-use crate::storage::{Seq, Storage, StorageError};
+use crate::storage::{Storage, StorageError};
 use cocreate_board::{board_json, DECLINED, ERASED_TEXT, HIDDEN_TEXT};
 
 /// Why an export failed.
@@ -83,15 +86,7 @@ pub async fn write_dataset<W: Write + Seek>(
 ) -> Result<W, ExportError> {
     let disclosure = &records.disclosure;
     let interval_ms = interval.as_millis().max(1) as u64;
-    let mut walk = Walk::new(
-        storage,
-        room,
-        keyframe_spacing,
-        records,
-        Position::Seq(0),
-        Position::Seq(Seq::MAX),
-    )
-    .await?;
+    let mut walk = walk_all(storage, room, keyframe_spacing, records).await?;
     let mut events_csv = csv_line(&[
         "seq",
         "at",
@@ -111,6 +106,7 @@ pub async fn write_dataset<W: Write + Seek>(
     let mut last_board: Option<serde_json::Value> = None;
     let mut presence: BTreeMap<String, Presence> = BTreeMap::new();
     let mut counter = Counter::new(interval_ms);
+    let mut outcomes = Tracker::default();
     let mut moderation_csv = csv_line(&["at", "time", "moderator", "action", "target", "reason"]);
     loop {
         let page = walk
@@ -136,6 +132,7 @@ pub async fn write_dataset<W: Write + Seek>(
         let Some(events) = page else { break };
         for event in &events {
             counter.add(event);
+            outcomes.add(event);
             tally(&mut presence, event);
             events_csv.push_str(&event_line(event));
             if event.entity == "moderation" {
@@ -172,9 +169,14 @@ pub async fn write_dataset<W: Write + Seek>(
         "board": final_board,
     });
 
+    let session = &records.session.id;
+    let decisions = DECISIONS.all(storage, session).await?.into_iter().collect();
+    let outcomes_csv = outcomes_csv(&outcomes.finish(&decisions));
+    let evaluation_csv = evaluation_csv(&evaluation::all(storage, session).await?);
+
     let mut zip = ZipWriter::new(out);
     let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let files: [(&str, String); 6] = [
+    let files: [(&str, String); 8] = [
         ("README.md", readme(records)),
         ("events.csv", events_csv),
         ("participants.csv", participants_csv),
@@ -184,6 +186,8 @@ pub async fn write_dataset<W: Write + Seek>(
             serde_json::to_string_pretty(&final_json).unwrap_or_default(),
         ),
         ("board-at-intervals.jsonl", intervals),
+        ("outcomes.csv", outcomes_csv),
+        ("evaluation.csv", evaluation_csv),
     ];
     for (name, content) in files {
         zip.start_file(name, options)?;

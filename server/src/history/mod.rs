@@ -7,6 +7,7 @@
 
 pub mod disclosure;
 pub mod export;
+pub mod outcomes;
 pub mod participation;
 pub mod seek;
 pub mod timeline;
@@ -18,7 +19,9 @@ pub use timeline::{HistoryEvent, SessionRecords, Walk};
 
 use serde_json::{json, Value};
 
+use crate::room_id::RoomId;
 use crate::session::store::{SessionError, SessionStore};
+use crate::storage::{Seq, Storage, StorageError};
 
 /// Reads what a session's history needs besides its log. `None` if there is no such session.
 pub async fn session_records(
@@ -51,4 +54,31 @@ pub fn state_json(session: &str, seeked: &Seeked, disclosure: &Disclosure) -> Va
         "records_read": seeked.records_read,
         "board": board_json(&seeked.doc, disclosure),
     })
+}
+
+/// A walk through a session's whole history, from its first record to its last.
+pub async fn walk_all<'a>(
+    storage: &'a dyn Storage,
+    room: &'a RoomId,
+    keyframe_spacing: u64,
+    records: &'a SessionRecords,
+) -> Result<Walk<'a>, StorageError> {
+    let (from, until) = (Position::Seq(0), Position::Seq(Seq::MAX));
+    Walk::new(storage, room, keyframe_spacing, records, from, until).await
+}
+
+/// Walks a session's whole history, handing every event to `each` in order; returns the walk
+/// at its end, whose document is the final board.
+pub async fn each_event<'a>(
+    storage: &'a dyn Storage,
+    room: &'a RoomId,
+    keyframe_spacing: u64,
+    records: &'a SessionRecords,
+    mut each: impl FnMut(&HistoryEvent),
+) -> Result<Walk<'a>, StorageError> {
+    let mut walk = walk_all(storage, room, keyframe_spacing, records).await?;
+    while let Some(events) = walk.next_page(|_, _| {}).await? {
+        events.iter().for_each(&mut each);
+    }
+    Ok(walk)
 }

@@ -42,6 +42,12 @@ pub fn participant_id() -> String {
     format!("p_{}", random_string(ID_ALPHABET, 16))
 }
 
+/// A new receipt id: 26 id characters, 130 random bits, so that receipts (which open a
+/// participant's contributions without a token) cannot be guessed.
+pub fn receipt_id() -> String {
+    random_string(ID_ALPHABET, 26)
+}
+
 /// A new join code.
 pub fn join_code() -> String {
     random_string(JOIN_CODE_ALPHABET, JOIN_CODE_LEN)

@@ -2,6 +2,7 @@
 //! tokens, revocations), what state it is in (open, locked, closed), and keeps the moderation
 //! state of its items. The room enforces it; the HTTP API in `api/` changes it.
 
+pub mod clock;
 pub mod ids;
 pub mod moderation;
 pub mod store;
@@ -13,6 +14,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
 use crate::process::Cycle;
+pub use clock::{now_ms, now_secs};
 
 /// The board a session's document is seeded with (the board crate owns the templates).
 pub use cocreate_board::Template;
@@ -290,16 +292,4 @@ impl Identity {
             "can_edit": session.can_edit(self.role),
         })
     }
-}
-
-/// Milliseconds since the Unix epoch (log records, sessions, audit).
-pub fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64)
-}
-
-/// Seconds since the Unix epoch (token times).
-pub fn now_secs() -> u64 {
-    now_ms() / 1000
 }

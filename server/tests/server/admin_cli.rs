@@ -293,6 +293,72 @@ async fn a_session_made_on_the_command_line_is_served_as_one_made_over_http() {
 }
 
 #[tokio::test]
+async fn the_command_line_puts_a_session_in_a_process_with_its_cycle_phase() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().to_str().unwrap();
+    let server = TestServer::start(dir.path()).await;
+    let body = json!({"title": "Loket 2027", "description": "Waiting at the counter."});
+    let (status, process) = server
+        .call("POST", "/api/processes", Some(ADMIN_KEY), Some(body))
+        .await;
+    assert_eq!(status, 201, "{process}");
+    let process = process["id"].as_str().unwrap().to_owned();
+    server.stop().await;
+
+    let create = |process: &str, phase: &str| {
+        [
+            "session",
+            "create",
+            "--title",
+            "Intake",
+            "--template",
+            "canvas",
+            "--language",
+            "nl",
+            "--process",
+            process,
+            "--cycle-phase",
+            phase,
+            "--data-dir",
+            data,
+        ]
+        .map(str::to_owned)
+    };
+    let args = create(&process, "co-design");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let created: Value = serde_json::from_str(&succeeds(&args).await).unwrap();
+    assert_eq!(
+        (
+            &created["session"]["process"],
+            &created["session"]["cycle_phase"]
+        ),
+        (&json!(process), &json!("co-design"))
+    );
+    let unknown = create("nosuchprocess", "co-design");
+    let unknown: Vec<&str> = unknown.iter().map(String::as_str).collect();
+    let error = fails(1, &unknown, &[]).await;
+    assert!(error.contains("no such process"), "{error}");
+    let phase = create(&process, "brainstorm");
+    let phase: Vec<&str> = phase.iter().map(String::as_str).collect();
+    let error = fails(2, &phase, &[]).await;
+    assert!(error.contains("co-design"), "{error}");
+
+    let server = TestServer::start(dir.path()).await;
+    let path = format!("/api/processes/{process}");
+    let (status, shown) = server.call("GET", &path, Some(ADMIN_KEY), None).await;
+    assert_eq!(status, 200, "{shown}");
+    assert_eq!(
+        (
+            &shown["sessions"][0]["id"],
+            &shown["sessions"][0]["cycle_phase"]
+        ),
+        (&created["id"], &json!("co-design")),
+        "{shown}"
+    );
+    server.stop().await;
+}
+
+#[tokio::test]
 async fn on_redis_the_command_line_closes_a_session_people_are_in() {
     let prefix = unique_prefix();
     let redis = url();

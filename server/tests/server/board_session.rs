@@ -5,7 +5,7 @@ use std::sync::Arc;
 
 use serde_json::{json, Value};
 
-use crate::support::{add_card, Client, TestServer};
+use crate::support::{add_card, Client, TestServer, ADMIN_KEY};
 
 /// A session created with the admin key, on a server of its own or shared with other sessions.
 pub struct BoardSession {
@@ -84,6 +84,16 @@ impl BoardSession {
             .await;
         assert_eq!(got, status, "{method} {rest}: {answer}");
         answer
+    }
+
+    /// Creates a process with the admin key (`body`: title, description, organisation): its id.
+    pub async fn create_process(&self, body: Value) -> String {
+        let (status, process) = self
+            .server
+            .call("POST", "/api/processes", Some(ADMIN_KEY), Some(body))
+            .await;
+        assert_eq!(status, 201, "{process}");
+        process["id"].as_str().unwrap().to_owned()
     }
 
     /// Closes the session.

@@ -8,19 +8,11 @@ use crate::support::ADMIN_KEY;
 
 /// A server with a process and two of its sessions (need analysis, co-design): the process's
 /// id and the sessions.
-async fn process_of_two() -> (String, BoardSession, BoardSession) {
+pub async fn process_of_two() -> (String, BoardSession, BoardSession) {
     let outside = BoardSession::start(json!({})).await;
-    let (status, process) = outside
-        .server
-        .call(
-            "POST",
-            "/api/processes",
-            Some(ADMIN_KEY),
-            Some(json!({"title": "Mobility 2027", "description": "Buses, bikes and benches.", "organisation": "City of Ghent"})),
-        )
+    let id = outside
+        .create_process(json!({"title": "Mobility 2027", "description": "Buses, bikes and benches.", "organisation": "City of Ghent"}))
         .await;
-    assert_eq!(status, 201, "{process}");
-    let id = process["id"].as_str().unwrap().to_owned();
     let first = outside
         .another(json!({"process": id, "cycle_phase": "need-analysis"}))
         .await;

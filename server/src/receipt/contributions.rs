@@ -1,0 +1,145 @@
+//! What a receipt lists: the cards, notes and comments a participant added and the cards they
+//! voted for, as the session's history credits them (the log's authorship, never what an item
+//! claims), with each card's current decision. Items deleted since are left out; hidden and
+//! erased text reads as the research outputs show it. Nothing about other people: no authors,
+//! no one else's votes.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::history::{board_json, each_event, HistoryEvent, SessionRecords};
+use crate::outcome::{Decision, DecisionStatus, DECISIONS};
+use crate::room_id::RoomId;
+use crate::storage::{Storage, StorageError};
+
+/// The item kinds a receipt lists as contributions of their own (connectors and groups are
+/// structure, not something a person said).
+const SAID: [&str; 3] = ["card", "note", "comment"];
+
+/// One line of a receipt.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Contribution {
+    /// The item: the card, note or comment they added, or the card they voted for.
+    pub item: String,
+    /// `card`, `note`, `comment` or `vote`.
+    pub kind: String,
+    /// The item's text now (a vote: the card's).
+    pub text: String,
+    /// A comment's card.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub on: Option<String>,
+    /// A vote: how many of their dots the card holds.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub votes: Option<u64>,
+    /// A moderator hid the item (its text then reads `[hidden]`).
+    pub hidden: bool,
+    /// The decision on the card (a comment's: its card's), `null` while there is none.
+    pub status: Option<DecisionStatus>,
+    pub explanation: Option<String>,
+    pub decided_at: Option<u64>,
+    /// When they added it or first voted for it (ms since the epoch).
+    pub at: u64,
+}
+
+/// Collects one participant's contributions from the history's events, in order.
+struct Authored<'a> {
+    participant: &'a str,
+    /// Items they added, with their kind and when, in the order added.
+    items: Vec<(String, String, u64)>,
+    /// Their votes per item: how many now, and when the first was cast.
+    votes: BTreeMap<String, (i64, u64)>,
+}
+
+impl Authored<'_> {
+    fn add(&mut self, event: &HistoryEvent) {
+        let theirs = event.participant_id.as_deref() == Some(self.participant);
+        if !theirs || event.seq.is_none() || event.by_server {
+            return;
+        }
+        match (event.entity.as_str(), event.action.as_str()) {
+            ("vote", action) => {
+                let entry = self
+                    .votes
+                    .entry(event.target.clone())
+                    .or_insert((0, event.at));
+                entry.0 += if action == "deleted" { -1 } else { 1 };
+            }
+            (kind, "added") if SAID.contains(&kind) => {
+                self.items
+                    .push((event.target.clone(), kind.to_owned(), event.at));
+            }
+            _ => {}
+        }
+    }
+
+    /// The contributions still on `board` (the board as JSON), with `decisions`, oldest first.
+    fn finish(self, board: &Value, decisions: &HashMap<String, Decision>) -> Vec<Contribution> {
+        let items = &board["items"];
+        let line = |item: &str, kind: &str, decided: &str, at: u64| {
+            let fields = &items[item];
+            let decision = decisions.get(decided);
+            Contribution {
+                item: item.to_owned(),
+                kind: kind.to_owned(),
+                text: fields["text"].as_str().unwrap_or_default().to_owned(),
+                on: None,
+                votes: None,
+                hidden: fields.get("hidden").is_some_and(|h| !h.is_null()),
+                status: decision.map(|d| d.status),
+                explanation: decision.map(|d| d.explanation.clone()),
+                decided_at: decision.map(|d| d.decided_at),
+                at,
+            }
+        };
+        let on_board = |item: &str| items.get(item).is_some();
+        let mut lines: Vec<Contribution> = Vec::new();
+        for (item, kind, at) in &self.items {
+            if !on_board(item) || lines.iter().any(|l| &l.item == item) {
+                continue;
+            }
+            let parent = items[item.as_str()]["parent"]
+                .as_str()
+                .filter(|p| on_board(p) && kind == "comment");
+            let mut contribution = line(item, kind, parent.unwrap_or(item), *at);
+            contribution.on = parent.map(str::to_owned);
+            lines.push(contribution);
+        }
+        for (item, (count, at)) in self.votes {
+            if count > 0 && on_board(&item) {
+                let mut contribution = line(&item, "vote", &item, at);
+                contribution.votes = Some(count as u64);
+                lines.push(contribution);
+            }
+        }
+        lines.sort_by_key(|l| l.at);
+        lines
+    }
+}
+
+/// A participant's contributions to a session, from its whole history.
+pub async fn of_participant(
+    storage: &dyn Storage,
+    room: &RoomId,
+    keyframe_spacing: u64,
+    records: &SessionRecords,
+    participant: &str,
+) -> Result<Vec<Contribution>, StorageError> {
+    let mut authored = Authored {
+        participant,
+        items: Vec::new(),
+        votes: BTreeMap::new(),
+    };
+    let walk = each_event(storage, room, keyframe_spacing, records, |event| {
+        authored.add(event)
+    })
+    .await?;
+    let board = board_json(walk.doc(), &records.disclosure);
+    let decisions = DECISIONS
+        .all(storage, &records.session.id)
+        .await?
+        .into_iter()
+        .collect();
+    Ok(authored.finish(&board, &decisions))
+}

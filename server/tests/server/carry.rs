@@ -1,0 +1,222 @@
+//! Carrying cards through the API: from a closed session into another open session of its
+//! process, seen live by the target's participants, with its origin and author kept, and
+//! refused for every other combination of roles, states and items.
+
+use serde_json::{json, Value};
+
+use crate::board_session::BoardSession;
+use crate::support::{card_text, Client};
+
+/// A process with a closed need-analysis session holding a citizen's cards (`card-1`,
+/// `card-2`) and an open co-design session: the two sessions and the citizen's id.
+async fn two_phases() -> (BoardSession, BoardSession, String) {
+    let outside = BoardSession::start(json!({})).await;
+    let process = outside
+        .create_process(json!({"title": "Mobility", "description": ""}))
+        .await;
+    let first = outside
+        .another(json!({"process": process, "cycle_phase": "need-analysis"}))
+        .await;
+    let second = outside
+        .another(json!({"process": process, "cycle_phase": "co-design"}))
+        .await;
+    let (_, pid) = first
+        .citizen_writes(
+            "Ann",
+            &[("card-1", "buses too rare"), ("card-2", "no benches")],
+        )
+        .await;
+    (first, second, pid)
+}
+
+fn carry(to: &BoardSession, items: &[&str]) -> Option<Value> {
+    Some(json!({ "to": to.id, "items": items }))
+}
+
+/// The target board as a researcher reads it.
+async fn board_of(s: &BoardSession) -> Value {
+    let (status, state) = s
+        .server
+        .call(
+            "GET",
+            &s.path("/state"),
+            Some(&s.invite("researcher")),
+            None,
+        )
+        .await;
+    assert_eq!(status, 200, "{state}");
+    state["board"].clone()
+}
+
+/// The carry entries of a session's audit log: action and target.
+async fn carries(s: &BoardSession) -> Vec<(Value, Value)> {
+    let audit = s.moderate("GET", "/audit", None, 200).await;
+    audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"].as_str().unwrap().starts_with("carry"))
+        .map(|e| (e["action"].clone(), e["target"].clone()))
+        .collect()
+}
+
+#[tokio::test]
+async fn carried_cards_appear_live_with_their_origin_and_author() {
+    let (first, second, pid) = two_phases().await;
+    let url = format!(
+        "{}?token={}",
+        second.server.url(&second.id),
+        second.invite("citizen")
+    );
+    let mut watcher = Client::connect(&url).await;
+    first.close().await;
+    let answer = first
+        .moderate("POST", "/carry", carry(&second, &["card-1"]), 200)
+        .await;
+    let item = answer["carried"][0]["item"].as_str().unwrap().to_owned();
+    assert_eq!(answer["carried"][0]["from"], "card-1");
+    while card_text(&watcher, &item).as_deref() != Some("buses too rare") {
+        watcher.read_one().await;
+    }
+    let board = board_of(&second).await;
+    let card = &board["items"][item.as_str()];
+    assert_eq!(
+        (&card["type"], &card["author"], &card["origin"]),
+        (
+            &json!("card"),
+            &json!(pid),
+            &json!({"session": first.id, "item": "card-1", "author": pid})
+        ),
+        "{card}"
+    );
+    assert!(
+        card.get("author_name").is_none(),
+        "names do not travel: {card}"
+    );
+    first
+        .server
+        .call_expect(
+            (409, "already_carried"),
+            "POST",
+            &first.path("/carry"),
+            Some(&first.invite("moderator")),
+            carry(&second, &["card-1"]),
+        )
+        .await;
+
+    assert_eq!(
+        carries(&first).await,
+        [(json!("carry-out"), json!("card-1"))]
+    );
+    assert_eq!(carries(&second).await, [(json!("carry-in"), json!(item))]);
+}
+
+#[tokio::test]
+async fn carrying_needs_a_moderator_a_closed_source_and_an_open_session_of_the_process() {
+    let (first, second, _) = two_phases().await;
+    let expect = |token: String, body: Option<Value>, expected: (u16, &'static str)| {
+        let (server, path) = (first.server.clone(), first.path("/carry"));
+        async move {
+            server
+                .call_expect(expected, "POST", &path, Some(&token), body)
+                .await
+        }
+    };
+    let moderator = first.invite("moderator");
+    expect(
+        moderator.clone(),
+        carry(&second, &["card-1"]),
+        (409, "source_not_closed"),
+    )
+    .await;
+    first.close().await;
+    for role in ["citizen", "observer", "researcher"] {
+        expect(
+            first.invite(role),
+            carry(&second, &["card-1"]),
+            (403, "forbidden"),
+        )
+        .await;
+    }
+    let outsider = first.another(json!({})).await;
+    expect(
+        moderator.clone(),
+        carry(&outsider, &["card-1"]),
+        (409, "not_same_process"),
+    )
+    .await;
+    expect(
+        moderator.clone(),
+        carry(&first, &["card-1"]),
+        (409, "not_same_process"),
+    )
+    .await;
+    let nowhere = Some(json!({"to": "no-such-session", "items": ["card-1"]}));
+    expect(moderator.clone(), nowhere, (404, "session_not_found")).await;
+    expect(
+        moderator.clone(),
+        carry(&second, &["card-9"]),
+        (404, "item_not_found"),
+    )
+    .await;
+    expect(
+        moderator.clone(),
+        carry(&second, &[]),
+        (400, "invalid_request"),
+    )
+    .await;
+    expect(
+        moderator.clone(),
+        carry(&second, &["card-1", "card-1"]),
+        (400, "invalid_request"),
+    )
+    .await;
+    // Nothing was written by the refusals.
+    let board = board_of(&second).await;
+    assert_eq!(board["items"], json!({}), "{board}");
+    second.close().await;
+    expect(
+        moderator,
+        carry(&second, &["card-1"]),
+        (409, "session_closed"),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn hidden_cards_stay_behind_and_erased_text_travels_erased() {
+    let (first, second, pid) = two_phases().await;
+    first
+        .moderate(
+            "POST",
+            "/items/card-2/hide",
+            Some(json!({"reason": "personal data"})),
+            200,
+        )
+        .await;
+    first
+        .moderate(
+            "POST",
+            &format!("/participants/{pid}/erase"),
+            Some(json!({"text": true})),
+            200,
+        )
+        .await;
+    first.close().await;
+    first
+        .server
+        .call_expect(
+            (409, "item_hidden"),
+            "POST",
+            &first.path("/carry"),
+            Some(&first.invite("moderator")),
+            carry(&second, &["card-2"]),
+        )
+        .await;
+    let answer = first
+        .moderate("POST", "/carry", carry(&second, &["card-1"]), 200)
+        .await;
+    let item = answer["carried"][0]["item"].as_str().unwrap();
+    let board = board_of(&second).await;
+    assert_eq!(board["items"][item]["text"], "[erased]", "{board}");
+}
