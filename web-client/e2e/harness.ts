@@ -20,7 +20,8 @@ export const BIN = path.resolve(clientDir, process.env.COCREATE_BIN || path.join
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'
 export const ADMIN_KEY = 'e2e-admin-key-0123456789abcdef'
 
-export const startServer = (): Promise<Server> => startServerWith({ bin: BIN, webDir: distDir, adminKey: ADMIN_KEY })
+/** A server for the tests; `opts` restarts one on kept data, with more flags. */
+export const startServer = (opts: { dataDir?: string, args?: string[] } = {}): Promise<Server> => startServerWith({ bin: BIN, webDir: distDir, adminKey: ADMIN_KEY, ...opts })
 
 export const launchBrowser = (): Promise<Browser> => launchChromium(CHROMIUM)
 
@@ -189,12 +190,15 @@ export interface CreatedSession {
   invites: Record<string, { token: string, url: string }>
 }
 
-/** Creates a session with the admin key; `research` as in server/README.md (default: the server's). */
-export async function createSession (server: Server, title: string, template: string, research?: { recorded?: boolean, consent_required?: boolean, keep_names?: boolean }): Promise<CreatedSession> {
+/**
+ * Creates a session with the admin key; `research` as in server/README.md (default: the
+ * server's), `cycle` its process and cycle phase.
+ */
+export async function createSession (server: Server, title: string, template: string, research?: { recorded?: boolean, consent_required?: boolean, keep_names?: boolean }, cycle?: { process: string, cycle_phase: string }): Promise<CreatedSession> {
   const res = await fetch(`${server.url}/api/sessions`, {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_KEY}` },
-    body: JSON.stringify({ title, template, language: 'en', research })
+    body: JSON.stringify({ title, template, language: 'en', research, ...cycle })
   })
   if (res.status !== 201) throw new Error(`POST /api/sessions: ${res.status} ${await res.text()}`)
   return await res.json() as CreatedSession

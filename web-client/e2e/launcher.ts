@@ -35,6 +35,10 @@ export interface ServerOptions {
   /** the built client (a vite `dist/`) the server serves at / */
   webDir: string
   adminKey: string
+  /** A data directory to use (and keep) instead of a fresh temporary one: a restart on the same data. */
+  dataDir?: string
+  /** More start flags (e.g. a clock offset). */
+  args?: string[]
 }
 
 // eslint-disable-next-line no-control-regex
@@ -43,12 +47,12 @@ const stripAnsi = (s: string): string => s.replace(/\x1b\[[0-9;?]*[ -/]*[@-~]/g,
 export async function startServer (opts: ServerOptions): Promise<Server> {
   if (!existsSync(opts.bin)) throw new Error(`cocreate binary not found at ${opts.bin}: build it (cargo build) or name another one`)
   if (!existsSync(path.join(opts.webDir, 'index.html'))) throw new Error(`no built client at ${opts.webDir} (index.html missing): run npm run build there`)
-  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'cocreate-e2e-'))
-  dataDirs.add(dataDir)
+  const dataDir = opts.dataDir ?? mkdtempSync(path.join(os.tmpdir(), 'cocreate-e2e-'))
+  if (!opts.dataDir) dataDirs.add(dataDir)
   // Every browser of a suite joins from 127.0.0.1: the per-address join limit would count
   // them all as one guesser.
   const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', opts.webDir, '--admin-key', opts.adminKey, '--open-rooms',
-    '--join-attempts-per-minute', '100000']
+    '--join-attempts-per-minute', '100000', ...(opts.args ?? [])]
   const env = { ...process.env, NO_COLOR: '1' }
   for (const k of ['COCREATE_REDIS_URL', 'COCREATE_REDIS_PREFIX', 'COCREATE_NODE_ID', 'COCREATE_LISTEN', 'COCREATE_DATA_DIR']) delete env[k]
   const child = spawn(opts.bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
@@ -77,6 +81,7 @@ export async function startServer (opts: ServerOptions): Promise<Server> {
       const t = setTimeout(() => child.kill('SIGKILL'), 5000)
       await exited
       clearTimeout(t)
+      if (opts.dataDir) return
       rmSync(dataDir, { recursive: true, force: true })
       dataDirs.delete(dataDir)
     }

@@ -6,6 +6,8 @@
 //!   #s=<id>&view=replay    the replay of that session (a researcher's only view: researchers
 //!                          are not admitted to the live room, server/README.md "WebSocket")
 //!   #room=<name>&template=<t>  a development room (server started with --open-rooms)
+//!   #receipt=<id>          a participant's receipt: what became of their input (no token)
+//!   #results=<session id>  a session's published results (no token)
 
 import './styles.css'
 import { initialLang, setLang, t } from './i18n'
@@ -15,9 +17,15 @@ import { BoardPage } from './board/page'
 import { ReplayPage } from './research/replay'
 import { TEMPLATES, type Template } from './board/model'
 import { h } from './ui/dom'
+import { renderReceiptPage } from './outcome/receipt-page'
+import { renderResultsPage } from './outcome/results-page'
+import { leftNotice } from './outcome/receipt'
+import type { StoredSession } from './session/api'
 
 const root = document.getElementById('app')!
 let board: BoardPage | ReplayPage | undefined
+/** The session just left (its token and copy already forgotten): the join page says so once. */
+let left: StoredSession | undefined
 
 function params (): URLSearchParams {
   return new URLSearchParams(location.hash.replace(/^#/, ''))
@@ -30,6 +38,18 @@ function mount (): void {
   const p = params()
   const sid = p.get('s')
   const room = p.get('room')
+  const receipt = p.get('receipt')
+  const results = p.get('results')
+  if (receipt) {
+    document.title = `${t('receipt.pageTitle')} · cocreate`
+    root.append(renderReceiptPage(receipt, mount))
+    return
+  }
+  if (results) {
+    document.title = `${t('results.pageTitle')} · cocreate`
+    root.append(renderResultsPage(results, mount))
+    return
+  }
   if (sid) {
     const stored = loadSession(sid)
     if (stored && (p.get('view') === 'replay' || stored.role === 'researcher')) {
@@ -40,7 +60,7 @@ function mount (): void {
       return
     }
     if (stored) {
-      board = new BoardPage({ stored, onLeave: () => { location.hash = '' } })
+      board = new BoardPage({ stored, onLeave: () => { left = stored; location.hash = '' } })
       root.append(board.el)
       document.title = `${stored.session.title} · cocreate`
       return
@@ -59,8 +79,11 @@ function mount (): void {
     code: p.get('code') ?? undefined,
     invite: p.get('invite') ?? undefined,
     onJoined: (s) => { location.hash = `s=${encodeURIComponent(s.session.id)}` },
-    rerender: mount
+    rerender: mount,
+    notice: left && leftNotice(left)
   }))
+  if (left) document.getElementById('left-title')?.focus()
+  left = undefined
 }
 
 setLang(initialLang())

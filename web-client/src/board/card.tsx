@@ -175,7 +175,7 @@ function CardView ({ id, resizable }: CardProps) {
   }
   return (
     <article class={classes} ref={el} tabIndex={0} data-key={`card:${id}`} data-id={id}
-      aria-label={t(labelKey, { author: c.authorName || '?', text: shownText })}
+      aria-label={t(labelKey, { author: c.authorName || (c.origin ? t('board.originalAuthor') : '?'), text: shownText })}
       style={others.length ? { outlineColor: others[others.length - 1].color } : undefined}
       draggable={canDrag || undefined}
       onDragStart={canDrag ? (e: DragEvent) => { e.dataTransfer?.setData(CARD_MIME, id); if (e.dataTransfer) e.dataTransfer.effectAllowed = 'move' } : undefined}
@@ -185,7 +185,8 @@ function CardView ({ id, resizable }: CardProps) {
       {editing ? <Editor store={store} c={c} /> : <CardText text={shownText} lang={c.language || undefined} />}
       <div class='card-foot'>
         <p class='card-meta'>
-          <span class='author'>{t('board.author', { name: c.authorName || '?' })}</span>
+          {c.authorName || !c.origin ? <span class='author'>{t('board.author', { name: c.authorName || '?' })}</span> : null}
+          {c.origin ? <span class='origin' data-origin={c.origin.session}>{c.authorName ? ` · ${t('board.carried')}` : t('board.carriedAuthor')}</span> : null}
           {votes ? <span class='vote-count' data-votes={votes}>{` · ${t('vote.count', { n: votes })}`}</span> : null}
         </p>
         {hasActions(store, c) ? <CardMenu c={c} name={A.itemName(c)} openPanel={setPanel} /> : null}

@@ -65,7 +65,12 @@ export interface ItemView {
   /** Canvas notes: the group the note belongs to (an item id), if any. */
   group?: string
   hidden?: Hidden
+  /** A card the server carried from another session of the process (issue 20): where it came from. */
+  origin?: Origin
 }
+
+/** The source session and item of a carried card; its author fields stay the original author's. */
+export interface Origin { session: string, item: string }
 
 export const meta = (doc: Y.Doc): Y.Map<unknown> => doc.getMap('meta')
 export const stagesMap = (doc: Y.Doc): Y.Map<Y.Map<unknown>> => doc.getMap('stages')
@@ -184,10 +189,19 @@ export function itemView (id: string, m: Y.Map<unknown>): ItemView {
     from: s('from'), to: s('to'), directed: m.get('directed') !== false,
     x: n('x'), y: n('y'), w: n('w'), h: n('h'),
     color: s('color'), group: s('group'),
+    origin: originOf(m.get('origin')),
     hidden: hidden && typeof hidden === 'object' && !(hidden instanceof Y.AbstractType)
       ? { reason: String((hidden as Hidden).reason ?? ''), at: (hidden as Hidden).at, pending_review: (hidden as Hidden).pending_review }
       : (hidden instanceof Y.Map ? { reason: String(hidden.get('reason') ?? '') } : undefined)
   }
+}
+
+/** `origin` as the server writes it (a map, or plain JSON): `{session, item, author}`. */
+function originOf (v: unknown): Origin | undefined {
+  const o = v instanceof Y.Map ? v.toJSON() : v
+  if (!o || typeof o !== 'object') return undefined
+  const { session, item } = o as Record<string, unknown>
+  return typeof session === 'string' && typeof item === 'string' ? { session, item } : undefined
 }
 
 export function allItems (doc: Y.Doc): ItemView[] {

@@ -6,7 +6,11 @@
 import * as Y from 'yjs'
 import * as M from './model'
 import { Connection, type ConnectionState, type Session, type SessionMessage, type You } from '../sync/connection'
-import { storeSession, type StoredSession } from '../session/api'
+import { storeSession, forgetSession, type StoredSession } from '../session/api'
+import { receiptPanel } from '../outcome/receipt'
+import { evaluationForm } from '../outcome/evaluation'
+import { DecisionPanel, type DecidableCard } from '../outcome/decision-panel'
+import { CarryPanel } from '../outcome/carry'
 import { h, clear } from '../ui/dom'
 import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
 import { Announcer } from '../ui/announcer'
@@ -72,6 +76,10 @@ export class BoardPage {
   private readonly opts: BoardOptions
   /** The server's session message arrived: `you.can_edit` is the server's word, not a stored copy. */
   private sessionHeard = false
+  /** "Leave" was clicked with changes not saved yet: the next click leaves (and loses them). */
+  private confirmLeave = false
+  /** The questionnaire shown once the session closed, kept over redraws (half-answered), per language. */
+  private evaluation?: { lang: string, el: HTMLElement }
 
   constructor (opts: BoardOptions) {
     this.opts = opts
@@ -216,6 +224,30 @@ export class BoardPage {
     if (this.conn.provider.synced && this.canEdit() && (this.sessionHeard || !this.opts.stored)) M.migrate(this.doc)
   }
 
+  /**
+   * Leaves the board. A session's token and this device's copy of its board are forgotten (a
+   * shared computer must not reopen it); changes not saved yet would be lost, so then the first
+   * click only says so.
+   */
+  private async leave (): Promise<void> {
+    const stored = this.opts.stored
+    if (!stored) { this.opts.onLeave(); return }
+    if (this.connState.pending > 0 && !this.confirmLeave) {
+      this.confirmLeave = true
+      this.renderBanner()
+      this.announcer.say(this.banner.textContent ?? '')
+      return
+    }
+    this.destroyed = true
+    this.conn.provider.disconnect()
+    try {
+      await this.conn.clearLocal()
+    } finally {
+      forgetSession(stored.session.id)
+      this.opts.onLeave()
+    }
+  }
+
   private discardLocalAndReload (): void {
     if (this.destroyed) return
     this.destroyed = true
@@ -316,7 +348,7 @@ export class BoardPage {
         this.session?.research?.recorded && (this.role() === 'researcher' || this.isModerator())
           ? h('a', { class: 'btn', id: 'open-replay', href: `#s=${encodeURIComponent(this.session.id)}&view=replay`, text: t('replay.open') })
           : null,
-        h('button', { type: 'button', class: 'btn', onclick: () => this.opts.onLeave(), text: t('leave') }))
+        h('button', { type: 'button', class: 'btn', id: 'leave', onclick: () => { void this.leave() }, text: t('leave') }))
     )
     if (focused) document.getElementById(focused)?.focus()
     this.renderTimer()
@@ -363,29 +395,57 @@ export class BoardPage {
     clear(this.banner)
     let msg = ''
     if (M.isNewerSchema(this.doc)) msg = t('board.newerSchema')
+    else if (this.confirmLeave && this.connState.pending > 0) msg = t('leave.unsaved', { n: this.connState.pending })
     else if (this.connState.refused) msg = t('status.refused', { reason: this.connState.refused })
     else if (this.session?.state === 'closed') msg = t('readonly.closed')
     else if (this.you && !this.you.can_edit) msg = this.session?.state === 'locked' ? t('readonly.locked') : t('readonly.role')
     this.banner.hidden = !msg
     this.banner.textContent = msg
+    // closed: the receipt and questionnaire are in the side bar, below the board on a phone
+    if (msg && this.session?.state === 'closed' && this.opts.stored?.receipt) {
+      this.banner.append(' ', h('button', {
+        type: 'button', class: 'btn small', id: 'to-receipt', text: t('receipt.title'),
+        onclick: () => { const el = document.getElementById('closed-thanks-title'); el?.scrollIntoView(); el?.focus() }
+      }))
+    }
     this.el.classList.toggle('read-only', !this.canEdit())
   }
 
   private renderSide (): void {
     clear(this.side)
-    this.side.append(this.presence.el)
+    this.side.append(...this.receiptParts(), this.presence.el)
     this.presence.render(true)
     if (this.isModerator() && this.opts.stored && this.session) {
       if (!this.moderator) {
-        this.moderator = new ModeratorConsole(this.opts.stored.token, () => this.session!, (s) => { this.session = s; this.renderAll() }, this.announcer, {
+        const token = this.opts.stored.token
+        const cards = (): DecidableCard[] => M.allItems(this.doc)
+          .filter((i) => i.type === 'card' || i.type === 'note').sort((a, b) => a.createdAt - b.createdAt)
+          .map((i) => ({ id: i.id, name: A.itemName(i) }))
+        const parts = [new DecisionPanel(token, () => this.session!.id, cards), new CarryPanel(token, () => this.session!, cards)]
+        this.moderator = new ModeratorConsole(token, () => this.session!, (s) => { this.session = s; this.renderAll() }, this.announcer, {
           online: () => new Set(this.presence.peers().map((p) => p.participant)),
           itemName: (id) => A.itemName(M.item(this.doc, id)),
           showItem: (id) => this.showItem(id)
-        })
+        }, parts)
       }
       this.moderator.render()
       this.side.append(this.moderator.el)
     }
+  }
+
+  /**
+   * The person's receipt: a small panel while the session runs; once it closed, shown again with
+   * thanks and the questionnaire (issue 20).
+   */
+  private receiptParts (): HTMLElement[] {
+    const stored = this.opts.stored
+    const title = this.session?.title ?? ''
+    if (!stored?.receipt) return []
+    if (this.session?.state !== 'closed') return [receiptPanel(stored, title)!]
+    if (this.evaluation?.lang !== lang()) this.evaluation = { lang: lang(), el: evaluationForm(stored.receipt) }
+    return [h('section', { class: 'closed-thanks', id: 'closed-thanks', 'aria-labelledby': 'closed-thanks-title' },
+      h('h2', { id: 'closed-thanks-title', tabindex: '-1', text: t('receipt.closedTitle') }),
+      receiptPanel(stored, title), this.evaluation.el)]
   }
 
   private onPointerMove (e: PointerEvent): void {

@@ -26,7 +26,8 @@ async function request (method: string, path: string, { token, body, adminKey }:
   throw new ApiError(res.status, e.code ?? `http_${res.status}`, e.error ?? (text.slice(0, 200) || res.statusText))
 }
 
-async function call<T> (method: string, path: string, opts: { token?: string, body?: unknown, adminKey?: string } = {}): Promise<T> {
+/** Sends a request and reads its JSON answer (null when empty or not JSON). */
+export async function call<T> (method: string, path: string, opts: { token?: string, body?: unknown, adminKey?: string } = {}): Promise<T> {
   const text = await (await request(method, path, opts)).text()
   try { return (text ? JSON.parse(text) : null) as T } catch { return null as T }
 }
@@ -38,6 +39,9 @@ export interface JoinAnswer {
   display_name: string
   role: string
   session: Session
+  /** The participant's personal receipt (issue 20): opaque, opens `#receipt=<id>` without a token. */
+  receipt?: string
+  receipt_url?: string
 }
 
 export interface Participant { id?: string, participant_id?: string, display_name?: string, name?: string, role?: string, language?: string, joined_at?: number, kicked?: boolean }
@@ -105,9 +109,13 @@ export interface StoredSession {
   role: string
   session: Session
   can_edit?: boolean
+  receipt?: string
+  receipt_url?: string
 }
 
-const key = (sessionId: string): string => `cocreate.session.${sessionId}`
+/** Where a session is kept in localStorage: this prefix and its id. */
+export const SESSION_KEY_PREFIX = 'cocreate.session.'
+const key = (sessionId: string): string => `${SESSION_KEY_PREFIX}${sessionId}`
 
 export function storeSession (s: StoredSession): void {
   localStorage.setItem(key(s.session.id), JSON.stringify(s))
@@ -120,6 +128,7 @@ export function loadSession (sessionId: string): StoredSession | undefined {
   } catch { return undefined }
 }
 
+/** Forgets one session's token (its board copy is deleted by its connection, which holds it open). */
 export function forgetSession (sessionId: string): void { localStorage.removeItem(key(sessionId)) }
 
 /** Normalise a typed join code: upper case, spaces and dashes dropped. */

@@ -7,12 +7,15 @@ import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '.
 import { TEMPLATES } from '../board/model'
 import { formatCode } from './moderator'
 import { ConsentQuestion } from './recording'
+import { recentSessions, keepsAnything, forgetDevice } from './device'
 
 export interface JoinOptions {
   code?: string
   invite?: string
   onJoined: (s: StoredSession) => void
   rerender: () => void
+  /** Shown above the form (after leaving a session: that it is forgotten, and its receipt). */
+  notice?: HTMLElement
 }
 
 function errorText (e: unknown): string {
@@ -23,15 +26,8 @@ function errorText (e: unknown): string {
   return t('error.generic', { error: String(e) })
 }
 
-export function recentSessions (): StoredSession[] {
-  const out: StoredSession[] = []
-  for (let i = 0; i < localStorage.length; i++) {
-    const k = localStorage.key(i)
-    if (!k?.startsWith('cocreate.session.')) continue
-    try { out.push(JSON.parse(localStorage.getItem(k)!) as StoredSession) } catch { /* ignore */ }
-  }
-  return out.sort((a, b) => (b.session.created_at ?? 0) - (a.session.created_at ?? 0))
-}
+/** "Forget this device" was just used: the redrawn page says it is done. */
+let forgotten = false
 
 /** What was typed before the page was redrawn in another language. */
 let draft: { code: string, name: string } | undefined
@@ -64,7 +60,8 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
       h('label', { for: 'join-name', text: t('join.name') }), name,
       h('p', { class: 'hint', id: 'join-name-hint', text: t('join.name.hint') })),
     h('div', { class: 'field' }, h('label', { for: 'join-lang', text: t('lang.label') }), langSel),
-    consent.el, err, submit)
+    consent.el, err, submit,
+    h('p', { class: 'hint receipt-hint', id: 'join-receipt-hint', text: t('join.receipt') }))
   form.addEventListener('submit', async (e) => {
     e.preventDefault()
     err.textContent = ''
@@ -78,7 +75,7 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
     try {
       const r = await api.join({ ...(opts.invite ? { invite: opts.invite } : { code: c }), display_name: display, language: lang(), research_consent })
       localStorage.setItem('cocreate.name', display)
-      const stored: StoredSession = { token: r.token, participant_id: r.participant_id, display_name: r.display_name, role: r.role, session: r.session }
+      const stored: StoredSession = { token: r.token, participant_id: r.participant_id, display_name: r.display_name, role: r.role, session: r.session, receipt: r.receipt, receipt_url: r.receipt_url }
       storeSession(stored)
       opts.onJoined(stored)
     } catch (e2) {
@@ -91,6 +88,7 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
 
   page.append(
     h('header', { class: 'join-header' }, h('h1', { text: t('app.name') }), h('p', { text: t('app.tagline') })),
+    ...(opts.notice ? [opts.notice] : []),
     form)
 
   const recent = recentSessions()
@@ -100,8 +98,26 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
       h('ul', {}, ...recent.map((s) => h('li', {},
         h('a', { href: `#s=${encodeURIComponent(s.session.id)}`, text: `${s.session.title} · ${t(`template.${s.session.template}` as Key)} · ${t(`role.${s.role}` as Key)}` }))))))
   }
+  if (forgotten) page.append(h('p', { class: 'card-form', role: 'status', id: 'forget-done', tabindex: '-1', text: t('forget.done') }))
+  forgotten = false
+  if (keepsAnything()) page.append(renderForgetDevice(opts))
   page.append(renderCreate(opts))
   return page
+}
+
+/** "Forget this device": for a shared computer, every session, name and board copy kept here. */
+function renderForgetDevice (opts: JoinOptions): HTMLElement {
+  const button = h('button', { type: 'button', class: 'btn', id: 'forget-device', text: t('forget.button') })
+  button.addEventListener('click', async () => {
+    button.disabled = true
+    await forgetDevice()
+    forgotten = true
+    opts.rerender()
+    document.getElementById('forget-done')?.focus()
+  })
+  return h('section', { class: 'card-form forget', 'aria-labelledby': 'forget-title' },
+    h('h2', { id: 'forget-title', text: t('forget.title') }),
+    h('p', { class: 'hint', text: t('forget.explain') }), button)
 }
 
 function renderCreate (opts: JoinOptions): HTMLElement {

@@ -1,25 +1,17 @@
 //! The moderator console: session state (lock, unlock, close), phase, timer, dot-votes, the join
 //! code as text and QR code, participants (kick, remove contributions, erase), reported items and
-//! the audit log.
+//! the audit log; parts owned elsewhere (the decisions: outcome/decision-panel.ts) drawn in it.
 
-import qrcode from 'qrcode-generator'
 import { api, type Participant, type AuditEntry, type ItemModeration } from './api'
 import type { Session } from '../sync/connection'
 import { h, clear } from '../ui/dom'
 import { t, DICTS, type Key } from '../i18n'
 import type { Announcer } from '../ui/announcer'
 import { EraseControls } from './erase'
+import { qrDataUrl } from '../ui/qr'
 
 export function joinUrl (code: string): string {
   return `${location.origin}/#code=${encodeURIComponent(code)}`
-}
-
-/** A QR code as a data: URL (allowed by the CSP's img-src). */
-export function qrDataUrl (text: string): string {
-  const qr = qrcode(0, 'M')
-  qr.addData(text)
-  qr.make()
-  return qr.createDataURL(6, 8)
 }
 
 /** ABC2345 -> ABC-2345, easier to read aloud and to type. */
@@ -33,6 +25,13 @@ export interface BoardView {
   itemName: (id: string) => string
   /** Select an item on the board and move focus to it. */
   showItem: (id: string) => void
+}
+
+/** A part of the console that another folder owns: drawn in place, refreshed with the console. */
+export interface ConsolePart {
+  readonly el: HTMLElement
+  refresh: () => Promise<void>
+  render: () => void
 }
 
 /**
@@ -67,7 +66,8 @@ export class ModeratorConsole {
     private readonly session: () => Session,
     private readonly onSession: (s: Session) => void,
     private readonly announcer: Announcer,
-    private readonly board: BoardView
+    private readonly board: BoardView,
+    private readonly parts: ConsolePart[] = []
   ) {
     this.erase = new EraseControls(token, () => this.session().id, (p) => this.run(p), (message) => {
       if (!message) { this.render(); return }
@@ -100,6 +100,7 @@ export class ModeratorConsole {
     // reviewed: hidden by a moderator (unhiding clears the reports); waiting: reported, or hidden by reports
     this.reported = Object.entries(r.moderation?.items ?? {}).filter(([, m]) => m.hidden ? m.hidden.pending_review : (m.reports?.length ?? 0) > 0)
     if (this.audit) await this.loadAudit()
+    await Promise.all(this.parts.map((p) => p.refresh()))
     this.render()
   }
 
@@ -176,6 +177,7 @@ export class ModeratorConsole {
     this.el.append(h('h3', { text: t('mod.participants') }), this.renderPeople(s),
       h('button', { type: 'button', class: 'btn small', id: 'mod-refresh', onclick: () => this.refresh(), text: t('mod.refresh') }))
     this.el.append(h('h3', { text: t('mod.reports') }), this.renderReports())
+    for (const p of this.parts) { p.render(); this.el.append(p.el) }
     this.el.append(h('h3', { text: t('mod.audit') }),
       h('button', { type: 'button', class: 'btn small', id: 'mod-audit-load', onclick: async () => { await this.loadAudit(); this.render() }, text: t('mod.audit') }))
     if (this.audit) this.el.append(this.renderAudit())
@@ -239,7 +241,8 @@ export class ModeratorConsole {
     if (!(key in DICTS.en)) return [a.action, a.target, a.reason].filter(Boolean).join(' ')
     const person = this.participants.find((p) => (p.participant_id ?? p.id) === a.target)
     const target = person ? personName(person) : this.board.itemName(a.target ?? '')
-    return t(key as Key, { target, reason: a.reason ?? '', what: a.action === 'update' ? changedSettings(a.reason) : '' })
+    const reason = a.action === 'decision' ? decisionReason(a.reason) : a.reason ?? ''
+    return t(key as Key, { target, reason, what: a.action === 'update' ? changedSettings(a.reason) : '' })
   }
 }
 
@@ -252,4 +255,11 @@ function changedSettings (reason: string | null | undefined): string {
     const o = JSON.parse(reason ?? '{}') as Record<string, unknown>
     return Object.entries(o).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}: ${String(v)}`).join(', ')
   } catch { return reason ?? '' }
+}
+
+/** A `decision` entry's reason is "status: explanation", the status as the API names it. */
+function decisionReason (reason: string | null | undefined): string {
+  const [status, ...explanation] = (reason ?? '').split(': ')
+  const key = `decision.${status}`
+  return key in DICTS.en ? [t(key as Key), ...explanation].join(': ') : reason ?? ''
 }

@@ -23,6 +23,9 @@ export interface Session {
   join_code?: string
   /** Research settings (absent from servers before issue 7: then not recorded). */
   research?: Research
+  /** The co-creation process the session belongs to (issue 20), and the cycle phase it serves. */
+  process?: string | null
+  cycle_phase?: string | null
 }
 
 /** Whether researchers may replay the session, whether joining asks consent, whether exports keep names. */
@@ -220,6 +223,7 @@ export class Connection extends ObservableV2<Events> {
     }
     this.doc.off('update', store)
     this.doc.on('update', (update: Uint8Array, origin: unknown) => {
+      if (this.localCleared) return // left or thrown away: nothing goes back on this device
       // the server's first state (the board itself) is kept at once; an own edit is written
       // after what came before it, so that the store never holds an edit without its base
       if (origin !== this.provider || !this.provider.synced) { this.flushRemoteWrites(); store(update, origin); return }

@@ -1,0 +1,44 @@
+//! The frame of the pages anyone may open without a token (a receipt, published results): the
+//! app's name, a language choice that redraws the page, and one main region.
+
+import { h } from '../ui/dom'
+import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
+import { STATUSES, type Status } from './decisions'
+
+/** A page with a header (home link, language) around `content`; `rerender` draws it again. */
+export function publicPage (content: HTMLElement, rerender: () => void): HTMLElement {
+  const langSel = h('select', { id: 'page-lang', 'aria-label': t('lang.label') },
+    ...LANGUAGES.map((l) => h('option', { value: l, lang: l, selected: l === lang(), text: LANGUAGE_NAMES[l] })))
+  langSel.addEventListener('change', () => {
+    if (!isLang(langSel.value)) return
+    setLang(langSel.value)
+    rerender()
+    document.getElementById('page-lang')?.focus()
+  })
+  return h('div', { class: 'public-page' },
+    h('header', { class: 'topbar' }, h('a', { class: 'app-link', href: '#', text: t('app.name') }), langSel),
+    h('main', { id: 'main', class: 'public-main' }, content))
+}
+
+/** A decision's status in words (colour only adds to them); no status yet is said too. */
+export function statusBadge (status: Status | null | undefined): HTMLElement {
+  const s = status && (STATUSES as readonly string[]).includes(status) ? status : null
+  return h('span', { class: 'status-badge', 'data-status': s ?? 'none', text: t(s ? `decision.${s}` as Key : 'decision.none') })
+}
+
+/** "Decided on 3 March 2027": when a decision was last set, in the page's language. */
+export function decidedOn (at: number | null | undefined): HTMLElement | null {
+  if (!at) return null
+  return h('span', { class: 'decided-at', text: t('outcome.decidedOn', { date: new Date(at).toLocaleDateString(lang(), { dateStyle: 'long' }) }) })
+}
+
+/**
+ * One card with its decision: its text (in its own words), the status, the explanation; `note`
+ * says how the status relates to the line (a comment's card, the votes given to it).
+ */
+export function cardOutcome (c: { text: string, status?: Status | null, explanation?: string | null, decided_at?: number | null }, note?: string): HTMLElement {
+  return h('li', { class: 'outcome-card' },
+    h('p', { class: 'outcome-text', text: c.text || t('board.cardEmpty') }),
+    h('p', { class: 'outcome-status' }, note ? `${note} ` : null, statusBadge(c.status), ' ', decidedOn(c.decided_at)),
+    c.explanation ? h('p', { class: 'outcome-explanation', text: c.explanation }) : null)
+}

@@ -1,0 +1,61 @@
+//! The receipt page (`#receipt=<id>`): what one person contributed to a session (cards, comments,
+//! votes) and what became of each card, in their language, without a token (it works months
+//! later); the receipt again to keep, and the questionnaire.
+
+import { ApiError } from '../session/api'
+import { outcomeApi } from './api'
+import { h, clear } from '../ui/dom'
+import { t, lang, setLang, isLang, type Key } from '../i18n'
+import { receiptSections, type Contribution, type Receipt } from './decisions'
+import { publicPage, cardOutcome } from './public-page'
+import { receiptPanel } from './receipt'
+import { evaluationForm } from './evaluation'
+
+/**
+ * The receipt last asked for: redrawing the page (another language) asks the server only once,
+ * and the page takes its owner's language only the first time (then the visitor's choice stands).
+ */
+let shown: { receipt: string, answer: Promise<Receipt>, languageTaken: boolean } | undefined
+
+/**
+ * The receipt page for one receipt id; it fills in once the server has answered, in the language
+ * its owner joined in (it is often opened on another device, months later).
+ */
+export function renderReceiptPage (receipt: string, rerender: () => void): HTMLElement {
+  const content = h('div', { class: 'receipt-page' }, h('h1', { text: t('receipt.pageTitle') }), h('p', { role: 'status', text: t('outcome.loading') }))
+  if (shown?.receipt !== receipt) shown = { receipt, answer: outcomeApi.receipt(receipt), languageTaken: false }
+  const current = shown
+  current.answer.then((r) => {
+    if (!current.languageTaken) {
+      current.languageTaken = true
+      if (isLang(r.language) && r.language !== lang()) { setLang(r.language); rerender(); return }
+    }
+    clear(content)
+    content.append(...receiptContent(receipt, r))
+    document.title = `${t('receipt.pageTitle')}: ${r.session.title} · cocreate`
+  }, (e) => {
+    clear(content)
+    content.append(h('h1', { text: t('receipt.pageTitle') }),
+      h('p', { class: 'error', role: 'alert', text: e instanceof ApiError && e.status === 404 ? t('receipt.notFound') : t('error.generic', { error: (e as Error).message }) }))
+  })
+  return publicPage(content, rerender)
+}
+
+function receiptContent (receipt: string, r: Receipt): HTMLElement[] {
+  const { cards, comments, votes } = receiptSections(r)
+  const section = (key: Key, id: string, list: Contribution[], item: (c: Contribution) => HTMLElement): HTMLElement =>
+    h('section', { class: 'receipt-section', 'aria-labelledby': id },
+      h('h2', { id, text: t(key, { n: list.length }) }),
+      list.length ? h('ul', { class: 'outcome-list', id: `${id}-list` }, ...list.map(item)) : h('p', { class: 'hint', text: t('receipt.none') }))
+  return [
+    h('h1', { text: t('receipt.pageTitle') }),
+    h('p', { class: 'receipt-session', id: 'receipt-session', 'data-state': r.session.state },
+      t('receipt.session', { title: r.session.title, state: t(`state.${r.session.state}` as Key) })),
+    h('p', { class: 'hint', text: t('receipt.private') }),
+    section('receipt.cards', 'receipt-cards', cards, (c) => cardOutcome(c)),
+    section('receipt.comments', 'receipt-comments', comments, (c) => cardOutcome(c, t('receipt.onCard'))),
+    section('receipt.votes', 'receipt-votes', votes, (c) => cardOutcome(c, c.votes ? t('receipt.yourVotes', { n: c.votes }) : undefined)),
+    receiptPanel({ receipt }, r.session.title, 'h2') ?? h('div'),
+    evaluationForm(receipt, r.evaluation)
+  ]
+}

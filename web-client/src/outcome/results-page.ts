@@ -1,0 +1,45 @@
+//! The public results of a session (`#results=<session id>`), once a moderator published them:
+//! the figures, then the cards grouped by status with their explanations. No names: results
+//! show what was said and decided, not who said it.
+
+import { ApiError } from '../session/api'
+import { outcomeApi } from './api'
+import { h, clear } from '../ui/dom'
+import { t, type Key } from '../i18n'
+import { readResults, type Results } from './decisions'
+import { publicPage, cardOutcome } from './public-page'
+
+/** The results page of one session; it fills in once the server has answered. */
+export function renderResultsPage (sessionId: string, rerender: () => void): HTMLElement {
+  const content = h('div', { class: 'results-page' }, h('h1', { text: t('results.pageTitle') }), h('p', { role: 'status', text: t('outcome.loading') }))
+  outcomeApi.results(sessionId).then((raw) => {
+    const r = readResults(raw)
+    clear(content)
+    content.append(...resultsContent(r))
+    document.title = `${t('results.title', { title: r.session.title })} · cocreate`
+  }, (e) => {
+    clear(content)
+    content.append(h('h1', { text: t('results.pageTitle') }),
+      h('p', { class: 'error', role: 'alert', text: e instanceof ApiError && e.status === 404 ? t('results.notPublished') : t('error.generic', { error: (e as Error).message }) }))
+  })
+  return publicPage(content, rerender)
+}
+
+function resultsContent (r: Results): HTMLElement[] {
+  const figure = (key: Key, n: number, id: string): HTMLElement =>
+    h('li', { id }, h('span', { class: 'figure', text: String(n) }), ' ', t(key))
+  return [
+    h('h1', { text: t('results.title', { title: r.session.title }) }),
+    h('ul', { class: 'figures', id: 'results-counts', 'aria-label': t('results.figures') },
+      figure('results.contributions', r.counts.contributions, 'count-contributions'),
+      figure('results.decided', r.counts.decided, 'count-decided'),
+      figure('results.accepted', r.counts.accepted, 'count-accepted')),
+    ...r.groups.map((g) => {
+      const id = `results-${g.status ?? 'none'}`
+      return h('section', { class: 'results-group', 'data-status': g.status ?? 'none', 'aria-labelledby': id },
+        h('h2', { id, text: t('results.group', { status: t(g.status ? `decision.${g.status}` as Key : 'decision.none'), n: g.cards.length }) }),
+        h('ul', { class: 'outcome-list' }, ...g.cards.map((c) => cardOutcome(c, c.kind === 'comment' ? t('results.comment') : undefined))))
+    }),
+    r.groups.length ? null : h('p', { class: 'hint', text: t('results.empty') })
+  ].filter((x): x is HTMLElement => x !== null)
+}
