@@ -23,11 +23,12 @@ pub enum ApplyError {
 /// Decodes and applies an encoded update, as a room applies every log record. Public so that
 /// history and the fuzz target for update application (`fuzz/`) go through this very path.
 pub fn apply_bytes(doc: &Doc, bytes: &[u8]) -> Result<(), ApplyError> {
-    apply(doc, decode_update(bytes)?)
+    apply_update(doc, decode_update(bytes)?)
 }
 
 /// Applies an update, catching a panic inside yrs so that it cannot take the room task down.
-fn apply(doc: &Doc, update: Update) -> Result<(), ApplyError> {
+/// Public for callers that decoded the update already to look at it first (authorship).
+pub fn apply_update(doc: &Doc, update: Update) -> Result<(), ApplyError> {
     match std::panic::catch_unwind(AssertUnwindSafe(|| doc.transact_mut().apply_update(update))) {
         Ok(result) => Ok(result?),
         Err(_) => Err(ApplyError::Panicked),

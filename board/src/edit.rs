@@ -11,7 +11,7 @@ use yrs::updates::decoder::Decode;
 use yrs::updates::encoder::{Encode, Encoder, EncoderV1};
 use yrs::{
     Any, ClientID, Doc, GetString, IdSet, Map, MapRef, OffsetKind, Options, Out, ReadTxn,
-    StateVector, Text, TextRef, Transact, TransactionMut, Update, ID,
+    StateVector, Text, TextPrelim, TextRef, Transact, TransactionMut, Update, ID,
 };
 
 use crate::disclosure::ERASED_TEXT;
@@ -53,10 +53,8 @@ pub(crate) fn editable_copy(doc: &Doc) -> Doc {
     let state = doc
         .transact()
         .encode_state_as_update_v1(&StateVector::default());
-    if let Ok(update) = Update::decode_v1(&state) {
-        // The room's own state: it applied once, it applies again.
-        let _ = copy.transact_mut().apply_update(update);
-    }
+    // The room's own state: it applied once, it applies again.
+    apply_own(&copy, &state);
     copy
 }
 
@@ -84,15 +82,27 @@ pub fn has_item(doc: &Doc, item: &str) -> bool {
 }
 
 /// Hides an item: empties its text and marks it hidden. Returns the update and the text
-/// that was removed (kept, for moderators only, in the moderation store).
+/// that was removed (kept, for moderators only, in the moderation store). A `text` of another
+/// shape than the schema's Y.Text (a plain string a hand-built client wrote) is removed just
+/// the same and replaced by an empty Y.Text, so that its content leaves the document too.
 pub fn hide(doc: &Doc, item: &str, mark: &HiddenMark) -> Result<(Vec<u8>, String), ItemNotFound> {
     edit_item(doc, item, |txn, map| {
-        let mut removed = String::new();
-        if let Some(Out::YText(text)) = map.get(txn, key::TEXT) {
-            removed = text.get_string(txn);
-            let len = text.len(txn);
-            text.remove_range(txn, 0, len);
-        }
+        let removed = match map.get(txn, key::TEXT) {
+            Some(Out::YText(text)) => {
+                let removed = text.get_string(txn);
+                let len = text.len(txn);
+                text.remove_range(txn, 0, len);
+                removed
+            }
+            Some(other) => {
+                map.insert(txn, key::TEXT, TextPrelim::new(""));
+                match other {
+                    Out::Any(Any::String(s)) => s.to_string(),
+                    other => other.to_string(txn),
+                }
+            }
+            None => String::new(),
+        };
         let hidden: HashMap<String, Any> = HashMap::from([
             ("reason".to_owned(), Any::String(Arc::from(mark.reason))),
             ("at".to_owned(), Any::from(mark.at as f64)),
@@ -103,15 +113,97 @@ pub fn hide(doc: &Doc, item: &str, mark: &HiddenMark) -> Result<(Vec<u8>, String
     })
 }
 
-/// Unhides an item: puts `text` back (before anything typed since) and removes the mark.
-pub fn unhide(doc: &Doc, item: &str, text: &str) -> Result<Vec<u8>, ItemNotFound> {
-    let (update, ()) = edit_item(doc, item, |txn, map| {
-        if let Some(Out::YText(ytext)) = map.get(txn, key::TEXT) {
-            ytext.insert(txn, 0, text);
+/// A stretch of an item's text and the Yjs client id that wrote it (`None`: not known, as for
+/// a `text` that was not a Y.Text).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct WrittenRun {
+    pub text: String,
+    pub writer: Option<ClientID>,
+}
+
+/// Who wrote an item's text, run by run, in order (empty when its `text` is not a Y.Text).
+/// Read before [`hide`], so that the hidden text keeps its writers.
+pub fn written_runs(doc: &Doc, item: &str) -> Vec<WrittenRun> {
+    let items = doc.get_or_insert_map(ITEMS);
+    let mut txn = doc.transact_mut();
+    let Some(Out::YMap(map)) = items.get(&txn, item) else {
+        return Vec::new();
+    };
+    let Some(Out::YText(text)) = map.get(&txn, key::TEXT) else {
+        return Vec::new();
+    };
+    text_runs(&mut txn, &text)
+        .into_iter()
+        .map(|(text, client)| WrittenRun {
+            text,
+            writer: Some(client),
+        })
+        .collect()
+}
+
+/// What [`unhide`] built: the update, and which fresh client id restored whose text.
+pub struct Unhidden {
+    pub update: Vec<u8>,
+    /// (fresh client id, the writer whose runs it restored): the text stays theirs for
+    /// erasure and remove-contributions, which find text by client id.
+    pub restored: Vec<(ClientID, ClientID)>,
+}
+
+/// Unhides an item: puts its runs back (before anything typed since) and removes the mark.
+/// Each writer's runs go back under a fresh client id of their own, never mixed with another
+/// writer's, so that whose text it is survives the hide.
+pub fn unhide(doc: &Doc, item: &str, runs: &[WrittenRun]) -> Result<Unhidden, ItemNotFound> {
+    let work = editable_copy(doc);
+    let before = work.transact().state_vector();
+    let items = work.get_or_insert_map(ITEMS);
+    let Some(Out::YMap(map)) = items.get(&work.transact(), item) else {
+        return Err(ItemNotFound(item.to_owned()));
+    };
+    {
+        let mut txn = work.transact_mut();
+        if !matches!(map.get(&txn, key::TEXT), Some(Out::YText(_))) {
+            map.insert(&mut txn, key::TEXT, TextPrelim::new(""));
         }
-        map.remove(txn, key::HIDDEN);
-    })?;
-    Ok(update)
+        map.remove(&mut txn, key::HIDDEN);
+    }
+    let mut writers: HashMap<Option<ClientID>, Doc> = HashMap::new();
+    let mut offset = 0;
+    for run in runs {
+        let writer = writers.entry(run.writer).or_insert_with(edit_doc);
+        catch_up(writer, &work);
+        let items = writer.get_or_insert_map(ITEMS);
+        let mut txn = writer.transact_mut();
+        if let Some(Out::YMap(map)) = items.get(&txn, item) {
+            if let Some(Out::YText(text)) = map.get(&txn, key::TEXT) {
+                text.insert(&mut txn, offset, &run.text);
+            }
+        }
+        let update = txn.encode_update_v1();
+        drop(txn);
+        apply_own(&work, &update);
+        offset += run.text.encode_utf16().count() as u32;
+    }
+    let update = work.transact().encode_state_as_update_v1(&before);
+    let restored = writers
+        .into_iter()
+        .filter_map(|(writer, doc)| Some((doc.client_id(), writer?)))
+        .collect();
+    Ok(Unhidden { update, restored })
+}
+
+/// Brings `doc` up to `source`'s state.
+fn catch_up(doc: &Doc, source: &Doc) {
+    let missing = source
+        .transact()
+        .encode_state_as_update_v1(&doc.transact().state_vector());
+    apply_own(doc, &missing);
+}
+
+/// Applies an update this module built from the room's own state (it decodes and applies).
+fn apply_own(doc: &Doc, update: &[u8]) {
+    if let Ok(update) = Update::decode_v1(update) {
+        let _ = doc.transact_mut().apply_update(update);
+    }
 }
 
 /// The participant an item names as its author.
@@ -128,8 +220,9 @@ pub fn author_of(doc: &Doc, item: &str) -> Option<String> {
 }
 
 /// Erases a participant from the board: the display name on the items they authored and,
-/// with `text`, every run of text written with their client ids, replaced by
-/// [`ERASED_TEXT`]. `None` if there is nothing to change.
+/// with `text`, every run of text written with their client ids (in any item, whoever its
+/// author), replaced by [`ERASED_TEXT`], as is a `text` of another shape than a Y.Text in the
+/// items they authored. `None` if there is nothing to change.
 pub fn erase(
     doc: &Doc,
     participant: &str,
@@ -152,8 +245,14 @@ pub fn erase(
         if authored && named {
             map.insert(&mut txn, key::AUTHOR_NAME, "");
         }
-        if let (true, Some(Out::YText(ytext))) = (text, map.get(&txn, key::TEXT)) {
-            redact_runs(&mut txn, &ytext, clients);
+        match map.get(&txn, key::TEXT) {
+            Some(Out::YText(ytext)) if text => redact_runs(&mut txn, &ytext, clients),
+            // Who wrote a `text` of another shape is not known: the item's author is taken.
+            Some(Out::YText(_)) | None => {}
+            Some(_) if text && authored => {
+                map.insert(&mut txn, key::TEXT, TextPrelim::new(ERASED_TEXT));
+            }
+            Some(_) => {}
         }
     }
     let update = txn.encode_update_v1();
@@ -209,6 +308,12 @@ mod tests {
     use yrs::MapPrelim;
     use yrs::TextPrelim;
 
+    const MARK: HiddenMark<'static> = HiddenMark {
+        reason: "personal data",
+        at: 1,
+        pending_review: false,
+    };
+
     fn apply(doc: &Doc, update: &[u8]) {
         doc.transact_mut()
             .apply_update(Update::decode_v1(update).unwrap())
@@ -240,26 +345,106 @@ mod tests {
     #[test]
     fn hide_then_unhide_restores_the_text_and_hidden_text_is_gone_from_the_state() {
         let doc = board_with_card(ClientID::new(7), "c1", "call me on 0470 12 34 56");
-        let mark = HiddenMark {
-            reason: "personal data",
-            at: 1,
-            pending_review: false,
-        };
-        let (update, removed) = hide(&doc, "c1", &mark).unwrap();
+        let (update, removed) = hide(&doc, "c1", &MARK).unwrap();
         assert_eq!(removed, "call me on 0470 12 34 56");
         apply(&doc, &update);
         assert_eq!(card_text(&doc, "c1").as_deref(), Some(""));
-        let state = doc
-            .transact()
-            .encode_state_as_update_v1(&StateVector::default());
-        assert!(!String::from_utf8_lossy(&state).contains("0470"));
+        assert!(!state_text(&doc).contains("0470"));
 
-        apply(&doc, &unhide(&doc, "c1", &removed).unwrap());
+        let runs = [WrittenRun {
+            text: removed,
+            writer: Some(ClientID::new(7)),
+        }];
+        apply(&doc, &unhide(&doc, "c1", &runs).unwrap().update);
         assert_eq!(
             card_text(&doc, "c1").as_deref(),
             Some("call me on 0470 12 34 56")
         );
-        assert!(hide(&doc, "nope", &mark).is_err());
+        assert!(hide(&doc, "nope", &MARK).is_err());
+    }
+
+    fn state_text(doc: &Doc) -> String {
+        let state = doc
+            .transact()
+            .encode_state_as_update_v1(&StateVector::default());
+        String::from_utf8_lossy(&state).into_owned()
+    }
+
+    #[test]
+    fn unhide_restores_each_writers_runs_under_a_client_id_of_their_own() {
+        let doc = board_with_card(ClientID::new(1), "c1", "ann ");
+        let bob = Doc::with_client_id(2);
+        apply(
+            &bob,
+            &doc.transact()
+                .encode_state_as_update_v1(&StateVector::default()),
+        );
+        let items = bob.get_or_insert_map("items");
+        {
+            let mut txn = bob.transact_mut();
+            let Some(Out::YMap(card)) = items.get(&txn, "c1") else {
+                panic!("no card")
+            };
+            let Some(Out::YText(text)) = card.get(&txn, "text") else {
+                panic!("no text")
+            };
+            text.insert(&mut txn, 4, "bob");
+        }
+        apply(
+            &doc,
+            &bob.transact()
+                .encode_state_as_update_v1(&StateVector::default()),
+        );
+        let runs = written_runs(&doc, "c1");
+        let writers: Vec<_> = runs.iter().map(|r| (r.text.as_str(), r.writer)).collect();
+        assert_eq!(
+            writers,
+            [
+                ("ann ", Some(ClientID::new(1))),
+                ("bob", Some(ClientID::new(2)))
+            ]
+        );
+        apply(&doc, &hide(&doc, "c1", &MARK).unwrap().0);
+
+        let unhidden = unhide(&doc, "c1", &runs).unwrap();
+        apply(&doc, &unhidden.update);
+        assert_eq!(card_text(&doc, "c1").as_deref(), Some("ann bob"));
+        let restored: HashMap<ClientID, ClientID> = unhidden.restored.into_iter().collect();
+        assert_eq!(restored.len(), 2);
+        // Each fresh id wrote exactly its writer's runs: erasing Bob's finds only "bob".
+        let bobs: HashSet<ClientID> = restored
+            .iter()
+            .filter(|(_, writer)| **writer == ClientID::new(2))
+            .map(|(fresh, _)| *fresh)
+            .collect();
+        apply(&doc, &erase(&doc, "bob", &bobs, true).unwrap());
+        assert_eq!(card_text(&doc, "c1").as_deref(), Some("ann [erased]"));
+    }
+
+    #[test]
+    fn hiding_a_plain_string_text_removes_it_from_the_state() {
+        let doc = Doc::with_client_id(3);
+        let items = doc.get_or_insert_map("items");
+        {
+            let mut txn = doc.transact_mut();
+            let card = items.insert(&mut txn, "c1", MapPrelim::default());
+            card.insert(&mut txn, "text", "call me on 0470 12 34 56");
+        }
+        let (update, removed) = hide(&doc, "c1", &MARK).unwrap();
+        assert_eq!(removed, "call me on 0470 12 34 56");
+        apply(&doc, &update);
+        assert!(!state_text(&doc).contains("0470"));
+        assert_eq!(card_text(&doc, "c1").as_deref(), Some(""));
+
+        let runs = [WrittenRun {
+            text: removed,
+            writer: None,
+        }];
+        apply(&doc, &unhide(&doc, "c1", &runs).unwrap().update);
+        assert_eq!(
+            card_text(&doc, "c1").as_deref(),
+            Some("call me on 0470 12 34 56")
+        );
     }
 
     #[test]

@@ -1,8 +1,8 @@
 //! The board document, owned in one place: its schema (roots, item kinds, template stages and
 //! lanes, the version), the seed of each template, the edits the server makes (hide, unhide,
-//! remove contributions, erase, carry cards in from another session), reading it (as JSON
-//! under the disclosure rules, text runs, the changes an update made) and the safe apply of
-//! updates from the network. No I/O.
+//! remove contributions, erase, remove refused votes, carry cards in from another session),
+//! reading it (as JSON under the disclosure rules, text runs, the changes an update made) and
+//! the safe apply of updates from the network. No I/O.
 //!
 //! The web client (`web-client/src/board/model.ts`) writes the same schema; the golden documents in
 //! `golden/` are loaded by this crate's tests and by the web client's, so the two cannot drift.
@@ -15,8 +15,9 @@ pub mod edit;
 pub mod read;
 pub mod schema;
 pub mod seed;
+pub mod votes;
 
-pub use apply::{apply_bytes, ApplyError};
+pub use apply::{apply_bytes, apply_update, ApplyError};
 pub use carry::{carry, Carried, CARRIED_KINDS};
 pub use changes::{BoardChange, ObservedDoc};
 pub use disclosure::{Disclosure, DECLINED, ERASED_TEXT, HIDDEN_TEXT};

@@ -38,11 +38,17 @@ fn render(doc: &Doc, disclosure: &Disclosure) -> Value {
                 let mut items = JsonMap::new();
                 for (id, value) in map.iter(&txn) {
                     let Out::YMap(item) = value else { continue };
-                    if let Some(Out::YText(text)) = item.get(&txn, key::TEXT) {
-                        text_refs.push((id.to_owned(), text));
-                    }
                     let mut json = any_to_json(&item.to_json(&txn));
                     disclose_item(&mut json, disclosure);
+                    match item.get(&txn, key::TEXT) {
+                        Some(Out::YText(text)) => text_refs.push((id.to_owned(), text)),
+                        // Not the schema's Y.Text: read as the web client reads it, as no text.
+                        Some(_) => json[key::TEXT] = json!(""),
+                        None => {}
+                    }
+                    if disclosure.hidden.contains(id) {
+                        json[key::TEXT] = json!(HIDDEN_TEXT);
+                    }
                     items.insert(id.to_owned(), json);
                 }
                 board.insert(ITEMS.into(), Value::Object(items));
@@ -84,11 +90,10 @@ fn render(doc: &Doc, disclosure: &Disclosure) -> Value {
     }
     // Texts last: attributing text to its writers needs the transaction mutably.
     for (id, text) in text_refs {
-        let value = if disclosure.hidden.contains(&id) {
-            HIDDEN_TEXT.to_owned()
-        } else {
-            redacted_text(&mut txn, &text, &disclosure.redacted_clients)
-        };
+        if disclosure.hidden.contains(&id) {
+            continue;
+        }
+        let value = redacted_text(&mut txn, &text, &disclosure.redacted_clients);
         if let Some(item) = board[ITEMS].get_mut(&id) {
             item[key::TEXT] = json!(value);
         }

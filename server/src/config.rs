@@ -184,8 +184,8 @@ pub struct ServeConfig {
     #[arg(long, env = "COCREATE_OPEN_ROOMS")]
     pub open_rooms: bool,
 
-    /// Reports (from different participants) after which an item is hidden until a
-    /// moderator reviews it.
+    /// Reports (from different reporters: identities from one invite count once) after which
+    /// an item is hidden until a moderator reviews it.
     #[arg(long, env = "COCREATE_AUTO_HIDE_REPORTS", default_value_t = 3,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub auto_hide_reports: u64,

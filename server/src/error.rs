@@ -73,6 +73,15 @@ impl ApiError {
         )
     }
 
+    /// A kicked participant (or one who joined through a kicked invite).
+    pub fn revoked() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "revoked",
+            "you were removed from this session by a moderator",
+        )
+    }
+
     /// A process id that names no process (creating a session in it, reading it).
     pub fn process_not_found() -> Self {
         Self::not_found("process_not_found", "no such process")

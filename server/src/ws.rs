@@ -26,7 +26,7 @@ use crate::limits::{ConnectionPermit, Guards, Limit, MAX_THROTTLE};
 use crate::metrics::{Rejection, SharedMetrics};
 use crate::outbox::{CloseSignal, Outbox, OUTBOX_CAPACITY};
 use crate::registry::Registry;
-use crate::room::{Inbound, RoomHandle};
+use crate::room::{live_refusal, Inbound, RoomHandle};
 use crate::room_id::{InvalidRoomId, RoomId};
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
@@ -318,6 +318,9 @@ async fn admit(
     }
     if session.is_revoked(&identity.participant) {
         return refuse("removed from the session by a moderator");
+    }
+    if let Some(reason) = live_refusal(&identity) {
+        return refuse(reason);
     }
     Ok(Some((identity, expires)))
 }

@@ -14,6 +14,10 @@ use std::time::{Duration, Instant};
 /// How long redis-server may take to answer after it is started: it takes milliseconds.
 const START_TIMEOUT: Duration = Duration::from_secs(20);
 
+/// How long a group of servers may take to form (a replica to sync, a cluster to agree), or a
+/// failover to complete: seconds, usually.
+const SETTLE_TIMEOUT: Duration = Duration::from_secs(30);
+
 /// What a missing redis-server tells the person running the tests.
 const NOT_INSTALLED: &str = "redis-server (run scripts/install-test-deps.sh or `make test-deps`)";
 
@@ -302,6 +306,15 @@ fn pongs(socket: &Path) -> bool {
     stream.write_all(b"PING\r\n").is_ok()
         && stream.read_exact(&mut answer).is_ok()
         && &answer == b"+PONG"
+}
+
+/// Polls `done` (bounded) until it holds: the processes give no event to await.
+pub(crate) fn settle(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + SETTLE_TIMEOUT;
+    while !done() {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        std::thread::sleep(Duration::from_millis(50));
+    }
 }
 
 /// Runs `f`, which blocks for milliseconds, without holding up the other tasks of a

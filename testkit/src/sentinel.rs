@@ -5,15 +5,11 @@
 
 use std::ffi::OsString;
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use crate::redis::{free_port, RedisServer};
+use crate::redis::{free_port, settle, RedisServer};
 
 /// The name the sentinel knows the master by (cocreate's `--redis-sentinel-master`).
 pub const MASTER: &str = "mymaster";
-
-/// How long the group may take to form, or a failover to complete: seconds, usually.
-const SETTLE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// A master, its replica and a sentinel; all killed when dropped.
 pub struct SentinelGroup {
@@ -123,13 +119,4 @@ fn sentinel_config(dir: &Path, master_port: u16) -> std::path::PathBuf {
     );
     std::fs::write(&path, config).expect("write sentinel.conf");
     path
-}
-
-/// Polls `done` (bounded) until it holds: the processes give no event to await.
-fn settle(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + SETTLE_TIMEOUT;
-    while !done() {
-        assert!(Instant::now() < deadline, "timed out waiting for {what}");
-        std::thread::sleep(Duration::from_millis(50));
-    }
 }

@@ -50,9 +50,12 @@ describe('research', () => {
 
     const res = await newContext(browser)
     const page = res.page
-    await joinWith(page, `${server.url}/#invite=${created.invites.researcher.token}`, 'Rita')
-    await page.click('#open-replay')
+    // a researcher is never in the live room: joining opens the replay, with no way to the live board
+    await page.goto(`${server.url}/#invite=${created.invites.researcher.token}`)
+    await page.fill('#join-name', 'Rita')
+    await page.click('#join-submit')
     await page.locator('#replay-title', { hasText: 'Parking permit' }).waitFor()
+    expect(await page.locator('#replay-live').count()).toBe(0)
     // opens at the end: every card, coloured by author (Ann's two alike, Bob's different), a legend
     await page.locator('#replay-board .card-text', { hasText: 'Letter arrived late' }).waitFor()
     expect((await replayTexts(page)).sort()).toEqual(['Letter arrived late', 'Long queue at the counter', 'Online form crashed'])

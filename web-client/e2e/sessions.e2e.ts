@@ -230,7 +230,16 @@ describe('sessions', () => {
     await org.page.click('#mod-people li:has-text("Cem") [data-action="remove"]')
     await card.waitFor({ state: 'detached' })
     await cell(cit.page, 1, 0).locator('.card').waitFor({ state: 'detached' })
-    await org.ctx.close(); await cit.ctx.close()
+    // a new join code: the console shows it, and the old one no longer lets anyone in
+    await org.page.click('#mod-new-code')
+    await org.page.locator(`#mod-join-code:not([data-code="${code!}"])`).waitFor()
+    const late = await newContext(browser)
+    await late.page.goto(`${server.url}/`)
+    await late.page.fill('#join-code', shown)
+    await late.page.fill('#join-name', 'Late')
+    await late.page.click('#join-submit')
+    await late.page.locator('#join-error:not(:empty)').waitFor()
+    await org.ctx.close(); await cit.ctx.close(); await late.ctx.close()
   })
 
   it('offline in a session: the citizen edits offline, reloads offline, reconnects; the moderator gets the edit', async () => {

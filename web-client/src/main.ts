@@ -3,7 +3,8 @@
 //!   #code=ABC2345          join page with the code filled in
 //!   #invite=<token>        join page for an invite link
 //!   #s=<session id>        the board of a session this browser joined (token in localStorage)
-//!   #s=<id>&view=replay    the researcher's replay of that session
+//!   #s=<id>&view=replay    the replay of that session (a researcher's only view: researchers
+//!                          are not admitted to the live room, server/README.md "WebSocket")
 //!   #room=<name>&template=<t>  a development room (server started with --open-rooms)
 
 import './styles.css'
@@ -31,8 +32,9 @@ function mount (): void {
   const room = p.get('room')
   if (sid) {
     const stored = loadSession(sid)
-    if (stored && p.get('view') === 'replay') {
-      board = new ReplayPage({ stored, onLive: () => { location.hash = `s=${encodeURIComponent(sid)}` } })
+    if (stored && (p.get('view') === 'replay' || stored.role === 'researcher')) {
+      const onLive = stored.role === 'researcher' ? undefined : () => { location.hash = `s=${encodeURIComponent(sid)}` }
+      board = new ReplayPage({ stored, onLive })
       root.append(board.el)
       document.title = `${t('replay.title', { title: stored.session.title })} · cocreate`
       return

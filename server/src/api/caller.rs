@@ -30,12 +30,19 @@ pub struct Researchers;
 /// Every participant of the session, whatever their role.
 pub struct Everyone;
 
+/// Those who may edit the board (moderators, citizens): whose reports count.
+pub struct Editors;
+
 impl Admits for Moderators {
     const ROLES: &'static [Role] = &[Role::Moderator];
 }
 
 impl Admits for Researchers {
     const ROLES: &'static [Role] = &[Role::Moderator, Role::Researcher];
+}
+
+impl Admits for Editors {
+    const ROLES: &'static [Role] = &[Role::Moderator, Role::Citizen];
 }
 
 impl Admits for Everyone {
@@ -107,11 +114,7 @@ pub(super) fn check_member(identity: &Identity, session: &Session) -> Result<(),
         ));
     }
     if session.is_revoked(&identity.participant) {
-        return Err(ApiError::new(
-            StatusCode::FORBIDDEN,
-            "revoked",
-            "you were removed from this session by a moderator",
-        ));
+        return Err(ApiError::revoked());
     }
     Ok(())
 }

@@ -6,7 +6,7 @@ use std::io::Cursor;
 use std::time::Duration;
 
 use axum::body::Body as HttpBody;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::header::{CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
@@ -17,7 +17,7 @@ use serde_json::{json, Value};
 use tokio::sync::mpsc;
 
 use super::caller::{Caller, Researchers};
-use super::room_of;
+use super::{room_of, Query};
 use crate::error::ApiError;
 use crate::history::export::{write_dataset, ExportError};
 use crate::history::participation::Counter;

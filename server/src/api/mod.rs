@@ -1,23 +1,27 @@
-//! The HTTP API under `/api`: sessions (create, join, state) and moderation. Every answer is
-//! JSON; every error is an [`ApiError`]. A handler names who may call it (`caller::Caller`),
-//! which checks the bearer token's session, role and revocation before anything else.
+//! The HTTP API under `/api`: sessions (create, join, state), moderation, research, and its
+//! own OpenAPI description (`openapi.json`). Every answer is JSON; every error is an
+//! [`ApiError`]. A handler names who may call it (`caller::Caller`), which checks the bearer
+//! token's session, role and revocation before anything else.
 
 mod announce;
 mod caller;
 mod carry;
 mod decisions;
 mod history;
+mod join_code;
 mod moderation;
+mod openapi;
 mod processes;
 mod results;
 mod sessions;
 
 pub(crate) use sessions::{moderator_view, move_session, NewSession, SessionMaker};
 
-use axum::extract::{DefaultBodyLimit, FromRequest, Request};
+use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::header::HOST;
+use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post, put};
+use axum::routing::{get, post, put, MethodRouter};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
@@ -25,7 +29,7 @@ use crate::error::ApiError;
 use crate::limits::Limit;
 use yrs::Doc;
 
-use crate::room::load_document;
+use crate::room::load_session_document;
 use crate::room_id::RoomId;
 use crate::session::now_ms;
 use crate::state::AppState;
@@ -33,46 +37,74 @@ use crate::storage::{NewRecord, Origin, SharedStorage, SERVER_EDIT};
 
 /// The `/api` routes, with request bodies limited to `max_request_bytes`.
 pub fn routes(max_request_bytes: usize) -> Router<AppState> {
-    Router::new()
-        .route("/api/sessions", post(sessions::create))
-        .route("/api/join", post(sessions::join))
-        .route("/api/me", get(sessions::me))
-        .route("/api/results/{id}", get(results::results))
-        .route("/api/processes", post(processes::create))
-        .route("/api/processes/{id}", get(processes::details))
-        .route("/api/processes/{id}/results", get(processes::results))
-        .nest("/api/sessions/{id}", session_routes())
+    table()
+        .into_iter()
+        .fold(Router::new(), |router, (path, handler)| {
+            router.route(path, handler)
+        })
         .layer(DefaultBodyLimit::max(max_request_bytes))
 }
 
-/// The routes of one session, under `/api/sessions/{id}`.
-fn session_routes() -> Router<AppState> {
+/// Every `/api` route: its path, as `openapi.json` names it, and its handlers. One table, so
+/// that a test holds the description's paths to exactly these.
+fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
     use crate::session::SessionState::{Closed, Locked, Open};
     use sessions::transition;
-    Router::new()
-        .route("/", get(sessions::details).patch(sessions::change))
-        .route("/lock", transition(Locked, "locked"))
-        .route("/unlock", transition(Open, "unlocked"))
-        .route("/close", transition(Closed, "closed"))
-        .route("/audit", get(sessions::audit_log))
-        .route("/history", get(history::history))
-        .route("/state", get(history::board_at))
-        .route("/metrics", get(history::metrics))
-        .route("/export", get(history::export))
-        .route("/participants/{pid}/erase", post(moderation::erase))
-        .route("/participants/{pid}/kick", post(moderation::kick))
-        .route(
-            "/participants/{pid}/remove-contributions",
+    vec![
+        ("/api/openapi.json", get(openapi::openapi)),
+        ("/api/sessions", post(sessions::create)),
+        ("/api/join", post(sessions::join)),
+        ("/api/me", get(sessions::me)),
+        (
+            "/api/sessions/{id}",
+            get(sessions::details).patch(sessions::change),
+        ),
+        ("/api/sessions/{id}/lock", transition(Locked, "locked")),
+        ("/api/sessions/{id}/unlock", transition(Open, "unlocked")),
+        ("/api/sessions/{id}/close", transition(Closed, "closed")),
+        ("/api/sessions/{id}/audit", get(sessions::audit_log)),
+        ("/api/sessions/{id}/join-code", post(join_code::rotate)),
+        ("/api/sessions/{id}/history", get(history::history)),
+        ("/api/sessions/{id}/state", get(history::board_at)),
+        ("/api/sessions/{id}/metrics", get(history::metrics)),
+        ("/api/sessions/{id}/export", get(history::export)),
+        (
+            "/api/sessions/{id}/participants/{pid}/erase",
+            post(moderation::erase),
+        ),
+        (
+            "/api/sessions/{id}/participants/{pid}/kick",
+            post(moderation::kick),
+        ),
+        (
+            "/api/sessions/{id}/participants/{pid}/remove-contributions",
             post(moderation::remove_contributions),
-        )
-        .route("/items/{item}/hide", post(moderation::hide))
-        .route("/items/{item}/unhide", post(moderation::unhide))
-        .route("/items/{item}/report", post(moderation::report))
-        .route("/items/{item}/decision", put(decisions::decide))
-        .route("/decisions", get(decisions::decisions))
-        .route("/publish", post(results::publish))
-        .route("/unpublish", post(results::unpublish))
-        .route("/carry", post(carry::carry))
+        ),
+        (
+            "/api/sessions/{id}/items/{item}/hide",
+            post(moderation::hide),
+        ),
+        (
+            "/api/sessions/{id}/items/{item}/unhide",
+            post(moderation::unhide),
+        ),
+        (
+            "/api/sessions/{id}/items/{item}/report",
+            post(moderation::report),
+        ),
+        (
+            "/api/sessions/{id}/items/{item}/decision",
+            put(decisions::decide),
+        ),
+        ("/api/sessions/{id}/decisions", get(decisions::decisions)),
+        ("/api/sessions/{id}/publish", post(results::publish)),
+        ("/api/sessions/{id}/unpublish", post(results::unpublish)),
+        ("/api/sessions/{id}/carry", post(carry::carry)),
+        ("/api/results/{id}", get(results::results)),
+        ("/api/processes", post(processes::create)),
+        ("/api/processes/{id}", get(processes::details)),
+        ("/api/processes/{id}/results", get(processes::results)),
+    ]
 }
 
 /// A JSON body whose errors are answered as 400 `invalid_request` with the reason.
@@ -87,6 +119,21 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for Body<T> {
             Err(rejection) if rejection.status() == StatusCode::PAYLOAD_TOO_LARGE => Err(
                 ApiError::limited(Limit::RequestSize, "request body too large", None),
             ),
+            Err(rejection) => Err(ApiError::bad_request(rejection.body_text())),
+        }
+    }
+}
+
+/// A query string whose errors are answered as 400 `invalid_request` with the reason, like
+/// every other error (axum's own answers them in plain text).
+pub struct Query<T>(pub T);
+
+impl<S: Send + Sync, T: DeserializeOwned> FromRequestParts<S> for Query<T> {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, ApiError> {
+        match axum::extract::Query::<T>::from_request_parts(parts, state).await {
+            Ok(axum::extract::Query(value)) => Ok(Query(value)),
             Err(rejection) => Err(ApiError::bad_request(rejection.body_text())),
         }
     }
@@ -112,7 +159,9 @@ fn room_of(session: &str) -> Result<RoomId, ApiError> {
 /// A session's room and its board as stored now, for a server edit to build on.
 async fn board(state: &AppState, session: &str) -> Result<(RoomId, Doc), ApiError> {
     let room = room_of(session)?;
-    let doc = load_document(&room, state.storage.as_ref()).await?.doc;
+    let doc = load_session_document(&room, state.storage.as_ref())
+        .await?
+        .doc;
     Ok((room, doc))
 }
 
@@ -169,4 +218,26 @@ fn plain_text(value: &str, field: &str, max: usize) -> Result<String, ApiError> 
         )));
     }
     Ok(value.to_owned())
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::BTreeSet;
+
+    /// The description describes every route and no other: a route added to `table` without
+    /// its description (or a described path that is not served) fails here. That each
+    /// described method is served, and every answer matches, the server tests check.
+    #[test]
+    fn the_description_names_exactly_the_routed_paths() {
+        let description: serde_json::Value =
+            serde_json::from_str(super::openapi::DESCRIPTION).expect("openapi.json is JSON");
+        let described: BTreeSet<&str> = description["paths"]
+            .as_object()
+            .expect("paths")
+            .keys()
+            .map(String::as_str)
+            .collect();
+        let routed: BTreeSet<&str> = super::table().into_iter().map(|(path, _)| path).collect();
+        assert_eq!(described, routed);
+    }
 }

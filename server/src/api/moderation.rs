@@ -11,22 +11,23 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::caller::{Caller, Everyone, Moderators};
+use super::caller::{Caller, Editors, Moderators};
 use super::sessions::audit;
 use super::{append_edit, board, text_field, Body};
 use crate::error::ApiError;
+use crate::room::client_owners;
 use crate::room_id::RoomId;
-use crate::session::moderation::{self, ClientOwners, HiddenMark, ItemNotFound};
+use crate::session::hidden::{self, WrittenRun};
+use crate::session::moderation::{self, HiddenMark, ItemNotFound};
 use crate::session::{
     now_ms, Erasure, Hidden, Identity, Participant, Report, ReportReason, Role, Session,
     SessionState,
 };
 use crate::state::AppState;
+use crate::storage::Seq;
 use cocreate_board::ERASED_TEXT;
 use yrs::ClientID;
 
-/// Log records read per page when finding a participant's Yjs client ids.
-const LOG_PAGE: usize = 1000;
 /// Longest moderation reason, in characters.
 const MAX_REASON: usize = 200;
 
@@ -56,7 +57,7 @@ async fn known_participant(
 }
 
 /// `POST …/participants/{pid}/kick`: disconnects the participant now and revokes every token
-/// naming them.
+/// naming them, and, for an invite, everyone who joined through it.
 pub async fn kick(
     State(state): State<AppState>,
     Caller(moderator, ..): Caller<Moderators>,
@@ -65,23 +66,31 @@ pub async fn kick(
     if pid == moderator.participant {
         return Err(ApiError::bad_request("you cannot kick yourself"));
     }
+    let own = state
+        .sessions
+        .participant(&id, &moderator.participant)
+        .await?;
+    if own.and_then(|p| p.invited_by).as_deref() == Some(pid.as_str()) {
+        return Err(ApiError::bad_request(
+            "you joined through this invite: kicking it would kick you too",
+        ));
+    }
     let mut participant =
         serde_json::to_value(known_participant(&state, &id, &pid).await?).unwrap_or_default();
-    let (session, ()) = state
-        .sessions
-        .update(&id, |session| {
-            session.revoked.entry(pid.clone()).or_insert_with(now_ms);
-            Ok::<_, ApiError>(())
-        })
-        .await?;
-    audit(&state, &moderator, &id, "kick", &pid, None).await;
+    let (session, joined) = state.sessions.kick(&id, &pid).await?;
+    let reason =
+        (!joined.is_empty()).then(|| format!("with {} who joined through it", joined.len()));
+    audit(&state, &moderator, &id, "kick", &pid, reason).await;
     state.announce(&session, "kicked").await;
     participant["kicked"] = json!(true);
-    Ok(Json(json!({ "participant": participant })))
+    Ok(Json(
+        json!({ "participant": participant, "kicked_with": joined }),
+    ))
 }
 
 /// `POST …/participants/{pid}/remove-contributions`: deletes everything the participant
-/// wrote, as one edit every client receives.
+/// wrote (text an unhide restored for them included), as one edit every client receives, and
+/// their part of hidden texts.
 pub async fn remove_contributions(
     State(state): State<AppState>,
     Caller(moderator, session, ..): Caller<Moderators>,
@@ -89,7 +98,7 @@ pub async fn remove_contributions(
 ) -> Result<Json<Value>, ApiError> {
     known_participant(&state, &id, &pid).await?;
     let (room, doc) = board(&state, &session.id).await?;
-    let clients = clients_of(&state, &room, &pid).await?;
+    let clients = session.with_restored(clients_of(&state, &room, &pid).await?);
     let removed = match moderation::remove_clients(&doc, &clients) {
         Some(update) => {
             append_edit(&state, &room, Some(&moderator.participant), update).await?;
@@ -97,25 +106,28 @@ pub async fn remove_contributions(
         }
         None => 0,
     };
+    // What they wrote into hidden items goes too: it would come back on unhide.
+    state
+        .sessions
+        .update(&id, |session| {
+            for hidden in session.items.values_mut().filter_map(|m| m.hidden.as_mut()) {
+                hidden.replace_runs(&clients, false, "");
+            }
+            Ok::<_, ApiError>(())
+        })
+        .await?;
     audit(&state, &moderator, &id, "remove-contributions", &pid, None).await;
     tracing::info!(session = %id, participant = %pid, clients = removed, "contributions removed");
     Ok(Json(json!({ "removed_clients": removed })))
 }
 
-/// The Yjs client ids a participant wrote with, from the whole log.
+/// The Yjs client ids a participant owns, from the whole log.
 async fn clients_of(
     state: &AppState,
     room: &RoomId,
     participant: &str,
 ) -> Result<HashSet<ClientID>, ApiError> {
-    let mut owners = ClientOwners::default();
-    let mut after = 0;
-    loop {
-        let records = state.storage.read_log(room, after, LOG_PAGE).await?;
-        let Some(last) = records.last() else { break };
-        after = last.seq;
-        owners.add(&records);
-    }
+    let owners = client_owners(room, state.storage.as_ref(), Seq::MAX).await?;
     Ok(owners.clients_of(participant))
 }
 
@@ -152,7 +164,7 @@ pub async fn erase(
         .await?;
     state.announce(&revoked, "kicked").await;
     let (room, doc) = board(&state, &session.id).await?;
-    let clients = clients_of(&state, &room, &pid).await?;
+    let clients = session.with_restored(clients_of(&state, &room, &pid).await?);
     if let Some(update) = moderation::erase(&doc, &pid, &clients, request.text) {
         append_edit(&state, &room, Some(&moderator.participant), update).await?;
     }
@@ -173,8 +185,8 @@ pub async fn erase(
             if request.text {
                 for (item, moderation) in session.items.iter_mut() {
                     let theirs = moderation::author_of(&doc, item).as_deref() == Some(&pid);
-                    if let Some(hidden) = moderation.hidden.as_mut().filter(|_| theirs) {
-                        hidden.text = ERASED_TEXT.to_owned();
+                    if let Some(hidden) = moderation.hidden.as_mut() {
+                        hidden.replace_runs(&clients, theirs, ERASED_TEXT);
                     }
                 }
             }
@@ -221,8 +233,8 @@ pub async fn hide(
     Ok(Json(json!({ "item": hidden })))
 }
 
-/// Hides an item: its text goes into the session record first (so it is never lost), then
-/// the edit that removes it from the document goes into the log.
+/// Hides an item: its text, with who wrote each run, goes into the session record first (so
+/// it is never lost), then the edit that removes it from the document goes into the log.
 async fn hide_item(
     state: &AppState,
     session: &Session,
@@ -238,23 +250,32 @@ async fn hide_item(
         at,
         pending_review,
     };
+    let mut runs = hidden::written_runs(&doc, item);
     let (update, removed) = moderation::hide(&doc, item, &mark)?;
+    if runs.iter().map(|r| r.text.as_str()).collect::<String>() != removed {
+        // Not a Y.Text: one run, by nobody known.
+        runs = vec![WrittenRun {
+            text: removed,
+            writer: None,
+        }];
+    }
     let (_, moderation) = state
         .sessions
         .update(&session.id, |session| {
             let entry = session.item(item);
-            let text = match &entry.hidden {
-                // Hidden again: keep what was hidden before, plus anything typed since.
-                Some(hidden) => format!("{}{removed}", hidden.text),
-                None => removed.clone(),
-            };
-            entry.hidden = Some(Hidden {
+            // Hidden again: keep what was hidden before, plus anything typed since.
+            let mut all = entry.hidden.as_ref().map(Hidden::runs).unwrap_or_default();
+            all.extend(runs.iter().cloned());
+            let mut hidden = Hidden {
                 reason: reason.to_owned(),
                 by: by.to_owned(),
                 at,
                 pending_review,
-                text,
-            });
+                text: String::new(),
+                writers: Vec::new(),
+            };
+            hidden.set_runs(all);
+            entry.hidden = Some(hidden);
             Ok::<_, ApiError>(entry.clone())
         })
         .await?;
@@ -262,7 +283,8 @@ async fn hide_item(
     Ok(serde_json::to_value(moderation).unwrap_or_default())
 }
 
-/// `POST …/items/{item}/unhide`: puts a hidden item's text back; its reports count as reviewed.
+/// `POST …/items/{item}/unhide`: puts a hidden item's text back, each writer's runs under a
+/// client id recorded as theirs; its reports count as reviewed.
 pub async fn unhide(
     State(state): State<AppState>,
     Caller(moderator, session, ..): Caller<Moderators>,
@@ -277,8 +299,16 @@ pub async fn unhide(
         ));
     };
     let (room, doc) = board(&state, &session.id).await?;
-    let update = moderation::unhide(&doc, &item, &hidden.text)?;
-    append_edit(&state, &room, Some(&moderator.participant), update).await?;
+    let unhidden = moderation::unhide(&doc, &item, &hidden.runs())?;
+    // Whose text each restoring client id carries is known before the text is back.
+    state
+        .sessions
+        .update(&id, |session| {
+            session.record_restored(&unhidden.restored);
+            Ok::<_, ApiError>(())
+        })
+        .await?;
+    append_edit(&state, &room, Some(&moderator.participant), unhidden.update).await?;
     let (_, moderation) = state
         .sessions
         .update(&id, |session| {
@@ -298,11 +328,12 @@ pub struct ReportRequest {
     reason: ReportReason,
 }
 
-/// `POST …/items/{item}/report`: any participant reports an item; enough reports hide it
-/// until a moderator reviews it.
+/// `POST …/items/{item}/report`: a participant who may edit reports an item; enough reports
+/// hide it until a moderator reviews it. Each person counts once: a participant who joined
+/// through an invite counts as that invite.
 pub async fn report(
     State(state): State<AppState>,
-    Caller(reporter, session, ..): Caller<Everyone>,
+    Caller(reporter, session, ..): Caller<Editors>,
     Path((id, item)): Path<(String, String)>,
     Body(request): Body<ReportRequest>,
 ) -> Result<Json<Value>, ApiError> {
@@ -313,16 +344,23 @@ pub async fn report(
     if !moderation::has_item(&doc, &item) {
         return Err(ItemNotFound(item).into());
     }
+    let invite = (state
+        .sessions
+        .participant(&id, &reporter.participant)
+        .await?)
+        .and_then(|p| p.invited_by);
     let (session, (reports, hidden)) = state
         .sessions
         .update(&id, |session| {
             let entry = session.item(&item);
-            entry.reports.retain(|r| r.by != reporter.participant);
-            entry.reports.push(Report {
+            let report = Report {
                 by: reporter.participant.clone(),
                 reason: request.reason,
                 at: now_ms(),
-            });
+                invite: invite.clone(),
+            };
+            entry.reports.retain(|r| r.reporter() != report.reporter());
+            entry.reports.push(report);
             Ok::<_, ApiError>((entry.reports.len(), entry.hidden.is_some()))
         })
         .await?;

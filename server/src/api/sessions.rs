@@ -123,6 +123,8 @@ impl SessionMaker {
                 language: session.language.clone(),
                 joined_at: now_ms(),
                 research_consent: None,
+                invite: true,
+                invited_by: None,
             };
             self.sessions.add_participant(&id, &participant).await?;
             let (token, _) = issue(&self.tokens, self.token_ttl, &session, &participant);
@@ -218,12 +220,12 @@ pub async fn join(
         return Err(ApiError::limited(Limit::JoinAttempts, message, Some(wait)));
     }
     let display_name = text_field(&request.display_name, "display_name", MAX_NAME)?;
-    let (session, role) = match (&request.code, &request.invite) {
+    let (session, role, invited_by) = match (&request.code, &request.invite) {
         (Some(code), None) => {
             let session = state.sessions.by_code(code).await?.ok_or_else(|| {
                 ApiError::not_found("join_code_not_found", "no session has this join code")
             })?;
-            (session, Role::Citizen)
+            (session, Role::Citizen, None)
         }
         (None, Some(invite)) => {
             let inviter = state.tokens.verify(invite, now_secs())?;
@@ -231,7 +233,17 @@ pub async fn join(
                 ApiError::not_found("session_not_found", "the invited session no longer exists")
             })?;
             check_member(&inviter, &session)?;
-            (session, inviter.role)
+            let invite = state
+                .sessions
+                .participant(&session.id, &inviter.participant);
+            if !invite.await?.is_some_and(|p| p.invite) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "not_an_invite",
+                    "this is a personal token, not an invite: join with the join code or an invite link",
+                ));
+            }
+            (session, inviter.role, Some(inviter.participant))
         }
         _ => {
             return Err(ApiError::bad_request(
@@ -267,11 +279,16 @@ pub async fn join(
         language,
         joined_at: now_ms(),
         research_consent: request.research_consent,
+        invite: false,
+        invited_by,
     };
     state
         .sessions
         .add_participant(&session.id, &participant)
         .await?;
+    if !state.sessions.admits(&session.id, &participant).await? {
+        return Err(ApiError::revoked());
+    }
     let (token, expires) = issue(&state.tokens, state.token_ttl, &session, &participant);
     tracing::info!(session = %session.id, participant = %participant.id, role = role.as_str(), "participant joined");
     Ok(Json(json!({
@@ -308,7 +325,7 @@ pub async fn moderator_view(sessions: &SessionStore, session: &Session) -> Resul
         .await?
         .into_iter()
         .map(|p| {
-            let kicked = session.is_revoked(&p.id);
+            let kicked = session.removes(&p);
             let mut value = serde_json::to_value(&p).unwrap_or_default();
             value["kicked"] = json!(kicked);
             value

@@ -37,12 +37,15 @@ impl SessionDisclosure for Disclosure {
             .collect();
         Disclosure {
             keep_names: session.research.keep_names,
-            redacted_clients: session
-                .erased
-                .values()
-                .filter(|e| e.text)
-                .flat_map(|e| e.clients.iter().map(|c| ClientID::new(*c)))
-                .collect(),
+            // With the client ids an unhide restored their text under since.
+            redacted_clients: session.with_restored(
+                session
+                    .erased
+                    .values()
+                    .filter(|e| e.text)
+                    .flat_map(|e| e.clients.iter().map(|c| ClientID::new(*c)))
+                    .collect(),
+            ),
             hidden: session
                 .items
                 .iter()

@@ -9,6 +9,7 @@ use std::str::FromStr;
 use bytes::Bytes;
 use yrs::{Doc, ReadTxn, StateVector, Transact};
 
+use crate::room::{apply_owned, ClientOwners};
 use crate::room_id::RoomId;
 use crate::storage::{KeyframeAt, LogRecord, Seq, Storage, StorageError};
 
@@ -66,6 +67,10 @@ pub struct Seeked {
     /// A record after the time sought was read: there is nothing more to apply (up to that
     /// time; a walk that goes on clears it).
     pub(crate) reached: bool,
+    /// Who owns which client id, when the replay started at the beginning of the log: records
+    /// are then checked for authorship as the room checked them, and forged ones skipped.
+    /// From a keyframe, ownership before it is unknown and records apply as stored.
+    owners: Option<ClientOwners>,
 }
 
 /// Replays a room's log from keyframes, saving a keyframe every `spacing` records where the
@@ -130,6 +135,7 @@ impl<'a> Seeker<'a> {
                     keyframe: keyframe.covers,
                     records_read: 0,
                     reached: false,
+                    owners: None,
                 });
             }
             tracing::warn!(room = %self.room, covers = keyframe.covers, "skipping a keyframe that does not apply");
@@ -141,6 +147,7 @@ impl<'a> Seeker<'a> {
             keyframe: 0,
             records_read: 0,
             reached: false,
+            owners: Some(ClientOwners::default()),
         })
     }
 
@@ -174,7 +181,12 @@ impl<'a> Seeker<'a> {
 
     /// Applies the next record, keyframing where the log has a gap.
     pub async fn advance(&mut self, seeked: &mut Seeked, record: &LogRecord) {
-        apply(&seeked.doc, &record.update);
+        match &mut seeked.owners {
+            Some(owners) => apply_owned(self.room, &seeked.doc, owners, record),
+            None => {
+                apply(&seeked.doc, &record.update);
+            }
+        }
         seeked.seq = record.seq;
         seeked.at_ms = Some(record.at_ms);
         self.keyframe_if_due(seeked).await;

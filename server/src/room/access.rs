@@ -9,10 +9,22 @@ use tracing::info;
 
 use super::frames::encode;
 use super::Room;
-use crate::session::{Identity, Session, SessionState};
+use crate::session::{Identity, Role, Session, SessionState};
 
 /// Close reason for a kicked participant's connections.
 pub(super) const REMOVED: &str = "removed from the session by a moderator";
+
+/// Close reason for a researcher's connection to a session's live room.
+pub(crate) const REPLAY_ONLY: &str =
+    "researchers follow a session through replay (the history API), not in the live room";
+
+/// Whether `identity` may enter its session's live room. Researchers may not: the live room
+/// shows what the research disclosure rules withhold from them (display names, in items and
+/// in presence; the items of participants who declined research consent), so they use the
+/// history API and replay, which apply those rules. Returns the close reason.
+pub(crate) fn live_refusal(identity: &Identity) -> Option<&'static str> {
+    (identity.role == Role::Researcher).then_some(REPLAY_ONLY)
+}
 
 /// What a connection may do in a room.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -97,12 +109,21 @@ impl Room {
 
 /// The session message (type 101) for one member.
 pub(super) fn session_frame(session: &Session, identity: &Identity, event: &str) -> Bytes {
-    let message = serde_json::json!({
+    let message = session_message(session, identity, event);
+    encode(&cocreate::session(&message.to_string()))
+}
+
+/// What a session message says to one member, before any fields an event adds.
+pub(super) fn session_message(
+    session: &Session,
+    identity: &Identity,
+    event: &str,
+) -> serde_json::Value {
+    serde_json::json!({
         "event": event,
         "session": session.view_for(identity.role),
         "you": identity.you(session),
-    });
-    encode(&cocreate::session(&message.to_string()))
+    })
 }
 
 /// The protocol's permission-denied message, telling a member why it is read-only.
@@ -152,7 +173,6 @@ fn stamp_identity(json: &str, identity: &Identity) -> Arc<str> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::session::Role;
 
     fn session(state: &str, revoked: &[&str]) -> Session {
         let revoked: serde_json::Map<_, _> = revoked
@@ -218,6 +238,18 @@ mod tests {
         }
         let other = access(Some(&session), Some(&identity("p", Role::Citizen)));
         assert_eq!(other, Access::Edit);
+    }
+
+    #[test]
+    fn only_researchers_are_kept_out_of_the_live_room() {
+        for role in Role::ALL {
+            let refused = live_refusal(&identity("p", role));
+            assert_eq!(refused.is_some(), role == Role::Researcher, "{role:?}");
+        }
+        assert!(
+            REPLAY_ONLY.len() <= 123,
+            "a close reason fits a close frame"
+        );
     }
 
     #[test]

@@ -4,14 +4,19 @@
 
 use std::sync::Arc;
 
-use cocreate_board::apply_bytes;
+use cocreate_board::{apply_bytes, apply_update};
+use cocreate_protocol::decode_update;
 use tracing::warn;
 use yrs::Doc;
 
+use super::authorship::ClientOwners;
 use crate::room_id::RoomId;
 use crate::session::store::SessionStore;
 use crate::session::Session;
-use crate::storage::{Seq, SharedStorage, Storage, StorageError};
+use crate::storage::{LogRecord, Seq, SharedStorage, Storage, StorageError};
+
+/// Log records read per storage call when rebuilding who owns which client id.
+const OWNERS_PAGE: usize = 1000;
 
 /// A room's document as storage holds it.
 pub struct LoadedDocument {
@@ -27,6 +32,8 @@ pub struct LoadedDocument {
     pub stored_bytes: u64,
     /// The log position the checkpoint used covered (0 without one).
     pub checkpoint: Seq,
+    /// Who owns which client id as of `applied` (empty for an open room).
+    pub owners: ClientOwners,
 }
 
 /// Everything a room task needs from storage before it serves: its session (`None` for an
@@ -36,17 +43,32 @@ pub(super) async fn load_room(
     storage: &SharedStorage,
 ) -> Result<(Option<Arc<Session>>, LoadedDocument), StorageError> {
     let session = SessionStore::new(storage.clone()).get(id.as_str()).await?;
-    Ok((
-        session.map(Arc::new),
-        load_document(id, storage.as_ref()).await?,
-    ))
+    let document = load(id, storage.as_ref(), session.is_some()).await?;
+    Ok((session.map(Arc::new), document))
 }
 
-/// Rebuilds a room's document from its newest checkpoint and the log after it. Rooms load
-/// this way; so can tools that need a room's state without serving it.
+/// Rebuilds an open room's document from its newest checkpoint and the log after it. Rooms
+/// load this way; so can tools that need a room's state without serving it.
 pub async fn load_document(
     id: &RoomId,
     storage: &dyn Storage,
+) -> Result<LoadedDocument, StorageError> {
+    load(id, storage, false).await
+}
+
+/// [`load_document`] for a session's room: records are checked for authorship as the room
+/// checked them when it applied them, so forged ones are skipped again.
+pub async fn load_session_document(
+    id: &RoomId,
+    storage: &dyn Storage,
+) -> Result<LoadedDocument, StorageError> {
+    load(id, storage, true).await
+}
+
+async fn load(
+    id: &RoomId,
+    storage: &dyn Storage,
+    session: bool,
 ) -> Result<LoadedDocument, StorageError> {
     let mut stored = storage.load(id).await?;
     let mut doc = Doc::new();
@@ -64,6 +86,10 @@ pub async fn load_document(
             stored.records = storage.read_log(id, 0, usize::MAX).await?;
         }
     }
+    let mut owners = match session {
+        true => client_owners(id, storage, checkpoint).await?,
+        false => ClientOwners::default(),
+    };
     let mut applied = checkpoint;
     let mut applied_at = None;
     let replayed = stored.records.len();
@@ -71,7 +97,11 @@ pub async fn load_document(
         applied = record.seq;
         applied_at = Some(record.at_ms);
         stored_bytes += record.update.len() as u64;
-        apply_stored(id, &doc, &record.update, "log record");
+        if session {
+            apply_owned(id, &doc, &mut owners, &record);
+        } else {
+            apply_stored(id, &doc, &record.update, "log record");
+        }
     }
     Ok(LoadedDocument {
         doc,
@@ -80,7 +110,43 @@ pub async fn load_document(
         replayed,
         stored_bytes,
         checkpoint,
+        owners,
     })
+}
+
+/// Who owns which client id after the log's records up to `through` (`Seq::MAX`: the whole
+/// log). Reads those records: ownership is decided by the log alone.
+pub async fn client_owners(
+    id: &RoomId,
+    storage: &dyn Storage,
+    through: Seq,
+) -> Result<ClientOwners, StorageError> {
+    let mut owners = ClientOwners::default();
+    let mut after = 0;
+    while after < through {
+        let limit = OWNERS_PAGE.min((through - after).try_into().unwrap_or(usize::MAX));
+        let records = storage.read_log(id, after, limit).await?;
+        let Some(last) = records.last() else { break };
+        after = last.seq;
+        owners.add(&records);
+    }
+    Ok(owners)
+}
+
+/// Applies a session room's stored record unless it is forged (the room skipped it live too).
+/// History replays apply records this way too.
+pub(crate) fn apply_owned(id: &RoomId, doc: &Doc, owners: &mut ClientOwners, record: &LogRecord) {
+    let applied = decode_update(&record.update)
+        .map_err(|e| e.to_string())
+        .and_then(|update| {
+            owners
+                .accept(&record.origin, &update)
+                .map_err(|e| e.to_string())?;
+            apply_update(doc, update).map_err(|e| e.to_string())
+        });
+    if let Err(error) = applied {
+        warn!(room = %id, seq = record.seq, error, "skipped stored update that does not apply");
+    }
 }
 
 /// Applies a stored update; says whether it applied. A log record that fails was refused live

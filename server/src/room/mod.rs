@@ -9,10 +9,12 @@
 //! a shared store converges on the same document.
 //!
 //! The rest by concern: the actor [`handle`], [`load`]ing, [`access`] and identity rules,
-//! [`frames`] and their caches, [`checkpoints`], [`presence`] and its [`relay`] between nodes.
+//! [`frames`] and their caches, [`checkpoints`], [`presence`] and its [`relay`] between nodes,
+//! and dot-[`votes`] limits.
 
 mod access;
 mod append;
+mod authorship;
 mod checkpoints;
 mod follow;
 mod frames;
@@ -22,6 +24,7 @@ mod presence;
 mod registration;
 mod relay;
 mod updates;
+mod votes;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -42,6 +45,7 @@ use self::handle::Command;
 use self::load::load_room;
 use self::presence::Presence;
 use self::relay::{next_bus_event, subscribe_bus};
+use self::votes::AddedVotes;
 use crate::bus::{BusEvent, BusMessageKind, BusSubscription, SharedBus};
 use crate::metrics::SharedMetrics;
 use crate::outbox::Outbox;
@@ -49,11 +53,14 @@ use crate::room_id::RoomId;
 use crate::session::{Identity, Session};
 use crate::storage::{Seq, SharedStorage};
 
+pub(crate) use self::access::live_refusal;
 pub use self::append::PENDING_LIMIT_BYTES;
+pub use self::authorship::ClientOwners;
 pub use self::checkpoints::CheckpointPolicy;
 pub(crate) use self::handle::spawn;
 pub use self::handle::{Inbound, JoinError, Joined, RoomHandle};
-pub use self::load::{load_document, LoadedDocument};
+pub(crate) use self::load::apply_owned;
+pub use self::load::{client_owners, load_document, load_session_document, LoadedDocument};
 pub use self::presence::AWARENESS_TICK;
 pub(crate) use self::registration::{Registrar, Registration};
 
@@ -104,6 +111,8 @@ async fn run(
             let mut room = Room {
                 log: AppendQueue::new(id.clone(), &context),
                 id,
+                added_votes: AddedVotes::watch(&loaded.doc),
+                appended: loaded.applied,
                 awareness: Awareness::new(loaded.doc),
                 presence: Presence::default(),
                 members: HashMap::new(),
@@ -112,6 +121,7 @@ async fn run(
                 applied: loaded.applied,
                 applied_at: loaded.applied_at,
                 document_bytes: loaded.stored_bytes,
+                owners: loaded.owners,
                 checkpointed: loaded.checkpoint,
                 bytes_since_checkpoint: 0,
                 checkpoint_in_flight: None,
@@ -174,6 +184,8 @@ struct Room {
     /// The document's size: the checkpoint it was loaded or last saved from, plus every record
     /// since (an overestimate, as deletions do not shrink it until the next checkpoint).
     document_bytes: u64,
+    /// Who owns which client id, as of `applied` (empty in an open room).
+    owners: authorship::ClientOwners,
     /// The log position covered by the newest checkpoint this room wrote or loaded.
     checkpointed: Seq,
     bytes_since_checkpoint: u64,
@@ -186,6 +198,11 @@ struct Room {
     session: Option<Arc<Session>>,
     /// The room's own command queue, for work that finishes later (rereading the session).
     commands: mpsc::WeakSender<Command>,
+    /// Votes the last applied record added: checked against the session's limit.
+    added_votes: AddedVotes,
+    /// The last log position this room's own appends reached. The room stays loaded until it
+    /// has applied them: the vote limits are checked as it applies its own records.
+    appended: Seq,
 }
 
 impl Room {
@@ -218,7 +235,8 @@ impl Room {
                     self.broadcast_presence();
                 }
             }
-            if joined && self.members.is_empty() && self.log.is_idle() {
+            let caught_up = self.failed || self.applied >= self.appended;
+            if joined && self.members.is_empty() && self.log.is_idle() && caught_up {
                 // The last member's departure still has to reach the other nodes.
                 if self.presence.due().is_some() {
                     self.broadcast_presence();

@@ -9,7 +9,7 @@ use cocreate_protocol::{close, cocreate, Message, SyncMessage};
 use tracing::{error, warn};
 use yrs::Update;
 
-use cocreate_board::{apply_bytes, ApplyError};
+use cocreate_board::ApplyError;
 
 use super::append::{self, AppendEvent, PendingUpdate};
 use super::frames::encode;
@@ -24,6 +24,9 @@ impl Room {
     /// the document's deletions after every change.
     pub(super) fn update(&mut self, conn: u64, update: &Update, bytes: Bytes, step2: bool) {
         let redundant = step2 && self.repeats_known_state(update);
+        if !redundant && self.refuse_forged(conn, update) {
+            return;
+        }
         let Some(member) = self.members.get_mut(&conn) else {
             return;
         };
@@ -105,6 +108,7 @@ impl Room {
             self.fail("internal error: the room is reloading, reconnect");
             return;
         }
+        self.appended = self.appended.max(last);
         // Per connection: updates in this batch, and the ordinal of the last of them.
         let mut saved: HashMap<u64, (usize, u64)> = HashMap::new();
         for pending in batch {
@@ -146,7 +150,10 @@ impl Room {
                 let accepted = Duration::from_millis(now_ms().saturating_sub(record.at_ms));
                 self.context.metrics.fanout_latency.observe(accepted);
             }
-            match apply_bytes(self.awareness.doc(), &record.update) {
+            let Some(applied) = self.apply_record(&record, sender) else {
+                continue; // forged: skipped here as on every node
+            };
+            match applied {
                 Ok(()) => {
                     let frame = encode(&Message::Sync(SyncMessage::Update(record.update.to_vec())));
                     for (conn, member) in &self.members {
@@ -154,6 +161,7 @@ impl Room {
                             member.outbox.send(frame.clone());
                         }
                     }
+                    self.limit_votes(&record);
                 }
                 Err(ApplyError::Panicked) => {
                     error!(room = %self.id, seq = record.seq, "yrs panicked applying a log record; reloading the room");

@@ -2,7 +2,9 @@
 //! tokens, revocations), what state it is in (open, locked, closed), and keeps the moderation
 //! state of its items. The room enforces it; the HTTP API in `api/` changes it.
 
+pub mod hidden;
 pub mod ids;
+pub mod invites;
 pub mod moderation;
 pub mod store;
 pub mod token;
@@ -94,6 +96,11 @@ pub struct Session {
     /// Items that were reported or hidden.
     #[serde(default)]
     pub items: BTreeMap<String, ItemModeration>,
+    /// Client ids the server restored hidden text under (unhide), each with the client id that
+    /// first wrote that text: so that the text stays its writer's for erasure and
+    /// remove-contributions, which find text by client id.
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub restored: BTreeMap<u64, u64>,
     /// Whether and how the session is recorded for research.
     #[serde(default)]
     pub research: Research,
@@ -158,6 +165,19 @@ pub struct Hidden {
     /// Hidden by reports, waiting for a moderator to hide or unhide it for good.
     pub pending_review: bool,
     pub text: String,
+    /// Who wrote `text`, run by run in order, so that unhide gives each writer's text back as
+    /// theirs and erasure finds it (see `Hidden::runs`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub writers: Vec<Writer>,
+}
+
+/// A run of a hidden text: its length and the Yjs client id that wrote it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Writer {
+    /// `None`: not known (a `text` that was not a Y.Text).
+    pub client: Option<u64>,
+    /// Its length in characters.
+    pub chars: usize,
 }
 
 /// Why a participant reported an item (the reasons civic platforms offer).
@@ -175,6 +195,9 @@ pub struct Report {
     pub by: String,
     pub reason: ReportReason,
     pub at: u64,
+    /// The invite the reporter joined through: reports through one shared invite count once.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invite: Option<String>,
 }
 
 /// Someone who joined a session. Stored once, when first seen.
@@ -189,6 +212,14 @@ pub struct Participant {
     /// Their answer when the session asked for research consent (`None`: not asked).
     #[serde(default)]
     pub research_consent: Option<bool>,
+    /// An invite link's shared participant (one per role, made with the session): only
+    /// these mint participants through `POST /api/join {invite}`.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub invite: bool,
+    /// The invite participant this one joined through (`None`: by join code, or an invite
+    /// itself). Kicking the invite kicks them too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub invited_by: Option<String>,
 }
 
 /// One line of a session's audit log: a moderation action. Never holds hidden text, nor

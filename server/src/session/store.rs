@@ -77,6 +77,7 @@ impl SessionStore {
                 join_code: ids::join_code(),
                 revoked: Default::default(),
                 items: Default::default(),
+                restored: Default::default(),
                 research: research.clone(),
                 erased: Default::default(),
                 cycle: cycle.clone(),
@@ -116,9 +117,38 @@ impl SessionStore {
             return Ok(None);
         };
         match self.storage.session_by_code(&code).await? {
-            Some(id) => self.get(&id).await,
+            // The session record says which code is its own: a code a rotation replaced stops
+            // working as soon as the record changes, even before it is released.
+            Some(id) => Ok(self.get(&id).await?.filter(|s| s.join_code == code)),
             None => Ok(None),
         }
+    }
+
+    /// Gives a session a new join code; the old one stops working at once, on every node.
+    /// Returns the session as stored.
+    pub async fn rotate_join_code(&self, id: &str) -> Result<Arc<Session>, SessionError> {
+        let mut reserved = None;
+        for _ in 0..UPDATE_ATTEMPTS {
+            let code = ids::join_code();
+            if self.storage.reserve_join_code(&code, id).await? {
+                reserved = Some(code);
+                break;
+            }
+        }
+        let code = reserved.ok_or(SessionError::Contended)?;
+        let rotated = self
+            .update(id, |session| {
+                Ok::<_, SessionError>(std::mem::replace(&mut session.join_code, code.clone()))
+            })
+            .await;
+        // Whichever code the session does not hold is freed: the old one, or the new one if
+        // the session could not take it.
+        let (result, unused) = match rotated {
+            Ok((session, old)) => (Ok(session), old),
+            Err(e) => (Err(e), code),
+        };
+        self.storage.release_join_code(&unused, id).await?;
+        result
     }
 
     /// Applies `change` to the newest version of a session and stores the result, retrying

@@ -46,6 +46,11 @@ pub trait SessionBackend: Send + Sync + 'static {
     async fn session_ids(&self) -> Result<Vec<String>>;
     /// The session a join code belongs to.
     async fn session_by_code(&self, code: &str) -> Result<Option<String>>;
+    /// Reserves a new join code for session `id` (rotation); `false`, with nothing stored, if
+    /// the code is taken.
+    async fn reserve_join_code(&self, code: &str, id: &str) -> Result<bool>;
+    /// Frees a join code if it still belongs to session `id` (the code a rotation replaced).
+    async fn release_join_code(&self, code: &str, id: &str) -> Result<()>;
     /// Replaces a session record if it is still at `version`; `false` if it changed since.
     async fn replace_session(&self, id: &str, version: u64, record: Bytes) -> Result<bool>;
     /// Stores a participant unless the session has one with that `id`; says whether it stored it.

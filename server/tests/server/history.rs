@@ -10,11 +10,12 @@ use cocreate_server::history::{Position, Seeker};
 use cocreate_server::room_id::RoomId;
 use cocreate_server::storage::{EmbeddedStorage, Storage};
 use serde_json::{json, Value};
-use yrs::{Map, Out, Text};
+use yrs::{Map, Out};
 
 use crate::redis_server::{unique_prefix, url};
 use crate::support::{
-    add_card, append_typing, card_text, open_config, strings, text_len, Client, TestServer,
+    add_card, append_typing, card_text, open_config, strings, text_len, type_into, Client,
+    TestServer,
 };
 
 /// What a scripted session left behind, for the assertions.
@@ -100,24 +101,6 @@ fn file(zip: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str) -> Stri
         .read_to_string(&mut content)
         .unwrap();
     content
-}
-
-/// Appends `text` to a card's text.
-async fn type_into(client: &mut Client, card: &str, text: &str) {
-    let items = client.doc.get_or_insert_map("items");
-    let (card, text) = (card.to_owned(), text.to_owned());
-    client
-        .edit(move |txn| {
-            let Some(Out::YMap(item)) = items.get(txn, &card) else {
-                panic!("no card")
-            };
-            let Some(Out::YText(t)) = item.get(txn, "text") else {
-                panic!("no text")
-            };
-            let end = t.len(txn);
-            t.insert(txn, end, &text);
-        })
-        .await;
 }
 
 /// A journey-map session: Ann and Bob (citizens) and a moderator add, edit and move cards;
@@ -464,7 +447,7 @@ async fn erasure_removes_a_name_and_text_from_every_answer() {
     let newcomer_url = format!(
         "{}?token={}",
         script.server.url(&script.id),
-        script.researcher
+        script.moderator
     );
     let newcomer = Client::connect(&newcomer_url).await;
     assert_eq!(card_text(&newcomer, "a").as_deref(), Some("[erased]!"));

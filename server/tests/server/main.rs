@@ -2,30 +2,37 @@
 //! port, driven over WebSocket by a small Yjs client built on yrs.
 
 mod redis_server;
+mod schema;
 mod support;
 
 mod board_session;
 
 mod admin_cli;
+mod authorship;
 mod awareness;
 mod bad_input;
 mod carry;
 mod checkpoints;
 mod decisions;
+mod erasure;
 mod health;
 mod history;
+mod join_code;
 mod keepalive;
 mod limits;
 mod metrics;
 mod multi_node;
+mod openapi;
 mod persistence;
 mod processes;
 mod redis_outage;
 mod redis_sentinel;
 mod redis_storage;
 mod redis_tls;
+mod reports;
 mod results;
 mod sessions;
 mod slow_peer;
 mod storage_contract;
 mod sync;
+mod votes;

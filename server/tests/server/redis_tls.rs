@@ -1,16 +1,18 @@
 //! Redis over TLS: a redis-server of the test's own that takes TCP connections only over TLS
 //! (certificates made by the testkit with openssl), cocreate on it with `--redis-ca-file`, and
-//! with a client certificate where the server requires one.
+//! with a client certificate where the server requires one; and a Redis Cluster that speaks
+//! only TLS, clients to nodes and node to node.
 
 use clap::Parser;
 use cocreate_server::config::Cli;
 use cocreate_server::storage::{
     RedisOptions, RedisStorage, RedisTlsError, RedisTlsFiles, StorageError,
 };
+use cocreate_testkit::cluster::TlsCluster;
 use cocreate_testkit::redis::RedisServer;
 
 use crate::redis_server::{query, unique_prefix};
-use crate::support::TestServer;
+use crate::support::{Client, TestServer};
 
 /// Connects a store with `tls`.
 async fn connect(url: &str, tls: RedisTlsFiles) -> Result<RedisStorage, StorageError> {
@@ -120,4 +122,47 @@ async fn tls_settings_that_cannot_work_fail_at_start_up() {
         half.to_string().contains("--redis-client-key-file"),
         "{half}"
     );
+}
+
+/// Two cocreate nodes on a 3-master Redis Cluster over TLS only (`rediss://` to each node,
+/// the cluster bus over TLS too): clients on either node converge, the log is in the cluster,
+/// and a third node started afterwards serves everything from it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn nodes_converge_through_a_tls_only_redis_cluster() {
+    let cluster = TlsCluster::start(3);
+    let prefix = unique_prefix();
+    let node = |name: &str| {
+        let (url, ca, prefix, name) = (cluster.url(), cluster.ca_file(), &prefix, name.to_owned());
+        TestServer::fresh_with(move |config| {
+            config.store.redis_url = Some(url);
+            config.store.redis_ca_file = Some(ca);
+            config.store.redis_prefix = prefix.clone();
+            config.node_id = Some(name);
+        })
+    };
+    let (a, b) = (node("a").await, node("b").await);
+    let mut on_a = Client::connect(&a.url("cluster-board")).await;
+    let mut on_b = Client::connect(&b.url("cluster-board")).await;
+    on_a.insert(0, "over a tls cluster").await;
+    on_b.wait_text(|t| t == "over a tls cluster").await;
+    on_b.insert(0, "both ").await;
+    let expected = "both over a tls cluster";
+    assert_eq!(on_a.wait_text(|t| t == expected).await, expected);
+    on_a.wait_all_saved().await;
+    on_b.wait_all_saved().await;
+
+    // The room's log is on the node that owns its slot; the others redirect.
+    let log = format!("XLEN {prefix}:{{cluster-board}}:log");
+    let answers: Vec<String> = cluster.nodes().map(|node| node.ask(&log)).collect();
+    let owners: Vec<&String> = answers.iter().filter(|a| a.starts_with(':')).collect();
+    assert_eq!(owners.len(), 1, "{answers:?}");
+    let stored: u64 = owners[0].trim()[1..].parse().expect("a count");
+    assert!(stored >= 2, "{stored} records in the cluster");
+
+    let c = node("c").await;
+    let late = Client::connect(&c.url("cluster-board")).await;
+    assert_eq!(late.text(), expected);
+    for server in [a, b, c] {
+        server.stop().await;
+    }
 }

@@ -431,7 +431,7 @@ async fn observers_are_read_only_and_their_edits_reach_nobody() {
     observer.wait_text(|t| t.contains("agenda")).await;
     moderator.wait_all_saved().await;
     // Nothing of the observer's was stored or relayed: a newcomer sees only the moderator's.
-    let newcomer = Client::connect(&s.room(&created.id, &created.invite("researcher"))).await;
+    let newcomer = Client::connect(&s.room(&created.id, &created.invite("observer"))).await;
     assert_eq!(newcomer.text(), "agenda");
     assert_eq!(moderator.text(), "agenda");
     s.server.stop().await;
@@ -654,7 +654,7 @@ async fn hide_unhide_and_reports_keep_hidden_text_from_non_moderators() {
     let (status, body) = s
         .report(
             &format!("{base}/card-1"),
-            &created.invite("observer"),
+            &created.invite("citizen"),
             "offensive",
         )
         .await;

@@ -340,6 +340,43 @@ async fn session_ids_are_those_of_the_sessions_created() {
 }
 
 #[tokio::test]
+async fn join_codes_are_reserved_once_and_released_only_by_their_session() {
+    for (name, storage, _guard) in backends().await {
+        let owner = |code: &'static str| storage.session_by_code(code);
+        assert!(storage
+            .create_session("s1", "OLD2345", bytes("a"))
+            .await
+            .unwrap());
+        assert!(
+            !storage.reserve_join_code("OLD2345", "s2").await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            storage.reserve_join_code("NEW2345", "s1").await.unwrap(),
+            "{name}"
+        );
+        assert!(
+            !storage.reserve_join_code("NEW2345", "s2").await.unwrap(),
+            "{name}"
+        );
+        // Another session's release leaves the code where it is.
+        storage.release_join_code("OLD2345", "s2").await.unwrap();
+        assert_eq!(
+            owner("OLD2345").await.unwrap().as_deref(),
+            Some("s1"),
+            "{name}"
+        );
+        storage.release_join_code("OLD2345", "s1").await.unwrap();
+        assert_eq!(owner("OLD2345").await.unwrap(), None, "{name}");
+        assert_eq!(
+            owner("NEW2345").await.unwrap().as_deref(),
+            Some("s1"),
+            "{name}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn participants_are_written_once_and_audit_entries_kept_in_order() {
     for (name, storage, _guard) in backends().await {
         let add = |session: &'static str, id: &'static str, text| {

@@ -229,7 +229,7 @@ pub fn http_request(
 }
 
 /// Sends an `http_request` and reads the answer: status, headers (lower-case names) and the
-/// body's bytes.
+/// body's bytes. An `/api` answer must match the OpenAPI description (`openapi.rs`).
 pub async fn exchange(addr: SocketAddr, request: &str) -> (u16, HashMap<String, String>, Vec<u8>) {
     let mut stream = TcpStream::connect(addr).await.expect("connect");
     stream.write_all(request.as_bytes()).await.expect("write");
@@ -247,7 +247,9 @@ pub async fn exchange(addr: SocketAddr, request: &str) -> (u16, HashMap<String, 
         .filter_map(|line| line.split_once(':'))
         .map(|(name, value)| (name.trim().to_lowercase(), value.trim().to_owned()))
         .collect();
-    (status, headers, response[split + 4..].to_vec())
+    let body = response[split + 4..].to_vec();
+    crate::openapi::check_exchange(request, status, &headers, &body);
+    (status, headers, body)
 }
 
 /// The string `key` of each object in a JSON array (participants, audit entries, rows).
@@ -268,6 +270,24 @@ pub async fn add_card(client: &mut Client, id: &str, text: &str, author: &str) {
             card.insert(txn, "type", "card");
             card.insert(txn, "text", TextPrelim::new(text));
             card.insert(txn, "author", author);
+        })
+        .await;
+}
+
+/// Appends `text` to a card's text.
+pub async fn type_into(client: &mut Client, card: &str, text: &str) {
+    let items = client.doc.get_or_insert_map("items");
+    let (card, text) = (card.to_owned(), text.to_owned());
+    client
+        .edit(move |txn| {
+            let Some(Out::YMap(item)) = items.get(txn, &card) else {
+                panic!("no card")
+            };
+            let Some(Out::YText(t)) = item.get(txn, "text") else {
+                panic!("no text")
+            };
+            let end = t.len(txn);
+            t.insert(txn, end, &text);
         })
         .await;
 }
@@ -461,6 +481,13 @@ impl Client {
     pub async fn read_one(&mut self) {
         let mut first = true;
         self.read_until(|_, _| !std::mem::take(&mut first)).await;
+    }
+
+    /// Processes incoming messages until the text of card `id` (`None`: no such card, or no
+    /// text) satisfies `done`.
+    pub async fn wait_card(&mut self, id: &str, mut done: impl FnMut(Option<&str>) -> bool) {
+        self.read_until(|client, _| done(card_text(client, id).as_deref()))
+            .await;
     }
 
     /// Processes incoming messages until the newest session message satisfies `done`.

@@ -18,8 +18,7 @@ interface Entry { key: string, label: string, run: () => void, disabled?: boolea
 /** Whether this person has any action on the item (else the card shows no menu button). */
 export function hasActions (store: BoardStore, c: M.ItemView): boolean {
   const session = !!store.env.session()
-  return (store.env.canEdit() && !c.hidden) || (session && store.env.isModerator()) ||
-    (session && !c.hidden && c.author !== store.env.author().participant)
+  return (store.env.canEdit() && !c.hidden) || (session && store.env.isModerator())
 }
 
 function entries (store: BoardStore, c: M.ItemView, openPanel: (p: Panel) => void): Entry[] {
@@ -55,7 +54,7 @@ function entries (store: BoardStore, c: M.ItemView, openPanel: (p: Panel) => voi
   if (store.env.session()) {
     if (store.env.isModerator()) {
       if (c.hidden) add('unhide', 'mod.unhide', () => A.unhide(store, c.id)); else add('hide-form', 'mod.hideMenu', () => openPanel('hide'))
-    } else if (!c.hidden && c.author !== me) add('report-form', 'report.menu', () => openPanel('report'))
+    } else if (!c.hidden && c.author !== me && store.env.canEdit()) add('report-form', 'report.menu', () => openPanel('report')) // the server counts reports of those who edit
   }
   return out
 }

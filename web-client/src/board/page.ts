@@ -200,6 +200,7 @@ export class BoardPage {
     if (m.event === 'locked') this.announcer.say(t('readonly.locked'))
     else if (m.event === 'unlocked') this.announcer.say(t('announce.session', { what: t('mod.state', { state: t('state.open') }) }))
     else if (m.event === 'closed') this.announcer.say(t('readonly.closed'))
+    else if (m.event === 'vote-refused') this.announcer.say(t('vote.none')) // the server removed votes beyond the limit (another tab voted too)
     else if (m.event === 'updated' && before && before.phase !== m.session.phase) this.announcer.say(t('phase.label', { phase: m.session.phase }))
     if (!wasEditable && this.canEdit() && this.dirtyWhileReadOnly) { this.discardLocalAndReload(); return }
     if (!this.canEdit()) A.stopEditing(this.store, false)
@@ -311,7 +312,7 @@ export class BoardPage {
         recordedIndicator(this.session)),
       h('div', { class: 'header-actions' },
         langSel,
-        // researchers (and moderators) may replay a recorded session
+        // moderators may replay a recorded session (researchers only ever see the replay)
         this.session?.research?.recorded && (this.role() === 'researcher' || this.isModerator())
           ? h('a', { class: 'btn', id: 'open-replay', href: `#s=${encodeURIComponent(this.session.id)}&view=replay`, text: t('replay.open') })
           : null,

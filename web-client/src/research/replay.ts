@@ -27,7 +27,8 @@ const RECENT_EVENTS = 8
 
 export interface ReplayOptions {
   stored: StoredSession
-  onLive: () => void
+  /** Back to the live board; absent for researchers, who follow a session through replay only. */
+  onLive?: () => void
 }
 
 export class ReplayPage {
@@ -79,7 +80,7 @@ export class ReplayPage {
         h('div', { class: 'titles' }, h('h1', { id: 'replay-title', text: t('replay.title', { title: session.title }) })),
         h('div', { class: 'session-info' }, recordedIndicator(session)),
         h('div', { class: 'header-actions' },
-          h('button', { type: 'button', class: 'btn', id: 'replay-live', onclick: () => opts.onLive(), text: t('replay.live') }),
+          opts.onLive ? h('button', { type: 'button', class: 'btn', id: 'replay-live', onclick: opts.onLive, text: t('replay.live') }) : null,
           exportBtn, this.exportStatus)),
       h('main', { class: 'replay-main', id: 'main' },
         h('section', { class: 'replay-timeline', 'aria-labelledby': 'replay-timeline-title' },

@@ -70,6 +70,8 @@ export const api = {
     call<{ session: Session }>('PATCH', `/api/sessions/${encodeURIComponent(id)}`, { token, body }),
   action: (token: string, id: string, action: 'lock' | 'unlock' | 'close') =>
     call<{ session: Session }>('POST', `/api/sessions/${encodeURIComponent(id)}/${action}`, { token }),
+  rotateJoinCode: (token: string, id: string) =>
+    call<{ join_code: string, join_url: string }>('POST', `/api/sessions/${encodeURIComponent(id)}/join-code`, { token }),
   kick: (token: string, id: string, pid: string) =>
     call<{ participant: Participant }>('POST', `/api/sessions/${encodeURIComponent(id)}/participants/${encodeURIComponent(pid)}/kick`, { token }),
   removeContributions: (token: string, id: string, pid: string) =>

@@ -103,6 +103,15 @@ export class ModeratorConsole {
     this.render()
   }
 
+  /** A new join code (e.g. after a kick, so the person cannot simply join again): the old one stops working. */
+  private async rotateJoinCode (): Promise<void> {
+    const r = await this.run(api.rotateJoinCode(this.token, this.session().id))
+    if (!r) return
+    this.joinCode = r.join_code
+    this.onSession({ ...this.session(), join_code: r.join_code })
+    this.announcer.say(t('mod.newCodeDone', { code: formatCode(r.join_code) }))
+  }
+
   private async act (p: Promise<{ session: Session } | undefined>): Promise<void> {
     const r = await this.run(p)
     if (r && r.session) this.onSession(r.session)
@@ -160,7 +169,8 @@ export class ModeratorConsole {
         h('h3', { text: t('mod.joinCode') }),
         h('p', { class: 'code', id: 'mod-join-code', 'data-code': code, text: formatCode(code) }),
         h('p', { class: 'join-url', text: joinUrl(code) }),
-        h('img', { class: 'qr', id: 'mod-qr', src: qrDataUrl(joinUrl(code)), alt: t('mod.qr'), width: 160, height: 160 })))
+        h('img', { class: 'qr', id: 'mod-qr', src: qrDataUrl(joinUrl(code)), alt: t('mod.qr'), width: 160, height: 160 }),
+        h('button', { type: 'button', class: 'btn small', id: 'mod-new-code', onclick: () => this.rotateJoinCode(), text: t('mod.newCode') })))
     }
 
     this.el.append(h('h3', { text: t('mod.participants') }), this.renderPeople(s),

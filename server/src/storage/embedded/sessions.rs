@@ -91,6 +91,32 @@ impl SessionBackend for EmbeddedStorage {
         .await
     }
 
+    async fn reserve_join_code(&self, code: &str, id: &str) -> Result<bool> {
+        let (code, id) = (code.to_owned(), id.to_owned());
+        self.write(move |txn| {
+            let mut codes = txn.open_table(JOIN_CODES)?;
+            if codes.get(code.as_str())?.is_some() {
+                return Ok(false);
+            }
+            codes.insert(code.as_str(), id.as_str())?;
+            Ok(true)
+        })
+        .await
+    }
+
+    async fn release_join_code(&self, code: &str, id: &str) -> Result<()> {
+        let (code, id) = (code.to_owned(), id.to_owned());
+        self.write(move |txn| {
+            let mut codes = txn.open_table(JOIN_CODES)?;
+            let owner = codes.get(code.as_str())?.map(|owner| owner.value() == id);
+            if owner == Some(true) {
+                codes.remove(code.as_str())?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
     async fn replace_session(&self, id: &str, version: u64, record: Bytes) -> Result<bool> {
         let id = id.to_owned();
         self.write(move |txn| {

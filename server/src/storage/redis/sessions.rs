@@ -36,6 +36,16 @@ return 1
     )
 });
 
+/// Deletes a join code if it still names session ARGV[1]. KEYS: the code's key.
+static RELEASE_JOIN_CODE: LazyLock<Script> = LazyLock::new(|| {
+    Script::new(
+        r"
+if redis.call('GET', KEYS[1]) == ARGV[1] then redis.call('DEL', KEYS[1]) end
+return 0
+",
+    )
+});
+
 /// The byte strings of an array reply.
 fn list_of(value: Value, what: &str) -> Result<Vec<Bytes>> {
     let items = items_of(value).ok_or_else(|| corrupt(format!("{what}: not a list")))?;
@@ -52,17 +62,10 @@ fn list_of(value: Value, what: &str) -> Result<Vec<Bytes>> {
 #[async_trait]
 impl SessionBackend for RedisStorage {
     async fn create_session(&self, id: &str, code: &str, record: Bytes) -> Result<bool> {
-        let mut conn = self.commands();
-        let code_key = self.global_key("join-code", code);
-        let reserved: Value = redis::cmd("SET")
-            .arg(&code_key)
-            .arg(id)
-            .arg("NX")
-            .query_async(&mut conn)
-            .await?;
-        if reserved == Value::Nil {
+        if !self.reserve_join_code(code, id).await? {
             return Ok(false);
         }
+        let mut conn = self.commands();
         // Listed before it exists: a failure in between leaves an id that lists skip, never a
         // session missing from the list.
         redis::cmd("SADD")
@@ -77,7 +80,7 @@ impl SessionBackend for RedisStorage {
             .await?;
         if created == 0 {
             redis::cmd("DEL")
-                .arg(&code_key)
+                .arg(self.global_key("join-code", code))
                 .query_async::<()>(&mut conn)
                 .await?;
         }
@@ -121,6 +124,25 @@ impl SessionBackend for RedisStorage {
             .query_async(&mut self.commands())
             .await?;
         Ok(id)
+    }
+
+    async fn reserve_join_code(&self, code: &str, id: &str) -> Result<bool> {
+        let reserved: Value = redis::cmd("SET")
+            .arg(self.global_key("join-code", code))
+            .arg(id)
+            .arg("NX")
+            .query_async(&mut self.commands())
+            .await?;
+        Ok(reserved != Value::Nil)
+    }
+
+    async fn release_join_code(&self, code: &str, id: &str) -> Result<()> {
+        RELEASE_JOIN_CODE
+            .key(self.global_key("join-code", code))
+            .arg(id)
+            .invoke_async::<()>(&mut self.commands())
+            .await?;
+        Ok(())
     }
 
     async fn replace_session(&self, id: &str, version: u64, record: Bytes) -> Result<bool> {

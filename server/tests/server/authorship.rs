@@ -1,0 +1,350 @@
+//! Authorship the server vouches for: a Yjs client id belongs to the participant who first
+//! writes with it (the server's own edits keep theirs), and an update that writes under
+//! someone else's is refused with 1008, never stored or relayed, on every node and after a
+//! restart; remove-contributions and the history follow that ownership.
+
+use std::collections::HashSet;
+use std::path::Path;
+
+use cocreate_server::room_id::RoomId;
+use cocreate_server::storage::{EmbeddedStorage, NewRecord, Origin, Storage};
+use futures_util::StreamExt;
+use serde_json::{json, Value};
+use yrs::updates::decoder::Decode;
+use yrs::{Doc, Map, MapRef, Out, ReadTxn, Text, Transact, TransactionMut};
+
+use crate::redis_server::{storage_with_prefix, unique_prefix, url};
+use crate::support::{add_card, card_text, close_of, open_config, Client, TestServer, WAIT};
+
+/// A session on `server`: its id, join code and moderator token.
+struct Session {
+    id: String,
+    code: String,
+    moderator: String,
+}
+
+impl Session {
+    async fn create(server: &TestServer) -> Self {
+        let body = json!({"title": "Permits", "template": "canvas", "language": "en"});
+        let created = server.create_session(body).await;
+        let field = |path: &[&str]| {
+            let value = path.iter().fold(&created, |v, key| &v[key]);
+            value.as_str().unwrap().to_owned()
+        };
+        Session {
+            id: field(&["id"]),
+            code: field(&["join_code"]),
+            moderator: field(&["invites", "moderator", "token"]),
+        }
+    }
+
+    /// The session's room on `server`, as the holder of `token`.
+    fn url(&self, server: &TestServer, token: &str) -> String {
+        format!("{}?token={token}", server.url(&self.id))
+    }
+}
+
+/// A server with sessions only, storing in `dir`.
+async fn session_server(dir: &Path) -> TestServer {
+    let mut config = open_config(dir);
+    config.open_rooms = false;
+    TestServer::start_with(config).await
+}
+
+/// Joins `session` as `name` and connects with a fresh document: the client and its
+/// participant id.
+async fn citizen(server: &TestServer, session: &Session, name: &str) -> (Client, String) {
+    let (token, participant) = server.join(&session.code, name).await;
+    (
+        Client::connect(&session.url(server, &token)).await,
+        participant,
+    )
+}
+
+/// Ann joins `session` and writes card `c`, saved: her client and participant id.
+async fn ann_wrote_a_card(server: &TestServer, session: &Session) -> (Client, String) {
+    let (mut ann, ann_id) = citizen(server, session, "Ann").await;
+    add_card(&mut ann, "c", "Ann's words", &ann_id).await;
+    ann.wait_all_saved().await;
+    (ann, ann_id)
+}
+
+/// Removes a participant's contributions as the moderator: how many client ids were theirs.
+async fn remove_contributions(server: &TestServer, session: &Session, participant: &str) -> Value {
+    let path = format!(
+        "/api/sessions/{}/participants/{participant}/remove-contributions",
+        session.id
+    );
+    let (status, body) = server
+        .call("POST", &path, Some(&session.moderator), None)
+        .await;
+    assert_eq!(status, 200, "{body}");
+    body["removed_clients"].clone()
+}
+
+/// Joins `session` as a troll whose document writes under `client_id`, and types into the
+/// card `card` with it: the troll's connection, which should be closed.
+async fn forge(
+    server: &TestServer,
+    session: &Session,
+    client_id: u64,
+    card: &str,
+) -> (Client, String) {
+    let (token, participant) = server.join(&session.code, "Troll").await;
+    let doc = Doc::with_client_id(client_id);
+    let mut troll = Client::connect_with(&session.url(server, &token), doc).await;
+    let items = troll.doc.get_or_insert_map("items");
+    let card = card.to_owned();
+    troll.edit(move |txn| type_into(&items, txn, &card)).await;
+    (troll, participant)
+}
+
+/// Types "FORGED " at the start of the text of card `card` in `items`.
+fn type_into(items: &MapRef, txn: &mut TransactionMut, card: &str) {
+    let Some(Out::YMap(card)) = items.get(txn, card) else {
+        panic!("the card is on the board")
+    };
+    let Some(Out::YText(text)) = card.get(txn, "text") else {
+        panic!("the card has a text")
+    };
+    text.insert(txn, 0, "FORGED ");
+}
+
+/// The pseudonyms the history credits with changes to card `card`.
+async fn card_authors(server: &TestServer, session: &Session, card: &str) -> HashSet<String> {
+    let path = format!("/api/sessions/{}/history", session.id);
+    let (status, _, body) = server.fetch(&path, &session.moderator).await;
+    assert_eq!(status, 200);
+    let events: Vec<Value> = String::from_utf8(body)
+        .unwrap()
+        .lines()
+        .map(|line| serde_json::from_str(line).unwrap())
+        .collect();
+    events
+        .iter()
+        .filter(|e| e["target"] == card && e["by_server"] == false)
+        .map(|e| e["participant"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+/// Reads until the server closes `client`, then until it hung up (after counting the refusal).
+async fn refused(mut client: Client) -> (u16, String) {
+    let close = close_of(&mut client.socket).await;
+    let drained = tokio::time::timeout(WAIT, async {
+        while client.socket.next().await.is_some() {}
+    });
+    drained.await.expect("the server hangs up after its close");
+    close
+}
+
+fn refusal(client_id: u64, owner: &str) -> (u16, String) {
+    let reason = format!("update writes under client id {client_id}, which belongs to {owner}");
+    (1008, reason)
+}
+
+/// Reads `witness` until a card `id` arrives (a later edit: anything before it arrived too).
+async fn wait_card(witness: &mut Client, id: &str) {
+    while card_text(witness, id).is_none() {
+        witness.read_one().await;
+    }
+}
+
+fn policy_refusals(samples: &std::collections::HashMap<String, f64>) -> f64 {
+    samples["cocreate_rejected_total{reason=\"policy\"}"]
+}
+
+#[tokio::test]
+async fn a_troll_writing_under_a_citizens_client_id_is_refused_and_nothing_of_it_kept() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = session_server(dir.path()).await;
+    let session = Session::create(&server).await;
+    let (mut ann, ann_id) = ann_wrote_a_card(&server, &session).await;
+    let (mut witness, witness_id) = citizen(&server, &session, "Wim").await;
+    let refused_before = policy_refusals(&server.scrape().await);
+
+    let ann_client = ann.doc.client_id().get();
+    let (troll, troll_id) = forge(&server, &session, ann_client, "c").await;
+    assert_eq!(
+        refused(troll).await,
+        refusal(ann_client, "another participant")
+    );
+    assert_eq!(
+        policy_refusals(&server.scrape().await),
+        refused_before + 1.0
+    );
+
+    // Everyone else's next edits arrive; the forged one never did.
+    add_card(&mut witness, "w", "later", &witness_id).await;
+    add_card(&mut ann, "a2", "more", &ann_id).await;
+    wait_card(&mut ann, "w").await;
+    wait_card(&mut witness, "a2").await;
+    for client in [&ann, &witness] {
+        assert_eq!(card_text(client, "c").as_deref(), Some("Ann's words"));
+    }
+    server.stop().await;
+
+    let storage = EmbeddedStorage::open(dir.path()).unwrap();
+    let log = storage
+        .read_log(&RoomId::parse(&session.id).unwrap(), 0, 1000)
+        .await
+        .unwrap();
+    assert!(log
+        .iter()
+        .all(|r| r.origin.participant.as_deref() != Some(&troll_id)));
+    assert_eq!(log.len(), 4, "the seed and three cards");
+}
+
+#[tokio::test]
+async fn writing_under_the_servers_client_id_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = session_server(dir.path()).await;
+    let session = Session::create(&server).await;
+    let (ann, _) = ann_wrote_a_card(&server, &session).await;
+    let ann_client = ann.doc.client_id();
+    let others: Vec<u64> = {
+        let txn = ann.doc.transact();
+        let clients = txn
+            .state_vector()
+            .iter()
+            .map(|(c, _)| *c)
+            .collect::<Vec<_>>();
+        clients
+            .into_iter()
+            .filter(|c| *c != ann_client)
+            .map(|c| c.get())
+            .collect()
+    };
+    let [server_client] = others[..] else {
+        panic!("the board is the server's seed and Ann's card: {others:?}")
+    };
+
+    let (troll, _) = forge(&server, &session, server_client, "c").await;
+    assert_eq!(refused(troll).await, refusal(server_client, "the server"));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn ownership_holds_after_a_restart() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = session_server(dir.path()).await;
+    let session = Session::create(&server).await;
+    let (ann, _) = ann_wrote_a_card(&server, &session).await;
+    let ann_client = ann.doc.client_id().get();
+    server.stop().await;
+
+    // The room loads from the checkpoint its unload wrote: ownership comes from the log.
+    let server = session_server(dir.path()).await;
+    let (troll, _) = forge(&server, &session, ann_client, "c").await;
+    assert_eq!(
+        refused(troll).await,
+        refusal(ann_client, "another participant")
+    );
+    let (witness, _) = citizen(&server, &session, "Wim").await;
+    assert_eq!(card_text(&witness, "c").as_deref(), Some("Ann's words"));
+    server.stop().await;
+}
+
+/// A node on the shared Redis under `prefix`, with sessions only.
+async fn redis_node(prefix: &str, node: &str) -> TestServer {
+    TestServer::fresh_with(|config| {
+        config.open_rooms = false;
+        config.store.redis_url = Some(url());
+        config.store.redis_prefix = prefix.to_owned();
+        config.node_id = Some(node.to_owned());
+    })
+    .await
+}
+
+#[tokio::test]
+async fn ownership_holds_across_nodes_and_a_forged_record_in_the_log_is_skipped_everywhere() {
+    let prefix = unique_prefix();
+    let (a, b) = (
+        redis_node(&prefix, "a").await,
+        redis_node(&prefix, "b").await,
+    );
+    let session = Session::create(&a).await;
+    let (mut witness, _) = citizen(&b, &session, "Wim").await;
+    let (mut ann, ann_id) = ann_wrote_a_card(&a, &session).await;
+    wait_card(&mut witness, "c").await;
+
+    // Node b learnt from the log whose client id that is.
+    let ann_client = ann.doc.client_id().get();
+    let (troll, troll_id) = forge(&b, &session, ann_client, "c").await;
+    assert_eq!(
+        refused(troll).await,
+        refusal(ann_client, "another participant")
+    );
+
+    // Two nodes racing could both store such a record: every node skips it, in log order.
+    let forged = {
+        let doc = Doc::with_client_id(ann_client);
+        let state = ann
+            .doc
+            .transact()
+            .encode_state_as_update_v1(&Default::default());
+        doc.transact_mut()
+            .apply_update(yrs::Update::decode_v1(&state).unwrap())
+            .unwrap();
+        let items = doc.get_or_insert_map("items");
+        let mut txn = doc.transact_mut();
+        type_into(&items, &mut txn, "c");
+        txn.encode_update_v1()
+    };
+    let record = NewRecord {
+        at_ms: 1,
+        origin: Origin {
+            node: "c".into(),
+            connection: 1,
+            participant: Some(troll_id),
+        },
+        update: forged.into(),
+    };
+    let room = RoomId::parse(&session.id).unwrap();
+    storage_with_prefix(&prefix)
+        .await
+        .append(&room, vec![record])
+        .await
+        .unwrap();
+    add_card(&mut ann, "a2", "more", &ann_id).await;
+    wait_card(&mut witness, "a2").await;
+    let (late, _) = citizen(&a, &session, "Lea").await;
+    for client in [&ann, &witness, &late] {
+        assert_eq!(card_text(client, "c").as_deref(), Some("Ann's words"));
+    }
+    assert_eq!(card_authors(&b, &session, "c").await.len(), 1);
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn remove_contributions_and_history_follow_ownership() {
+    let dir = tempfile::tempdir().unwrap();
+    let server = session_server(dir.path()).await;
+    let session = Session::create(&server).await;
+    let (mut ann, _) = ann_wrote_a_card(&server, &session).await;
+    let ann_client = ann.doc.client_id().get();
+    let (troll, troll_id) = forge(&server, &session, ann_client, "c").await;
+    refused(troll).await;
+    // The troll comes back with a client of its own and adds its own card.
+    let (token, troll_again) = server.join(&session.code, "Troll again").await;
+    let mut troll = Client::connect(&session.url(&server, &token)).await;
+    add_card(&mut troll, "t", "spam", &troll_again).await;
+    troll.wait_all_saved().await;
+
+    assert_eq!(remove_contributions(&server, &session, &troll_id).await, 0);
+    assert_eq!(
+        remove_contributions(&server, &session, &troll_again).await,
+        1
+    );
+    while card_text(&ann, "t").is_none() {
+        ann.read_one().await;
+    }
+    while card_text(&ann, "t").is_some() {
+        ann.read_one().await;
+    }
+    assert_eq!(card_text(&ann, "c").as_deref(), Some("Ann's words"));
+
+    // Every change to Ann's card is hers.
+    assert_eq!(card_authors(&server, &session, "c").await.len(), 1);
+    server.stop().await;
+}

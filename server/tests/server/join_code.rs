@@ -1,0 +1,115 @@
+//! Rotating a session's join code: the new code admits, the old one is refused at once, on
+//! every node of a shared store.
+
+use serde_json::{json, Value};
+
+use crate::redis_server::{unique_prefix, url};
+use crate::support::TestServer;
+
+/// Creates a session on `server`: its id, join code and moderator invite.
+async fn session(server: &TestServer) -> (String, String, String) {
+    let created = server
+        .create_session(json!({"title": "T", "template": "canvas", "language": "en"}))
+        .await;
+    let field = |value: &Value| value.as_str().unwrap().to_owned();
+    let moderator = field(&created["invites"]["moderator"]["token"]);
+    (
+        field(&created["id"]),
+        field(&created["join_code"]),
+        moderator,
+    )
+}
+
+/// Rotates the join code as `token` (a moderator): the new code.
+async fn rotate(server: &TestServer, id: &str, token: &str) -> String {
+    let path = format!("/api/sessions/{id}/join-code");
+    let (status, body) = server.call("POST", &path, Some(token), None).await;
+    assert_eq!(status, 200, "{body}");
+    let code = body["join_code"].as_str().unwrap().to_owned();
+    let url = body["join_url"].as_str().unwrap();
+    assert!(url.ends_with(&format!("/#code={code}")), "{url}");
+    code
+}
+
+/// Joining with a code that no longer works.
+async fn refused(server: &TestServer, code: &str) {
+    let body = json!({"code": code, "display_name": "Late"});
+    server
+        .call_expect(
+            (404, "join_code_not_found"),
+            "POST",
+            "/api/join",
+            None,
+            Some(body),
+        )
+        .await;
+}
+
+#[tokio::test]
+async fn a_moderator_rotates_the_join_code_and_the_old_one_stops_at_once() {
+    let server = TestServer::fresh_with(|config| config.open_rooms = false).await;
+    let (id, old, moderator) = session(&server).await;
+    let (citizen, _) = server.join(&old, "Cit").await;
+    let path = format!("/api/sessions/{id}/join-code");
+    server
+        .call_expect((403, "forbidden"), "POST", &path, Some(&citizen), None)
+        .await;
+
+    let new = rotate(&server, &id, &moderator).await;
+    assert_ne!(new, old);
+    refused(&server, &old).await;
+    server.join(&new, "Newcomer").await;
+    let (_, details) = server
+        .call(
+            "GET",
+            &format!("/api/sessions/{id}"),
+            Some(&moderator),
+            None,
+        )
+        .await;
+    assert_eq!(details["join_code"], json!(new));
+    // The audit log says the code was rotated, and keeps neither code.
+    let (_, audit) = server
+        .call(
+            "GET",
+            &format!("/api/sessions/{id}/audit"),
+            Some(&moderator),
+            None,
+        )
+        .await;
+    let actions: Vec<&Value> = audit["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| &e["action"])
+        .collect();
+    assert!(actions.contains(&&json!("rotate-join-code")), "{audit}");
+    assert!(!audit.to_string().contains(&old) && !audit.to_string().contains(&new));
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_rotated_join_code_is_refused_on_every_node() {
+    let prefix = unique_prefix();
+    let node = |name: &'static str| {
+        let prefix = prefix.clone();
+        TestServer::fresh_with(move |config| {
+            config.store.redis_url = Some(url());
+            config.store.redis_prefix = prefix;
+            config.node_id = Some(name.to_owned());
+        })
+    };
+    let (a, b) = (node("a").await, node("b").await);
+    let (id, old, moderator) = session(&a).await;
+    b.join(&old, "Before").await;
+    let new = rotate(&a, &id, &moderator).await;
+    refused(&b, &old).await;
+    b.join(&new, "After").await;
+    // The old code is free again: nothing in the store names it.
+    let mut raw = crate::redis_server::raw_connection().await;
+    let key = format!("{prefix}:join-code:{old}");
+    let stored: Option<String> = crate::redis_server::query(&mut raw, "GET", &key).await;
+    assert_eq!(stored, None);
+    a.stop().await;
+    b.stop().await;
+}
