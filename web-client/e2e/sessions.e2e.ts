@@ -254,6 +254,35 @@ describe('sessions', () => {
     await mod.ctx.close(); await cit.ctx.close()
   })
 
+  it('joining again as someone else on this device drops the earlier person\'s unsent edits instead of being refused for them', async () => {
+    const created = await createSession(server, 'Rejoin', 'journey-map')
+    const mod = await newContext(browser)
+    const cit = await newContext(browser)
+    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
+    await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Carl')
+    // Carl writes online (his client id is his from then on), then offline: kept on this device only
+    await addCard(cit.page, 0, 0, 'Said online')
+    await cell(mod.page, 0, 0).locator('.card', { hasText: 'Said online' }).waitFor()
+    await cit.page.waitForFunction(async () => { const r = await navigator.serviceWorker.ready; return !!r.active && (await caches.keys()).length > 0 })
+    await cit.ctx.setOffline(true)
+    await cit.page.locator('#conn-status[data-status="offline"]').waitFor()
+    await addCard(cit.page, 0, 1, 'Said offline')
+    await cit.page.locator('#conn-status', { hasText: 'changes kept on this device' }).waitFor()
+    // the device joins the session again as another person (say, after Carl's token expired):
+    // Carl's unsent card, written under his client id, would be a forged write for Carla (1008)
+    await cit.page.evaluate((code) => { location.hash = `code=${code}` }, created.join_code)
+    await cit.page.locator('#join-name').waitFor()
+    await cit.ctx.setOffline(false)
+    await cit.page.fill('#join-name', 'Carla')
+    await cit.page.click('#join-submit')
+    await cit.page.locator('#you', { hasText: 'Carla' }).waitFor()
+    await addCard(cit.page, 1, 0, 'Said by Carla')
+    await cell(mod.page, 1, 0).locator('.card', { hasText: 'Said by Carla' }).waitFor()
+    expect(await cit.page.locator('#conn-status[data-status="refused"]').count()).toBe(0)
+    expect(await cell(mod.page, 0, 1).locator('.card', { hasText: 'Said offline' }).count()).toBe(0)
+    await mod.ctx.close(); await cit.ctx.close()
+  })
+
   it('an observer sees the board read-only, live', async () => {
     const created = await createSession(server, 'Observed', 'service-blueprint')
     const mod = await newContext(browser)

@@ -34,6 +34,17 @@ function deleteDatabase (name: string): Promise<void> {
 }
 
 /**
+ * Forgets the board copy of a session this browser now takes part in as someone else (joined
+ * again after its token expired, or by another invite): edits in it were made as the earlier
+ * participant, under Yjs client ids the server credits to them, so sent as the new one they would
+ * be refused as forged writes (server/README.md, "Authorship") on every reconnect.
+ */
+export async function forgetEarlierParticipant (sessionId: string, participantId: string): Promise<void> {
+  const earlier = recentSessions().find((s) => s.session.id === sessionId)
+  if (earlier && earlier.participant_id !== participantId) await deleteDatabase(boardCopy(sessionId))
+}
+
+/**
  * "Forget this device": every session's token, the name typed at join, changes counted as unsaved,
  * every board copy, the organiser's admin key in this tab. Call it with no board open (an open
  * board holds its copy open, and deleting it would wait).

@@ -7,7 +7,7 @@ import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '.
 import { TEMPLATES } from '../board/model'
 import { formatCode } from './moderator'
 import { ConsentQuestion } from './recording'
-import { recentSessions, keepsAnything, forgetDevice } from './device'
+import { recentSessions, keepsAnything, forgetDevice, forgetEarlierParticipant } from './device'
 
 export interface JoinOptions {
   code?: string
@@ -75,6 +75,7 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
     try {
       const r = await api.join({ ...(opts.invite ? { invite: opts.invite } : { code: c }), display_name: display, language: lang(), research_consent })
       localStorage.setItem('cocreate.name', display)
+      await forgetEarlierParticipant(r.session.id, r.participant_id)
       const stored: StoredSession = { token: r.token, participant_id: r.participant_id, display_name: r.display_name, role: r.role, session: r.session, receipt: r.receipt, receipt_url: r.receipt_url }
       storeSession(stored)
       opts.onJoined(stored)
