@@ -137,7 +137,7 @@ describe('forgetting and closing the loop', () => {
     await mod.ctx.close(); await cit.ctx.close(); await viewer.ctx.close()
   })
 
-  it('a process: cards of a closed need-analysis session carried into its co-design session keep their origin', async (ctx) => {
+  it('a process: cards of a closed need-analysis session carried into its co-design session keep their origin; the receipt follows them to their decision there', async (ctx) => {
     // a server without carrying answers 404 here; with it, 401 (no token)
     if ((await fetch(`${server.url}/api/sessions/x/carry`, { method: 'POST' })).status !== 401) {
       console.warn(`skipped: ${BIN} cannot carry cards (issue 20)`); ctx.skip()
@@ -172,6 +172,19 @@ describe('forgetting and closing the loop', () => {
     expect(await carried.textContent()).not.toContain('Carl')
     expect(await next.page.locator('.card', { hasText: 'Not carried' }).count()).toBe(0)
     await axeSerious(next.page, 'a board with a carried card')
+    // the co-design session decides on the carried card; Carl's receipt from the need analysis
+    // follows his card there, to that decision
+    const receiptUrl = await cit.page.locator('.receipt a.receipt-url').getAttribute('href')
+    await next.page.click('#decisions summary')
+    await decide(next.page, 'One form for all permits', 'planned', 'One form online from June.')
+    await cit.page.goto(new URL(receiptUrl!, server.url).href)
+    const line = cit.page.locator('#receipt-cards-list li', { hasText: 'One form for all permits' })
+    const onward = line.locator(`.outcome-onward[data-session="${design.id}"]`)
+    await onward.locator('.status-badge[data-status="planned"]').waitFor()
+    expect(await onward.textContent()).toContain('Carried into “Designing the form”')
+    expect(await onward.locator('.outcome-explanation').textContent()).toBe('One form online from June.')
+    expect(await cit.page.locator('#receipt-cards-list li', { hasText: 'Not carried' }).locator('.outcome-onward').count()).toBe(0)
+    await axeSerious(cit.page, 'a receipt following a carried card')
     expect(mod.problems).toEqual([]); expect(cit.problems).toEqual([]); expect(next.problems).toEqual([])
     await mod.ctx.close(); await cit.ctx.close(); await next.ctx.close()
   })

@@ -17,8 +17,9 @@ use super::sessions::audit;
 use super::{append_edit, board, Body};
 use crate::error::ApiError;
 use crate::history::{board_json, Disclosure, SessionDisclosure};
+use crate::outcome::{CarriedTo, CARRIED_TO};
 use crate::session::moderation::ItemNotFound;
-use crate::session::SessionState;
+use crate::session::{now_ms, SessionState};
 use crate::state::AppState;
 use cocreate_board::{carry as carry_cards, Carried, CARRIED_KINDS};
 
@@ -121,6 +122,17 @@ pub async fn carry(
     }
     let update = carry_cards(&target_doc, &cards);
     append_edit(&state, &target_room, None, update).await?;
+    let at = now_ms();
+    for (from, item) in request.items.iter().zip(&ids) {
+        let copy = CarriedTo {
+            session: target.id.clone(),
+            item: item.clone(),
+            at,
+        };
+        CARRIED_TO
+            .put(state.storage.as_ref(), &source.id, from, &copy)
+            .await?;
+    }
     let carried: Vec<Value> = request
         .items
         .iter()

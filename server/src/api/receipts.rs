@@ -61,6 +61,7 @@ pub async fn show(
     };
     let contributions = contributions::of_participant(
         state.storage.as_ref(),
+        &state.sessions,
         &room_of(&receipt.session)?,
         state.keyframe_spacing,
         &records,

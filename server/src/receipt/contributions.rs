@@ -1,8 +1,9 @@
 //! What a receipt lists: the cards, notes and comments a participant added and the cards they
 //! voted for, as the session's history credits them (the log's authorship, never what an item
 //! claims), with each card's current decision. Items deleted since are left out; hidden and
-//! erased text reads as the research outputs show it. Nothing about other people: no authors,
-//! no one else's votes.
+//! erased text reads as the research outputs show it. A card carried into another session of the
+//! process is followed there, to the decision taken on it in that session. Nothing about other
+//! people: no authors, no one else's votes.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -10,8 +11,9 @@ use serde::Serialize;
 use serde_json::Value;
 
 use crate::history::{board_json, each_event, HistoryEvent, SessionRecords};
-use crate::outcome::{Decision, DecisionStatus, DECISIONS};
+use crate::outcome::{CarriedTo, Decision, DecisionStatus, CARRIED_TO, DECISIONS};
 use crate::room_id::RoomId;
+use crate::session::store::SessionStore;
 use crate::storage::{Storage, StorageError};
 
 /// The item kinds a receipt lists as contributions of their own (connectors and groups are
@@ -41,6 +43,23 @@ pub struct Contribution {
     pub decided_at: Option<u64>,
     /// When they added it or first voted for it (ms since the epoch).
     pub at: u64,
+    /// Where the card (a comment's: its card) went when it was carried into another session of
+    /// the process, with the decision taken on it there.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub carried: Option<Onward>,
+}
+
+/// A carried card's copy in the session it was carried into, and the decision on it there.
+#[derive(Clone, Debug, PartialEq, Serialize)]
+pub struct Onward {
+    pub session: String,
+    /// That session's title.
+    pub title: String,
+    /// The copy's id on that session's board.
+    pub item: String,
+    pub status: Option<DecisionStatus>,
+    pub explanation: Option<String>,
+    pub decided_at: Option<u64>,
 }
 
 /// Collects one participant's contributions from the history's events, in order.
@@ -91,6 +110,7 @@ impl Authored<'_> {
                 explanation: decision.map(|d| d.explanation.clone()),
                 decided_at: decision.map(|d| d.decided_at),
                 at,
+                carried: None,
             }
         };
         let on_board = |item: &str| items.get(item).is_some();
@@ -118,9 +138,11 @@ impl Authored<'_> {
     }
 }
 
-/// A participant's contributions to a session, from its whole history.
+/// A participant's contributions to a session, from its whole history, with the cards carried
+/// into other sessions followed there.
 pub async fn of_participant(
     storage: &dyn Storage,
+    sessions: &SessionStore,
     room: &RoomId,
     keyframe_spacing: u64,
     records: &SessionRecords,
@@ -141,5 +163,40 @@ pub async fn of_participant(
         .await?
         .into_iter()
         .collect();
-    Ok(authored.finish(&board, &decisions))
+    let mut lines = authored.finish(&board, &decisions);
+    follow_carried(storage, sessions, &records.session.id, &mut lines).await?;
+    Ok(lines)
+}
+
+/// Adds, to each line whose card was carried into another session, that copy and its decision.
+async fn follow_carried(
+    storage: &dyn Storage,
+    sessions: &SessionStore,
+    session: &str,
+    lines: &mut [Contribution],
+) -> Result<(), StorageError> {
+    let carried: HashMap<String, CarriedTo> = CARRIED_TO
+        .all(storage, session)
+        .await?
+        .into_iter()
+        .collect();
+    for line in lines {
+        let card = line.on.as_deref().unwrap_or(&line.item);
+        let Some(copy) = carried.get(card) else {
+            continue;
+        };
+        let Some(target) = sessions.get(&copy.session).await? else {
+            continue;
+        };
+        let decision = DECISIONS.get(storage, &copy.session, &copy.item).await?;
+        line.carried = Some(Onward {
+            session: target.id,
+            title: target.title,
+            item: copy.item.clone(),
+            status: decision.as_ref().map(|d| d.status),
+            explanation: decision.as_ref().map(|d| d.explanation.clone()),
+            decided_at: decision.map(|d| d.decided_at),
+        });
+    }
+    Ok(())
 }

@@ -7,9 +7,15 @@ use serde_json::{json, Value};
 use crate::board_session::BoardSession;
 use crate::support::{card_text, Client};
 
-/// A process with a closed need-analysis session holding a citizen's cards (`card-1`,
-/// `card-2`) and an open co-design session: the two sessions and the citizen's id.
+/// A process with a need-analysis session holding a citizen's cards (`card-1`, `card-2`) and an
+/// open co-design session: the two sessions and the citizen's id.
 async fn two_phases() -> (BoardSession, BoardSession, String) {
+    let (first, second, _, pid) = two_phases_with_token().await;
+    (first, second, pid)
+}
+
+/// [`two_phases`], with the citizen's token too.
+async fn two_phases_with_token() -> (BoardSession, BoardSession, String, String) {
     let outside = BoardSession::start(json!({})).await;
     let process = outside
         .create_process(json!({"title": "Mobility", "description": ""}))
@@ -20,13 +26,13 @@ async fn two_phases() -> (BoardSession, BoardSession, String) {
     let second = outside
         .another(json!({"process": process, "cycle_phase": "co-design"}))
         .await;
-    let (_, pid) = first
+    let (token, pid) = first
         .citizen_writes(
             "Ann",
             &[("card-1", "buses too rare"), ("card-2", "no benches")],
         )
         .await;
-    (first, second, pid)
+    (first, second, token, pid)
 }
 
 fn carry(to: &BoardSession, items: &[&str]) -> Option<Value> {
@@ -219,4 +225,50 @@ async fn hidden_cards_stay_behind_and_erased_text_travels_erased() {
     let item = answer["carried"][0]["item"].as_str().unwrap();
     let board = board_of(&second).await;
     assert_eq!(board["items"][item]["text"], "[erased]", "{board}");
+}
+
+/// The citizen's receipt from the first session follows her carried card into the second one,
+/// to the decision taken on it there; the card that stayed behind is not followed.
+#[tokio::test]
+async fn a_receipt_follows_a_carried_card_to_its_decision_in_the_next_session() {
+    let (first, second, token, _) = two_phases_with_token().await;
+    let (status, me) = first
+        .server
+        .call("GET", "/api/me", Some(&token), None)
+        .await;
+    assert_eq!(status, 200, "{me}");
+    let receipt = format!("/api/receipts/{}", me["receipt"].as_str().unwrap());
+    first.close().await;
+    let answer = first
+        .moderate("POST", "/carry", carry(&second, &["card-1"]), 200)
+        .await;
+    let copy = answer["carried"][0]["item"].as_str().unwrap().to_owned();
+    second
+        .decide(&copy, "planned", "a bus every ten minutes from May")
+        .await;
+
+    let (status, receipt) = first.server.call("GET", &receipt, None, None).await;
+    assert_eq!(status, 200, "{receipt}");
+    let line = |item: &str| {
+        receipt["contributions"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|c| c["item"] == item)
+            .cloned()
+            .unwrap_or_else(|| panic!("{item} on the receipt: {receipt}"))
+    };
+    assert_eq!(
+        line("card-1")["carried"],
+        json!({
+            "session": second.id,
+            "title": "Parking permits",
+            "item": copy,
+            "status": "planned",
+            "explanation": "a bus every ten minutes from May",
+            "decided_at": line("card-1")["carried"]["decided_at"],
+        })
+    );
+    assert!(line("card-1")["carried"]["decided_at"].is_u64());
+    assert!(line("card-2").get("carried").is_none(), "{receipt}");
 }

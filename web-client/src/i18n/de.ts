@@ -393,6 +393,7 @@ export const de: Dict = {
   'forget.button': 'Dieses Gerät vergessen',
   'forget.done': 'Dieses Gerät hat Ihre Sitzungen, Ihren Namen und seine Kopien der Tafeln vergessen.',
   'receipt.onCard': 'Zu einer Karte mit Status:',
+  'receipt.carried': 'Übernommen in „{title}“, dort:',
   'receipt.yourVotes': '{n} Ihrer Stimmen ·',
   'eval.earlier': 'Sie haben bereits geantwortet: Erneutes Senden ersetzt Ihre Antworten.',
   'audit.decision': 'hat zu „{target}“ entschieden: {reason}',

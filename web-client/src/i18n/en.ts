@@ -391,6 +391,7 @@ export const en = {
   'forget.button': 'Forget this device',
   'forget.done': 'This device has forgotten your sessions, your name and its copies of boards.',
   'receipt.onCard': 'On a card that is:',
+  'receipt.carried': 'Carried into “{title}”, where it is:',
   'receipt.yourVotes': '{n} of your votes ·',
   'eval.earlier': 'You answered before: sending again replaces your answers.',
   'audit.decision': 'decided on “{target}”: {reason}',

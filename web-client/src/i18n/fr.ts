@@ -393,6 +393,7 @@ export const fr: Dict = {
   'forget.button': 'Oublier cet appareil',
   'forget.done': 'Cet appareil a oublié vos séances, votre nom et ses copies des tableaux.',
   'receipt.onCard': 'Sur une carte au statut :',
+  'receipt.carried': 'Reprise dans « {title} », où elle est :',
   'receipt.yourVotes': '{n} de vos votes ·',
   'eval.earlier': 'Vous avez déjà répondu : un nouvel envoi remplace vos réponses.',
   'audit.decision': 'a décidé pour « {target} » : {reason}',

@@ -393,6 +393,7 @@ export const nl: Dict = {
   'forget.button': 'Dit toestel vergeten',
   'forget.done': 'Dit toestel is je sessies, je naam en zijn kopieën van borden vergeten.',
   'receipt.onCard': 'Bij een kaart met status:',
+  'receipt.carried': 'Meegenomen naar „{title}”, waar ze nu is:',
   'receipt.yourVotes': '{n} van je stemmen ·',
   'eval.earlier': 'Je hebt al geantwoord: opnieuw versturen vervangt je antwoorden.',
   'audit.decision': 'besliste over “{target}”: {reason}',

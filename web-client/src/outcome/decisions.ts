@@ -29,7 +29,12 @@ export interface Contribution {
   on?: string
   /** A vote: how many of the person's dots the card holds. */
   votes?: number
+  /** The card was carried into another session of the process: its decision there. */
+  carried?: Onward
 }
+
+/** A carried card's copy in the session it was carried into, and the decision on it there. */
+export interface Onward { session: string, title: string, item: string, status: Status | null, explanation: string | null, decided_at: number | null }
 
 /** Answers given earlier from this receipt (the form shows them; sending again replaces them). */
 export interface Evaluation { answers: Partial<Record<EvaluationQuestion, number>> & { comment?: string }, at: number }

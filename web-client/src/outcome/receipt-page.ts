@@ -7,7 +7,7 @@ import { outcomeApi } from './api'
 import { h, clear } from '../ui/dom'
 import { t, lang, setLang, isLang, type Key } from '../i18n'
 import { receiptSections, type Contribution, type Receipt } from './decisions'
-import { publicPage, cardOutcome } from './public-page'
+import { publicPage, cardOutcome, statusBadge, decidedOn } from './public-page'
 import { receiptPanel } from './receipt'
 import { evaluationForm } from './evaluation'
 
@@ -41,6 +41,16 @@ export function renderReceiptPage (receipt: string, rerender: () => void): HTMLE
   return publicPage(content, rerender)
 }
 
+/** A line whose card was carried into another session of the process gets what became of it there. */
+function followed (c: Contribution, line: HTMLElement): HTMLElement {
+  const on = c.carried
+  if (!on) return line
+  line.append(h('div', { class: 'outcome-onward', 'data-session': on.session },
+    h('p', { class: 'outcome-status' }, `${t('receipt.carried', { title: on.title })} `, statusBadge(on.status), ' ', decidedOn(on.decided_at)),
+    on.explanation ? h('p', { class: 'outcome-explanation', text: on.explanation }) : null))
+  return line
+}
+
 function receiptContent (receipt: string, r: Receipt): HTMLElement[] {
   const { cards, comments, votes } = receiptSections(r)
   const section = (key: Key, id: string, list: Contribution[], item: (c: Contribution) => HTMLElement): HTMLElement =>
@@ -52,9 +62,9 @@ function receiptContent (receipt: string, r: Receipt): HTMLElement[] {
     h('p', { class: 'receipt-session', id: 'receipt-session', 'data-state': r.session.state },
       t('receipt.session', { title: r.session.title, state: t(`state.${r.session.state}` as Key) })),
     h('p', { class: 'hint', text: t('receipt.private') }),
-    section('receipt.cards', 'receipt-cards', cards, (c) => cardOutcome(c)),
-    section('receipt.comments', 'receipt-comments', comments, (c) => cardOutcome(c, t('receipt.onCard'))),
-    section('receipt.votes', 'receipt-votes', votes, (c) => cardOutcome(c, c.votes ? t('receipt.yourVotes', { n: c.votes }) : undefined)),
+    section('receipt.cards', 'receipt-cards', cards, (c) => followed(c, cardOutcome(c))),
+    section('receipt.comments', 'receipt-comments', comments, (c) => followed(c, cardOutcome(c, t('receipt.onCard')))),
+    section('receipt.votes', 'receipt-votes', votes, (c) => followed(c, cardOutcome(c, c.votes ? t('receipt.yourVotes', { n: c.votes }) : undefined))),
     receiptPanel({ receipt }, r.session.title, 'h2') ?? h('div'),
     evaluationForm(receipt, r.evaluation)
   ]
