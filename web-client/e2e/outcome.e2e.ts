@@ -245,6 +245,11 @@ describe('forgetting and closing the loop', () => {
       await decide(mod.page, 'twee keer mijn nummerplaat', 'accepted', 'We passen het formulier aan tegen juni.')
       await decide(mod.page, 'loket sluit te vroeg', 'not-taken-up', 'De openingsuren liggen vast tot eind dit jaar.')
       await mod.page.locator('#decisions summary', { hasText: '2 of 2' }).waitFor()
+      // the officials' figures: both cards decided, the questionnaire's one answer
+      await mod.page.locator('#figures-decided', { hasText: '2 of 2 contributions have a decision (100%)' }).waitFor()
+      await mod.page.locator('#figures-responses', { hasText: 'Questionnaire answers: 1 (0 with a comment)' }).waitFor()
+      expect(await mod.page.locator('#figures-statements tr[data-question="listened_to"] td').first().textContent()).toBe('4.0')
+      expect(await mod.page.locator('#figures-statements tr[data-question="could_say"] td').first().textContent()).toBe('–')
       await mod.page.click('#mod-audit-load')
       await mod.page.locator('#mod-audit li[data-action="decision"]', { hasText: 'Mona: decided on “Het formulier vraagt twee keer mijn nummerplaat”: Accepted: We passen' }).waitFor()
       await mod.page.click('#results-publish')

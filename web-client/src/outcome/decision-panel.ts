@@ -8,6 +8,7 @@ import { t, lang, type Key } from '../i18n'
 import { STATUSES, EXPLANATION_MAX, isStatus, type Decision } from './decisions'
 import { statusBadge, decidedOn } from './public-page'
 import type { ConsolePart } from '../session/moderator'
+import { OutcomeFigures } from './figures'
 
 /** A card the moderator can decide on, as the board names it. */
 export interface DecidableCard { id: string, name: string }
@@ -22,6 +23,7 @@ export class DecisionPanel implements ConsolePart {
   private readonly list = h('ul', { class: 'decision-list', id: 'decision-list' })
   private readonly status = h('p', { class: 'decisions-status', role: 'status', id: 'decisions-status' })
   private readonly rows = new Map<string, Row>()
+  private readonly figures: OutcomeFigures
   private decisions = new Map<string, Decision>()
   private loaded = false
   /** The language the panel's labels are in: another one rebuilds it. */
@@ -33,6 +35,7 @@ export class DecisionPanel implements ConsolePart {
     /** The board's cards and notes, oldest first. */
     private readonly cards: () => DecidableCard[]
   ) {
+    this.figures = new OutcomeFigures(token, sessionId)
     this.details.addEventListener('toggle', () => { if (this.details.open) void this.load() })
     this.build()
   }
@@ -42,7 +45,7 @@ export class DecisionPanel implements ConsolePart {
     this.lang = lang()
     this.rows.clear()
     this.list.replaceChildren()
-    this.details.replaceChildren(this.summary, this.publishControls(), this.list, this.status)
+    this.details.replaceChildren(this.summary, this.publishControls(), this.figures.el, this.list, this.status)
     this.el.replaceChildren(h('h3', { id: 'decisions-heading', text: t('decisions.heading') }), this.details)
   }
 
@@ -54,6 +57,7 @@ export class DecisionPanel implements ConsolePart {
 
   private async load (): Promise<void> {
     try {
+      void this.figures.load()
       const r = await outcomeApi.decisions(this.token, this.sessionId())
       this.decisions = new Map((r?.decisions ?? []).map((d) => [d.item, d]))
       this.loaded = true
@@ -102,6 +106,7 @@ export class DecisionPanel implements ConsolePart {
         const r = await outcomeApi.decide(this.token, this.sessionId(), id, { status: status.value, explanation: explanation.value.trim() })
         if (r?.decision) { this.decisions.set(id, r.decision); this.fill(row, r.decision) }
         this.render()
+        void this.figures.load()
         this.status.textContent = t('decisions.saved', { card: name.textContent ?? '' })
       } catch (err) {
         this.status.textContent = t('mod.error', { error: (err as Error).message })

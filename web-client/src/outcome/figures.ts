@@ -1,0 +1,71 @@
+//! The figures officials read in the moderator console (issue 20, "Evaluation"): how much of
+//! what people said has a decision, how long they waited for it, and what the questionnaire
+//! says, from `GET /api/sessions/{id}/metrics` (`outcomes`, `evaluation`). Numbers and
+//! durations are formatted by the browser's Intl, in the console's language.
+
+import { call } from '../session/api'
+import { h } from '../ui/dom'
+import { t, lang, type Key } from '../i18n'
+import { EVALUATION_QUESTIONS, type EvaluationQuestion } from './decisions'
+
+/** One statement's answers: how many, their mean (1–5), the count per point of the scale. */
+interface StatementFigures { answered: number, mean: number | null }
+
+/** What the metrics answer holds about outcomes and the questionnaire (server/README.md). */
+export interface OutcomeMetrics {
+  outcomes: { contributions: number, decided: number, decided_share: number | null, median_seconds_to_first_decision: number | null }
+  evaluation: { responses: number, comments: number, statements: Record<EvaluationQuestion, StatementFigures> }
+}
+
+/** A duration in the largest unit that keeps it above one (minutes, hours or days), in words. */
+export function duration (seconds: number, locale: string): string {
+  const [value, unit] = seconds >= 86400 ? [seconds / 86400, 'day'] : seconds >= 3600 ? [seconds / 3600, 'hour'] : [Math.max(seconds / 60, 1), 'minute']
+  return new Intl.NumberFormat(locale, { style: 'unit', unit, unitDisplay: 'long', maximumFractionDigits: 1 }).format(value)
+}
+
+/** The figures as elements: a sentence on decisions, one on waiting, a table of the statements. */
+export function figuresView (m: OutcomeMetrics, locale: string): HTMLElement[] {
+  const o = m.outcomes
+  const share = new Intl.NumberFormat(locale, { style: 'percent' }).format(o.decided_share ?? 0)
+  const mean = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 })
+  const out: HTMLElement[] = [
+    h('p', { id: 'figures-decided', text: t('figures.decided', { decided: o.decided, contributions: o.contributions, share }) })
+  ]
+  if (o.median_seconds_to_first_decision !== null) {
+    out.push(h('p', { id: 'figures-wait', text: t('figures.wait', { time: duration(o.median_seconds_to_first_decision, locale) }) }))
+  }
+  const e = m.evaluation
+  out.push(h('p', { id: 'figures-responses', text: t('figures.responses', { n: e.responses, comments: e.comments }) }))
+  if (e.responses > 0) {
+    out.push(h('table', { class: 'figures-table', id: 'figures-statements' },
+      h('caption', { class: 'visually-hidden', text: t('figures.heading') }),
+      h('thead', {}, h('tr', {},
+        h('th', { scope: 'col', text: t('figures.statement') }),
+        h('th', { scope: 'col', text: t('figures.mean') }),
+        h('th', { scope: 'col', text: t('figures.answered') }))),
+      h('tbody', {}, ...EVALUATION_QUESTIONS.map((q) => {
+        const s = e.statements[q]
+        return h('tr', { 'data-question': q },
+          h('th', { scope: 'row', text: t(`eval.${q}` as Key) }),
+          h('td', { text: s.mean === null ? '–' : mean.format(s.mean) }),
+          h('td', { text: String(s.answered) }))
+      }))))
+  }
+  return out
+}
+
+/** The console's figures block: loaded when asked for (the decisions panel opens or refreshes). */
+export class OutcomeFigures {
+  readonly el = h('div', { class: 'outcome-figures', id: 'outcome-figures' })
+
+  constructor (private readonly token: string, private readonly sessionId: () => string) {}
+
+  async load (): Promise<void> {
+    try {
+      const m = await call<OutcomeMetrics>('GET', `/api/sessions/${encodeURIComponent(this.sessionId())}/metrics`, { token: this.token })
+      this.el.replaceChildren(h('h4', { text: t('figures.heading') }), ...figuresView(m, lang()))
+    } catch (e) {
+      this.el.replaceChildren(h('p', { class: 'error', text: t('mod.error', { error: (e as Error).message }) }))
+    }
+  }
+}
