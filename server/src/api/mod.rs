@@ -18,7 +18,7 @@ mod sessions;
 
 pub(crate) use sessions::{moderator_view, move_session, NewSession, SessionMaker};
 
-use std::net::SocketAddr;
+use std::net::{IpAddr, SocketAddr};
 
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::header::HOST;
@@ -29,7 +29,7 @@ use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
-use crate::limits::Limit;
+use crate::limits::{AddressAttempts, Limit};
 use yrs::Doc;
 
 use crate::room::load_session_document;
@@ -163,11 +163,23 @@ fn public_url(state: &AppState, headers: &HeaderMap) -> String {
 /// address's attempts per minute, so that secrets cannot be found by trying; 429 beyond.
 fn attempt(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<(), ApiError> {
     let ip = state.guards.client_ip(peer, headers);
-    if let Err(wait) = state.guards.joins.attempt(ip) {
-        state.metrics.limited(Limit::JoinAttempts);
-        tracing::warn!(%ip, "join attempts limited");
-        let message = "too many attempts from your address; wait a moment and try again";
-        return Err(ApiError::limited(Limit::JoinAttempts, message, Some(wait)));
+    let message = "too many attempts from your address; wait a moment and try again";
+    limit_attempts(state, &state.guards.joins, Limit::JoinAttempts, ip, message)
+}
+
+/// Counts an attempt from `ip` on one of the per-address limiters: 429 for `limit`, with how
+/// long to wait, once the address has made too many.
+fn limit_attempts(
+    state: &AppState,
+    limiter: &AddressAttempts,
+    limit: Limit,
+    ip: IpAddr,
+    message: &'static str,
+) -> Result<(), ApiError> {
+    if let Err(wait) = limiter.attempt(ip) {
+        state.metrics.limited(limit);
+        tracing::warn!(%ip, limit = limit.label(), "attempts limited");
+        return Err(ApiError::limited(limit, message, Some(wait)));
     }
     Ok(())
 }

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
 use super::caller::{bearer, check_member, Caller, Everyone, Moderators, Researchers};
-use super::{append_as, attempt, public_url, room_of, text_field, Body};
+use super::{append_as, attempt, limit_attempts, public_url, room_of, text_field, Body};
 use crate::error::ApiError;
 use crate::history::{Disclosure, SessionDisclosure};
 use crate::limits::Limit;
@@ -152,13 +152,9 @@ pub(super) fn require_admin_key(
     ip: IpAddr,
     headers: &HeaderMap,
 ) -> Result<(), ApiError> {
-    if let Err(wait) = state.guards.admin_keys.attempt(ip) {
-        let limit = Limit::AdminKeyAttempts;
-        state.metrics.limited(limit);
-        tracing::warn!(%ip, "admin key attempts limited");
-        let message = "too many wrong admin keys from your address; wait a moment and try again";
-        return Err(ApiError::limited(limit, message, Some(wait)));
-    }
+    let message = "too many wrong admin keys from your address; wait a moment and try again";
+    let limiter = &state.guards.admin_keys;
+    limit_attempts(state, limiter, Limit::AdminKeyAttempts, ip, message)?;
     let key = bearer(headers).map_err(|_| admin_key_error())?;
     if !constant_time_eq(key.as_bytes(), state.admin_key.as_bytes()) {
         return Err(admin_key_error());
