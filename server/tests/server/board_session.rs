@@ -44,10 +44,7 @@ impl BoardSession {
 
     /// The invite token of a role (moderator, citizen, observer, researcher).
     pub fn invite(&self, role: &str) -> String {
-        self.created["invites"][role]["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        crate::support::invite(&self.created, role)
     }
 
     /// The API path of this session, followed by `rest`.

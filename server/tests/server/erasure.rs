@@ -31,12 +31,7 @@ impl Board {
         let created = server
             .create_session(json!({"title": "Permits", "template": "canvas", "language": "en", "research": research}))
             .await;
-        let invite = |role: &str| {
-            created["invites"][role]["token"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        };
+        let invite = |role: &str| crate::support::invite(&created, role);
         let id = created["id"].as_str().unwrap().to_owned();
         let code = created["join_code"].as_str().unwrap();
         let (ann_token, ann) = server.join(code, "Ann").await;

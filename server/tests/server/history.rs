@@ -114,12 +114,7 @@ async fn run_script(mut config: ServeConfig, dir: tempfile::TempDir, keep_names:
         .await;
     let id = created["id"].as_str().unwrap().to_owned();
     let code = created["join_code"].as_str().unwrap().to_owned();
-    let invite = |role: &str| {
-        created["invites"][role]["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
-    };
+    let invite = |role: &str| crate::support::invite(&created, role);
     let (moderator, researcher) = (invite("moderator"), invite("researcher"));
     let mut names = BTreeMap::new();
     let mut join = async |name: &str, label: &'static str| {

@@ -12,7 +12,8 @@ use yrs::updates::encoder::Encode;
 
 use crate::awareness::{presence, present};
 use crate::support::{
-    add_card, close_of, exchange, http_request, raw_socket, Client, Socket, TestServer, ADMIN_KEY,
+    add_card, close_of, exchange, http_request, invite, raw_socket, Client, Socket, TestServer,
+    ADMIN_KEY,
 };
 
 /// The HTTP status a WebSocket upgrade was refused with (panics if it was accepted).
@@ -370,14 +371,6 @@ async fn research_session(server: &TestServer) -> serde_json::Value {
     let session =
         json!({"title": "T", "template": "canvas", "language": "en", "research": research});
     server.create_session(session).await
-}
-
-/// The token of a created session's invite for `role`.
-fn invite(created: &serde_json::Value, role: &str) -> String {
-    created["invites"][role]["token"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 /// A download that has started and then stopped reading: the server is still sending it.

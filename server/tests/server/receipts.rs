@@ -64,12 +64,7 @@ impl Workshop {
                 json!({"title": "Parkeervergunning", "template": "canvas", "language": "nl"}),
             )
             .await;
-        let invite = |role: &str| {
-            created["invites"][role]["token"]
-                .as_str()
-                .unwrap()
-                .to_owned()
-        };
+        let invite = |role: &str| crate::support::invite(&created, role);
         let (status, moderator) = server
             .call(
                 "POST",

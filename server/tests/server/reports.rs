@@ -39,10 +39,7 @@ impl Board {
     }
 
     fn invite(&self, role: &str) -> String {
-        self.created["invites"][role]["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        crate::support::invite(&self.created, role)
     }
 
     fn path(&self, rest: &str) -> String {

@@ -56,10 +56,7 @@ impl Created {
     }
 
     fn invite(&self, role: &str) -> String {
-        self.body["invites"][role]["token"]
-            .as_str()
-            .unwrap()
-            .to_owned()
+        crate::support::invite(&self.body, role)
     }
 }
 

@@ -653,3 +653,11 @@ pub fn merged_text<'a>(docs: impl Iterator<Item = &'a Doc>) -> String {
     let result = text.get_string(&merged.transact());
     result
 }
+
+/// The token of a created session's invite for `role` (moderator, citizen, observer, researcher).
+pub fn invite(created: &serde_json::Value, role: &str) -> String {
+    created["invites"][role]["token"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
