@@ -6,6 +6,7 @@ import * as M from './model'
 import { api } from '../session/api'
 import { t, axisName } from '../i18n'
 import type { BoardStore } from './store'
+import type { Schema } from '../api/client'
 
 /** Click or Space on an item: select it, or finish the arrow being drawn to it. */
 export function activate (store: BoardStore, id: string): void {
@@ -118,7 +119,7 @@ export function unhide (store: BoardStore, id: string): void {
 }
 
 /** Report an item to the moderators, with a reason. */
-export function report (store: BoardStore, id: string, reason: string): void {
+export function report (store: BoardStore, id: string, reason: Schema<'ReportReason'>): void {
   const s = store.env.session()
   if (!s) return
   api.report(s.token, s.id, id, reason).then(() => store.env.announcer.say(t('report.sent')), (e) => store.env.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
