@@ -1,23 +1,13 @@
 //! Export: CSV and JSON of the content, and a PNG drawn from the model (not a screenshot of the
 //! page, so it needs no extra library and is the same at any window size). Printing uses the
-//! print style sheet (styles.css, `@media print`), which shows every stage. The emotion curve's
-//! value in words is here too, as the board, the replay and the PNG show it.
+//! print style sheet (styles.css, `@media print`), which shows every stage.
 
 import type * as Y from 'yjs'
 import * as M from '../board/model'
 import { axisName, t, type Key } from '../i18n'
 import { download } from '../ui/dom'
 import { drawConnector, type Box } from '../board/connectors'
-
-/** An emotion value with its sign: "+1", "−0.5" reads as better or worse at a glance. */
-export const signed = (v: number): string => v > 0 ? `+${v}` : String(v)
-
-/** The emotion curve at a stage in words: signed, "(average of n)" when several gave theirs. */
-export function emotionText (doc: Y.Doc, stage: string): string {
-  const v = M.emotion(doc, stage)
-  const n = M.emotionCount(doc, stage)
-  return v === undefined ? t('emotion.none') : n > 1 ? t('emotion.average', { value: signed(v), n }) : signed(v)
-}
+import { signed } from '../board/emotion-text'
 
 export function exportCsv (doc: Y.Doc, name: string): void {
   const csv = M.toCsv(M.exportRows(doc, (w, a) => axisName(w, a)))
