@@ -8,15 +8,16 @@ import { axisName, t, type Key } from '../i18n'
 import { download } from '../ui/dom'
 import { drawConnector, type Box } from '../board/connectors'
 import { signed } from '../board/emotion-text'
+import { exportRows, toCsv, toJson } from './export-data'
 
 export function exportCsv (doc: Y.Doc, name: string): void {
-  const csv = M.toCsv(M.exportRows(doc, (w, a) => axisName(w, a)))
+  const csv = toCsv(exportRows(doc, (w, a) => axisName(w, a)))
   // BOM so that spreadsheet programs read UTF-8 (accents in nl/fr/de)
   download(`${name}.csv`, new Blob(['\ufeff', csv], { type: 'text/csv;charset=utf-8' }))
 }
 
 export function exportJson (doc: Y.Doc, name: string): void {
-  download(`${name}.json`, new Blob([JSON.stringify(M.toJson(doc), null, 2)], { type: 'application/json' }))
+  download(`${name}.json`, new Blob([JSON.stringify(toJson(doc), null, 2)], { type: 'application/json' }))
 }
 
 const NOTE_FILL: Record<string, string> = { yellow: '#fff4b3', pink: '#ffd6e7', blue: '#d3e6ff', green: '#d4f5d4', orange: '#ffe0b8', purple: '#e8dcff' }
