@@ -1,6 +1,7 @@
 import { describe, it, expect } from 'vitest'
 import * as Y from 'yjs'
 import * as M from '../src/board/model'
+import { exportRows, toCsv, toJson } from '../src/research/export-data'
 
 const alice: M.Author = { participant: 'p_alice', name: 'Alice', language: 'en' }
 const bob: M.Author = { participant: 'p_bob', name: 'Bob', language: 'nl' }
@@ -264,7 +265,7 @@ describe('schema', () => {
     const m = M.itemsMap(doc).get(id)!
     m.delete('text'); m.set('hidden', { reason: 'personal data', at: 1, pending_review: false })
     expect(M.item(doc, id)).toMatchObject({ text: '', hidden: { reason: 'personal data' } })
-    expect((M.toJson(doc) as { items: Record<string, Record<string, unknown>> }).items[id].text).toBeUndefined()
+    expect((toJson(doc) as { items: Record<string, Record<string, unknown>> }).items[id].text).toBeUndefined()
   })
 })
 
@@ -273,7 +274,7 @@ describe('export', () => {
     const { doc, s, l } = journeyCell()
     M.addCard(doc, alice, l.id, s.id, '=HYPERLINK("x")')
     M.addCard(doc, alice, l.id, s.id, 'a, "b"\nc')
-    const csv = M.toCsv(M.exportRows(doc, (_w, a) => a.title || a.kind))
+    const csv = toCsv(exportRows(doc, (_w, a) => a.title || a.kind))
     const lines = csv.split('\r\n')
     expect(lines[0]).toBe('id,type,template,lane,stage,parent,from,to,group,text,author,author_name,created_at,language,votes,hidden')
     expect(csv).toContain(`"'=HYPERLINK(""x"")"`)

@@ -3,9 +3,9 @@
 //! components re-render from the document, so no action redraws anything itself.
 
 import * as M from './model'
-import { api } from '../session/api'
 import { t, axisName } from '../i18n'
-import type { BoardStore } from './store'
+import type { BoardStore, ItemRequests } from './store'
+import type { Schema } from '../api/client'
 
 /** Click or Space on an item: select it, or finish the arrow being drawn to it. */
 export function activate (store: BoardStore, id: string): void {
@@ -101,27 +101,27 @@ export function reorder (store: BoardStore, c: M.ItemView, delta: -1 | 1): void 
 }
 
 /** A moderation request from a card: its failure is said, its success shows in the console. */
-export function moderate (store: BoardStore, request: (token: string, session: string) => Promise<unknown>): void {
+export function moderate (store: BoardStore, request: (server: ItemRequests) => Promise<unknown>): void {
   const s = store.env.session()
   if (!s) return
-  request(s.token, s.id).then(() => store.env.moderated(), (e) => store.env.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
+  request(s).then(() => store.env.moderated(), (e) => store.env.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
 }
 
 /** Hide an item for everyone (moderators), with a reason. */
 export function hide (store: BoardStore, id: string, reason: string): void {
-  moderate(store, (token, session) => api.hide(token, session, id, reason || 'moderation'))
+  moderate(store, (s) => s.hide(id, reason || 'moderation'))
 }
 
 /** Show a hidden item again (moderators). */
 export function unhide (store: BoardStore, id: string): void {
-  moderate(store, (token, session) => api.unhide(token, session, id))
+  moderate(store, (s) => s.unhide(id))
 }
 
 /** Report an item to the moderators, with a reason. */
-export function report (store: BoardStore, id: string, reason: string): void {
+export function report (store: BoardStore, id: string, reason: Schema<'ReportReason'>): void {
   const s = store.env.session()
   if (!s) return
-  api.report(s.token, s.id, id, reason).then(() => store.env.announcer.say(t('report.sent')), (e) => store.env.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
+  s.report(id, reason).then(() => store.env.announcer.say(t('report.sent')), (e) => store.env.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
 }
 
 /** How an item is named in lists and announcements: its text, never hidden text. */

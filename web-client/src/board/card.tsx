@@ -14,11 +14,13 @@ import { CardMenu, hasActions, type Panel } from './card-menu'
 import { onCardKey } from './keyboard'
 import { CardText } from './card-text'
 import { pure } from '../ui/pure'
+import { everyOf, type Schema } from '../api/client'
 
 /** The drag-and-drop type of a card being dragged between cells. */
 export const CARD_MIME = 'application/x-cocreate-card'
 
-const REPORT_REASONS = ['spam', 'offensive', 'personal-data', 'off-topic'] as const
+/** Why a card is reported, as the API names the reasons, in the order offered. */
+const REPORT_REASONS = everyOf<Schema<'ReportReason'>>()(['spam', 'offensive', 'personal-data', 'off-topic'])
 
 /** Whether a card is drawn: not in a cell's list that the browser skips off screen. */
 function onScreen (store: BoardStore, el: HTMLElement | null): boolean {
@@ -51,7 +53,7 @@ function Editor ({ store, c }: { store: BoardStore, c: M.ItemView }) {
 /** The choice an action needs (why hide, why report, which colour, which group), in the card. */
 function PanelFor ({ store, c, panel, close }: { store: BoardStore, c: M.ItemView, panel: Panel, close: (refocus: boolean) => void }) {
   const ref = useRef<HTMLFormElement>(null)
-  const [reason, setReason] = useState<string>('spam')
+  const [reason, setReason] = useState<Schema<'ReportReason'>>('spam')
   useLayoutEffect(() => { ref.current?.querySelector<HTMLElement>('input, select')?.focus() }, [panel])
   const onKey = (e: KeyboardEvent): void => { if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); close(true) } }
   const submit = (e: Event, run: () => void): void => { e.preventDefault(); run(); close(true) }
@@ -66,7 +68,7 @@ function PanelFor ({ store, c, panel, close }: { store: BoardStore, c: M.ItemVie
     )
   } else if (panel === 'report') {
     body = [
-      <select key='r' aria-label={t('report.reason')} data-key={`report-reason:${c.id}`} value={reason} onChange={(e) => setReason((e.currentTarget as HTMLSelectElement).value)}>
+      <select key='r' aria-label={t('report.reason')} data-key={`report-reason:${c.id}`} value={reason} onChange={(e) => { const v = (e.currentTarget as HTMLSelectElement).value; setReason(REPORT_REASONS.find((r) => r === v) ?? 'spam') }}>
         {REPORT_REASONS.map((r) => <option key={r} value={r}>{t(`report.${r}` as Key)}</option>)}
       </select>,
       <button key='b' type='submit' class='btn small' data-key={`report:${c.id}`}>{t('report.button')}</button>

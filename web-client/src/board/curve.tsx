@@ -4,7 +4,7 @@
 
 import * as M from './model'
 import { t, axisName } from '../i18n'
-import { signed, emotionText } from '../research/export'
+import { signed, emotionText } from './emotion-text'
 import { useTopics } from './store'
 import { CURVE } from './routing'
 

@@ -9,6 +9,7 @@ import { useContext, useLayoutEffect, useReducer } from 'preact/hooks'
 import * as M from './model'
 import { BoardIndex, itemTopic, presenceTopic, AXES, CURVE, META, type Topic } from './routing'
 import type { Announcer } from '../ui/announcer'
+import type { Schema } from '../api/client'
 import { publishing } from './render-timing'
 
 /** Every subscriber listens to this one too: language, permissions or the view changed. */
@@ -21,12 +22,19 @@ export interface BoardEnv {
   canEdit: () => boolean
   isModerator: () => boolean
   voteLimit: () => number
-  /** The session's id and this person's token (moderation, reports); none in a development room. */
-  session: () => { id: string, token: string } | undefined
+  /** What cards ask of the session's server (moderation, reports); none in a development room. */
+  session: () => ItemRequests | undefined
   /** Tell the server's side of the page (the moderator console) that something was moderated. */
   moderated: () => void
   /** Tell others what this person has selected or is editing (presence). */
   setPresence: (field: 'selection' | 'editing', id: string | null) => void
+}
+
+/** The server's calls on a board item, made with this person's token. */
+export interface ItemRequests {
+  hide: (item: string, reason: string) => Promise<unknown>
+  unhide: (item: string) => Promise<unknown>
+  report: (item: string, reason: Schema<'ReportReason'>) => Promise<unknown>
 }
 
 /** Someone else on an item: shown as a badge with their name and colour. */

@@ -6,15 +6,14 @@ import type * as Y from 'yjs'
 import * as M from './model'
 import { h } from '../ui/dom'
 import { t, type Key } from '../i18n'
-import { exportCsv, exportJson, exportPng } from '../research/export'
 
 /** What the toolbar shows and what its buttons do. */
 export interface ToolbarContext {
   doc: Y.Doc
   canEdit: boolean
   view: 'visual' | 'text'
-  /** The file name exports are saved under. */
-  name: string
+  /** Saves the board as a file (the exports are research's: research/export.ts). */
+  exportAs: (format: 'png' | 'csv' | 'json') => void
   votesLeft: () => string
   addNote: () => void
   addGroup: () => void
@@ -45,10 +44,10 @@ export function toolbarContent (c: ToolbarContext): HTMLElement[] {
   if (tpl === 'canvas') out.push(c.zoom)
   if (c.canEdit) out.push(h('span', { class: 'votes-left', id: 'votes-left', text: c.votesLeft() }))
   out.push(h('span', { class: 'spacer' }),
-    h('button', { type: 'button', class: 'btn', id: 'export-png', onclick: () => exportPng(c.doc, c.name), text: t('export.png') }),
+    h('button', { type: 'button', class: 'btn', id: 'export-png', onclick: () => c.exportAs('png'), text: t('export.png') }),
     h('button', { type: 'button', class: 'btn', id: 'export-print', onclick: () => window.print(), text: t('export.print') }),
-    h('button', { type: 'button', class: 'btn', id: 'export-csv', onclick: () => exportCsv(c.doc, c.name), text: t('export.csv') }),
-    h('button', { type: 'button', class: 'btn', id: 'export-json', onclick: () => exportJson(c.doc, c.name), text: t('export.json') }))
+    h('button', { type: 'button', class: 'btn', id: 'export-csv', onclick: () => c.exportAs('csv'), text: t('export.csv') }),
+    h('button', { type: 'button', class: 'btn', id: 'export-json', onclick: () => c.exportAs('json'), text: t('export.json') }))
   const help = tpl === 'canvas' ? `${t('canvas.keyboardHelp')} ${t('zoom.help')}` : t('board.keyboardHelp')
   if (c.canEdit) out.push(h('p', { class: 'kbd-help', id: 'kbd-help', text: `${help} ${t('card.menuHelp')}` }))
   return out

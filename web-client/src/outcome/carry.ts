@@ -2,7 +2,8 @@
 //! session that belongs to a process, the moderator ticks cards and picks an open session of the
 //! same process; the server writes them there, each keeping its origin and author.
 
-import { outcomeApi, type ProcessSession } from './api'
+import { outcomeApi } from './api'
+import type { Schema } from '../api/client'
 import { h } from '../ui/dom'
 import { t, type Key } from '../i18n'
 import type { Session } from '../sync/connection'
@@ -11,7 +12,7 @@ import type { DecidableCard } from './decision-panel'
 
 export class CarryPanel implements ConsolePart {
   readonly el = h('section', { class: 'carry', 'aria-labelledby': 'carry-heading' })
-  private targets: ProcessSession[] = []
+  private targets: Schema<'Process'>['sessions'] = []
   private readonly status = h('p', { class: 'carry-status', role: 'status', id: 'carry-status' })
   /** Ticked cards, kept over redraws. */
   private readonly ticked = new Set<string>()

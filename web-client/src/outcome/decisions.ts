@@ -1,9 +1,16 @@
 //! What became of people's input (issue 20), without DOM: the decision statuses, what the server
 //! answers about decisions, receipts and results, and how the pages group and count them.
 
-/** A decision's status, in the order of the work it describes (server/README.md "Decisions"). */
-export const STATUSES = ['under-consideration', 'accepted', 'planned', 'in-progress', 'done', 'not-taken-up'] as const
-export type Status = typeof STATUSES[number]
+import { everyOf, type Body, type Schema } from '../api/client'
+
+/** A decision's status, as the API names it (openapi.json `DecisionStatus`). */
+export type Status = Schema<'DecisionStatus'>
+
+/**
+ * Every status, in the order of the work it describes (server/README.md "Decisions"): a status
+ * the server adds and this list lacks does not compile.
+ */
+export const STATUSES = everyOf<Status>()(['under-consideration', 'accepted', 'planned', 'in-progress', 'done', 'not-taken-up'])
 
 export const isStatus = (s: unknown): s is Status => typeof s === 'string' && (STATUSES as readonly string[]).includes(s)
 
@@ -14,44 +21,21 @@ const ACCEPTED: readonly Status[] = ['accepted', 'planned', 'in-progress', 'done
 export const EXPLANATION_MAX = 2000
 
 /** `PUT …/items/{item}/decision` answers one; `GET …/decisions` lists them. */
-export interface Decision { item: string, status: Status, explanation: string, decided_at: number, by?: string }
+export type Decision = Schema<'Decision'>
 
 /** One thing a person contributed, as their receipt lists it (`GET /api/receipts/{receipt}`). */
-export interface Contribution {
-  item: string
-  /** card, note, comment or vote */
-  kind: string
-  text: string
-  status?: Status | null
-  explanation?: string | null
-  decided_at?: number | null
-  /** A comment's card (its status is that card's). */
-  on?: string
-  /** A vote: how many of the person's dots the card holds. */
-  votes?: number
-  /** The card was carried into another session of the process: its decision there. */
-  carried?: Onward
-}
-
-/** A carried card's copy in the session it was carried into, and the decision on it there. */
-export interface Onward { session: string, title: string, item: string, status: Status | null, explanation: string | null, decided_at: number | null }
+export type Contribution = Schema<'Contribution'>
 
 /** Answers given earlier from this receipt (the form shows them; sending again replaces them). */
-export interface Evaluation { answers: Partial<Record<EvaluationQuestion, number>> & { comment?: string }, at: number }
+export type Evaluation = Schema<'Evaluation'>
 
-export interface Receipt {
-  session: { id: string, title: string, state: string }
-  /** The participant's language (the one they joined in). */
-  language?: string
-  contributions: Contribution[]
-  evaluation?: Evaluation | null
-}
+export type Receipt = Schema<'Receipt'>
 
 /** A published card: its text and decision (no author: results name nobody). */
 export interface ResultCard { item: string, text: string, status: Status | null, explanation: string, decided_at?: number | null, kind?: string }
 
 /** The figures a results page leads with. */
-export interface Counts { contributions: number, decided: number, accepted: number }
+export type Counts = Schema<'ResultCounts'>
 
 /** A session's published results, as the results page shows them. */
 export interface Results {
@@ -127,14 +111,16 @@ export function readResults (raw: unknown): Results {
 }
 
 /** A receipt's contributions by kind: the cards and notes (with their decisions), comments, votes. */
-export function receiptSections (r: Receipt): { cards: Contribution[], comments: Contribution[], votes: Contribution[] } {
-  const of = (...kinds: string[]): Contribution[] => r.contributions.filter((c) => kinds.includes(c.kind))
+export function receiptSections<R extends { contributions: { kind: string }[] }> (r: R): Record<'cards' | 'comments' | 'votes', R['contributions']> {
+  const of = (...kinds: string[]): R['contributions'] => r.contributions.filter((c) => kinds.includes(c.kind)) as R['contributions']
   return { cards: of('card', 'note', 'group'), comments: of('comment'), votes: of('vote') }
 }
 
-/** The questionnaire at close and on the receipt page (issue 20 "Evaluation"), each 1 to 5. */
-export const EVALUATION_QUESTIONS = ['could_say', 'listened_to', 'understand_next', 'would_return'] as const
-export type EvaluationQuestion = typeof EVALUATION_QUESTIONS[number]
+/** A statement of the questionnaire, as the API names it (the figures list one per statement). */
+export type EvaluationQuestion = keyof Schema<'EvaluationFigures'>['statements']
+
+/** The questionnaire at close and on the receipt page (issue 20 "Evaluation"), each 1 to 5, in the order asked. */
+export const EVALUATION_QUESTIONS = everyOf<EvaluationQuestion>()(['could_say', 'listened_to', 'understand_next', 'would_return'])
 export const SCALE = [1, 2, 3, 4, 5] as const
 /** The free comment's cap (the server's). */
 export const COMMENT_MAX = 2000
@@ -143,8 +129,8 @@ export const COMMENT_MAX = 2000
  * The body of `POST /api/receipts/{receipt}/evaluation`: only what was answered (every question is
  * optional); undefined when nothing was.
  */
-export function evaluationBody (scores: Partial<Record<EvaluationQuestion, number>>, comment: string): { answers: Record<string, number | string> } | undefined {
-  const answers: Record<string, number | string> = {}
+export function evaluationBody (scores: Partial<Record<EvaluationQuestion, number>>, comment: string): Body<'evaluate'> | undefined {
+  const answers: Body<'evaluate'>['answers'] = {}
   for (const q of EVALUATION_QUESTIONS) {
     const v = scores[q]
     if (v !== undefined && (SCALE as readonly number[]).includes(v)) answers[q] = v

@@ -3,19 +3,14 @@
 //! says, from `GET /api/sessions/{id}/metrics` (`outcomes`, `evaluation`). Numbers and
 //! durations are formatted by the browser's Intl, in the console's language.
 
-import { call } from '../session/api'
+import type { Schema } from '../api/client'
+import { outcomeApi } from './api'
 import { h } from '../ui/dom'
 import { t, lang, type Key } from '../i18n'
-import { EVALUATION_QUESTIONS, type EvaluationQuestion } from './decisions'
-
-/** One statement's answers: how many, their mean (1–5), the count per point of the scale. */
-interface StatementFigures { answered: number, mean: number | null }
+import { EVALUATION_QUESTIONS } from './decisions'
 
 /** What the metrics answer holds about outcomes and the questionnaire (server/README.md). */
-export interface OutcomeMetrics {
-  outcomes: { contributions: number, decided: number, decided_share: number | null, median_seconds_to_first_decision: number | null }
-  evaluation: { responses: number, comments: number, statements: Record<EvaluationQuestion, StatementFigures> }
-}
+export type OutcomeMetrics = Pick<Schema<'Participation'>, 'outcomes' | 'evaluation'>
 
 /** A duration in the largest unit that keeps it above one (minutes, hours or days), in words. */
 export function duration (seconds: number, locale: string): string {
@@ -62,7 +57,7 @@ export class OutcomeFigures {
 
   async load (): Promise<void> {
     try {
-      const m = await call<OutcomeMetrics>('GET', `/api/sessions/${encodeURIComponent(this.sessionId())}/metrics`, { token: this.token })
+      const m = await outcomeApi.figures(this.token, this.sessionId())
       this.el.replaceChildren(h('h4', { text: t('figures.heading') }), ...figuresView(m, lang()))
     } catch (e) {
       this.el.replaceChildren(h('p', { class: 'error', text: t('mod.error', { error: (e as Error).message }) }))

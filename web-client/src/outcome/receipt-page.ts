@@ -2,7 +2,7 @@
 //! votes) and what became of each card, in their language, without a token (it works months
 //! later); the receipt again to keep, and the questionnaire.
 
-import { ApiError } from '../session/api'
+import { ApiError } from '../api/client'
 import { outcomeApi } from './api'
 import { h, clear } from '../ui/dom'
 import { t, lang, setLang, isLang, type Key } from '../i18n'

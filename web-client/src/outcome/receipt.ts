@@ -4,9 +4,10 @@
 import { h } from '../ui/dom'
 import { qrDataUrl } from '../ui/qr'
 import { t } from '../i18n'
+import type { Schema } from '../api/client'
 
 /** What a join answer gave (`receipt`, `receipt_url`), kept with the session on this device. */
-export interface ReceiptRef { receipt?: string, receipt_url?: string }
+export type ReceiptRef = Partial<Pick<Schema<'Receipt'>, 'receipt' | 'receipt_url'>>
 
 /** The receipt page's full address: the server's `receipt_url` made absolute, else built here. */
 export function receiptUrl (r: ReceiptRef): string | undefined {

@@ -2,7 +2,7 @@
 //! the figures, then the cards grouped by status with their explanations. No names: results
 //! show what was said and decided, not who said it.
 
-import { ApiError } from '../session/api'
+import { ApiError } from '../api/client'
 import { outcomeApi } from './api'
 import { h, clear } from '../ui/dom'
 import { t, type Key } from '../i18n'

@@ -1,32 +1,23 @@
 //! Export: CSV and JSON of the content, and a PNG drawn from the model (not a screenshot of the
 //! page, so it needs no extra library and is the same at any window size). Printing uses the
-//! print style sheet (styles.css, `@media print`), which shows every stage. The emotion curve's
-//! value in words is here too, as the board, the replay and the PNG show it.
+//! print style sheet (styles.css, `@media print`), which shows every stage.
 
 import type * as Y from 'yjs'
 import * as M from '../board/model'
 import { axisName, t, type Key } from '../i18n'
 import { download } from '../ui/dom'
 import { drawConnector, type Box } from '../board/connectors'
-
-/** An emotion value with its sign: "+1", "−0.5" reads as better or worse at a glance. */
-export const signed = (v: number): string => v > 0 ? `+${v}` : String(v)
-
-/** The emotion curve at a stage in words: signed, "(average of n)" when several gave theirs. */
-export function emotionText (doc: Y.Doc, stage: string): string {
-  const v = M.emotion(doc, stage)
-  const n = M.emotionCount(doc, stage)
-  return v === undefined ? t('emotion.none') : n > 1 ? t('emotion.average', { value: signed(v), n }) : signed(v)
-}
+import { signed } from '../board/emotion-text'
+import { exportRows, toCsv, toJson } from './export-data'
 
 export function exportCsv (doc: Y.Doc, name: string): void {
-  const csv = M.toCsv(M.exportRows(doc, (w, a) => axisName(w, a)))
+  const csv = toCsv(exportRows(doc, (w, a) => axisName(w, a)))
   // BOM so that spreadsheet programs read UTF-8 (accents in nl/fr/de)
   download(`${name}.csv`, new Blob(['\ufeff', csv], { type: 'text/csv;charset=utf-8' }))
 }
 
 export function exportJson (doc: Y.Doc, name: string): void {
-  download(`${name}.json`, new Blob([JSON.stringify(M.toJson(doc), null, 2)], { type: 'application/json' }))
+  download(`${name}.json`, new Blob([JSON.stringify(toJson(doc), null, 2)], { type: 'application/json' }))
 }
 
 const NOTE_FILL: Record<string, string> = { yellow: '#fff4b3', pink: '#ffd6e7', blue: '#d3e6ff', green: '#d4f5d4', orange: '#ffe0b8', purple: '#e8dcff' }

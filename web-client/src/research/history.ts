@@ -5,19 +5,13 @@
 
 import * as Y from 'yjs'
 import * as M from '../board/model'
+import type { Schema } from '../api/client'
 
-/** One line of `GET /api/sessions/{id}/history`; `seq` is null for attendance and moderation. */
-export interface HistoryEvent {
-  seq: number | null
-  at: number
-  participant: string | null
-  role: string | null
-  entity: string
-  action: string
-  target: string
-  detail: string
-  by_server: boolean
-}
+/**
+ * One line of `GET /api/sessions/{id}/history`; `seq` is null for attendance and moderation. A
+ * role is kept as written, also one this browser does not know yet (it is shown, not acted on).
+ */
+export type HistoryEvent = Omit<Schema<'HistoryEvent'>, 'role'> & { role: string | null }
 
 /**
  * The board of a `state` answer: the document's shape, with votes as counts per item and the
@@ -33,23 +27,11 @@ export interface BoardJson {
   emotion_votes?: Record<string, { average: number, count: number }>
 }
 
-/** `GET /api/sessions/{id}/state?at=`. */
-export interface StateAnswer { session: string, seq: number, at: number, time: string, keyframe: number, records_read: number, board: BoardJson }
+/** `GET /api/sessions/{id}/metrics`: participation figures. */
+export type Metrics = Schema<'Participation'>
 
 /** One bucket of `metrics.over_time`. */
-export interface MetricsBucket { from: number, to: number, total: number, by_role: Record<string, number> }
-
-/** `GET /api/sessions/{id}/metrics` (the parts the replay view shows). */
-export interface Metrics {
-  bucket_seconds: number
-  contributions: number
-  distinct_contributors: number
-  by_role: Record<string, number>
-  citizen_share: number | null
-  gini: number | null
-  by_participant: { participant: string, role: string, contributions: number, by_entity: Record<string, number> }[]
-  over_time: MetricsBucket[]
-}
+export type MetricsBucket = Metrics['over_time'][number]
 
 /** The pseudonym under which the server aggregates everyone who declined research consent. */
 export const DECLINED = 'declined'

@@ -8,7 +8,7 @@ import type * as Y from 'yjs'
 import * as M from '../board/model'
 import { h } from '../ui/dom'
 import { t, axisName, type Key } from '../i18n'
-import { emotionText } from './export'
+import { emotionText } from '../board/emotion-text'
 
 /** How the replay names and colours the author of an item (by pseudonym). */
 export type AuthorKey = (participant: string) => { label: string, colour: string }

@@ -5,7 +5,8 @@
 //! at most one request in flight (the newest wanted position wins), which throttles playing.
 
 import type * as Y from 'yjs'
-import { api, type StoredSession } from '../session/api'
+import type { StoredSession } from '../session/api'
+import { researchApi } from './api'
 import { h, clear, download } from '../ui/dom'
 import { t, type Key } from '../i18n'
 import { Announcer } from '../ui/announcer'
@@ -118,9 +119,9 @@ export class ReplayPage {
 
   private async load (): Promise<void> {
     try {
-      const events = await api.history(this.token, this.sid)
+      const events = await researchApi.history(this.token, this.sid)
       this.timeline = new Timeline(events)
-      const metrics = await api.metrics(this.token, this.sid, bucketSecondsFor(this.timeline.end - this.timeline.start))
+      const metrics = await researchApi.metrics(this.token, this.sid, bucketSecondsFor(this.timeline.end - this.timeline.start))
       if (this.destroyed) return
       this.keys = participantKeys(events)
       this.scrubber.max = String(Math.ceil((this.timeline.end - this.timeline.start) / 1000) * 1000)
@@ -226,7 +227,7 @@ export class ReplayPage {
     this.boardWrap.setAttribute('aria-busy', 'true')
     if (this.inFlight) return
     this.inFlight = true
-    api.state(this.token, this.sid, seq).then((r) => {
+    researchApi.state(this.token, this.sid, seq).then((r) => {
       this.boards.set(seq, docFromBoard(r.board))
       if (this.boards.size > CACHE_BOARDS) this.boards.delete(this.boards.keys().next().value as number)
     }, (e) => {
@@ -300,7 +301,7 @@ export class ReplayPage {
     btn.disabled = true
     this.exportStatus.textContent = t('replay.exporting')
     try {
-      download(`cocreate-${this.sid}.zip`, await api.exportZip(this.token, this.sid))
+      download(`cocreate-${this.sid}.zip`, await researchApi.exportZip(this.token, this.sid))
       this.exportStatus.textContent = t('replay.exported')
     } catch (e) {
       this.exportStatus.textContent = t('replay.error', { error: (e as Error).message ?? String(e) })

@@ -1,6 +1,6 @@
 //! What this browser keeps about the sessions it joined (tokens in localStorage, board copies in
 //! IndexedDB), listed, and forgotten all at once with "forget this device" (issue 19: a shared
-//! library computer must not reopen someone's session; leaving forgets one: board/page.ts).
+//! library computer must not reopen someone's session; leaving forgets one: app/board-page.ts).
 
 import { SESSION_KEY_PREFIX, type StoredSession } from './api'
 

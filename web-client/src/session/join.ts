@@ -1,7 +1,8 @@
 //! The join page: a join code (or an invite link) plus a display name and language, the sessions
 //! this browser joined before, and a small form for organisers to create a session.
 
-import { api, ApiError, normaliseCode, JOIN_CODE_RE, storeSession, type StoredSession, type CreateAnswer } from './api'
+import { api, normaliseCode, JOIN_CODE_RE, storeSession, type StoredSession } from './api'
+import { ApiError } from '../api/client'
 import { h, clear } from '../ui/dom'
 import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
 import { TEMPLATES } from '../board/model'
@@ -138,7 +139,9 @@ function renderCreate (opts: JoinOptions): HTMLElement {
     e.preventDefault()
     clear(out)
     try {
-      const r: CreateAnswer = await api.createSession(key.value.trim(), { title: title.value.trim() || 'Workshop', template: tpl.value, language: sLang.value })
+      const template = TEMPLATES.find((x) => x === tpl.value) ?? TEMPLATES[0]
+      const language = isLang(sLang.value) ? sLang.value : lang()
+      const r = await api.createSession(key.value.trim(), { title: title.value.trim() || 'Workshop', template, language })
       sessionStorage.setItem('cocreate.adminKey', key.value.trim()) // this tab only
       const mod = r.invites?.moderator?.token
       const cit = r.invites?.citizen?.token

@@ -2,13 +2,17 @@
 //! code as text and QR code, participants (kick, remove contributions, erase), reported items and
 //! the audit log; parts owned elsewhere (the decisions: outcome/decision-panel.ts) drawn in it.
 
-import { api, type Participant, type AuditEntry, type ItemModeration } from './api'
+import { api } from './api'
+import type { Schema } from '../api/client'
 import type { Session } from '../sync/connection'
 import { h, clear } from '../ui/dom'
 import { t, DICTS, type Key } from '../i18n'
 import type { Announcer } from '../ui/announcer'
 import { EraseControls } from './erase'
 import { qrDataUrl } from '../ui/qr'
+
+type Participant = Schema<'Participant'>
+type AuditEntry = Schema<'AuditEntry'>
 
 export function joinUrl (code: string): string {
   return `${location.origin}/#code=${encodeURIComponent(code)}`
@@ -53,7 +57,7 @@ export const isInviteLink = (p: Participant, s: Session): boolean =>
 export class ModeratorConsole {
   readonly el = h('section', { class: 'moderator', 'aria-labelledby': 'mod-title', id: 'moderator' })
   private participants: Participant[] = []
-  private reported: [string, ItemModeration][] = []
+  private reported: [string, Schema<'ItemModeration'>][] = []
   private refreshes = 0
   private audit: AuditEntry[] | undefined
   private joinCode?: string
@@ -194,7 +198,7 @@ export class ModeratorConsole {
     const people = h('ul', { class: 'mod-people', id: 'mod-people' })
     const sorted = [...this.participants].sort((a, b) => Number(isInviteLink(a, s)) - Number(isInviteLink(b, s)))
     for (const p of sorted) {
-      const pid = p.participant_id ?? p.id ?? ''
+      const pid = p.id
       const name = personName(p)
       const invite = isInviteLink(p, s)
       // an invite link's participant is the link: revoking it is kicking that participant
@@ -239,7 +243,7 @@ export class ModeratorConsole {
     // the server's reason for an erasure says what went, in English: "name" or "name and text"
     const key = a.action === 'erase' && a.reason === 'name and text' ? 'audit.erase-text' : `audit.${a.action}`
     if (!(key in DICTS.en)) return [a.action, a.target, a.reason].filter(Boolean).join(' ')
-    const person = this.participants.find((p) => (p.participant_id ?? p.id) === a.target)
+    const person = this.participants.find((p) => p.id === a.target)
     const target = person ? personName(person) : this.board.itemName(a.target ?? '')
     const reason = a.action === 'decision' ? decisionReason(a.reason) : a.reason ?? ''
     return t(key as Key, { target, reason, what: a.action === 'update' ? changedSettings(a.reason) : '' })
@@ -247,7 +251,7 @@ export class ModeratorConsole {
 }
 
 /** A participant's name; an erased participant has none left. */
-const personName = (p: Participant): string => p.display_name || p.name || t('erase.nameless')
+const personName = (p: Participant): string => p.display_name || t('erase.nameless')
 
 /** An `update` entry's reason is the JSON of the settings sent; null fields were not changed. */
 function changedSettings (reason: string | null | undefined): string {

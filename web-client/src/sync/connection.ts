@@ -6,32 +6,16 @@ import { WebsocketProvider } from 'y-websocket'
 import { IndexeddbPersistence } from 'y-indexeddb'
 import * as decoding from 'lib0/decoding'
 import { ObservableV2 } from 'lib0/observable'
+import type { Schema } from '../api/client'
 
 export const MSG_SAVED = 100
 export const MSG_SESSION = 101
 
-export interface Session {
-  id: string
-  title: string
-  template: string
-  language: string
-  state: 'open' | 'locked' | 'closed' | string
-  phase: string
-  timer_ends_at: number | null
-  votes_per_participant: number
-  created_at: number
-  join_code?: string
-  /** Research settings (absent from servers before issue 7: then not recorded). */
-  research?: Research
-  /** The co-creation process the session belongs to (issue 20), and the cycle phase it serves. */
-  process?: string | null
-  cycle_phase?: string | null
-}
+/** The session as message 101 carries it: the API's `Session` (openapi.json). */
+export type Session = Schema<'Session'>
 
-/** Whether researchers may replay the session, whether joining asks consent, whether exports keep names. */
-export interface Research { recorded: boolean, consent_required: boolean, keep_names: boolean }
-
-export interface You { participant_id: string, display_name: string, role: string, can_edit: boolean }
+/** Who this connection's token names, as message 101 carries it: the API's `You`. */
+export type You = Schema<'You'>
 
 export interface SessionMessage { event: string, session: Session, you: You }
 

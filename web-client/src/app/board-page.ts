@@ -1,12 +1,14 @@
-//! The board page: header (session, status, phase and timer), toolbar, presence and the moderator
-//! console around the board itself, which its components render from the store (view.tsx). The
-//! page owns the connection and tells the store what changes outside the document: permissions,
-//! the language, the view, others' presence.
+//! The board page, the app's shell around a live board: header (session, status, phase and
+//! timer), toolbar, presence, the moderator console, the receipt and the questionnaire around the
+//! board itself, which its components render from the store (board/view.tsx). The page owns the
+//! connection, tells the store what changes outside the document (permissions, the language, the
+//! view, others' presence) and lends the board what other folders do: the server's calls on
+//! items (session/), the exports (research/).
 
 import * as Y from 'yjs'
-import * as M from './model'
+import * as M from '../board/model'
 import { Connection, type ConnectionState, type Session, type SessionMessage, type You } from '../sync/connection'
-import { storeSession, forgetSession, type StoredSession } from '../session/api'
+import { api, storeSession, forgetSession, type StoredSession } from '../session/api'
 import { receiptPanel } from '../outcome/receipt'
 import { evaluationForm } from '../outcome/evaluation'
 import { DecisionPanel, type DecidableCard } from '../outcome/decision-panel'
@@ -15,16 +17,16 @@ import { h, clear } from '../ui/dom'
 import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
 import { Announcer } from '../ui/announcer'
 import { ModeratorConsole } from '../session/moderator'
-import { drawBoard } from '../research/export'
-import { announceRemoteChanges } from './remote-changes'
-import { Presence } from './presence'
+import { drawBoard, exportCsv, exportJson, exportPng } from '../research/export'
+import { announceRemoteChanges } from '../board/remote-changes'
+import { Presence } from '../board/presence'
 import { recordedIndicator } from '../session/recording'
-import { BoardStore, ALL } from './store'
-import { META, VOTES, ZOOM } from './routing'
-import * as A from './actions'
-import { mountBoard, mountZoomControls, unmount } from './view'
-import { bindZoomInput } from './zoom'
-import { toolbarContent } from './toolbar'
+import { BoardStore, ALL, type ItemRequests } from '../board/store'
+import { META, VOTES, ZOOM } from '../board/routing'
+import * as A from '../board/actions'
+import { mountBoard, mountZoomControls, unmount } from '../board/view'
+import { bindZoomInput } from '../board/zoom'
+import { toolbarContent } from '../board/toolbar'
 
 export interface BoardOptions {
   /** A session joined with a token (from localStorage). */
@@ -98,7 +100,7 @@ export class BoardPage {
       canEdit: () => this.canEdit(),
       isModerator: () => this.isModerator(),
       voteLimit: () => this.session?.votes_per_participant ?? 5,
-      session: () => this.opts.stored && this.session ? { id: this.session.id, token: this.opts.stored.token } : undefined,
+      session: () => this.itemRequests(),
       moderated: () => this.moderator?.refresh(),
       setPresence: (field, id) => awareness.setLocalStateField(field, id)
     })
@@ -180,6 +182,18 @@ export class BoardPage {
     if (this.you) return { participant: this.you.participant_id, name: this.you.display_name, language: lang() }
     const d = devIdentity()
     return { participant: d.participant, name: d.name, language: lang() }
+  }
+
+  /** The server's calls on this session's items, with this person's token; none in a development room. */
+  private itemRequests (): ItemRequests | undefined {
+    const token = this.opts.stored?.token
+    const id = this.session?.id
+    if (!token || !id) return undefined
+    return {
+      hide: (item, reason) => api.hide(token, id, item, reason),
+      unhide: (item) => api.unhide(token, id, item),
+      report: (item, reason) => api.report(token, id, item, reason)
+    }
   }
 
   private role (): string { return this.you?.role ?? 'citizen' }
@@ -279,13 +293,20 @@ export class BoardPage {
       doc: this.doc,
       canEdit: this.canEdit(),
       view: this.store.view,
-      name: (this.session?.title || this.opts.devRoom?.room || 'board').replace(/[^\w.-]+/g, '_'),
+      exportAs: (format) => this.exportAs(format),
       votesLeft: () => this.votesLeft(),
       addNote: () => { const s = this.nextFreeSpot(160, 120); A.addNote(this.store, s.x, s.y) },
       addGroup: () => { const s = this.nextFreeSpot(400, 300); A.addGroup(this.store, s.x, s.y) },
       setView: (v) => this.setView(v),
       zoom: this.zoomEl
     }))
+  }
+
+  /** Saves the board as a PNG, CSV or JSON file named after the session (or room). */
+  private exportAs (format: 'png' | 'csv' | 'json'): void {
+    const name = (this.session?.title || this.opts.devRoom?.room || 'board').replace(/[^\w.-]+/g, '_')
+    const save = { png: exportPng, csv: exportCsv, json: exportJson }[format]
+    save(this.doc, name)
   }
 
   private setView (view: 'visual' | 'text'): void {
