@@ -53,8 +53,8 @@ test-deploy:
 # RUSTC_BOOTSTRAP lets the stable toolchain take. Allocations the system allocator
 # would refuse fail as they do in production (yrs reserves declared lengths with try_reserve);
 # memory actually used past 2 GiB, or one input taking over 10 s, is a crash.
-FUZZ_SECONDS ?= 60
-FUZZ_TARGETS := frame update token
+FUZZ_SECONDS ?= 90
+FUZZ_TARGETS := frame update room token
 CARGO_FUZZ_VERSION := 0.13.2
 test-fuzz:
 	cargo fuzz --version 2>/dev/null | grep -q $(CARGO_FUZZ_VERSION) || \

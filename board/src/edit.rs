@@ -14,6 +14,7 @@ use yrs::{
     StateVector, Text, TextPrelim, TextRef, Transact, TransactionMut, Update, ID,
 };
 
+use crate::apply::encode_state;
 use crate::disclosure::ERASED_TEXT;
 use crate::read::text_runs;
 use crate::schema::{key, ITEMS};
@@ -47,14 +48,18 @@ pub struct HiddenMark<'a> {
     pub pending_review: bool,
 }
 
-/// A copy of `doc` that edits under a client id of its own.
+/// A copy of `doc` that edits under a client id of its own. A document that no longer encodes
+/// (see [`encode_state`]) gives an empty copy: the edit then finds nothing to change, and the
+/// room holding such a document reloads without the record that broke it.
 pub(crate) fn editable_copy(doc: &Doc) -> Doc {
     let copy = edit_doc();
-    let state = doc
-        .transact()
-        .encode_state_as_update_v1(&StateVector::default());
-    // The room's own state: it applied once, it applies again.
-    apply_own(&copy, &state);
+    match encode_state(doc, &StateVector::default()) {
+        // The room's own state: it applied once, it applies again.
+        Ok(state) => apply_own(&copy, &state),
+        Err(e) => {
+            tracing::error!(error = %e, "a server edit found a document that does not encode")
+        }
+    }
     copy
 }
 
@@ -183,7 +188,8 @@ pub fn unhide(doc: &Doc, item: &str, runs: &[WrittenRun]) -> Result<Unhidden, It
         apply_own(&work, &update);
         offset += run.text.encode_utf16().count() as u32;
     }
-    let update = work.transact().encode_state_as_update_v1(&before);
+    // `work` was built from an encoding, so it encodes; an empty update if it ever did not.
+    let update = encode_state(&work, &before).unwrap_or_else(|_| Update::EMPTY_V1.to_vec());
     let restored = writers
         .into_iter()
         .filter_map(|(writer, doc)| Some((doc.client_id(), writer?)))
@@ -193,10 +199,10 @@ pub fn unhide(doc: &Doc, item: &str, runs: &[WrittenRun]) -> Result<Unhidden, It
 
 /// Brings `doc` up to `source`'s state.
 fn catch_up(doc: &Doc, source: &Doc) {
-    let missing = source
-        .transact()
-        .encode_state_as_update_v1(&doc.transact().state_vector());
-    apply_own(doc, &missing);
+    let known = doc.transact().state_vector();
+    if let Ok(missing) = encode_state(source, &known) {
+        apply_own(doc, &missing);
+    }
 }
 
 /// Applies an update this module built from the room's own state (it decodes and applies).

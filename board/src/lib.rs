@@ -17,7 +17,9 @@ pub mod schema;
 pub mod seed;
 pub mod votes;
 
-pub use apply::{apply_bytes, apply_update, ApplyError};
+pub use apply::{
+    apply_bytes, apply_update, encode_loadable, encode_state, ApplyError, EncodeError,
+};
 pub use carry::{carry, Carried, CARRIED_KINDS};
 pub use changes::{BoardChange, ObservedDoc};
 pub use disclosure::{Disclosure, DECLINED, ERASED_TEXT, HIDDEN_TEXT};

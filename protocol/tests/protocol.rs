@@ -346,3 +346,91 @@ fn saved_messages_round_trip_through_the_frame_decoder() {
         );
     }
 }
+
+/// Issue 33, found by fuzzing: a 37-byte update whose one block (a GC range at clock 2) runs
+/// past the largest clock. yrs applied it without error, after
+/// which every encoding of the document divided by zero (`find_index`): no sync answer, no
+/// checkpoint, for good. Refused on receipt.
+#[test]
+fn an_update_whose_clock_range_wraps_around_is_refused() {
+    let update = hex("0101c0de93fa010200fffffffffffe0000010202020202020202020248c8020202de93fe01");
+    assert_eq!(update.len(), 37);
+    assert!(matches!(
+        decode_update(&update),
+        Err(cocreate_protocol::UpdateError::ClockOverflow { .. })
+    ));
+}
+
+/// Its relatives: a block of each kind (GC, skip, deleted item, string item) that ends just
+/// past the largest clock is refused; the same block one clock shorter is read as usual.
+#[test]
+fn blocks_ending_past_the_largest_clock_are_refused_and_those_ending_at_it_are_not() {
+    use yrs::encoding::write::Write;
+    // One client (7) with one block at `clock`, then an empty delete set.
+    let update = |clock: u32, block: &dyn Fn(&mut Vec<u8>)| {
+        let mut bytes = Vec::new();
+        bytes.write_var(1u32);
+        bytes.write_var(1u32);
+        bytes.write_var(7u64);
+        bytes.write_var(clock);
+        block(&mut bytes);
+        bytes.write_var(0u32);
+        bytes
+    };
+    let gc = |len: u32| {
+        move |b: &mut Vec<u8>| {
+            b.write_u8(0);
+            b.write_var(len);
+        }
+    };
+    let skip = |len: u32| {
+        move |b: &mut Vec<u8>| {
+            b.write_u8(10);
+            b.write_var(len);
+        }
+    };
+    // a deleted item in the root map "items": info = content ref 1, parent named
+    let deleted = |len: u32| {
+        move |b: &mut Vec<u8>| {
+            b.write_u8(1);
+            b.write_var(1u32);
+            b.write_string("items");
+            b.write_var(len);
+        }
+    };
+    let text = |_: u32| {
+        |b: &mut Vec<u8>| {
+            b.write_u8(4);
+            b.write_var(1u32);
+            b.write_string("t");
+            b.write_string("ab");
+        }
+    };
+    let max = u32::MAX;
+    for (kind, at_limit, past_limit) in [
+        ("gc", update(max - 3, &gc(3)), update(max - 3, &gc(4))),
+        ("skip", update(max - 3, &skip(3)), update(max - 3, &skip(4))),
+        (
+            "deleted",
+            update(max - 3, &deleted(3)),
+            update(max - 3, &deleted(4)),
+        ),
+        ("text", update(max - 2, &text(0)), update(max - 1, &text(0))),
+    ] {
+        assert!(
+            !matches!(
+                decode_update(&at_limit),
+                Err(cocreate_protocol::UpdateError::ClockOverflow { .. })
+            ),
+            "{kind}: a block ending at the largest clock is not an overflow"
+        );
+        assert!(
+            matches!(
+                decode_update(&past_limit),
+                Err(cocreate_protocol::UpdateError::ClockOverflow { client: 7 })
+            ),
+            "{kind}: a block ending past the largest clock is refused, got {:?}",
+            decode_update(&past_limit).map(|_| ())
+        );
+    }
+}

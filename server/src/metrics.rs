@@ -126,6 +126,9 @@ pub struct Metrics {
     pub append_errors: AtomicU64,
     /// Bytes of updates received but not yet durable, over all rooms.
     pub pending_bytes: AtomicI64,
+    /// Stored log records that rooms skipped when loading: forged, undecodable, or leaving the
+    /// document unable to be encoded (a room hit by such an update before it was refused).
+    pub records_skipped: AtomicU64,
     rejected: [AtomicU64; Rejection::ALL.len()],
     limited: [AtomicU64; Limit::ALL.len()],
 }
@@ -161,6 +164,7 @@ impl Metrics {
             ("cocreate_storage_append_errors_total", "counter", "Appends to the update log that failed (and were retried).", load(&self.append_errors)),
             ("cocreate_pending_bytes", "gauge", "Bytes of received updates not yet durable.", pending),
             ("cocreate_redis_reconnects_total", "counter", "Redis connections reopened after a failure.", redis_reconnects.to_string()),
+            ("cocreate_records_skipped_total", "counter", "Stored log records skipped when rooms loaded: forged, undecodable, or leaving the document unencodable.", load(&self.records_skipped)),
         ];
         for (name, kind, help, value) in samples {
             let _ = writeln!(

@@ -534,7 +534,7 @@ async fn throttle(
 
 /// An update for the room, if it decodes.
 fn inbound_update(bytes: Vec<u8>, step2: bool) -> Result<Inbound, (u16, String)> {
-    let update = decode_update(&bytes).map_err(|e| (close::INVALID_PAYLOAD, e.to_string()))?;
+    let update = decode_update(&bytes).map_err(|e| (e.close_code(), e.to_string()))?;
     Ok(Inbound::Update {
         update,
         bytes: Bytes::from(bytes),

@@ -7,7 +7,7 @@
 use std::str::FromStr;
 
 use bytes::Bytes;
-use yrs::{Doc, ReadTxn, StateVector, Transact};
+use yrs::{Doc, StateVector};
 
 use crate::room::{apply_owned, ClientOwners};
 use crate::room_id::RoomId;
@@ -183,10 +183,8 @@ impl<'a> Seeker<'a> {
     pub async fn advance(&mut self, seeked: &mut Seeked, record: &LogRecord) {
         match &mut seeked.owners {
             Some(owners) => apply_owned(self.room, &seeked.doc, owners, record),
-            None => {
-                apply(&seeked.doc, &record.update);
-            }
-        }
+            None => apply(&seeked.doc, &record.update),
+        };
         seeked.seq = record.seq;
         seeked.at_ms = Some(record.at_ms);
         self.keyframe_if_due(seeked).await;
@@ -218,12 +216,13 @@ impl<'a> Seeker<'a> {
             covers: seeked.seq,
             at_ms,
         };
-        let state = Bytes::from(
-            seeked
-                .doc
-                .transact()
-                .encode_state_as_update_v1(&StateVector::default()),
-        );
+        let state = match cocreate_board::encode_state(&seeked.doc, &StateVector::default()) {
+            Ok(state) => Bytes::from(state),
+            Err(e) => {
+                tracing::warn!(room = %self.room, covers = seeked.seq, error = %e, "keyframe not saved");
+                return;
+            }
+        };
         match self.storage.save_keyframe(self.room, at, state).await {
             Ok(()) => {
                 let index = self.keyframes.partition_point(|k| k.covers < at.covers);

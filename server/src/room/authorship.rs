@@ -46,6 +46,7 @@ impl<'a> Writer<'a> {
 
 /// A client id's owner and the highest clock the accepted records reached with it: content up
 /// to there is known, so repeating it (a reconnecting client's sync step 2) writes nothing new.
+#[derive(Clone)]
 struct Claim {
     owner: Owner,
     clock: u32,
@@ -75,7 +76,7 @@ impl fmt::Display for Forged {
 }
 
 /// Who owns which Yjs client id, built from a room's log in order.
-#[derive(Default)]
+#[derive(Clone, Default)]
 pub struct ClientOwners(HashMap<ClientID, Claim>);
 
 impl ClientOwners {

@@ -2,8 +2,9 @@
 //! the log after it; each checkpoint is also a keyframe of the room's history.
 
 use bytes::Bytes;
+use cocreate_board::encode_state;
 use tracing::{debug, info, warn};
-use yrs::{ReadTxn, StateVector, Transact};
+use yrs::StateVector;
 
 use super::Room;
 use crate::storage::{Checkpoint, KeyframeAt};
@@ -32,19 +33,22 @@ impl Room {
         {
             return;
         }
-        let save = self.checkpoint();
-        self.checkpoint_in_flight = Some(tokio::spawn(save));
+        if let Some(save) = self.checkpoint() {
+            self.checkpoint_in_flight = Some(tokio::spawn(save));
+        }
     }
 
     /// Encodes a checkpoint of the current document and returns the work that stores it, as
-    /// the room's newest checkpoint and as a keyframe of its history.
-    fn checkpoint(&mut self) -> impl std::future::Future<Output = ()> + Send + 'static {
-        let state = Bytes::from(
-            self.awareness
-                .doc()
-                .transact()
-                .encode_state_as_update_v1(&StateVector::default()),
-        );
+    /// the room's newest checkpoint and as a keyframe of its history. `None` when the document
+    /// no longer encodes: the room then reloads instead.
+    fn checkpoint(&mut self) -> Option<impl std::future::Future<Output = ()> + Send + 'static> {
+        let state = match encode_state(self.awareness.doc(), &StateVector::default()) {
+            Ok(state) => Bytes::from(state),
+            Err(e) => {
+                self.unencodable(e);
+                return None;
+            }
+        };
         self.document_bytes = state.len() as u64;
         let checkpoint = Checkpoint {
             covers: self.applied,
@@ -57,7 +61,7 @@ impl Room {
             at_ms,
         });
         let (storage, id) = (self.context.storage.clone(), self.id.clone());
-        async move {
+        Some(async move {
             let covers = checkpoint.covers;
             let state = checkpoint.state.clone();
             match storage.save_checkpoint(&id, checkpoint).await {
@@ -71,7 +75,7 @@ impl Room {
                     warn!(room = %id, covers, error = %e, "keyframe failed");
                 }
             }
-        }
+        })
     }
 
     /// Stores a final checkpoint so that the next load is fast, then lets the room go.
@@ -80,7 +84,9 @@ impl Room {
             let _ = task.await;
         }
         if self.applied > self.checkpointed && !self.failed {
-            self.checkpoint().await;
+            if let Some(save) = self.checkpoint() {
+                save.await;
+            }
         }
         info!(room = %self.id, seq = self.applied, "room unloaded");
     }

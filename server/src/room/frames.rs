@@ -2,6 +2,7 @@
 //! crowd joining an unchanged room cost one encoding.
 
 use bytes::Bytes;
+use cocreate_board::{encode_state, EncodeError};
 use cocreate_protocol::{Message, SyncMessage};
 use yrs::sync::Awareness;
 use yrs::updates::encoder::Encode;
@@ -30,10 +31,13 @@ impl FrameCache {
             .clone()
     }
 
-    pub(super) fn full_state(&mut self, doc: &Doc) -> Bytes {
-        self.full_state
-            .get_or_insert_with(|| step2(doc, &StateVector::default()))
-            .clone()
+    pub(super) fn full_state(&mut self, doc: &Doc) -> Result<Bytes, EncodeError> {
+        if let Some(frame) = &self.full_state {
+            return Ok(frame.clone());
+        }
+        let frame = step2(doc, &StateVector::default())?;
+        self.full_state = Some(frame.clone());
+        Ok(frame)
     }
 
     pub(super) fn known_deletions(&mut self, doc: &Doc) -> &IdSet {
@@ -48,10 +52,10 @@ impl FrameCache {
 }
 
 /// Sync step 2: what `doc` has beyond state vector `sv`.
-pub(super) fn step2(doc: &Doc, sv: &StateVector) -> Bytes {
-    encode(&Message::Sync(SyncMessage::SyncStep2(
-        doc.transact().encode_state_as_update_v1(sv),
-    )))
+pub(super) fn step2(doc: &Doc, sv: &StateVector) -> Result<Bytes, EncodeError> {
+    Ok(encode(&Message::Sync(SyncMessage::SyncStep2(
+        encode_state(doc, sv)?,
+    ))))
 }
 
 /// Every current presence state as one message; `None` when nobody has any.

@@ -2,11 +2,14 @@
 //! log after it. The document half is pure storage reading, so tools that need a room's state
 //! without serving it (history, the API) load the same way.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
-use cocreate_board::{apply_bytes, apply_update};
+use bytes::Bytes;
+
+use cocreate_board::{apply_bytes, apply_update, encode_loadable};
 use cocreate_protocol::decode_update;
-use tracing::warn;
+use tracing::{error, warn};
 use yrs::Doc;
 
 use super::authorship::ClientOwners;
@@ -34,6 +37,9 @@ pub struct LoadedDocument {
     pub checkpoint: Seq,
     /// Who owns which client id as of `applied` (empty for an open room).
     pub owners: ClientOwners,
+    /// Stored records the load skipped: refused as the room refused them live (undecodable,
+    /// forged), or, found on load, leaving the document unable to be encoded (issue 33).
+    pub skipped: usize,
 }
 
 /// Everything a room task needs from storage before it serves: its session (`None` for an
@@ -70,48 +76,130 @@ async fn load(
     storage: &dyn Storage,
     session: bool,
 ) -> Result<LoadedDocument, StorageError> {
-    let mut stored = storage.load(id).await?;
+    let stored = storage.load(id).await?;
+    let (mut base, mut records) = (stored.checkpoint, stored.records);
     let mut doc = Doc::new();
-    let mut checkpoint = 0;
-    let mut stored_bytes = 0;
-    if let Some(stored_checkpoint) = stored.checkpoint {
-        checkpoint = stored_checkpoint.covers;
-        stored_bytes = stored_checkpoint.state.len() as u64;
+    if let Some(stored_checkpoint) = &base {
         if !apply_stored(id, &doc, &stored_checkpoint.state, "checkpoint") {
             // The log holds everything the checkpoint did: rebuild from it instead.
-            warn!(room = %id, covers = checkpoint, "replaying the whole log instead of the checkpoint");
+            warn!(room = %id, covers = stored_checkpoint.covers, "replaying the whole log instead of the checkpoint");
             doc = Doc::new();
-            checkpoint = 0;
-            stored_bytes = 0;
-            stored.records = storage.read_log(id, 0, usize::MAX).await?;
+            base = None;
+            records = storage.read_log(id, 0, usize::MAX).await?;
         }
     }
-    let mut owners = match session {
+    let checkpoint = base.as_ref().map_or(0, |c| c.covers);
+    let owners = match session {
         true => client_owners(id, storage, checkpoint).await?,
         false => ClientOwners::default(),
     };
-    let mut applied = checkpoint;
-    let mut applied_at = None;
-    let replayed = stored.records.len();
-    for record in stored.records {
-        applied = record.seq;
-        applied_at = Some(record.at_ms);
-        stored_bytes += record.update.len() as u64;
-        if session {
-            apply_owned(id, &doc, &mut owners, &record);
-        } else {
-            apply_stored(id, &doc, &record.update, "log record");
-        }
-    }
+    let mut replay = Replay {
+        id,
+        base: base.map(|c| c.state),
+        owners,
+        records,
+        session,
+    };
+    let mut skip = HashSet::new();
+    let mut start = Some(doc);
+    let (doc, owners, mut skipped) = loop {
+        let doc = start.take().unwrap_or_else(|| replay.base_doc());
+        let (owners, skipped) = replay.onto(&doc, &skip, replay.records.len());
+        let Err(e) = encode_loadable(&doc) else {
+            break (doc, owners, skipped);
+        };
+        let Some(culprit) = replay.first_unusable(&skip) else {
+            // The checkpoint alone does not encode (written before this check existed):
+            // every record since the log began is a suspect.
+            warn!(room = %id, error = %e, "the checkpoint's document does not encode; replaying the whole log");
+            replay.records = storage.read_log(id, 0, usize::MAX).await?;
+            replay.base = None;
+            replay.owners = ClientOwners::default();
+            continue;
+        };
+        error!(room = %id, seq = culprit, error = %e, "skipped stored update after which the document could not be encoded");
+        skip.insert(culprit);
+    };
+    skipped += skip.len();
+    let checkpoint = if replay.base.is_some() { checkpoint } else { 0 };
+    let records = &replay.records;
     Ok(LoadedDocument {
+        applied: records.last().map_or(checkpoint, |r| r.seq),
+        applied_at: records.last().map(|r| r.at_ms),
+        replayed: records.len(),
+        stored_bytes: replay.base.as_ref().map_or(0, |b| b.len() as u64)
+            + records.iter().map(|r| r.update.len() as u64).sum::<u64>(),
         doc,
-        applied,
-        applied_at,
-        replayed,
-        stored_bytes,
         checkpoint,
         owners,
+        skipped,
     })
+}
+
+/// Replaying a room's stored document: a checkpoint's state, then log records in order.
+struct Replay<'a> {
+    id: &'a RoomId,
+    /// The checkpoint's state (`None`: the log from its beginning).
+    base: Option<Bytes>,
+    /// Who owned which client id as of the checkpoint.
+    owners: ClientOwners,
+    records: Vec<LogRecord>,
+    session: bool,
+}
+
+impl Replay<'_> {
+    /// A document holding the base alone.
+    fn base_doc(&self) -> Doc {
+        let doc = Doc::new();
+        if let Some(base) = &self.base {
+            apply_stored(self.id, &doc, base, "checkpoint");
+        }
+        doc
+    }
+
+    /// Applies the first `count` records but those in `skip` to `doc`, which holds the base;
+    /// returns who owns which client id then, and how many records did not apply (refused or
+    /// forged).
+    fn onto(&self, doc: &Doc, skip: &HashSet<Seq>, count: usize) -> (ClientOwners, usize) {
+        let mut owners = self.owners.clone();
+        let mut refused = 0;
+        for record in self.records[..count]
+            .iter()
+            .filter(|r| !skip.contains(&r.seq))
+        {
+            let applied = match self.session {
+                true => apply_owned(self.id, doc, &mut owners, record),
+                false => apply_stored(self.id, doc, &record.update, "log record"),
+            };
+            refused += usize::from(!applied);
+        }
+        (owners, refused)
+    }
+
+    /// The first record after which the document no longer encodes (or loads back), found by
+    /// bisection over replays: this runs only when a loaded room's document does not encode,
+    /// which no record accepted since the fix for issue 33 can cause. `None` when the base
+    /// alone does not.
+    fn first_unusable(&self, skip: &HashSet<Seq>) -> Option<Seq> {
+        let usable = |count| {
+            let doc = self.base_doc();
+            self.onto(&doc, skip, count);
+            encode_loadable(&doc).is_ok()
+        };
+        if !usable(0) {
+            return None;
+        }
+        // Invariant: `good` records keep the document usable, `bad` do not.
+        let (mut good, mut bad) = (0, self.records.len());
+        while bad - good > 1 {
+            let mid = good + (bad - good) / 2;
+            match usable(mid) {
+                true => good = mid,
+                false => bad = mid,
+            }
+        }
+        Some(self.records[bad - 1].seq)
+    }
 }
 
 /// Who owns which client id after the log's records up to `through` (`Seq::MAX`: the whole
@@ -135,7 +223,13 @@ pub async fn client_owners(
 
 /// Applies a session room's stored record unless it is forged (the room skipped it live too).
 /// History replays apply records this way too.
-pub(crate) fn apply_owned(id: &RoomId, doc: &Doc, owners: &mut ClientOwners, record: &LogRecord) {
+/// Says whether it applied.
+pub(crate) fn apply_owned(
+    id: &RoomId,
+    doc: &Doc,
+    owners: &mut ClientOwners,
+    record: &LogRecord,
+) -> bool {
     let applied = decode_update(&record.update)
         .map_err(|e| e.to_string())
         .and_then(|update| {
@@ -144,9 +238,10 @@ pub(crate) fn apply_owned(id: &RoomId, doc: &Doc, owners: &mut ClientOwners, rec
                 .map_err(|e| e.to_string())?;
             apply_update(doc, update).map_err(|e| e.to_string())
         });
-    if let Err(error) = applied {
+    if let Err(error) = &applied {
         warn!(room = %id, seq = record.seq, error, "skipped stored update that does not apply");
     }
+    applied.is_ok()
 }
 
 /// Applies a stored update; says whether it applied. A log record that fails was refused live

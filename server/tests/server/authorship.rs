@@ -4,7 +4,6 @@
 //! restart; remove-contributions and the history follow that ownership.
 
 use std::collections::HashSet;
-use std::path::Path;
 
 use cocreate_server::room_id::RoomId;
 use cocreate_server::storage::{EmbeddedStorage, NewRecord, Origin, Storage};
@@ -13,8 +12,10 @@ use serde_json::{json, Value};
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, Map, MapRef, Out, ReadTxn, Text, Transact, TransactionMut};
 
-use crate::redis_server::{storage_with_prefix, unique_prefix, url};
-use crate::support::{add_card, card_text, close_of, open_config, Client, TestServer, WAIT};
+use crate::redis_server::{storage_with_prefix, unique_prefix};
+use crate::support::{
+    add_card, card_text, close_of, redis_node, session_server, Client, TestServer, WAIT,
+};
 
 /// A session on `server`: its id, join code and moderator token.
 struct Session {
@@ -42,13 +43,6 @@ impl Session {
     fn url(&self, server: &TestServer, token: &str) -> String {
         format!("{}?token={token}", server.url(&self.id))
     }
-}
-
-/// A server with sessions only, storing in `dir`.
-async fn session_server(dir: &Path) -> TestServer {
-    let mut config = open_config(dir);
-    config.open_rooms = false;
-    TestServer::start_with(config).await
 }
 
 /// Joins `session` as `name` and connects with a fresh document: the client and its
@@ -242,17 +236,6 @@ async fn ownership_holds_after_a_restart() {
     let (witness, _) = citizen(&server, &session, "Wim").await;
     assert_eq!(card_text(&witness, "c").as_deref(), Some("Ann's words"));
     server.stop().await;
-}
-
-/// A node on the shared Redis under `prefix`, with sessions only.
-async fn redis_node(prefix: &str, node: &str) -> TestServer {
-    TestServer::fresh_with(|config| {
-        config.open_rooms = false;
-        config.store.redis_url = Some(url());
-        config.store.redis_prefix = prefix.to_owned();
-        config.node_id = Some(node.to_owned());
-    })
-    .await
 }
 
 #[tokio::test]

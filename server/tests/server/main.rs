@@ -25,6 +25,7 @@ mod metrics;
 mod multi_node;
 mod openapi;
 mod persistence;
+mod poison;
 mod processes;
 mod receipts;
 mod redis_outage;

@@ -54,6 +54,24 @@ pub fn open_config(data_dir: &Path) -> ServeConfig {
     config
 }
 
+/// A server with sessions only (no open rooms), storing in `dir`.
+pub async fn session_server(dir: &Path) -> TestServer {
+    let mut config = open_config(dir);
+    config.open_rooms = false;
+    TestServer::start_with(config).await
+}
+
+/// A node with sessions only on the tests' shared Redis, its keys under `prefix`.
+pub async fn redis_node(prefix: &str, node: &str) -> TestServer {
+    TestServer::fresh_with(|config| {
+        config.open_rooms = false;
+        config.store.redis_url = Some(crate::redis_server::url());
+        config.store.redis_prefix = prefix.to_owned();
+        config.node_id = Some(node.to_owned());
+    })
+    .await
+}
+
 impl TestServer {
     pub async fn start(data_dir: &Path) -> Self {
         Self::start_with(open_config(data_dir)).await
