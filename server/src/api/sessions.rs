@@ -257,7 +257,9 @@ pub async fn join(
             ))
         }
     };
-    if session.state == SessionState::Closed {
+    // Researchers replay a session after it ends (never in the live room): their invite still
+    // admits them once it is closed. Nobody else joins a closed session.
+    if session.state == SessionState::Closed && role != Role::Researcher {
         return Err(ApiError::session_closed());
     }
     let language = match &request.language {

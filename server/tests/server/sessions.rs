@@ -316,6 +316,39 @@ async fn moderator_endpoints_refuse_wrong_tokens_roles_and_sessions() {
     s.server.stop().await;
 }
 
+/// Issue 28: researchers replay a session after it ends, so their invite still admits them
+/// once it is closed (to the history API, never to the live room); no other invite does.
+#[tokio::test]
+async fn a_researchers_invite_still_opens_a_closed_session_and_no_other_invite_does() {
+    let s = start().await;
+    let created = s.create("journey-map").await;
+    let moderator = created.invite("moderator");
+    s.post(&created.path("/close"), &moderator, None).await;
+    let join = |role: &str| json!({"invite": created.invite(role), "display_name": "Rita"});
+    let (status, joined) = s
+        .server
+        .call("POST", "/api/join", None, Some(join("researcher")))
+        .await;
+    assert_eq!(status, 200, "{joined}");
+    let token = joined["token"].as_str().unwrap();
+    for path in ["/history", "/export", "/state"] {
+        let (status, _, _) = s.server.fetch(&created.path(path), token).await;
+        assert_eq!(status, 200, "{path}");
+    }
+    for role in ["citizen", "observer", "moderator"] {
+        s.server
+            .call_expect(
+                (409, "session_closed"),
+                "POST",
+                "/api/join",
+                None,
+                Some(join(role)),
+            )
+            .await;
+    }
+    s.server.stop().await;
+}
+
 #[tokio::test]
 async fn lock_unlock_close_and_settings_follow_the_documented_states() {
     let s = start().await;

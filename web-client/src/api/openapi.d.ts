@@ -49,7 +49,7 @@ export interface paths {
         put?: never;
         /**
          * Join a session: a personal token
-         * @description With a join code as a citizen, or with an invite token in the invite's role. `consent_required` (400) when the session asks for research consent and `research_consent` is missing.
+         * @description With a join code as a citizen, or with an invite token in the invite's role. `consent_required` (400) when the session asks for research consent and `research_consent` is missing. `session_closed` (409) once the session is closed, except with a researcher's invite (researchers replay and export a closed session).
          */
         post: operations["join"];
         delete?: never;
