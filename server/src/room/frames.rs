@@ -21,6 +21,15 @@ pub(super) struct FrameCache {
 }
 
 impl FrameCache {
+    /// A cache holding the sync answer for members with nothing: `state`, the document's
+    /// whole state as the room's load encoded it.
+    pub(super) fn with_state(state: Vec<u8>) -> Self {
+        FrameCache {
+            full_state: Some(encode(&Message::Sync(SyncMessage::SyncStep2(state)))),
+            ..FrameCache::default()
+        }
+    }
+
     pub(super) fn step1(&mut self, doc: &Doc) -> Bytes {
         self.step1
             .get_or_insert_with(|| {

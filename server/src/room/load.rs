@@ -40,6 +40,9 @@ pub struct LoadedDocument {
     /// Stored records the load skipped: refused as the room refused them live (undecodable,
     /// forged), or, found on load, leaving the document unable to be encoded (issue 33).
     pub skipped: usize,
+    /// The document's whole state as `encode_loadable` checked it: a room's first sync answer
+    /// to a member with nothing, without encoding the document again.
+    pub state: Vec<u8>,
 }
 
 /// Everything a room task needs from storage before it serves: its session (`None` for an
@@ -102,11 +105,12 @@ async fn load(
     };
     let mut skip = HashSet::new();
     let mut start = Some(doc);
-    let (doc, owners, mut skipped) = loop {
+    let (doc, owners, mut skipped, state) = loop {
         let doc = start.take().unwrap_or_else(|| replay.base_doc());
         let (owners, skipped) = replay.onto(&doc, &skip, replay.records.len());
-        let Err(e) = encode_loadable(&doc) else {
-            break (doc, owners, skipped);
+        let e = match encode_loadable(&doc) {
+            Ok(state) => break (doc, owners, skipped, state),
+            Err(e) => e,
         };
         let Some(culprit) = replay.first_unusable(&skip) else {
             // The checkpoint alone does not encode (written before this check existed):
@@ -133,6 +137,7 @@ async fn load(
         checkpoint,
         owners,
         skipped,
+        state,
     })
 }
 

@@ -131,7 +131,7 @@ async fn run(
                 checkpointed: loaded.checkpoint,
                 bytes_since_checkpoint: 0,
                 checkpoint_in_flight: None,
-                frames: FrameCache::default(),
+                frames: FrameCache::with_state(loaded.state),
                 failed: false,
                 session,
                 commands,
