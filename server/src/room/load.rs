@@ -182,9 +182,9 @@ impl Replay<'_> {
     }
 
     /// The first record after which the document no longer encodes (or loads back), found by
-    /// bisection over replays: this runs only when a loaded room's document does not encode,
-    /// which no record accepted since the fix for issue 33 can cause. `None` when the base
-    /// alone does not.
+    /// bisection over replays (a few whole replays): this runs only when a loaded room's
+    /// document does not encode, which the checks on receipt are there to prevent (issue 33).
+    /// `None` when the base alone does not.
     fn first_unusable(&self, skip: &HashSet<Seq>) -> Option<Seq> {
         let usable = |count| {
             let doc = self.base_doc();
