@@ -5,16 +5,18 @@
 //!
 //! Input: updates, each prefixed by one length byte (a length past the end takes the rest).
 //! Beyond "no crash": an update the room accepted never leaves a document that does not encode
-//! (issue 33), and a checkpoint of it reloads into a document that encodes again.
+//! (issue 33), a checkpoint of it reloads into a document that encodes again, and another
+//! client's next edit still applies after the whole sequence.
 #![no_main]
 
 #[path = "board.rs"]
 mod board;
 
-use board::{apply, apply_hostile, AUTHOR, BOARD};
+use board::{apply, apply_hostile, AUTHOR, BOARD, NEXT, NEXT_EDIT};
 use cocreate_board::{apply_bytes, encode_loadable, encode_state, ApplyError};
 use libfuzzer_sys::fuzz_target;
-use yrs::{Doc, StateVector};
+use yrs::block::ClientID;
+use yrs::{Doc, ReadTxn, StateVector, Transact};
 
 /// The most updates one input is cut into: enough for a block and the blocks built on it.
 const MAX_UPDATES: usize = 8;
@@ -47,5 +49,11 @@ fuzz_target!(|input: &[u8]| {
             panic!("a reloaded checkpoint does not encode: {e}");
         }
         let _ = encode_loadable(&reloaded);
+    }
+    // The next edit applies, unless the sequence already wrote as that client.
+    if doc.transact().state_vector().get(&ClientID::new(NEXT)) == 0 {
+        if let Err(e) = apply_bytes(&doc, &NEXT_EDIT) {
+            panic!("the next client's edit no longer applies: {e}");
+        }
     }
 });
