@@ -6,6 +6,7 @@ mod api;
 mod bus;
 pub mod config;
 mod error;
+pub mod format;
 mod health;
 pub mod history;
 pub mod limits;

@@ -12,9 +12,9 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use super::caller::require_admin_key;
 use super::caller::{bearer, check_member};
 use super::results::{not_published, published};
-use super::sessions::require_admin_key;
 use super::{plain_text, text_field, Body};
 use crate::error::ApiError;
 use crate::process::{Process, ALL_PROCESSES, PROCESSES, PROCESS_SESSIONS};

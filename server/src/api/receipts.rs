@@ -10,12 +10,12 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::sessions::language;
 use super::{attempt, public_url, room_of, Body};
 use crate::error::ApiError;
 use crate::history::{session_records, SessionRecords};
 use crate::receipt::evaluation::{self, Answers};
 use crate::receipt::{self, contributions, receipt_url, Receipt};
+use crate::session::language;
 use crate::state::AppState;
 
 /// The receipt a link names, with its session's records; 404 when there is no such receipt,

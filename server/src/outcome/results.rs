@@ -10,9 +10,10 @@ use serde_json::{json, Value};
 use yrs::Doc;
 
 use super::{Decision, DecisionStatus};
-use crate::history::{board_json, Disclosure, SessionDisclosure};
+use crate::session::disclosure::SessionDisclosure;
 use crate::session::Session;
 use crate::storage::RecordKind;
+use cocreate_board::{board_json, Disclosure};
 
 /// Whether a session's results are published: one record per session under [`PUBLISHED`]'s
 /// key, removed when unpublished.
