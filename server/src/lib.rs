@@ -1,9 +1,9 @@
 //! cocreate's server: y-websocket rooms with durable storage, health endpoints and graceful
 //! shutdown. `main.rs` only parses configuration and calls [`serve`].
 
-pub mod admin;
 mod api;
 mod bus;
+pub mod cli;
 pub mod config;
 mod error;
 pub mod format;
@@ -14,10 +14,8 @@ mod linger;
 pub mod metrics;
 mod outbox;
 pub mod outcome;
-pub mod process;
 mod receipt;
 mod registry;
-pub mod research;
 mod retry;
 mod room;
 pub mod room_id;

@@ -1,7 +1,7 @@
 //! Processes: `POST /api/processes` (admin key) creates one, `GET /api/processes/{id}` shows
 //! it with its sessions (to a moderator of one of them, or the admin key), and
 //! `GET /api/processes/{id}/results` (no token) gathers its sessions' published results.
-//! Sessions join a process when they are created (`crate::process::enrol`).
+//! Sessions join a process when they are created (`crate::session::process::enrol`).
 
 use std::net::SocketAddr;
 
@@ -17,8 +17,8 @@ use super::caller::{bearer, check_member};
 use super::results::{not_published, published};
 use super::{plain_text, text_field, Body};
 use crate::error::ApiError;
-use crate::process::{Process, ALL_PROCESSES, PROCESSES, PROCESS_SESSIONS};
 use crate::receipt::evaluation;
+use crate::session::process::{Process, ALL_PROCESSES, PROCESSES, PROCESS_SESSIONS};
 use crate::session::{ids, now_ms, now_secs, Role, Session};
 use crate::state::AppState;
 

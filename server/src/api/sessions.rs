@@ -18,9 +18,9 @@ use super::caller::{check_member, require_admin_key, Caller, Everyone, Moderator
 use super::{append_as, attempt, public_url, room_of, text_field, Body};
 use crate::error::ApiError;
 use crate::limits::Limit;
-use crate::process::{enrol, Cycle, CyclePhase};
 use crate::receipt::{self, receipt_url};
 use crate::session::disclosure::SessionDisclosure;
+use crate::session::process::{enrol, Cycle, CyclePhase};
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
 use crate::session::{

@@ -8,6 +8,7 @@ pub mod disclosure;
 pub mod hidden;
 pub mod ids;
 pub mod invites;
+pub mod process;
 pub mod store;
 pub mod token;
 
@@ -16,7 +17,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::process::Cycle;
+use self::process::Cycle;
 pub use clock::{now_ms, now_secs};
 
 /// The board a session's document is seeded with (the board crate owns the templates).

@@ -8,12 +8,12 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::process::Cycle;
 use super::DEFAULT_VOTES_PER_PARTICIPANT;
 use super::{
     ids, now_ms, AttendanceEntry, AuditEntry, Identity, Participant, Research, Session,
     SessionState, Template,
 };
-use crate::process::Cycle;
 use crate::storage::{Journal, SharedStorage, StorageError};
 
 /// How often a change is retried when someone else changed the session in between. Each
