@@ -6,12 +6,13 @@
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
-use std::net::IpAddr;
+use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{ConnectInfo, FromRequestParts, Path};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 
 use sha2::{Digest, Sha256};
 
@@ -124,13 +125,32 @@ pub(super) fn check_member(identity: &Identity, session: &Session) -> Result<(),
     Ok(())
 }
 
+/// Who sent a request, as far as no token says: the client's address (`--client-ip-header`'s
+/// behind a proxy), which attempt limits count, and the request's headers (the admin key, the
+/// host that links are built on).
+pub struct Requester {
+    pub ip: IpAddr,
+    pub headers: HeaderMap,
+}
+
+impl FromRequestParts<AppState> for Requester {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Requester {
+            ip: state.guards.client_ip(peer, &parts.headers),
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
 /// Lets the organiser's request through (creating sessions and processes); an address that
 /// presented too many wrong keys lately is told to wait, whatever key it presents now.
-pub fn require_admin_key(
-    state: &AppState,
-    ip: IpAddr,
-    headers: &HeaderMap,
-) -> Result<(), ApiError> {
+pub fn require_admin_key(state: &AppState, requester: &Requester) -> Result<(), ApiError> {
+    let (ip, headers) = (requester.ip, &requester.headers);
     let message = "too many wrong admin keys from your address; wait a moment and try again";
     let limiter = &state.guards.admin_keys;
     limit_attempts(state, limiter, Limit::AdminKeyAttempts, ip, message)?;

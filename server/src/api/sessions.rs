@@ -2,11 +2,10 @@
 //! unlock, close, and the audit log.
 
 use std::collections::HashMap;
-use std::net::SocketAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, MethodRouter};
@@ -14,7 +13,9 @@ use axum::Json;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
 
-use super::caller::{check_member, require_admin_key, Caller, Everyone, Moderators, Researchers};
+use super::caller::{
+    check_member, require_admin_key, Caller, Everyone, Moderators, Requester, Researchers,
+};
 use super::{append_as, attempt, public_url, room_of, text_field, Body};
 use crate::error::ApiError;
 use crate::limits::Limit;
@@ -68,11 +69,10 @@ pub struct SessionMaker {
 /// `POST /api/sessions`: creates a session with its seeded board and one invite per role.
 pub async fn create(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    requester: Requester,
     Body(new): Body<NewSession>,
 ) -> Result<Response, ApiError> {
-    require_admin_key(&state, state.guards.client_ip(peer, &headers), &headers)?;
+    require_admin_key(&state, &requester)?;
     let maker = SessionMaker {
         storage: state.storage.clone(),
         sessions: state.sessions.clone(),
@@ -80,7 +80,9 @@ pub async fn create(
         token_ttl: state.token_ttl,
         node: state.node.clone(),
     };
-    let body = maker.create(new, &public_url(&state, &headers)).await?;
+    let body = maker
+        .create(new, &public_url(&state, &requester.headers))
+        .await?;
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -175,11 +177,10 @@ pub struct JoinRequest {
 /// `POST /api/join`: a personal token, as a citizen (join code) or with an invite's role.
 pub async fn join(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    requester: Requester,
     Body(request): Body<JoinRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    attempt(&state, peer, &headers)?;
+    attempt(&state, &requester)?;
     let display_name = text_field(&request.display_name, "display_name", MAX_NAME)?;
     let (session, role, invited_by) = match (&request.code, &request.invite) {
         (Some(code), None) => {
@@ -262,7 +263,7 @@ pub async fn join(
         "display_name": participant.display_name,
         "role": role,
         "session": session.view_for(role),
-        "receipt_url": receipt_url(&public_url(&state, &headers), &receipt),
+        "receipt_url": receipt_url(&public_url(&state, &requester.headers), &receipt),
         "receipt": receipt,
     })))
 }

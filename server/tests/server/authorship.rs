@@ -12,9 +12,9 @@ use serde_json::{json, Value};
 use yrs::updates::decoder::Decode;
 use yrs::{Doc, Map, MapRef, Out, ReadTxn, Text, Transact, TransactionMut};
 
-use crate::redis_server::{storage_with_prefix, unique_prefix};
+use crate::redis_server::storage_with_prefix;
 use crate::support::{
-    add_card, card_text, close_of, redis_node, session_server, Client, TestServer, WAIT,
+    add_card, card_text, close_of, session_server, two_redis_nodes, Client, TestServer, WAIT,
 };
 
 /// A session on `server`: its id, join code and moderator token.
@@ -240,11 +240,7 @@ async fn ownership_holds_after_a_restart() {
 
 #[tokio::test]
 async fn ownership_holds_across_nodes_and_a_forged_record_in_the_log_is_skipped_everywhere() {
-    let prefix = unique_prefix();
-    let (a, b) = (
-        redis_node(&prefix, "a").await,
-        redis_node(&prefix, "b").await,
-    );
+    let (prefix, a, b) = two_redis_nodes().await;
     let session = Session::create(&a).await;
     let (mut witness, _) = citizen(&b, &session, "Wim").await;
     let (mut ann, ann_id) = ann_wrote_a_card(&a, &session).await;

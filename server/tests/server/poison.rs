@@ -13,7 +13,8 @@ use yrs::Doc;
 
 use crate::redis_server::{storage_with_prefix, unique_prefix};
 use crate::support::{
-    add_card, card_text, close_of, redis_node, session_server, Client, TestServer, WAIT,
+    add_card, card_text, close_of, redis_node, session_server, two_redis_nodes, Client, TestServer,
+    WAIT,
 };
 
 /// The update of issue 33, found by the `update` fuzz target: one GC block at clock 2 whose
@@ -152,11 +153,7 @@ async fn a_citizen_cannot_poison_a_session_on_the_embedded_store() {
 
 #[tokio::test]
 async fn a_citizen_cannot_poison_a_session_served_by_two_nodes_on_redis() {
-    let prefix = unique_prefix();
-    let (a, b) = (
-        redis_node(&prefix, "a").await,
-        redis_node(&prefix, "b").await,
-    );
+    let (_, a, b) = two_redis_nodes().await;
     a_citizen_cannot_poison_a_session(&a, &b).await;
     a.stop().await;
     b.stop().await;

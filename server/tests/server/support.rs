@@ -72,6 +72,15 @@ pub async fn redis_node(prefix: &str, node: &str) -> TestServer {
     .await
 }
 
+/// Nodes `a` and `b` with sessions only, sharing the tests' Redis under a fresh prefix
+/// (returned, for the store itself or more nodes).
+pub async fn two_redis_nodes() -> (String, TestServer, TestServer) {
+    let prefix = crate::redis_server::unique_prefix();
+    let a = redis_node(&prefix, "a").await;
+    let b = redis_node(&prefix, "b").await;
+    (prefix, a, b)
+}
+
 impl TestServer {
     pub async fn start(data_dir: &Path) -> Self {
         Self::start_with(open_config(data_dir)).await
