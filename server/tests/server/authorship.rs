@@ -9,7 +9,6 @@ use cocreate_server::room_id::RoomId;
 use cocreate_server::storage::{EmbeddedStorage, NewRecord, Origin, Storage};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use yrs::updates::decoder::Decode;
 use yrs::{Doc, Map, MapRef, Out, ReadTxn, Text, Transact, TransactionMut};
 
 use crate::redis_server::storage_with_prefix;
@@ -256,14 +255,7 @@ async fn ownership_holds_across_nodes_and_a_forged_record_in_the_log_is_skipped_
 
     // Two nodes racing could both store such a record: every node skips it, in log order.
     let forged = {
-        let doc = Doc::with_client_id(ann_client);
-        let state = ann
-            .doc
-            .transact()
-            .encode_state_as_update_v1(&Default::default());
-        doc.transact_mut()
-            .apply_update(yrs::Update::decode_v1(&state).unwrap())
-            .unwrap();
+        let doc = ann.copied_into(Doc::with_client_id(ann_client));
         let items = doc.get_or_insert_map("items");
         let mut txn = doc.transact_mut();
         type_into(&items, &mut txn, "c");

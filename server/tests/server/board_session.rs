@@ -66,6 +66,36 @@ impl BoardSession {
         (token, pid)
     }
 
+    /// A call to this session's API (`rest` after its path) with `role`'s invite: the status
+    /// and the body.
+    pub async fn call_as(
+        &self,
+        role: &str,
+        method: &str,
+        rest: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let token = self.invite(role);
+        self.server
+            .call(method, &self.path(rest), Some(&token), body)
+            .await
+    }
+
+    /// The same call, which must be refused with `expected` (status and error code).
+    pub async fn refused_as(
+        &self,
+        expected: (u16, &str),
+        role: &str,
+        method: &str,
+        rest: &str,
+        body: Option<Value>,
+    ) {
+        let token = self.invite(role);
+        self.server
+            .call_expect(expected, method, &self.path(rest), Some(&token), body)
+            .await;
+    }
+
     /// A moderator's call to this session's API, which must answer `status`: the body.
     pub async fn moderate(
         &self,
@@ -74,11 +104,7 @@ impl BoardSession {
         body: Option<Value>,
         status: u16,
     ) -> Value {
-        let token = self.invite("moderator");
-        let (got, answer) = self
-            .server
-            .call(method, &self.path(rest), Some(&token), body)
-            .await;
+        let (got, answer) = self.call_as("moderator", method, rest, body).await;
         assert_eq!(got, status, "{method} {rest}: {answer}");
         answer
     }

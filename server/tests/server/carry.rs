@@ -41,15 +41,7 @@ fn carry(to: &BoardSession, items: &[&str]) -> Option<Value> {
 
 /// The target board as a researcher reads it.
 async fn board_of(s: &BoardSession) -> Value {
-    let (status, state) = s
-        .server
-        .call(
-            "GET",
-            &s.path("/state"),
-            Some(&s.invite("researcher")),
-            None,
-        )
-        .await;
+    let (status, state) = s.call_as("researcher", "GET", "/state", None).await;
     assert_eq!(status, 200, "{state}");
     state["board"].clone()
 }
@@ -100,12 +92,11 @@ async fn carried_cards_appear_live_with_their_origin_and_author() {
         "names do not travel: {card}"
     );
     first
-        .server
-        .call_expect(
+        .refused_as(
             (409, "already_carried"),
+            "moderator",
             "POST",
-            &first.path("/carry"),
-            Some(&first.invite("moderator")),
+            "/carry",
             carry(&second, &["card-1"]),
         )
         .await;
@@ -210,12 +201,11 @@ async fn hidden_cards_stay_behind_and_erased_text_travels_erased() {
         .await;
     first.close().await;
     first
-        .server
-        .call_expect(
+        .refused_as(
             (409, "item_hidden"),
+            "moderator",
             "POST",
-            &first.path("/carry"),
-            Some(&first.invite("moderator")),
+            "/carry",
             carry(&second, &["card-2"]),
         )
         .await;

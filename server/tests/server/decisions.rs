@@ -185,36 +185,20 @@ async fn moderators_and_researchers_of_a_recorded_session_read_decisions() {
         .map(|d| &d["item"])
         .collect();
     assert_eq!(items, [&json!("card-1"), &json!("card-2")]);
-    let (status, seen) = s
-        .server
-        .call(
-            "GET",
-            &s.path("/decisions"),
-            Some(&s.invite("researcher")),
-            None,
-        )
-        .await;
+    let (status, seen) = s.call_as("researcher", "GET", "/decisions", None).await;
     assert_eq!((status, &seen), (200, &listed));
     for role in ["citizen", "observer"] {
-        s.server
-            .call_expect(
-                (403, "forbidden"),
-                "GET",
-                &s.path("/decisions"),
-                Some(&s.invite(role)),
-                None,
-            )
+        s.refused_as((403, "forbidden"), role, "GET", "/decisions", None)
             .await;
     }
 
     let unrecorded = BoardSession::start(json!({"research": {"recorded": false}})).await;
     unrecorded
-        .server
-        .call_expect(
+        .refused_as(
             (403, "not_recorded"),
+            "researcher",
             "GET",
-            &unrecorded.path("/decisions"),
-            Some(&unrecorded.invite("researcher")),
+            "/decisions",
             None,
         )
         .await;

@@ -422,6 +422,19 @@ pub struct Client {
 }
 
 impl Client {
+    /// `doc` (a fresh document, with the client id a test needs) holding what this client's
+    /// document holds: for building updates on the board as this client sees it.
+    pub fn copied_into(&self, doc: Doc) -> Doc {
+        let state = self
+            .doc
+            .transact()
+            .encode_state_as_update_v1(&Default::default());
+        doc.transact_mut()
+            .apply_update(yrs::Update::decode_v1(&state).unwrap())
+            .unwrap();
+        doc
+    }
+
     /// Connects with a new document and completes the sync handshake.
     pub async fn connect(url: &str) -> Self {
         Self::connect_with(url, Doc::new()).await
