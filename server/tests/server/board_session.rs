@@ -15,6 +15,22 @@ pub struct BoardSession {
     created: Value,
 }
 
+/// A server with a process and two of its sessions (need analysis, co-design): the process's
+/// id and the sessions.
+pub async fn process_of_two() -> (String, BoardSession, BoardSession) {
+    let outside = BoardSession::start(json!({})).await;
+    let id = outside
+        .create_process(json!({"title": "Mobility 2027", "description": "Buses, bikes and benches.", "organisation": "City of Ghent"}))
+        .await;
+    let first = outside
+        .another(json!({"process": id, "cycle_phase": "need-analysis"}))
+        .await;
+    let second = outside
+        .another(json!({"process": id, "cycle_phase": "co-design"}))
+        .await;
+    (id, first, second)
+}
+
 impl BoardSession {
     /// A server and a canvas session created with `extra` fields (process, cycle_phase,
     /// research) besides its title.

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::board_session::BoardSession;
+use crate::board_session::{process_of_two, BoardSession};
 use crate::support::{card_text, Client};
 
 /// A process with a need-analysis session holding a citizen's cards (`card-1`, `card-2`) and an
@@ -16,16 +16,7 @@ async fn two_phases() -> (BoardSession, BoardSession, String) {
 
 /// [`two_phases`], with the citizen's token too.
 async fn two_phases_with_token() -> (BoardSession, BoardSession, String, String) {
-    let outside = BoardSession::start(json!({})).await;
-    let process = outside
-        .create_process(json!({"title": "Mobility", "description": ""}))
-        .await;
-    let first = outside
-        .another(json!({"process": process, "cycle_phase": "need-analysis"}))
-        .await;
-    let second = outside
-        .another(json!({"process": process, "cycle_phase": "co-design"}))
-        .await;
+    let (_, first, second) = process_of_two().await;
     let (token, pid) = first
         .citizen_writes(
             "Ann",
@@ -136,38 +127,21 @@ async fn carrying_needs_a_moderator_a_closed_source_and_an_open_session_of_the_p
         .await;
     }
     let outsider = first.another(json!({})).await;
-    expect(
-        moderator.clone(),
-        carry(&outsider, &["card-1"]),
-        (409, "not_same_process"),
-    )
-    .await;
-    expect(
-        moderator.clone(),
-        carry(&first, &["card-1"]),
-        (409, "not_same_process"),
-    )
-    .await;
     let nowhere = Some(json!({"to": "no-such-session", "items": ["card-1"]}));
-    expect(moderator.clone(), nowhere, (404, "session_not_found")).await;
-    expect(
-        moderator.clone(),
-        carry(&second, &["card-9"]),
-        (404, "item_not_found"),
-    )
-    .await;
-    expect(
-        moderator.clone(),
-        carry(&second, &[]),
-        (400, "invalid_request"),
-    )
-    .await;
-    expect(
-        moderator.clone(),
-        carry(&second, &["card-1", "card-1"]),
-        (400, "invalid_request"),
-    )
-    .await;
+    let refusals = [
+        (carry(&outsider, &["card-1"]), (409, "not_same_process")),
+        (carry(&first, &["card-1"]), (409, "not_same_process")),
+        (nowhere, (404, "session_not_found")),
+        (carry(&second, &["card-9"]), (404, "item_not_found")),
+        (carry(&second, &[]), (400, "invalid_request")),
+        (
+            carry(&second, &["card-1", "card-1"]),
+            (400, "invalid_request"),
+        ),
+    ];
+    for (body, expected) in refusals {
+        expect(moderator.clone(), body, expected).await;
+    }
     // Nothing was written by the refusals.
     let board = board_of(&second).await;
     assert_eq!(board["items"], json!({}), "{board}");
