@@ -112,6 +112,15 @@ impl BoardSession {
             .await;
     }
 
+    /// What `GET /api/me` answers `role`'s invite.
+    pub async fn me(&self, role: &str) -> Value {
+        let token = self.invite(role);
+        self.server
+            .call("GET", "/api/me", Some(&token), None)
+            .await
+            .1
+    }
+
     /// A moderator's call to this session's API, which must answer `status`: the body.
     pub async fn moderate(
         &self,

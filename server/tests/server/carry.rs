@@ -26,6 +26,18 @@ async fn two_phases_with_token() -> (BoardSession, BoardSession, String, String)
     (first, second, token, pid)
 }
 
+/// The moderator of `from` carries `items` into `to`, which is refused with `expected`.
+async fn carrying_refused(
+    from: &BoardSession,
+    to: &BoardSession,
+    items: &[&str],
+    expected: (u16, &str),
+) {
+    let body = carry(to, items);
+    from.refused_as(expected, "moderator", "POST", "/carry", body)
+        .await;
+}
+
 fn carry(to: &BoardSession, items: &[&str]) -> Option<Value> {
     Some(json!({ "to": to.id, "items": items }))
 }
@@ -82,15 +94,7 @@ async fn carried_cards_appear_live_with_their_origin_and_author() {
         card.get("author_name").is_none(),
         "names do not travel: {card}"
     );
-    first
-        .refused_as(
-            (409, "already_carried"),
-            "moderator",
-            "POST",
-            "/carry",
-            carry(&second, &["card-1"]),
-        )
-        .await;
+    carrying_refused(&first, &second, &["card-1"], (409, "already_carried")).await;
 
     assert_eq!(
         carries(&first).await,
@@ -174,15 +178,7 @@ async fn hidden_cards_stay_behind_and_erased_text_travels_erased() {
         )
         .await;
     first.close().await;
-    first
-        .refused_as(
-            (409, "item_hidden"),
-            "moderator",
-            "POST",
-            "/carry",
-            carry(&second, &["card-2"]),
-        )
-        .await;
+    carrying_refused(&first, &second, &["card-2"], (409, "item_hidden")).await;
     let answer = first
         .moderate("POST", "/carry", carry(&second, &["card-1"]), 200)
         .await;

@@ -61,10 +61,7 @@ async fn only_moderators_decide_and_the_decision_is_answered_as_stored() {
     let answer = s
         .moderate("PUT", path, decision("accepted", explanation), 200)
         .await;
-    let (_, me) = s
-        .server
-        .call("GET", "/api/me", Some(&s.invite("moderator")), None)
-        .await;
+    let me = s.me("moderator").await;
     let stored = &answer["decision"];
     assert_eq!(
         (&stored["item"], &stored["status"], &stored["explanation"]),

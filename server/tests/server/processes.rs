@@ -46,10 +46,7 @@ async fn creating_a_process_needs_the_admin_key_and_a_title() {
 #[tokio::test]
 async fn sessions_name_their_process_and_cycle_phase() {
     let (id, first, second) = process_of_two().await;
-    let (_, me) = first
-        .server
-        .call("GET", "/api/me", Some(&first.invite("citizen")), None)
-        .await;
+    let me = first.me("citizen").await;
     assert_eq!(
         (&me["session"]["process"], &me["session"]["cycle_phase"]),
         (&json!(id), &json!("need-analysis"))
@@ -101,10 +98,7 @@ async fn sessions_name_their_process_and_cycle_phase() {
     bad(phase, (400, "invalid_request")).await;
     // Neither is required.
     let plain = first.another(json!({})).await;
-    let (_, me) = plain
-        .server
-        .call("GET", "/api/me", Some(&plain.invite("citizen")), None)
-        .await;
+    let me = plain.me("citizen").await;
     assert_eq!(
         (&me["session"]["process"], &me["session"]["cycle_phase"]),
         (&Value::Null, &Value::Null)
