@@ -5,6 +5,7 @@ mod api;
 mod bus;
 pub mod cli;
 pub mod config;
+mod dataset;
 mod error;
 pub mod format;
 mod health;

@@ -11,11 +11,10 @@ use serde_json::json;
 use zip::write::SimpleFileOptions;
 use zip::ZipWriter;
 
-use super::outcomes::{outcomes_csv, Tracker};
-use super::participation::Counter;
-use super::timeline::{HistoryEvent, SessionRecords};
-use super::walk_all;
 use crate::format::{csv_line, rfc3339};
+use crate::history::outcomes::{outcomes_csv, Tracker};
+use crate::history::participation::Counter;
+use crate::history::{walk_all, HistoryEvent, SessionRecords};
 use crate::outcome::DECISIONS;
 use crate::receipt::evaluation::{self, evaluation_csv};
 use crate::room_id::RoomId;
@@ -267,7 +266,7 @@ fn readme(records: &SessionRecords) -> String {
          participants appear only by pseudonym."
     };
     format!(
-        include_str!("export-readme.md"),
+        include_str!("readme.md"),
         title = session.title,
         id = session.id,
         template = serde_json::to_value(session.template)
