@@ -5,6 +5,8 @@
 
 use std::collections::HashSet;
 
+use tempfile::TempDir;
+
 use cocreate_server::room_id::RoomId;
 use cocreate_server::storage::{EmbeddedStorage, NewRecord, Origin, Storage};
 use futures_util::StreamExt;
@@ -60,6 +62,16 @@ async fn ann_wrote_a_card(server: &TestServer, session: &Session) -> (Client, St
     add_card(&mut ann, "c", "Ann's words", &ann_id).await;
     ann.wait_all_saved().await;
     (ann, ann_id)
+}
+
+/// A session on a server of its own, stored in the returned directory, where Ann wrote card
+/// `c`: the directory, the server, the session, and Ann's client and participant id.
+async fn ann_wrote_on_a_server_of_its_own() -> (TempDir, TestServer, Session, (Client, String)) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = session_server(dir.path()).await;
+    let session = Session::create(&server).await;
+    let ann = ann_wrote_a_card(&server, &session).await;
+    (dir, server, session, ann)
 }
 
 /// Removes a participant's contributions as the moderator: how many client ids were theirs.
@@ -148,10 +160,7 @@ fn policy_refusals(samples: &std::collections::HashMap<String, f64>) -> f64 {
 
 #[tokio::test]
 async fn a_troll_writing_under_a_citizens_client_id_is_refused_and_nothing_of_it_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = session_server(dir.path()).await;
-    let session = Session::create(&server).await;
-    let (mut ann, ann_id) = ann_wrote_a_card(&server, &session).await;
+    let (dir, server, session, (mut ann, ann_id)) = ann_wrote_on_a_server_of_its_own().await;
     let (mut witness, witness_id) = citizen(&server, &session, "Wim").await;
     let refused_before = policy_refusals(&server.scrape().await);
 
@@ -189,10 +198,7 @@ async fn a_troll_writing_under_a_citizens_client_id_is_refused_and_nothing_of_it
 
 #[tokio::test]
 async fn writing_under_the_servers_client_id_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = session_server(dir.path()).await;
-    let session = Session::create(&server).await;
-    let (ann, _) = ann_wrote_a_card(&server, &session).await;
+    let (_dir, server, session, (ann, _)) = ann_wrote_on_a_server_of_its_own().await;
     let ann_client = ann.doc.client_id();
     let others: Vec<u64> = {
         let txn = ann.doc.transact();
@@ -218,10 +224,7 @@ async fn writing_under_the_servers_client_id_is_refused() {
 
 #[tokio::test]
 async fn ownership_holds_after_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = session_server(dir.path()).await;
-    let session = Session::create(&server).await;
-    let (ann, _) = ann_wrote_a_card(&server, &session).await;
+    let (dir, server, session, (ann, _)) = ann_wrote_on_a_server_of_its_own().await;
     let ann_client = ann.doc.client_id().get();
     server.stop().await;
 
@@ -289,10 +292,7 @@ async fn ownership_holds_across_nodes_and_a_forged_record_in_the_log_is_skipped_
 
 #[tokio::test]
 async fn remove_contributions_and_history_follow_ownership() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = session_server(dir.path()).await;
-    let session = Session::create(&server).await;
-    let (mut ann, _) = ann_wrote_a_card(&server, &session).await;
+    let (_dir, server, session, (mut ann, _)) = ann_wrote_on_a_server_of_its_own().await;
     let ann_client = ann.doc.client_id().get();
     let (troll, troll_id) = forge(&server, &session, ann_client, "c").await;
     refused(troll).await;
