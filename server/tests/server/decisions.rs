@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::board_session::BoardSession;
+use crate::support::fields;
 
 /// A session whose board holds a citizen's `card-1` and `card-2`.
 async fn with_cards(extra: Value) -> BoardSession {
@@ -175,12 +176,7 @@ async fn moderators_and_researchers_of_a_recorded_session_read_decisions() {
     s.decide("card-2", "not-taken-up", "Out of scope.").await;
     s.decide("card-1", "done", "").await;
     let listed = s.moderate("GET", "/decisions", None, 200).await;
-    let items: Vec<&Value> = listed["decisions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| &d["item"])
-        .collect();
+    let items = fields(&listed["decisions"], "item");
     assert_eq!(items, [&json!("card-1"), &json!("card-2")]);
     let (status, seen) = s.call_as("researcher", "GET", "/decisions", None).await;
     assert_eq!((status, &seen), (200, &listed));

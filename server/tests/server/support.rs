@@ -287,6 +287,12 @@ pub fn strings<'a>(array: &'a serde_json::Value, key: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The `key` of each object in a JSON array, as JSON (decisions' items, audit actions).
+pub fn fields<'a>(array: &'a serde_json::Value, key: &str) -> Vec<&'a serde_json::Value> {
+    let rows = array.as_array().expect("a JSON array");
+    rows.iter().map(|row| &row[key]).collect()
+}
+
 /// Adds a card to the board's `items` map, as the web client does (`web-client/README.md`).
 pub async fn add_card(client: &mut Client, id: &str, text: &str, author: &str) {
     let items = client.doc.get_or_insert_map("items");
