@@ -13,6 +13,7 @@ use std::time::Duration;
 use crate::limits::Limit;
 use crate::session::store::SessionError;
 use crate::session::token::TokenError;
+use crate::session::UnknownLanguage;
 use crate::storage::StorageError;
 
 /// An API error, as answered.
@@ -139,5 +140,11 @@ impl From<SessionError> for ApiError {
 impl From<TokenError> for ApiError {
     fn from(e: TokenError) -> Self {
         ApiError::new(StatusCode::UNAUTHORIZED, e.code(), e.to_string())
+    }
+}
+
+impl From<UnknownLanguage> for ApiError {
+    fn from(e: UnknownLanguage) -> Self {
+        ApiError::bad_request(e.to_string())
     }
 }

@@ -1,11 +1,13 @@
 //! cocreate's server: y-websocket rooms with durable storage, health endpoints and graceful
 //! shutdown. `main.rs` only parses configuration and calls [`serve`].
 
-pub mod admin;
 mod api;
 mod bus;
+pub mod cli;
 pub mod config;
+mod dataset;
 mod error;
+pub mod format;
 mod health;
 pub mod history;
 pub mod limits;
@@ -13,10 +15,8 @@ mod linger;
 pub mod metrics;
 mod outbox;
 pub mod outcome;
-pub mod process;
 mod receipt;
 mod registry;
-pub mod research;
 mod retry;
 mod room;
 pub mod room_id;

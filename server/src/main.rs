@@ -23,15 +23,15 @@ async fn main() -> ExitCode {
         }
         Command::Export(args) => {
             init_stderr_tracing();
-            cocreate_server::research::export(args).await
+            cocreate_server::cli::research::export(args).await
         }
         Command::Replay(args) => {
             init_stderr_tracing();
-            cocreate_server::research::replay(args).await
+            cocreate_server::cli::research::replay(args).await
         }
         Command::Session(command) => {
             init_stderr_tracing();
-            cocreate_server::admin::run(command).await
+            cocreate_server::cli::sessions::run(command).await
         }
     };
     match outcome {

@@ -1,18 +1,24 @@
 //! Who calls a session endpoint: the bearer token's participant, checked against the session
 //! the path names (or the token's own, where the path names none) and the roles the endpoint
 //! admits, before the handler runs. `Caller<Moderators>` in a handler's arguments is the rule.
-//! Reading the bearer token and checking membership live here too: creating a session (the
-//! admin key) and joining by invite use them.
+//! Reading the bearer token and checking membership live here too: joining by invite uses
+//! them; and the organiser's admin key, which creating sessions and processes requires.
 
 use std::collections::HashMap;
 use std::marker::PhantomData;
+use std::net::{IpAddr, SocketAddr};
 
-use axum::extract::{FromRequestParts, Path};
+use axum::extract::{ConnectInfo, FromRequestParts, Path};
 use axum::http::header::AUTHORIZATION;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
+use axum::response::{IntoResponse, Response};
 
+use sha2::{Digest, Sha256};
+
+use super::limit_attempts;
 use crate::error::ApiError;
+use crate::limits::Limit;
 use crate::session::{now_secs, Identity, Role, Session};
 use crate::state::AppState;
 
@@ -117,4 +123,72 @@ pub(super) fn check_member(identity: &Identity, session: &Session) -> Result<(),
         return Err(ApiError::revoked());
     }
     Ok(())
+}
+
+/// Who sent a request, as far as no token says: the client's address (`--client-ip-header`'s
+/// behind a proxy), which attempt limits count, and the request's headers (the admin key, the
+/// host that links are built on).
+pub struct Requester {
+    pub ip: IpAddr,
+    pub headers: HeaderMap,
+}
+
+impl FromRequestParts<AppState> for Requester {
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Response> {
+        let ConnectInfo(peer) = ConnectInfo::<SocketAddr>::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        Ok(Requester {
+            ip: state.guards.client_ip(peer, &parts.headers),
+            headers: parts.headers.clone(),
+        })
+    }
+}
+
+/// Lets the organiser's request through (creating sessions and processes); an address that
+/// presented too many wrong keys lately is told to wait, whatever key it presents now.
+pub fn require_admin_key(state: &AppState, requester: &Requester) -> Result<(), ApiError> {
+    let (ip, headers) = (requester.ip, &requester.headers);
+    let message = "too many wrong admin keys from your address; wait a moment and try again";
+    let limiter = &state.guards.admin_keys;
+    limit_attempts(state, limiter, Limit::AdminKeyAttempts, ip, message)?;
+    let key = bearer(headers).map_err(|_| admin_key_error())?;
+    if !constant_time_eq(key.as_bytes(), state.admin_key.as_bytes()) {
+        return Err(admin_key_error());
+    }
+    state.guards.admin_keys.succeeded(ip);
+    Ok(())
+}
+
+fn admin_key_error() -> ApiError {
+    ApiError::new(
+        StatusCode::UNAUTHORIZED,
+        "invalid_admin_key",
+        "creating sessions needs the admin key: Authorization: Bearer <admin key>",
+    )
+}
+
+/// Compares secrets without an early exit that would time how much of a guess was right, or
+/// whether its length was: the SHA-256 digests (always 32 bytes) are compared, every byte.
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    let (a, b) = (Sha256::digest(a), Sha256::digest(b));
+    a.iter().zip(&b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::constant_time_eq;
+
+    #[test]
+    fn secrets_match_only_when_equal_whatever_their_lengths() {
+        let key = b"0123456789abcdef0123456789abcdef";
+        assert!(constant_time_eq(key, key));
+        assert!(!constant_time_eq(key, b"0123456789abcdef0123456789abcdeF"));
+        assert!(!constant_time_eq(key, &key[..31]));
+        assert!(!constant_time_eq(key, b""));
+        assert!(!constant_time_eq(key, &[key.as_slice(), b"0"].concat()));
+        assert!(constant_time_eq(b"", b""));
+    }
 }

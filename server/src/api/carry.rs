@@ -13,14 +13,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::caller::{Caller, Moderators};
-use super::sessions::audit;
 use super::{append_edit, board, Body};
 use crate::error::ApiError;
-use crate::history::{board_json, Disclosure, SessionDisclosure};
 use crate::outcome::{CarriedTo, CARRIED_TO};
-use crate::session::moderation::ItemNotFound;
+use crate::session::disclosure::SessionDisclosure;
 use crate::session::{now_ms, SessionState};
 use crate::state::AppState;
+use cocreate_board::edit::ItemNotFound;
+use cocreate_board::{board_json, Disclosure};
 use cocreate_board::{carry as carry_cards, Carried, CARRIED_KINDS};
 
 /// Most cards carried in one request.
@@ -141,25 +141,15 @@ pub async fn carry(
         .collect();
     for (from, item) in request.items.iter().zip(&ids) {
         let into = format!("into {} as {item}", target.id);
-        audit(
-            &state,
-            &moderator,
-            &source.id,
-            "carry-out",
-            from,
-            Some(into),
-        )
-        .await;
+        state
+            .sessions
+            .record_action(&moderator, &source.id, "carry-out", from, Some(into))
+            .await;
         let from_where = format!("from {} item {from}", source.id);
-        audit(
-            &state,
-            &moderator,
-            &target.id,
-            "carry-in",
-            item,
-            Some(from_where),
-        )
-        .await;
+        state
+            .sessions
+            .record_action(&moderator, &target.id, "carry-in", item, Some(from_where))
+            .await;
     }
     tracing::info!(from = %source.id, to = %target.id, cards = carried.len(), "cards carried");
     Ok(Json(json!({ "to": target.id, "carried": carried })))

@@ -9,14 +9,14 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::caller::{Caller, Moderators, Researchers};
-use super::sessions::audit;
 use super::{board, plain_text, Body};
 use crate::error::ApiError;
-use crate::history::{Disclosure, SessionDisclosure};
 use crate::outcome::{Decision, DecisionStatus, DECISIONS};
-use crate::session::moderation::{self, ItemNotFound};
+use crate::session::disclosure::SessionDisclosure;
 use crate::session::{now_ms, Role};
 use crate::state::AppState;
+use cocreate_board::edit::{self, ItemNotFound};
+use cocreate_board::Disclosure;
 
 /// Longest explanation, in characters: a few paragraphs in plain words.
 pub const MAX_EXPLANATION: usize = 2000;
@@ -38,7 +38,7 @@ pub async fn decide(
 ) -> Result<Json<Value>, ApiError> {
     let explanation = plain_text(&request.explanation, "explanation", MAX_EXPLANATION)?;
     let (_, doc) = board(&state, &session.id).await?;
-    if !moderation::has_item(&doc, &item) {
+    if !edit::has_item(&doc, &item) {
         return Err(ItemNotFound(item).into());
     }
     let storage = state.storage.as_ref();
@@ -57,7 +57,10 @@ pub async fn decide(
         "" => decision.status.as_str().to_owned(),
         text => format!("{}: {text}", decision.status.as_str()),
     };
-    audit(&state, &moderator, &id, "decision", &item, Some(detail)).await;
+    state
+        .sessions
+        .record_action(&moderator, &id, "decision", &item, Some(detail))
+        .await;
     Ok(Json(json!({ "decision": decision })))
 }
 

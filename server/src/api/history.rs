@@ -19,8 +19,8 @@ use tokio::sync::mpsc;
 
 use super::caller::{Caller, Researchers};
 use super::{room_of, Query};
+use crate::dataset::{write_dataset, ExportError};
 use crate::error::ApiError;
-use crate::history::export::{write_dataset, ExportError};
 use crate::history::outcomes::Tracker;
 use crate::history::participation::Counter;
 use crate::history::{

@@ -8,7 +8,6 @@ use serde_json::{json, Value};
 
 use super::caller::{Caller, Moderators};
 use super::public_url;
-use super::sessions::audit;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -20,15 +19,16 @@ pub async fn rotate(
     Caller(moderator, session, ..): Caller<Moderators>,
 ) -> Result<Json<Value>, ApiError> {
     let session = state.sessions.rotate_join_code(&session.id).await?;
-    audit(
-        &state,
-        &moderator,
-        &session.id,
-        "rotate-join-code",
-        &session.id,
-        None,
-    )
-    .await;
+    state
+        .sessions
+        .record_action(
+            &moderator,
+            &session.id,
+            "rotate-join-code",
+            &session.id,
+            None,
+        )
+        .await;
     state.announce(&session, "updated").await;
     let base = public_url(&state, &headers);
     Ok(Json(json!({

@@ -18,7 +18,7 @@ mod sessions;
 
 pub(crate) use sessions::{moderator_view, move_session, NewSession, SessionMaker};
 
-use std::net::{IpAddr, SocketAddr};
+use std::net::IpAddr;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::header::HOST;
@@ -28,6 +28,7 @@ use axum::routing::{get, post, put, MethodRouter};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
+use self::caller::Requester;
 use crate::error::ApiError;
 use crate::limits::{AddressAttempts, Limit};
 use yrs::Doc;
@@ -46,6 +47,20 @@ pub fn routes(max_request_bytes: usize) -> Router<AppState> {
             router.route(path, handler)
         })
         .layer(DefaultBodyLimit::max(max_request_bytes))
+}
+
+/// A path under one participant of a session (`…/participants/{pid}/<action>`).
+macro_rules! participant {
+    ($action:literal) => {
+        concat!("/api/sessions/{id}/participants/{pid}/", $action)
+    };
+}
+
+/// A path under one item of a session's board (`…/items/{item}/<action>`).
+macro_rules! item {
+    ($action:literal) => {
+        concat!("/api/sessions/{id}/items/{item}/", $action)
+    };
 }
 
 /// Every `/api` route: its path, as `openapi.json` names it, and its handlers. One table, so
@@ -71,34 +86,16 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/sessions/{id}/state", get(history::board_at)),
         ("/api/sessions/{id}/metrics", get(history::metrics)),
         ("/api/sessions/{id}/export", get(history::export)),
+        (participant!("erase"), post(moderation::erase)),
+        (participant!("kick"), post(moderation::kick)),
         (
-            "/api/sessions/{id}/participants/{pid}/erase",
-            post(moderation::erase),
-        ),
-        (
-            "/api/sessions/{id}/participants/{pid}/kick",
-            post(moderation::kick),
-        ),
-        (
-            "/api/sessions/{id}/participants/{pid}/remove-contributions",
+            participant!("remove-contributions"),
             post(moderation::remove_contributions),
         ),
-        (
-            "/api/sessions/{id}/items/{item}/hide",
-            post(moderation::hide),
-        ),
-        (
-            "/api/sessions/{id}/items/{item}/unhide",
-            post(moderation::unhide),
-        ),
-        (
-            "/api/sessions/{id}/items/{item}/report",
-            post(moderation::report),
-        ),
-        (
-            "/api/sessions/{id}/items/{item}/decision",
-            put(decisions::decide),
-        ),
+        (item!("hide"), post(moderation::hide)),
+        (item!("unhide"), post(moderation::unhide)),
+        (item!("report"), post(moderation::report)),
+        (item!("decision"), put(decisions::decide)),
         ("/api/sessions/{id}/decisions", get(decisions::decisions)),
         ("/api/sessions/{id}/publish", post(results::publish)),
         ("/api/sessions/{id}/unpublish", post(results::unpublish)),
@@ -161,8 +158,8 @@ fn public_url(state: &AppState, headers: &HeaderMap) -> String {
 
 /// Counts a request that presents a secret (a join code, an invite, a receipt) against its
 /// address's attempts per minute, so that secrets cannot be found by trying; 429 beyond.
-fn attempt(state: &AppState, peer: SocketAddr, headers: &HeaderMap) -> Result<(), ApiError> {
-    let ip = state.guards.client_ip(peer, headers);
+fn attempt(state: &AppState, requester: &Requester) -> Result<(), ApiError> {
+    let ip = requester.ip;
     let message = "too many attempts from your address; wait a moment and try again";
     limit_attempts(state, &state.guards.joins, Limit::JoinAttempts, ip, message)
 }

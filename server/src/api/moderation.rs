@@ -12,20 +12,19 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::caller::{Caller, Editors, Moderators};
-use super::sessions::audit;
 use super::{append_edit, board, text_field, Body};
 use crate::error::ApiError;
 use crate::receipt;
 use crate::room::client_owners;
 use crate::room_id::RoomId;
 use crate::session::hidden::{self, WrittenRun};
-use crate::session::moderation::{self, HiddenMark, ItemNotFound};
 use crate::session::{
     now_ms, Erasure, Hidden, Identity, Participant, Report, ReportReason, Role, Session,
     SessionState,
 };
 use crate::state::AppState;
 use crate::storage::Seq;
+use cocreate_board::edit::{self, HiddenMark, ItemNotFound};
 use cocreate_board::ERASED_TEXT;
 use yrs::ClientID;
 
@@ -81,7 +80,10 @@ pub async fn kick(
     let (session, joined) = state.sessions.kick(&id, &pid).await?;
     let reason =
         (!joined.is_empty()).then(|| format!("with {} who joined through it", joined.len()));
-    audit(&state, &moderator, &id, "kick", &pid, reason).await;
+    state
+        .sessions
+        .record_action(&moderator, &id, "kick", &pid, reason)
+        .await;
     state.announce(&session, "kicked").await;
     participant["kicked"] = json!(true);
     Ok(Json(
@@ -100,7 +102,7 @@ pub async fn remove_contributions(
     known_participant(&state, &id, &pid).await?;
     let (room, doc) = board(&state, &session.id).await?;
     let clients = session.with_restored(clients_of(&state, &room, &pid).await?);
-    let removed = match moderation::remove_clients(&doc, &clients) {
+    let removed = match edit::remove_clients(&doc, &clients) {
         Some(update) => {
             append_edit(&state, &room, Some(&moderator.participant), update).await?;
             clients.len()
@@ -117,7 +119,10 @@ pub async fn remove_contributions(
             Ok::<_, ApiError>(())
         })
         .await?;
-    audit(&state, &moderator, &id, "remove-contributions", &pid, None).await;
+    state
+        .sessions
+        .record_action(&moderator, &id, "remove-contributions", &pid, None)
+        .await;
     tracing::info!(session = %id, participant = %pid, clients = removed, "contributions removed");
     Ok(Json(json!({ "removed_clients": removed })))
 }
@@ -166,7 +171,7 @@ pub async fn erase(
     state.announce(&revoked, "kicked").await;
     let (room, doc) = board(&state, &session.id).await?;
     let clients = session.with_restored(clients_of(&state, &room, &pid).await?);
-    if let Some(update) = moderation::erase(&doc, &pid, &clients, request.text) {
+    if let Some(update) = edit::erase(&doc, &pid, &clients, request.text) {
         append_edit(&state, &room, Some(&moderator.participant), update).await?;
     }
     participant.display_name.clear();
@@ -186,7 +191,7 @@ pub async fn erase(
             session.erased.insert(pid.clone(), erasure.clone());
             if request.text {
                 for (item, moderation) in session.items.iter_mut() {
-                    let theirs = moderation::author_of(&doc, item).as_deref() == Some(&pid);
+                    let theirs = edit::author_of(&doc, item).as_deref() == Some(&pid);
                     if let Some(hidden) = moderation.hidden.as_mut() {
                         hidden.replace_runs(&clients, theirs, ERASED_TEXT);
                     }
@@ -200,7 +205,10 @@ pub async fn erase(
     } else {
         "name"
     };
-    audit(&state, &moderator, &id, "erase", &pid, Some(what.into())).await;
+    state
+        .sessions
+        .record_action(&moderator, &id, "erase", &pid, Some(what.into()))
+        .await;
     state.announce(&session, "updated").await;
     tracing::info!(session = %id, participant = %pid, text = request.text, "participant erased");
     Ok(Json(
@@ -231,7 +239,10 @@ pub async fn hide(
         false,
     )
     .await?;
-    audit(&state, &moderator, &id, "hide", &item, Some(reason)).await;
+    state
+        .sessions
+        .record_action(&moderator, &id, "hide", &item, Some(reason))
+        .await;
     Ok(Json(json!({ "item": hidden })))
 }
 
@@ -253,7 +264,7 @@ async fn hide_item(
         pending_review,
     };
     let mut runs = hidden::written_runs(&doc, item);
-    let (update, removed) = moderation::hide(&doc, item, &mark)?;
+    let (update, removed) = edit::hide(&doc, item, &mark)?;
     if runs.iter().map(|r| r.text.as_str()).collect::<String>() != removed {
         // Not a Y.Text: one run, by nobody known.
         runs = vec![WrittenRun {
@@ -301,7 +312,7 @@ pub async fn unhide(
         ));
     };
     let (room, doc) = board(&state, &session.id).await?;
-    let unhidden = moderation::unhide(&doc, &item, &hidden.runs())?;
+    let unhidden = edit::unhide(&doc, &item, &hidden.runs())?;
     // Whose text each restoring client id carries is known before the text is back.
     state
         .sessions
@@ -320,7 +331,10 @@ pub async fn unhide(
             Ok::<_, ApiError>(entry.clone())
         })
         .await?;
-    audit(&state, &moderator, &id, "unhide", &item, None).await;
+    state
+        .sessions
+        .record_action(&moderator, &id, "unhide", &item, None)
+        .await;
     Ok(Json(json!({ "item": moderation })))
 }
 
@@ -343,7 +357,7 @@ pub async fn report(
         return Err(ApiError::session_closed());
     }
     let (_, doc) = board(&state, &session.id).await?;
-    if !moderation::has_item(&doc, &item) {
+    if !edit::has_item(&doc, &item) {
         return Err(ItemNotFound(item).into());
     }
     let invite = (state
@@ -375,15 +389,10 @@ pub async fn report(
             role: Role::Moderator,
             name: format!("{reports} reports"),
         };
-        audit(
-            &state,
-            &system,
-            &id,
-            "auto-hide",
-            &item,
-            Some("reported".into()),
-        )
-        .await;
+        state
+            .sessions
+            .record_action(&system, &id, "auto-hide", &item, Some("reported".into()))
+            .await;
     }
     Ok(Json(
         json!({ "item": { "reports": reports, "hidden": hidden || auto_hide } }),

@@ -1,24 +1,21 @@
 //! Processes: `POST /api/processes` (admin key) creates one, `GET /api/processes/{id}` shows
 //! it with its sessions (to a moderator of one of them, or the admin key), and
 //! `GET /api/processes/{id}/results` (no token) gathers its sessions' published results.
-//! Sessions join a process when they are created (`crate::process::enrol`).
+//! Sessions join a process when they are created (`crate::session::process::enrol`).
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::caller::{bearer, check_member};
+use super::caller::{bearer, check_member, require_admin_key, Requester};
 use super::results::{not_published, published};
-use super::sessions::require_admin_key;
 use super::{plain_text, text_field, Body};
 use crate::error::ApiError;
-use crate::process::{Process, ALL_PROCESSES, PROCESSES, PROCESS_SESSIONS};
 use crate::receipt::evaluation;
+use crate::session::process::{Process, ALL_PROCESSES, PROCESSES, PROCESS_SESSIONS};
 use crate::session::{ids, now_ms, now_secs, Role, Session};
 use crate::state::AppState;
 
@@ -38,11 +35,10 @@ pub struct NewProcess {
 /// `POST /api/processes` (admin key): creates a process; 201 with the process.
 pub async fn create(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    requester: Requester,
     Body(new): Body<NewProcess>,
 ) -> Result<Response, ApiError> {
-    require_admin_key(&state, state.guards.client_ip(peer, &headers), &headers)?;
+    require_admin_key(&state, &requester)?;
     let process = Process {
         id: ids::session_id(),
         title: text_field(&new.title, "title", MAX_TITLE)?,
@@ -95,17 +91,16 @@ fn with_process(process: &Process, mut rest: Value) -> Value {
 /// sessions.
 pub async fn details(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    requester: Requester,
     Path(id): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     // A token has three dot-separated parts; anything else is taken for the admin key, and a
     // wrong one counts as an admin-key attempt (so this is no way around that limit).
-    let presented = bearer(&headers)?;
+    let presented = bearer(&requester.headers)?;
     let identity = match presented.split('.').count() {
         3 => Some(state.tokens.verify(presented, now_secs())?),
         _ => {
-            require_admin_key(&state, state.guards.client_ip(peer, &headers), &headers)?;
+            require_admin_key(&state, &requester)?;
             None
         }
     };

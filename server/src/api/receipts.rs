@@ -2,20 +2,18 @@
 //! participant contributed and what became of it, and their evaluation of the session. Each
 //! request counts as an attempt at a secret from its address, as joins do.
 
-use std::net::SocketAddr;
-
-use axum::extract::{ConnectInfo, Path, Query, State};
-use axum::http::HeaderMap;
+use axum::extract::{Path, Query, State};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
-use super::sessions::language;
+use super::caller::Requester;
 use super::{attempt, public_url, room_of, Body};
 use crate::error::ApiError;
 use crate::history::{session_records, SessionRecords};
 use crate::receipt::evaluation::{self, Answers};
 use crate::receipt::{self, contributions, receipt_url, Receipt};
+use crate::session::language;
 use crate::state::AppState;
 
 /// The receipt a link names, with its session's records; 404 when there is no such receipt,
@@ -44,12 +42,11 @@ pub struct ReceiptQuery {
 /// each card's decision, and their own evaluation answers.
 pub async fn show(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    requester: Requester,
     Path(id): Path<String>,
     Query(query): Query<ReceiptQuery>,
 ) -> Result<Json<Value>, ApiError> {
-    attempt(&state, peer, &headers)?;
+    attempt(&state, &requester)?;
     let (receipt, records) = open(&state, &id).await?;
     let participant = records
         .participants
@@ -72,7 +69,7 @@ pub async fn show(
     let session = &records.session;
     Ok(Json(json!({
         "receipt": id,
-        "receipt_url": receipt_url(&public_url(&state, &headers), &id),
+        "receipt_url": receipt_url(&public_url(&state, &requester.headers), &id),
         "session": {
             "id": session.id,
             "title": session.title,
@@ -96,12 +93,11 @@ pub struct EvaluationRequest {
 /// questionnaire, replacing earlier ones; anonymous (see `receipt::evaluation`).
 pub async fn evaluate(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    requester: Requester,
     Path(id): Path<String>,
     Body(request): Body<EvaluationRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    attempt(&state, peer, &headers)?;
+    attempt(&state, &requester)?;
     let answers = request.answers.checked().map_err(ApiError::bad_request)?;
     let (receipt, _) = open(&state, &id).await?;
     let (evaluation, replaced) =

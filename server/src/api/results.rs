@@ -9,7 +9,6 @@ use serde_json::{json, Value};
 
 use super::board;
 use super::caller::{Caller, Moderators};
-use super::sessions::audit;
 use crate::error::ApiError;
 use crate::outcome::{session_results, Publication, DECISIONS, PUBLICATIONS, PUBLISHED};
 use crate::room_id::RoomId;
@@ -29,15 +28,10 @@ pub async fn publish(
     PUBLICATIONS
         .put(state.storage.as_ref(), &session.id, PUBLISHED, &publication)
         .await?;
-    audit(
-        &state,
-        &moderator,
-        &session.id,
-        "publish",
-        &session.id,
-        None,
-    )
-    .await;
+    state
+        .sessions
+        .record_action(&moderator, &session.id, "publish", &session.id, None)
+        .await;
     Ok(Json(json!({
         "published": true,
         "published_at": publication.published_at,
@@ -54,15 +48,10 @@ pub async fn unpublish(
     PUBLICATIONS
         .delete(state.storage.as_ref(), &session.id, PUBLISHED)
         .await?;
-    audit(
-        &state,
-        &moderator,
-        &session.id,
-        "unpublish",
-        &session.id,
-        None,
-    )
-    .await;
+    state
+        .sessions
+        .record_action(&moderator, &session.id, "unpublish", &session.id, None)
+        .await;
     Ok(Json(json!({ "published": false })))
 }
 

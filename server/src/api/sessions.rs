@@ -2,34 +2,35 @@
 //! unlock, close, and the audit log.
 
 use std::collections::HashMap;
-use std::net::{IpAddr, SocketAddr};
 use std::sync::Arc;
 use std::time::Duration;
 
-use axum::extract::{ConnectInfo, Path, State};
+use axum::extract::{Path, State};
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{post, MethodRouter};
 use axum::Json;
 use serde::{Deserialize, Deserializer};
 use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
-use super::caller::{bearer, check_member, Caller, Everyone, Moderators, Researchers};
-use super::{append_as, attempt, limit_attempts, public_url, room_of, text_field, Body};
+use super::caller::{
+    check_member, require_admin_key, Caller, Everyone, Moderators, Requester, Researchers,
+};
+use super::{append_as, attempt, public_url, room_of, text_field, Body};
 use crate::error::ApiError;
-use crate::history::{Disclosure, SessionDisclosure};
 use crate::limits::Limit;
-use crate::process::{enrol, Cycle, CyclePhase};
 use crate::receipt::{self, receipt_url};
+use crate::session::disclosure::SessionDisclosure;
+use crate::session::process::{enrol, Cycle, CyclePhase};
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
 use crate::session::{
-    ids, now_ms, now_secs, AuditEntry, Identity, Participant, Research, Role, Session,
-    SessionState, Template, LANGUAGES,
+    ids, language, now_ms, now_secs, Identity, Participant, Research, Role, Session, SessionState,
+    Template,
 };
 use crate::state::AppState;
 use crate::storage::SharedStorage;
+use cocreate_board::Disclosure;
 
 /// Longest session title and display name, in characters.
 const MAX_TITLE: usize = 200;
@@ -65,26 +66,13 @@ pub struct SessionMaker {
     pub node: Arc<str>,
 }
 
-/// A language the product speaks, or 400.
-pub(super) fn language(value: &str) -> Result<String, ApiError> {
-    if LANGUAGES.contains(&value) {
-        Ok(value.to_owned())
-    } else {
-        Err(ApiError::bad_request(format!(
-            "language must be one of {}",
-            LANGUAGES.join(", ")
-        )))
-    }
-}
-
 /// `POST /api/sessions`: creates a session with its seeded board and one invite per role.
 pub async fn create(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    requester: Requester,
     Body(new): Body<NewSession>,
 ) -> Result<Response, ApiError> {
-    require_admin_key(&state, state.guards.client_ip(peer, &headers), &headers)?;
+    require_admin_key(&state, &requester)?;
     let maker = SessionMaker {
         storage: state.storage.clone(),
         sessions: state.sessions.clone(),
@@ -92,7 +80,9 @@ pub async fn create(
         token_ttl: state.token_ttl,
         node: state.node.clone(),
     };
-    let body = maker.create(new, &public_url(&state, &headers)).await?;
+    let body = maker
+        .create(new, &public_url(&state, &requester.headers))
+        .await?;
     Ok((StatusCode::CREATED, Json(body)).into_response())
 }
 
@@ -145,39 +135,6 @@ impl SessionMaker {
     }
 }
 
-/// Lets the organiser's request through (creating sessions and processes); an address that
-/// presented too many wrong keys lately is told to wait, whatever key it presents now.
-pub(super) fn require_admin_key(
-    state: &AppState,
-    ip: IpAddr,
-    headers: &HeaderMap,
-) -> Result<(), ApiError> {
-    let message = "too many wrong admin keys from your address; wait a moment and try again";
-    let limiter = &state.guards.admin_keys;
-    limit_attempts(state, limiter, Limit::AdminKeyAttempts, ip, message)?;
-    let key = bearer(headers).map_err(|_| admin_key_error())?;
-    if !constant_time_eq(key.as_bytes(), state.admin_key.as_bytes()) {
-        return Err(admin_key_error());
-    }
-    state.guards.admin_keys.succeeded(ip);
-    Ok(())
-}
-
-fn admin_key_error() -> ApiError {
-    ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "invalid_admin_key",
-        "creating sessions needs the admin key: Authorization: Bearer <admin key>",
-    )
-}
-
-/// Compares secrets without an early exit that would time how much of a guess was right, or
-/// whether its length was: the SHA-256 digests (always 32 bytes) are compared, every byte.
-fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    let (a, b) = (Sha256::digest(a), Sha256::digest(b));
-    a.iter().zip(&b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
-}
-
 /// The display name of an invite's shared participant.
 fn invite_name(role: Role) -> &'static str {
     match role {
@@ -220,11 +177,10 @@ pub struct JoinRequest {
 /// `POST /api/join`: a personal token, as a citizen (join code) or with an invite's role.
 pub async fn join(
     State(state): State<AppState>,
-    ConnectInfo(peer): ConnectInfo<SocketAddr>,
-    headers: HeaderMap,
+    requester: Requester,
     Body(request): Body<JoinRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    attempt(&state, peer, &headers)?;
+    attempt(&state, &requester)?;
     let display_name = text_field(&request.display_name, "display_name", MAX_NAME)?;
     let (session, role, invited_by) = match (&request.code, &request.invite) {
         (Some(code), None) => {
@@ -307,7 +263,7 @@ pub async fn join(
         "display_name": participant.display_name,
         "role": role,
         "session": session.view_for(role),
-        "receipt_url": receipt_url(&public_url(&state, &headers), &receipt),
+        "receipt_url": receipt_url(&public_url(&state, &requester.headers), &receipt),
         "receipt": receipt,
     })))
 }
@@ -440,15 +396,10 @@ pub async fn change(
         "timer_ends_at": change.timer_ends_at, "votes_per_participant": change.votes_per_participant,
         "research": change.research,
     });
-    audit(
-        &state,
-        &moderator,
-        &id,
-        "update",
-        &id,
-        Some(summary.to_string()),
-    )
-    .await;
+    state
+        .sessions
+        .record_action(&moderator, &id, "update", &id, Some(summary.to_string()))
+        .await;
     state.announce(&session, "updated").await;
     Ok(Json(
         json!({ "session": session.view_for(Role::Moderator) }),
@@ -478,7 +429,10 @@ async fn move_to(
     let id = session.id;
     let (session, changed) = move_session(&state.sessions, &id, to).await?;
     if changed {
-        audit(&state, &moderator, &id, event, &id, None).await;
+        state
+            .sessions
+            .record_action(&moderator, &id, event, &id, None)
+            .await;
         state.announce(&session, event).await;
     }
     Ok(Json(
@@ -542,42 +496,4 @@ pub async fn audit_log(
         })
         .collect();
     Ok(Json(json!({ "entries": entries })))
-}
-
-/// Records a moderation action. The action already happened, so a failure to record it is
-/// logged loudly rather than reported as the action failing.
-pub(super) async fn audit(
-    state: &AppState,
-    by: &Identity,
-    session: &str,
-    action: &str,
-    target: &str,
-    reason: Option<String>,
-) {
-    let entry = AuditEntry {
-        at: now_ms(),
-        by: by.participant.clone(),
-        action: action.to_owned(),
-        target: target.to_owned(),
-        reason,
-    };
-    if let Err(e) = state.sessions.audit(session, &entry).await {
-        tracing::error!(session, action, error = %e, "moderation action not recorded in the audit log");
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::constant_time_eq;
-
-    #[test]
-    fn secrets_match_only_when_equal_whatever_their_lengths() {
-        let key = b"0123456789abcdef0123456789abcdef";
-        assert!(constant_time_eq(key, key));
-        assert!(!constant_time_eq(key, b"0123456789abcdef0123456789abcdeF"));
-        assert!(!constant_time_eq(key, &key[..31]));
-        assert!(!constant_time_eq(key, b""));
-        assert!(!constant_time_eq(key, &[key.as_slice(), b"0"].concat()));
-        assert!(constant_time_eq(b"", b""));
-    }
 }

@@ -4,7 +4,7 @@
 use clap::{Args, Subcommand};
 
 use super::{InviteArgs, StoreArgs};
-use crate::process::CyclePhase;
+use crate::session::process::CyclePhase;
 use crate::session::Template;
 
 /// `cocreate session …`.

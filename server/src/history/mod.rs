@@ -1,24 +1,22 @@
 //! Session history for researchers: the board at any moment (`seek`), what changed when
-//! and by whom (`timeline`, over the board crate's change events), who outputs disclose how
-//! (`disclosure`; the board as JSON under those rules is the board crate's), participation
-//! figures (`participation`) and the research dataset (`export`). Everything is derived from
-//! the room's update log and the session's journals; nothing here writes to them (only
-//! keyframes, which are derived too).
-
-pub mod disclosure;
-pub mod export;
+//! and by whom (`timeline`, over the board crate's change events), participation figures
+//! (`participation`) and what became of the cards (`outcomes`), each under the session's
+//! disclosure rules (`crate::session::disclosure`; the board as JSON under those rules is the
+//! board crate's). Everything is derived from the room's update log and the session's
+//! journals; nothing here writes to them (only keyframes, which are derived too). The research
+//! dataset built from all this is `crate::dataset`.
 pub mod outcomes;
 pub mod participation;
 pub mod seek;
 pub mod timeline;
 
-pub use cocreate_board::{board_json, Disclosure};
-pub use disclosure::SessionDisclosure;
 pub use seek::{Position, Seeked, Seeker};
 pub use timeline::{HistoryEvent, SessionRecords, Walk};
 
+use cocreate_board::{board_json, Disclosure};
 use serde_json::{json, Value};
 
+use crate::format::rfc3339;
 use crate::room_id::RoomId;
 use crate::session::store::{SessionError, SessionStore};
 use crate::storage::{Seq, Storage, StorageError};
@@ -49,7 +47,7 @@ pub fn state_json(session: &str, seeked: &Seeked, disclosure: &Disclosure) -> Va
         "session": session,
         "seq": seeked.seq,
         "at": seeked.at_ms,
-        "time": seeked.at_ms.map(export::rfc3339),
+        "time": seeked.at_ms.map(rfc3339),
         "keyframe": seeked.keyframe,
         "records_read": seeked.records_read,
         "board": board_json(&seeked.doc, disclosure),

@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, HashMap};
 
 use serde::Serialize;
 
-use super::export::{csv_line, rfc3339};
 use super::timeline::HistoryEvent;
+use crate::format::{csv_line, rfc3339};
 use crate::outcome::Decision;
 use crate::session::Role;
 

@@ -9,9 +9,9 @@ use yrs::Doc;
 
 use cocreate_board::{BoardChange, Disclosure, ObservedDoc};
 
-use super::disclosure::SessionDisclosure;
 use super::seek::{Position, Seeked, Seeker};
 use crate::room_id::RoomId;
+use crate::session::disclosure::SessionDisclosure;
 use crate::session::{AttendanceEntry, AuditEntry, Participant, Role, Session};
 use crate::storage::{LogRecord, Seq, Storage, StorageError, SERVER_EDIT};
 

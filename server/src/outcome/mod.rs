@@ -8,4 +8,4 @@ pub mod results;
 
 pub use carried::{CarriedTo, CARRIED_TO};
 pub use decision::{Decision, DecisionStatus, DECISIONS};
-pub use results::{session_results, Publication, PUBLICATIONS, PUBLISHED};
+pub use results::{session_results, Publication, PUBLICATIONS, PUBLISHED, UNDECIDED};

@@ -10,15 +10,19 @@ use serde_json::{json, Value};
 use yrs::Doc;
 
 use super::{Decision, DecisionStatus};
-use crate::history::{board_json, Disclosure, SessionDisclosure};
+use crate::session::disclosure::SessionDisclosure;
 use crate::session::Session;
 use crate::storage::RecordKind;
+use cocreate_board::{board_json, Disclosure};
 
 /// Whether a session's results are published: one record per session under [`PUBLISHED`]'s
 /// key, removed when unpublished.
 pub const PUBLICATIONS: RecordKind<Publication> = RecordKind::new("publication");
 /// The key of the publication record in a session's scope.
 pub const PUBLISHED: &str = "results";
+
+/// The group of the cards without a decision, which results list after every status's.
+pub const UNDECIDED: &str = "undecided";
 
 /// The item kinds results list: what participants write (connectors and groups only arrange).
 const CONTRIBUTION_KINDS: [&str; 3] = ["card", "note", "comment"];
@@ -75,7 +79,7 @@ pub fn session_results(
     let groups: Vec<Value> = DecisionStatus::ALL
         .iter()
         .map(|status| (Some(*status), status.as_str()))
-        .chain([(None, "undecided")])
+        .chain([(None, UNDECIDED)])
         .filter_map(|(status, name)| {
             let in_group: Vec<&Value> = cards
                 .iter()

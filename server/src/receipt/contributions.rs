@@ -10,11 +10,12 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::history::{board_json, each_event, HistoryEvent, SessionRecords};
+use crate::history::{each_event, HistoryEvent, SessionRecords};
 use crate::outcome::{CarriedTo, Decision, DecisionStatus, CARRIED_TO, DECISIONS};
 use crate::room_id::RoomId;
 use crate::session::store::SessionStore;
 use crate::storage::{Storage, StorageError};
+use cocreate_board::board_json;
 
 /// The item kinds a receipt lists as contributions of their own (connectors and groups are
 /// structure, not something a person said).

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::history::export::{csv_line, rfc3339};
+use crate::format::{csv_line, rfc3339};
 use crate::session::now_ms;
 use crate::storage::{RecordKind, Storage, StorageError};
 

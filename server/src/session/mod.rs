@@ -4,10 +4,11 @@
 
 pub mod attendance;
 pub mod clock;
+pub mod disclosure;
 pub mod hidden;
 pub mod ids;
 pub mod invites;
-pub mod moderation;
+pub mod process;
 pub mod store;
 pub mod token;
 
@@ -16,7 +17,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-use crate::process::Cycle;
+use self::process::Cycle;
 pub use clock::{now_ms, now_secs};
 
 /// The board a session's document is seeded with (the board crate owns the templates).
@@ -74,6 +75,20 @@ pub enum SessionState {
 
 /// The languages the product speaks; a session's language seeds its board's texts.
 pub const LANGUAGES: [&str; 4] = ["en", "nl", "fr", "de"];
+
+/// A language the product does not speak.
+#[derive(Debug, thiserror::Error)]
+#[error("language must be one of {}", LANGUAGES.join(", "))]
+pub struct UnknownLanguage;
+
+/// `value`, if it is a language the product speaks ([`LANGUAGES`]).
+pub fn language(value: &str) -> Result<String, UnknownLanguage> {
+    if LANGUAGES.contains(&value) {
+        Ok(value.to_owned())
+    } else {
+        Err(UnknownLanguage)
+    }
+}
 
 /// Dot-votes per participant when a session starts.
 pub const DEFAULT_VOTES_PER_PARTICIPANT: u32 = 5;

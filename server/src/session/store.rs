@@ -8,11 +8,12 @@ use bytes::Bytes;
 use serde::de::DeserializeOwned;
 use serde::Serialize;
 
+use super::process::Cycle;
 use super::DEFAULT_VOTES_PER_PARTICIPANT;
 use super::{
-    ids, AttendanceEntry, AuditEntry, Participant, Research, Session, SessionState, Template,
+    ids, now_ms, AttendanceEntry, AuditEntry, Identity, Participant, Research, Session,
+    SessionState, Template,
 };
-use crate::process::Cycle;
 use crate::storage::{Journal, SharedStorage, StorageError};
 
 /// How often a change is retried when someone else changed the session in between. Each
@@ -226,6 +227,28 @@ impl SessionStore {
 
     pub async fn audit(&self, session: &str, entry: &AuditEntry) -> Result<(), SessionError> {
         self.append(session, Journal::Audit, entry).await
+    }
+
+    /// Records a moderation action in the audit log. The action already happened, so a
+    /// failure to record it is logged loudly rather than reported as the action failing.
+    pub async fn record_action(
+        &self,
+        by: &Identity,
+        session: &str,
+        action: &str,
+        target: &str,
+        reason: Option<String>,
+    ) {
+        let entry = AuditEntry {
+            at: now_ms(),
+            by: by.participant.clone(),
+            action: action.to_owned(),
+            target: target.to_owned(),
+            reason,
+        };
+        if let Err(e) = self.audit(session, &entry).await {
+            tracing::error!(session, action, error = %e, "moderation action not recorded in the audit log");
+        }
     }
 
     pub async fn audit_log(&self, session: &str) -> Result<Vec<AuditEntry>, SessionError> {

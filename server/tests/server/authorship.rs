@@ -5,16 +5,17 @@
 
 use std::collections::HashSet;
 
+use tempfile::TempDir;
+
 use cocreate_server::room_id::RoomId;
 use cocreate_server::storage::{EmbeddedStorage, NewRecord, Origin, Storage};
 use futures_util::StreamExt;
 use serde_json::{json, Value};
-use yrs::updates::decoder::Decode;
 use yrs::{Doc, Map, MapRef, Out, ReadTxn, Text, Transact, TransactionMut};
 
-use crate::redis_server::{storage_with_prefix, unique_prefix};
+use crate::redis_server::storage_with_prefix;
 use crate::support::{
-    add_card, card_text, close_of, redis_node, session_server, Client, TestServer, WAIT,
+    add_card, card_text, close_of, session_server, two_redis_nodes, Client, TestServer, WAIT,
 };
 
 /// A session on `server`: its id, join code and moderator token.
@@ -61,6 +62,16 @@ async fn ann_wrote_a_card(server: &TestServer, session: &Session) -> (Client, St
     add_card(&mut ann, "c", "Ann's words", &ann_id).await;
     ann.wait_all_saved().await;
     (ann, ann_id)
+}
+
+/// A session on a server of its own, stored in the returned directory, where Ann wrote card
+/// `c`: the directory, the server, the session, and Ann's client and participant id.
+async fn ann_wrote_on_a_server_of_its_own() -> (TempDir, TestServer, Session, (Client, String)) {
+    let dir = tempfile::tempdir().unwrap();
+    let server = session_server(dir.path()).await;
+    let session = Session::create(&server).await;
+    let ann = ann_wrote_a_card(&server, &session).await;
+    (dir, server, session, ann)
 }
 
 /// Removes a participant's contributions as the moderator: how many client ids were theirs.
@@ -149,10 +160,7 @@ fn policy_refusals(samples: &std::collections::HashMap<String, f64>) -> f64 {
 
 #[tokio::test]
 async fn a_troll_writing_under_a_citizens_client_id_is_refused_and_nothing_of_it_kept() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = session_server(dir.path()).await;
-    let session = Session::create(&server).await;
-    let (mut ann, ann_id) = ann_wrote_a_card(&server, &session).await;
+    let (dir, server, session, (mut ann, ann_id)) = ann_wrote_on_a_server_of_its_own().await;
     let (mut witness, witness_id) = citizen(&server, &session, "Wim").await;
     let refused_before = policy_refusals(&server.scrape().await);
 
@@ -190,10 +198,7 @@ async fn a_troll_writing_under_a_citizens_client_id_is_refused_and_nothing_of_it
 
 #[tokio::test]
 async fn writing_under_the_servers_client_id_is_refused() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = session_server(dir.path()).await;
-    let session = Session::create(&server).await;
-    let (ann, _) = ann_wrote_a_card(&server, &session).await;
+    let (_dir, server, session, (ann, _)) = ann_wrote_on_a_server_of_its_own().await;
     let ann_client = ann.doc.client_id();
     let others: Vec<u64> = {
         let txn = ann.doc.transact();
@@ -219,10 +224,7 @@ async fn writing_under_the_servers_client_id_is_refused() {
 
 #[tokio::test]
 async fn ownership_holds_after_a_restart() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = session_server(dir.path()).await;
-    let session = Session::create(&server).await;
-    let (ann, _) = ann_wrote_a_card(&server, &session).await;
+    let (dir, server, session, (ann, _)) = ann_wrote_on_a_server_of_its_own().await;
     let ann_client = ann.doc.client_id().get();
     server.stop().await;
 
@@ -240,11 +242,7 @@ async fn ownership_holds_after_a_restart() {
 
 #[tokio::test]
 async fn ownership_holds_across_nodes_and_a_forged_record_in_the_log_is_skipped_everywhere() {
-    let prefix = unique_prefix();
-    let (a, b) = (
-        redis_node(&prefix, "a").await,
-        redis_node(&prefix, "b").await,
-    );
+    let (prefix, a, b) = two_redis_nodes().await;
     let session = Session::create(&a).await;
     let (mut witness, _) = citizen(&b, &session, "Wim").await;
     let (mut ann, ann_id) = ann_wrote_a_card(&a, &session).await;
@@ -260,14 +258,7 @@ async fn ownership_holds_across_nodes_and_a_forged_record_in_the_log_is_skipped_
 
     // Two nodes racing could both store such a record: every node skips it, in log order.
     let forged = {
-        let doc = Doc::with_client_id(ann_client);
-        let state = ann
-            .doc
-            .transact()
-            .encode_state_as_update_v1(&Default::default());
-        doc.transact_mut()
-            .apply_update(yrs::Update::decode_v1(&state).unwrap())
-            .unwrap();
+        let doc = ann.copied_into(Doc::with_client_id(ann_client));
         let items = doc.get_or_insert_map("items");
         let mut txn = doc.transact_mut();
         type_into(&items, &mut txn, "c");
@@ -301,10 +292,7 @@ async fn ownership_holds_across_nodes_and_a_forged_record_in_the_log_is_skipped_
 
 #[tokio::test]
 async fn remove_contributions_and_history_follow_ownership() {
-    let dir = tempfile::tempdir().unwrap();
-    let server = session_server(dir.path()).await;
-    let session = Session::create(&server).await;
-    let (mut ann, _) = ann_wrote_a_card(&server, &session).await;
+    let (_dir, server, session, (mut ann, _)) = ann_wrote_on_a_server_of_its_own().await;
     let ann_client = ann.doc.client_id().get();
     let (troll, troll_id) = forge(&server, &session, ann_client, "c").await;
     refused(troll).await;

@@ -15,6 +15,22 @@ pub struct BoardSession {
     created: Value,
 }
 
+/// A server with a process and two of its sessions (need analysis, co-design): the process's
+/// id and the sessions.
+pub async fn process_of_two() -> (String, BoardSession, BoardSession) {
+    let outside = BoardSession::start(json!({})).await;
+    let id = outside
+        .create_process(json!({"title": "Mobility 2027", "description": "Buses, bikes and benches.", "organisation": "City of Ghent"}))
+        .await;
+    let first = outside
+        .another(json!({"process": id, "cycle_phase": "need-analysis"}))
+        .await;
+    let second = outside
+        .another(json!({"process": id, "cycle_phase": "co-design"}))
+        .await;
+    (id, first, second)
+}
+
 impl BoardSession {
     /// A server and a canvas session created with `extra` fields (process, cycle_phase,
     /// research) besides its title.
@@ -66,6 +82,45 @@ impl BoardSession {
         (token, pid)
     }
 
+    /// A call to this session's API (`rest` after its path) with `role`'s invite: the status
+    /// and the body.
+    pub async fn call_as(
+        &self,
+        role: &str,
+        method: &str,
+        rest: &str,
+        body: Option<Value>,
+    ) -> (u16, Value) {
+        let token = self.invite(role);
+        self.server
+            .call(method, &self.path(rest), Some(&token), body)
+            .await
+    }
+
+    /// The same call, which must be refused with `expected` (status and error code).
+    pub async fn refused_as(
+        &self,
+        expected: (u16, &str),
+        role: &str,
+        method: &str,
+        rest: &str,
+        body: Option<Value>,
+    ) {
+        let token = self.invite(role);
+        self.server
+            .call_expect(expected, method, &self.path(rest), Some(&token), body)
+            .await;
+    }
+
+    /// What `GET /api/me` answers `role`'s invite.
+    pub async fn me(&self, role: &str) -> Value {
+        let token = self.invite(role);
+        self.server
+            .call("GET", "/api/me", Some(&token), None)
+            .await
+            .1
+    }
+
     /// A moderator's call to this session's API, which must answer `status`: the body.
     pub async fn moderate(
         &self,
@@ -74,11 +129,7 @@ impl BoardSession {
         body: Option<Value>,
         status: u16,
     ) -> Value {
-        let token = self.invite("moderator");
-        let (got, answer) = self
-            .server
-            .call(method, &self.path(rest), Some(&token), body)
-            .await;
+        let (got, answer) = self.call_as("moderator", method, rest, body).await;
         assert_eq!(got, status, "{method} {rest}: {answer}");
         answer
     }

@@ -4,7 +4,7 @@
 
 use serde_json::{json, Value};
 
-use crate::board_session::BoardSession;
+use crate::board_session::{process_of_two, BoardSession};
 use crate::support::{card_text, Client};
 
 /// A process with a need-analysis session holding a citizen's cards (`card-1`, `card-2`) and an
@@ -16,16 +16,7 @@ async fn two_phases() -> (BoardSession, BoardSession, String) {
 
 /// [`two_phases`], with the citizen's token too.
 async fn two_phases_with_token() -> (BoardSession, BoardSession, String, String) {
-    let outside = BoardSession::start(json!({})).await;
-    let process = outside
-        .create_process(json!({"title": "Mobility", "description": ""}))
-        .await;
-    let first = outside
-        .another(json!({"process": process, "cycle_phase": "need-analysis"}))
-        .await;
-    let second = outside
-        .another(json!({"process": process, "cycle_phase": "co-design"}))
-        .await;
+    let (_, first, second) = process_of_two().await;
     let (token, pid) = first
         .citizen_writes(
             "Ann",
@@ -35,21 +26,25 @@ async fn two_phases_with_token() -> (BoardSession, BoardSession, String, String)
     (first, second, token, pid)
 }
 
+/// The moderator of `from` carries `items` into `to`, which is refused with `expected`.
+async fn carrying_refused(
+    from: &BoardSession,
+    to: &BoardSession,
+    items: &[&str],
+    expected: (u16, &str),
+) {
+    let body = carry(to, items);
+    from.refused_as(expected, "moderator", "POST", "/carry", body)
+        .await;
+}
+
 fn carry(to: &BoardSession, items: &[&str]) -> Option<Value> {
     Some(json!({ "to": to.id, "items": items }))
 }
 
 /// The target board as a researcher reads it.
 async fn board_of(s: &BoardSession) -> Value {
-    let (status, state) = s
-        .server
-        .call(
-            "GET",
-            &s.path("/state"),
-            Some(&s.invite("researcher")),
-            None,
-        )
-        .await;
+    let (status, state) = s.call_as("researcher", "GET", "/state", None).await;
     assert_eq!(status, 200, "{state}");
     state["board"].clone()
 }
@@ -99,16 +94,7 @@ async fn carried_cards_appear_live_with_their_origin_and_author() {
         card.get("author_name").is_none(),
         "names do not travel: {card}"
     );
-    first
-        .server
-        .call_expect(
-            (409, "already_carried"),
-            "POST",
-            &first.path("/carry"),
-            Some(&first.invite("moderator")),
-            carry(&second, &["card-1"]),
-        )
-        .await;
+    carrying_refused(&first, &second, &["card-1"], (409, "already_carried")).await;
 
     assert_eq!(
         carries(&first).await,
@@ -145,38 +131,21 @@ async fn carrying_needs_a_moderator_a_closed_source_and_an_open_session_of_the_p
         .await;
     }
     let outsider = first.another(json!({})).await;
-    expect(
-        moderator.clone(),
-        carry(&outsider, &["card-1"]),
-        (409, "not_same_process"),
-    )
-    .await;
-    expect(
-        moderator.clone(),
-        carry(&first, &["card-1"]),
-        (409, "not_same_process"),
-    )
-    .await;
     let nowhere = Some(json!({"to": "no-such-session", "items": ["card-1"]}));
-    expect(moderator.clone(), nowhere, (404, "session_not_found")).await;
-    expect(
-        moderator.clone(),
-        carry(&second, &["card-9"]),
-        (404, "item_not_found"),
-    )
-    .await;
-    expect(
-        moderator.clone(),
-        carry(&second, &[]),
-        (400, "invalid_request"),
-    )
-    .await;
-    expect(
-        moderator.clone(),
-        carry(&second, &["card-1", "card-1"]),
-        (400, "invalid_request"),
-    )
-    .await;
+    let refusals = [
+        (carry(&outsider, &["card-1"]), (409, "not_same_process")),
+        (carry(&first, &["card-1"]), (409, "not_same_process")),
+        (nowhere, (404, "session_not_found")),
+        (carry(&second, &["card-9"]), (404, "item_not_found")),
+        (carry(&second, &[]), (400, "invalid_request")),
+        (
+            carry(&second, &["card-1", "card-1"]),
+            (400, "invalid_request"),
+        ),
+    ];
+    for (body, expected) in refusals {
+        expect(moderator.clone(), body, expected).await;
+    }
     // Nothing was written by the refusals.
     let board = board_of(&second).await;
     assert_eq!(board["items"], json!({}), "{board}");
@@ -209,16 +178,7 @@ async fn hidden_cards_stay_behind_and_erased_text_travels_erased() {
         )
         .await;
     first.close().await;
-    first
-        .server
-        .call_expect(
-            (409, "item_hidden"),
-            "POST",
-            &first.path("/carry"),
-            Some(&first.invite("moderator")),
-            carry(&second, &["card-2"]),
-        )
-        .await;
+    carrying_refused(&first, &second, &["card-2"], (409, "item_hidden")).await;
     let answer = first
         .moderate("POST", "/carry", carry(&second, &["card-1"]), 200)
         .await;

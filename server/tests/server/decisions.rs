@@ -4,6 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::board_session::BoardSession;
+use crate::support::fields;
 
 /// A session whose board holds a citizen's `card-1` and `card-2`.
 async fn with_cards(extra: Value) -> BoardSession {
@@ -61,10 +62,7 @@ async fn only_moderators_decide_and_the_decision_is_answered_as_stored() {
     let answer = s
         .moderate("PUT", path, decision("accepted", explanation), 200)
         .await;
-    let (_, me) = s
-        .server
-        .call("GET", "/api/me", Some(&s.invite("moderator")), None)
-        .await;
+    let me = s.me("moderator").await;
     let stored = &answer["decision"];
     assert_eq!(
         (&stored["item"], &stored["status"], &stored["explanation"]),
@@ -178,43 +176,22 @@ async fn moderators_and_researchers_of_a_recorded_session_read_decisions() {
     s.decide("card-2", "not-taken-up", "Out of scope.").await;
     s.decide("card-1", "done", "").await;
     let listed = s.moderate("GET", "/decisions", None, 200).await;
-    let items: Vec<&Value> = listed["decisions"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|d| &d["item"])
-        .collect();
+    let items = fields(&listed["decisions"], "item");
     assert_eq!(items, [&json!("card-1"), &json!("card-2")]);
-    let (status, seen) = s
-        .server
-        .call(
-            "GET",
-            &s.path("/decisions"),
-            Some(&s.invite("researcher")),
-            None,
-        )
-        .await;
+    let (status, seen) = s.call_as("researcher", "GET", "/decisions", None).await;
     assert_eq!((status, &seen), (200, &listed));
     for role in ["citizen", "observer"] {
-        s.server
-            .call_expect(
-                (403, "forbidden"),
-                "GET",
-                &s.path("/decisions"),
-                Some(&s.invite(role)),
-                None,
-            )
+        s.refused_as((403, "forbidden"), role, "GET", "/decisions", None)
             .await;
     }
 
     let unrecorded = BoardSession::start(json!({"research": {"recorded": false}})).await;
     unrecorded
-        .server
-        .call_expect(
+        .refused_as(
             (403, "not_recorded"),
+            "researcher",
             "GET",
-            &unrecorded.path("/decisions"),
-            Some(&unrecorded.invite("researcher")),
+            "/decisions",
             None,
         )
         .await;

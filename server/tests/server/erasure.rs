@@ -93,6 +93,12 @@ impl Board {
         self.mod_client.wait_card(item, |t| t != Some("")).await;
     }
 
+    /// Unhides an item; returns once the moderator's client reads `text` in it.
+    async fn unhide_to(&mut self, item: &str, text: &str) {
+        self.unhide(item).await;
+        self.mod_client.wait_card(item, |t| t == Some(text)).await;
+    }
+
     async fn erase_with_text(&self, participant: &str) {
         let path = format!("/participants/{participant}/erase");
         self.moderate(&path, json!({"text": true})).await;
@@ -165,10 +171,7 @@ async fn text_that_went_through_hide_and_unhide_is_erased_everywhere() {
     add_card(&mut b.ann_client, "a", "my neighbour Jan", &ann).await;
     b.ann_client.wait_all_saved().await;
     b.hide("a").await;
-    b.unhide("a").await;
-    b.mod_client
-        .wait_card("a", |t| t == Some("my neighbour Jan"))
-        .await;
+    b.unhide_to("a", "my neighbour Jan").await;
 
     b.erase_with_text(&ann).await;
     b.mod_client.wait_card("a", |t| t == Some("[erased]")).await;
@@ -188,10 +191,7 @@ async fn a_persons_comment_and_words_in_another_authors_card_are_erased() {
     b.ann_client.wait_all_saved().await;
     // Bob's card is hidden and shown again: Ann's words in it come back under the server.
     b.hide("b").await;
-    b.unhide("b").await;
-    b.mod_client
-        .wait_card("b", |t| t == Some("Queue too long. Ask Jan."))
-        .await;
+    b.unhide_to("b", "Queue too long. Ask Jan.").await;
 
     b.erase_with_text(&ann).await;
     b.mod_client
@@ -215,10 +215,7 @@ async fn their_text_in_another_authors_hidden_item_does_not_come_back_on_unhide(
     b.erase_with_text(&ann).await;
     // Not even moderators read it while the card is hidden.
     assert!(!b.every_answer().await.contains("Jan"));
-    b.unhide("b").await;
-    b.mod_client
-        .wait_card("b", |t| t == Some("Queue too long.[erased]"))
-        .await;
+    b.unhide_to("b", "Queue too long.[erased]").await;
     assert!(!b.newcomer_state().await.contains("Jan"));
     assert!(!b.every_answer().await.contains("Jan"));
     b.server.stop().await;
@@ -230,10 +227,7 @@ async fn remove_contributions_finds_their_text_after_hide_and_unhide() {
     let (ann, bob) = (b.ann.clone(), b.bob.clone());
     b.ann_writes_into_bobs_card().await;
     b.hide("b").await;
-    b.unhide("b").await;
-    b.mod_client
-        .wait_card("b", |t| t == Some("Queue too long. Ask Jan."))
-        .await;
+    b.unhide_to("b", "Queue too long. Ask Jan.").await;
 
     let path = format!("/participants/{ann}/remove-contributions");
     b.moderate(&path, json!({})).await;
@@ -267,10 +261,7 @@ async fn an_item_whose_text_is_a_plain_string_is_hidden_too() {
     let research = b.every_answer().await;
     // Only the moderator's view of the session keeps the hidden text.
     assert_eq!(research.matches("0470").count(), 1, "{research}");
-    b.unhide("p").await;
-    b.mod_client
-        .wait_card("p", |t| t == Some("call me on 0470 12 34 56"))
-        .await;
+    b.unhide_to("p", "call me on 0470 12 34 56").await;
     b.server.stop().await;
 }
 

@@ -5,7 +5,7 @@
 
 use serde_json::{json, Value};
 
-use crate::processes::process_of_two;
+use crate::board_session::process_of_two;
 use crate::receipts::Workshop;
 use crate::support::{TestServer, ADMIN_KEY};
 

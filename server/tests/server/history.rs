@@ -259,7 +259,7 @@ async fn a_scripted_session_replays_as_it_happened() {
         );
         assert_eq!(script.cards_at(&at.to_string()).await, expected, "at {at}");
     }
-    let rfc3339 = cocreate_server::history::export::rfc3339(script.steps[2].1);
+    let rfc3339 = cocreate_server::format::rfc3339(script.steps[2].1);
     assert_eq!(script.cards_at(&rfc3339).await.len(), 2, "{rfc3339}");
 
     // Events: kinds, authors and order; the lock's target is the session.

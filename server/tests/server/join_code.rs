@@ -4,7 +4,7 @@
 use serde_json::{json, Value};
 
 use crate::redis_server::{unique_prefix, url};
-use crate::support::TestServer;
+use crate::support::{fields, TestServer};
 
 /// Creates a session on `server`: its id, join code and moderator invite.
 async fn session(server: &TestServer) -> (String, String, String) {
@@ -77,12 +77,7 @@ async fn a_moderator_rotates_the_join_code_and_the_old_one_stops_at_once() {
             None,
         )
         .await;
-    let actions: Vec<&Value> = audit["entries"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|e| &e["action"])
-        .collect();
+    let actions = fields(&audit["entries"], "action");
     assert!(actions.contains(&&json!("rotate-join-code")), "{audit}");
     assert!(!audit.to_string().contains(&old) && !audit.to_string().contains(&new));
     server.stop().await;

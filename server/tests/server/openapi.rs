@@ -9,6 +9,10 @@
 use std::collections::HashMap;
 use std::sync::LazyLock;
 
+use cocreate_board::Template;
+use cocreate_server::outcome::{DecisionStatus, UNDECIDED};
+use cocreate_server::session::{Role, LANGUAGES};
+use serde::Serialize;
 use serde_json::Value;
 
 use crate::schema::{resolve, unknown_keywords, validate};
@@ -285,4 +289,87 @@ async fn a_malformed_query_is_a_described_error() {
             .await;
     }
     server.stop().await;
+}
+
+/// The names the Rust values serialize to, in order: what the API writes.
+fn names<T: Serialize>(values: &[T]) -> Vec<String> {
+    values
+        .iter()
+        .map(|value| match serde_json::to_value(value) {
+            Ok(Value::String(name)) => name,
+            other => panic!("not serialized as a name: {other:?}"),
+        })
+        .collect()
+}
+
+/// Every `enum` of the description that lists any of `names`, with where it stands.
+fn enums_listing(
+    value: &Value,
+    names: &[String],
+    at: &str,
+    found: &mut Vec<(String, Vec<String>)>,
+) {
+    match value {
+        Value::Object(members) => {
+            if let Some(Value::Array(listed)) = members.get("enum") {
+                let listed: Vec<String> = listed
+                    .iter()
+                    .filter_map(|v| v.as_str().map(str::to_owned))
+                    .collect();
+                if listed.iter().any(|name| names.contains(name)) {
+                    found.push((at.to_owned(), listed));
+                }
+            }
+            for (key, member) in members {
+                enums_listing(member, names, &format!("{at}/{key}"), found);
+            }
+        }
+        Value::Array(items) => {
+            for (i, item) in items.iter().enumerate() {
+                enums_listing(item, names, &format!("{at}/{i}"), found);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// The decision statuses are spelled once, by the Rust enum: every enum of the description
+/// that names one lists them all, in the enum's order (the results' groups add the group of
+/// undecided cards after them), as the server writes them.
+#[test]
+fn the_decision_statuses_are_the_rust_enums() {
+    let statuses = names(&DecisionStatus::ALL);
+    let written: Vec<&str> = DecisionStatus::ALL.iter().map(|s| s.as_str()).collect();
+    assert_eq!(
+        statuses, written,
+        "DecisionStatus::as_str and serde disagree"
+    );
+    let mut found = Vec::new();
+    enums_listing(&DESCRIPTION, &statuses, "", &mut found);
+    assert!(
+        found
+            .iter()
+            .any(|(at, _)| at == "/components/schemas/DecisionStatus"),
+        "no DecisionStatus schema in openapi.json: {found:?}"
+    );
+    let grouped = [statuses.clone(), vec![UNDECIDED.to_owned()]].concat();
+    for (at, listed) in found {
+        assert!(
+            listed == statuses || listed == grouped,
+            "openapi.json {at} lists {listed:?}; the Rust enum is {statuses:?}"
+        );
+    }
+}
+
+/// Roles, templates and languages are spelled by their Rust definitions too.
+#[test]
+fn roles_templates_and_languages_are_the_rust_ones() {
+    let schemas = &DESCRIPTION["components"]["schemas"];
+    let listed = |name: &str| -> Vec<String> {
+        serde_json::from_value(schemas[name]["enum"].clone())
+            .unwrap_or_else(|e| panic!("openapi.json has no enum schema {name}: {e}"))
+    };
+    assert_eq!(listed("Role"), names(&Role::ALL));
+    assert_eq!(listed("Template"), names(&Template::ALL));
+    assert_eq!(listed("Language"), names(&LANGUAGES));
 }

@@ -13,7 +13,8 @@ use yrs::Doc;
 
 use crate::redis_server::{storage_with_prefix, unique_prefix};
 use crate::support::{
-    add_card, card_text, close_of, redis_node, session_server, Client, TestServer, WAIT,
+    add_card, card_text, close_of, redis_node, session_server, two_redis_nodes, Client, TestServer,
+    WAIT,
 };
 
 /// The update of issue 33, found by the `update` fuzz target: one GC block at clock 2 whose
@@ -66,14 +67,7 @@ async fn the_poison_update_is_refused_in_an_open_room_and_the_room_goes_on_after
     add_card(&mut editor, "after", "written after", "").await;
     wait_card_text(&mut watcher, "after", "written after").await;
     let [newcomer] = server.connect_synced("room").await;
-    assert_eq!(
-        card_text(&newcomer, "before").as_deref(),
-        Some("written before")
-    );
-    assert_eq!(
-        card_text(&newcomer, "after").as_deref(),
-        Some("written after")
-    );
+    holds_what_was_written_before_and_after(&newcomer);
     let samples = server.scrape().await;
     assert_eq!(samples["cocreate_rejected_total{reason=\"policy\"}"], 1.0);
     editor.wait_all_saved().await;
@@ -86,6 +80,18 @@ async fn the_poison_update_is_refused_in_an_open_room_and_the_room_goes_on_after
         Some("written after")
     );
     server.stop().await;
+}
+
+/// The cards written before the poison was sent and after it, as a newcomer syncs them.
+fn holds_what_was_written_before_and_after(newcomer: &Client) {
+    assert_eq!(
+        card_text(newcomer, "before").as_deref(),
+        Some("written before")
+    );
+    assert_eq!(
+        card_text(newcomer, "after").as_deref(),
+        Some("written after")
+    );
 }
 
 /// A session on `server`: its id, join code and moderator token.
@@ -131,14 +137,7 @@ async fn a_citizen_cannot_poison_a_session(a: &TestServer, b: &TestServer) {
     wait_card_text(&mut ann, "after", "written after").await;
     for node in [a, b] {
         let (newcomer, _) = citizen(node, (&id, &code), "Lea").await;
-        assert_eq!(
-            card_text(&newcomer, "before").as_deref(),
-            Some("written before")
-        );
-        assert_eq!(
-            card_text(&newcomer, "after").as_deref(),
-            Some("written after")
-        );
+        holds_what_was_written_before_and_after(&newcomer);
     }
 }
 
@@ -152,11 +151,7 @@ async fn a_citizen_cannot_poison_a_session_on_the_embedded_store() {
 
 #[tokio::test]
 async fn a_citizen_cannot_poison_a_session_served_by_two_nodes_on_redis() {
-    let prefix = unique_prefix();
-    let (a, b) = (
-        redis_node(&prefix, "a").await,
-        redis_node(&prefix, "b").await,
-    );
+    let (_, a, b) = two_redis_nodes().await;
     a_citizen_cannot_poison_a_session(&a, &b).await;
     a.stop().await;
     b.stop().await;
@@ -177,16 +172,8 @@ fn stored(update: Vec<u8>, participant: &str) -> NewRecord {
 
 /// A card `id` with `text` by `author`, written by a client of its own on top of `board`.
 fn card_update(board: &Client, id: &str, text: &str, author: &str) -> Vec<u8> {
-    use yrs::updates::decoder::Decode;
     use yrs::{Map, MapPrelim, ReadTxn, Text, TextPrelim, Transact};
-    let doc = Doc::new();
-    let state = board
-        .doc
-        .transact()
-        .encode_state_as_update_v1(&Default::default());
-    doc.transact_mut()
-        .apply_update(yrs::Update::decode_v1(&state).unwrap())
-        .unwrap();
+    let doc = board.copied_into(Doc::new());
     let before = doc.transact().state_vector();
     let items = doc.get_or_insert_map("items");
     let mut txn = doc.transact_mut();

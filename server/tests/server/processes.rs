@@ -3,24 +3,8 @@
 
 use serde_json::{json, Value};
 
-use crate::board_session::BoardSession;
+use crate::board_session::{process_of_two, BoardSession};
 use crate::support::ADMIN_KEY;
-
-/// A server with a process and two of its sessions (need analysis, co-design): the process's
-/// id and the sessions.
-pub async fn process_of_two() -> (String, BoardSession, BoardSession) {
-    let outside = BoardSession::start(json!({})).await;
-    let id = outside
-        .create_process(json!({"title": "Mobility 2027", "description": "Buses, bikes and benches.", "organisation": "City of Ghent"}))
-        .await;
-    let first = outside
-        .another(json!({"process": id, "cycle_phase": "need-analysis"}))
-        .await;
-    let second = outside
-        .another(json!({"process": id, "cycle_phase": "co-design"}))
-        .await;
-    (id, first, second)
-}
 
 #[tokio::test]
 async fn creating_a_process_needs_the_admin_key_and_a_title() {
@@ -62,10 +46,7 @@ async fn creating_a_process_needs_the_admin_key_and_a_title() {
 #[tokio::test]
 async fn sessions_name_their_process_and_cycle_phase() {
     let (id, first, second) = process_of_two().await;
-    let (_, me) = first
-        .server
-        .call("GET", "/api/me", Some(&first.invite("citizen")), None)
-        .await;
+    let me = first.me("citizen").await;
     assert_eq!(
         (&me["session"]["process"], &me["session"]["cycle_phase"]),
         (&json!(id), &json!("need-analysis"))
@@ -117,10 +98,7 @@ async fn sessions_name_their_process_and_cycle_phase() {
     bad(phase, (400, "invalid_request")).await;
     // Neither is required.
     let plain = first.another(json!({})).await;
-    let (_, me) = plain
-        .server
-        .call("GET", "/api/me", Some(&plain.invite("citizen")), None)
-        .await;
+    let me = plain.me("citizen").await;
     assert_eq!(
         (&me["session"]["process"], &me["session"]["cycle_phase"]),
         (&Value::Null, &Value::Null)

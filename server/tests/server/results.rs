@@ -24,14 +24,7 @@ async fn results_are_public_only_while_published_and_only_moderators_publish() {
     );
     for role in ["citizen", "observer", "researcher"] {
         for action in ["/publish", "/unpublish"] {
-            s.server
-                .call_expect(
-                    (403, "forbidden"),
-                    "POST",
-                    &s.path(action),
-                    Some(&s.invite(role)),
-                    None,
-                )
+            s.refused_as((403, "forbidden"), role, "POST", action, None)
                 .await;
         }
     }

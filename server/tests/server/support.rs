@@ -72,6 +72,15 @@ pub async fn redis_node(prefix: &str, node: &str) -> TestServer {
     .await
 }
 
+/// Nodes `a` and `b` with sessions only, sharing the tests' Redis under a fresh prefix
+/// (returned, for the store itself or more nodes).
+pub async fn two_redis_nodes() -> (String, TestServer, TestServer) {
+    let prefix = crate::redis_server::unique_prefix();
+    let a = redis_node(&prefix, "a").await;
+    let b = redis_node(&prefix, "b").await;
+    (prefix, a, b)
+}
+
 impl TestServer {
     pub async fn start(data_dir: &Path) -> Self {
         Self::start_with(open_config(data_dir)).await
@@ -278,6 +287,12 @@ pub fn strings<'a>(array: &'a serde_json::Value, key: &str) -> Vec<&'a str> {
         .collect()
 }
 
+/// The `key` of each object in a JSON array, as JSON (decisions' items, audit actions).
+pub fn fields<'a>(array: &'a serde_json::Value, key: &str) -> Vec<&'a serde_json::Value> {
+    let rows = array.as_array().expect("a JSON array");
+    rows.iter().map(|row| &row[key]).collect()
+}
+
 /// Adds a card to the board's `items` map, as the web client does (`web-client/README.md`).
 pub async fn add_card(client: &mut Client, id: &str, text: &str, author: &str) {
     let items = client.doc.get_or_insert_map("items");
@@ -413,6 +428,19 @@ pub struct Client {
 }
 
 impl Client {
+    /// `doc` (a fresh document, with the client id a test needs) holding what this client's
+    /// document holds: for building updates on the board as this client sees it.
+    pub fn copied_into(&self, doc: Doc) -> Doc {
+        let state = self
+            .doc
+            .transact()
+            .encode_state_as_update_v1(&Default::default());
+        doc.transact_mut()
+            .apply_update(yrs::Update::decode_v1(&state).unwrap())
+            .unwrap();
+        doc
+    }
+
     /// Connects with a new document and completes the sync handshake.
     pub async fn connect(url: &str) -> Self {
         Self::connect_with(url, Doc::new()).await

@@ -5,7 +5,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use redis::Value;
 
-use super::{bytes_of, corrupt, items_of, RedisStorage};
+use super::replies::{bytes_of, corrupt, items_of};
+use super::RedisStorage;
 use crate::storage::{RecordBackend, Result};
 
 impl RedisStorage {

@@ -10,7 +10,8 @@ use async_trait::async_trait;
 use bytes::Bytes;
 use redis::{Script, Value};
 
-use super::{bytes_of, corrupt, items_of, number, RedisStorage};
+use super::replies::{bytes_of, corrupt, items_of, number};
+use super::RedisStorage;
 use crate::storage::{Journal, Result, SessionBackend, Versioned};
 
 /// Creates a session hash unless it exists; returns 1 if created. KEYS: the hash. ARGV: JSON.

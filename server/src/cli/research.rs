@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::{anyhow, Context};
 
 use crate::config::{ExportArgs, ReplayArgs, StoreArgs, DEFAULT_CHECKPOINT_EVERY_RECORDS};
-use crate::history::export::write_dataset;
+use crate::dataset::write_dataset;
 use crate::history::{session_records, state_json, Position, Seeker, SessionRecords};
 use crate::room_id::RoomId;
 use crate::session::store::SessionStore;

@@ -5,16 +5,16 @@
 
 use std::collections::BTreeMap;
 use std::io::{Seek, Write};
-use std::time::{Duration, UNIX_EPOCH};
+use std::time::Duration;
 
 use serde_json::json;
 use zip::write::SimpleFileOptions;
 use zip::ZipWriter;
 
-use super::outcomes::{outcomes_csv, Tracker};
-use super::participation::Counter;
-use super::timeline::{HistoryEvent, SessionRecords};
-use super::walk_all;
+use crate::format::{csv_line, rfc3339};
+use crate::history::outcomes::{outcomes_csv, Tracker};
+use crate::history::participation::Counter;
+use crate::history::{walk_all, HistoryEvent, SessionRecords};
 use crate::outcome::DECISIONS;
 use crate::receipt::evaluation::{self, evaluation_csv};
 use crate::room_id::RoomId;
@@ -30,40 +30,6 @@ pub enum ExportError {
     Zip(#[from] zip::result::ZipError),
     #[error("writing the zip: {0}")]
     Io(#[from] std::io::Error),
-}
-
-/// An RFC 3339 time (UTC, milliseconds) for people reading the CSVs.
-pub fn rfc3339(ms: u64) -> String {
-    humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
-}
-
-/// One CSV line (RFC 4180): fields with a comma, quote or line break are quoted. Fields
-/// starting with `=`, `+`, `-`, `@`, a tab or a carriage return (and not a number) get a
-/// leading apostrophe, so that a spreadsheet never runs a participant's text as a formula.
-pub fn csv_line(fields: &[&str]) -> String {
-    let mut line = fields
-        .iter()
-        .map(|field| {
-            let field = if field.starts_with(['=', '+', '-', '@', '\t', '\r']) && !is_number(field)
-            {
-                format!("'{field}")
-            } else {
-                (*field).to_owned()
-            };
-            if field.contains([',', '"', '\n', '\r']) {
-                format!("\"{}\"", field.replace('"', "\"\""))
-            } else {
-                field
-            }
-        })
-        .collect::<Vec<_>>()
-        .join(",");
-    line.push_str("\r\n");
-    line
-}
-
-fn is_number(field: &str) -> bool {
-    field.parse::<f64>().is_ok()
 }
 
 /// Attendance and contribution counts per participant, gathered while walking.
@@ -300,7 +266,7 @@ fn readme(records: &SessionRecords) -> String {
          participants appear only by pseudonym."
     };
     format!(
-        include_str!("export-readme.md"),
+        include_str!("readme.md"),
         title = session.title,
         id = session.id,
         template = serde_json::to_value(session.template)
@@ -314,20 +280,4 @@ fn readme(records: &SessionRecords) -> String {
         erased = ERASED_TEXT,
         hidden = HIDDEN_TEXT,
     )
-}
-
-#[cfg(test)]
-mod tests {
-    use super::csv_line;
-
-    #[test]
-    fn csv_quotes_what_needs_quoting_and_defuses_formulas() {
-        assert_eq!(csv_line(&["a", "b c"]), "a,b c\r\n");
-        assert_eq!(
-            csv_line(&["x,y", "say \"hi\""]),
-            "\"x,y\",\"say \"\"hi\"\"\"\r\n"
-        );
-        assert_eq!(csv_line(&["=1+1", "-3", "@me"]), "'=1+1,-3,'@me\r\n");
-        assert_eq!(csv_line(&["two\nlines"]), "\"two\nlines\"\r\n");
-    }
 }

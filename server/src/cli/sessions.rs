@@ -11,7 +11,7 @@ use crate::api::{moderator_view, move_session, NewSession, SessionMaker};
 use crate::bus::{BusMessage, BusMessageKind, SharedBus};
 use crate::config::{CreateArgs, SessionCommand, StoreArgs};
 use crate::error::ApiError;
-use crate::history::export::rfc3339;
+use crate::format::rfc3339;
 use crate::room_id::RoomId;
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
