@@ -72,6 +72,7 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/openapi.json", get(openapi::openapi)),
         ("/api/sessions", post(sessions::create)),
         ("/api/join", post(sessions::join)),
+        ("/api/join/{code}", get(sessions::preview)),
         ("/api/me", get(sessions::me)),
         (
             "/api/sessions/{id}",

@@ -394,6 +394,8 @@ pub async fn report(
             .record_action(&system, &id, "auto-hide", &item, Some("reported".into()))
             .await;
     }
+    // Moderators' consoles list reports as they arrive (issue 28), not on their next refresh.
+    state.announce(&session, "reported").await;
     Ok(Json(
         json!({ "item": { "reports": reports, "hidden": hidden || auto_hide } }),
     ))

@@ -174,6 +174,27 @@ pub struct JoinRequest {
     research_consent: Option<bool>,
 }
 
+/// `GET /api/join/{code}`: what a join page shows before anyone joins: which session the code
+/// opens, in which language (the page's default), whether it is closed and whether joining asks
+/// for research consent. Counted like a join (a join code is a secret).
+pub async fn preview(
+    State(state): State<AppState>,
+    requester: Requester,
+    Path(code): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    attempt(&state, &requester)?;
+    let session = state.sessions.by_code(&code).await?.ok_or_else(|| {
+        ApiError::not_found("join_code_not_found", "no session has this join code")
+    })?;
+    Ok(Json(json!({
+        "title": session.title,
+        "template": session.template,
+        "language": session.language,
+        "state": session.state,
+        "research": session.research,
+    })))
+}
+
 /// `POST /api/join`: a personal token, as a citizen (join code) or with an invite's role.
 pub async fn join(
     State(state): State<AppState>,

@@ -108,3 +108,56 @@ async fn a_rotated_join_code_is_refused_on_every_node() {
     a.stop().await;
     b.stop().await;
 }
+
+/// Issue 28: a join page says which session a typed code opens and opens in its language,
+/// before anyone joins; an unknown code is the same 404 as joining with it.
+#[tokio::test]
+async fn a_join_code_previews_its_session_in_its_language() {
+    let server = TestServer::fresh_with(|config| config.open_rooms = false).await;
+    let created = server
+        .create_session(
+            json!({"title": "Parkeervergunning", "template": "journey-map", "language": "nl"}),
+        )
+        .await;
+    let code = created["join_code"].as_str().unwrap();
+    let moderator = created["invites"]["moderator"]["token"].as_str().unwrap();
+    // Typed as people type it: lower case, with a dash.
+    let typed = format!("{}-{}", &code[..3], &code[3..]).to_lowercase();
+    let (status, preview) = server.get(&format!("/api/join/{typed}")).await;
+    assert_eq!(status, 200, "{preview}");
+    assert_eq!(
+        (
+            &preview["title"],
+            &preview["language"],
+            &preview["template"],
+            &preview["state"]
+        ),
+        (
+            &json!("Parkeervergunning"),
+            &json!("nl"),
+            &json!("journey-map"),
+            &json!("open")
+        )
+    );
+    let id = created["id"].as_str().unwrap();
+    server
+        .call(
+            "POST",
+            &format!("/api/sessions/{id}/close"),
+            Some(moderator),
+            None,
+        )
+        .await;
+    let (_, preview) = server.get(&format!("/api/join/{code}")).await;
+    assert_eq!(preview["state"], "closed");
+    server
+        .call_expect(
+            (404, "join_code_not_found"),
+            "GET",
+            "/api/join/NOPE000",
+            None,
+            None,
+        )
+        .await;
+    server.stop().await;
+}

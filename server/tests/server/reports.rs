@@ -223,3 +223,22 @@ async fn kicking_an_invite_kicks_everyone_who_joined_through_it() {
     assert_eq!(status, 200);
     b.server.stop().await;
 }
+
+/// Issue 28: a report reaches the moderators' consoles at once (a `reported` session message),
+/// not on their next refresh.
+#[tokio::test]
+async fn a_report_is_announced_to_the_room_as_it_arrives() {
+    let b = Board::start().await;
+    let code = b.created["join_code"].as_str().unwrap().to_owned();
+    let (author_token, author) = b.server.join(&code, "Ann").await;
+    let mut ann = Client::connect(&b.room(&author_token)).await;
+    add_card(&mut ann, "card-1", "a card", &author).await;
+    ann.wait_all_saved().await;
+    let mut moderator = Client::connect(&b.room(&b.moderator)).await;
+    moderator.wait_session(|m| m["event"] == "joined").await;
+
+    let (reporter, _) = b.server.join(&code, "Rob").await;
+    assert_eq!(b.report(&reporter).await.0, 200);
+    moderator.wait_session(|m| m["event"] == "reported").await;
+    b.server.stop().await;
+}

@@ -58,6 +58,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/join/{code}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which session a join code opens, before joining
+         * @description What a join page shows before anyone joins: the session's title and template, its language (the page's default language), whether it is closed (then only a researcher's invite still joins) and whether joining asks for research consent. Counted against the same per-address budget as joining (429 `too_many_attempts`): a join code is a secret.
+         */
+        get: operations["previewJoin"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/me": {
         parameters: {
             query?: never;
@@ -1196,6 +1216,38 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    previewJoin: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description A join code (case-insensitive; spaces and dashes ignored). */
+                code: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session the code opens. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        title: string;
+                        template: components["schemas"]["Template"];
+                        language: components["schemas"]["Language"];
+                        state: components["schemas"]["SessionState"];
+                        research: components["schemas"]["Research"];
+                    };
+                };
+            };
+            404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
         };
