@@ -37,6 +37,13 @@ export interface BoardOptions {
 }
 
 const PEER_COLORS = ['#b3261e', '#0b57d0', '#146c2e', '#8e24aa', '#a15c00', '#00696f', '#6750a4', '#7d5260']
+
+/** A person's colour for others: from their participant id, so that it stays the same over reloads and devices. */
+function peerColor (participant: string): string {
+  let hash = 0
+  for (let i = 0; i < participant.length; i++) hash = (hash * 31 + participant.charCodeAt(i)) | 0
+  return PEER_COLORS[Math.abs(hash) % PEER_COLORS.length]
+}
 const NARROW = '(max-width: 700px)'
 
 function devIdentity (): { participant: string, name: string } {
@@ -92,7 +99,7 @@ export class BoardPage {
     this.conn = new Connection({ origin: location.origin, room, token: stored?.token, storeName: stored ? `s:${room}` : `dev:${room}` })
     this.doc = this.conn.doc
     this.connState = this.conn.state
-    this.color = PEER_COLORS[Math.abs(this.doc.clientID) % PEER_COLORS.length]
+    this.color = peerColor(stored?.participant_id ?? devIdentity().participant)
     const awareness = this.conn.provider.awareness
     this.store = new BoardStore(this.doc, {
       announcer: this.announcer,
@@ -196,6 +203,7 @@ export class BoardPage {
     }
   }
 
+  private closed (): boolean { return this.session?.state === 'closed' }
   private role (): string { return this.you?.role ?? 'citizen' }
   private isModerator (): boolean { return this.role() === 'moderator' }
 
@@ -203,7 +211,7 @@ export class BoardPage {
     if (M.isNewerSchema(this.doc)) return false
     if (this.connState.refused) return false
     if (!this.you) return true // development room
-    if (this.session?.state === 'closed') return false
+    if (this.closed()) return false
     return this.you.can_edit
   }
 
@@ -359,7 +367,7 @@ export class BoardPage {
         h('h1', { id: 'board-title' }, h('span', { class: 'tpl', text: this.templateName() }), ' ', h('span', { text: title })),
         h('p', { class: 'you', id: 'you', text: you })),
       h('div', { class: 'session-info' },
-        this.session?.phase ? h('span', { class: 'phase', id: 'phase', text: t('phase.label', { phase: this.session.phase }) }) : null,
+        this.session?.phase && !this.closed() ? h('span', { class: 'phase', id: 'phase', text: t('phase.label', { phase: this.session.phase }) }) : null,
         this.timerEl,
         this.statusEl,
         recordedIndicator(this.session)),
@@ -376,7 +384,8 @@ export class BoardPage {
   }
 
   private renderTimer (): void {
-    const end = this.session?.timer_ends_at
+    // once the session is closed its phase and timer are over: the banner says it is closed
+    const end = this.closed() ? undefined : this.session?.timer_ends_at
     // ticks every second: without a timer it leaves the page alone (no style or layout work)
     if (!end) { if (!this.timerEl.hidden) { this.timerEl.textContent = ''; this.timerEl.hidden = true } return }
     this.timerEl.hidden = false

@@ -1,0 +1,120 @@
+// Issue 28, tried as new users would: a Dutch session about a parking permit, a moderator on a
+// laptop, citizens on phones (360 × 740), a researcher afterwards. Each test here failed against
+// the client as issue 28 found it (COCREATE_WEB_DIR=<that build> runs them against another build).
+
+import { describe, it, expect } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { suiteServer, newContext, createSession, joinWith, addCard, selectCard, cell, openRoom, uniqueRoom, axeSerious, screenshotPath, ADMIN_KEY, type Server, type CreatedSession } from './harness'
+
+let server: Server
+let browser: Browser
+
+const PHONE = { width: 360, height: 740 }
+
+/** Nothing on the page scrolls sideways. */
+const noSideways = (page: Page): Promise<boolean> => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)
+
+/** Changes a session as its moderator (phase, timer, …) through the API. */
+async function patchSession (created: CreatedSession, token: string, body: Record<string, unknown>): Promise<void> {
+  const res = await fetch(`${server.url}/api/sessions/${created.id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify(body) })
+  expect(res.status).toBe(200)
+}
+
+/** Closes a session as the moderator does in the console (two clicks). */
+async function closeInConsole (page: Page): Promise<void> {
+  await page.click('#mod-close')
+  await page.click('#mod-close')
+  await page.locator('#mod-state[data-state="closed"]').waitFor()
+}
+
+/** The moderator's own token (kept by the browser after joining). */
+const tokenOf = (page: Page): Promise<string> => page.evaluate(() => {
+  const k = Object.keys(localStorage).find((x) => x.startsWith('cocreate.session.'))
+  return (JSON.parse(localStorage.getItem(k!)!) as { token: string }).token
+})
+
+describe('issue 28: a workshop tried as new users would', () => {
+  suiteServer((s, b) => { server = s; browser = b })
+
+  it('a researcher opens the replay and the dataset of a closed session by the invite link', async () => {
+    const created = await createSession(server, 'Parkeervergunning', 'journey-map')
+    const mod = await newContext(browser)
+    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
+    await addCard(mod.page, 0, 0, 'Formulier kwijt')
+    await closeInConsole(mod.page)
+    const r = await newContext(browser)
+    await r.page.goto(`${server.url}/#invite=${created.invites.researcher.token}`)
+    await r.page.fill('#join-name', 'Rita')
+    await r.page.click('#join-submit')
+    await r.page.locator('#replay-title', { hasText: 'Parkeervergunning' }).waitFor()
+    await r.page.locator('#replay-board .card-text', { hasText: 'Formulier kwijt' }).waitFor()
+    const download = r.page.waitForEvent('download')
+    await r.page.click('#replay-export')
+    expect((await download).suggestedFilename()).toMatch(/\.zip$/)
+    expect(r.problems).toEqual([])
+    await mod.ctx.close(); await r.ctx.close()
+  })
+
+  it("a participant's colour stays the same over reloads", async () => {
+    const created = await createSession(server, 'Parkeervergunning', 'journey-map')
+    const mod = await newContext(browser)
+    const cit = await newContext(browser, PHONE)
+    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
+    await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Carla')
+    const dot = mod.page.locator('.presence li', { hasText: 'Carla' }).locator('.dot')
+    const colours = [await dot.evaluate((el) => getComputedStyle(el).backgroundColor)]
+    for (let i = 0; i < 3; i++) {
+      await cit.page.reload()
+      await cit.page.locator('#you', { hasText: 'Carla' }).waitFor()
+      await mod.page.locator('.presence li', { hasText: 'Carla' }).waitFor()
+      colours.push(await dot.evaluate((el) => getComputedStyle(el).backgroundColor))
+    }
+    expect(new Set(colours).size).toBe(1)
+    await mod.ctx.close(); await cit.ctx.close()
+  })
+
+  it('after the close, the header shows neither the phase nor "time is up"', async () => {
+    const created = await createSession(server, 'Parkeervergunning', 'journey-map')
+    const mod = await newContext(browser)
+    const cit = await newContext(browser, PHONE)
+    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
+    await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Carla')
+    await patchSession(created, await tokenOf(mod.page), { phase: 'Stemmen', timer_ends_at: Date.now() + 1500 })
+    await cit.page.locator('#phase', { hasText: 'Stemmen' }).waitFor()
+    await cit.page.locator('#timer[data-left="0"]').waitFor()
+    await closeInConsole(mod.page)
+    for (const p of [mod.page, cit.page]) {
+      await p.locator('.banner', { hasText: 'This session is closed' }).waitFor()
+      expect(await p.locator('#phase').count()).toBe(0)
+      expect(await p.locator('#timer').isVisible()).toBe(false)
+    }
+    await mod.ctx.close(); await cit.ctx.close()
+  })
+
+  it('at 360 px nothing scrolls sideways with a card selected and its comments open (every board, the join page, the replay)', async () => {
+    const created = await createSession(server, 'Parkeervergunning', 'journey-map')
+    const c = await newContext(browser, PHONE)
+    await c.page.goto(`${server.url}/#code=${created.join_code}`)
+    expect(await noSideways(c.page)).toBe(true)
+    await joinWith(c.page, `${server.url}/#code=${created.join_code}`, 'Carla')
+    await addCard(c.page, 0, 0, 'Het formulier vraagt een parkeervergunningsaanvraagnummer')
+    await selectCard(c.page, c.page.locator('.card').first())
+    await c.page.locator('.card.selected .comment-input').fill('Klopt')
+    await c.page.locator('.card.selected .comment-input').press('Enter')
+    await c.page.locator('.card.selected .comments li', { hasText: 'Klopt' }).waitFor()
+    expect(await noSideways(c.page)).toBe(true)
+    await c.page.screenshot({ path: screenshotPath('workshop-360-selected'), fullPage: true })
+    for (const template of ['service-blueprint', 'canvas']) {
+      await openRoom(server, c.page, uniqueRoom('w360'), template)
+      if (template === 'canvas') {
+        await c.page.click('#add-note')
+        await c.page.locator('textarea.card-editor').fill('Parkeervergunningsaanvraag')
+        await c.page.keyboard.press('Escape')
+      } else await addCard(c.page, 1, 0, 'Parkeervergunningsaanvraag')
+      await selectCard(c.page, c.page.locator('.card', { hasText: 'Parkeervergunningsaanvraag' }))
+      await c.page.locator('.card.selected .comment-input').waitFor()
+      expect(await noSideways(c.page), template).toBe(true)
+    }
+    await c.ctx.close()
+  })
+})
