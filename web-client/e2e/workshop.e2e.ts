@@ -117,4 +117,42 @@ describe('issue 28: a workshop tried as new users would', () => {
     }
     await c.ctx.close()
   })
+
+  it('canvas: a click selects a note, a double click edits it; a note dragged into the selected group stays on top of it', async () => {
+    const a = await newContext(browser)
+    await openRoom(server, a.page, uniqueRoom('canvas'), 'canvas')
+    await a.page.click('#add-note')
+    await a.page.locator('textarea.card-editor').fill('Wachtrij')
+    await a.page.keyboard.press('Escape')
+    await a.page.click('#add-group')
+    await a.page.keyboard.press('Escape')
+    const group = a.page.locator('.group-li .card')
+    const note = a.page.locator('.note-li .card', { hasText: 'Wachtrij' })
+    await group.click({ position: { x: 200, y: 200 } })
+    await a.page.locator('.group-li .card.selected').waitFor()
+    await note.click({ position: { x: 30, y: 12 } })
+    await a.page.locator('.note-li .card.selected', { hasText: 'Wachtrij' }).waitFor()
+    await group.click({ position: { x: 200, y: 200 } })
+    await a.page.locator('.group-li .card.selected').waitFor()
+    await note.dblclick({ position: { x: 30, y: 12 } })
+    await a.page.locator('.note-li .card.editing textarea.card-editor').waitFor()
+    await a.page.keyboard.press('Escape')
+    // the group selected, the note dragged into it by its text: it is in the group and on top
+    await group.click({ position: { x: 200, y: 200 } })
+    await a.page.locator('.group-li .card.selected').waitFor()
+    const gb = (await group.boundingBox())!
+    const nb = (await note.boundingBox())!
+    await a.page.mouse.move(nb.x + 30, nb.y + 12)
+    await a.page.mouse.down()
+    await a.page.mouse.move(gb.x + 120, gb.y + 120, { steps: 5 })
+    await a.page.mouse.up()
+    await note.locator('.in-group').waitFor()
+    const at = (await note.boundingBox())!
+    const onTop = await a.page.evaluate(([x, y]) => !!document.elementFromPoint(x, y)?.closest('.note-li'), [at.x + at.width / 2, at.y + 12])
+    expect(onTop).toBe(true)
+    await note.click({ position: { x: 30, y: 12 } })
+    await a.page.locator('.note-li .card.selected', { hasText: 'Wachtrij' }).waitFor()
+    expect(a.problems).toEqual([])
+    await a.ctx.close()
+  })
 })
