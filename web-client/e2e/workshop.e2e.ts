@@ -20,6 +20,13 @@ async function patchSession (created: CreatedSession, token: string, body: Recor
   expect(res.status).toBe(200)
 }
 
+/** A session in Dutch, as an organiser sets it up. */
+async function dutchSession (title = 'Parkeervergunning', template = 'journey-map'): Promise<CreatedSession> {
+  const res = await fetch(`${server.url}/api/sessions`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ title, template, language: 'nl' }) })
+  expect(res.status).toBe(201)
+  return await res.json() as CreatedSession
+}
+
 /** Closes a session as the moderator does in the console (two clicks). */
 async function closeInConsole (page: Page): Promise<void> {
   await page.click('#mod-close')
@@ -154,5 +161,27 @@ describe('issue 28: a workshop tried as new users would', () => {
     await a.page.locator('.note-li .card.selected', { hasText: 'Wachtrij' }).waitFor()
     expect(a.problems).toEqual([])
     await a.ctx.close()
+  })
+
+  it("a Dutch session opens in Dutch on an English phone (board, receipt); the participant's own choice is kept", async () => {
+    const created = await dutchSession()
+    const c = await newContext(browser, PHONE)
+    expect(await c.page.evaluate(() => navigator.language)).toMatch(/^en/)
+    await joinWith(c.page, `${server.url}/#code=${created.join_code}`, 'Carla')
+    expect(await c.page.evaluate(() => document.documentElement.lang)).toBe('nl')
+    await c.page.locator('#leave', { hasText: 'Verlaten' }).waitFor()
+    const board = c.page.url()
+    const receipt = await c.page.locator('.receipt-link a').first().getAttribute('href')
+    await c.page.goto(receipt!)
+    await c.page.locator('h1', { hasText: 'Je ontvangstbewijs' }).waitFor()
+    await c.page.goto(board)
+    await c.page.locator('#leave', { hasText: 'Verlaten' }).waitFor()
+    await c.page.selectOption('#ui-lang', 'en')
+    await c.page.locator('#leave', { hasText: 'Leave' }).waitFor()
+    await c.page.reload()
+    await c.page.locator('#leave', { hasText: 'Leave' }).waitFor()
+    expect(await c.page.evaluate(() => document.documentElement.lang)).toBe('en')
+    expect(c.problems).toEqual([])
+    await c.ctx.close()
   })
 })

@@ -11,7 +11,7 @@
 
 import './styles.css'
 import { initialLang, setLang, t } from './i18n'
-import { loadSession } from './session/api'
+import { loadSession, sessionLang } from './session/api'
 import { renderJoin } from './session/join'
 import { BoardPage } from './app/board-page'
 import { ReplayPage } from './research/replay'
@@ -52,6 +52,9 @@ function mount (): void {
   }
   if (sid) {
     const stored = loadSession(sid)
+    // a session's pages are in the person's language for it, else the session's (not the device's)
+    const l = stored && sessionLang(stored)
+    if (l) setLang(l)
     if (stored && (p.get('view') === 'replay' || stored.role === 'researcher')) {
       const onLive = stored.role === 'researcher' ? undefined : () => { location.hash = `s=${encodeURIComponent(sid)}` }
       board = new ReplayPage({ stored, onLive })

@@ -14,7 +14,7 @@ import { evaluationForm } from '../outcome/evaluation'
 import { DecisionPanel, type DecidableCard } from '../outcome/decision-panel'
 import { CarryPanel } from '../outcome/carry'
 import { h, clear } from '../ui/dom'
-import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
+import { t, lang, chooseLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
 import { Announcer } from '../ui/announcer'
 import { ModeratorConsole } from '../session/moderator'
 import { drawBoard, exportCsv, exportJson, exportPng } from '../research/export'
@@ -360,7 +360,12 @@ export class BoardPage {
     const title = this.session?.title ?? this.opts.devRoom?.room ?? ''
     const langSel = h('select', { id: 'ui-lang', 'aria-label': t('lang.label') },
       ...LANGUAGES.map((l) => h('option', { value: l, lang: l, selected: l === lang(), text: LANGUAGE_NAMES[l] })))
-    langSel.addEventListener('change', () => { if (isLang(langSel.value)) { setLang(langSel.value); this.renderAll() } })
+    langSel.addEventListener('change', () => {
+      if (!isLang(langSel.value)) return
+      chooseLang(langSel.value)
+      if (this.opts.stored) { this.opts.stored.lang = langSel.value; storeSession(this.opts.stored) }
+      this.renderAll()
+    })
     const you = this.you ? t('board.you', { name: this.you.display_name, role: t(`role.${this.you.role}` as Key) }) : t('board.you', { name: devIdentity().name, role: t('role.citizen') })
     this.header.append(
       h('div', { class: 'titles' },

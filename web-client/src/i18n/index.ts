@@ -19,7 +19,7 @@ let current: Lang = 'en'
 
 export function isLang (l: unknown): l is Lang { return typeof l === 'string' && (LANGUAGES as readonly string[]).includes(l) }
 
-/** The UI language: the one chosen before, else the browser's, else English. */
+/** The UI language where no session says otherwise: the one chosen before, else the browser's, else English. */
 export function initialLang (): Lang {
   const stored = typeof localStorage !== 'undefined' ? localStorage.getItem('cocreate.lang') : null
   if (isLang(stored)) return stored
@@ -27,10 +27,16 @@ export function initialLang (): Lang {
   return isLang(nav) ? nav : 'en'
 }
 
+/** Shows the UI in `l` (a session's language, say) without remembering it as the person's choice. */
 export function setLang (l: Lang): void {
   current = l
-  if (typeof localStorage !== 'undefined') localStorage.setItem('cocreate.lang', l)
   if (typeof document !== 'undefined') document.documentElement.lang = l
+}
+
+/** The person chose `l` in a language menu: shown, and remembered on this device for pages without a session. */
+export function chooseLang (l: Lang): void {
+  setLang(l)
+  if (typeof localStorage !== 'undefined') localStorage.setItem('cocreate.lang', l)
 }
 
 export const lang = (): Lang => current

@@ -4,7 +4,7 @@
 import { api, normaliseCode, JOIN_CODE_RE, storeSession, type StoredSession } from './api'
 import { ApiError } from '../api/client'
 import { h, clear } from '../ui/dom'
-import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
+import { t, lang, chooseLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
 import { TEMPLATES } from '../board/model'
 import { formatCode } from './moderator'
 import { ConsentQuestion } from './recording'
@@ -33,6 +33,12 @@ let forgotten = false
 /** What was typed before the page was redrawn in another language. */
 let draft: { code: string, name: string } | undefined
 
+/**
+ * The person chose a language on this page: they join in it. Otherwise the server gives them the
+ * session's language, and the board opens in it (whatever the device's language).
+ */
+let langChosen = false
+
 export function renderJoin (opts: JoinOptions): HTMLElement {
   const page = h('main', { class: 'join-page', id: 'main' })
   const langSel = h('select', { id: 'join-lang', name: 'language' },
@@ -40,7 +46,8 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
   langSel.addEventListener('change', () => {
     if (!isLang(langSel.value)) return
     draft = { code: code.value, name: name.value } // the page is redrawn in the new language
-    setLang(langSel.value)
+    chooseLang(langSel.value)
+    langChosen = true
     opts.rerender()
     document.getElementById('join-lang')?.focus()
   })
@@ -74,10 +81,10 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
     if (consent.asked && research_consent === undefined) { err.textContent = t('consent.missing'); consent.show(); return }
     submit.disabled = true
     try {
-      const r = await api.join({ ...(opts.invite ? { invite: opts.invite } : { code: c }), display_name: display, language: lang(), research_consent })
+      const r = await api.join({ ...(opts.invite ? { invite: opts.invite } : { code: c }), display_name: display, language: langChosen ? lang() : undefined, research_consent })
       localStorage.setItem('cocreate.name', display)
       await forgetEarlierParticipant(r.session.id, r.participant_id)
-      const stored: StoredSession = { token: r.token, participant_id: r.participant_id, display_name: r.display_name, role: r.role, session: r.session, receipt: r.receipt, receipt_url: r.receipt_url }
+      const stored: StoredSession = { token: r.token, participant_id: r.participant_id, display_name: r.display_name, role: r.role, session: r.session, receipt: r.receipt, receipt_url: r.receipt_url, lang: langChosen ? lang() : undefined }
       storeSession(stored)
       opts.onJoined(stored)
     } catch (e2) {
