@@ -71,7 +71,7 @@ describe('forgetting and closing the loop', () => {
     await c.page.click('#leave')
     await c.page.locator('#left-title', { hasText: 'You left “Library one”' }).waitFor()
     expect(await c.page.evaluate(() => document.activeElement?.id)).toBe('left-title')
-    await expect.poll(() => kept(c.page)).toEqual({ keys: ['cocreate.lang', 'cocreate.name'], dbs: [] })
+    await expect.poll(() => kept(c.page)).toEqual({ keys: ['cocreate.name'], dbs: [] })
     expect(await c.page.locator('.recent').count()).toBe(0)
     // the board is not reopened from this device: its address says to join with the code
     await c.page.goto(`${server.url}/#s=${one.id}`)
@@ -90,7 +90,7 @@ describe('forgetting and closing the loop', () => {
     expect((await kept(c.page)).dbs).toEqual([`cocreate:s:${one.id}`, `cocreate:s:${two.id}`].sort())
     await c.page.click('#forget-device')
     await c.page.locator('#forget-done').waitFor()
-    expect(await kept(c.page)).toEqual({ keys: ['cocreate.lang'], dbs: [] })
+    expect(await kept(c.page)).toEqual({ keys: [], dbs: [] })
     expect(await c.page.locator('.recent').count()).toBe(0)
     expect(await c.page.locator('#join-name').inputValue()).toBe('')
     await axeSerious(c.page, 'join page after forgetting')
@@ -162,7 +162,7 @@ describe('forgetting and closing the loop', () => {
     await mod.page.locator('#carry-to option', { hasText: 'Designing the form (co-design)' }).waitFor({ state: 'attached' })
     await mod.page.check(`.carry-cards li:has-text("One form for all permits") input`)
     await mod.page.click('#carry-submit')
-    await mod.page.locator('#carry-status', { hasText: '1 cards carried to “Designing the form (co-design)”' }).waitFor()
+    await mod.page.locator('#carry-status', { hasText: '1 card carried to “Designing the form (co-design)”' }).waitFor()
     // in the co-design session the card is where it was, marked as carried, no name with it
     const next = await newContext(browser)
     await joinWith(next.page, `${server.url}/#invite=${design.invites.moderator.token}`, 'Mo')

@@ -9,6 +9,7 @@ import { STATUSES, EXPLANATION_MAX, isStatus, type Decision } from './decisions'
 import { statusBadge, decidedOn } from './public-page'
 import type { ConsolePart } from '../session/moderator'
 import { OutcomeFigures } from './figures'
+import { errorText } from '../ui/error-text'
 
 /** A card the moderator can decide on, as the board names it. */
 export interface DecidableCard { id: string, name: string }
@@ -62,7 +63,7 @@ export class DecisionPanel implements ConsolePart {
       this.decisions = new Map((r?.decisions ?? []).map((d) => [d.item, d]))
       this.loaded = true
     } catch (e) {
-      this.status.textContent = t('mod.error', { error: (e as Error).message })
+      this.status.textContent = t('mod.error', { error: errorText(e) })
     }
     this.render()
   }
@@ -109,7 +110,7 @@ export class DecisionPanel implements ConsolePart {
         void this.figures.load()
         this.status.textContent = t('decisions.saved', { card: name.textContent ?? '' })
       } catch (err) {
-        this.status.textContent = t('mod.error', { error: (err as Error).message })
+        this.status.textContent = t('mod.error', { error: errorText(err) })
       } finally {
         save.disabled = false
       }
@@ -144,7 +145,7 @@ export class DecisionPanel implements ConsolePart {
         await outcomeApi.publish(this.token, this.sessionId(), on)
         this.status.textContent = t(on ? 'decisions.published' : 'decisions.unpublished')
       } catch (e) {
-        this.status.textContent = t('mod.error', { error: (e as Error).message })
+        this.status.textContent = t('mod.error', { error: errorText(e) })
       }
     }
     return h('div', { class: 'btn-row' },

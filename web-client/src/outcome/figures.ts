@@ -8,6 +8,7 @@ import { outcomeApi } from './api'
 import { h } from '../ui/dom'
 import { t, lang, type Key } from '../i18n'
 import { EVALUATION_QUESTIONS } from './decisions'
+import { errorText } from '../ui/error-text'
 
 /** What the metrics answer holds about outcomes and the questionnaire (server/README.md). */
 export type OutcomeMetrics = Pick<Schema<'Participation'>, 'outcomes' | 'evaluation'>
@@ -60,7 +61,7 @@ export class OutcomeFigures {
       const m = await outcomeApi.figures(this.token, this.sessionId())
       this.el.replaceChildren(h('h4', { text: t('figures.heading') }), ...figuresView(m, lang()))
     } catch (e) {
-      this.el.replaceChildren(h('p', { class: 'error', text: t('mod.error', { error: (e as Error).message }) }))
+      this.el.replaceChildren(h('p', { class: 'error', text: t('mod.error', { error: errorText(e) }) }))
     }
   }
 }

@@ -8,6 +8,7 @@ import { h, clear } from '../ui/dom'
 import { t, type Key } from '../i18n'
 import { readResults, type Results } from './decisions'
 import { publicPage, cardOutcome } from './public-page'
+import { errorText } from '../ui/error-text'
 
 /** The results page of one session; it fills in once the server has answered. */
 export function renderResultsPage (sessionId: string, rerender: () => void): HTMLElement {
@@ -20,7 +21,7 @@ export function renderResultsPage (sessionId: string, rerender: () => void): HTM
   }, (e) => {
     clear(content)
     content.append(h('h1', { text: t('results.pageTitle') }),
-      h('p', { class: 'error', role: 'alert', text: e instanceof ApiError && e.status === 404 ? t('results.notPublished') : t('error.generic', { error: (e as Error).message }) }))
+      h('p', { class: 'error', role: 'alert', text: e instanceof ApiError && e.status === 404 ? t('results.notPublished') : t('error.generic', { error: errorText(e) }) }))
   })
   return publicPage(content, rerender)
 }

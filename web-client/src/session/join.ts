@@ -3,6 +3,7 @@
 
 import { api, normaliseCode, JOIN_CODE_RE, storeSession, type StoredSession } from './api'
 import { ApiError } from '../api/client'
+import { errorText } from '../ui/error-text'
 import { h, clear } from '../ui/dom'
 import { t, lang, chooseLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
 import { TEMPLATES } from '../board/model'
@@ -19,12 +20,9 @@ export interface JoinOptions {
   notice?: HTMLElement
 }
 
-function errorText (e: unknown): string {
-  if (e instanceof ApiError) {
-    if (e.code === 'join_code_not_found' || e.code === 'invalid_request') return t('join.error.code')
-    return t('error.generic', { error: e.message })
-  }
-  return t('error.generic', { error: String(e) })
+function joinError (e: unknown): string {
+  if (e instanceof ApiError && (e.code === 'join_code_not_found' || e.code === 'invalid_request')) return t('join.error.code')
+  return t('error.generic', { error: errorText(e) })
 }
 
 /** "Forget this device" was just used: the redrawn page says it is done. */
@@ -91,7 +89,7 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
       submit.disabled = false
       // the session asks for research consent: ask, then the person joins again
       if (e2 instanceof ApiError && e2.code === 'consent_required') { err.textContent = t('consent.required'); consent.show(); return }
-      err.textContent = errorText(e2)
+      err.textContent = joinError(e2)
     }
   })
 
@@ -157,7 +155,7 @@ function renderCreate (opts: JoinOptions): HTMLElement {
       if (cit) out.append(h('p', { class: 'link-line' }, `${t('create.citizenLink')}: `, h('code', { text: `${location.origin}/#invite=${cit}` })))
       void opts
     } catch (e2) {
-      out.append(h('p', { class: 'error', text: errorText(e2) }))
+      out.append(h('p', { class: 'error', text: joinError(e2) }))
     }
   })
   details.append(form)

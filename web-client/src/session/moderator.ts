@@ -6,10 +6,12 @@ import { api } from './api'
 import type { Schema } from '../api/client'
 import type { Session } from '../sync/connection'
 import { h, clear } from '../ui/dom'
-import { t, DICTS, type Key } from '../i18n'
+import { t, type Key } from '../i18n'
 import type { Announcer } from '../ui/announcer'
 import { EraseControls } from './erase'
 import { qrDataUrl } from '../ui/qr'
+import { errorText } from '../ui/error-text'
+import { auditSentence, whenText } from './audit-text'
 
 type Participant = Schema<'Participant'>
 type AuditEntry = Schema<'AuditEntry'>
@@ -86,7 +88,7 @@ export class ModeratorConsole {
       this.status.textContent = t('mod.done')
       return r
     } catch (e) {
-      const msg = t('mod.error', { error: (e as Error).message ?? String(e) })
+      const msg = t('mod.error', { error: errorText(e) })
       this.status.textContent = msg
       this.announcer.say(msg)
       return undefined
@@ -236,34 +238,16 @@ export class ModeratorConsole {
     const entries = this.audit ?? []
     if (!entries.length) return h('p', { class: 'hint', id: 'mod-audit', text: t('mod.auditEmpty') })
     return h('ol', { class: 'audit', id: 'mod-audit' }, ...entries.slice(-50).reverse().map((a) =>
-      h('li', { 'data-action': a.action, text: `${new Date(a.at).toLocaleTimeString()} ${a.by_name || a.by}: ${this.auditText(a)}` })))
+      h('li', { 'data-action': a.action, text: `${whenText(a.at)} ${a.by_name || a.by}: ${this.auditText(a)}` })))
   }
 
   private auditText (a: AuditEntry): string {
-    // the server's reason for an erasure says what went, in English: "name" or "name and text"
-    const key = a.action === 'erase' && a.reason === 'name and text' ? 'audit.erase-text' : `audit.${a.action}`
-    if (!(key in DICTS.en)) return [a.action, a.target, a.reason].filter(Boolean).join(' ')
-    const person = this.participants.find((p) => p.id === a.target)
-    const target = person ? personName(person) : this.board.itemName(a.target ?? '')
-    const reason = a.action === 'decision' ? decisionReason(a.reason) : a.reason ?? ''
-    return t(key as Key, { target, reason, what: a.action === 'update' ? changedSettings(a.reason) : '' })
+    return auditSentence(a.action, a.target, a.reason, (id) => {
+      const person = this.participants.find((p) => p.id === id)
+      return person ? personName(person) : this.board.itemName(id)
+    })
   }
 }
 
 /** A participant's name; an erased participant has none left. */
 const personName = (p: Participant): string => p.display_name || t('erase.nameless')
-
-/** An `update` entry's reason is the JSON of the settings sent; null fields were not changed. */
-function changedSettings (reason: string | null | undefined): string {
-  try {
-    const o = JSON.parse(reason ?? '{}') as Record<string, unknown>
-    return Object.entries(o).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}: ${String(v)}`).join(', ')
-  } catch { return reason ?? '' }
-}
-
-/** A `decision` entry's reason is "status: explanation", the status as the API names it. */
-function decisionReason (reason: string | null | undefined): string {
-  const [status, ...explanation] = (reason ?? '').split(': ')
-  const key = `decision.${status}`
-  return key in DICTS.en ? [t(key as Key), ...explanation].join(': ') : reason ?? ''
-}
