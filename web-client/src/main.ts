@@ -26,6 +26,8 @@ const root = document.getElementById('app')!
 let board: BoardPage | ReplayPage | undefined
 /** The session just left (its token and copy already forgotten): the join page says so once. */
 let left: StoredSession | undefined
+/** Just joined: focus goes to the board's heading (not the page's body, where the join button was). */
+let joined = false
 
 function params (): URLSearchParams {
   return new URLSearchParams(location.hash.replace(/^#/, ''))
@@ -60,12 +62,16 @@ function mount (): void {
       board = new ReplayPage({ stored, onLive })
       root.append(board.el)
       document.title = `${t('replay.title', { title: stored.session.title })} · cocreate`
+      if (joined) document.getElementById('replay-title')?.focus()
+      joined = false
       return
     }
     if (stored) {
       board = new BoardPage({ stored, onLeave: () => { left = stored; location.hash = '' } })
       root.append(board.el)
       document.title = `${stored.session.title} · cocreate`
+      if (joined) document.getElementById('board-title')?.focus()
+      joined = false
       return
     }
     root.append(h('p', { class: 'banner', role: 'alert', text: t('notFound') }))
@@ -81,7 +87,7 @@ function mount (): void {
   root.append(renderJoin({
     code: p.get('code') ?? undefined,
     invite: p.get('invite') ?? undefined,
-    onJoined: (s) => { location.hash = `s=${encodeURIComponent(s.session.id)}` },
+    onJoined: (s) => { joined = true; location.hash = `s=${encodeURIComponent(s.session.id)}` },
     rerender: mount,
     notice: left && leftNotice(left)
   }))
@@ -95,4 +101,6 @@ if (import.meta.env.PROD && 'serviceWorker' in navigator) {
   navigator.serviceWorker.register('/sw.js').catch((err) => console.warn('cocreate: no offline shell', err))
 }
 window.addEventListener('hashchange', mount)
+// someone uses a keyboard here: the keyboard help shows, also on a small screen
+document.addEventListener('keydown', (e) => { if (e.key === 'Tab') document.documentElement.classList.add('kbd-used') })
 mount()

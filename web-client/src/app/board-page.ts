@@ -38,6 +38,12 @@ export interface BoardOptions {
 
 const PEER_COLORS = ['#b3261e', '#0b57d0', '#146c2e', '#8e24aa', '#a15c00', '#00696f', '#6750a4', '#7d5260']
 
+/**
+ * Whether a phase's name says people vote now ("Stemmen", "Dot voting", "Abstimmen", "Vote"):
+ * the phase is free text, so its words are all there is to go by.
+ */
+const isVotePhase = (phase: string | undefined): boolean => !!phase && /vot|stem|stimm|dot|punkt/i.test(phase)
+
 /** A person's colour for others: from their participant id, so that it stays the same over reloads and devices. */
 function peerColor (participant: string): string {
   let hash = 0
@@ -107,6 +113,7 @@ export class BoardPage {
       canEdit: () => this.canEdit(),
       isModerator: () => this.isModerator(),
       voteLimit: () => this.session?.votes_per_participant ?? 5,
+      votingNow: () => isVotePhase(this.session?.phase),
       session: () => this.itemRequests(),
       moderated: () => this.moderator?.refresh(),
       setPresence: (field, id) => awareness.setLocalStateField(field, id)
@@ -152,7 +159,7 @@ export class BoardPage {
       h('div', { class: 'layout' },
         h('main', { class: 'main', id: 'main' }, this.toolbar, this.boardWrap),
         this.side),
-      this.announcer.el
+      this.announcer.el, this.announcer.toast
     )
     this.boardWrap.addEventListener('pointermove', (e) => this.onPointerMove(e))
     this.boardWrap.addEventListener('pointerleave', () => awareness.setLocalStateField('cursor', null))
@@ -301,6 +308,7 @@ export class BoardPage {
       doc: this.doc,
       canEdit: this.canEdit(),
       view: this.store.view,
+      narrow: this.narrow.matches,
       exportAs: (format) => this.exportAs(format),
       votesLeft: () => this.votesLeft(),
       addNote: () => { const s = this.nextFreeSpot(160, 120); A.addNote(this.store, s.x, s.y) },
@@ -369,7 +377,7 @@ export class BoardPage {
     const you = this.you ? t('board.you', { name: this.you.display_name, role: t(`role.${this.you.role}` as Key) }) : t('board.you', { name: devIdentity().name, role: t('role.citizen') })
     this.header.append(
       h('div', { class: 'titles' },
-        h('h1', { id: 'board-title' }, h('span', { class: 'tpl', text: this.templateName() }), ' ', h('span', { text: title })),
+        h('h1', { id: 'board-title', tabindex: '-1' }, h('span', { class: 'tpl', text: this.templateName() }), ' ', h('span', { text: title })),
         h('p', { class: 'you', id: 'you', text: you })),
       h('div', { class: 'session-info' },
         this.session?.phase && !this.closed() ? h('span', { class: 'phase', id: 'phase', text: t('phase.label', { phase: this.session.phase }) }) : null,
@@ -421,7 +429,7 @@ export class BoardPage {
     const key = s.refused ? 'refused' : s.status
     const last = this.lastStatus
     this.lastStatus = key
-    if (last && last !== key) this.announcer.say(this.statusEl.textContent)
+    if (last && last !== key) this.announcer.say(this.statusEl.textContent, undefined, false)
     // refused (kicked, token expired): the page turns read-only
     if (key === 'refused' && last !== key) this.renderAll()
   }

@@ -465,5 +465,10 @@ export const de: Dict = {
   'setting.title': 'Titel „{value}“',
   'setting.votes': '{n} Stimme pro Person|{n} Stimmen pro Person',
   'setting.research': 'Forschungsbedingungen',
-  'replay.moderation': '{who}: {what}'
+  'replay.moderation': '{who}: {what}',
+  'vote.on': 'Für „{text}“ stimmen',
+  'vote.removeOn': 'Meine Stimme für „{text}“ zurücknehmen',
+  'toolbar.more': 'Mehr',
+  'board.stageCards': '{n} Karte|{n} Karten',
+  'board.stageNew': 'neu'
 }

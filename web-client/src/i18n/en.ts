@@ -463,7 +463,12 @@ export const en = {
   'setting.title': 'title “{value}”',
   'setting.votes': '{n} vote each|{n} votes each',
   'setting.research': 'research terms',
-  'replay.moderation': '{who}: {what}'
+  'replay.moderation': '{who}: {what}',
+  'vote.on': 'Vote on “{text}”',
+  'vote.removeOn': 'Remove my vote on “{text}”',
+  'toolbar.more': 'More',
+  'board.stageCards': '{n} card|{n} cards',
+  'board.stageNew': 'new'
 }
 
 /** A UI string's name. */

@@ -465,5 +465,10 @@ export const fr: Dict = {
   'setting.title': 'titre « {value} »',
   'setting.votes': '{n} vote chacun|{n} votes chacun',
   'setting.research': 'conditions de recherche',
-  'replay.moderation': '{who} : {what}'
+  'replay.moderation': '{who} : {what}',
+  'vote.on': 'Voter pour « {text} »',
+  'vote.removeOn': 'Retirer mon vote pour « {text} »',
+  'toolbar.more': 'Plus',
+  'board.stageCards': '{n} carte|{n} cartes',
+  'board.stageNew': 'nouveau'
 }

@@ -465,5 +465,10 @@ export const nl: Dict = {
   'setting.title': 'titel “{value}”',
   'setting.votes': '{n} stem per persoon|{n} stemmen per persoon',
   'setting.research': 'onderzoeksvoorwaarden',
-  'replay.moderation': '{who}: {what}'
+  'replay.moderation': '{who}: {what}',
+  'vote.on': 'Stem op “{text}”',
+  'vote.removeOn': 'Mijn stem op “{text}” weghalen',
+  'toolbar.more': 'Meer',
+  'board.stageCards': '{n} kaart|{n} kaarten',
+  'board.stageNew': 'nieuw'
 }

@@ -81,7 +81,7 @@ export class ReplayPage {
     this.el.append(
       h('a', { class: 'skip-link', href: '#replay-board', text: t('skip') }),
       h('header', { class: 'topbar' },
-        h('div', { class: 'titles' }, h('h1', { id: 'replay-title', text: t('replay.title', { title: session.title }) })),
+        h('div', { class: 'titles' }, h('h1', { id: 'replay-title', tabindex: '-1', text: t('replay.title', { title: session.title }) })),
         h('div', { class: 'session-info' }, recordedIndicator(session)),
         h('div', { class: 'header-actions' },
           opts.onLive ? h('button', { type: 'button', class: 'btn', id: 'replay-live', onclick: opts.onLive, text: t('replay.live') }) : null,

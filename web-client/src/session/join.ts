@@ -108,7 +108,8 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
   if (forgotten) page.append(h('p', { class: 'card-form', role: 'status', id: 'forget-done', tabindex: '-1', text: t('forget.done') }))
   forgotten = false
   if (keepsAnything()) page.append(renderForgetDevice(opts))
-  page.append(renderCreate(opts))
+  // someone who came with a code or an invitation joins; creating a session is for organisers
+  if (!opts.code && !opts.invite) page.append(renderCreate(opts))
   return page
 }
 
