@@ -27,6 +27,19 @@ async function dutchSession (title = 'Parkeervergunning', template = 'journey-ma
   return await res.json() as CreatedSession
 }
 
+/**
+ * The workshop of issue 28: a session (Dutch unless `created` says otherwise), Mona moderating on
+ * a laptop by her invite, Carla on a 360 px phone by the join code.
+ */
+async function moderatorAndPhone (created?: CreatedSession): Promise<{ created: CreatedSession, mod: Awaited<ReturnType<typeof newContext>>, c: Awaited<ReturnType<typeof newContext>> }> {
+  created ??= await dutchSession()
+  const mod = await newContext(browser)
+  const c = await newContext(browser, PHONE)
+  await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
+  await joinWith(c.page, `${server.url}/#code=${created.join_code}`, 'Carla')
+  return { created, mod, c }
+}
+
 /** Closes a session as the moderator does in the console (two clicks). */
 async function closeInConsole (page: Page): Promise<void> {
   await page.click('#mod-close')
@@ -63,11 +76,7 @@ describe('issue 28: a workshop tried as new users would', () => {
   })
 
   it("a participant's colour stays the same over reloads", async () => {
-    const created = await createSession(server, 'Parkeervergunning', 'journey-map')
-    const mod = await newContext(browser)
-    const cit = await newContext(browser, PHONE)
-    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
-    await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Carla')
+    const { created, mod, c: cit } = await moderatorAndPhone(await createSession(server, 'Parkeervergunning', 'journey-map'))
     const dot = mod.page.locator('.presence li', { hasText: 'Carla' }).locator('.dot')
     const colours = [await dot.evaluate((el) => getComputedStyle(el).backgroundColor)]
     for (let i = 0; i < 3; i++) {
@@ -81,11 +90,7 @@ describe('issue 28: a workshop tried as new users would', () => {
   })
 
   it('after the close, the header shows neither the phase nor "time is up"', async () => {
-    const created = await createSession(server, 'Parkeervergunning', 'journey-map')
-    const mod = await newContext(browser)
-    const cit = await newContext(browser, PHONE)
-    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
-    await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Carla')
+    const { created, mod, c: cit } = await moderatorAndPhone(await createSession(server, 'Parkeervergunning', 'journey-map'))
     await patchSession(created, await tokenOf(mod.page), { phase: 'Stemmen', timer_ends_at: Date.now() + 1500 })
     await cit.page.locator('#phase', { hasText: 'Stemmen' }).waitFor()
     await cit.page.locator('#timer[data-left="0"]').waitFor()
@@ -256,11 +261,7 @@ describe('issue 28: a workshop tried as new users would', () => {
   })
 
   it('on a phone: 44 px targets (add, Done, vote, ⋯), the editor shows its first line and has Done, a vote button on cards in a vote phase', async () => {
-    const created = await dutchSession()
-    const mod = await newContext(browser)
-    const c = await newContext(browser, PHONE)
-    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
-    await joinWith(c.page, `${server.url}/#code=${created.join_code}`, 'Carla')
+    const { created, mod, c } = await moderatorAndPhone()
     const size = async (sel: string): Promise<number[]> => { const b = (await c.page.locator(sel).first().boundingBox())!; return [Math.round(b.width), Math.round(b.height)] }
     expect((await size('.add-card'))[1]).toBeGreaterThanOrEqual(44)
     await cell(c.page, 0, 0).locator('.add-card').click()
@@ -287,11 +288,7 @@ describe('issue 28: a workshop tried as new users would', () => {
   })
 
   it('on a phone: a report and others\' cards elsewhere show on screen (a toast, "new" on the stage navigation)', async () => {
-    const created = await dutchSession()
-    const mod = await newContext(browser)
-    const c = await newContext(browser, PHONE)
-    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
-    await joinWith(c.page, `${server.url}/#code=${created.join_code}`, 'Carla')
+    const { created, mod, c } = await moderatorAndPhone()
     await addCard(mod.page, 0, 0, 'Voorbeeldkaart')
     const card = c.page.locator('.card', { hasText: 'Voorbeeldkaart' })
     await card.waitFor()
@@ -308,6 +305,53 @@ describe('issue 28: a workshop tried as new users would', () => {
     await c.page.locator('.card', { hasText: 'Wachten op de brief' }).waitFor()
     await c.page.locator('[data-key="stage-prev"] .new-mark').waitFor({ state: 'detached' })
     expect(await c.page.locator('.new-mark').count()).toBe(0)
+    await mod.ctx.close(); await c.ctx.close()
+  })
+
+  it('the console answers next to each control (phase, close, publish), shows the one of Publish and Unpublish that applies, its figures fit the side bar', async () => {
+    const { mod, c } = await moderatorAndPhone()
+    await addCard(c.page, 0, 0, 'Het aanvraagformulier is veel te lang')
+    // a phase over 40 characters (pasted past the field's limit) is answered next to the field
+    await mod.page.locator('#mod-phase').evaluate((el) => { (el as HTMLInputElement).value = 'Stemmen op de beste ideeën voor de parkeervergunning' })
+    await mod.page.locator('#mod-phase').press('Enter')
+    const answer = mod.page.locator('#mod-answer-phase', { hasText: 'hoogstens 40 tekens' })
+    await answer.waitFor()
+    const near = async (a: string, b: string): Promise<boolean> => {
+      const [x, y] = [(await mod.page.locator(a).boundingBox())!, (await mod.page.locator(b).boundingBox())!]
+      return Math.abs(x.y - y.y) < 120
+    }
+    expect(await near('#mod-answer-phase', '#mod-phase')).toBe(true)
+    await mod.page.fill('#mod-phase', 'Stemmen')
+    await mod.page.locator('#mod-phase').press('Enter')
+    await mod.page.locator('#mod-answer-phase', { hasText: 'Gedaan.' }).waitFor()
+    await closeInConsole(mod.page)
+    // a server's refusal, in Dutch, next to the control that asked
+    await mod.page.fill('#mod-phase', 'Nabespreking')
+    await mod.page.locator('#mod-phase').press('Enter')
+    await mod.page.locator('#mod-answer-phase', { hasText: 'De sessie is gesloten' }).waitFor()
+    // a questionnaire answer, so that the figures have a table
+    const receipt = await c.page.evaluate(() => {
+      const k = Object.keys(localStorage).find((x) => x.startsWith('cocreate.session.'))
+      return (JSON.parse(localStorage.getItem(k!)!) as { receipt: string }).receipt
+    })
+    const res = await fetch(`${server.url}/api/receipts/${receipt}/evaluation`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ answers: { could_say: 4, listened_to: 3, understand_next: 5, would_return: 4, comment: 'Goed' } }) })
+    expect(res.ok).toBe(true)
+    await mod.page.click('#decisions summary')
+    await mod.page.locator('#figures-statements').waitFor()
+    await mod.page.locator('#results-publish').waitFor()
+    expect(await mod.page.locator('#results-unpublish').count()).toBe(0)
+    const row = mod.page.locator('#decision-list li', { hasText: 'aanvraagformulier' })
+    await row.locator('select').selectOption('accepted')
+    await row.locator('[data-action="decide"]').click()
+    await row.locator('.mod-answer', { hasText: 'aanvraagformulier' }).waitFor()
+    await mod.page.click('#results-publish')
+    await mod.page.locator('#results-answer', { hasText: 'gepubliceerd' }).waitFor()
+    expect(await near('#results-answer', '#results-unpublish')).toBe(true)
+    expect(await mod.page.locator('#results-publish').count()).toBe(0)
+    expect(await mod.page.locator('#outcome-figures').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true)
+    expect(await mod.page.locator('aside.side').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true)
+    await axeSerious(mod.page, 'console with decisions and figures')
+    expect(mod.problems).toEqual([])
     await mod.ctx.close(); await c.ctx.close()
   })
 })

@@ -239,6 +239,7 @@ export class BoardPage {
     else if (m.event === 'closed') this.announcer.say(t('readonly.closed'))
     else if (m.event === 'vote-refused') this.announcer.say(t('vote.none')) // the server removed votes beyond the limit (another tab voted too)
     else if (m.event === 'updated' && before && before.phase !== m.session.phase) this.announcer.say(t('phase.label', { phase: m.session.phase }))
+    else if (m.event === 'reported' && this.isModerator()) { this.announcer.say(t('mod.reportArrived')); void this.moderator?.refresh() }
     if (!wasEditable && this.canEdit() && this.dirtyWhileReadOnly) { this.discardLocalAndReload(); return }
     if (!this.canEdit()) A.stopEditing(this.store, false)
     this.upgradeDocument()

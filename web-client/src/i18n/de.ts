@@ -470,5 +470,7 @@ export const de: Dict = {
   'vote.removeOn': 'Meine Stimme für „{text}“ zurücknehmen',
   'toolbar.more': 'Mehr',
   'board.stageCards': '{n} Karte|{n} Karten',
-  'board.stageNew': 'neu'
+  'board.stageNew': 'neu',
+  'mod.phaseTooLong': 'Eine Phase hat höchstens {n} Zeichen.',
+  'mod.reportArrived': 'Eine Karte wurde gemeldet: siehe „Gemeldete Beiträge“.'
 }

@@ -468,7 +468,9 @@ export const en = {
   'vote.removeOn': 'Remove my vote on “{text}”',
   'toolbar.more': 'More',
   'board.stageCards': '{n} card|{n} cards',
-  'board.stageNew': 'new'
+  'board.stageNew': 'new',
+  'mod.phaseTooLong': 'A phase has at most {n} characters.',
+  'mod.reportArrived': 'A card was reported: see “Reported items”.'
 }
 
 /** A UI string's name. */

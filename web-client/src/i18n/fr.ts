@@ -470,5 +470,7 @@ export const fr: Dict = {
   'vote.removeOn': 'Retirer mon vote pour « {text} »',
   'toolbar.more': 'Plus',
   'board.stageCards': '{n} carte|{n} cartes',
-  'board.stageNew': 'nouveau'
+  'board.stageNew': 'nouveau',
+  'mod.phaseTooLong': 'Une phase compte au plus {n} caractères.',
+  'mod.reportArrived': 'Une carte a été signalée : voir « Éléments signalés ».'
 }

@@ -470,5 +470,7 @@ export const nl: Dict = {
   'vote.removeOn': 'Mijn stem op “{text}” weghalen',
   'toolbar.more': 'Meer',
   'board.stageCards': '{n} kaart|{n} kaarten',
-  'board.stageNew': 'nieuw'
+  'board.stageNew': 'nieuw',
+  'mod.phaseTooLong': 'Een fase heeft hoogstens {n} tekens.',
+  'mod.reportArrived': 'Er werd een kaart gemeld: zie “Gemelde items”.'
 }
