@@ -354,4 +354,25 @@ describe('issue 28: a workshop tried as new users would', () => {
     expect(mod.problems).toEqual([])
     await mod.ctx.close(); await c.ctx.close()
   })
+
+  it("keyboard only: a lane header's actions are one Tab stop (arrow keys inside), so the next lane's add button is three Tabs on", async () => {
+    const c = await newContext(browser, PHONE)
+    await openRoom(server, c.page, uniqueRoom('keys'), 'journey-map')
+    const firstLane = c.page.locator('tbody tr.lane').nth(0)
+    await firstLane.locator('[data-key^="rename-lane:"]').focus()
+    const target = await cell(c.page, 1, 0).locator('.add-card').getAttribute('data-key')
+    let tabs = 0
+    while (tabs < 20 && await c.page.evaluate((k) => (document.activeElement as HTMLElement | null)?.dataset.key !== k, target)) { await c.page.keyboard.press('Tab'); tabs++ }
+    expect(tabs).toBe(3)
+    // inside the toolbar: → moves to the next button that works, Enter runs it
+    const secondLane = c.page.locator('tbody tr.lane').nth(1)
+    await secondLane.locator('[data-key^="rename-lane:"]').focus()
+    await c.page.keyboard.press('ArrowRight')
+    expect(await c.page.evaluate(() => (document.activeElement as HTMLElement).dataset.key?.split(':')[0])).toBe('up-lane')
+    await c.page.keyboard.press('Enter')
+    await c.page.locator('tbody tr.lane').nth(0).locator('.axis-name', { hasText: 'Touchpoints' }).waitFor()
+    await axeSerious(c.page, 'lane header toolbars')
+    expect(c.problems).toEqual([])
+    await c.ctx.close()
+  })
 })

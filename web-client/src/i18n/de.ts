@@ -472,5 +472,6 @@ export const de: Dict = {
   'board.stageCards': '{n} Karte|{n} Karten',
   'board.stageNew': 'neu',
   'mod.phaseTooLong': 'Eine Phase hat höchstens {n} Zeichen.',
-  'mod.reportArrived': 'Eine Karte wurde gemeldet: siehe „Gemeldete Beiträge“.'
+  'mod.reportArrived': 'Eine Karte wurde gemeldet: siehe „Gemeldete Beiträge“.',
+  'board.axisActions': 'Aktionen: {name}'
 }

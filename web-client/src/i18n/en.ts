@@ -470,7 +470,8 @@ export const en = {
   'board.stageCards': '{n} card|{n} cards',
   'board.stageNew': 'new',
   'mod.phaseTooLong': 'A phase has at most {n} characters.',
-  'mod.reportArrived': 'A card was reported: see “Reported items”.'
+  'mod.reportArrived': 'A card was reported: see “Reported items”.',
+  'board.axisActions': 'Actions: {name}'
 }
 
 /** A UI string's name. */

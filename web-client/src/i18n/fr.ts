@@ -472,5 +472,6 @@ export const fr: Dict = {
   'board.stageCards': '{n} carte|{n} cartes',
   'board.stageNew': 'nouveau',
   'mod.phaseTooLong': 'Une phase compte au plus {n} caractères.',
-  'mod.reportArrived': 'Une carte a été signalée : voir « Éléments signalés ».'
+  'mod.reportArrived': 'Une carte a été signalée : voir « Éléments signalés ».',
+  'board.axisActions': 'Actions : {name}'
 }

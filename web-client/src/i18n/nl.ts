@@ -472,5 +472,6 @@ export const nl: Dict = {
   'board.stageCards': '{n} kaart|{n} kaarten',
   'board.stageNew': 'nieuw',
   'mod.phaseTooLong': 'Een fase heeft hoogstens {n} tekens.',
-  'mod.reportArrived': 'Er werd een kaart gemeld: zie “Gemelde items”.'
+  'mod.reportArrived': 'Er werd een kaart gemeld: zie “Gemelde items”.',
+  'board.axisActions': 'Acties: {name}'
 }
