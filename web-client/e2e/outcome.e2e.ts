@@ -246,7 +246,7 @@ describe('forgetting and closing the loop', () => {
       await decide(mod.page, 'loket sluit te vroeg', 'not-taken-up', 'De openingsuren liggen vast tot eind dit jaar.')
       await mod.page.locator('#decisions summary', { hasText: '2 of 2' }).waitFor()
       // the officials' figures: both cards decided, the questionnaire's one answer
-      await mod.page.locator('#figures-decided', { hasText: '2 of 2 contributions have a decision (100%)' }).waitFor()
+      await mod.page.locator('#figures-decided', { hasText: 'Citizens: 2 of 2 contributions have a decision (100%)' }).waitFor()
       await mod.page.locator('#figures-responses', { hasText: 'Questionnaire answers: 1 (0 with a comment)' }).waitFor()
       expect(await mod.page.locator('#figures-statements tr[data-question="listened_to"] td').first().textContent()).toBe('4.0')
       expect(await mod.page.locator('#figures-statements tr[data-question="could_say"] td').first().textContent()).toBe('–')

@@ -310,6 +310,7 @@ describe('issue 28: a workshop tried as new users would', () => {
 
   it('the console answers next to each control (phase, close, publish), shows the one of Publish and Unpublish that applies, its figures fit the side bar', async () => {
     const { mod, c } = await moderatorAndPhone()
+    await addCard(mod.page, 0, 0, 'Voorbeeld: zo schrijf je een kaart')
     await addCard(c.page, 0, 0, 'Het aanvraagformulier is veel te lang')
     // a phase over 40 characters (pasted past the field's limit) is answered next to the field
     await mod.page.locator('#mod-phase').evaluate((el) => { (el as HTMLInputElement).value = 'Stemmen op de beste ideeën voor de parkeervergunning' })
@@ -346,6 +347,8 @@ describe('issue 28: a workshop tried as new users would', () => {
     await row.locator('.mod-answer', { hasText: 'aanvraagformulier' }).waitFor()
     await mod.page.click('#results-publish')
     await mod.page.locator('#results-answer', { hasText: 'gepubliceerd' }).waitFor()
+    // the figures are about the citizens' input: the moderator's example card is not among it
+    await mod.page.locator('#figures-decided', { hasText: 'Burgers: 1 van 1 bijdragen' }).waitFor()
     expect(await near('#results-answer', '#results-unpublish')).toBe(true)
     expect(await mod.page.locator('#results-publish').count()).toBe(0)
     expect(await mod.page.locator('#outcome-figures').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true)

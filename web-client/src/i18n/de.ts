@@ -473,5 +473,6 @@ export const de: Dict = {
   'board.stageNew': 'neu',
   'mod.phaseTooLong': 'Eine Phase hat höchstens {n} Zeichen.',
   'mod.reportArrived': 'Eine Karte wurde gemeldet: siehe „Gemeldete Beiträge“.',
-  'board.axisActions': 'Aktionen: {name}'
+  'board.axisActions': 'Aktionen: {name}',
+  'figures.decidedCitizens': 'Bürgerinnen und Bürger: {decided} von {contributions} Beiträgen haben eine Entscheidung ({share}).'
 }

@@ -471,7 +471,8 @@ export const en = {
   'board.stageNew': 'new',
   'mod.phaseTooLong': 'A phase has at most {n} characters.',
   'mod.reportArrived': 'A card was reported: see “Reported items”.',
-  'board.axisActions': 'Actions: {name}'
+  'board.axisActions': 'Actions: {name}',
+  'figures.decidedCitizens': 'Citizens: {decided} of {contributions} contributions have a decision ({share}).'
 }
 
 /** A UI string's name. */

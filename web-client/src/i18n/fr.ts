@@ -473,5 +473,6 @@ export const fr: Dict = {
   'board.stageNew': 'nouveau',
   'mod.phaseTooLong': 'Une phase compte au plus {n} caractères.',
   'mod.reportArrived': 'Une carte a été signalée : voir « Éléments signalés ».',
-  'board.axisActions': 'Actions : {name}'
+  'board.axisActions': 'Actions : {name}',
+  'figures.decidedCitizens': 'Citoyens : {decided} contributions sur {contributions} ont une décision ({share}).'
 }

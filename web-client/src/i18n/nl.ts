@@ -473,5 +473,6 @@ export const nl: Dict = {
   'board.stageNew': 'nieuw',
   'mod.phaseTooLong': 'Een fase heeft hoogstens {n} tekens.',
   'mod.reportArrived': 'Er werd een kaart gemeld: zie “Gemelde items”.',
-  'board.axisActions': 'Acties: {name}'
+  'board.axisActions': 'Acties: {name}',
+  'figures.decidedCitizens': 'Burgers: {decided} van {contributions} bijdragen hebben een beslissing ({share}).'
 }
