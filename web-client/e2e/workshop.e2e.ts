@@ -103,11 +103,13 @@ describe('issue 28: a workshop tried as new users would', () => {
     await mod.ctx.close(); await cit.ctx.close()
   })
 
-  it('at 360 px nothing scrolls sideways with a card selected and its comments open (every board, the join page)', async () => {
+  it('at 360 px nothing scrolls sideways with a card selected and its comments open (join page, every board, the receipt, the replay); axe at 360 px', async () => {
     const created = await dutchSession()
     const c = await newContext(browser, PHONE)
     await c.page.goto(`${server.url}/#code=${created.join_code}`)
     expect(await noSideways(c.page)).toBe(true)
+    const mod = await newContext(browser)
+    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
     await joinWith(c.page, `${server.url}/#code=${created.join_code}`, 'Carla')
     await addCard(c.page, 0, 0, 'Het formulier vraagt een parkeervergunningsaanvraagnummer')
     await selectCard(c.page, c.page.locator('.card').first())
@@ -115,7 +117,9 @@ describe('issue 28: a workshop tried as new users would', () => {
     await c.page.locator('.card.selected .comment-input').press('Enter')
     await c.page.locator('.card.selected .comments li', { hasText: 'Klopt' }).waitFor()
     expect(await noSideways(c.page)).toBe(true)
+    await axeSerious(c.page, 'phone board, a card selected with its comments')
     await c.page.screenshot({ path: screenshotPath('workshop-360-selected'), fullPage: true })
+    const receipt = await c.page.locator('.receipt-link a').first().getAttribute('href')
     for (const template of ['service-blueprint', 'canvas']) {
       await openRoom(server, c.page, uniqueRoom('w360'), template)
       if (template === 'canvas') {
@@ -127,7 +131,17 @@ describe('issue 28: a workshop tried as new users would', () => {
       await c.page.locator('.card.selected .comment-input').waitFor()
       expect(await noSideways(c.page), template).toBe(true)
     }
-    await c.ctx.close()
+    await c.page.goto(receipt!)
+    await c.page.locator('#receipt-cards-list').waitFor()
+    expect(await noSideways(c.page), 'receipt').toBe(true)
+    await closeInConsole(mod.page)
+    const r = await newContext(browser, PHONE)
+    await r.page.goto(`${server.url}/#invite=${created.invites.researcher.token}`)
+    await r.page.fill('#join-name', 'Rita')
+    await r.page.click('#join-submit')
+    await r.page.locator('#replay-board .card-text', { hasText: 'parkeervergunningsaanvraagnummer' }).waitFor()
+    expect(await noSideways(r.page), 'replay').toBe(true)
+    await c.ctx.close(); await mod.ctx.close(); await r.ctx.close()
   })
 
   it('canvas: a click selects a note, a double click edits it; a note dragged into the selected group stays on top of it', async () => {
