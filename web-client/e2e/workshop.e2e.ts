@@ -208,6 +208,18 @@ describe('issue 28: a workshop tried as new users would', () => {
     await c.ctx.close()
   })
 
+  it("the moderator's join link and QR code carry the session's language: an English phone opens the join page in Dutch", async () => {
+    const created = await dutchSession()
+    const mod = await newContext(browser)
+    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
+    const link = (await mod.page.locator('.join-url').textContent())!
+    const c = await newContext(browser, PHONE)
+    await c.page.goto(link)
+    await c.page.locator('#join-form h2', { hasText: 'Deelnemen aan een sessie' }).waitFor()
+    expect(await c.page.evaluate(() => document.documentElement.lang)).toBe('nl')
+    await mod.ctx.close(); await c.ctx.close()
+  })
+
   it("a server's error reaches a Dutch page in Dutch (its code translated), not in the server's English", async () => {
     const created = await dutchSession()
     const mod = await newContext(browser)

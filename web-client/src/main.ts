@@ -83,14 +83,15 @@ function mount (): void {
     document.title = `${room} · cocreate`
     return
   }
-  document.title = `${t('join.title')} · cocreate`
   root.append(renderJoin({
     code: p.get('code') ?? undefined,
     invite: p.get('invite') ?? undefined,
+    lang: p.get('lang') ?? undefined,
     onJoined: (s) => { joined = true; location.hash = `s=${encodeURIComponent(s.session.id)}` },
     rerender: mount,
     notice: left && leftNotice(left)
   }))
+  document.title = `${t('join.title')} · cocreate` // in the language the join page took
   if (left) document.getElementById('left-title')?.focus()
   left = undefined
 }

@@ -5,7 +5,7 @@ import { api, normaliseCode, JOIN_CODE_RE, storeSession, type StoredSession } fr
 import { ApiError } from '../api/client'
 import { errorText } from '../ui/error-text'
 import { h, clear } from '../ui/dom'
-import { t, lang, chooseLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
+import { t, lang, setLang, chooseLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
 import { TEMPLATES } from '../board/model'
 import { formatCode } from './moderator'
 import { ConsentQuestion } from './recording'
@@ -14,6 +14,8 @@ import { recentSessions, keepsAnything, forgetDevice, forgetEarlierParticipant }
 export interface JoinOptions {
   code?: string
   invite?: string
+  /** The session's language, where the link says it (the console's join link and QR code). */
+  lang?: string
   onJoined: (s: StoredSession) => void
   rerender: () => void
   /** Shown above the form (after leaving a session: that it is forgotten, and its receipt). */
@@ -38,6 +40,8 @@ let draft: { code: string, name: string } | undefined
 let langChosen = false
 
 export function renderJoin (opts: JoinOptions): HTMLElement {
+  // the session's language, from the first screen on, until the person chooses another
+  if (!langChosen && isLang(opts.lang)) setLang(opts.lang)
   const page = h('main', { class: 'join-page', id: 'main' })
   const langSel = h('select', { id: 'join-lang', name: 'language' },
     ...LANGUAGES.map((l) => h('option', { value: l, lang: l, selected: l === lang(), text: LANGUAGE_NAMES[l] })))

@@ -16,8 +16,9 @@ import { auditSentence, whenText } from './audit-text'
 type Participant = Schema<'Participant'>
 type AuditEntry = Schema<'AuditEntry'>
 
-export function joinUrl (code: string): string {
-  return `${location.origin}/#code=${encodeURIComponent(code)}`
+/** The join link (and QR code): the code, and the session's language, which the join page opens in. */
+export function joinUrl (code: string, language?: string): string {
+  return `${location.origin}/#code=${encodeURIComponent(code)}${language ? `&lang=${encodeURIComponent(language)}` : ''}`
 }
 
 /** ABC2345 -> ABC-2345, easier to read aloud and to type. */
@@ -203,8 +204,8 @@ export class ModeratorConsole {
       this.el.append(h('div', { class: 'join-code' },
         h('h3', { text: t('mod.joinCode') }),
         h('p', { class: 'code', id: 'mod-join-code', 'data-code': code, text: formatCode(code) }),
-        h('p', { class: 'join-url', text: joinUrl(code) }),
-        h('img', { class: 'qr', id: 'mod-qr', src: qrDataUrl(joinUrl(code)), alt: t('mod.qr'), width: 160, height: 160 }),
+        h('p', { class: 'join-url', id: 'mod-join-url', text: joinUrl(code, s.language) }),
+        h('img', { class: 'qr', id: 'mod-qr', src: qrDataUrl(joinUrl(code, s.language)), alt: t('mod.qr'), width: 160, height: 160 }),
         h('button', { type: 'button', class: 'btn small', id: 'mod-new-code', onclick: () => this.rotateJoinCode(), text: t('mod.newCode') }), this.answerEl('code')))
     }
 
