@@ -310,6 +310,8 @@ describe('issue 28: a workshop tried as new users would', () => {
     await c.page.screenshot({ path: screenshotPath('workshop-360-vote'), fullPage: true })
     expect(await noSideways(c.page)).toBe(true)
     await axeSerious(c.page, 'phone board in a vote phase')
+    await mod.page.locator('.card .vote-btn').first().waitFor()
+    await axeSerious(mod.page, 'desktop board in a vote phase')
     await mod.ctx.close(); await c.ctx.close()
   })
 

@@ -27,6 +27,7 @@ import * as A from '../board/actions'
 import { mountBoard, mountZoomControls, unmount } from '../board/view'
 import { bindZoomInput } from '../board/zoom'
 import { toolbarContent } from '../board/toolbar'
+import { refusalText } from '../ui/error-text'
 
 export interface BoardOptions {
   /** A session joined with a token (from localStorage). */
@@ -418,7 +419,7 @@ export class BoardPage {
   private renderStatus (): void {
     const s = this.connState
     const parts: string[] = []
-    if (s.refused) parts.push(t('status.refused', { reason: s.refused }))
+    if (s.refused) parts.push(t('status.refused', { reason: refusalText(s.refused) }))
     else if (s.status === 'online') parts.push(t('status.online'), s.pending ? t('status.pending', { n: s.pending }) : t('status.saved'))
     else if (s.status === 'offline') parts.push(s.pending ? t(s.keptLocally ? 'status.offlinePending' : 'status.offlineUnsaved', { n: s.pending }) : t('status.offline'))
     else parts.push(t(s.status === 'closed' ? 'status.closed' : 'status.connecting'), s.pending ? t('status.pending', { n: s.pending }) : '')
@@ -440,7 +441,7 @@ export class BoardPage {
     let msg = ''
     if (M.isNewerSchema(this.doc)) msg = t('board.newerSchema')
     else if (this.confirmLeave && this.connState.pending > 0) msg = t('leave.unsaved', { n: this.connState.pending })
-    else if (this.connState.refused) msg = t('status.refused', { reason: this.connState.refused })
+    else if (this.connState.refused) msg = t('status.refused', { reason: refusalText(this.connState.refused) })
     else if (this.session?.state === 'closed') msg = t('readonly.closed')
     else if (this.you && !this.you.can_edit) msg = this.session?.state === 'locked' ? t('readonly.locked') : t('readonly.role')
     this.banner.hidden = !msg

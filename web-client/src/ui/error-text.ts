@@ -19,3 +19,14 @@ export function errorText (e: unknown): string {
   }
   return e instanceof Error ? e.message : String(e)
 }
+
+/**
+ * Why the server closed the board's connection (a 1008 close's reason) in words: a reason that
+ * starts with one of the API's codes (`revoked: …`) is translated like a failed call; any other
+ * reason is shown as the server wrote it.
+ */
+export function refusalText (reason: string): string {
+  const code = /^([a-z_]+):/.exec(reason)?.[1]
+  const key = `apiError.${code ?? ''}`
+  return code && key in DICTS.en ? t(key as Key) : reason
+}
