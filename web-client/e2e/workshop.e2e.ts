@@ -337,9 +337,13 @@ describe('issue 28: a workshop tried as new users would', () => {
   })
 
   it('the console answers next to each control (phase, close, publish), shows the one of Publish and Unpublish that applies, its figures fit the side bar', async () => {
-    const { mod, c } = await moderatorAndPhone()
+    const { created, mod, c } = await moderatorAndPhone()
     await addCard(mod.page, 0, 0, 'Voorbeeld: zo schrijf je een kaart')
     await addCard(c.page, 0, 0, 'Het aanvraagformulier is veel te lang')
+    await selectCard(c.page, c.page.locator('.card', { hasText: 'aanvraagformulier' }))
+    await c.page.locator('.card.selected .comment-input').fill('Drie pagina’s voor één vergunning')
+    await c.page.locator('.card.selected .comment-input').press('Enter')
+    await c.page.locator('.card.selected .comments li', { hasText: 'Drie pagina' }).waitFor()
     // a phase over 40 characters (pasted past the field's limit) is answered next to the field
     await mod.page.locator('#mod-phase').evaluate((el) => { (el as HTMLInputElement).value = 'Stemmen op de beste ideeën voor de parkeervergunning' })
     await mod.page.locator('#mod-phase').press('Enter')
@@ -377,6 +381,15 @@ describe('issue 28: a workshop tried as new users would', () => {
     await mod.page.locator('#results-answer', { hasText: 'gepubliceerd' }).waitFor()
     // the figures are about the citizens' input: the moderator's example card is not among it
     await mod.page.locator('#figures-decided', { hasText: 'Burgers: 1 van 1 bijdragen' }).waitFor()
+    // the results page never says a comment has "no decision yet": its card is decided on
+    const v = await newContext(browser, PHONE)
+    await v.page.goto(`${server.url}/#results=${created.id}`)
+    await v.page.locator('.results-group[data-status="accepted"]', { hasText: 'aanvraagformulier' }).waitFor()
+    await v.page.locator('main', { hasText: 'Drie pagina' }).waitFor()
+    expect(await v.page.locator('.results-group[data-status="none"]', { hasText: 'Drie pagina' }).count()).toBe(0)
+    expect(await noSideways(v.page)).toBe(true)
+    await axeSerious(v.page, 'results at 360 px')
+    await v.ctx.close()
     expect(await near('#results-answer', '#results-unpublish')).toBe(true)
     expect(await mod.page.locator('#results-publish').count()).toBe(0)
     expect(await mod.page.locator('#outcome-figures').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true)

@@ -474,5 +474,6 @@ export const de: Dict = {
   'mod.phaseTooLong': 'Eine Phase hat höchstens {n} Zeichen.',
   'mod.reportArrived': 'Eine Karte wurde gemeldet: siehe „Gemeldete Beiträge“.',
   'board.axisActions': 'Aktionen: {name}',
-  'figures.decidedCitizens': 'Bürgerinnen und Bürger: {decided} von {contributions} Beiträgen haben eine Entscheidung ({share}).'
+  'figures.decidedCitizens': 'Bürgerinnen und Bürger: {decided} von {contributions} Beiträgen haben eine Entscheidung ({share}).',
+  'results.comments': 'Kommentare ({n})'
 }

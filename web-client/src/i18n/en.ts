@@ -472,7 +472,8 @@ export const en = {
   'mod.phaseTooLong': 'A phase has at most {n} characters.',
   'mod.reportArrived': 'A card was reported: see “Reported items”.',
   'board.axisActions': 'Actions: {name}',
-  'figures.decidedCitizens': 'Citizens: {decided} of {contributions} contributions have a decision ({share}).'
+  'figures.decidedCitizens': 'Citizens: {decided} of {contributions} contributions have a decision ({share}).',
+  'results.comments': 'Comments ({n})'
 }
 
 /** A UI string's name. */

@@ -474,5 +474,6 @@ export const fr: Dict = {
   'mod.phaseTooLong': 'Une phase compte au plus {n} caractères.',
   'mod.reportArrived': 'Une carte a été signalée : voir « Éléments signalés ».',
   'board.axisActions': 'Actions : {name}',
-  'figures.decidedCitizens': 'Citoyens : {decided} contributions sur {contributions} ont une décision ({share}).'
+  'figures.decidedCitizens': 'Citoyens : {decided} contributions sur {contributions} ont une décision ({share}).',
+  'results.comments': 'Commentaires ({n})'
 }

@@ -474,5 +474,6 @@ export const nl: Dict = {
   'mod.phaseTooLong': 'Een fase heeft hoogstens {n} tekens.',
   'mod.reportArrived': 'Er werd een kaart gemeld: zie “Gemelde items”.',
   'board.axisActions': 'Acties: {name}',
-  'figures.decidedCitizens': 'Burgers: {decided} van {contributions} bijdragen hebben een beslissing ({share}).'
+  'figures.decidedCitizens': 'Burgers: {decided} van {contributions} bijdragen hebben een beslissing ({share}).',
+  'results.comments': 'Reacties ({n})'
 }
