@@ -14,7 +14,8 @@ export { WAIT_MS, type Server }
 
 const here = path.dirname(fileURLToPath(import.meta.url))
 export const clientDir = path.resolve(here, '..')
-export const distDir = path.join(clientDir, 'dist')
+/** The built client the server serves: `dist`, or another build (`COCREATE_WEB_DIR`, e.g. main's, to see a test fail there). */
+export const distDir = path.resolve(clientDir, process.env.COCREATE_WEB_DIR || 'dist')
 export const resultsDir = path.join(clientDir, 'test-results')
 export const BIN = path.resolve(clientDir, process.env.COCREATE_BIN || path.join('..', 'target', 'debug', 'cocreate'))
 export const CHROMIUM = process.env.CHROMIUM_PATH || '/usr/bin/chromium'

@@ -302,7 +302,7 @@ describe('open rooms', () => {
         const lanes = template === 'journey-map' ? 6 : 5
         expect(await page.locator('#grid thead th[scope="col"]').count()).toBe(5)
         expect(await page.locator('#grid tbody tr.lane > th[scope="row"]').count()).toBe(lanes)
-        expect(await cell(page, 1, 0).locator('ul.cards').getAttribute('aria-label')).toMatch(/^(Touchpoints|Customer actions), Become aware: 1 cards$/)
+        expect(await cell(page, 1, 0).locator('ul.cards').getAttribute('aria-label')).toMatch(/^(Touchpoints|Customer actions), Become aware: 1 card$/)
         expect(await page.locator('svg.connectors, svg.curve').count()).toBe(0)
       }
       await axeSerious(page, `${template} accessible view`)

@@ -156,7 +156,7 @@ describe('sessions', () => {
 
     // close (asks for a second click): everyone is read-only, with a clear message
     await mod.page.click('#mod-close')
-    await mod.page.locator('.mod-status', { hasText: 'cannot be undone' }).waitFor()
+    await mod.page.locator('#mod-answer-state', { hasText: 'cannot be undone' }).waitFor()
     await mod.page.click('#mod-close')
     await mod.page.locator('#mod-state[data-state="closed"]').waitFor()
     for (const p of [cit.page, mod.page]) {

@@ -11,7 +11,7 @@
 
 import './styles.css'
 import { initialLang, setLang, t } from './i18n'
-import { loadSession } from './session/api'
+import { loadSession, sessionLang } from './session/api'
 import { renderJoin } from './session/join'
 import { BoardPage } from './app/board-page'
 import { ReplayPage } from './research/replay'
@@ -26,6 +26,8 @@ const root = document.getElementById('app')!
 let board: BoardPage | ReplayPage | undefined
 /** The session just left (its token and copy already forgotten): the join page says so once. */
 let left: StoredSession | undefined
+/** Just joined: focus goes to the board's heading (not the page's body, where the join button was). */
+let joined = false
 
 function params (): URLSearchParams {
   return new URLSearchParams(location.hash.replace(/^#/, ''))
@@ -52,17 +54,24 @@ function mount (): void {
   }
   if (sid) {
     const stored = loadSession(sid)
+    // a session's pages are in the person's language for it, else the session's (not the device's)
+    const l = stored && sessionLang(stored)
+    if (l) setLang(l)
     if (stored && (p.get('view') === 'replay' || stored.role === 'researcher')) {
       const onLive = stored.role === 'researcher' ? undefined : () => { location.hash = `s=${encodeURIComponent(sid)}` }
       board = new ReplayPage({ stored, onLive })
       root.append(board.el)
       document.title = `${t('replay.title', { title: stored.session.title })} · cocreate`
+      if (joined) document.getElementById('replay-title')?.focus()
+      joined = false
       return
     }
     if (stored) {
       board = new BoardPage({ stored, onLeave: () => { left = stored; location.hash = '' } })
       root.append(board.el)
       document.title = `${stored.session.title} · cocreate`
+      if (joined) document.getElementById('board-title')?.focus()
+      joined = false
       return
     }
     root.append(h('p', { class: 'banner', role: 'alert', text: t('notFound') }))
@@ -74,14 +83,15 @@ function mount (): void {
     document.title = `${room} · cocreate`
     return
   }
-  document.title = `${t('join.title')} · cocreate`
   root.append(renderJoin({
     code: p.get('code') ?? undefined,
     invite: p.get('invite') ?? undefined,
-    onJoined: (s) => { location.hash = `s=${encodeURIComponent(s.session.id)}` },
+    lang: p.get('lang') ?? undefined,
+    onJoined: (s) => { joined = true; location.hash = `s=${encodeURIComponent(s.session.id)}` },
     rerender: mount,
     notice: left && leftNotice(left)
   }))
+  document.title = `${t('join.title')} · cocreate` // in the language the join page took
   if (left) document.getElementById('left-title')?.focus()
   left = undefined
 }
@@ -92,4 +102,6 @@ if (import.meta.env.PROD && 'serviceWorker' in navigator) {
   navigator.serviceWorker.register('/sw.js').catch((err) => console.warn('cocreate: no offline shell', err))
 }
 window.addEventListener('hashchange', mount)
+// someone uses a keyboard here: the keyboard help shows, also on a small screen
+document.addEventListener('keydown', (e) => { if (e.key === 'Tab') document.documentElement.classList.add('kbd-used') })
 mount()

@@ -21,4 +21,17 @@ describe('i18n', () => {
     expect(axisName('lanes', { kind: 'custom', title: 'Waarom?' }, 'de')).toBe('Waarom?')
     expect(axisName('lanes', { kind: 'unknown-kind', title: '' }, 'en')).toBe('Lane')
   })
+  it('picks the singular or plural form of a count by the language\'s plural rules', () => {
+    expect(t('vote.count', { n: 1 }, 'nl')).toBe('1 stem')
+    expect(t('vote.count', { n: 2 }, 'nl')).toBe('2 stemmen')
+    expect(t('vote.count', { n: 0 }, 'en')).toBe('0 votes')
+    expect(t('vote.count', { n: 0 }, 'fr')).toBe('0 vote')
+    expect(t('replay.contributions', { n: 1 }, 'de')).toBe('1 Beitrag')
+  })
+  it('a plural string has its two forms in every language, or none', () => {
+    for (const k of Object.keys(DICTS.en) as (keyof typeof DICTS.en)[]) {
+      const forms = DICTS.en[k].split('|').length
+      for (const l of LANGUAGES) expect(DICTS[l][k].split('|').length, `${l} ${k}`).toBe(forms)
+    }
+  })
 })

@@ -31,7 +31,15 @@ describe('decisions, results, receipts', () => {
     const flat = readResults({ id: 's3', title: 'Flat', cards: [{ id: 'a', text: 'A', status: 'planned' }] })
     expect(flat.session).toEqual({ id: 's3', title: 'Flat' })
     expect(flat.groups[0]).toEqual({ status: 'planned', cards: [{ item: 'a', text: 'A', status: 'planned', explanation: '', decided_at: null }] })
-    expect(readResults(null)).toEqual({ session: { id: '', title: '' }, counts: { contributions: 0, decided: 0, accepted: 0 }, groups: [] })
+    expect(readResults(null)).toEqual({ session: { id: '', title: '' }, counts: { contributions: 0, decided: 0, accepted: 0 }, groups: [], comments: [] })
+  })
+  it('keeps comments out of the status groups: a comment is not decided on, its card is', () => {
+    const r = readResults({
+      session: { id: 's', title: 'T' },
+      groups: [{ status: 'accepted', cards: [{ item: 'c1', kind: 'card', text: 'Form' }] }, { status: 'undecided', cards: [{ item: 'm1', kind: 'comment', text: 'Agreed', on: 'c1' }, { item: 'm2', kind: 'comment', text: 'Me too' }] }]
+    })
+    expect(r.groups.map((g) => [g.status, g.cards.map((c) => c.item)])).toEqual([['accepted', ['c1']]])
+    expect(r.comments.map((c) => [c.item, c.on, c.status])).toEqual([['m1', 'c1', null], ['m2', undefined, null]])
   })
   it('splits a receipt into cards (and notes), comments and votes', () => {
     const s = receiptSections({

@@ -14,7 +14,7 @@ import { evaluationForm } from '../outcome/evaluation'
 import { DecisionPanel, type DecidableCard } from '../outcome/decision-panel'
 import { CarryPanel } from '../outcome/carry'
 import { h, clear } from '../ui/dom'
-import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
+import { t, lang, chooseLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
 import { Announcer } from '../ui/announcer'
 import { ModeratorConsole } from '../session/moderator'
 import { drawBoard, exportCsv, exportJson, exportPng } from '../research/export'
@@ -27,6 +27,7 @@ import * as A from '../board/actions'
 import { mountBoard, mountZoomControls, unmount } from '../board/view'
 import { bindZoomInput } from '../board/zoom'
 import { toolbarContent } from '../board/toolbar'
+import { refusalText } from '../ui/error-text'
 
 export interface BoardOptions {
   /** A session joined with a token (from localStorage). */
@@ -37,6 +38,19 @@ export interface BoardOptions {
 }
 
 const PEER_COLORS = ['#b3261e', '#0b57d0', '#146c2e', '#8e24aa', '#a15c00', '#00696f', '#6750a4', '#7d5260']
+
+/**
+ * Whether a phase's name says people vote now ("Stemmen", "Dot voting", "Abstimmen", "Vote"):
+ * the phase is free text, so its words are all there is to go by.
+ */
+const isVotePhase = (phase: string | undefined): boolean => !!phase && /vot|stem|stimm|dot|punkt/i.test(phase)
+
+/** A person's colour for others: from their participant id, so that it stays the same over reloads and devices. */
+function peerColor (participant: string): string {
+  let hash = 0
+  for (let i = 0; i < participant.length; i++) hash = (hash * 31 + participant.charCodeAt(i)) | 0
+  return PEER_COLORS[Math.abs(hash) % PEER_COLORS.length]
+}
 const NARROW = '(max-width: 700px)'
 
 function devIdentity (): { participant: string, name: string } {
@@ -92,7 +106,7 @@ export class BoardPage {
     this.conn = new Connection({ origin: location.origin, room, token: stored?.token, storeName: stored ? `s:${room}` : `dev:${room}` })
     this.doc = this.conn.doc
     this.connState = this.conn.state
-    this.color = PEER_COLORS[Math.abs(this.doc.clientID) % PEER_COLORS.length]
+    this.color = peerColor(stored?.participant_id ?? devIdentity().participant)
     const awareness = this.conn.provider.awareness
     this.store = new BoardStore(this.doc, {
       announcer: this.announcer,
@@ -100,6 +114,7 @@ export class BoardPage {
       canEdit: () => this.canEdit(),
       isModerator: () => this.isModerator(),
       voteLimit: () => this.session?.votes_per_participant ?? 5,
+      votingNow: () => isVotePhase(this.session?.phase),
       session: () => this.itemRequests(),
       moderated: () => this.moderator?.refresh(),
       setPresence: (field, id) => awareness.setLocalStateField(field, id)
@@ -145,7 +160,7 @@ export class BoardPage {
       h('div', { class: 'layout' },
         h('main', { class: 'main', id: 'main' }, this.toolbar, this.boardWrap),
         this.side),
-      this.announcer.el
+      this.announcer.el, this.announcer.toast
     )
     this.boardWrap.addEventListener('pointermove', (e) => this.onPointerMove(e))
     this.boardWrap.addEventListener('pointerleave', () => awareness.setLocalStateField('cursor', null))
@@ -196,6 +211,7 @@ export class BoardPage {
     }
   }
 
+  private closed (): boolean { return this.session?.state === 'closed' }
   private role (): string { return this.you?.role ?? 'citizen' }
   private isModerator (): boolean { return this.role() === 'moderator' }
 
@@ -203,7 +219,7 @@ export class BoardPage {
     if (M.isNewerSchema(this.doc)) return false
     if (this.connState.refused) return false
     if (!this.you) return true // development room
-    if (this.session?.state === 'closed') return false
+    if (this.closed()) return false
     return this.you.can_edit
   }
 
@@ -224,6 +240,7 @@ export class BoardPage {
     else if (m.event === 'closed') this.announcer.say(t('readonly.closed'))
     else if (m.event === 'vote-refused') this.announcer.say(t('vote.none')) // the server removed votes beyond the limit (another tab voted too)
     else if (m.event === 'updated' && before && before.phase !== m.session.phase) this.announcer.say(t('phase.label', { phase: m.session.phase }))
+    else if (m.event === 'reported' && this.isModerator()) { this.announcer.say(t('mod.reportArrived')); void this.moderator?.refresh() }
     if (!wasEditable && this.canEdit() && this.dirtyWhileReadOnly) { this.discardLocalAndReload(); return }
     if (!this.canEdit()) A.stopEditing(this.store, false)
     this.upgradeDocument()
@@ -293,6 +310,7 @@ export class BoardPage {
       doc: this.doc,
       canEdit: this.canEdit(),
       view: this.store.view,
+      narrow: this.narrow.matches,
       exportAs: (format) => this.exportAs(format),
       votesLeft: () => this.votesLeft(),
       addNote: () => { const s = this.nextFreeSpot(160, 120); A.addNote(this.store, s.x, s.y) },
@@ -352,14 +370,19 @@ export class BoardPage {
     const title = this.session?.title ?? this.opts.devRoom?.room ?? ''
     const langSel = h('select', { id: 'ui-lang', 'aria-label': t('lang.label') },
       ...LANGUAGES.map((l) => h('option', { value: l, lang: l, selected: l === lang(), text: LANGUAGE_NAMES[l] })))
-    langSel.addEventListener('change', () => { if (isLang(langSel.value)) { setLang(langSel.value); this.renderAll() } })
+    langSel.addEventListener('change', () => {
+      if (!isLang(langSel.value)) return
+      chooseLang(langSel.value)
+      if (this.opts.stored) { this.opts.stored.lang = langSel.value; storeSession(this.opts.stored) }
+      this.renderAll()
+    })
     const you = this.you ? t('board.you', { name: this.you.display_name, role: t(`role.${this.you.role}` as Key) }) : t('board.you', { name: devIdentity().name, role: t('role.citizen') })
     this.header.append(
       h('div', { class: 'titles' },
-        h('h1', { id: 'board-title' }, h('span', { class: 'tpl', text: this.templateName() }), ' ', h('span', { text: title })),
+        h('h1', { id: 'board-title', tabindex: '-1' }, h('span', { class: 'tpl', text: this.templateName() }), ' ', h('span', { text: title })),
         h('p', { class: 'you', id: 'you', text: you })),
       h('div', { class: 'session-info' },
-        this.session?.phase ? h('span', { class: 'phase', id: 'phase', text: t('phase.label', { phase: this.session.phase }) }) : null,
+        this.session?.phase && !this.closed() ? h('span', { class: 'phase', id: 'phase', text: t('phase.label', { phase: this.session.phase }) }) : null,
         this.timerEl,
         this.statusEl,
         recordedIndicator(this.session)),
@@ -376,7 +399,8 @@ export class BoardPage {
   }
 
   private renderTimer (): void {
-    const end = this.session?.timer_ends_at
+    // once the session is closed its phase and timer are over: the banner says it is closed
+    const end = this.closed() ? undefined : this.session?.timer_ends_at
     // ticks every second: without a timer it leaves the page alone (no style or layout work)
     if (!end) { if (!this.timerEl.hidden) { this.timerEl.textContent = ''; this.timerEl.hidden = true } return }
     this.timerEl.hidden = false
@@ -395,7 +419,7 @@ export class BoardPage {
   private renderStatus (): void {
     const s = this.connState
     const parts: string[] = []
-    if (s.refused) parts.push(t('status.refused', { reason: s.refused }))
+    if (s.refused) parts.push(t('status.refused', { reason: refusalText(s.refused) }))
     else if (s.status === 'online') parts.push(t('status.online'), s.pending ? t('status.pending', { n: s.pending }) : t('status.saved'))
     else if (s.status === 'offline') parts.push(s.pending ? t(s.keptLocally ? 'status.offlinePending' : 'status.offlineUnsaved', { n: s.pending }) : t('status.offline'))
     else parts.push(t(s.status === 'closed' ? 'status.closed' : 'status.connecting'), s.pending ? t('status.pending', { n: s.pending }) : '')
@@ -407,7 +431,7 @@ export class BoardPage {
     const key = s.refused ? 'refused' : s.status
     const last = this.lastStatus
     this.lastStatus = key
-    if (last && last !== key) this.announcer.say(this.statusEl.textContent)
+    if (last && last !== key) this.announcer.say(this.statusEl.textContent, undefined, false)
     // refused (kicked, token expired): the page turns read-only
     if (key === 'refused' && last !== key) this.renderAll()
   }
@@ -417,7 +441,7 @@ export class BoardPage {
     let msg = ''
     if (M.isNewerSchema(this.doc)) msg = t('board.newerSchema')
     else if (this.confirmLeave && this.connState.pending > 0) msg = t('leave.unsaved', { n: this.connState.pending })
-    else if (this.connState.refused) msg = t('status.refused', { reason: this.connState.refused })
+    else if (this.connState.refused) msg = t('status.refused', { reason: refusalText(this.connState.refused) })
     else if (this.session?.state === 'closed') msg = t('readonly.closed')
     else if (this.you && !this.you.can_edit) msg = this.session?.state === 'locked' ? t('readonly.locked') : t('readonly.role')
     this.banner.hidden = !msg

@@ -6,6 +6,7 @@ import * as M from './model'
 import { t, axisName } from '../i18n'
 import type { BoardStore, ItemRequests } from './store'
 import type { Schema } from '../api/client'
+import { errorText } from '../ui/error-text'
 
 /** Click or Space on an item: select it, or finish the arrow being drawn to it. */
 export function activate (store: BoardStore, id: string): void {
@@ -104,7 +105,7 @@ export function reorder (store: BoardStore, c: M.ItemView, delta: -1 | 1): void 
 export function moderate (store: BoardStore, request: (server: ItemRequests) => Promise<unknown>): void {
   const s = store.env.session()
   if (!s) return
-  request(s).then(() => store.env.moderated(), (e) => store.env.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
+  request(s).then(() => store.env.moderated(), (e) => store.env.announcer.say(t('mod.error', { error: errorText(e) })))
 }
 
 /** Hide an item for everyone (moderators), with a reason. */
@@ -121,7 +122,7 @@ export function unhide (store: BoardStore, id: string): void {
 export function report (store: BoardStore, id: string, reason: Schema<'ReportReason'>): void {
   const s = store.env.session()
   if (!s) return
-  s.report(id, reason).then(() => store.env.announcer.say(t('report.sent')), (e) => store.env.announcer.say(t('mod.error', { error: String(e.message ?? e) })))
+  s.report(id, reason).then(() => store.env.announcer.say(t('report.sent')), (e) => store.env.announcer.say(t('mod.error', { error: errorText(e) })))
 }
 
 /** How an item is named in lists and announcements: its text, never hidden text. */

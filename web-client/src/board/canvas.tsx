@@ -48,13 +48,17 @@ function PlacedView ({ id }: { id: string }) {
         const [dx, dy] = delta(e)
         if (s.resize) place(s.x, s.y, Math.max(80, s.w + dx), Math.max(60, s.h + dy)); else place(Math.max(0, s.x + dx), Math.max(0, s.y + dy), s.w, s.h)
       }}
+      onDblClick={edit
+        ? (e: MouseEvent) => { if (!(e.target as HTMLElement).closest('button, input, textarea, select, summary, form, [role="menu"]')) A.startEditing(store, id) }
+        : undefined}
       onPointerCancel={() => { const s = start.current; start.current = null; if (s) place(s.x, s.y, s.w, s.h) }}
       onPointerUp={(e: PointerEvent) => {
         const s = start.current
         if (!s) return
         const [dx, dy] = delta(e)
         start.current = null
-        if (Math.abs(dx) < DRAG_SLOP && Math.abs(dy) < DRAG_SLOP) { place(s.x, s.y, s.w, s.h); return }
+        // a click: the captured pointer's click reaches this li, not the card, so it selects here
+        if (Math.abs(dx) < DRAG_SLOP && Math.abs(dy) < DRAG_SLOP) { place(s.x, s.y, s.w, s.h); A.activate(store, id); return }
         if (s.resize) M.setGeometry(store.doc, id, { w: s.w + dx, h: s.h + dy }); else M.setGeometry(store.doc, id, { x: s.x + dx, y: s.y + dy })
       }}>
       <Card id={id} resizable={edit} />

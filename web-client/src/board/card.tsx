@@ -41,12 +41,17 @@ function Editor ({ store, c }: { store: BoardStore, c: M.ItemView }) {
     return unbind
   }, [c.id])
   return (
+    <>
     <textarea class='card-editor' ref={ref} data-key={`editor:${c.id}`} aria-label={t('board.cardText')} rows={3} lang={c.language || undefined}
       onKeyDown={(e: KeyboardEvent) => {
         if (e.key === 'Escape' || (e.key === 'Enter' && (e.ctrlKey || e.metaKey))) { e.preventDefault(); A.stopEditing(store, true) }
         e.stopPropagation()
       }}
       onBlur={() => { if (store.editing === c.id) A.stopEditing(store, false) }} />
+    {/* on a phone there is no Escape key: "Done" closes the editor (pressing it keeps the
+        textarea's focus, so that its blur does not close the editor under the finger first) */}
+    <button type='button' class='btn small done-btn' data-key={`done:${c.id}`} onPointerDown={(e) => e.preventDefault()} onClick={() => A.stopEditing(store, true)}>{t('board.done')}</button>
+    </>
   )
 }
 
@@ -136,6 +141,19 @@ function Comments ({ store, c, selected }: { store: BoardStore, c: M.ItemView, s
   )
 }
 
+/** During a vote phase: voting on the card itself, not only inside its "⋯" menu. */
+function VoteButtons ({ store, c }: { store: BoardStore, c: M.ItemView }) {
+  const me = store.env.author().participant
+  const mine = M.myVotesOn(store.doc, c.id, me)
+  const name = A.itemName(c).slice(0, 40)
+  return (
+    <span class='vote-buttons'>
+      <button type='button' class='btn vote-btn' data-key={`vote-visible:${c.id}`} aria-label={t('vote.on', { text: name })} onClick={() => A.vote(store, c.id)}>{t('vote.button')}</button>
+      {mine ? <button type='button' class='btn vote-btn' data-key={`unvote-visible:${c.id}`} aria-label={t('vote.removeOn', { text: name })} onClick={() => M.unvote(store.doc, c.id, me)}>−1</button> : null}
+    </span>
+  )
+}
+
 export interface CardProps {
   id: string
   /** Mouse drag and resize of a canvas item (the note's positioned list item handles it). */
@@ -191,6 +209,7 @@ function CardView ({ id, resizable }: CardProps) {
           {c.origin ? <span class='origin' data-origin={c.origin.session}>{c.authorName ? ` · ${t('board.carried')}` : t('board.carriedAuthor')}</span> : null}
           {votes ? <span class='vote-count' data-votes={votes}>{` · ${t('vote.count', { n: votes })}`}</span> : null}
         </p>
+        {store.env.votingNow() && store.env.canEdit() && !c.hidden && c.type !== 'group' ? <VoteButtons store={store} c={c} /> : null}
         {hasActions(store, c) ? <CardMenu c={c} name={A.itemName(c)} openPanel={setPanel} /> : null}
       </div>
       {others.map((o, i) => (

@@ -100,6 +100,33 @@ function BlueprintArrows () {
   return <div class='bp-arrows-host' ref={host} />
 }
 
+/**
+ * A phone's stage navigation: previous and next, the stage shown with its number of cards, and
+ * "new" on the side where cards arrived in a stage not looked at since.
+ */
+function StageNav ({ stages, lanes }: { stages: M.Axis[], lanes: M.Axis[] }) {
+  const store = useTopics([AXES, CELLS])
+  const seen = useRef<Map<string, number> | null>(null)
+  const counts = stages.map((s) => lanes.reduce((n, l) => n + store.index.cardsIn(l.id, s.id).length, 0))
+  seen.current ??= new Map(stages.map((s, i) => [s.id, counts[i]]))
+  const i = store.stageIndex
+  const cur = stages[i]
+  seen.current.set(cur.id, counts[i])
+  const fresh = (from: number, to: number): boolean => stages.slice(from, to).some((s, k) => counts[from + k] > (seen.current?.get(s.id) ?? 0))
+  const step = (to: number, label: string, arrow: string, isNew: boolean, key: string) => (
+    <button type='button' class='btn' data-key={key} disabled={to < 0 || to >= stages.length} aria-label={isNew ? `${label} (${t('board.stageNew')})` : label} title={label} onClick={() => store.showStage(to)}>
+      {key === 'stage-prev' ? arrow : null}{isNew ? <span class='new-mark' aria-hidden='true'>{t('board.stageNew')}</span> : null}{key === 'stage-next' ? arrow : null}
+    </button>
+  )
+  return (
+    <nav class='stage-nav' aria-label={t('board.stages')}>
+      {step(i - 1, t('board.prevStage'), '‹', fresh(0, i), 'stage-prev')}
+      <span class='stage-of' aria-live='polite'>{t('board.stageOf', { i: i + 1, n: stages.length, name: axisName('stages', cur) })} <span class='stage-count'>{`(${t('board.stageCards', { n: counts[i] })})`}</span></span>
+      {step(i + 1, t('board.nextStage'), '›', fresh(i + 1, stages.length), 'stage-next')}
+    </nav>
+  )
+}
+
 /** The journey map or blueprint as a table; on a phone, one stage at a time with previous/next. */
 export function Grid ({ template }: { template: M.Template }) {
   const store = useTopics([AXES])
@@ -112,15 +139,7 @@ export function Grid ({ template }: { template: M.Template }) {
   const cur = allStages[store.stageIndex]
   return (
     <div class={`grid-wrap tpl-${template}${textView ? ' text-view' : ''}`}>
-      {narrow && cur
-        ? (
-          <nav class='stage-nav' aria-label={t('board.stages')}>
-            <button type='button' class='btn' data-key='stage-prev' disabled={store.stageIndex === 0} onClick={() => store.showStage(store.stageIndex - 1)}>{`‹ ${t('board.prevStage')}`}</button>
-            <span class='stage-of' aria-live='polite'>{t('board.stageOf', { i: store.stageIndex + 1, n: allStages.length, name: axisName('stages', cur) })}</span>
-            <button type='button' class='btn' data-key='stage-next' disabled={store.stageIndex >= allStages.length - 1} onClick={() => store.showStage(store.stageIndex + 1)}>{`${t('board.nextStage')} ›`}</button>
-          </nav>
-          )
-        : null}
+      {narrow && cur ? <StageNav stages={allStages} lanes={lanes} /> : null}
       <table class='grid' id='grid' aria-labelledby='board-title'>
         <thead>
           <tr>

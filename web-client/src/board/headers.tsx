@@ -38,16 +38,41 @@ function RenameForm ({ which, axis, shown, done }: { which: Which, axis: M.Axis,
   )
 }
 
+/**
+ * A header's actions as one toolbar: one Tab stop (the button used last, else the first that
+ * works), the arrow keys, Home and End between its buttons (WAI-ARIA toolbar, roving tabindex).
+ */
 function AxisActions ({ which, axis, index, count, name, rename }: AxisProps & { name: string, rename: () => void }) {
   const store = useTopics([which === 'stages' ? stageTopic(axis.id) : laneTopic(axis.id)])
+  const [current, setCurrent] = useState(0)
   const l = LABELS[which]
   const doc = store.doc
+  const buttons: { key: string, label: string, title: string, icon: string, disabled: boolean, run: () => void }[] = [
+    { key: `rename-${l.key}`, label: t(l.rename, { name }), title: t('board.rename'), icon: '✎', disabled: false, run: rename },
+    { key: `${which === 'stages' ? 'left' : 'up'}-${l.key}`, label: `${t(l.back)}: ${name}`, title: t(l.back), icon: l.icons[0], disabled: index === 0, run: () => M.reorderAxis(doc, which, axis.id, -1) },
+    { key: `${which === 'stages' ? 'right' : 'down'}-${l.key}`, label: `${t(l.on)}: ${name}`, title: t(l.on), icon: l.icons[1], disabled: index === count - 1, run: () => M.reorderAxis(doc, which, axis.id, 1) },
+    { key: `delete-${l.key}`, label: `${t('board.delete')}: ${name}`, title: t('board.deleteEmpty'), icon: '✕', disabled: count < 2 || store.index.hasCards(which, axis.id), run: () => M.deleteAxis(doc, which, axis.id) }
+  ]
+  // a disabled button takes no focus: the Tab stop moves to the first one that works
+  const stop = buttons[current]?.disabled === false ? current : buttons.findIndex((b) => !b.disabled)
+  const onKey = (e: KeyboardEvent): void => {
+    const usable = buttons.map((b, i) => b.disabled ? -1 : i).filter((i) => i >= 0)
+    const at = usable.indexOf(buttons.findIndex((b) => (e.target as HTMLElement).dataset.key === `${b.key}:${axis.id}`))
+    const to = e.key === 'ArrowRight' || e.key === 'ArrowDown' ? usable[(at + 1) % usable.length]
+      : e.key === 'ArrowLeft' || e.key === 'ArrowUp' ? usable[(at - 1 + usable.length) % usable.length]
+        : e.key === 'Home' ? usable[0] : e.key === 'End' ? usable[usable.length - 1] : undefined
+    if (to === undefined) return
+    e.preventDefault()
+    e.stopPropagation()
+    setCurrent(to)
+    ;(e.currentTarget as HTMLElement).querySelector<HTMLElement>(`[data-key="${buttons[to].key}:${CSS.escape(axis.id)}"]`)?.focus()
+  }
   return (
-    <span class='axis-actions'>
-      <button type='button' class='icon-btn' data-key={`rename-${l.key}:${axis.id}`} aria-label={t(l.rename, { name })} title={t('board.rename')} onClick={rename}>✎</button>
-      <button type='button' class='icon-btn' data-key={`${which === 'stages' ? 'left' : 'up'}-${l.key}:${axis.id}`} aria-label={`${t(l.back)}: ${name}`} title={t(l.back)} disabled={index === 0} onClick={() => M.reorderAxis(doc, which, axis.id, -1)}>{l.icons[0]}</button>
-      <button type='button' class='icon-btn' data-key={`${which === 'stages' ? 'right' : 'down'}-${l.key}:${axis.id}`} aria-label={`${t(l.on)}: ${name}`} title={t(l.on)} disabled={index === count - 1} onClick={() => M.reorderAxis(doc, which, axis.id, 1)}>{l.icons[1]}</button>
-      <button type='button' class='icon-btn' data-key={`delete-${l.key}:${axis.id}`} aria-label={`${t('board.delete')}: ${name}`} title={t('board.deleteEmpty')} disabled={count < 2 || store.index.hasCards(which, axis.id)} onClick={() => M.deleteAxis(doc, which, axis.id)}>✕</button>
+    <span class='axis-actions' role='toolbar' aria-label={t('board.axisActions', { name })} onKeyDown={onKey}>
+      {buttons.map((b, i) => (
+        <button key={b.key} type='button' class='icon-btn' data-key={`${b.key}:${axis.id}`} aria-label={b.label} title={b.title} disabled={b.disabled}
+          tabIndex={i === stop ? 0 : -1} onFocus={() => setCurrent(i)} onClick={b.run}>{b.icon}</button>
+      ))}
     </span>
   )
 }

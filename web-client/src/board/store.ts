@@ -22,6 +22,8 @@ export interface BoardEnv {
   canEdit: () => boolean
   isModerator: () => boolean
   voteLimit: () => number
+  /** The session is in a vote phase: cards show a vote button of their own. */
+  votingNow: () => boolean
   /** What cards ask of the session's server (moderation, reports); none in a development room. */
   session: () => ItemRequests | undefined
   /** Tell the server's side of the page (the moderator console) that something was moderated. */

@@ -12,6 +12,8 @@ export interface ToolbarContext {
   doc: Y.Doc
   canEdit: boolean
   view: 'visual' | 'text'
+  /** A phone: what is seldom used (add a stage or lane, the exports) waits behind "More". */
+  narrow: boolean
   /** Saves the board as a file (the exports are research's: research/export.ts). */
   exportAs: (format: 'png' | 'csv' | 'json') => void
   votesLeft: () => string
@@ -26,12 +28,14 @@ export interface ToolbarContext {
 export function toolbarContent (c: ToolbarContext): HTMLElement[] {
   const tpl = M.templateOf(c.doc)
   const out: HTMLElement[] = []
+  /** The seldom used tools: in the bar on a wide screen, behind "More" on a phone. */
+  const more: HTMLElement[] = []
   if (c.canEdit && tpl === 'canvas') {
     out.push(
       h('button', { type: 'button', class: 'btn primary', id: 'add-note', onclick: c.addNote, text: t('canvas.addNote') }),
       h('button', { type: 'button', class: 'btn', id: 'add-group', onclick: c.addGroup, text: t('canvas.addGroup') }))
   } else if (c.canEdit && tpl) {
-    out.push(
+    ;(c.narrow ? more : out).push(
       h('button', { type: 'button', class: 'btn', id: 'add-stage', onclick: () => M.addStage(c.doc, ''), text: t('board.addStage') }),
       h('button', { type: 'button', class: 'btn', id: 'add-lane', onclick: () => M.addLane(c.doc, ''), text: t('board.addLane') }))
   }
@@ -43,11 +47,15 @@ export function toolbarContent (c: ToolbarContext): HTMLElement[] {
   }
   if (tpl === 'canvas') out.push(c.zoom)
   if (c.canEdit) out.push(h('span', { class: 'votes-left', id: 'votes-left', text: c.votesLeft() }))
-  out.push(h('span', { class: 'spacer' }),
+  more.push(
     h('button', { type: 'button', class: 'btn', id: 'export-png', onclick: () => c.exportAs('png'), text: t('export.png') }),
     h('button', { type: 'button', class: 'btn', id: 'export-print', onclick: () => window.print(), text: t('export.print') }),
     h('button', { type: 'button', class: 'btn', id: 'export-csv', onclick: () => c.exportAs('csv'), text: t('export.csv') }),
     h('button', { type: 'button', class: 'btn', id: 'export-json', onclick: () => c.exportAs('json'), text: t('export.json') }))
+  if (c.narrow) {
+    out.push(h('details', { class: 'tools-menu', id: 'tools-menu' },
+      h('summary', { class: 'btn', text: t('toolbar.more') }), h('div', { class: 'tools-menu-items' }, ...more)))
+  } else out.push(h('span', { class: 'spacer' }), ...more)
   const help = tpl === 'canvas' ? `${t('canvas.keyboardHelp')} ${t('zoom.help')}` : t('board.keyboardHelp')
   if (c.canEdit) out.push(h('p', { class: 'kbd-help', id: 'kbd-help', text: `${help} ${t('card.menuHelp')}` }))
   return out

@@ -9,6 +9,7 @@ import { t, type Key } from '../i18n'
 import type { Session } from '../sync/connection'
 import type { ConsolePart } from '../session/moderator'
 import type { DecidableCard } from './decision-panel'
+import { errorText } from '../ui/error-text'
 
 export class CarryPanel implements ConsolePart {
   readonly el = h('section', { class: 'carry', 'aria-labelledby': 'carry-heading' })
@@ -34,7 +35,7 @@ export class CarryPanel implements ConsolePart {
       const p = await outcomeApi.process(this.token, s.process)
       this.targets = (p?.sessions ?? []).filter((x) => x.id !== s.id && x.state !== 'closed')
     } catch (e) {
-      this.status.textContent = t('mod.error', { error: (e as Error).message })
+      this.status.textContent = t('mod.error', { error: errorText(e) })
     }
   }
 
@@ -68,7 +69,7 @@ export class CarryPanel implements ConsolePart {
         this.status.textContent = t('carry.done', { n: r?.carried?.length ?? items.length, title: to.selectedOptions[0]?.textContent ?? '' })
       } catch (err) {
         submit.disabled = false
-        this.status.textContent = t('mod.error', { error: (err as Error).message })
+        this.status.textContent = t('mod.error', { error: errorText(err) })
       }
     })
     this.el.replaceChildren(h('h3', { id: 'carry-heading', text: t('carry.heading') }), h('p', { class: 'hint', text: t('carry.explain') }), form, this.status)

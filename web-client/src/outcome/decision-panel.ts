@@ -9,6 +9,8 @@ import { STATUSES, EXPLANATION_MAX, isStatus, type Decision } from './decisions'
 import { statusBadge, decidedOn } from './public-page'
 import type { ConsolePart } from '../session/moderator'
 import { OutcomeFigures } from './figures'
+import { errorText } from '../ui/error-text'
+import { ApiError } from '../api/client'
 
 /** A card the moderator can decide on, as the board names it. */
 export interface DecidableCard { id: string, name: string }
@@ -28,6 +30,11 @@ export class DecisionPanel implements ConsolePart {
   private loaded = false
   /** The language the panel's labels are in: another one rebuilds it. */
   private lang = ''
+  /** Whether the results are published (the results page answers), unknown until asked. */
+  private published: boolean | undefined
+  private readonly publishRow = h('div', { class: 'btn-row publish-row' })
+  /** What publishing last answered, next to its button. */
+  private readonly publishAnswer = h('p', { class: 'mod-answer', role: 'status', id: 'results-answer' })
 
   constructor (
     private readonly token: string,
@@ -45,7 +52,8 @@ export class DecisionPanel implements ConsolePart {
     this.lang = lang()
     this.rows.clear()
     this.list.replaceChildren()
-    this.details.replaceChildren(this.summary, this.publishControls(), this.figures.el, this.list, this.status)
+    this.details.replaceChildren(this.summary, this.publishRow, this.publishAnswer, this.figures.el, this.list, this.status)
+    this.renderPublish()
     this.el.replaceChildren(h('h3', { id: 'decisions-heading', text: t('decisions.heading') }), this.details)
   }
 
@@ -58,11 +66,12 @@ export class DecisionPanel implements ConsolePart {
   private async load (): Promise<void> {
     try {
       void this.figures.load()
+      void this.loadPublished()
       const r = await outcomeApi.decisions(this.token, this.sessionId())
       this.decisions = new Map((r?.decisions ?? []).map((d) => [d.item, d]))
       this.loaded = true
     } catch (e) {
-      this.status.textContent = t('mod.error', { error: (e as Error).message })
+      this.status.textContent = t('mod.error', { error: errorText(e) })
     }
     this.render()
   }
@@ -93,23 +102,24 @@ export class DecisionPanel implements ConsolePart {
     const explanation = h('textarea', { id: eid, rows: 2, maxlength: EXPLANATION_MAX, 'aria-describedby': name.id })
     const current = h('p', { class: 'decision-current' })
     const save = h('button', { type: 'submit', class: 'btn small', 'data-action': 'decide', text: t('decisions.save') })
+    const said = h('p', { class: 'mod-answer', role: 'status', 'data-answer': `decision-${id}` })
     const form = h('form', { class: 'decision-form' },
       h('label', { for: sid, text: t('decisions.status') }), status,
-      h('label', { for: eid, text: t('decisions.explanation') }), explanation, save)
+      h('label', { for: eid, text: t('decisions.explanation') }), explanation, save, said)
     const li = h('li', { 'data-item': id }, name, current, form)
     const row: Row = { li, name, current, status, explanation }
     form.addEventListener('submit', async (e) => {
       e.preventDefault()
-      if (!isStatus(status.value)) { this.status.textContent = t('decisions.needStatus'); status.focus(); return }
+      if (!isStatus(status.value)) { said.textContent = t('decisions.needStatus'); status.focus(); return }
       save.disabled = true
       try {
         const r = await outcomeApi.decide(this.token, this.sessionId(), id, { status: status.value, explanation: explanation.value.trim() })
         if (r?.decision) { this.decisions.set(id, r.decision); this.fill(row, r.decision) }
         this.render()
         void this.figures.load()
-        this.status.textContent = t('decisions.saved', { card: name.textContent ?? '' })
+        said.textContent = t('decisions.saved', { card: name.textContent ?? '' })
       } catch (err) {
-        this.status.textContent = t('mod.error', { error: (err as Error).message })
+        said.textContent = t('mod.error', { error: errorText(err) })
       } finally {
         save.disabled = false
       }
@@ -136,20 +146,34 @@ export class DecisionPanel implements ConsolePart {
     row.shown = d
   }
 
-  private publishControls (): HTMLElement {
-    const url = (): string => `${location.origin}/#results=${encodeURIComponent(this.sessionId())}`
-    const link = h('a', { id: 'results-link', href: url(), text: t('decisions.resultsPage') })
-    const publish = (on: boolean) => async (): Promise<void> => {
+  /** Whether the results are published: the public results page answers, or says they are not. */
+  private async loadPublished (): Promise<void> {
+    try {
+      await outcomeApi.results(this.sessionId())
+      this.published = true
+    } catch (e) {
+      if (e instanceof ApiError && e.code === 'results_not_published') this.published = false
+    }
+    this.renderPublish()
+  }
+
+  /** The one of Publish and Unpublish that applies, and the results page's link. */
+  private renderPublish (): void {
+    const url = `${location.origin}/#results=${encodeURIComponent(this.sessionId())}`
+    const on = this.published !== true
+    const publish = async (): Promise<void> => {
       try {
         await outcomeApi.publish(this.token, this.sessionId(), on)
-        this.status.textContent = t(on ? 'decisions.published' : 'decisions.unpublished')
+        this.published = on
+        this.renderPublish()
+        this.publishAnswer.textContent = t(on ? 'decisions.published' : 'decisions.unpublished')
+        document.getElementById(on ? 'results-unpublish' : 'results-publish')?.focus()
       } catch (e) {
-        this.status.textContent = t('mod.error', { error: (e as Error).message })
+        this.publishAnswer.textContent = t('mod.error', { error: errorText(e) })
       }
     }
-    return h('div', { class: 'btn-row' },
-      h('button', { type: 'button', class: 'btn small', id: 'results-publish', onclick: publish(true), text: t('decisions.publish') }),
-      h('button', { type: 'button', class: 'btn small', id: 'results-unpublish', onclick: publish(false), text: t('decisions.unpublish') }),
-      link)
+    this.publishRow.replaceChildren(
+      h('button', { type: 'button', class: 'btn small', id: on ? 'results-publish' : 'results-unpublish', onclick: publish, text: t(on ? 'decisions.publish' : 'decisions.unpublish') }),
+      h('a', { id: 'results-link', href: url, text: t('decisions.resultsPage') }))
   }
 }

@@ -32,7 +32,7 @@ export type Evaluation = Schema<'Evaluation'>
 export type Receipt = Schema<'Receipt'>
 
 /** A published card: its text and decision (no author: results name nobody). */
-export interface ResultCard { item: string, text: string, status: Status | null, explanation: string, decided_at?: number | null, kind?: string }
+export interface ResultCard { item: string, text: string, status: Status | null, explanation: string, decided_at?: number | null, kind?: string, on?: string }
 
 /** The figures a results page leads with. */
 export type Counts = Schema<'ResultCounts'>
@@ -43,6 +43,11 @@ export interface Results {
   counts: Counts
   /** Status groups in STATUSES order, then the cards without a decision yet; empty groups left out. */
   groups: { status: Status | null, cards: ResultCard[] }[]
+  /**
+   * The comments: not decided on themselves (their card is), so never "no decision yet"; shown
+   * with their card where the server says which (`on`), else on their own.
+   */
+  comments: ResultCard[]
 }
 
 const str = (v: unknown): string => typeof v === 'string' ? v : ''
@@ -55,6 +60,7 @@ function resultCard (raw: unknown, status?: unknown): ResultCard {
   return {
     item: str(o.item ?? o.id),
     ...(typeof o.kind === 'string' ? { kind: o.kind } : {}),
+    ...(typeof o.on === 'string' ? { on: o.on } : {}),
     text: str(o.text),
     status: isStatus(s) ? s : null,
     explanation: str(o.explanation ?? d.explanation),
@@ -99,6 +105,7 @@ export function readResults (raw: unknown): Results {
   if (Array.isArray(o.cards)) for (const c of o.cards) cards.push(resultCard(c))
   const given = (o.counts ?? {}) as Record<string, unknown>
   const computed = countCards(cards)
+  const comments = cards.filter((c) => c.kind === 'comment')
   return {
     session: { id: str(session.id ?? o.id), title: str(session.title ?? o.title) },
     counts: {
@@ -106,7 +113,8 @@ export function readResults (raw: unknown): Results {
       decided: num(given.decided ?? given.with_decision) ?? computed.decided,
       accepted: num(given.accepted) ?? computed.accepted
     },
-    groups: groupByStatus(cards)
+    groups: groupByStatus(cards.filter((c) => c.kind !== 'comment')),
+    comments: comments.map((c) => ({ ...c, status: null, explanation: '', decided_at: null }))
   }
 }
 

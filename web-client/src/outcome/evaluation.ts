@@ -6,6 +6,7 @@ import { outcomeApi } from './api'
 import { h } from '../ui/dom'
 import { t, type Key } from '../i18n'
 import { EVALUATION_QUESTIONS, SCALE, COMMENT_MAX, evaluationBody, type EvaluationQuestion, type Evaluation } from './decisions'
+import { errorText } from '../ui/error-text'
 
 /**
  * The questionnaire for one receipt: a 1–5 scale per question, a free comment, "Send"; the
@@ -38,7 +39,7 @@ export function evaluationForm (receipt: string, earlier?: Evaluation | null): H
       await outcomeApi.evaluate(receipt, body)
       status.textContent = t('eval.thanks')
     } catch (err) {
-      status.textContent = t('error.generic', { error: (err as Error).message })
+      status.textContent = t('error.generic', { error: errorText(err) })
     } finally {
       submit.disabled = false
     }

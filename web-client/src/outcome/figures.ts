@@ -8,6 +8,7 @@ import { outcomeApi } from './api'
 import { h } from '../ui/dom'
 import { t, lang, type Key } from '../i18n'
 import { EVALUATION_QUESTIONS } from './decisions'
+import { errorText } from '../ui/error-text'
 
 /** What the metrics answer holds about outcomes and the questionnaire (server/README.md). */
 export type OutcomeMetrics = Pick<Schema<'Participation'>, 'outcomes' | 'evaluation'>
@@ -20,11 +21,15 @@ export function duration (seconds: number, locale: string): string {
 
 /** The figures as elements: a sentence on decisions, one on waiting, a table of the statements. */
 export function figuresView (m: OutcomeMetrics, locale: string): HTMLElement[] {
-  const o = m.outcomes
-  const share = new Intl.NumberFormat(locale, { style: 'percent' }).format(o.decided_share ?? 0)
+  // what became of citizens' input is the question: officials' own cards (an example, say) are
+  // left out when the server counts by role
+  const citizens = m.outcomes.by_role?.citizen
+  const o = citizens ?? m.outcomes
+  const percent = new Intl.NumberFormat(locale, { style: 'percent' })
+  const share = percent.format(o.decided_share ?? 0)
   const mean = new Intl.NumberFormat(locale, { minimumFractionDigits: 1, maximumFractionDigits: 1 })
   const out: HTMLElement[] = [
-    h('p', { id: 'figures-decided', text: t('figures.decided', { decided: o.decided, contributions: o.contributions, share }) })
+    h('p', { id: 'figures-decided', text: t(citizens ? 'figures.decidedCitizens' : 'figures.decided', { decided: o.decided, contributions: o.contributions, share }) })
   ]
   if (o.median_seconds_to_first_decision !== null) {
     out.push(h('p', { id: 'figures-wait', text: t('figures.wait', { time: duration(o.median_seconds_to_first_decision, locale) }) }))
@@ -60,7 +65,7 @@ export class OutcomeFigures {
       const m = await outcomeApi.figures(this.token, this.sessionId())
       this.el.replaceChildren(h('h4', { text: t('figures.heading') }), ...figuresView(m, lang()))
     } catch (e) {
-      this.el.replaceChildren(h('p', { class: 'error', text: t('mod.error', { error: (e as Error).message }) }))
+      this.el.replaceChildren(h('p', { class: 'error', text: t('mod.error', { error: errorText(e) }) }))
     }
   }
 }

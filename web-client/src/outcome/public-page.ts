@@ -2,7 +2,7 @@
 //! app's name, a language choice that redraws the page, and one main region.
 
 import { h } from '../ui/dom'
-import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
+import { t, lang, chooseLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
 import { STATUSES, type Status } from './decisions'
 
 /** A page with a header (home link, language) around `content`; `rerender` draws it again. */
@@ -11,7 +11,7 @@ export function publicPage (content: HTMLElement, rerender: () => void): HTMLEle
     ...LANGUAGES.map((l) => h('option', { value: l, lang: l, selected: l === lang(), text: LANGUAGE_NAMES[l] })))
   langSel.addEventListener('change', () => {
     if (!isLang(langSel.value)) return
-    setLang(langSel.value)
+    chooseLang(langSel.value)
     rerender()
     document.getElementById('page-lang')?.focus()
   })

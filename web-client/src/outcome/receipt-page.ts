@@ -10,6 +10,7 @@ import { receiptSections, type Contribution, type Receipt } from './decisions'
 import { publicPage, cardOutcome, statusBadge, decidedOn } from './public-page'
 import { receiptPanel } from './receipt'
 import { evaluationForm } from './evaluation'
+import { errorText } from '../ui/error-text'
 
 /**
  * The receipt last asked for: redrawing the page (another language) asks the server only once,
@@ -36,7 +37,7 @@ export function renderReceiptPage (receipt: string, rerender: () => void): HTMLE
   }, (e) => {
     clear(content)
     content.append(h('h1', { text: t('receipt.pageTitle') }),
-      h('p', { class: 'error', role: 'alert', text: e instanceof ApiError && e.status === 404 ? t('receipt.notFound') : t('error.generic', { error: (e as Error).message }) }))
+      h('p', { class: 'error', role: 'alert', text: e instanceof ApiError && e.status === 404 ? t('receipt.notFound') : t('error.generic', { error: errorText(e) }) }))
   })
   return publicPage(content, rerender)
 }

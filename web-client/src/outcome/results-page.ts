@@ -8,6 +8,7 @@ import { h, clear } from '../ui/dom'
 import { t, type Key } from '../i18n'
 import { readResults, type Results } from './decisions'
 import { publicPage, cardOutcome } from './public-page'
+import { errorText } from '../ui/error-text'
 
 /** The results page of one session; it fills in once the server has answered. */
 export function renderResultsPage (sessionId: string, rerender: () => void): HTMLElement {
@@ -20,12 +21,20 @@ export function renderResultsPage (sessionId: string, rerender: () => void): HTM
   }, (e) => {
     clear(content)
     content.append(h('h1', { text: t('results.pageTitle') }),
-      h('p', { class: 'error', role: 'alert', text: e instanceof ApiError && e.status === 404 ? t('results.notPublished') : t('error.generic', { error: (e as Error).message }) }))
+      h('p', { class: 'error', role: 'alert', text: e instanceof ApiError && e.status === 404 ? t('results.notPublished') : t('error.generic', { error: errorText(e) }) }))
   })
   return publicPage(content, rerender)
 }
 
 function resultsContent (r: Results): HTMLElement[] {
+  const carded = new Set(r.groups.flatMap((g) => g.cards.map((c) => c.item)))
+  const loose = r.comments.filter((c) => !c.on || !carded.has(c.on))
+  /** A card's line with the comments on it, under its status. */
+  const withComments = (li: HTMLElement, item: string): HTMLElement => {
+    const on = r.comments.filter((c) => c.on === item)
+    if (on.length) li.append(h('ul', { class: 'outcome-comments' }, ...on.map((c) => h('li', { text: `${t('results.comment')} ${c.text}` }))))
+    return li
+  }
   const figure = (key: Key, n: number, id: string): HTMLElement =>
     h('li', { id }, h('span', { class: 'figure', text: String(n) }), ' ', t(key))
   return [
@@ -38,8 +47,14 @@ function resultsContent (r: Results): HTMLElement[] {
       const id = `results-${g.status ?? 'none'}`
       return h('section', { class: 'results-group', 'data-status': g.status ?? 'none', 'aria-labelledby': id },
         h('h2', { id, text: t('results.group', { status: t(g.status ? `decision.${g.status}` as Key : 'decision.none'), n: g.cards.length }) }),
-        h('ul', { class: 'outcome-list' }, ...g.cards.map((c) => cardOutcome(c, c.kind === 'comment' ? t('results.comment') : undefined))))
+        h('ul', { class: 'outcome-list' }, ...g.cards.map((c) => withComments(cardOutcome(c), c.item))))
     }),
+    // comments whose card the answer does not name: their words, with no status of their own
+    loose.length
+      ? h('section', { class: 'results-comments', id: 'results-comments', 'aria-labelledby': 'results-comments-title' },
+        h('h2', { id: 'results-comments-title', text: t('results.comments', { n: loose.length }) }),
+        h('ul', { class: 'outcome-list' }, ...loose.map((c) => h('li', { class: 'outcome-card' }, h('p', { class: 'outcome-text', text: c.text || t('board.cardEmpty') })))))
+      : null,
     r.groups.length ? null : h('p', { class: 'hint', text: t('results.empty') })
   ].filter((x): x is HTMLElement => x !== null)
 }

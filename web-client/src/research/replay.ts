@@ -15,6 +15,9 @@ import { renderReplayBoard } from './replay-board'
 import { activityChart, roleChart, swatchItem } from './charts'
 import { recordedIndicator } from '../session/recording'
 import { exportCsv, exportJson, exportPng } from './export'
+import { errorText } from '../ui/error-text'
+import { auditSentence } from '../session/audit-text'
+import * as M from '../board/model'
 
 /** Playback speeds offered (× real time). */
 export const SPEEDS = [1, 2, 4, 8, 16, 32, 64]
@@ -78,7 +81,7 @@ export class ReplayPage {
     this.el.append(
       h('a', { class: 'skip-link', href: '#replay-board', text: t('skip') }),
       h('header', { class: 'topbar' },
-        h('div', { class: 'titles' }, h('h1', { id: 'replay-title', text: t('replay.title', { title: session.title }) })),
+        h('div', { class: 'titles' }, h('h1', { id: 'replay-title', tabindex: '-1', text: t('replay.title', { title: session.title }) })),
         h('div', { class: 'session-info' }, recordedIndicator(session)),
         h('div', { class: 'header-actions' },
           opts.onLive ? h('button', { type: 'button', class: 'btn', id: 'replay-live', onclick: opts.onLive, text: t('replay.live') }) : null,
@@ -130,7 +133,7 @@ export class ReplayPage {
       this.status.textContent = ''
       this.seek(this.timeline.end, true)
     } catch (e) {
-      this.status.textContent = t('replay.error', { error: (e as Error).message ?? String(e) })
+      this.status.textContent = t('replay.error', { error: errorText(e) })
     }
   }
 
@@ -231,7 +234,7 @@ export class ReplayPage {
       this.boards.set(seq, docFromBoard(r.board))
       if (this.boards.size > CACHE_BOARDS) this.boards.delete(this.boards.keys().next().value as number)
     }, (e) => {
-      this.status.textContent = t('replay.error', { error: (e as Error).message ?? String(e) })
+      this.status.textContent = t('replay.error', { error: errorText(e) })
       this.pause(false)
     }).finally(() => {
       this.inFlight = false
@@ -267,7 +270,18 @@ export class ReplayPage {
 
   private describe (e: HistoryEvent): string {
     const word = (prefix: 'entity' | 'action', v: string): string => { const k = `${prefix}.${v}` as Key; const s = t(k); return s === k ? v : s }
-    return t('replay.event', { who: e.by_server ? t('replay.server') : this.who(e.participant).label, entity: word('entity', e.entity), action: word('action', e.action) })
+    const who = e.by_server ? t('replay.server') : this.who(e.participant).label
+    // moderation reads as the console's audit log does: "Moderator 1: closed the session"
+    if (e.entity === 'moderation') return t('replay.moderation', { who, what: auditSentence(e.action, e.target, e.detail, (id) => this.nameOf(id)) })
+    return t('replay.event', { who, entity: word('entity', e.entity), action: word('action', e.action) })
+  }
+
+  /** A moderation target by name: a participant's label, or an item's text on the board shown. */
+  private nameOf (id: string): string {
+    if (this.keys.has(id)) return this.who(id).label
+    const doc = this.shownSeq === undefined ? undefined : this.boards.get(this.shownSeq)
+    const it = doc && M.item(doc, id)
+    return it ? (it.text || t('board.cardEmpty')).slice(0, 60) : ''
   }
 
   private eventItem (e: HistoryEvent): HTMLLIElement {
@@ -304,7 +318,7 @@ export class ReplayPage {
       download(`cocreate-${this.sid}.zip`, await researchApi.exportZip(this.token, this.sid))
       this.exportStatus.textContent = t('replay.exported')
     } catch (e) {
-      this.exportStatus.textContent = t('replay.error', { error: (e as Error).message ?? String(e) })
+      this.exportStatus.textContent = t('replay.error', { error: errorText(e) })
     } finally {
       btn.disabled = false
     }

@@ -2,6 +2,7 @@
 //! this browser keeps per session.
 
 import { client, answer, bearer, withToken, type Body } from '../api/client'
+import { isLang, type Lang } from '../i18n'
 
 export const api = {
   join: (body: Body<'join'>) =>
@@ -41,6 +42,13 @@ type JoinAnswer = Awaited<ReturnType<typeof api.join>>
 export type StoredSession = Pick<JoinAnswer, 'token' | 'participant_id' | 'display_name' | 'role' | 'session'> & Partial<Pick<JoinAnswer, 'receipt' | 'receipt_url'>> & {
   /** What the server's session message said last (`you.can_edit`). */
   can_edit?: boolean
+  /** The language this person chose for this session (at join or in the board's menu); else the session's. */
+  lang?: Lang
+}
+
+/** The language a session's pages are shown in: the person's own choice for it, else the session's. */
+export function sessionLang (s: StoredSession): Lang | undefined {
+  return s.lang ?? (isLang(s.session.language) ? s.session.language : undefined)
 }
 
 /** Where a session is kept in localStorage: this prefix and its id. */

@@ -3,8 +3,9 @@
 
 import { api, normaliseCode, JOIN_CODE_RE, storeSession, type StoredSession } from './api'
 import { ApiError } from '../api/client'
+import { errorText } from '../ui/error-text'
 import { h, clear } from '../ui/dom'
-import { t, lang, setLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
+import { t, lang, setLang, chooseLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
 import { TEMPLATES } from '../board/model'
 import { formatCode } from './moderator'
 import { ConsentQuestion } from './recording'
@@ -13,18 +14,17 @@ import { recentSessions, keepsAnything, forgetDevice, forgetEarlierParticipant }
 export interface JoinOptions {
   code?: string
   invite?: string
+  /** The session's language, where the link says it (the console's join link and QR code). */
+  lang?: string
   onJoined: (s: StoredSession) => void
   rerender: () => void
   /** Shown above the form (after leaving a session: that it is forgotten, and its receipt). */
   notice?: HTMLElement
 }
 
-function errorText (e: unknown): string {
-  if (e instanceof ApiError) {
-    if (e.code === 'join_code_not_found' || e.code === 'invalid_request') return t('join.error.code')
-    return t('error.generic', { error: e.message })
-  }
-  return t('error.generic', { error: String(e) })
+function joinError (e: unknown): string {
+  if (e instanceof ApiError && (e.code === 'join_code_not_found' || e.code === 'invalid_request')) return t('join.error.code')
+  return t('error.generic', { error: errorText(e) })
 }
 
 /** "Forget this device" was just used: the redrawn page says it is done. */
@@ -33,14 +33,23 @@ let forgotten = false
 /** What was typed before the page was redrawn in another language. */
 let draft: { code: string, name: string } | undefined
 
+/**
+ * The person chose a language on this page: they join in it. Otherwise the server gives them the
+ * session's language, and the board opens in it (whatever the device's language).
+ */
+let langChosen = false
+
 export function renderJoin (opts: JoinOptions): HTMLElement {
+  // the session's language, from the first screen on, until the person chooses another
+  if (!langChosen && isLang(opts.lang)) setLang(opts.lang)
   const page = h('main', { class: 'join-page', id: 'main' })
   const langSel = h('select', { id: 'join-lang', name: 'language' },
     ...LANGUAGES.map((l) => h('option', { value: l, lang: l, selected: l === lang(), text: LANGUAGE_NAMES[l] })))
   langSel.addEventListener('change', () => {
     if (!isLang(langSel.value)) return
     draft = { code: code.value, name: name.value } // the page is redrawn in the new language
-    setLang(langSel.value)
+    chooseLang(langSel.value)
+    langChosen = true
     opts.rerender()
     document.getElementById('join-lang')?.focus()
   })
@@ -74,17 +83,17 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
     if (consent.asked && research_consent === undefined) { err.textContent = t('consent.missing'); consent.show(); return }
     submit.disabled = true
     try {
-      const r = await api.join({ ...(opts.invite ? { invite: opts.invite } : { code: c }), display_name: display, language: lang(), research_consent })
+      const r = await api.join({ ...(opts.invite ? { invite: opts.invite } : { code: c }), display_name: display, language: langChosen ? lang() : undefined, research_consent })
       localStorage.setItem('cocreate.name', display)
       await forgetEarlierParticipant(r.session.id, r.participant_id)
-      const stored: StoredSession = { token: r.token, participant_id: r.participant_id, display_name: r.display_name, role: r.role, session: r.session, receipt: r.receipt, receipt_url: r.receipt_url }
+      const stored: StoredSession = { token: r.token, participant_id: r.participant_id, display_name: r.display_name, role: r.role, session: r.session, receipt: r.receipt, receipt_url: r.receipt_url, lang: langChosen ? lang() : undefined }
       storeSession(stored)
       opts.onJoined(stored)
     } catch (e2) {
       submit.disabled = false
       // the session asks for research consent: ask, then the person joins again
       if (e2 instanceof ApiError && e2.code === 'consent_required') { err.textContent = t('consent.required'); consent.show(); return }
-      err.textContent = errorText(e2)
+      err.textContent = joinError(e2)
     }
   })
 
@@ -103,7 +112,8 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
   if (forgotten) page.append(h('p', { class: 'card-form', role: 'status', id: 'forget-done', tabindex: '-1', text: t('forget.done') }))
   forgotten = false
   if (keepsAnything()) page.append(renderForgetDevice(opts))
-  page.append(renderCreate(opts))
+  // someone who came with a code or an invitation joins; creating a session is for organisers
+  if (!opts.code && !opts.invite) page.append(renderCreate(opts))
   return page
 }
 
@@ -150,7 +160,7 @@ function renderCreate (opts: JoinOptions): HTMLElement {
       if (cit) out.append(h('p', { class: 'link-line' }, `${t('create.citizenLink')}: `, h('code', { text: `${location.origin}/#invite=${cit}` })))
       void opts
     } catch (e2) {
-      out.append(h('p', { class: 'error', text: errorText(e2) }))
+      out.append(h('p', { class: 'error', text: joinError(e2) }))
     }
   })
   details.append(form)

@@ -6,16 +6,19 @@ import { api } from './api'
 import type { Schema } from '../api/client'
 import type { Session } from '../sync/connection'
 import { h, clear } from '../ui/dom'
-import { t, DICTS, type Key } from '../i18n'
+import { t, type Key } from '../i18n'
 import type { Announcer } from '../ui/announcer'
 import { EraseControls } from './erase'
 import { qrDataUrl } from '../ui/qr'
+import { errorText } from '../ui/error-text'
+import { auditSentence, whenText } from './audit-text'
 
 type Participant = Schema<'Participant'>
 type AuditEntry = Schema<'AuditEntry'>
 
-export function joinUrl (code: string): string {
-  return `${location.origin}/#code=${encodeURIComponent(code)}`
+/** The join link (and QR code): the code, and the session's language, which the join page opens in. */
+export function joinUrl (code: string, language?: string): string {
+  return `${location.origin}/#code=${encodeURIComponent(code)}${language ? `&lang=${encodeURIComponent(language)}` : ''}`
 }
 
 /** ABC2345 -> ABC-2345, easier to read aloud and to type. */
@@ -54,6 +57,9 @@ export const isInviteLink = (p: Participant, s: Session): boolean =>
   p.joined_at !== undefined && p.joined_at - s.created_at < INVITE_CREATED_WITHIN_MS &&
   (p.display_name ?? '').toLowerCase() === (p.role ?? '')
 
+/** The longest phase the server takes (openapi.json: `phase`, at most 40 characters). */
+const PHASE_MAX = 40
+
 export class ModeratorConsole {
   readonly el = h('section', { class: 'moderator', 'aria-labelledby': 'mod-title', id: 'moderator' })
   private participants: Participant[] = []
@@ -63,6 +69,11 @@ export class ModeratorConsole {
   private joinCode?: string
   private confirmClose = false
   private status = h('p', { class: 'mod-status', role: 'status' })
+  /**
+   * Each control's last answer ("Done.", or what went wrong), shown next to it: kept here because
+   * the console is redrawn, written into its element at once.
+   */
+  private readonly answers = new Map<string, string>()
   private readonly erase: EraseControls
 
   constructor (
@@ -80,17 +91,30 @@ export class ModeratorConsole {
     this.refresh()
   }
 
-  private async run<T> (p: Promise<T>): Promise<T | undefined> {
+  /** Runs a call; its answer shows next to the control `at` (else at the console's end). */
+  private async run<T> (p: Promise<T>, at?: string): Promise<T | undefined> {
     try {
       const r = await p
-      this.status.textContent = t('mod.done')
+      this.answer(at, t('mod.done'))
       return r
     } catch (e) {
-      const msg = t('mod.error', { error: (e as Error).message ?? String(e) })
-      this.status.textContent = msg
+      const msg = t('mod.error', { error: errorText(e) })
+      this.answer(at, msg)
       this.announcer.say(msg)
       return undefined
     }
+  }
+
+  private answer (at: string | undefined, text: string): void {
+    if (!at) { this.status.textContent = text; return }
+    this.answers.set(at, text)
+    const el = this.el.querySelector(`[data-answer="${at}"]`)
+    if (el) el.textContent = text
+  }
+
+  /** Where a control's answer shows: right after it, announced politely. */
+  private answerEl (at: string): HTMLElement {
+    return h('p', { class: 'mod-answer', role: 'status', 'data-answer': at, id: `mod-answer-${at}`, text: this.answers.get(at) ?? '' })
   }
 
   async refresh (): Promise<void> {
@@ -110,15 +134,15 @@ export class ModeratorConsole {
 
   /** A new join code (e.g. after a kick, so the person cannot simply join again): the old one stops working. */
   private async rotateJoinCode (): Promise<void> {
-    const r = await this.run(api.rotateJoinCode(this.token, this.session().id))
+    const r = await this.run(api.rotateJoinCode(this.token, this.session().id), 'code')
     if (!r) return
     this.joinCode = r.join_code
     this.onSession({ ...this.session(), join_code: r.join_code })
     this.announcer.say(t('mod.newCodeDone', { code: formatCode(r.join_code) }))
   }
 
-  private async act (p: Promise<{ session: Session } | undefined>): Promise<void> {
-    const r = await this.run(p)
+  private async act (p: Promise<{ session: Session } | undefined>, at?: string): Promise<void> {
+    const r = await this.run(p, at)
     if (r && r.session) this.onSession(r.session)
   }
 
@@ -132,40 +156,47 @@ export class ModeratorConsole {
     this.el.append(h('h2', { id: 'mod-title', text: t('mod.title') }))
     this.el.append(h('p', { id: 'mod-state', 'data-state': s.state, text: t('mod.state', { state: t(`state.${s.state}` as Key) }) }))
     const row = h('div', { class: 'btn-row' })
-    if (s.state === 'open') row.append(h('button', { type: 'button', class: 'btn', id: 'mod-lock', onclick: () => this.act(api.action(this.token, s.id, 'lock')), text: t('mod.lock') }))
-    if (s.state === 'locked') row.append(h('button', { type: 'button', class: 'btn', id: 'mod-unlock', onclick: () => this.act(api.action(this.token, s.id, 'unlock')), text: t('mod.unlock') }))
+    if (s.state === 'open') row.append(h('button', { type: 'button', class: 'btn', id: 'mod-lock', onclick: () => this.act(api.action(this.token, s.id, 'lock'), 'state'), text: t('mod.lock') }))
+    if (s.state === 'locked') row.append(h('button', { type: 'button', class: 'btn', id: 'mod-unlock', onclick: () => this.act(api.action(this.token, s.id, 'unlock'), 'state'), text: t('mod.unlock') }))
     if (s.state !== 'closed') {
       row.append(h('button', {
         type: 'button', class: 'btn danger', id: 'mod-close',
         onclick: () => {
-          if (!this.confirmClose) { this.confirmClose = true; this.status.textContent = t('mod.closeConfirm'); return }
+          if (!this.confirmClose) { this.confirmClose = true; this.answer('state', t('mod.closeConfirm')); return }
           this.confirmClose = false
-          this.act(api.action(this.token, s.id, 'close'))
+          this.act(api.action(this.token, s.id, 'close'), 'state')
         },
         text: t('mod.close')
       }))
     }
-    this.el.append(row)
+    this.el.append(row, this.answerEl('state'))
 
-    const phase = h('input', { type: 'text', id: 'mod-phase', value: s.phase ?? '', maxlength: 60 })
-    const phaseForm = h('form', { class: 'mod-form' }, h('label', { for: 'mod-phase', text: t('mod.phase') }), phase, h('button', { type: 'submit', class: 'btn', text: t('mod.setPhase') }))
-    phaseForm.addEventListener('submit', (e) => { e.preventDefault(); this.act(api.patch(this.token, s.id, { phase: phase.value.trim() })) })
+    // the server takes a phase of at most PHASE_MAX characters: the field says so before it refuses
+    const phase = h('input', { type: 'text', id: 'mod-phase', value: s.phase ?? '', maxlength: PHASE_MAX, 'aria-describedby': 'mod-answer-phase' })
+    const phaseForm = h('form', { class: 'mod-form' }, h('label', { for: 'mod-phase', text: t('mod.phase') }), phase, h('button', { type: 'submit', class: 'btn', text: t('mod.setPhase') }), this.answerEl('phase'))
+    phaseForm.addEventListener('submit', (e) => {
+      e.preventDefault()
+      const value = phase.value.trim()
+      if (value.length > PHASE_MAX) { this.answer('phase', t('mod.phaseTooLong', { n: PHASE_MAX })); phase.focus(); return }
+      this.act(api.patch(this.token, s.id, { phase: value }), 'phase')
+    })
 
     const minutes = h('input', { type: 'number', id: 'mod-timer', min: 1, max: 240, value: 10 })
     const timerForm = h('form', { class: 'mod-form' }, h('label', { for: 'mod-timer', text: t('mod.timer') }), minutes,
       h('button', { type: 'submit', class: 'btn', text: t('mod.startTimer') }),
-      s.timer_ends_at ? h('button', { type: 'button', class: 'btn', onclick: () => this.act(api.patch(this.token, s.id, { timer_ends_at: null })), text: t('mod.stopTimer') }) : null)
+      s.timer_ends_at ? h('button', { type: 'button', class: 'btn', onclick: () => this.act(api.patch(this.token, s.id, { timer_ends_at: null }), 'timer'), text: t('mod.stopTimer') }) : null,
+      this.answerEl('timer'))
     timerForm.addEventListener('submit', (e) => {
       e.preventDefault()
       const m = Math.max(1, Math.min(240, Number(minutes.value) || 10))
-      this.act(api.patch(this.token, s.id, { timer_ends_at: Date.now() + m * 60_000 }))
+      this.act(api.patch(this.token, s.id, { timer_ends_at: Date.now() + m * 60_000 }), 'timer')
     })
 
     const votes = h('input', { type: 'number', id: 'mod-votes', min: 0, max: 100, value: s.votes_per_participant ?? 5 })
-    const votesForm = h('form', { class: 'mod-form' }, h('label', { for: 'mod-votes', text: t('mod.votes') }), votes, h('button', { type: 'submit', class: 'btn', text: t('mod.setVotes') }))
+    const votesForm = h('form', { class: 'mod-form' }, h('label', { for: 'mod-votes', text: t('mod.votes') }), votes, h('button', { type: 'submit', class: 'btn', text: t('mod.setVotes') }), this.answerEl('votes'))
     votesForm.addEventListener('submit', (e) => {
       e.preventDefault()
-      this.act(api.patch(this.token, s.id, { votes_per_participant: Math.max(0, Math.min(100, Math.round(Number(votes.value) || 0))) }))
+      this.act(api.patch(this.token, s.id, { votes_per_participant: Math.max(0, Math.min(100, Math.round(Number(votes.value) || 0))) }), 'votes')
     })
     this.el.append(phaseForm, timerForm, votesForm)
 
@@ -173,9 +204,9 @@ export class ModeratorConsole {
       this.el.append(h('div', { class: 'join-code' },
         h('h3', { text: t('mod.joinCode') }),
         h('p', { class: 'code', id: 'mod-join-code', 'data-code': code, text: formatCode(code) }),
-        h('p', { class: 'join-url', text: joinUrl(code) }),
-        h('img', { class: 'qr', id: 'mod-qr', src: qrDataUrl(joinUrl(code)), alt: t('mod.qr'), width: 160, height: 160 }),
-        h('button', { type: 'button', class: 'btn small', id: 'mod-new-code', onclick: () => this.rotateJoinCode(), text: t('mod.newCode') })))
+        h('p', { class: 'join-url', id: 'mod-join-url', text: joinUrl(code, s.language) }),
+        h('img', { class: 'qr', id: 'mod-qr', src: qrDataUrl(joinUrl(code, s.language)), alt: t('mod.qr'), width: 160, height: 160 }),
+        h('button', { type: 'button', class: 'btn small', id: 'mod-new-code', onclick: () => this.rotateJoinCode(), text: t('mod.newCode') }), this.answerEl('code')))
     }
 
     this.el.append(h('h3', { text: t('mod.participants') }), this.renderPeople(s),
@@ -236,34 +267,16 @@ export class ModeratorConsole {
     const entries = this.audit ?? []
     if (!entries.length) return h('p', { class: 'hint', id: 'mod-audit', text: t('mod.auditEmpty') })
     return h('ol', { class: 'audit', id: 'mod-audit' }, ...entries.slice(-50).reverse().map((a) =>
-      h('li', { 'data-action': a.action, text: `${new Date(a.at).toLocaleTimeString()} ${a.by_name || a.by}: ${this.auditText(a)}` })))
+      h('li', { 'data-action': a.action, text: `${whenText(a.at)} ${a.by_name || a.by}: ${this.auditText(a)}` })))
   }
 
   private auditText (a: AuditEntry): string {
-    // the server's reason for an erasure says what went, in English: "name" or "name and text"
-    const key = a.action === 'erase' && a.reason === 'name and text' ? 'audit.erase-text' : `audit.${a.action}`
-    if (!(key in DICTS.en)) return [a.action, a.target, a.reason].filter(Boolean).join(' ')
-    const person = this.participants.find((p) => p.id === a.target)
-    const target = person ? personName(person) : this.board.itemName(a.target ?? '')
-    const reason = a.action === 'decision' ? decisionReason(a.reason) : a.reason ?? ''
-    return t(key as Key, { target, reason, what: a.action === 'update' ? changedSettings(a.reason) : '' })
+    return auditSentence(a.action, a.target, a.reason, (id) => {
+      const person = this.participants.find((p) => p.id === id)
+      return person ? personName(person) : this.board.itemName(id)
+    })
   }
 }
 
 /** A participant's name; an erased participant has none left. */
 const personName = (p: Participant): string => p.display_name || t('erase.nameless')
-
-/** An `update` entry's reason is the JSON of the settings sent; null fields were not changed. */
-function changedSettings (reason: string | null | undefined): string {
-  try {
-    const o = JSON.parse(reason ?? '{}') as Record<string, unknown>
-    return Object.entries(o).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => `${k}: ${String(v)}`).join(', ')
-  } catch { return reason ?? '' }
-}
-
-/** A `decision` entry's reason is "status: explanation", the status as the API names it. */
-function decisionReason (reason: string | null | undefined): string {
-  const [status, ...explanation] = (reason ?? '').split(': ')
-  const key = `decision.${status}`
-  return key in DICTS.en ? [t(key as Key), ...explanation].join(': ') : reason ?? ''
-}

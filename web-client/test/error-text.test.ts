@@ -1,0 +1,20 @@
+import { describe, it, expect, afterEach } from 'vitest'
+import { ApiError } from '../src/api/client'
+import { errorText, refusalText } from '../src/ui/error-text'
+import { setLang } from '../src/i18n'
+
+describe('server errors in words', () => {
+  afterEach(() => setLang('en'))
+  it("translates the server's stable code, and shows its own text for a code this client does not know", () => {
+    setLang('nl')
+    expect(errorText(new ApiError(409, 'session_closed', 'the session is closed: nothing in it can change any more'))).toBe('De sessie is gesloten: er kan niets meer in veranderen.')
+    expect(errorText(new ApiError(0, 'network', 'TypeError: Failed to fetch'))).toMatch(/^Geen verbinding/)
+    expect(errorText(new ApiError(418, 'http_418', "I'm a teapot"))).toBe("I'm a teapot")
+    expect(errorText(new Error('boom'))).toBe('boom')
+  })
+  it("translates a closed connection's reason when it starts with a code", () => {
+    setLang('de')
+    expect(refusalText('revoked: removed from the session by a moderator')).toBe('Ihr Zugang zu dieser Sitzung wurde entzogen.')
+    expect(refusalText('removed from the session by a moderator')).toBe('removed from the session by a moderator')
+  })
+})
