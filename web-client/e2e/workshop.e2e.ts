@@ -220,6 +220,23 @@ describe('issue 28: a workshop tried as new users would', () => {
     await mod.ctx.close(); await c.ctx.close()
   })
 
+  it('a typed join code names its session and switches the join page to its language, until the person chooses another', async () => {
+    const created = await dutchSession('Parkeervergunning aanvragen')
+    const c = await newContext(browser, PHONE)
+    await c.page.goto(`${server.url}/`)
+    await c.page.locator('#join-form h2', { hasText: 'Join a session' }).waitFor()
+    await c.page.fill('#join-name', 'Carla')
+    await c.page.fill('#join-code', created.join_code.toLowerCase())
+    await c.page.locator('#join-form h2', { hasText: 'Deelnemen aan een sessie' }).waitFor()
+    await c.page.locator('#join-session', { hasText: 'Parkeervergunning aanvragen' }).waitFor()
+    expect(await c.page.inputValue('#join-name')).toBe('Carla')
+    expect(await c.page.evaluate(() => document.documentElement.lang)).toBe('nl')
+    await c.page.selectOption('#join-lang', 'en')
+    await c.page.locator('#join-session', { hasText: 'You are joining' }).waitFor()
+    expect(await noSideways(c.page)).toBe(true)
+    await c.ctx.close()
+  })
+
   it("a server's error reaches a Dutch page in Dutch (its code translated), not in the server's English", async () => {
     const created = await dutchSession()
     const mod = await newContext(browser)

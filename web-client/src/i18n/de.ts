@@ -9,6 +9,7 @@ export const de: Dict = {
   'join.title': 'An einer Sitzung teilnehmen',
   'join.code': 'Teilnahmecode',
   'join.code.hint': '7 Zeichen, zum Beispiel K7M-Q2XR',
+  'join.session': 'Sie nehmen teil an „{title}“',
   'join.name': 'Ihr Name (für andere sichtbar)',
   'join.name.hint': 'Ein Vorname oder Spitzname genügt',
   'join.submit': 'Teilnehmen',

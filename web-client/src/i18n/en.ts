@@ -7,6 +7,7 @@ export const en = {
   'join.title': 'Join a session',
   'join.code': 'Join code',
   'join.code.hint': '7 characters, for example K7M-Q2XR',
+  'join.session': 'You are joining “{title}”',
   'join.name': 'Your name (shown to others)',
   'join.name.hint': 'A first name or a nickname is enough',
   'join.submit': 'Join',

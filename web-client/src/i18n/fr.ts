@@ -9,6 +9,7 @@ export const fr: Dict = {
   'join.title': 'Rejoindre une session',
   'join.code': 'Code de participation',
   'join.code.hint': '7 caractères, par exemple K7M-Q2XR',
+  'join.session': 'Vous rejoignez « {title} »',
   'join.name': 'Votre nom (visible par les autres)',
   'join.name.hint': 'Un prénom ou un pseudonyme suffit',
   'join.submit': 'Rejoindre',

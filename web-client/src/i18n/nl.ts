@@ -9,6 +9,7 @@ export const nl: Dict = {
   'join.title': 'Deelnemen aan een sessie',
   'join.code': 'Deelnamecode',
   'join.code.hint': '7 tekens, bijvoorbeeld K7M-Q2XR',
+  'join.session': 'Je neemt deel aan “{title}”',
   'join.name': 'Je naam (zichtbaar voor anderen)',
   'join.name.hint': 'Een voornaam of bijnaam volstaat',
   'join.submit': 'Deelnemen',

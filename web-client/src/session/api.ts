@@ -7,6 +7,9 @@ import { isLang, type Lang } from '../i18n'
 export const api = {
   join: (body: Body<'join'>) =>
     answer(client.POST('/api/join', { body })),
+  /** Which session a join code opens and in which language, before joining. */
+  preview: (code: string) =>
+    answer(client.GET('/api/join/{code}', { params: { path: { code } } })),
   createSession: (adminKey: string, body: Body<'createSession'>) =>
     answer(client.POST('/api/sessions', { headers: bearer(adminKey), body })),
   session: (token: string, id: string) =>

@@ -39,6 +39,9 @@ let draft: { code: string, name: string } | undefined
  */
 let langChosen = false
 
+/** The session the typed code opens, as the server previewed it (kept across redraws). */
+let previewed: { code: string, title: string } | undefined
+
 export function renderJoin (opts: JoinOptions): HTMLElement {
   // the session's language, from the first screen on, until the person chooses another
   if (!langChosen && isLang(opts.lang)) setLang(opts.lang)
@@ -55,6 +58,7 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
   })
 
   const err = h('p', { class: 'error', id: 'join-error', role: 'alert' })
+  const joining = h('p', { class: 'hint', id: 'join-session', role: 'status' })
   const kept = draft
   draft = undefined
   const code = h('input', { type: 'text', id: 'join-code', name: 'code', autocomplete: 'off', autocapitalize: 'characters', spellcheck: 'false', 'aria-describedby': 'join-code-hint', value: kept?.code ?? (opts.code ? formatCode(normaliseCode(opts.code)) : '') })
@@ -65,7 +69,7 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
     h('h2', { text: t('join.title') }),
     opts.invite ? h('p', { text: t('join.invite') }) : h('div', { class: 'field' },
       h('label', { for: 'join-code', text: t('join.code') }), code,
-      h('p', { class: 'hint', id: 'join-code-hint', text: t('join.code.hint') })),
+      h('p', { class: 'hint', id: 'join-code-hint', text: t('join.code.hint') }), joining),
     h('div', { class: 'field' },
       h('label', { for: 'join-name', text: t('join.name') }), name,
       h('p', { class: 'hint', id: 'join-name-hint', text: t('join.name.hint') })),
@@ -96,6 +100,28 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
       err.textContent = joinError(e2)
     }
   })
+
+  // A complete code names its session, and the page switches to the session's language
+  // (unless the person chose one): the server says which, before anyone joins.
+  const lookUp = async (): Promise<void> => {
+    const c = normaliseCode(code.value)
+    if (opts.invite || !JOIN_CODE_RE.test(c)) { joining.textContent = ''; return }
+    if (previewed?.code !== c) {
+      try {
+        const p = await api.preview(c)
+        previewed = { code: c, title: p.title }
+        if (!langChosen && isLang(p.language) && p.language !== lang()) {
+          draft = { code: code.value, name: name.value }
+          setLang(p.language)
+          opts.rerender()
+          return
+        }
+      } catch { return } // an unknown code is said when joining
+    }
+    if (normaliseCode(code.value) === previewed?.code) joining.textContent = t('join.session', { title: previewed.title })
+  }
+  code.addEventListener('input', () => { void lookUp() })
+  void lookUp()
 
   page.append(
     h('header', { class: 'join-header' }, h('h1', { text: t('app.name') }), h('p', { text: t('app.tagline') })),
