@@ -83,6 +83,16 @@ impl Board {
         (status, body["item"].clone())
     }
 
+    /// Ann joins by the join code and writes `card-1`, saved: the join code and her client.
+    async fn ann_wrote_card_1(&self) -> (String, Client) {
+        let code = self.created["join_code"].as_str().unwrap().to_owned();
+        let (author_token, author) = self.server.join(&code, "Ann").await;
+        let mut ann = Client::connect(&self.room(&author_token)).await;
+        add_card(&mut ann, "card-1", "a card", &author).await;
+        ann.wait_all_saved().await;
+        (code, ann)
+    }
+
     /// The moderator's view of the participant `pid`.
     async fn participant(&self, pid: &str) -> Value {
         let (_, details) = self
@@ -130,11 +140,7 @@ async fn only_invites_mint_and_what_they_mint_keeps_their_role_and_records_them(
 #[tokio::test]
 async fn reports_count_once_per_person_who_may_edit() {
     let b = Board::start().await;
-    let code = b.created["join_code"].as_str().unwrap().to_owned();
-    let (author_token, author) = b.server.join(&code, "Ann").await;
-    let mut ann = Client::connect(&b.room(&author_token)).await;
-    add_card(&mut ann, "card-1", "a card", &author).await;
-    ann.wait_all_saved().await;
+    let (code, _ann) = b.ann_wrote_card_1().await;
 
     // Observers and researchers (and what they mint) watch; they do not report.
     let (minted_observer, _) = b.minted(&b.invite("observer"), "Obi").await;
@@ -229,11 +235,7 @@ async fn kicking_an_invite_kicks_everyone_who_joined_through_it() {
 #[tokio::test]
 async fn a_report_is_announced_to_the_room_as_it_arrives() {
     let b = Board::start().await;
-    let code = b.created["join_code"].as_str().unwrap().to_owned();
-    let (author_token, author) = b.server.join(&code, "Ann").await;
-    let mut ann = Client::connect(&b.room(&author_token)).await;
-    add_card(&mut ann, "card-1", "a card", &author).await;
-    ann.wait_all_saved().await;
+    let (code, _ann) = b.ann_wrote_card_1().await;
     let mut moderator = Client::connect(&b.room(&b.moderator)).await;
     moderator.wait_session(|m| m["event"] == "joined").await;
 
