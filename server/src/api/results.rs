@@ -12,7 +12,7 @@ use super::caller::{Caller, Moderators};
 use crate::error::ApiError;
 use crate::outcome::{session_results, Publication, DECISIONS, PUBLICATIONS, PUBLISHED};
 use crate::room_id::RoomId;
-use crate::session::now_ms;
+use crate::session::{now_ms, Role};
 use crate::state::AppState;
 
 /// `POST …/publish`: makes the session's results public (again: the time is renewed).
@@ -83,11 +83,20 @@ pub(super) async fn published(state: &AppState, id: &str) -> Result<Option<Value
         .into_iter()
         .map(|(_, decision)| decision)
         .collect();
+    let moderators = state
+        .sessions
+        .participants(id)
+        .await?
+        .into_iter()
+        .filter(|p| p.role == Role::Moderator)
+        .map(|p| p.id)
+        .collect();
     Ok(Some(session_results(
         &session,
         &doc,
         &decisions,
         &publication,
+        &moderators,
     )))
 }
 

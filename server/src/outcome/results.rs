@@ -3,7 +3,7 @@
 //! token), so they show no names nor pseudonyms at all, leave hidden items out, and show
 //! erased text as erased.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -13,6 +13,7 @@ use super::{Decision, DecisionStatus};
 use crate::session::disclosure::SessionDisclosure;
 use crate::session::Session;
 use crate::storage::RecordKind;
+use cocreate_board::edit::author_of;
 use cocreate_board::{board_json, Disclosure};
 
 /// Whether a session's results are published: one record per session under [`PUBLISHED`]'s
@@ -36,12 +37,15 @@ pub struct Publication {
     pub by: String,
 }
 
-/// The results of one session: the session, its counts and its cards by status.
+/// The results of one session: the session, its counts and its cards by status. Items by the
+/// session's `moderators` (an example card, a prompt) are listed but not counted among people's
+/// contributions.
 pub fn session_results(
     session: &Session,
     doc: &Doc,
     decisions: &[Decision],
     publication: &Publication,
+    moderators: &HashSet<String>,
 ) -> Value {
     // No participants: the disclosure names nobody; it hides hidden items and redacts erased
     // text.
@@ -50,10 +54,15 @@ pub fn session_results(
     let decisions: HashMap<&str, &Decision> =
         decisions.iter().map(|d| (d.item.as_str(), d)).collect();
     let mut cards: Vec<(Option<DecisionStatus>, Value)> = Vec::new();
+    let mut by_moderators = 0;
     if let Some(items) = board["items"].as_object() {
         for (id, item) in items {
             let kind = item["type"].as_str().unwrap_or_default();
-            if !CONTRIBUTION_KINDS.contains(&kind) || disclosure.hidden.contains(id) {
+            // A comment on a hidden card is hidden with it.
+            let parent = item["parent"].as_str().filter(|_| kind == "comment");
+            let under_hidden = parent.is_some_and(|p| disclosure.hidden.contains(p));
+            if !CONTRIBUTION_KINDS.contains(&kind) || disclosure.hidden.contains(id) || under_hidden
+            {
                 continue;
             }
             let decision = decisions.get(id.as_str());
@@ -67,6 +76,12 @@ pub fn session_results(
             });
             if let Some(origin) = item.get("origin").and_then(public_origin) {
                 card["origin"] = origin;
+            }
+            if let Some(parent) = parent {
+                card["on"] = json!(parent);
+            }
+            if author_of(doc, id).is_some_and(|author| moderators.contains(&author)) {
+                by_moderators += 1;
             }
             cards.push((decision.map(|d| d.status), card));
         }
@@ -98,7 +113,7 @@ pub fn session_results(
         },
         "published_at": publication.published_at,
         "counts": {
-            "contributions": cards.len(),
+            "contributions": cards.len() - by_moderators,
             "decided": decided,
             "accepted": accepted,
         },

@@ -152,3 +152,73 @@ async fn results_name_nobody_and_show_erased_text_as_erased() {
     assert_eq!(text("card-1"), Some(json!("[erased]")));
     assert_eq!(text("card-2"), Some(json!("more trees")));
 }
+
+/// Issue 28 (and 34's finding on hidden cards): a comment names the card it is on; a comment on
+/// a hidden card is left out with it; a moderator's example card is listed but not counted
+/// among people's contributions.
+#[tokio::test]
+async fn comments_name_their_card_and_moderators_items_are_not_counted() {
+    use crate::support::{add_card, Client};
+    use yrs::{Map, MapPrelim, TextPrelim};
+    let s = BoardSession::start(json!({})).await;
+    let moderator = s.me("moderator").await["you"]["participant_id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let url = format!("{}?token={}", s.server.url(&s.id), s.invite("moderator"));
+    let mut example = Client::connect(&url).await;
+    add_card(
+        &mut example,
+        "example",
+        "for example: more benches",
+        &moderator,
+    )
+    .await;
+    example.wait_all_saved().await;
+    let (token, pid) = s
+        .citizen_writes("Cit", &[("card-1", "a shelter"), ("card-2", "Jan, Elm 12")])
+        .await;
+    let mut citizen = Client::connect(&format!("{}?token={token}", s.server.url(&s.id))).await;
+    let items = citizen.doc.get_or_insert_map("items");
+    citizen
+        .edit(move |txn| {
+            for (id, parent, text) in [
+                ("c-1", "card-1", "yes, at the stop"),
+                ("c-2", "card-2", "he lives at Elm 12"),
+            ] {
+                let comment = items.insert(txn, id, MapPrelim::default());
+                comment.insert(txn, "type", "comment");
+                comment.insert(txn, "parent", parent);
+                comment.insert(txn, "author", pid.clone());
+                comment.insert(txn, "text", TextPrelim::new(text));
+            }
+        })
+        .await;
+    citizen.wait_all_saved().await;
+    let hide = json!({"reason": "personal data"});
+    s.moderate("POST", "/items/card-2/hide", Some(hide), 200)
+        .await;
+    s.moderate("POST", "/publish", None, 200).await;
+
+    let results = public(&s, 200).await;
+    assert!(!results.to_string().contains("Elm 12"), "{results}");
+    let cards: Vec<&Value> = results["groups"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .flat_map(|g| g["cards"].as_array().unwrap())
+        .collect();
+    let comment = cards
+        .iter()
+        .find(|c| c["item"] == "c-1")
+        .expect("the comment is listed");
+    assert_eq!(
+        (&comment["kind"], &comment["on"]),
+        (&json!("comment"), &json!("card-1"))
+    );
+    assert!(cards.iter().any(|c| c["item"] == "example"), "{results}");
+    assert_eq!(
+        results["counts"]["contributions"], 2,
+        "card-1 and c-1: {results}"
+    );
+}

@@ -918,8 +918,11 @@ export interface components {
             explanation: string | null;
             decided_at: number | null;
             origin?: components["schemas"]["Origin"];
+            /** @description For a comment: the item it comments on (listed in the results too, in its own group). Comments on a hidden item are left out with it. */
+            on?: string;
         };
         ResultCounts: {
+            /** @description The contributions listed, less those written by the session's moderators (an example card, a prompt): what people said. */
             contributions: number;
             decided: number;
             /** @description Taken up: accepted, planned, in progress or done. */
