@@ -9,7 +9,9 @@ pub fn rfc3339(ms: u64) -> String {
     humantime::format_rfc3339_millis(UNIX_EPOCH + Duration::from_millis(ms)).to_string()
 }
 
-/// One CSV line (RFC 4180): fields with a comma, quote or line break are quoted. Fields
+/// One CSV line (RFC 4180): fields with a comma, semicolon, quote or line break are quoted
+/// (spreadsheets set to nl, fr or de split on semicolons, and a formula after one would start a
+/// cell of its own). Fields
 /// starting with `=`, `+`, `-`, `@`, a tab or a carriage return (and not a number) get a
 /// leading apostrophe, so that a spreadsheet never runs a participant's text as a formula.
 pub fn csv_line(fields: &[&str]) -> String {
@@ -22,7 +24,7 @@ pub fn csv_line(fields: &[&str]) -> String {
             } else {
                 (*field).to_owned()
             };
-            if field.contains([',', '"', '\n', '\r']) {
+            if field.contains([',', ';', '"', '\n', '\r']) {
                 format!("\"{}\"", field.replace('"', "\"\""))
             } else {
                 field
@@ -51,5 +53,10 @@ mod tests {
         );
         assert_eq!(csv_line(&["=1+1", "-3", "@me"]), "'=1+1,-3,'@me\r\n");
         assert_eq!(csv_line(&["two\nlines"]), "\"two\nlines\"\r\n");
+        // issue 34: a formula after a semicolon stays inside its quoted cell
+        assert_eq!(
+            csv_line(&["fine;=cmd|' /C calc'!A0"]),
+            "\"fine;=cmd|' /C calc'!A0\"\r\n"
+        );
     }
 }

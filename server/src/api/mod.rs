@@ -231,7 +231,7 @@ async fn append_as(
 /// Checks a person-entered text: trimmed, 1 to `max` characters, no control characters.
 fn text_field(value: &str, field: &str, max: usize) -> Result<String, ApiError> {
     let value = value.trim();
-    if value.is_empty() || value.chars().count() > max || value.chars().any(char::is_control) {
+    if value.is_empty() || value.chars().count() > max || value.chars().any(unsafe_char) {
         return Err(ApiError::bad_request(format!(
             "{field} must be 1 to {max} characters without control characters"
         )));
@@ -239,11 +239,19 @@ fn text_field(value: &str, field: &str, max: usize) -> Result<String, ApiError> 
     Ok(value.to_owned())
 }
 
+/// A character no person-entered text may hold: a control character, or one that changes the
+/// direction of the text around it (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C),
+/// with which a name or an explanation reads reversed to everyone else (SECURITY.md).
+fn unsafe_char(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
 /// Checks a longer person-entered text that may be empty (an explanation, a description):
 /// trimmed, at most `max` characters, line breaks but no other control characters.
 fn plain_text(value: &str, field: &str, max: usize) -> Result<String, ApiError> {
     let value = value.trim();
-    if value.chars().count() > max || value.chars().any(|c| c.is_control() && c != '\n') {
+    if value.chars().count() > max || value.chars().any(|c| c != '\n' && unsafe_char(c)) {
         return Err(ApiError::bad_request(format!(
             "{field} must be at most {max} characters of plain text"
         )));
@@ -270,5 +278,22 @@ mod tests {
             .collect();
         let routed: BTreeSet<&str> = super::table().into_iter().map(|(path, _)| path).collect();
         assert_eq!(described, routed);
+    }
+
+    /// Issue 34: text that overrides its direction (U+202E) read reversed to everyone else.
+    #[test]
+    fn texts_that_change_direction_are_refused() {
+        for text in ["Ann\u{202E}nnA", "ok\u{2067}x", "\u{200F}Bob"] {
+            assert!(
+                super::text_field(text, "display_name", 60).is_err(),
+                "{text:?}"
+            );
+            assert!(
+                super::plain_text(text, "explanation", 2000).is_err(),
+                "{text:?}"
+            );
+        }
+        assert!(super::text_field("Zoë – العربية", "display_name", 60).is_ok());
+        assert!(super::plain_text("two\nlines", "explanation", 2000).is_ok());
     }
 }
