@@ -80,6 +80,9 @@ describe('research', () => {
 
     // step: next then previous, by keyboard, moves one record each way
     const seq = async (): Promise<number> => Number(await page.locator('#replay-board').getAttribute('data-seq'))
+    // the board shown is the current position's (a scrub may still be fetching a later one, whose
+    // texts are the same): step from there, or "previous" returns to another record than shown
+    await page.locator('#replay-board:not([aria-busy])').waitFor()
     const before = await seq()
     await page.locator('#replay-next').focus()
     await page.keyboard.press('Enter')
