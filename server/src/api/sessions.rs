@@ -183,9 +183,7 @@ pub async fn preview(
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
     attempt(&state, &requester)?;
-    let session = state.sessions.by_code(&code).await?.ok_or_else(|| {
-        ApiError::not_found("join_code_not_found", "no session has this join code")
-    })?;
+    let session = by_code(&state, &code).await?;
     Ok(Json(json!({
         "title": session.title,
         "template": session.template,
@@ -193,6 +191,15 @@ pub async fn preview(
         "state": session.state,
         "research": session.research,
     })))
+}
+
+/// The session a typed join code opens; 404 `join_code_not_found` for none.
+async fn by_code(state: &AppState, code: &str) -> Result<Session, ApiError> {
+    state
+        .sessions
+        .by_code(code)
+        .await?
+        .ok_or_else(|| ApiError::not_found("join_code_not_found", "no session has this join code"))
 }
 
 /// `POST /api/join`: a personal token, as a citizen (join code) or with an invite's role.
@@ -204,12 +211,7 @@ pub async fn join(
     attempt(&state, &requester)?;
     let display_name = text_field(&request.display_name, "display_name", MAX_NAME)?;
     let (session, role, invited_by) = match (&request.code, &request.invite) {
-        (Some(code), None) => {
-            let session = state.sessions.by_code(code).await?.ok_or_else(|| {
-                ApiError::not_found("join_code_not_found", "no session has this join code")
-            })?;
-            (session, Role::Citizen, None)
-        }
+        (Some(code), None) => (by_code(&state, code).await?, Role::Citizen, None),
         (None, Some(invite)) => {
             let inviter = state.tokens.verify(invite, now_secs())?;
             let session = state.sessions.get(&inviter.session).await?.ok_or_else(|| {
