@@ -107,6 +107,7 @@ describe('forgetting and closing the loop', () => {
     await addCard(cit.page, 1, 1, 'Free parking for everyone')
     await cell(mod.page, 1, 1).locator('.card', { hasText: 'Free parking' }).waitFor()
     await mod.page.click('#mod-close')
+    await mod.page.locator('#mod-answer-state:not(:empty)').waitFor()
     await mod.page.click('#mod-close')
     await mod.page.locator('#mod-state[data-state="closed"]').waitFor()
     // nothing published yet: the results page says so
@@ -158,6 +159,7 @@ describe('forgetting and closing the loop', () => {
     await addCard(cit.page, 0, 2, 'Not carried')
     await cell(mod.page, 0, 2).locator('.card', { hasText: 'Not carried' }).waitFor()
     await mod.page.click('#mod-close')
+    await mod.page.locator('#mod-answer-state:not(:empty)').waitFor()
     await mod.page.click('#mod-close')
     await mod.page.locator('#carry-to option', { hasText: 'Designing the form (co-design)' }).waitFor({ state: 'attached' })
     await mod.page.check(`.carry-cards li:has-text("One form for all permits") input`)
@@ -230,6 +232,7 @@ describe('forgetting and closing the loop', () => {
 
       // the session closes: the citizen is thanked, sees her receipt again and may answer the questionnaire
       await mod.page.click('#mod-close')
+      await mod.page.locator('#mod-answer-state:not(:empty)').waitFor()
       await mod.page.click('#mod-close')
       await cit.page.locator('#closed-thanks', { hasText: 'De sessie is afgesloten' }).waitFor()
       await cit.page.locator('#closed-thanks .receipt a.receipt-url').waitFor()

@@ -40,9 +40,11 @@ async function moderatorAndPhone (created?: CreatedSession): Promise<{ created: 
   return { created, mod, c }
 }
 
-/** Closes a session as the moderator does in the console (two clicks). */
+/** Closes a session as the moderator does in the console: a click, the question next to the
+ * button, a second click (as sessions.e2e.ts does). */
 async function closeInConsole (page: Page): Promise<void> {
   await page.click('#mod-close')
+  await page.locator('#mod-answer-state:not(:empty)').waitFor()
   await page.click('#mod-close')
   await page.locator('#mod-state[data-state="closed"]').waitFor()
 }
