@@ -5,9 +5,11 @@
 //!
 //! `scenario` names what to run, `run` runs one plan, `participant` is one simulated person,
 //! `board` their document and edits, `wire` the framing, `precreate` rooms made over HTTP first, `metrics` and `procstat` what is
-//! measured, `report` the tables.
+//! measured, `report` the tables. `history_costs` is apart: what a session's reads cost as its
+//! history grows, for server binaries it starts itself.
 
 pub mod board;
+pub mod history_costs;
 pub mod metrics;
 pub mod participant;
 pub mod precreate;

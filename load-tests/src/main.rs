@@ -7,10 +7,10 @@ use std::time::Duration;
 
 use clap::{Parser, Subcommand};
 use cocreate_load::participant::Target;
-use cocreate_load::report;
 use cocreate_load::run::Options;
 use cocreate_load::scenario::{Overrides, Scenario};
 use cocreate_load::wire::Protocol;
+use cocreate_load::{history_costs, report};
 
 #[derive(Parser)]
 #[command(about = "Load generator for cocreate and the y-websocket servers it is compared with")]
@@ -29,6 +29,22 @@ enum Command {
         #[arg(long, default_value = "cocreate-embedded")]
         reference: String,
         files: Vec<PathBuf>,
+    },
+    /// Time a session's reads (receipt, results, decision, first sync, cold load) as its
+    /// history grows, for each server binary given (started here on loopback), side by side.
+    HistoryCosts {
+        /// `NAME=PATH` of a cocreate binary; give two to compare a baseline and a candidate.
+        #[arg(long = "server", required = true)]
+        servers: Vec<String>,
+        /// Updates in the sessions measured.
+        #[arg(long, value_delimiter = ',', default_values_t = [100, 20_000, 100_000])]
+        sizes: Vec<usize>,
+        /// Receipts asked for at once after the biggest session closes (0: none).
+        #[arg(long, default_value_t = 200)]
+        receipts: usize,
+        /// Write the table here as Markdown (it is also printed).
+        #[arg(long)]
+        markdown: Option<PathBuf>,
     },
 }
 
@@ -76,6 +92,12 @@ fn main() -> ExitCode {
     match Cli::parse().command {
         Command::Run(args) => run(*args),
         Command::Table { reference, files } => table(&reference, &files),
+        Command::HistoryCosts {
+            servers,
+            sizes,
+            receipts,
+            markdown,
+        } => history_costs(&servers, &sizes, receipts, markdown),
     }
 }
 
@@ -142,5 +164,40 @@ fn table(reference: &str, files: &[PathBuf]) -> ExitCode {
         }
     }
     print!("{}", report::comparison_table(&saved, reference));
+    ExitCode::SUCCESS
+}
+
+fn history_costs(
+    servers: &[String],
+    sizes: &[usize],
+    receipts: usize,
+    markdown: Option<PathBuf>,
+) -> ExitCode {
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut all = Vec::new();
+    for server in servers {
+        let (name, bin) = server.split_once('=').unwrap_or((server, server));
+        match runtime.block_on(history_costs::measure(name, bin.as_ref(), sizes, receipts)) {
+            Ok(figures) => all.push(figures),
+            Err(e) => {
+                eprintln!("{name}: {e:#}");
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    let table = history_costs::table(&all);
+    println!("{table}");
+    if let Some(path) = markdown {
+        if let Err(e) = std::fs::write(&path, table) {
+            eprintln!("cannot write {}: {e}", path.display());
+            return ExitCode::FAILURE;
+        }
+    }
     ExitCode::SUCCESS
 }

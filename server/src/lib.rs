@@ -255,6 +255,7 @@ pub async fn serve_as(
         bus,
         node: node.clone(),
         keyframe_spacing: config.checkpoint_every_records,
+        ledgers: Default::default(),
         metrics,
         guards,
         max_request_bytes: config.max_request_bytes as usize,

@@ -62,6 +62,8 @@ pub struct AppState {
     pub(crate) node: Arc<str>,
     /// Log records between the keyframes history seeks write (`--checkpoint-every-records`).
     pub(crate) keyframe_spacing: u64,
+    /// Sessions' ledgers and boards as receipts and results last read them.
+    pub(crate) ledgers: Arc<crate::history::Ledgers>,
     /// What `/metrics` reports; counted by connections, rooms and the API.
     pub(crate) metrics: SharedMetrics,
     /// Abuse limits: connections per address and room, join attempts, message rates, origins.

@@ -14,6 +14,7 @@ mod openapi;
 mod processes;
 mod receipts;
 mod results;
+mod revalidate;
 mod sessions;
 
 pub(crate) use sessions::{moderator_view, move_session, NewSession, SessionMaker};

@@ -4,14 +4,15 @@
 //! Sessions join a process when they are created (`crate::session::process::enrol`).
 
 use axum::extract::{Path, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderMap, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::caller::{bearer, check_member, require_admin_key, Requester};
-use super::results::{not_published, published};
+use super::results::{not_published, published, PUBLIC_RESULTS};
+use super::revalidate::revalidated_json;
 use super::{plain_text, text_field, Body};
 use crate::error::ApiError;
 use crate::receipt::evaluation;
@@ -139,7 +140,8 @@ pub async fn details(
 pub async fn results(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
     let (process, sessions) = match process_and_sessions(&state, &id).await {
         Err(e) if e.code == "process_not_found" => return Err(not_published()),
         other => other?,
@@ -163,7 +165,7 @@ pub async fn results(
         return Err(not_published());
     }
     let [contributions, decided, accepted] = counts;
-    Ok(Json(json!({
+    let body = json!({
         "process": {
             "id": process.id,
             "title": process.title,
@@ -172,5 +174,6 @@ pub async fn results(
         },
         "counts": { "contributions": contributions, "decided": decided, "accepted": accepted },
         "sessions": listed,
-    })))
+    });
+    Ok(revalidated_json(&headers, PUBLIC_RESULTS, &body))
 }

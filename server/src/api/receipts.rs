@@ -3,11 +3,13 @@
 //! request counts as an attempt at a secret from its address, as joins do.
 
 use axum::extract::{Path, Query, State};
+use axum::response::Response;
 use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::caller::Requester;
+use super::revalidate::revalidated_json;
 use super::{attempt, public_url, room_of, Body};
 use crate::error::ApiError;
 use crate::history::{session_records, SessionRecords};
@@ -45,7 +47,7 @@ pub async fn show(
     requester: Requester,
     Path(id): Path<String>,
     Query(query): Query<ReceiptQuery>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Response, ApiError> {
     attempt(&state, &requester)?;
     let (receipt, records) = open(&state, &id).await?;
     let participant = records
@@ -59,6 +61,7 @@ pub async fn show(
     let contributions = contributions::of_participant(
         state.storage.as_ref(),
         &state.sessions,
+        &state.ledgers,
         &room_of(&receipt.session)?,
         state.keyframe_spacing,
         &records,
@@ -67,7 +70,7 @@ pub async fn show(
     .await?;
     let answered = evaluation::of(state.storage.as_ref(), &receipt.session, &id).await?;
     let session = &records.session;
-    Ok(Json(json!({
+    let body = json!({
         "receipt": id,
         "receipt_url": receipt_url(&public_url(&state, &requester.headers), &id),
         "session": {
@@ -80,7 +83,13 @@ pub async fn show(
         "language": language,
         "contributions": contributions,
         "evaluation": answered,
-    })))
+    });
+    // Personal: no shared cache keeps it; the holder's revalidates.
+    Ok(revalidated_json(
+        &requester.headers,
+        "private, no-cache",
+        &body,
+    ))
 }
 
 #[derive(Deserialize)]

@@ -4,11 +4,14 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
+use axum::http::HeaderMap;
+use axum::response::Response;
 use axum::Json;
 use serde_json::{json, Value};
 
-use super::board;
 use super::caller::{Caller, Moderators};
+use super::revalidate::revalidated_json;
+use super::room_of;
 use crate::error::ApiError;
 use crate::outcome::{session_results, Publication, DECISIONS, PUBLICATIONS, PUBLISHED};
 use crate::room_id::RoomId;
@@ -76,7 +79,6 @@ pub(super) async fn published(state: &AppState, id: &str) -> Result<Option<Value
     let Some(session) = state.sessions.get(id).await? else {
         return Ok(None);
     };
-    let (_, doc) = board(state, id).await?;
     let decisions: Vec<_> = DECISIONS
         .all(storage, id)
         .await?
@@ -91,24 +93,28 @@ pub(super) async fn published(state: &AppState, id: &str) -> Result<Option<Value
         .filter(|p| p.role == Role::Moderator)
         .map(|p| p.id)
         .collect();
-    Ok(Some(session_results(
-        &session,
-        &doc,
-        &decisions,
-        &publication,
-        &moderators,
-    )))
+    let room = room_of(id)?;
+    let results = state
+        .ledgers
+        .read(storage, &room, state.keyframe_spacing, |ledger| {
+            session_results(&session, ledger.doc, &decisions, &publication, &moderators)
+        })
+        .await?;
+    Ok(Some(results))
 }
+
+/// How caches may keep public results: anyone's cache, revalidated on every use (a decision
+/// shows at once; an unchanged answer is a 304).
+pub(super) const PUBLIC_RESULTS: &str = "public, no-cache";
 
 /// `GET /api/results/{id}` (no token): the published results; 404 while unpublished.
 pub async fn results(
     State(state): State<AppState>,
     Path(id): Path<String>,
-) -> Result<Json<Value>, ApiError> {
-    published(&state, &id)
-        .await?
-        .map(Json)
-        .ok_or_else(not_published)
+    headers: HeaderMap,
+) -> Result<Response, ApiError> {
+    let results = published(&state, &id).await?.ok_or_else(not_published)?;
+    Ok(revalidated_json(&headers, PUBLIC_RESULTS, &results))
 }
 
 /// Unpublished and unknown sessions answer alike: results say nothing about what is not public.

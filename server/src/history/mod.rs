@@ -1,15 +1,18 @@
 //! Session history for researchers: the board at any moment (`seek`), what changed when
 //! and by whom (`timeline`, over the board crate's change events), participation figures
-//! (`participation`) and what became of the cards (`outcomes`), each under the session's
+//! (`participation`) and what became of the cards (`outcomes`, and the `ledger` receipts and
+//! results read without replaying the whole history), each under the session's
 //! disclosure rules (`crate::session::disclosure`; the board as JSON under those rules is the
 //! board crate's). Everything is derived from the room's update log and the session's
 //! journals; nothing here writes to them (only keyframes, which are derived too). The research
 //! dataset built from all this is `crate::dataset`.
+pub mod ledger;
 pub mod outcomes;
 pub mod participation;
 pub mod seek;
 pub mod timeline;
 
+pub use ledger::{Ledger, Ledgers};
 pub use seek::{Position, Seeked, Seeker};
 pub use timeline::{HistoryEvent, SessionRecords, Walk};
 

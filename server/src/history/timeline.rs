@@ -147,6 +147,18 @@ impl SessionRecords {
             .find(|p| p.id == participant)
             .map(|p| p.role)
     }
+
+    /// How history names the author of a log record (`None`: the server): their pseudonym and
+    /// role.
+    pub(super) fn attribution(&self, author: Option<&str>) -> (Option<String>, Option<Role>) {
+        match author {
+            Some(author) => (
+                Some(self.disclosure.pseudonym(author)),
+                self.role_of(author),
+            ),
+            None => (None, None),
+        }
+    }
 }
 
 /// Walks a session's history from one position to another, record by record.
@@ -157,7 +169,8 @@ pub struct Walk<'a> {
     records: &'a SessionRecords,
     journal: VecDeque<HistoryEvent>,
     until: Position,
-    roles: HashMap<String, Option<Role>>,
+    /// Records' authors as history names them, by participant id.
+    authors: HashMap<Option<String>, (Option<String>, Option<Role>)>,
 }
 
 impl<'a> Walk<'a> {
@@ -196,7 +209,7 @@ impl<'a> Walk<'a> {
             records,
             journal,
             until,
-            roles: HashMap::new(),
+            authors: HashMap::new(),
         })
     }
 
@@ -255,14 +268,11 @@ impl<'a> Walk<'a> {
         changes: Vec<BoardChange>,
     ) -> Vec<HistoryEvent> {
         let author = record.origin.participant.as_deref();
-        let role = match author {
-            Some(author) => *self
-                .roles
-                .entry(author.to_owned())
-                .or_insert_with(|| self.records.role_of(author)),
-            None => None,
-        };
-        let participant = author.map(|a| self.records.disclosure.pseudonym(a));
+        let (participant, role) = self
+            .authors
+            .entry(author.map(str::to_owned))
+            .or_insert_with(|| self.records.attribution(author))
+            .clone();
         changes
             .into_iter()
             .map(|c| HistoryEvent {

@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use serde::Serialize;
 use serde_json::Value;
 
-use crate::history::{each_event, HistoryEvent, SessionRecords};
+use crate::history::{HistoryEvent, Ledgers, SessionRecords};
 use crate::outcome::{CarriedTo, Decision, DecisionStatus, CARRIED_TO, DECISIONS};
 use crate::room_id::RoomId;
 use crate::session::store::SessionStore;
@@ -139,32 +139,36 @@ impl Authored<'_> {
     }
 }
 
-/// A participant's contributions to a session, from its whole history, with the cards carried
-/// into other sessions followed there.
+/// A participant's contributions to a session, from its ledger (what its history credits them
+/// with), with the cards carried into other sessions followed there.
 pub async fn of_participant(
     storage: &dyn Storage,
     sessions: &SessionStore,
+    ledgers: &Ledgers,
     room: &RoomId,
     keyframe_spacing: u64,
     records: &SessionRecords,
     participant: &str,
 ) -> Result<Vec<Contribution>, StorageError> {
-    let mut authored = Authored {
-        participant,
-        items: Vec::new(),
-        votes: BTreeMap::new(),
-    };
-    let walk = each_event(storage, room, keyframe_spacing, records, |event| {
-        authored.add(event)
-    })
-    .await?;
-    let board = board_json(walk.doc(), &records.disclosure);
     let decisions = DECISIONS
         .all(storage, &records.session.id)
         .await?
         .into_iter()
         .collect();
-    let mut lines = authored.finish(&board, &decisions);
+    let mut lines = ledgers
+        .read(storage, room, keyframe_spacing, |ledger| {
+            let mut authored = Authored {
+                participant,
+                items: Vec::new(),
+                votes: BTreeMap::new(),
+            };
+            ledger
+                .events(records)
+                .for_each(|event| authored.add(&event));
+            let board = board_json(ledger.doc, &records.disclosure);
+            authored.finish(&board, &decisions)
+        })
+        .await?;
     follow_carried(storage, sessions, &records.session.id, &mut lines).await?;
     Ok(lines)
 }

@@ -11,11 +11,18 @@ use std::sync::Arc;
 
 use cocreate_board::{apply_bytes, apply_update, ApplyError};
 use cocreate_protocol::{close, decode_update};
+use serde::{Deserialize, Serialize};
 use tracing::warn;
 use yrs::{ClientID, Update};
 
 use super::Room;
-use crate::storage::{LogRecord, Origin, SERVER_EDIT};
+use crate::storage::{LogRecord, Origin, RecordKind, Seq, SERVER_EDIT};
+
+/// Who owned which client id as of a checkpoint, saved with it (in the room's scope) so that a
+/// load reads only the log after it, not the whole log (issue 32).
+pub(crate) const SAVED_OWNERS: RecordKind<SavedOwners> = RecordKind::new("client-owners");
+/// The key of the newest [`SAVED_OWNERS`] record.
+pub(crate) const NEWEST: &str = "newest";
 
 /// Who owns a client id.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -79,7 +86,56 @@ impl fmt::Display for Forged {
 #[derive(Clone, Default)]
 pub struct ClientOwners(HashMap<ClientID, Claim>);
 
+/// [`ClientOwners`] as of a log position, as storage keeps it.
+#[derive(Debug, Serialize, Deserialize)]
+pub(crate) struct SavedOwners {
+    /// The last log record taken in.
+    pub covers: Seq,
+    claims: Vec<SavedClaim>,
+}
+
+/// One client id's claim: `owner` is a participant id, `None` the server.
+#[derive(Debug, Serialize, Deserialize)]
+struct SavedClaim {
+    client: u64,
+    owner: Option<String>,
+    clock: u32,
+}
+
 impl ClientOwners {
+    /// What storage keeps of the table, as of log position `covers`.
+    pub(crate) fn saved(&self, covers: Seq) -> SavedOwners {
+        let claims = self
+            .0
+            .iter()
+            .map(|(client, claim)| SavedClaim {
+                client: client.get(),
+                owner: match &claim.owner {
+                    Owner::Server => None,
+                    Owner::Participant(p) => Some(p.to_string()),
+                },
+                clock: claim.clock,
+            })
+            .collect();
+        SavedOwners { covers, claims }
+    }
+
+    /// The table storage kept, and the log position it covers.
+    pub(crate) fn from_saved(saved: SavedOwners) -> (Seq, ClientOwners) {
+        let claims = saved.claims.into_iter().map(|c| {
+            let owner = match c.owner {
+                None => Owner::Server,
+                Some(p) => Owner::Participant(Arc::from(p)),
+            };
+            let claim = Claim {
+                owner,
+                clock: c.clock,
+            };
+            (ClientID::new(c.client), claim)
+        });
+        (saved.covers, ClientOwners(claims.collect()))
+    }
+
     /// Takes in the next records of the log, in order; forged records claim nothing.
     pub fn add(&mut self, records: &[LogRecord]) {
         for record in records {

@@ -6,6 +6,7 @@ use cocreate_board::encode_state;
 use tracing::{debug, info, warn};
 use yrs::StateVector;
 
+use super::authorship::{NEWEST, SAVED_OWNERS};
 use super::Room;
 use crate::storage::{Checkpoint, KeyframeAt};
 
@@ -60,6 +61,12 @@ impl Room {
             covers: self.applied,
             at_ms,
         });
+        // A session room's load rebuilds who owns which client id: from here on, not from the
+        // log's beginning.
+        let owners = self
+            .session
+            .is_some()
+            .then(|| self.owners.saved(self.applied));
         let (storage, id) = (self.context.storage.clone(), self.id.clone());
         Some(async move {
             let covers = checkpoint.covers;
@@ -68,6 +75,15 @@ impl Room {
                 Ok(()) => debug!(room = %id, covers, "checkpoint saved"),
                 // The log still holds everything; loading just replays more of it.
                 Err(e) => warn!(room = %id, covers, error = %e, "checkpoint failed"),
+            }
+            if let Some(owners) = owners {
+                if let Err(e) = SAVED_OWNERS
+                    .put(storage.as_ref(), id.as_str(), NEWEST, &owners)
+                    .await
+                {
+                    // Loads read more of the log for ownership until the next checkpoint.
+                    warn!(room = %id, covers, error = %e, "client ids not saved");
+                }
             }
             if let Some(keyframe) = keyframe {
                 if let Err(e) = storage.save_keyframe(&id, keyframe, state).await {

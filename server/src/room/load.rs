@@ -12,7 +12,7 @@ use cocreate_protocol::decode_update;
 use tracing::{error, warn};
 use yrs::Doc;
 
-use super::authorship::ClientOwners;
+use super::authorship::{ClientOwners, NEWEST, SAVED_OWNERS};
 use crate::room_id::RoomId;
 use crate::session::store::SessionStore;
 use crate::session::Session;
@@ -208,14 +208,22 @@ impl Replay<'_> {
 }
 
 /// Who owns which client id after the log's records up to `through` (`Seq::MAX`: the whole
-/// log). Reads those records: ownership is decided by the log alone.
+/// log). Ownership is decided by the log alone: this starts from the table saved with the
+/// newest checkpoint when it covers no more than `through`, and reads the log after it.
 pub async fn client_owners(
     id: &RoomId,
     storage: &dyn Storage,
     through: Seq,
 ) -> Result<ClientOwners, StorageError> {
-    let mut owners = ClientOwners::default();
-    let mut after = 0;
+    let saved = match SAVED_OWNERS.get(storage, id.as_str(), NEWEST).await {
+        Ok(saved) => saved.filter(|saved| saved.covers <= through),
+        Err(StorageError::Corrupt(e)) => {
+            warn!(room = %id, error = %e, "saved client ids unreadable: reading the whole log");
+            None
+        }
+        Err(e) => return Err(e),
+    };
+    let (mut after, mut owners) = saved.map(ClientOwners::from_saved).unwrap_or_default();
     while after < through {
         let limit = OWNERS_PAGE.min((through - after).try_into().unwrap_or(usize::MAX));
         let records = storage.read_log(id, after, limit).await?;
@@ -257,4 +265,70 @@ fn apply_stored(id: &RoomId, doc: &Doc, bytes: &[u8], what: &str) -> bool {
         warn!(room = %id, what, error = %e, "skipped stored update that does not apply");
     }
     outcome.is_ok()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{EmbeddedStorage, NewRecord, Origin, RecordBackend};
+    use yrs::{ClientID, Text, Transact};
+
+    /// A record of `participant` typing with client id 7.
+    fn typed(participant: &str, text: &str) -> NewRecord {
+        let doc = Doc::with_client_id(7);
+        let field = doc.get_or_insert_text("t");
+        let mut txn = doc.transact_mut();
+        field.insert(&mut txn, 0, text);
+        NewRecord {
+            at_ms: 1,
+            origin: Origin {
+                node: "n".into(),
+                connection: 1,
+                participant: Some(participant.into()),
+            },
+            update: txn.encode_update_v1().into(),
+        }
+    }
+
+    #[tokio::test]
+    async fn ownership_starts_from_the_saved_table_that_covers_no_more_than_asked() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = EmbeddedStorage::open(dir.path()).unwrap();
+        let room = RoomId::parse("owners").unwrap();
+        storage
+            .append(&room, vec![typed("ann", "a")])
+            .await
+            .unwrap();
+        storage
+            .append(&room, vec![typed("ann", "ab")])
+            .await
+            .unwrap();
+        let from_log = client_owners(&room, &storage, Seq::MAX).await.unwrap();
+        assert_eq!(from_log.clients_of("ann"), [ClientID::new(7)].into());
+        // A table saved at record 2 that says otherwise (a test's lie) is what loads start
+        // from: the records it covers are not read again.
+        let mut lie = ClientOwners::default();
+        let origin = &typed("bob", "a").origin;
+        let update = decode_update(&typed("bob", "a").update).unwrap();
+        lie.accept(origin, &update).unwrap();
+        let saved = lie.saved(2);
+        SAVED_OWNERS
+            .put(&storage, room.as_str(), NEWEST, &saved)
+            .await
+            .unwrap();
+        let owners = client_owners(&room, &storage, Seq::MAX).await.unwrap();
+        assert_eq!(owners.clients_of("bob"), [ClientID::new(7)].into());
+        assert!(owners.clients_of("ann").is_empty());
+        // Before the table's position, only the log counts.
+        let before = client_owners(&room, &storage, 1).await.unwrap();
+        assert!(before.clients_of("bob").is_empty());
+        assert_eq!(before.clients_of("ann"), [ClientID::new(7)].into());
+        // An unreadable table is read past.
+        storage
+            .put_record(room.as_str(), "client-owners", NEWEST, "{".into())
+            .await
+            .unwrap();
+        let owners = client_owners(&room, &storage, Seq::MAX).await.unwrap();
+        assert_eq!(owners.clients_of("ann"), [ClientID::new(7)].into());
+    }
 }

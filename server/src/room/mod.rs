@@ -58,6 +58,7 @@ use crate::storage::{Seq, SharedStorage};
 pub(crate) use self::access::live_refusal;
 pub use self::append::PENDING_LIMIT_BYTES;
 pub use self::authorship::ClientOwners;
+pub(crate) use self::authorship::SavedOwners;
 pub use self::checkpoints::CheckpointPolicy;
 pub(crate) use self::handle::spawn;
 pub use self::handle::{Inbound, JoinError, Joined, RoomHandle};

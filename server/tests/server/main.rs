@@ -20,6 +20,7 @@ mod health;
 mod history;
 mod join_code;
 mod keepalive;
+mod ledger;
 mod limits;
 mod metrics;
 mod multi_node;

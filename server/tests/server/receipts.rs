@@ -188,6 +188,18 @@ impl Joined {
         self.client.wait_all_saved().await;
     }
 
+    /// Deletes an item, as its author's client does.
+    pub async fn delete(&mut self, item: &str) {
+        let items = self.client.doc.get_or_insert_map("items");
+        let item = item.to_owned();
+        self.client
+            .edit(move |txn| {
+                items.remove(txn, &item);
+            })
+            .await;
+        self.client.wait_all_saved().await;
+    }
+
     /// Puts their `n`-th dot on `card` (as the web client keys votes), or takes it back.
     pub async fn vote(&mut self, card: &str, n: u32, cast: bool) {
         let votes = self.client.doc.get_or_insert_map("votes");
@@ -241,13 +253,7 @@ async fn a_receipt_lists_what_its_holder_contributed_with_each_cards_decision_an
     bob.vote("a1", 0, true).await;
     bob.comment("c2", "a1", "Eens").await;
     ann.card("a2", "Weggegooid").await;
-    let items = ann.client.doc.get_or_insert_map("items");
-    ann.client
-        .edit(move |txn| {
-            items.remove(txn, "a2");
-        })
-        .await;
-    ann.client.wait_all_saved().await;
+    ann.delete("a2").await;
     w.decide("a1", "accepted", "We korten het formulier in")
         .await;
     w.decide("b1", "planned", "Extra loket vanaf maart").await;

@@ -11,8 +11,8 @@ export type Schema<K extends keyof components['schemas']> = components['schemas'
 /** The JSON body an operation takes, by its `operationId` (`Body<'join'>`). */
 export type Body<Op extends keyof operations> = NonNullable<operations[Op]['requestBody']>['content']['application/json']
 
-/** The error bodies openapi.json lists, each with the codes its status can carry. */
-type ErrorBody = components['responses'][keyof components['responses']]['content']['application/json']
+/** The error bodies openapi.json lists, each with the codes its status can carry (a 304 has no body). */
+type ErrorBody = Extract<components['responses'][keyof components['responses']], { content: unknown }>['content']['application/json']
 
 /** The server's stable error codes, and this client's own: no answer, or an answer that is not the server's. */
 export type ErrorCode = ErrorBody['code'] | 'network' | `http_${number}`

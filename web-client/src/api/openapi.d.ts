@@ -1079,10 +1079,27 @@ export interface components {
                 };
             };
         };
+        /** @description Not modified: the `If-None-Match` tag is current (no body). */
+        NotModified: {
+            headers: {
+                ETag: components["headers"]["ETag"];
+                "Cache-Control": components["headers"]["CacheControl"];
+                [name: string]: unknown;
+            };
+            content?: never;
+        };
     };
-    parameters: never;
+    parameters: {
+        /** @description The `ETag` of an earlier answer: a 304 without a body if it is still current. */
+        IfNoneMatch: string;
+    };
     requestBodies: never;
-    headers: never;
+    headers: {
+        /** @description The answer's entity tag (a hash of its body), for `If-None-Match`. */
+        ETag: string;
+        /** @description How caches may keep the answer: `no-cache` (the API description), `public, no-cache` (published results: any cache, revalidated on every use), `private, no-cache` (a receipt: only its holder's cache). */
+        CacheControl: string;
+    };
     pathItems: never;
 }
 export type $defs = Record<string, never>;
@@ -1091,8 +1108,8 @@ export interface operations {
         parameters: {
             query?: never;
             header?: {
-                /** @description An `ETag` of an earlier answer. */
-                "If-None-Match"?: string;
+                /** @description The `ETag` of an earlier answer: a 304 without a body if it is still current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
             };
             path?: never;
             cookie?: never;
@@ -1102,23 +1119,15 @@ export interface operations {
             /** @description The OpenAPI document. Revalidate with `If-None-Match` (the answer carries an `ETag`). */
             200: {
                 headers: {
-                    /** @description The description's tag, for `If-None-Match`. */
-                    ETag?: string;
-                    /** @description `no-cache`: revalidate before each use. */
-                    "Cache-Control"?: string;
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": Record<string, unknown>;
                 };
             };
-            /** @description Not modified: the `If-None-Match` tag is current. */
-            304: {
-                headers: {
-                    [name: string]: unknown;
-                };
-                content?: never;
-            };
+            304: components["responses"]["NotModified"];
         };
     };
     createSession: {
@@ -2056,7 +2065,10 @@ export interface operations {
     results: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer: a 304 without a body if it is still current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description The session id. */
                 id: string;
@@ -2068,12 +2080,15 @@ export interface operations {
             /** @description A session's published results (no token) */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Results"];
                 };
             };
+            304: components["responses"]["NotModified"];
             404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
         };
@@ -2143,7 +2158,10 @@ export interface operations {
     processResults: {
         parameters: {
             query?: never;
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer: a 304 without a body if it is still current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description The process id. */
                 id: string;
@@ -2155,6 +2173,8 @@ export interface operations {
             /** @description The published results of a process's sessions (no token) */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
@@ -2170,6 +2190,7 @@ export interface operations {
                     };
                 };
             };
+            304: components["responses"]["NotModified"];
             404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
         };
@@ -2180,7 +2201,10 @@ export interface operations {
                 /** @description A language for the statuses' words (en, nl, fr, de); the participant's by default. */
                 lang?: string;
             };
-            header?: never;
+            header?: {
+                /** @description The `ETag` of an earlier answer: a 304 without a body if it is still current. */
+                "If-None-Match"?: components["parameters"]["IfNoneMatch"];
+            };
             path: {
                 /** @description A participant's receipt (opaque). */
                 receipt: string;
@@ -2192,12 +2216,15 @@ export interface operations {
             /** @description What a participant contributed and what became of it (no token) */
             200: {
                 headers: {
+                    ETag: components["headers"]["ETag"];
+                    "Cache-Control": components["headers"]["CacheControl"];
                     [name: string]: unknown;
                 };
                 content: {
                     "application/json": components["schemas"]["Receipt"];
                 };
             };
+            304: components["responses"]["NotModified"];
             400: components["responses"]["BadRequest"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
