@@ -36,14 +36,19 @@ const SEED_FLUSH_EVERY: usize = 256;
 /// Where the server is and how to speak to it.
 #[derive(Clone, Debug)]
 pub struct Target {
-    /// WebSocket URL with `{room}` where the room name goes.
+    /// WebSocket URL with `{room}` where the room name goes; several, comma-separated, for the
+    /// nodes of one deployment (see [`Target::url_for`]).
     pub url: String,
     pub protocol: Protocol,
 }
 
 impl Target {
-    pub fn url_for(&self, room: &str) -> String {
-        self.url.replace("{room}", room)
+    /// The URL of `room` for a participant's connection: with several nodes, participants are
+    /// spread round-robin by `slot` (their place in the plan plus the connections they opened
+    /// before), so one that lost its node reconnects to the next.
+    pub fn url_for(&self, room: &str, slot: usize) -> String {
+        let nodes: Vec<&str> = self.url.split(',').collect();
+        nodes[slot % nodes.len()].replace("{room}", room)
     }
 }
 
@@ -74,6 +79,8 @@ const PASTE_BYTES: usize = 64 * 1024;
 #[derive(Clone, Debug)]
 pub struct Spec {
     pub client_id: u32,
+    /// Its place in the plan: which node it connects to first, when there are several.
+    pub ordinal: usize,
     pub room: usize,
     pub room_name: String,
     pub role: Role,
@@ -185,6 +192,8 @@ struct Participant {
     unsaved: VecDeque<u32>,
     /// Messages of this connection the server has reported stored.
     saved_here: u64,
+    /// Connections opened so far (with several nodes, the next one goes to the next node).
+    connections: usize,
     acked: Acknowledged,
     out: Outcome,
 }
@@ -219,6 +228,7 @@ impl Participant {
             stop_reported: false,
             unsaved: VecDeque::new(),
             saved_here: 0,
+            connections: 0,
             acked: Acknowledged {
                 room: out.room,
                 ..Acknowledged::default()
@@ -274,7 +284,10 @@ impl Participant {
         drain_deadline: &mut Option<Instant>,
     ) -> Result<End, anyhow::Error> {
         let shared = Arc::clone(&self.shared);
-        let url = shared.target.url_for(&self.spec.room_name);
+        let url = shared
+            .target
+            .url_for(&self.spec.room_name, self.spec.ordinal + self.connections);
+        self.connections += 1;
         let opened = Instant::now();
         let socket = {
             let _permit = shared.joining.acquire().await?;
@@ -633,6 +646,19 @@ mod tests {
             url: "ws://127.0.0.1:1/ws/{room}".into(),
             protocol: Protocol::YWebsocket,
         };
-        assert_eq!(target.url_for("r-1"), "ws://127.0.0.1:1/ws/r-1");
+        assert_eq!(target.url_for("r-1", 5), "ws://127.0.0.1:1/ws/r-1");
+    }
+
+    #[test]
+    fn several_nodes_take_participants_in_turn() {
+        let target = Target {
+            url: "ws://a/ws/{room},ws://b/ws/{room},ws://c/ws/{room}".into(),
+            protocol: Protocol::YWebsocket,
+        };
+        let urls: Vec<String> = (0..4).map(|slot| target.url_for("r", slot)).collect();
+        assert_eq!(
+            urls,
+            ["ws://a/ws/r", "ws://b/ws/r", "ws://c/ws/r", "ws://a/ws/r"]
+        );
     }
 }

@@ -188,8 +188,10 @@ where
             tracing::error!(error = %e, "could not create the rooms; joining anyway");
         }
     }
+    let ordinals = std::cell::Cell::new(0);
     let spec = |room: usize, role: Role, id: u32| Spec {
         client_id: id,
+        ordinal: ordinals.replace(ordinals.get() + 1),
         tally: false,
         room,
         room_name: room_names[room].clone(),

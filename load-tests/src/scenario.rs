@@ -106,7 +106,7 @@ pub struct ScenarioResult {
 
 impl Scenario {
     /// The scenario's plan with its defaults, then the overrides.
-    fn plan(self, o: &Overrides) -> Plan {
+    pub fn plan(self, o: &Overrides) -> Plan {
         let base = Plan {
             rooms: 1,
             editors: 0,

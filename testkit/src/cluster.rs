@@ -1,8 +1,9 @@
-//! A Redis Cluster for tests that speaks only TLS: masters on TLS ports of 127.0.0.1 (no plain
-//! TCP port), their cluster bus and replication over TLS too (`tls-cluster`, `tls-replication`),
-//! certificates made by `openssl` for `localhost` and 127.0.0.1 (the address the nodes announce).
-//! The cluster is made by the launcher itself (slots assigned, nodes met) over each node's unix
-//! socket, so `redis-cli` is not needed.
+//! A Redis Cluster for tests: masters on 127.0.0.1, either speaking only TLS (no plain TCP port;
+//! their cluster bus and replication over TLS too, `tls-cluster`, `tls-replication`;
+//! certificates made by `openssl` for `localhost` and 127.0.0.1, the address the nodes
+//! announce) or plain TCP (the load tests' multi-node mode, where TLS would cost CPU the figures
+//! should not include). The cluster is made by the launcher itself (slots assigned, nodes met)
+//! over each node's unix socket, so `redis-cli` is not needed.
 
 use std::ffi::OsString;
 use std::path::PathBuf;
@@ -13,26 +14,35 @@ use crate::redis::{free_port, settle, RedisServer};
 const SLOTS: usize = 16384;
 
 /// A cluster of masters without replicas; all killed when dropped.
-pub struct TlsCluster {
-    /// Each node and its TLS port.
+pub struct Cluster {
+    /// Each node and its TCP (or TLS) port.
     nodes: Vec<(RedisServer, u16)>,
-    /// The CA and the certificates every node presents and trusts.
-    certificates: tempfile::TempDir,
+    /// The CA and the certificates every node presents and trusts; `None`: plain TCP.
+    certificates: Option<tempfile::TempDir>,
 }
 
-impl TlsCluster {
-    /// Starts `masters` nodes, gives each an equal share of the slots and introduces them;
-    /// returns once every node knows them all and reports the cluster state ok.
-    pub fn start(masters: usize) -> TlsCluster {
+impl Cluster {
+    /// Starts `masters` nodes speaking only TLS, gives each an equal share of the slots and
+    /// introduces them; returns once every node knows them all and reports the cluster state ok.
+    pub fn start_tls(masters: usize) -> Cluster {
         let certificates = tempfile::Builder::new()
             .prefix("cocreate-redis-tls-")
             .tempdir()
             .expect("temporary directory");
         crate::certificates::make(certificates.path());
+        Cluster::start(masters, Some(certificates))
+    }
+
+    /// [`Cluster::start_tls`] with plain TCP.
+    pub fn start_plain(masters: usize) -> Cluster {
+        Cluster::start(masters, None)
+    }
+
+    fn start(masters: usize, certificates: Option<tempfile::TempDir>) -> Cluster {
         let started: Vec<(RedisServer, u16, u16)> = (0..masters)
             .map(|_| {
                 let (port, bus) = (free_port(), free_port());
-                let args = node_arguments(certificates.path(), port, bus);
+                let args = node_arguments(certificates.as_ref().map(|c| c.path()), port, bus);
                 (RedisServer::start_with(|_| None, args), port, bus)
             })
             .collect();
@@ -50,7 +60,7 @@ impl TlsCluster {
             .into_iter()
             .map(|(node, port, _)| (node, port))
             .collect();
-        let cluster = TlsCluster {
+        let cluster = Cluster {
             nodes,
             certificates,
         };
@@ -64,19 +74,23 @@ impl TlsCluster {
         cluster
     }
 
-    /// cocreate's `--redis-url` for the cluster: every node, `rediss://`, comma-separated.
+    /// cocreate's `--redis-url` for the cluster: every node (`rediss://` over TLS), comma-separated.
     pub fn url(&self) -> String {
         let nodes: Vec<String> = self
             .nodes
             .iter()
-            .map(|(_, port)| format!("rediss://localhost:{port}"))
+            .map(|(_, port)| match self.certificates {
+                Some(_) => format!("rediss://localhost:{port}"),
+                None => format!("redis://127.0.0.1:{port}"),
+            })
             .collect();
         nodes.join(",")
     }
 
-    /// The CA that signed every node's certificate (cocreate's `--redis-ca-file`).
+    /// The CA that signed every node's certificate (cocreate's `--redis-ca-file`), over TLS.
     pub fn ca_file(&self) -> PathBuf {
-        self.certificates.path().join("ca.crt")
+        let certificates = self.certificates.as_ref().expect("a TLS cluster");
+        certificates.path().join("ca.crt")
     }
 
     /// The nodes, to ask over their unix sockets ([`RedisServer::ask`]).
@@ -85,24 +99,32 @@ impl TlsCluster {
     }
 }
 
-/// A cluster node's arguments: TLS on `port` only, the cluster bus on `bus` over TLS, its
-/// certificate from `certificates`. Client certificates are not required (the bus presents
-/// the node's own: it is made for both server and client use).
-fn node_arguments(certificates: &std::path::Path, port: u16, bus: u16) -> Vec<OsString> {
-    let file = |name: &str| certificates.join(name).into_os_string();
-    let mut args: Vec<OsString> = vec!["--tls-port".into(), port.to_string().into()];
-    args.extend(["--tls-cert-file".into(), file("server.crt")]);
-    args.extend(["--tls-key-file".into(), file("server.key")]);
-    args.extend(["--tls-ca-cert-file".into(), file("ca.crt")]);
-    let settings = [
-        ("--tls-auth-clients", "no"),
-        ("--tls-cluster", "yes"),
-        ("--tls-replication", "yes"),
+/// A cluster node's arguments: `port` (TLS only, with the certificate from `certificates`, or
+/// plain TCP), the cluster bus on `bus` (over TLS too). Client certificates are not required
+/// (the bus presents the node's own: it is made for both server and client use).
+fn node_arguments(certificates: Option<&std::path::Path>, port: u16, bus: u16) -> Vec<OsString> {
+    let mut args: Vec<OsString> = Vec::new();
+    let mut settings = vec![
         ("--cluster-enabled", "yes"),
         ("--cluster-config-file", "nodes.conf"),
         ("--cluster-node-timeout", "5000"),
         ("--bind", "127.0.0.1"),
     ];
+    match certificates {
+        Some(certificates) => {
+            let file = |name: &str| certificates.join(name).into_os_string();
+            args.extend(["--tls-port".into(), port.to_string().into()]);
+            args.extend(["--tls-cert-file".into(), file("server.crt")]);
+            args.extend(["--tls-key-file".into(), file("server.key")]);
+            args.extend(["--tls-ca-cert-file".into(), file("ca.crt")]);
+            settings.extend([
+                ("--tls-auth-clients", "no"),
+                ("--tls-cluster", "yes"),
+                ("--tls-replication", "yes"),
+            ]);
+        }
+        None => args.extend(["--port".into(), port.to_string().into()]),
+    }
     for (name, value) in settings {
         args.extend([name.into(), value.into()]);
     }

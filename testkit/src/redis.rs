@@ -95,6 +95,11 @@ impl RedisServer {
         }
     }
 
+    /// The process id while it runs (for CPU and memory figures).
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(std::process::Child::id)
+    }
+
     /// The URL the server's `--redis-url` takes.
     pub fn url(&self) -> String {
         url_of(&socket_in(self.dir.path()))

@@ -8,6 +8,7 @@
 //! `COCREATE_BIN`.
 
 mod faults;
+mod multi_node;
 mod server;
 mod smoke;
 mod soak;

@@ -8,7 +8,7 @@ use cocreate_server::config::Cli;
 use cocreate_server::storage::{
     RedisOptions, RedisStorage, RedisTlsError, RedisTlsFiles, StorageError,
 };
-use cocreate_testkit::cluster::TlsCluster;
+use cocreate_testkit::cluster::Cluster;
 use cocreate_testkit::redis::RedisServer;
 
 use crate::redis_server::{query, unique_prefix};
@@ -129,7 +129,7 @@ async fn tls_settings_that_cannot_work_fail_at_start_up() {
 /// and a third node started afterwards serves everything from it.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn nodes_converge_through_a_tls_only_redis_cluster() {
-    let cluster = TlsCluster::start(3);
+    let cluster = Cluster::start_tls(3);
     let prefix = unique_prefix();
     let node = |name: &str| {
         let (url, ca, prefix, name) = (cluster.url(), cluster.ca_file(), &prefix, name.to_owned());

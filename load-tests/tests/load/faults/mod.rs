@@ -9,7 +9,7 @@
 //! load faults -- --nocapture` shows them).
 
 mod probes;
-mod processes;
+pub(crate) mod processes;
 
 use std::collections::HashMap;
 use std::fmt;
@@ -83,7 +83,7 @@ impl fmt::Display for Figures {
 }
 
 /// Waits until the participants have sent enough for a fault to land mid-write.
-async fn load_built_up(under: &UnderLoad) {
+pub(crate) async fn load_built_up(under: &UnderLoad) {
     assert!(
         under
             .until(LOAD_WAIT, |c| Counters::get(&c.updates_sent)
@@ -118,7 +118,7 @@ fn acknowledged(under: &UnderLoad) -> (Vec<(String, Clocks)>, u64) {
 }
 
 /// What storage lacks of `expected`, asked of a fresh node on `store` (stopped afterwards).
-async fn lost_from(store: &Store, expected: &[(String, Clocks)]) -> Vec<String> {
+pub(crate) async fn lost_from(store: &Store, expected: &[(String, Clocks)]) -> Vec<String> {
     let mut reader = store.node("127.0.0.1:0", &[]);
     let lost = probes::lost(&reader, expected).await;
     processes::stop(&mut reader);

@@ -3,6 +3,7 @@
 
 use std::process::Command;
 
+use cocreate_testkit::cluster::Cluster;
 use cocreate_testkit::redis::RedisServer;
 
 use crate::server::{Backend, Server};
@@ -11,6 +12,8 @@ use crate::server::{Backend, Server};
 pub enum Store {
     Embedded(tempfile::TempDir),
     Redis(RedisServer),
+    /// A Redis Cluster shared by several nodes (the multi-node mode).
+    Cluster(Cluster),
 }
 
 impl Store {
@@ -30,6 +33,10 @@ impl Store {
             Store::Embedded(dir) => Backend::Embedded(dir.path()),
             Store::Redis(redis) => {
                 url = redis.url();
+                Backend::Redis(&url)
+            }
+            Store::Cluster(cluster) => {
+                url = cluster.url();
                 Backend::Redis(&url)
             }
         };
