@@ -37,7 +37,7 @@ const MAX_TITLE: usize = 200;
 const MAX_NAME: usize = 60;
 const MAX_PHASE: usize = 40;
 /// Most dot-votes a moderator can hand each participant.
-const MAX_VOTES: u32 = 100;
+pub(super) const MAX_VOTES: u32 = 100;
 
 /// What `POST /api/sessions` (and `cocreate session create`) is asked to create.
 #[derive(Deserialize)]
@@ -395,6 +395,10 @@ pub async fn change(
         .update(&id, |session| {
             if session.state == SessionState::Closed {
                 return Err(ApiError::session_closed());
+            }
+            let sets_timing = phase.is_some() || change.timer_ends_at.is_some();
+            if sets_timing && session.agenda.current.is_some() {
+                return Err(ApiError::step_current());
             }
             if let Some(title) = &title {
                 session.title = title.clone();
