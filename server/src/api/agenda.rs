@@ -171,8 +171,8 @@ pub async fn reveal(
     Ok(answer(&session))
 }
 
-/// `POST /api/sessions/{id}/agenda/end`: ends the step under way (also in a closed
-/// session); ending an ended step changes nothing.
+/// `POST /api/sessions/{id}/agenda/end`: ends the step under way; ending an ended step
+/// changes nothing (closing a session ended its step already).
 pub async fn end(
     State(state): State<AppState>,
     Caller(moderator, session, ..): Caller<Moderators>,

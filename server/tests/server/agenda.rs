@@ -100,9 +100,9 @@ async fn until_ended(session: &BoardSession) -> Value {
     }
 }
 
-#[tokio::test]
-async fn everyone_reads_the_agenda_and_only_moderators_change_it() {
-    let s = embedded().await;
+/// Every role reads the agenda; no role but moderators (nor another session's moderator, nor
+/// a caller without a token) changes it.
+async fn only_moderators_change_the_agenda(s: &BoardSession) {
     for role in ["moderator", "citizen", "observer", "researcher"] {
         assert_eq!(
             s.agenda_as(role).await,
@@ -145,6 +145,12 @@ async fn everyone_reads_the_agenda_and_only_moderators_change_it() {
     // Nothing the refused calls asked for happened.
     assert_eq!(s.agenda_as("observer").await["current"], Value::Null);
     assert_eq!(s.audited("step-started").await, vec![]);
+}
+
+#[tokio::test]
+async fn everyone_reads_the_agenda_and_only_moderators_change_it_on_both_stores() {
+    only_moderators_change_the_agenda(&embedded().await).await;
+    only_moderators_change_the_agenda(&on_redis().await).await;
 }
 
 /// Replacing the agenda: ids kept or made, every participant reads it, audited once per change.
@@ -427,8 +433,22 @@ async fn an_agenda_runs_step_by_step(s: &BoardSession) {
         vec![by("write", Value::Null), by("vote", Value::Null)]
     );
 
-    // Closed: nothing starts, reveals or changes any more; ending still ends.
+    // A locked session runs its agenda too: only who may write changes.
+    s.moderate("POST", "/lock", None, 200).await;
+    s.moderate("POST", "/agenda/steps/write/start", None, 200)
+        .await;
+    assert_eq!(s.public_session().await["step"]["id"], "write");
+    s.moderate("POST", "/unlock", None, 200).await;
+
+    // Closing ends the step under way; then nothing starts, reveals or changes any more.
     s.close().await;
+    let public = s.public_session().await;
+    assert!(public["step"]["ended_at"].is_u64(), "{public}");
+    assert_eq!(
+        public["timer_ends_at"],
+        Value::Null,
+        "ended before its time"
+    );
     let closed = (409, "session_closed");
     s.refused_as(
         closed,
@@ -443,7 +463,13 @@ async fn an_agenda_runs_step_by_step(s: &BoardSession) {
     s.refused_as(closed, "moderator", "PUT", "/agenda", Some(workshop()))
         .await;
     s.moderate("POST", "/agenda/end", None, 200).await;
-    assert_eq!(s.audited("step-ended").await.len(), 3);
+    assert_eq!(
+        s.audited("step-ended").await[2..],
+        [
+            by(&discuss, json!("next step")),
+            by("write", json!("closed"))
+        ]
+    );
 }
 
 #[tokio::test]

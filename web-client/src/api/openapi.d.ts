@@ -161,7 +161,7 @@ export interface paths {
         put?: never;
         /**
          * Close a session for good
-         * @description Nobody edits a closed session any more.
+         * @description Nobody edits a closed session any more. Ends the agenda's step under way in the same change (audited `step-ended`, reason `closed`).
          */
         post: operations["closeSession"];
         delete?: never;
@@ -279,7 +279,7 @@ export interface paths {
         put?: never;
         /**
          * End the step under way
-         * @description Moderators; also in a closed session. The step stays current (it can still be revealed). Ending an ended step changes nothing. 409 `no_current_step`. Audited as `step-ended` (reason `moderator`).
+         * @description Moderators. The step stays current (it can still be revealed). Ending an ended step changes nothing (so does ending in a closed session: closing ended the step under way). 409 `no_current_step`. Audited as `step-ended` (reason `moderator`).
          */
         post: operations["endStep"];
         delete?: never;
