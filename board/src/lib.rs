@@ -2,7 +2,8 @@
 //! lanes, the version), the seed of each template, the edits the server makes (hide, unhide,
 //! remove contributions, erase, remove refused votes, carry cards in from another session),
 //! reading it (as JSON under the disclosure rules, text runs, the changes an update made) and
-//! the safe apply of updates from the network. No I/O.
+//! the safe apply of updates from the network, and the names of its zones (what facilitation
+//! rules open or close). No I/O.
 //!
 //! The web client (`web-client/src/board/model.ts`) writes the same schema; the golden documents in
 //! `golden/` are loaded by this crate's tests and by the web client's, so the two cannot drift.
@@ -16,6 +17,7 @@ pub mod read;
 pub mod schema;
 pub mod seed;
 pub mod votes;
+pub mod zones;
 
 pub use apply::{
     apply_bytes, apply_update, encode_loadable, encode_state, ApplyError, EncodeError,

@@ -91,6 +91,17 @@ impl ApiError {
         Self::not_found("process_not_found", "no such process")
     }
 
+    /// A moderator setting `phase` or `timer_ends_at` while an agenda step is current: the
+    /// step sets both.
+    pub fn step_current() -> Self {
+        Self::new(
+            StatusCode::CONFLICT,
+            "step_current",
+            "an agenda step is current: its title is the phase and its end the timer; \
+             start, end or change steps instead",
+        )
+    }
+
     pub fn session_closed() -> Self {
         Self::new(
             StatusCode::CONFLICT,

@@ -22,6 +22,7 @@ mod room;
 pub mod room_id;
 pub mod session;
 mod state;
+mod step_clock;
 pub mod storage;
 mod web;
 mod ws;
@@ -50,6 +51,7 @@ use crate::room::RoomContext;
 use crate::session::attendance::AttendanceBook;
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
+use crate::step_clock::StepClock;
 use crate::storage::{EmbeddedStorage, RedisStorage, SharedStorage, StorageError};
 
 pub use crate::room::{
@@ -216,6 +218,7 @@ pub async fn serve_as(
         warn!("--open-rooms: rooms that are not sessions are open to anyone, without a token; never use this in production");
     }
     let rooms = TaskTracker::new();
+    let (step_clock, deadlines) = StepClock::new();
     let connections = TaskTracker::new();
     let attendance = AttendanceBook::new(
         sessions.clone(),
@@ -235,6 +238,7 @@ pub async fn serve_as(
                 node: node.clone(),
                 metrics: metrics.clone(),
                 max_document_bytes: config.max_document_bytes,
+                steps: step_clock.clone(),
             },
             rooms.clone(),
         ),
@@ -259,7 +263,9 @@ pub async fn serve_as(
         metrics,
         guards,
         max_request_bytes: config.max_request_bytes as usize,
+        step_clock,
     };
+    tokio::spawn(step_clock::run(state.clone(), deadlines));
     let connections = state.connections.clone();
     let store = match config.store.redis_url {
         Some(_) => format!("redis, prefix {}", config.store.redis_prefix),

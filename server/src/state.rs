@@ -18,6 +18,7 @@ use crate::registry::Registry;
 use crate::session::attendance::AttendanceBook;
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
+use crate::step_clock::StepClock;
 use crate::storage::SharedStorage;
 use crate::web::WebDir;
 use crate::ws::ConnectionContext;
@@ -70,6 +71,8 @@ pub struct AppState {
     pub(crate) guards: Arc<Guards>,
     /// `--max-request-bytes`: the largest HTTP API request body.
     pub(crate) max_request_bytes: usize,
+    /// Ends timed agenda steps on time; armed by the steps started here.
+    pub(crate) step_clock: StepClock,
 }
 
 impl FromRef<AppState> for ConnectionContext {

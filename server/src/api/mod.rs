@@ -3,6 +3,7 @@
 //! [`ApiError`]. A handler names who may call it (`caller::Caller`), which checks the bearer
 //! token's session, role and revocation before anything else.
 
+mod agenda;
 mod announce;
 mod caller;
 mod carry;
@@ -84,6 +85,16 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/sessions/{id}/close", transition(Closed, "closed")),
         ("/api/sessions/{id}/audit", get(sessions::audit_log)),
         ("/api/sessions/{id}/join-code", post(join_code::rotate)),
+        (
+            "/api/sessions/{id}/agenda",
+            get(agenda::agenda).put(agenda::replace),
+        ),
+        (
+            "/api/sessions/{id}/agenda/steps/{step}/start",
+            post(agenda::start),
+        ),
+        ("/api/sessions/{id}/agenda/reveal", post(agenda::reveal)),
+        ("/api/sessions/{id}/agenda/end", post(agenda::end)),
         ("/api/sessions/{id}/history", get(history::history)),
         ("/api/sessions/{id}/state", get(history::board_at)),
         ("/api/sessions/{id}/metrics", get(history::metrics)),

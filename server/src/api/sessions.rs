@@ -37,7 +37,7 @@ const MAX_TITLE: usize = 200;
 const MAX_NAME: usize = 60;
 const MAX_PHASE: usize = 40;
 /// Most dot-votes a moderator can hand each participant.
-const MAX_VOTES: u32 = 100;
+pub(super) const MAX_VOTES: u32 = 100;
 
 /// What `POST /api/sessions` (and `cocreate session create`) is asked to create.
 #[derive(Deserialize)]
@@ -396,6 +396,10 @@ pub async fn change(
             if session.state == SessionState::Closed {
                 return Err(ApiError::session_closed());
             }
+            let sets_timing = phase.is_some() || change.timer_ends_at.is_some();
+            if sets_timing && session.agenda.current.is_some() {
+                return Err(ApiError::step_current());
+            }
             if let Some(title) = &title {
                 session.title = title.clone();
             }
@@ -450,12 +454,19 @@ async fn move_to(
     event: &str,
 ) -> Result<Json<Value>, ApiError> {
     let id = session.id;
-    let (session, changed) = move_session(&state.sessions, &id, to).await?;
-    if changed {
+    let (session, moved) = move_session(&state.sessions, &id, to).await?;
+    if moved.changed {
         state
             .sessions
             .record_action(&moderator, &id, event, &id, None)
             .await;
+        if let Some(step) = &moved.ended_step {
+            let reason = Some("closed".to_owned());
+            state
+                .sessions
+                .record_action(&moderator, &id, "step-ended", step, reason)
+                .await;
+        }
         state.announce(&session, event).await;
     }
     Ok(Json(
@@ -463,12 +474,22 @@ async fn move_to(
     ))
 }
 
-/// Moves a session to `to` (a closed one stays closed); says whether its state changed.
+/// What moving a session did.
+pub struct Moved {
+    /// Its state changed.
+    pub changed: bool,
+    /// The agenda step that was under way, which closing ended (in the same change).
+    pub ended_step: Option<String>,
+}
+
+/// Moves a session to `to` (a closed one stays closed). Closing ends the agenda's step under
+/// way: nothing is under way in a session that is over.
 pub async fn move_session(
     sessions: &SessionStore,
     id: &str,
     to: SessionState,
-) -> Result<(Arc<Session>, bool), ApiError> {
+) -> Result<(Arc<Session>, Moved), ApiError> {
+    let now = now_ms();
     sessions
         .update(id, |session| {
             if session.state == SessionState::Closed && to != SessionState::Closed {
@@ -476,7 +497,14 @@ pub async fn move_session(
             }
             let changed = session.state != to;
             session.state = to;
-            Ok(changed)
+            let ended_step = match to {
+                SessionState::Closed => session.agenda.end(now).ok().flatten(),
+                _ => None,
+            };
+            Ok(Moved {
+                changed,
+                ended_step,
+            })
         })
         .await
 }

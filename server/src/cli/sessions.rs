@@ -120,24 +120,35 @@ async fn close(store: &StoreArgs, id: &str) -> anyhow::Result<()> {
     if sessions.get(id).await?.is_none() {
         return Err(anyhow!("no session {id} in this store"));
     }
-    let (_, changed) = move_session(&sessions, id, SessionState::Closed)
+    let (_, moved) = move_session(&sessions, id, SessionState::Closed)
         .await
         .map_err(failed)?;
-    if !changed {
+    if !moved.changed {
         eprintln!("session {id} was already closed");
         return Ok(());
     }
-    let entry = AuditEntry {
+    let mut entries = vec![AuditEntry {
         at: now_ms(),
         by: OPERATOR.to_owned(),
         action: "closed".to_owned(),
         target: id.to_owned(),
         reason: None,
-    };
-    sessions
-        .audit(id, &entry)
-        .await
-        .context("closed, but not recorded in the audit log")?;
+    }];
+    // The agenda's step under way ended with the session.
+    if let Some(step) = moved.ended_step {
+        entries.push(AuditEntry {
+            action: "step-ended".to_owned(),
+            target: step,
+            reason: Some("closed".to_owned()),
+            ..entries[0].clone()
+        });
+    }
+    for entry in &entries {
+        sessions
+            .audit(id, entry)
+            .await
+            .context("closed, but not recorded in the audit log")?;
+    }
     if let Some(bus) = bus {
         let room = RoomId::parse(id).map_err(|e| anyhow!("invalid session id: {e}"))?;
         let message = BusMessage {

@@ -80,6 +80,7 @@ impl Room {
                 .outbox
                 .send_cocreate(session_frame(&session, identity, event));
         }
+        self.context.steps.watch(&session);
         info!(room = %self.id, event, state = ?session.state, "session changed");
         self.session = Some(session);
     }

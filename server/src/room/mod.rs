@@ -83,6 +83,9 @@ pub struct RoomContext {
     pub(crate) metrics: SharedMetrics,
     /// `--max-document-bytes`: updates that would make the document larger are refused.
     pub(crate) max_document_bytes: u64,
+    /// Armed with the session's step under way when the room loads it and whenever it
+    /// changes, so that every node serving the room ends a timed step on time.
+    pub(crate) steps: crate::step_clock::StepClock,
 }
 
 /// How often relayed presence is checked for states that stopped being renewed.
@@ -100,6 +103,9 @@ async fn run(
     let started = Instant::now();
     match load_room(&id, &context.storage).await {
         Ok((session, loaded)) => {
+            if let Some(session) = &session {
+                context.steps.watch(session);
+            }
             info!(room = %id, node = %context.node, seq = loaded.applied, checkpoint = loaded.checkpoint, replayed = loaded.replayed, skipped = loaded.skipped, ms = started.elapsed().as_millis() as u64, "room loaded");
             context
                 .metrics

@@ -71,7 +71,7 @@ impl Room {
             return;
         }
         let doc = self.awareness.doc();
-        let refused = votes::refused(doc, &added, participant, session.votes_per_participant);
+        let refused = votes::refused(doc, &added, participant, session.votes_limit());
         let Some(update) = votes::remove(doc, &refused) else {
             return;
         };

@@ -37,6 +37,11 @@ pub fn session_id() -> String {
     random_string(ID_ALPHABET, 20)
 }
 
+/// A new agenda step id (unique within its agenda).
+pub fn step_id() -> String {
+    format!("step_{}", random_string(ID_ALPHABET, 10))
+}
+
 /// A new pseudonymous participant id.
 pub fn participant_id() -> String {
     format!("p_{}", random_string(ID_ALPHABET, 16))

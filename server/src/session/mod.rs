@@ -2,6 +2,7 @@
 //! tokens, revocations), what state it is in (open, locked, closed), and keeps the moderation
 //! state of its items. The room enforces it; the HTTP API in `api/` changes it.
 
+pub mod agenda;
 pub mod attendance;
 pub mod clock;
 pub mod disclosure;
@@ -17,6 +18,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
+use self::agenda::Agenda;
 use self::process::Cycle;
 pub use clock::{now_ms, now_secs};
 
@@ -24,7 +26,7 @@ pub use clock::{now_ms, now_secs};
 pub use cocreate_board::Template;
 
 /// What a participant may do. Roles come from tokens, never from what a client claims.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Role {
     /// Edits and moderates.
@@ -101,9 +103,11 @@ pub struct Session {
     pub template: Template,
     pub language: String,
     pub state: SessionState,
-    /// Facilitation phase (e.g. diverge, cluster, vote, review), shown to everyone.
+    /// Facilitation phase (e.g. diverge, cluster, vote, review), shown to everyone. Set by
+    /// moderators until an agenda step is current; from then on shown as the step's title.
     pub phase: String,
-    /// When the facilitator's timer runs out (ms since the epoch), shown to everyone.
+    /// When the facilitator's timer runs out (ms since the epoch), shown to everyone. Like
+    /// `phase`, the current agenda step's end takes its place.
     pub timer_ends_at: Option<u64>,
     pub votes_per_participant: u32,
     pub created_at: u64,
@@ -128,6 +132,9 @@ pub struct Session {
     /// The process the session belongs to and the cycle phase it serves.
     #[serde(flatten)]
     pub cycle: Cycle,
+    /// The steps a moderator prepared and the current one (see `agenda.rs`).
+    #[serde(default, skip_serializing_if = "Agenda::is_empty")]
+    pub agenda: Agenda,
 }
 
 /// How a session is recorded for research. Participants see it before they join.
@@ -304,14 +311,29 @@ impl Session {
             "template": self.template,
             "language": self.language,
             "state": self.state,
-            "phase": self.phase,
-            "timer_ends_at": self.timer_ends_at,
-            "votes_per_participant": self.votes_per_participant,
+            "phase": self.agenda.phase().unwrap_or(&self.phase),
+            "timer_ends_at": self.timer_ends(),
+            "votes_per_participant": self.votes_limit(),
             "created_at": self.created_at,
             "research": self.research,
             "process": self.cycle.process,
             "cycle_phase": self.cycle.cycle_phase,
+            "step": self.agenda.step_view(),
         })
+    }
+
+    /// When the countdown everyone sees ends: the current agenda step's, once there is one;
+    /// before that the moderator's own timer.
+    pub fn timer_ends(&self) -> Option<u64> {
+        match self.agenda.current {
+            Some(_) => self.agenda.timer_ends_at(),
+            None => self.timer_ends_at,
+        }
+    }
+
+    /// Dot-votes each participant may cast now: the running vote step's, or the session's.
+    pub fn votes_limit(&self) -> u32 {
+        self.agenda.votes().unwrap_or(self.votes_per_participant)
     }
 
     /// The public view, plus the join code for moderators (who share it).

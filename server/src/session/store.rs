@@ -82,6 +82,7 @@ impl SessionStore {
                 research: research.clone(),
                 erased: Default::default(),
                 cycle: cycle.clone(),
+                agenda: Default::default(),
             };
             let record = encode(&session);
             if self

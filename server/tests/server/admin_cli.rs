@@ -381,6 +381,14 @@ async fn on_redis_the_command_line_closes_a_session_people_are_in() {
         .await;
     let mut citizen = Client::connect(&format!("{}?token={token}", server.url(id))).await;
     citizen.wait_session(|m| m["you"]["can_edit"] == true).await;
+    // A step under way ends with the session, also closed from the command line.
+    let moderator = created["invites"]["moderator"]["token"].as_str();
+    let agenda = json!({"steps": [{"id": "write", "title": "Write", "method": "brainwrite"}]});
+    let path = format!("/api/sessions/{id}/agenda");
+    let put = server.call("PUT", &path, moderator, Some(agenda)).await;
+    assert_eq!(put.0, 200, "{}", put.1);
+    let start = format!("{path}/steps/write/start");
+    assert_eq!(server.call("POST", &start, moderator, None).await.0, 200);
 
     let lines = list(&store).await;
     assert_eq!(lines.len(), 1, "{lines:?}");
@@ -390,6 +398,22 @@ async fn on_redis_the_command_line_closes_a_session_people_are_in() {
     citizen
         .wait_session(|m| m["event"] == "closed" && m["you"]["can_edit"] == false)
         .await;
+    let told = citizen.session.as_ref().unwrap()["session"]["step"].clone();
+    assert!(told["ended_at"].is_u64(), "{told}");
     assert_eq!(list(&store).await[0][1], "closed");
+    let audit = format!("/api/sessions/{id}/audit");
+    let (_, log) = server.call("GET", &audit, moderator, None).await;
+    let ended: Vec<&Value> = log["entries"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|e| e["action"] == "step-ended")
+        .collect();
+    assert_eq!(ended.len(), 1, "{log}");
+    let entry = (&ended[0]["by"], &ended[0]["target"], &ended[0]["reason"]);
+    assert_eq!(
+        entry,
+        (&json!("operator"), &json!("write"), &json!("closed"))
+    );
     server.stop().await;
 }

@@ -44,7 +44,9 @@ impl BoardSession {
         Self::create_on(self.server.clone(), extra).await
     }
 
-    async fn create_on(server: Arc<TestServer>, extra: Value) -> Self {
+    /// A session on `server`, created with `extra` fields (template, process, …) besides its
+    /// title.
+    pub async fn create_on(server: Arc<TestServer>, extra: Value) -> Self {
         let mut body = json!({"title": "Parking permits", "template": "canvas", "language": "nl"});
         if let (Some(body), Some(extra)) = (body.as_object_mut(), extra.as_object()) {
             body.extend(extra.clone());
@@ -56,6 +58,22 @@ impl BoardSession {
             server,
             created,
         }
+    }
+
+    /// This session as another server reaches it: a node sharing its store, or the same
+    /// data after a restart. `created` is what creating it answered ([`BoardSession::created`]).
+    pub fn reopen(server: Arc<TestServer>, created: &Value) -> Self {
+        BoardSession {
+            id: created["id"].as_str().unwrap().to_owned(),
+            code: created["join_code"].as_str().unwrap().to_owned(),
+            server,
+            created: created.clone(),
+        }
+    }
+
+    /// What creating the session answered: its id, join code and invites.
+    pub fn created(&self) -> Value {
+        self.created.clone()
     }
 
     /// The invite token of a role (moderator, citizen, observer, researcher).

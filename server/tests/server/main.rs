@@ -8,6 +8,7 @@ mod support;
 mod board_session;
 
 mod admin_cli;
+mod agenda;
 mod authorship;
 mod awareness;
 mod bad_input;

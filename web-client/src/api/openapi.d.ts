@@ -111,7 +111,7 @@ export interface paths {
         head?: never;
         /**
          * Change a session's settings
-         * @description Research terms only get stricter once people other than the four invites have joined (409 `research_terms_fixed`).
+         * @description Research terms only get stricter once people other than the four invites have joined (409 `research_terms_fixed`). While an agenda step is current, `phase` and `timer_ends_at` come from it: setting either is 409 `step_current`.
          */
         patch: operations["changeSession"];
         trace?: never;
@@ -161,7 +161,7 @@ export interface paths {
         put?: never;
         /**
          * Close a session for good
-         * @description Nobody edits a closed session any more.
+         * @description Nobody edits a closed session any more. Ends the agenda's step under way in the same change (audited `step-ended`, reason `closed`).
          */
         post: operations["closeSession"];
         delete?: never;
@@ -198,6 +198,90 @@ export interface paths {
         put?: never;
         /** Give the session a new join code; the old one is refused at once */
         post: operations["rotateJoinCode"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/agenda": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The session's agenda: its steps and the current one
+         * @description Every participant of the session, whatever their role.
+         */
+        get: operations["agenda"];
+        /**
+         * Replace the agenda's steps
+         * @description Moderators. Steps keep the ids given; steps without one get one. The step under way keeps the settings it started with and must stay on the agenda (409 `step_running`); an ended current step left out stops being current. Errors, nothing changed: 400 `invalid_request` (a title, an id, more than 50 steps), `duplicate_step`, `unknown_method`, `invalid_minutes`, `invalid_votes`, `unknown_zone`, `unknown_role`, `unknown_access`, `invalid_zone_rule`; 409 `session_closed`. Audited as `agenda` (the steps in `reason`).
+         */
+        put: operations["replaceAgenda"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/agenda/steps/{step}/start": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Start a step, ending the one under way
+         * @description Moderators. Starting the step under way changes nothing. 404 `step_not_found` for a step not on the agenda; 409 `session_closed`. Audited as `step-started` (and `step-ended`, reason `next step`, for the step it ended); a step with `minutes` ends on its own at `ends_at` (audited as `step-ended` by `timer`, reason `time`).
+         */
+        post: operations["startStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/agenda/reveal": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Reveal the current step (private drafts, secret tallies)
+         * @description Moderators; under way or ended. Revealing it again changes nothing. 409 `no_current_step`, `nothing_to_reveal` (neither private nor secret), `session_closed`. Audited as `step-revealed`.
+         */
+        post: operations["revealStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/agenda/end": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * End the step under way
+         * @description Moderators. The step stays current (it can still be revealed). Ending an ended step changes nothing (so does ending in a closed session: closing ended the step under way). 409 `no_current_step`. Audited as `step-ended` (reason `moderator`).
+         */
+        post: operations["endStep"];
         delete?: never;
         options?: never;
         head?: never;
@@ -610,10 +694,11 @@ export interface components {
             template: components["schemas"]["Template"];
             language: components["schemas"]["Language"];
             state: components["schemas"]["SessionState"];
-            /** @description Free text set by moderators (e.g. diverge, cluster, vote, review). */
+            /** @description The current agenda step's title; without one, free text set by moderators (e.g. diverge, cluster, vote, review). */
             phase: string;
-            /** @description When the facilitator's timer runs out (ms since the Unix epoch). */
+            /** @description When the countdown runs out (ms since the Unix epoch): the current agenda step's `ends_at` (`null` if a moderator ended it before its time); without a current step, the facilitator's timer. */
             timer_ends_at: number | null;
+            /** @description Dot-votes each participant may cast now: the running step's `votes`, if it sets any, else the session's setting. */
             votes_per_participant: number;
             /** @description Milliseconds since the Unix epoch. */
             created_at: number;
@@ -623,6 +708,8 @@ export interface components {
             /** @description The process the session belongs to. */
             process: string | null;
             cycle_phase: components["schemas"]["CyclePhase"] | null;
+            /** @description The agenda's current step, or `null`. */
+            step: components["schemas"]["CurrentStep"] | null;
         };
         /** @description Everything a moderator sees of a session, hidden texts included. */
         SessionDetails: {
@@ -631,10 +718,11 @@ export interface components {
             template: components["schemas"]["Template"];
             language: components["schemas"]["Language"];
             state: components["schemas"]["SessionState"];
-            /** @description Free text set by moderators (e.g. diverge, cluster, vote, review). */
+            /** @description The current agenda step's title; without one, free text set by moderators (e.g. diverge, cluster, vote, review). */
             phase: string;
-            /** @description When the facilitator's timer runs out (ms since the Unix epoch). */
+            /** @description When the countdown runs out (ms since the Unix epoch): the current agenda step's `ends_at` (`null` if a moderator ended it before its time); without a current step, the facilitator's timer. */
             timer_ends_at: number | null;
+            /** @description Dot-votes each participant may cast now: the running step's `votes`, if it sets any, else the session's setting. */
             votes_per_participant: number;
             /** @description Milliseconds since the Unix epoch. */
             created_at: number;
@@ -651,6 +739,8 @@ export interface components {
             /** @description The process the session belongs to. */
             process: string | null;
             cycle_phase: components["schemas"]["CyclePhase"] | null;
+            /** @description The agenda's current step, or `null`. */
+            step: components["schemas"]["CurrentStep"] | null;
         };
         Participant: {
             /** @description Pseudonymous participant id (`p_…`). */
@@ -718,7 +808,7 @@ export interface components {
         AuditEntry: {
             /** @description Milliseconds since the Unix epoch. */
             at: number;
-            /** @description Participant id (a pseudonym for researchers), or `reports`. */
+            /** @description Participant id (a pseudonym for researchers), `reports` (an automatic hide) or `timer` (an agenda step that ended on time). */
             by: string;
             /** @description Looked up when read: empty once erased or not disclosed. */
             by_name: string;
@@ -967,6 +1057,84 @@ export interface components {
             }[];
             evaluation?: components["schemas"]["EvaluationFigures"];
         };
+        /**
+         * @description How a step is run: `brainwrite` (everyone writes alone first), `discuss`, `cluster` (sorting cards into themes), `vote` (dot-voting), `review` (officials decide), `custom`.
+         * @enum {string}
+         */
+        StepMethod: "brainwrite" | "discuss" | "cluster" | "vote" | "review" | "custom";
+        /**
+         * @description What a zone rule lets a role do in the zone: `edit` (add, change, move, delete), `add` (new cards only), `read` (look only).
+         * @enum {string}
+         */
+        ZoneAccess: "edit" | "add" | "read";
+        /** @description Who may do what in one zone during the step. Rules are for citizens: moderators always edit every zone, observers and researchers never edit. */
+        ZoneRules: {
+            citizen?: components["schemas"]["ZoneAccess"];
+        };
+        /** @description Zone name → its rules. Zone names: `structure` (stages, lanes, their titles and order, the canvas's groups), `stage:<stage id>` and `lane:<lane id>` (the cards in a stage or lane on the board now), `canvas` (a canvas's notes), `comments`, `connectors`, `votes`, `emotions` (a journey map's emotion curve). A name the board does not have is 400 `unknown_zone`. */
+        Zones: {
+            [key: string]: components["schemas"]["ZoneRules"];
+        };
+        /** @description One step of an agenda. */
+        Step: {
+            /** @description Unique in the agenda: 1 to 40 letters, digits, `-` or `_`; made by the server (`step_…`) when left out. */
+            id: string;
+            /** @description 1 to 120 characters; shown as the session's `phase` while the step is current. */
+            title: string;
+            method: components["schemas"]["StepMethod"];
+            /** @description How long the step runs once started (more than 0, at most 1440; fractions allowed); `null`: until a moderator ends it. */
+            minutes: number | null;
+            /** @description Contributions are drafts until revealed. */
+            private: boolean;
+            /** @description No names shown to other participants, during and after the step. */
+            anonymous: boolean;
+            /** @description Dot-votes per participant while the step is under way (the room holds people to it); `null`: the session's `votes_per_participant`. */
+            votes: number | null;
+            /** @description Vote tallies hidden until revealed. */
+            secret: boolean;
+            zones: components["schemas"]["Zones"];
+        };
+        /** @description A step as a moderator sends it: as `Step`, with `id`, `minutes`, `votes`, the options (false) and `zones` ({}) optional. */
+        StepRequest: {
+            /** @description Unique in the agenda: 1 to 40 letters, digits, `-` or `_`; made by the server (`step_…`) when left out. */
+            id?: string;
+            /** @description 1 to 120 characters; shown as the session's `phase` while the step is current. */
+            title: string;
+            method: components["schemas"]["StepMethod"];
+            /** @description How long the step runs once started (more than 0, at most 1440; fractions allowed); `null`: until a moderator ends it. */
+            minutes?: number | null;
+            /** @description Contributions are drafts until revealed. */
+            private?: boolean;
+            /** @description No names shown to other participants, during and after the step. */
+            anonymous?: boolean;
+            /** @description Dot-votes per participant while the step is under way (the room holds people to it); `null`: the session's `votes_per_participant`. */
+            votes?: number | null;
+            /** @description Vote tallies hidden until revealed. */
+            secret?: boolean;
+            zones?: components["schemas"]["Zones"];
+        };
+        /** @description A session's steps and the current one. */
+        Agenda: {
+            steps: components["schemas"]["Step"][];
+            /** @description The id of the step started last (it stays current once ended, until another starts); `null` before any. */
+            current: string | null;
+        };
+        /** @description The agenda's current step with the settings it started with (changing the agenda does not change a step under way). */
+        CurrentStep: {
+            id: string;
+            title: string;
+            method: components["schemas"]["StepMethod"];
+            /** @description ms since the Unix epoch. */
+            started_at: number;
+            /** @description When it ends on its own (`minutes` after the start); `null`: no duration. */
+            ends_at: number | null;
+            /** @description When it ended (on time, by a moderator, or by the next step starting); `null` while under way. */
+            ended_at: number | null;
+            private: boolean;
+            anonymous: boolean;
+            secret: boolean;
+            revealed: boolean;
+        };
     };
     responses: {
         /** @description The request is malformed (body, path or query). */
@@ -977,7 +1145,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "invalid_request" | "consent_required";
+                    code?: "invalid_request" | "consent_required" | "unknown_method" | "invalid_minutes" | "invalid_votes" | "unknown_zone" | "unknown_role" | "unknown_access" | "invalid_zone_rule" | "duplicate_step";
                 };
             };
         };
@@ -1013,7 +1181,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "session_not_found" | "join_code_not_found" | "participant_not_found" | "item_not_found" | "process_not_found" | "results_not_published" | "receipt_not_found";
+                    code?: "session_not_found" | "join_code_not_found" | "participant_not_found" | "item_not_found" | "process_not_found" | "results_not_published" | "receipt_not_found" | "step_not_found";
                 };
             };
         };
@@ -1025,7 +1193,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "session_closed" | "session_full" | "research_terms_fixed" | "not_hidden" | "contended" | "source_not_closed" | "not_same_process" | "item_hidden" | "already_carried";
+                    code?: "session_closed" | "session_full" | "research_terms_fixed" | "not_hidden" | "contended" | "source_not_closed" | "not_same_process" | "item_hidden" | "already_carried" | "step_current" | "step_running" | "no_current_step" | "nothing_to_reveal";
                 };
             };
         };
@@ -1511,6 +1679,172 @@ export interface operations {
                         join_code: string;
                         /** @description The web client's join link for the code. */
                         join_url: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    agenda: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agenda. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agenda: components["schemas"]["Agenda"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    replaceAgenda: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    steps: components["schemas"]["StepRequest"][];
+                };
+            };
+        };
+        responses: {
+            /** @description The agenda as stored, every step with its id. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agenda: components["schemas"]["Agenda"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    startStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+                /** @description The step id. */
+                step: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agenda and the session as they are now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agenda: components["schemas"]["Agenda"];
+                        session: components["schemas"]["Session"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revealStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agenda and the session as they are now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agenda: components["schemas"]["Agenda"];
+                        session: components["schemas"]["Session"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    endStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agenda and the session as they are now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agenda: components["schemas"]["Agenda"];
+                        session: components["schemas"]["Session"];
                     };
                 };
             };
