@@ -168,6 +168,8 @@ impl Server {
             .args(["--join-attempts-per-minute", "1000000"])
             .args(["--max-connections-per-ip", "1000000"])
             .env("RUST_LOG", "warn")
+            // The receipt rush comes from one address (older servers ignore the variable).
+            .env("COCREATE_PUBLIC_READS_PER_MINUTE", "1000000")
             .stdout(Stdio::null())
             .stderr(Stdio::inherit())
             .spawn()

@@ -58,7 +58,7 @@ impl ApiError {
             Limit::Participants => (StatusCode::CONFLICT, "session_full"),
             Limit::RequestSize => (StatusCode::PAYLOAD_TOO_LARGE, "request_too_large"),
             Limit::Exports => (StatusCode::TOO_MANY_REQUESTS, "too_many_exports"),
-            Limit::JoinAttempts | Limit::AdminKeyAttempts => {
+            Limit::JoinAttempts | Limit::AdminKeyAttempts | Limit::PublicReads => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
             }
             _ => (StatusCode::TOO_MANY_REQUESTS, "too_many_connections"),

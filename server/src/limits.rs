@@ -27,11 +27,12 @@ pub enum Limit {
     RequestSize,
     AdminKeyAttempts,
     Exports,
+    PublicReads,
 }
 
 impl Limit {
     /// Every limit, in declaration order: a limit's counter is at its discriminant.
-    pub const ALL: [Limit; 11] = [
+    pub const ALL: [Limit; 12] = [
         Limit::ConnectionsPerIp,
         Limit::ConnectionsPerSession,
         Limit::MessageRate,
@@ -43,6 +44,7 @@ impl Limit {
         Limit::RequestSize,
         Limit::AdminKeyAttempts,
         Limit::Exports,
+        Limit::PublicReads,
     ];
 
     /// The `limit` label in `/metrics`.
@@ -59,6 +61,7 @@ impl Limit {
             Limit::RequestSize => "request_size",
             Limit::AdminKeyAttempts => "admin_key_attempts",
             Limit::Exports => "exports",
+            Limit::PublicReads => "public_reads",
         }
     }
 }
@@ -252,6 +255,8 @@ pub struct LimitSettings {
     pub max_connections_per_session: usize,
     /// `--join-attempts-per-minute`.
     pub join_attempts_per_minute: u32,
+    /// `--public-reads-per-minute`.
+    pub public_reads_per_minute: u32,
     /// `--max-messages-per-second`.
     pub max_messages_per_second: u32,
     /// `--max-bytes-per-second`.
@@ -272,6 +277,9 @@ pub struct LimitSettings {
 pub struct Guards {
     pub connections: Arc<ConnectionLimits>,
     pub joins: AddressAttempts,
+    /// Reads without a token (receipts, published results) by address, in a budget of their
+    /// own: a venue's shared address is not kept from joining by someone's receipt lookups.
+    pub public_reads: AddressAttempts,
     /// Wrong admin keys by address ([`ADMIN_KEY_ATTEMPTS_PER_MINUTE`]).
     pub admin_keys: AddressAttempts,
     pub exports: ExportSlots,
@@ -304,6 +312,7 @@ impl Guards {
                 settings.max_connections_per_session,
             ),
             joins: AddressAttempts::new(settings.join_attempts_per_minute),
+            public_reads: AddressAttempts::new(settings.public_reads_per_minute),
             admin_keys: AddressAttempts::new(ADMIN_KEY_ATTEMPTS_PER_MINUTE),
             exports: ExportSlots::new(MAX_CONCURRENT_EXPORTS),
             messages_per_second: settings.max_messages_per_second,

@@ -7,7 +7,8 @@
 //! CI runs it small (it proves the harness); `COCREATE_MULTI_NODE_FULL=1` runs the scenarios at
 //! their own sizes, for the table in load-tests/README.md ("Several nodes"):
 //! `cargo build --release -p cocreate-server && COCREATE_MULTI_NODE_FULL=1 cargo test --release
-//! -p cocreate-load --test load multi_node -- --nocapture`.
+//! -p cocreate-load --test load multi_node -- --nocapture` (`COCREATE_MULTI_NODE_SCENARIOS=
+//! workshops,max-rate` for some of them).
 
 use std::fmt::Write as _;
 use std::time::Duration;
@@ -128,6 +129,22 @@ fn overrides(scenario: Scenario) -> Overrides {
     }
 }
 
+/// The scenarios compared: workshops and plenary, and max-rate at full size;
+/// `COCREATE_MULTI_NODE_SCENARIOS=workshops,plenary` names them.
+fn scenarios() -> Vec<Scenario> {
+    if let Ok(names) = std::env::var("COCREATE_MULTI_NODE_SCENARIOS") {
+        return names
+            .split(',')
+            .map(|name| clap::ValueEnum::from_str(name, true).expect("a scenario name"))
+            .collect();
+    }
+    let mut scenarios = vec![Scenario::Workshops, Scenario::Plenary];
+    if std::env::var_os("COCREATE_MULTI_NODE_FULL").is_some() {
+        scenarios.push(Scenario::MaxRate);
+    }
+    scenarios
+}
+
 /// One row of the comparison: a scenario on `count` nodes.
 async fn run_on(store: &Store, redis: &[u32], scenario: Scenario, count: usize) -> String {
     let nodes = nodes(store, count);
@@ -174,12 +191,7 @@ async fn rooms_spread_over_three_nodes_on_a_redis_cluster_converge_and_survive_a
     let mut table = String::from(
         "| scenario | nodes | participants | p50 ms | p99 ms | deliveries/s | cores per node | peak MiB per node | Redis cores (3 masters) | headline | converged |\n|---|---|---:|---:|---:|---:|---|---|---:|---|---|\n",
     );
-    let full = std::env::var_os("COCREATE_MULTI_NODE_FULL").is_some();
-    let mut scenarios = vec![Scenario::Workshops, Scenario::Plenary];
-    if full {
-        scenarios.push(Scenario::MaxRate);
-    }
-    for scenario in scenarios {
+    for scenario in scenarios() {
         for count in [1, NODES] {
             let row = run_on(&store, &redis, scenario, count).await;
             eprintln!("multi-node figures: {row}");

@@ -177,6 +177,14 @@ fn attempt(state: &AppState, requester: &Requester) -> Result<(), ApiError> {
     limit_attempts(state, &state.guards.joins, Limit::JoinAttempts, ip, message)
 }
 
+/// Counts a read without a token (a receipt, published results) against its address's budget
+/// of such reads, so that one address cannot keep a node busy for everyone; 429 beyond.
+fn public_read(state: &AppState, requester: &Requester) -> Result<(), ApiError> {
+    let message = "too many requests from your address; wait a moment and try again";
+    let limiter = &state.guards.public_reads;
+    limit_attempts(state, limiter, Limit::PublicReads, requester.ip, message)
+}
+
 /// Counts an attempt from `ip` on one of the per-address limiters: 429 for `limit`, with how
 /// long to wait, once the address has made too many.
 fn limit_attempts(

@@ -4,7 +4,7 @@
 //! Sessions join a process when they are created (`crate::session::process::enrol`).
 
 use axum::extract::{Path, State};
-use axum::http::{HeaderMap, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use serde::Deserialize;
@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 use super::caller::{bearer, check_member, require_admin_key, Requester};
 use super::results::{not_published, published, PUBLIC_RESULTS};
 use super::revalidate::revalidated_json;
-use super::{plain_text, text_field, Body};
+use super::{plain_text, public_read, text_field, Body};
 use crate::error::ApiError;
 use crate::receipt::evaluation;
 use crate::session::process::{Process, ALL_PROCESSES, PROCESSES, PROCESS_SESSIONS};
@@ -139,9 +139,10 @@ pub async fn details(
 /// published.
 pub async fn results(
     State(state): State<AppState>,
+    requester: Requester,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    public_read(&state, &requester)?;
     let (process, sessions) = match process_and_sessions(&state, &id).await {
         Err(e) if e.code == "process_not_found" => return Err(not_published()),
         other => other?,
@@ -175,5 +176,5 @@ pub async fn results(
         "counts": { "contributions": contributions, "decided": decided, "accepted": accepted },
         "sessions": listed,
     });
-    Ok(revalidated_json(&headers, PUBLIC_RESULTS, &body))
+    Ok(revalidated_json(&requester.headers, PUBLIC_RESULTS, &body))
 }

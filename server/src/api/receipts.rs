@@ -1,6 +1,7 @@
 //! Receipt endpoints, for whoever holds a receipt (no token: it outlives tokens): what the
 //! participant contributed and what became of it, and their evaluation of the session. Each
-//! request counts as an attempt at a secret from its address, as joins do.
+//! request counts in its address's budget of reads without a token (`--public-reads-per-minute`):
+//! receipts are 130 random bits, beyond guessing, so they no longer share the joins' budget.
 
 use axum::extract::{Path, Query, State};
 use axum::response::Response;
@@ -10,7 +11,7 @@ use serde_json::{json, Value};
 
 use super::caller::Requester;
 use super::revalidate::revalidated_json;
-use super::{attempt, public_url, room_of, Body};
+use super::{public_read, public_url, room_of, Body};
 use crate::error::ApiError;
 use crate::history::{session_records, SessionRecords};
 use crate::receipt::evaluation::{self, Answers};
@@ -48,7 +49,7 @@ pub async fn show(
     Path(id): Path<String>,
     Query(query): Query<ReceiptQuery>,
 ) -> Result<Response, ApiError> {
-    attempt(&state, &requester)?;
+    public_read(&state, &requester)?;
     let (receipt, records) = open(&state, &id).await?;
     let participant = records
         .participants
@@ -106,7 +107,7 @@ pub async fn evaluate(
     Path(id): Path<String>,
     Body(request): Body<EvaluationRequest>,
 ) -> Result<Json<Value>, ApiError> {
-    attempt(&state, &requester)?;
+    public_read(&state, &requester)?;
     let answers = request.answers.checked().map_err(ApiError::bad_request)?;
     let (receipt, _) = open(&state, &id).await?;
     let (evaluation, replaced) =

@@ -4,14 +4,14 @@
 
 use axum::body::Bytes;
 use axum::extract::{Path, State};
-use axum::http::HeaderMap;
 use axum::response::Response;
 use axum::Json;
 use serde_json::{json, Value};
 
+use super::caller::Requester;
 use super::caller::{Caller, Moderators};
 use super::revalidate::revalidated_json;
-use super::room_of;
+use super::{public_read, room_of};
 use crate::error::ApiError;
 use crate::outcome::{session_results, Publication, DECISIONS, PUBLICATIONS, PUBLISHED};
 use crate::room_id::RoomId;
@@ -110,11 +110,16 @@ pub(super) const PUBLIC_RESULTS: &str = "public, no-cache";
 /// `GET /api/results/{id}` (no token): the published results; 404 while unpublished.
 pub async fn results(
     State(state): State<AppState>,
+    requester: Requester,
     Path(id): Path<String>,
-    headers: HeaderMap,
 ) -> Result<Response, ApiError> {
+    public_read(&state, &requester)?;
     let results = published(&state, &id).await?.ok_or_else(not_published)?;
-    Ok(revalidated_json(&headers, PUBLIC_RESULTS, &results))
+    Ok(revalidated_json(
+        &requester.headers,
+        PUBLIC_RESULTS,
+        &results,
+    ))
 }
 
 /// Unpublished and unknown sessions answer alike: results say nothing about what is not public.

@@ -251,6 +251,13 @@ pub struct ServeConfig {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub join_attempts_per_minute: u32,
 
+    /// Reads without a token (`GET /api/receipts/…`, `POST …/evaluation`, `GET /api/results/…`,
+    /// `GET /api/processes/…/results`) per minute from one client address, in a budget of their
+    /// own (joins keep theirs); beyond it: 429 `too_many_attempts` with Retry-After.
+    #[arg(long, env = "COCREATE_PUBLIC_READS_PER_MINUTE", default_value_t = 120,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub public_reads_per_minute: u32,
+
     /// Largest HTTP API request body, in bytes; larger: 413 `request_too_large`.
     #[arg(long, env = "COCREATE_MAX_REQUEST_BYTES", default_value_t = 64 * 1024,
           value_parser = clap::value_parser!(u64).range(1024..))]
@@ -381,6 +388,7 @@ impl ServeConfig {
             max_connections_per_ip: self.max_connections_per_ip as usize,
             max_connections_per_session: self.max_connections_per_session as usize,
             join_attempts_per_minute: self.join_attempts_per_minute,
+            public_reads_per_minute: self.public_reads_per_minute,
             max_messages_per_second: self.max_messages_per_second,
             max_bytes_per_second: self.max_bytes_per_second,
             max_message_bytes: self.max_message_bytes,

@@ -56,6 +56,11 @@ impl Workshop {
         Self::with(open_config(data)).await
     }
 
+    /// A session-only server with `config` (its data directory the caller's).
+    pub async fn on_config(config: ServeConfig) -> Self {
+        Self::with(config).await
+    }
+
     async fn with(mut config: ServeConfig) -> Self {
         config.open_rooms = false;
         let server = TestServer::start_with(config).await;
@@ -440,33 +445,34 @@ async fn erasure_removes_a_receipt(w: Workshop) {
     w.server.stop().await;
 }
 
+/// Reads without a token have a budget per address of their own: one address's receipt and
+/// results lookups are refused beyond it, and the same address (a venue's) can still join.
 #[tokio::test]
-async fn receipt_lookups_count_as_attempts_at_a_secret() {
+async fn public_reads_have_a_budget_per_address_that_leaves_joining_alone() {
     let dir = tempfile::tempdir().unwrap();
     let mut config = open_config(dir.path());
+    config.public_reads_per_minute = 3;
     config.join_attempts_per_minute = 2;
-    let server = TestServer::start_with(config).await;
-    for _ in 0..2 {
-        server
-            .call_expect(
-                (404, "receipt_not_found"),
-                "GET",
-                "/api/receipts/nope",
-                None,
-                None,
-            )
+    let w = Workshop::on_config(config).await;
+    for _ in 0..3 {
+        let path = "/api/receipts/nope";
+        w.server
+            .call_expect((404, "receipt_not_found"), "GET", path, None, None)
             .await;
     }
-    server
-        .call_expect(
-            (429, "too_many_attempts"),
-            "GET",
-            "/api/receipts/nope",
-            None,
-            None,
-        )
+    let limited = (429, "too_many_attempts");
+    let receipt = "/api/receipts/nope";
+    w.server
+        .call_expect(limited, "GET", receipt, None, None)
         .await;
-    server.stop().await;
+    let results = format!("/api/results/{}", w.id);
+    w.server
+        .call_expect(limited, "GET", &results, None, None)
+        .await;
+    // Joining keeps its own budget.
+    let ann = w.join("Ann").await;
+    assert_eq!(ann.receipt.len(), 26);
+    w.server.stop().await;
 }
 
 /// A `cocreate serve` process on `data` with its clock `hours` ahead: its address, once it

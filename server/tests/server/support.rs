@@ -51,6 +51,7 @@ pub fn open_config(data_dir: &Path) -> ServeConfig {
     config.max_messages_per_second = 1_000_000;
     config.max_bytes_per_second = 1 << 40;
     config.join_attempts_per_minute = 1_000_000;
+    config.public_reads_per_minute = 1_000_000;
     config
 }
 
