@@ -225,6 +225,47 @@ pub fn author_of(doc: &Doc, item: &str) -> Option<String> {
     }
 }
 
+/// A correction of one authorship field of an item (`author` or `author_name`): the value the
+/// server vouches for, or `None` to remove a field a client added.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct AuthorField {
+    pub item: String,
+    pub field: &'static str,
+    pub value: Option<String>,
+}
+
+/// Sets items' authorship fields as `fields` say (the server's correction of what a client
+/// wrote). Items gone since are skipped; `None` if nothing changes.
+pub fn set_author_fields(doc: &Doc, fields: &[AuthorField]) -> Option<Vec<u8>> {
+    let copy = editable_copy(doc);
+    let items = copy.get_or_insert_map(ITEMS);
+    let mut txn = copy.transact_mut();
+    let mut changed = false;
+    for fix in fields {
+        let Some(Out::YMap(map)) = items.get(&txn, &fix.item) else {
+            continue;
+        };
+        let now = match map.get(&txn, fix.field) {
+            Some(Out::Any(Any::String(v))) => Some(v.to_string()),
+            Some(_) => Some(String::new()),
+            None => None,
+        };
+        if now == fix.value {
+            continue;
+        }
+        match &fix.value {
+            Some(value) => {
+                map.insert(&mut txn, fix.field, value.as_str());
+            }
+            None => {
+                map.remove(&mut txn, fix.field);
+            }
+        }
+        changed = true;
+    }
+    changed.then(|| txn.encode_update_v1())
+}
+
 /// Erases a participant from the board: the display name on the items they authored and,
 /// with `text`, every run of text written with their client ids (in any item, whoever its
 /// author), replaced by [`ERASED_TEXT`], as is a `text` of another shape than a Y.Text in the

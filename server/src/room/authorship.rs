@@ -218,6 +218,14 @@ impl ClientOwners {
         Ok(())
     }
 
+    /// The participant who owns a client id (`None`: nobody, or the server).
+    pub fn participant_of(&self, client: ClientID) -> Option<&str> {
+        match &self.0.get(&client)?.owner {
+            Owner::Participant(p) => Some(p),
+            Owner::Server => None,
+        }
+    }
+
     /// The client ids a participant owns.
     pub fn clients_of(&self, participant: &str) -> HashSet<ClientID> {
         self.0

@@ -14,6 +14,7 @@
 
 mod access;
 mod append;
+mod authors;
 mod authorship;
 mod checkpoints;
 mod follow;
@@ -42,6 +43,7 @@ use yrs::sync::Awareness;
 
 use self::access::{access, read_only_frame, session_frame, Access, REMOVED};
 use self::append::AppendQueue;
+use self::authors::AuthorWrites;
 use self::frames::{full_awareness_frame, FrameCache};
 use self::handle::Command;
 use self::load::load_room;
@@ -125,6 +127,7 @@ async fn run(
                 log: AppendQueue::new(id.clone(), &context),
                 id,
                 added_votes: AddedVotes::watch(&loaded.doc),
+                author_writes: AuthorWrites::watch(&loaded.doc),
                 appended: loaded.applied,
                 awareness: Awareness::new(loaded.doc),
                 presence: Presence::default(),
@@ -213,6 +216,9 @@ struct Room {
     commands: mpsc::WeakSender<Command>,
     /// Votes the last applied record added: checked against the session's limit.
     added_votes: AddedVotes,
+    /// Items the last applied record created and authorship fields it changed: put right
+    /// when a client wrote other than the server vouches for.
+    author_writes: AuthorWrites,
     /// The last log position this room's own appends reached. The room stays loaded until it
     /// has applied them: the vote limits are checked as it applies its own records.
     appended: Seq,

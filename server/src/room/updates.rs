@@ -162,6 +162,7 @@ impl Room {
                         }
                     }
                     self.limit_votes(&record);
+                    self.vouch_authors(&record);
                 }
                 Err(ApplyError::Panicked) => {
                     error!(room = %self.id, seq = record.seq, "yrs panicked applying a log record; reloading the room");

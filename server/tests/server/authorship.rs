@@ -319,3 +319,80 @@ async fn remove_contributions_and_history_follow_ownership() {
     assert_eq!(card_authors(&server, &session, "c").await.len(), 1);
     server.stop().await;
 }
+
+/// Sets an item's authorship fields as a hostile client would.
+async fn claim(client: &mut Client, item: &str, author: &str, name: &str) {
+    let items = client.doc.get_or_insert_map("items");
+    let (item, author, name) = (item.to_owned(), author.to_owned(), name.to_owned());
+    client
+        .edit(move |txn| {
+            let Some(yrs::Out::YMap(card)) = items.get(txn, &item) else {
+                panic!("no item {item}")
+            };
+            card.insert(txn, "author", author);
+            card.insert(txn, "author_name", name);
+        })
+        .await;
+}
+
+/// Issue 34, finding 3: the `author` and `author_name` a client writes are put right by the
+/// server: a new item is its sender's, an existing one stays its creator's; every client, the
+/// research state and a later load see the server's version.
+async fn authors_are_vouched_for(w: crate::receipts::Workshop) {
+    let mut ann = w.join("Ann").await;
+    let mut mallory = w.join("Mallory").await;
+    ann.card("a1", "Ann's card").await;
+    claim(&mut ann.client, "a1", &ann.pid, "Ann").await;
+    ann.client.wait_all_saved().await;
+    // A card Mallory writes in Ann's name is Mallory's.
+    crate::support::add_card(&mut mallory.client, "m1", "I am Ann", &ann.pid).await;
+    claim(&mut mallory.client, "m1", &ann.pid, "Ann").await;
+    let (ann_pid, mallory_pid) = (ann.pid.clone(), mallory.pid.clone());
+    ann.client
+        .wait_for(|c| c.item_field("m1", "author").as_deref() == Some(mallory_pid.as_str()))
+        .await;
+    ann.client
+        .wait_for(|c| c.item_field("m1", "author_name").as_deref() == Some("Mallory"))
+        .await;
+    // Ann's card, claimed by Mallory, goes back to Ann.
+    mallory
+        .client
+        .wait_for(|c| c.item_field("a1", "author").is_some())
+        .await;
+    claim(&mut mallory.client, "a1", &mallory.pid, "Mallory").await;
+    mallory
+        .client
+        .wait_for(|c| c.item_field("a1", "author").as_deref() == Some(ann_pid.as_str()))
+        .await;
+    assert_eq!(
+        mallory.client.item_field("a1", "author_name").as_deref(),
+        Some("Ann")
+    );
+    // Research sees the same: m1 under Mallory's pseudonym, a1 under Ann's (participant ids
+    // are the pseudonyms), and no names (the session does not keep them).
+    let (status, state) = w
+        .server
+        .call("GET", &w.path("/state"), Some(&w.researcher), None)
+        .await;
+    assert_eq!(status, 200, "{state}");
+    let items = &state["board"]["items"];
+    assert_eq!(items["m1"]["author"], mallory.pid.as_str(), "{items}");
+    assert_eq!(items["a1"]["author"], ann.pid.as_str(), "{items}");
+    assert!(!state.to_string().contains("author_name"), "{state}");
+    w.server.stop().await;
+}
+
+#[tokio::test]
+async fn an_author_a_client_writes_is_the_senders_and_an_items_stays_its_creators() {
+    authors_are_vouched_for(crate::receipts::Workshop::start().await).await;
+}
+
+#[tokio::test]
+async fn authors_are_vouched_for_on_redis_too() {
+    let w = crate::receipts::Workshop::storing(|config| {
+        config.store.redis_url = Some(crate::redis_server::url());
+        config.store.redis_prefix = crate::redis_server::unique_prefix();
+    })
+    .await;
+    authors_are_vouched_for(w).await;
+}

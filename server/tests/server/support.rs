@@ -537,6 +537,24 @@ impl Client {
             .await;
     }
 
+    /// Processes incoming messages until the client satisfies `done`.
+    pub async fn wait_for(&mut self, mut done: impl FnMut(&Client) -> bool) {
+        self.read_until(|client, _| done(client)).await;
+    }
+
+    /// An item's field holding a string, as this client sees it.
+    pub fn item_field(&self, item: &str, field: &str) -> Option<String> {
+        let items = self.doc.get_or_insert_map("items");
+        let txn = self.doc.transact();
+        let Some(Out::YMap(map)) = items.get(&txn, item) else {
+            return None;
+        };
+        match map.get(&txn, field)? {
+            Out::Any(yrs::Any::String(value)) => Some(value.to_string()),
+            _ => None,
+        }
+    }
+
     /// Processes incoming messages until the newest session message satisfies `done`.
     pub async fn wait_session(&mut self, mut done: impl FnMut(&serde_json::Value) -> bool) {
         self.read_until(|client, _| client.session.as_ref().is_some_and(&mut done))
