@@ -53,7 +53,7 @@ test-deploy:
 # RUSTC_BOOTSTRAP lets the stable toolchain take. Allocations the system allocator
 # would refuse fail as they do in production (yrs reserves declared lengths with try_reserve);
 # memory actually used past 2 GiB, or one input taking over 10 s, is a crash.
-FUZZ_SECONDS ?= 90
+FUZZ_SECONDS ?= 45
 FUZZ_TARGETS := frame update room token
 CARGO_FUZZ_VERSION := 0.13.2
 test-fuzz:
