@@ -146,11 +146,21 @@ pub async fn remove(
     Ok(())
 }
 
+/// Answer sets needed before any figure or comment of them is shown (k-anonymity): with fewer,
+/// a moderator or researcher could read one person's answers off the figures, or each new
+/// answer as a difference.
+pub const MIN_RESPONSES: u64 = 5;
+
 /// The figures of a session's evaluations (`GET /api/sessions/{id}/metrics`).
 #[derive(Debug, Default, PartialEq, Serialize)]
 pub struct Figures {
     /// Answer sets given.
     pub responses: u64,
+    /// Fewer than `minimum_responses` answered: the statements' figures are empty and
+    /// `comments` is 0 until enough have.
+    pub withheld: bool,
+    /// [`MIN_RESPONSES`].
+    pub minimum_responses: u64,
     /// Per statement of [`STATEMENTS`].
     pub statements: BTreeMap<&'static str, StatementFigures>,
     /// Answer sets with a comment (the comments themselves are in the export).
@@ -167,20 +177,24 @@ pub struct StatementFigures {
     pub distribution: [u64; 5],
 }
 
-/// Sums up answer sets.
+/// Sums up answer sets; withheld below [`MIN_RESPONSES`].
 pub fn figures(evaluations: &[Evaluation]) -> Figures {
+    let withheld = (evaluations.len() as u64) < MIN_RESPONSES;
+    let counted = if withheld { &[][..] } else { evaluations };
     let mut figures = Figures {
         responses: evaluations.len() as u64,
+        withheld,
+        minimum_responses: MIN_RESPONSES,
         statements: STATEMENTS
             .iter()
             .map(|s| (*s, StatementFigures::default()))
             .collect(),
-        comments: evaluations
+        comments: counted
             .iter()
             .filter(|e| e.answers.comment.is_some())
             .count() as u64,
     };
-    for evaluation in evaluations {
+    for evaluation in counted {
         for (name, score) in STATEMENTS.iter().zip(evaluation.answers.scores()) {
             let (Some(score), Some(statement)) = (score, figures.statements.get_mut(name)) else {
                 continue;
@@ -200,8 +214,13 @@ pub fn figures(evaluations: &[Evaluation]) -> Figures {
 }
 
 /// `evaluation.csv` of the research export: one row per answer set, oldest first, with the day
-/// it was answered (not the time, which attendance could tie to a person).
+/// it was answered (not the time, which attendance could tie to a person); only the header
+/// below [`MIN_RESPONSES`] answer sets.
 pub fn evaluation_csv(evaluations: &[Evaluation]) -> String {
+    let evaluations = match evaluations.len() as u64 {
+        n if n < MIN_RESPONSES => &[][..],
+        _ => evaluations,
+    };
     let header: Vec<&str> = ["answered_on"]
         .into_iter()
         .chain(STATEMENTS)

@@ -21,6 +21,10 @@ async fn answers_are_checked_replaced_and_seen_only_as_figures_and_anonymous_row
     let w = Workshop::start().await;
     let ann = w.join("Ann").await;
     let bob = w.join("Bob").await;
+    let mut others = Vec::new();
+    for name in ["Cas", "Dirk", "Els"] {
+        others.push(w.join(name).await.receipt);
+    }
     for bad in [
         json!({}),
         json!({"could_say": 6}),
@@ -60,17 +64,39 @@ async fn answers_are_checked_replaced_and_seen_only_as_figures_and_anonymous_row
         second
     );
 
+    // Two answer sets: nothing of them is shown yet (k-anonymity, 5), nor exported.
+    let withheld = &w.metrics(&w.moderator).await["evaluation"];
+    assert_eq!(
+        (
+            &withheld["responses"],
+            &withheld["withheld"],
+            &withheld["comments"]
+        ),
+        (&json!(2), &json!(true), &json!(0)),
+        "{withheld}"
+    );
+    assert_eq!(withheld["statements"]["could_say"]["answered"], 0);
+    assert_eq!(w.export_file("evaluation.csv").await.lines().count(), 1);
+    for receipt in &others {
+        let (status, _) = evaluate(&w.server, receipt, json!({"could_say": 3})).await;
+        assert_eq!(status, 200);
+    }
+
     for token in [&w.moderator, &w.researcher] {
         let metrics = w.metrics(token).await;
         let figures = &metrics["evaluation"];
         assert_eq!(
-            (&figures["responses"], &figures["comments"]),
-            (&json!(2), &json!(1)),
+            (
+                &figures["responses"],
+                &figures["comments"],
+                &figures["withheld"]
+            ),
+            (&json!(5), &json!(1), &json!(false)),
             "{figures}"
         );
         assert_eq!(
             figures["statements"]["could_say"],
-            json!({"answered": 2, "mean": 3.0, "distribution": [0, 1, 0, 1, 0]})
+            json!({"answered": 5, "mean": 3.0, "distribution": [0, 1, 3, 1, 0]})
         );
         assert_eq!(figures["statements"]["understand_next"]["answered"], 1);
         assert!(
@@ -94,9 +120,10 @@ async fn answers_are_checked_replaced_and_seen_only_as_figures_and_anonymous_row
         lines[0],
         "answered_on,could_say,listened_to,understand_next,would_return,comment"
     );
-    assert_eq!(lines.len(), 3, "{csv}");
+    assert_eq!(lines.len(), 6, "{csv}");
     assert!(lines[1].ends_with(",4,5,3,5,Toch goed"), "{csv}");
     assert!(lines[2].ends_with(",2,,,1,"), "{csv}");
+    assert!(lines[5].ends_with(",3,,,,"), "{csv}");
     for who in [&ann.pid, &bob.pid, &ann.receipt, &bob.receipt] {
         assert!(!csv.contains(who.as_str()), "{csv}");
     }
@@ -155,7 +182,14 @@ async fn outcome_figures_count_decided_contributions_by_role() {
 #[tokio::test]
 async fn a_process_shows_the_evaluation_figures_over_its_sessions() {
     let (id, first, second) = process_of_two().await;
-    for (session, score) in [(&first, 5), (&second, 3)] {
+    // Five answer sets over the two sessions: enough to be shown (k-anonymity, 5).
+    for (session, score) in [
+        (&first, 5),
+        (&first, 5),
+        (&first, 5),
+        (&second, 3),
+        (&second, 3),
+    ] {
         let body = json!({"code": session.code, "display_name": "Ann"});
         let (status, joined) = session
             .server
@@ -172,9 +206,9 @@ async fn a_process_shows_the_evaluation_figures_over_its_sessions() {
         let (status, process) = first.server.call("GET", &path, Some(&token), None).await;
         assert_eq!(status, 200, "{process}");
         let figures = &process["evaluation"];
-        assert_eq!(figures["responses"], 2, "{process}");
+        assert_eq!(figures["responses"], 5, "{process}");
         assert_eq!(
-            figures["statements"]["would_return"]["mean"], 4.0,
+            figures["statements"]["would_return"]["mean"], 4.2,
             "{process}"
         );
     }

@@ -952,6 +952,10 @@ export interface components {
         };
         EvaluationFigures: {
             responses: number;
+            /** @description Fewer than `minimum_responses` answer sets: the statements' figures are empty and `comments` is 0 (k-anonymity). */
+            withheld: boolean;
+            /** @description Answer sets needed before figures are shown (5). */
+            minimum_responses: number;
             comments: number;
             statements: {
                 could_say: components["schemas"]["StatementFigures"];
