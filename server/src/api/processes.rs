@@ -88,8 +88,9 @@ fn with_process(process: &Process, mut rest: Value) -> Value {
 }
 
 /// `GET /api/processes/{id}`: the process and its sessions with their cycle phase, and the
-/// evaluation figures over all of them, for the admin key or a moderator of one of its
-/// sessions.
+/// evaluation figures, for the admin key (over all its sessions) or a moderator of one of its
+/// sessions (over that session only: a moderator sees no figures of sessions they do not
+/// moderate).
 pub async fn details(
     State(state): State<AppState>,
     requester: Requester,
@@ -106,19 +107,21 @@ pub async fn details(
         }
     };
     let (process, sessions) = process_and_sessions(&state, &id).await?;
-    if let Some(identity) = identity {
+    if let Some(identity) = &identity {
         let theirs = sessions.iter().find(|s| s.id == identity.session);
         let Some(session) = theirs.filter(|_| identity.role == Role::Moderator) else {
             return Err(ApiError::forbidden(
                 "only a moderator of one of the process's sessions may see it",
             ));
         };
-        check_member(&identity, session)?;
+        check_member(identity, session)?;
     }
     let mut listed = Vec::new();
     let mut evaluations = Vec::new();
     for session in &sessions {
-        evaluations.extend(evaluation::all(state.storage.as_ref(), &session.id).await?);
+        if identity.as_ref().is_none_or(|i| i.session == session.id) {
+            evaluations.extend(evaluation::all(state.storage.as_ref(), &session.id).await?);
+        }
         let published = super::results::is_published(&state, &session.id).await?;
         listed.push(json!({
             "id": session.id,

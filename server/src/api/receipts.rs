@@ -16,7 +16,7 @@ use crate::error::ApiError;
 use crate::history::{session_records, SessionRecords};
 use crate::receipt::evaluation::{self, Answers};
 use crate::receipt::{self, contributions, receipt_url, Receipt};
-use crate::session::language;
+use crate::session::{language, Role};
 use crate::state::AppState;
 
 /// The receipt a link names, with its session's records; 404 when there is no such receipt,
@@ -39,6 +39,31 @@ async fn open(state: &AppState, id: &str) -> Result<(Receipt, SessionRecords), A
 pub struct ReceiptQuery {
     /// The language to show the receipt in (default: the participant's).
     lang: Option<String>,
+}
+
+/// Whether a receipt's holder may evaluate the session: a citizen who was in the room (their
+/// board connected at least once). Observers, moderators and identities minted from a shared
+/// invite that never joined the board would otherwise stuff the figures (issue 34).
+fn took_part(records: &SessionRecords, participant: &str) -> Result<(), ApiError> {
+    let citizen = records
+        .participants
+        .iter()
+        .any(|p| p.id == participant && p.role == Role::Citizen);
+    if !citizen {
+        return Err(ApiError::forbidden(
+            "the evaluation is for the citizens who took part",
+        ));
+    }
+    if !records
+        .attendance
+        .iter()
+        .any(|a| a.participant == participant)
+    {
+        return Err(ApiError::forbidden(
+            "the evaluation is for those who were in the session: join its board first",
+        ));
+    }
+    Ok(())
 }
 
 /// `GET /api/receipts/{receipt}?lang=`: the session, the participant's contributions with
@@ -109,7 +134,8 @@ pub async fn evaluate(
 ) -> Result<Json<Value>, ApiError> {
     public_read(&state, &requester)?;
     let answers = request.answers.checked().map_err(ApiError::bad_request)?;
-    let (receipt, _) = open(&state, &id).await?;
+    let (receipt, records) = open(&state, &id).await?;
+    took_part(&records, &receipt.participant)?;
     let (evaluation, replaced) =
         evaluation::answer(state.storage.as_ref(), &receipt.session, &id, answers).await?;
     tracing::info!(session = %receipt.session, replaced, "evaluation answered");

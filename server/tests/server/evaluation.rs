@@ -197,19 +197,63 @@ async fn a_process_shows_the_evaluation_figures_over_its_sessions() {
             .await;
         assert_eq!(status, 200, "{joined}");
         let receipt = joined["receipt"].as_str().unwrap();
+        // Only who was in the room evaluates: not before their board connected.
+        let (status, body) =
+            evaluate(&session.server, receipt, json!({"would_return": score})).await;
+        assert_eq!(
+            (status, &body["code"]),
+            (403, &json!("forbidden")),
+            "{body}"
+        );
+        let token = joined["token"].as_str().unwrap();
+        let url = format!("{}?token={token}", session.server.url(&session.id));
+        let _board = crate::support::Client::connect(&url).await;
         let (status, body) =
             evaluate(&session.server, receipt, json!({"would_return": score})).await;
         assert_eq!(status, 200, "{body}");
     }
     let path = format!("/api/processes/{id}");
-    for token in [ADMIN_KEY.to_owned(), first.invite("moderator")] {
-        let (status, process) = first.server.call("GET", &path, Some(&token), None).await;
-        assert_eq!(status, 200, "{process}");
-        let figures = &process["evaluation"];
-        assert_eq!(figures["responses"], 5, "{process}");
+    let (status, process) = first.server.call("GET", &path, Some(ADMIN_KEY), None).await;
+    assert_eq!(status, 200, "{process}");
+    let figures = &process["evaluation"];
+    assert_eq!(figures["responses"], 5, "{process}");
+    assert_eq!(
+        figures["statements"]["would_return"]["mean"], 4.2,
+        "{process}"
+    );
+    // A moderator of one session sees that session's answer sets only (3: withheld).
+    let token = first.invite("moderator");
+    let (status, process) = first.server.call("GET", &path, Some(&token), None).await;
+    assert_eq!(status, 200, "{process}");
+    let figures = &process["evaluation"];
+    assert_eq!(
+        (&figures["responses"], &figures["withheld"]),
+        (&json!(3), &json!(true)),
+        "{process}"
+    );
+}
+
+#[tokio::test]
+async fn only_citizens_who_were_in_the_room_evaluate() {
+    let w = Workshop::start().await;
+    let ann = w.join("Ann").await;
+    let answers = json!({"could_say": 1});
+    for (role, invite) in [
+        ("observer", &w.observer_invite),
+        ("moderator", &w.moderator_invite),
+    ] {
+        let body = json!({"invite": invite, "display_name": role});
+        let (status, joined) = w.server.call("POST", "/api/join", None, Some(body)).await;
+        assert_eq!(status, 200, "{joined}");
+        let receipt = joined["receipt"].as_str().unwrap();
+        let (status, body) = evaluate(&w.server, receipt, answers.clone()).await;
         assert_eq!(
-            figures["statements"]["would_return"]["mean"], 4.2,
-            "{process}"
+            (status, &body["code"]),
+            (403, &json!("forbidden")),
+            "{role}: {body}"
         );
     }
+    let (status, body) = evaluate(&w.server, &ann.receipt, answers).await;
+    assert_eq!(status, 200, "{body}");
+    w.server.stop().await;
 }

@@ -24,6 +24,9 @@ pub struct Workshop {
     pub researcher: String,
     /// A shared invite, as created with the session.
     pub citizen_invite: String,
+    /// The shared invites for observers and moderators, as created with the session.
+    pub observer_invite: String,
+    pub moderator_invite: String,
     _dir: Option<tempfile::TempDir>,
 }
 
@@ -85,6 +88,8 @@ impl Workshop {
             moderator: moderator["token"].as_str().unwrap().to_owned(),
             researcher: invite("researcher"),
             citizen_invite: invite("citizen"),
+            observer_invite: invite("observer"),
+            moderator_invite: invite("moderator"),
             server,
             _dir: None,
         }

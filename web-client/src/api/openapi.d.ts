@@ -640,7 +640,10 @@ export interface paths {
         };
         get?: never;
         put?: never;
-        /** Answer the evaluation questionnaire (anonymous; answering again replaces) */
+        /**
+         * Answer the evaluation questionnaire (anonymous; answering again replaces)
+         * @description Only a citizen who was in the session (their board connected at least once) may answer: anyone else gets 403 `forbidden`.
+         */
         post: operations["evaluate"];
         delete?: never;
         options?: never;
@@ -2602,6 +2605,7 @@ export interface operations {
                 };
             };
             400: components["responses"]["BadRequest"];
+            403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             413: components["responses"]["TooLarge"];
             429: components["responses"]["TooManyRequests"];
