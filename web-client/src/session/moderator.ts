@@ -198,7 +198,9 @@ export class ModeratorConsole {
       e.preventDefault()
       this.act(api.patch(this.token, s.id, { votes_per_participant: Math.max(0, Math.min(100, Math.round(Number(votes.value) || 0))) }), 'votes')
     })
-    this.el.append(phaseForm, timerForm, votesForm)
+    // while an agenda step is current it sets the phase and the timer (the facilitator's controls)
+    if (s.step) this.el.append(h('p', { class: 'hint', id: 'mod-phase-by-step', text: t('facil.phaseByStep') }), votesForm)
+    else this.el.append(phaseForm, timerForm, votesForm)
 
     if (code) {
       this.el.append(h('div', { class: 'join-code' },
