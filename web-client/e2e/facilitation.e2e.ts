@@ -92,6 +92,7 @@ describe('issue 27: the agenda in the browser (method library, facilitator contr
     await cit.page.screenshot({ path: screenshotPath('facilitation-360-running') })
     await axeSerious(cit.page, 'citizen on a phone, a step running')
     await axeSerious(mod.page, 'moderator, a step running')
+    await mod.page.screenshot({ path: screenshotPath('facilitation-moderator-running') })
 
     // reveal, end, next: the citizen's banner follows each
     await mod.page.click('#facil-reveal')
@@ -116,6 +117,11 @@ describe('issue 27: the agenda in the browser (method library, facilitator contr
     await cit.page.screenshot({ path: screenshotPath('facilitation-360-time-up') })
     await axeSerious(cit.page, 'citizen on a phone, time is up')
     await axeSerious(mod.page, 'moderator, time is up')
+    // the audit log says it in words: who started what, and that the clock ended the step
+    await mod.page.click('#mod-audit-load')
+    await mod.page.locator('#mod-audit li[data-action="step-started"]', { hasText: 'Mona: started the step “Cluster into themes”' }).waitFor()
+    await mod.page.locator('#mod-audit li[data-action="step-ended"]', { hasText: 'The step clock: ended the step: its time was up' }).waitFor()
+    await mod.page.locator('#mod-audit li[data-action="agenda"]', { hasText: 'Mona: prepared the agenda' }).first().waitFor()
     expect(mod.problems).toEqual([])
     expect(cit.problems).toEqual([])
     await mod.ctx.close(); await cit.ctx.close()

@@ -2,6 +2,8 @@ import { describe, it, expect } from 'vitest'
 import { LANGUAGES } from '../src/i18n'
 import { METHOD_IDS, STEP_METHODS, methodAgenda, methodName, methodsFor } from '../src/facilitation/methods'
 import { countdownText, minutesText, secondsLeft } from '../src/facilitation/time'
+import { auditSentence } from '../src/session/audit-text'
+import { setLang } from '../src/i18n'
 
 describe('method library', () => {
   it('every method is a valid agenda in every language: titles of 1 to 120 characters, known methods, durations the server takes', () => {
@@ -60,5 +62,18 @@ describe('step times', () => {
     expect(countdownText(3725, 'nl')).toBe('1:02:05')
     expect(minutesText(1.5, 'nl')).toBe('1,5 min')
     expect(minutesText(10, 'en')).toBe('10 min')
+  })
+})
+
+describe('the agenda in the audit log', () => {
+  it('says what happened to a step in words, also why it ended', () => {
+    setLang('nl')
+    const none = (): string => ''
+    expect(auditSentence('step-started', 'step_1', 'Tonen en bespreken', none)).toBe('startte de stap “Tonen en bespreken”')
+    expect(auditSentence('step-ended', 'step_1', 'time', none)).toBe('beëindigde de stap: de tijd was om')
+    expect(auditSentence('step-ended', 'step_1', 'next step', none)).toBe('beëindigde de stap door de volgende te starten')
+    expect(auditSentence('step-ended', 'step_1', 'moderator', none)).toBe('beëindigde de stap')
+    expect(auditSentence('agenda', 's_1', '[{"title":"x"}]', none)).toBe('stelde de agenda op')
+    setLang('en')
   })
 })

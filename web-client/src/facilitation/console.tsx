@@ -82,6 +82,11 @@ function FacilitatorConsole ({ ctx }: { ctx: ConsoleContext }) {
     if (!r) return
     setAgenda(r.agenda)
     ctx.onSession(r.session)
+    // the button pressed may be gone now (End, the last Next): keyboard focus stays in the controls
+    requestAnimationFrame(() => {
+      if (document.activeElement && document.activeElement !== document.body) return
+      ;(document.getElementById('facil-next') ?? document.getElementById('facil-title'))?.focus()
+    })
   }
 
   const closed = f.session?.state === 'closed'
@@ -94,7 +99,7 @@ function FacilitatorConsole ({ ctx }: { ctx: ConsoleContext }) {
 
   return (
     <section class='facilitation' id='facilitation' aria-labelledby='facil-title'>
-      <h2 id='facil-title'>{t('facil.title')}</h2>
+      <h2 id='facil-title' tabIndex={-1}>{t('facil.title')}</h2>
       {step
         ? <p class='facil-now' id='facil-now'>{t(running ? 'facil.nowRunning' : 'facil.nowEnded', { title: step.title })}{running ? '' : ` ${endedText(step)}`}</p>
         : null}

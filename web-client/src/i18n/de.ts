@@ -563,5 +563,13 @@ export const de: Dict = {
   'facil.add': 'Schritt hinzufügen',
   'facil.save': 'Ablauf speichern',
   'facil.cancel': 'Abbrechen',
-  'facil.phaseByStep': 'Der Schritt des Ablaufs bestimmt Phase und Timer (siehe Ablauf, oben).'
+  'facil.phaseByStep': 'Der Schritt des Ablaufs bestimmt Phase und Timer (siehe Ablauf, oben).',
+  'audit.agenda': 'hat den Ablauf vorbereitet',
+  'audit.step-started': 'hat den Schritt „{reason}“ gestartet',
+  'audit.step-revealed': 'hat den aktuellen Schritt aufgedeckt',
+  'audit.step-ended': 'hat den Schritt beendet',
+  'audit.step-ended.next': 'hat den Schritt beendet, indem der nächste begann',
+  'audit.step-ended.time': 'hat den Schritt beendet: Die Zeit war um',
+  'audit.step-ended.closed': 'hat den Schritt durch das Schließen der Sitzung beendet',
+  'audit.byTimer': 'Die Uhr des Schritts'
 }

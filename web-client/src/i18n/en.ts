@@ -561,7 +561,15 @@ export const en = {
   'facil.add': 'Add step',
   'facil.save': 'Save agenda',
   'facil.cancel': 'Cancel',
-  'facil.phaseByStep': 'The agenda’s step sets the phase and the timer (see Agenda, above).'
+  'facil.phaseByStep': 'The agenda’s step sets the phase and the timer (see Agenda, above).',
+  'audit.agenda': 'prepared the agenda',
+  'audit.step-started': 'started the step “{reason}”',
+  'audit.step-revealed': 'revealed the current step',
+  'audit.step-ended': 'ended the step',
+  'audit.step-ended.next': 'ended the step by starting the next one',
+  'audit.step-ended.time': 'ended the step: its time was up',
+  'audit.step-ended.closed': 'ended the step by closing the session',
+  'audit.byTimer': 'The step clock'
 }
 
 /** A UI string's name. */

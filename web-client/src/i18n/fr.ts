@@ -563,5 +563,13 @@ export const fr: Dict = {
   'facil.add': 'Ajouter une étape',
   'facil.save': 'Enregistrer le programme',
   'facil.cancel': 'Annuler',
-  'facil.phaseByStep': 'L’étape du programme fixe la phase et le minuteur (voir Programme, ci-dessus).'
+  'facil.phaseByStep': 'L’étape du programme fixe la phase et le minuteur (voir Programme, ci-dessus).',
+  'audit.agenda': 'a préparé le programme',
+  'audit.step-started': 'a commencé l’étape « {reason} »',
+  'audit.step-revealed': 'a révélé l’étape en cours',
+  'audit.step-ended': 'a terminé l’étape',
+  'audit.step-ended.next': 'a terminé l’étape en commençant la suivante',
+  'audit.step-ended.time': 'a terminé l’étape : le temps était écoulé',
+  'audit.step-ended.closed': 'a terminé l’étape en clôturant la session',
+  'audit.byTimer': 'L’horloge de l’étape'
 }

@@ -563,5 +563,13 @@ export const nl: Dict = {
   'facil.add': 'Stap toevoegen',
   'facil.save': 'Agenda bewaren',
   'facil.cancel': 'Annuleren',
-  'facil.phaseByStep': 'De stap van de agenda bepaalt de fase en de timer (zie Agenda, hierboven).'
+  'facil.phaseByStep': 'De stap van de agenda bepaalt de fase en de timer (zie Agenda, hierboven).',
+  'audit.agenda': 'stelde de agenda op',
+  'audit.step-started': 'startte de stap “{reason}”',
+  'audit.step-revealed': 'toonde de huidige stap',
+  'audit.step-ended': 'beëindigde de stap',
+  'audit.step-ended.next': 'beëindigde de stap door de volgende te starten',
+  'audit.step-ended.time': 'beëindigde de stap: de tijd was om',
+  'audit.step-ended.closed': 'beëindigde de stap door de sessie te sluiten',
+  'audit.byTimer': 'De klok van de stap'
 }

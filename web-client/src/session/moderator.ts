@@ -269,7 +269,7 @@ export class ModeratorConsole {
     const entries = this.audit ?? []
     if (!entries.length) return h('p', { class: 'hint', id: 'mod-audit', text: t('mod.auditEmpty') })
     return h('ol', { class: 'audit', id: 'mod-audit' }, ...entries.slice(-50).reverse().map((a) =>
-      h('li', { 'data-action': a.action, text: `${whenText(a.at)} ${a.by_name || a.by}: ${this.auditText(a)}` })))
+      h('li', { 'data-action': a.action, text: `${whenText(a.at)} ${a.by === 'timer' ? t('audit.byTimer') : a.by_name || a.by}: ${this.auditText(a)}` })))
   }
 
   private auditText (a: AuditEntry): string {
