@@ -24,17 +24,39 @@ async function sessionIn (language: 'en' | 'nl', title: string): Promise<Created
   return await res.json() as CreatedSession
 }
 
-/** The moderator prepares the agenda from a library method; `minutes` changes a step's duration before saving. */
-async function agendaFromLibrary (page: Page, method: string, minutes: Record<number, string> = {}): Promise<void> {
-  await page.click('#agenda-edit')
+const focusedId = (page: Page): Promise<string | undefined> => page.evaluate(() => document.activeElement?.id)
+
+/**
+ * The moderator prepares the agenda from a library method, with the mouse or the keyboard only;
+ * `minutes` changes a step's duration before saving.
+ */
+async function agendaFromLibrary (page: Page, method: string, minutes: Record<number, string> = {}, how: 'mouse' | 'keyboard' = 'mouse'): Promise<void> {
+  if (how === 'mouse') await page.click('#agenda-edit')
+  else { await page.focus('#agenda-edit'); await page.keyboard.press('Enter') }
+  await page.locator('#method-pick').waitFor()
   await page.selectOption('#method-pick', method)
-  await page.click('#method-use')
-  await page.locator('#step-title-0').waitFor()
+  if (how === 'mouse') await page.click('#method-use')
+  else {
+    await page.focus('#method-pick')
+    await page.keyboard.press('Tab')
+    expect(await focusedId(page)).toBe('method-use')
+    await page.keyboard.press('Enter')
+  }
   // keyboard focus goes to the first step's title, ready to adapt it
   await page.waitForFunction(() => document.activeElement?.id === 'step-title-0')
   for (const [i, m] of Object.entries(minutes)) await page.fill(`#step-minutes-${i}`, m)
-  await page.click('#agenda-save')
+  if (how === 'mouse') await page.click('#agenda-save')
+  else { await page.focus('#step-title-0'); await page.keyboard.press('Enter') } // Enter in a field submits the form
   await page.locator('#agenda-edit').waitFor()
+}
+
+/** Every control of the facilitator's (buttons, fields, the options' labels) is at least 44 × 44 px (fields: 44 px high). */
+async function bigTargets (page: Page): Promise<string[]> {
+  return page.evaluate(() => [...document.querySelectorAll<HTMLElement>('#facilitation button, #facilitation select, #facilitation input:not([type=checkbox]), #facilitation label.check')]
+    .filter((el) => el.offsetParent !== null)
+    .map((el) => ({ el, r: el.getBoundingClientRect() }))
+    .filter(({ el, r }) => r.height < 43.5 || (el.tagName === 'BUTTON' && r.width < 43.5))
+    .map(({ el, r }) => `${el.id || el.textContent}: ${Math.round(r.width)}×${Math.round(r.height)}`))
 }
 
 /** The step banner's title and state, once it shows them. */
@@ -69,6 +91,11 @@ describe('issue 27: the agenda in the browser (method library, facilitator contr
     await expect.poll(() => steps.nth(0).innerText()).toContain('private')
     await expect.poll(() => steps.nth(3).innerText()).toMatch(/3 votes each.*secret vote/)
     await axeSerious(mod.page, 'moderator, agenda prepared')
+    await mod.page.click('#agenda-edit')
+    await mod.page.locator('#step-title-4').waitFor()
+    expect(await bigTargets(mod.page)).toEqual([])
+    await axeSerious(mod.page, 'moderator, agenda editor open')
+    await mod.page.click('#agenda-cancel')
 
     // start: the citizen's banner shows the step, its method and a countdown, and is announced
     await mod.page.click('#facil-next')
@@ -140,9 +167,10 @@ describe('issue 27: the agenda in the browser (method library, facilitator contr
       return f.bottom <= b.top
     })
     expect(above).toBe(true)
-    await agendaFromLibrary(mod.page, '1-2-4-all', { 0: '0.05' })
+    await agendaFromLibrary(mod.page, '1-2-4-all', { 0: '0.05' }, 'keyboard')
     await mod.page.locator('#agenda-steps > li', { hasText: '2: delen per twee' }).waitFor()
     expect(await noSideways(mod.page)).toBe(true)
+    expect(await bigTargets(mod.page)).toEqual([])
     await axeSerious(mod.page, 'moderator on a phone, Dutch agenda')
     await mod.page.click('#facil-next')
     await cit.page.locator('#step-title', { hasText: '1: alleen en in stilte nadenken' }).waitFor()
