@@ -104,6 +104,26 @@ describe('issue 27: the agenda in the browser (method library, facilitator contr
     expect(await cit.page.locator('#step-countdown').innerText()).toMatch(/^(09|10):\d\d left$/)
     await cit.page.locator('#announcer', { hasText: 'New step: Write down pains per stage, alone' }).waitFor()
     await mod.page.locator('#agenda-steps > li[aria-current="step"]', { hasText: 'Write down pains' }).waitFor()
+    // a tick of the countdown changes its own text, nothing else of the banner or the controls
+    const watch = () => {
+      const w = window as unknown as { __mutations: string[] }
+      w.__mutations = []
+      const record = (list: MutationRecord[]): void => {
+        for (const m of list) {
+          const el = m.target instanceof Element ? m.target : m.target.parentElement
+          w.__mutations.push(el?.closest('#step-countdown') ? 'countdown' : el?.id || el?.className || '?')
+        }
+      }
+      for (const host of document.querySelectorAll('.step-host, .facil-host')) new MutationObserver(record).observe(host, { subtree: true, childList: true, characterData: true, attributes: true })
+      return document.getElementById('step-countdown')!.dataset.left
+    }
+    for (const page of [cit.page, mod.page]) {
+      const left = await page.evaluate(watch)
+      await page.waitForFunction((was) => { const l = document.getElementById('step-countdown')!.dataset.left; return l !== was && Number(l) < Number(was) - 1 }, left)
+      const touched = await page.evaluate(() => (window as unknown as { __mutations: string[] }).__mutations)
+      expect(touched.length).toBeGreaterThan(0)
+      expect(new Set(touched)).toEqual(new Set(['countdown']))
+    }
     // the header does not say it twice
     expect(await cit.page.locator('#phase').count()).toBe(0)
     expect(await noSideways(cit.page)).toBe(true)
@@ -177,6 +197,11 @@ describe('issue 27: the agenda in the browser (method library, facilitator contr
     await cit.page.locator('#step-method', { hasText: 'Alleen schrijven' }).waitFor()
     await cit.page.locator('#step-ended', { hasText: 'De tijd is om: het schrijven voor deze stap is gestopt.' }).waitFor()
     await cit.page.locator('#announcer', { hasText: 'De tijd is om' }).waitFor()
+    // the banner follows the person's language
+    await cit.page.selectOption('#ui-lang', 'fr')
+    await cit.page.locator('#step-ended', { hasText: 'Le temps est écoulé : l’écriture pour cette étape est terminée.' }).waitFor()
+    await cit.page.locator('#step-method', { hasText: 'Écriture individuelle' }).waitFor()
+    await cit.page.selectOption('#ui-lang', 'nl')
     expect(await noSideways(cit.page)).toBe(true)
     await axeSerious(cit.page, 'citizen on a phone, Dutch, time is up')
     await mod.page.locator('#facil-next', { hasText: 'Volgende: 2: delen per twee' }).click()
