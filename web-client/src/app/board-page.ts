@@ -92,6 +92,8 @@ export class BoardPage {
   private readonly stepHost = h('div', { class: 'step-host' })
   /** The facilitator's controls (moderators): first in the side bar, above the board on a phone. */
   private readonly facilHost = h('div', { class: 'facil-host' })
+  private facilMounted = false
+  /** What ends the Preact parts outside the board (the step banner, the facilitator's controls). */
   private readonly unmount: (() => void)[] = []
   private dirtyWhileReadOnly = false
   private readonly narrow = window.matchMedia(NARROW)
@@ -511,7 +513,8 @@ export class BoardPage {
    * on a phone (where the side bar is below the board) above the board.
    */
   private placeFacilitation (token: string): void {
-    if (!this.facilHost.firstChild) {
+    if (!this.facilMounted) {
+      this.facilMounted = true
       this.unmount.push(mountFacilitatorConsole({
         token,
         f: this.facilitation,
@@ -521,8 +524,12 @@ export class BoardPage {
       }, this.facilHost))
       this.narrow.addEventListener('change', () => this.placeFacilitation(token))
     }
+    const layout = this.el.querySelector('.layout')
+    const placed = this.narrow.matches ? this.facilHost.nextElementSibling === layout : this.side.firstChild === this.facilHost
+    if (placed) return
+    // moving it drops keyboard focus: it goes back where it was
     const focused = this.facilHost.contains(document.activeElement) ? document.activeElement as HTMLElement : undefined
-    if (this.narrow.matches) { if (this.facilHost.nextElementSibling !== this.el.querySelector('.layout')) this.el.querySelector('.layout')?.before(this.facilHost) } else if (this.side.firstChild !== this.facilHost) this.side.prepend(this.facilHost)
+    if (this.narrow.matches) layout?.before(this.facilHost); else this.side.prepend(this.facilHost)
     focused?.focus()
   }
 

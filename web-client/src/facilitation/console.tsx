@@ -134,7 +134,7 @@ function FacilitatorConsole ({ ctx }: { ctx: ConsoleContext }) {
         : null}
       {!closed && editing
         ? <AgendaEditor ctx={ctx} initial={editing} answer={answers.save ?? ''}
-            onCancel={() => setEditing(undefined)}
+            onCancel={() => { setEditing(undefined); requestAnimationFrame(() => document.getElementById('agenda-edit')?.focus()) }}
             onSave={async (draft) => {
               const r = await run('save', agendaApi.replace(ctx.token, sessionId, draft.map(requestOf)))
               if (!r) return
