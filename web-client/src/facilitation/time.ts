@@ -1,6 +1,5 @@
-//! Durations and times of a step in the page's language, by Intl: the countdown as digits
-//! ("04:05", "1:02:03"; Intl.DurationFormat where the browser has it), a duration in words
-//! ("10 min"), a clock time ("14:35").
+//! A step's durations in the page's language, by Intl: the countdown as digits ("04:05",
+//! "1:02:03"; Intl.DurationFormat where the browser has it) and a duration in words ("10 min").
 
 import type { Lang } from '../i18n'
 
@@ -36,7 +35,3 @@ export function countdownText (seconds: number, l: Lang): string {
 /** A step's duration in words: "10 min", "1,5 min" (Dutch). */
 export const minutesText = (minutes: number, l: Lang): string =>
   made(`m:${l}`, () => new Intl.NumberFormat(l, { style: 'unit', unit: 'minute', unitDisplay: 'short', maximumFractionDigits: 2 })).format(minutes)
-
-/** The clock time of an instant (ms since the epoch) on this device: "14:35", "2:35 PM". */
-export const clockText = (at: number, l: Lang): string =>
-  made(`c:${l}`, () => new Intl.DateTimeFormat(l, { timeStyle: 'short' })).format(at)
