@@ -118,12 +118,16 @@ function FacilitatorConsole ({ ctx }: { ctx: ConsoleContext }) {
           const current = i === currentAt
           return (
             <li key={s.id} data-step={s.id} aria-current={current ? 'step' : undefined} class={current ? 'current' : undefined}>
-              <span class='agenda-step-title'>{s.title}</span>
-              {current ? <span class='agenda-step-state'>{t(running ? 'facil.running' : 'facil.endedShort')}</span> : null}
-              <span class='agenda-step-facts'>{stepFacts(s)}</span>
-              {!closed && !(current && running)
-                ? <button type='button' class='btn small' data-action='start' aria-label={t('facil.startStep', { title: s.title })} onClick={() => act('steps', agendaApi.start(ctx.token, sessionId, s.id))}>{t('facil.start')}</button>
-                : null}
+              <div class='agenda-step'>
+                <p>
+                  <span class='agenda-step-title'>{s.title}</span>
+                  {current ? <span class='agenda-step-state'> {t(running ? 'facil.running' : 'facil.endedShort')}</span> : null}
+                  <span class='agenda-step-facts'>{stepFacts(s)}</span>
+                </p>
+                {!closed && !(current && running)
+                  ? <button type='button' class='btn small' data-action='start' aria-label={t('facil.startStep', { title: s.title })} onClick={() => act('steps', agendaApi.start(ctx.token, sessionId, s.id))}>{t('facil.start')}</button>
+                  : null}
+              </div>
             </li>
           )
         })}
