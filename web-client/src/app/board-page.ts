@@ -28,6 +28,9 @@ import { mountBoard, mountZoomControls, unmount } from '../board/view'
 import { bindZoomInput } from '../board/zoom'
 import { toolbarContent } from '../board/toolbar'
 import { refusalText } from '../ui/error-text'
+import { Facilitation } from '../facilitation/state'
+import { mountStepBanner, endedText, methodText } from '../facilitation/step-banner'
+import { mountFacilitatorConsole } from '../facilitation/console'
 
 export interface BoardOptions {
   /** A session joined with a token (from localStorage). */
@@ -83,6 +86,15 @@ export class BoardPage {
   private readonly statusEl = h('span', { class: 'conn-status', id: 'conn-status' })
   private readonly timerEl = h('span', { class: 'timer', id: 'timer' })
   private moderator?: ModeratorConsole
+  /** The agenda's current step as last heard, for the step banner and the facilitator's controls. */
+  private readonly facilitation = new Facilitation()
+  /** The step banner: sticky at the top, for everyone. */
+  private readonly stepHost = h('div', { class: 'step-host' })
+  /** The facilitator's controls (moderators): first in the side bar, above the board on a phone. */
+  private readonly facilHost = h('div', { class: 'facil-host' })
+  private facilMounted = false
+  /** What ends the Preact parts outside the board (the step banner, the facilitator's controls). */
+  private readonly unmount: (() => void)[] = []
   private dirtyWhileReadOnly = false
   private readonly narrow = window.matchMedia(NARROW)
   private readonly color: string
@@ -114,7 +126,11 @@ export class BoardPage {
       canEdit: () => this.canEdit(),
       isModerator: () => this.isModerator(),
       voteLimit: () => this.session?.votes_per_participant ?? 5,
-      votingNow: () => isVotePhase(this.session?.phase),
+      // an agenda's vote step says so; without an agenda, the phase's name is all there is
+      votingNow: () => {
+        const step = this.session?.step
+        return step ? step.method === 'vote' && step.ended_at === null : isVotePhase(this.session?.phase)
+      },
       session: () => this.itemRequests(),
       moderated: () => this.moderator?.refresh(),
       setPresence: (field, id) => awareness.setLocalStateField(field, id)
@@ -156,7 +172,7 @@ export class BoardPage {
     this.boardWrap.append(this.boardRoot, this.presence.cursors.el)
     this.el.append(
       h('a', { class: 'skip-link', href: '#board', text: t('skip') }),
-      this.header, this.banner,
+      this.header, this.banner, this.stepHost,
       h('div', { class: 'layout' },
         h('main', { class: 'main', id: 'main' }, this.toolbar, this.boardWrap),
         this.side),
@@ -177,6 +193,8 @@ export class BoardPage {
     })
     ;(window as unknown as { __cocreate: unknown }).__cocreate = { doc: this.doc, conn: this.conn, model: M, Y, page: this, drawBoard }
     mountBoard(this.store, this.boardRoot)
+    if (this.session) this.facilitation.update(this.session)
+    this.unmount.push(mountStepBanner(this.facilitation, this.stepHost))
     mountZoomControls(this.store, this.zoomEl)
     this.renderAll()
   }
@@ -186,6 +204,7 @@ export class BoardPage {
     clearInterval(this.timerInterval)
     unmount(this.boardRoot)
     unmount(this.zoomEl)
+    for (const end of this.unmount) end()
     this.announcer.destroy()
     this.presence.destroy()
     this.conn.destroy()
@@ -241,6 +260,10 @@ export class BoardPage {
     else if (m.event === 'vote-refused') this.announcer.say(t('vote.none')) // the server removed votes beyond the limit (another tab voted too)
     else if (m.event === 'updated' && before && before.phase !== m.session.phase) this.announcer.say(t('phase.label', { phase: m.session.phase }))
     else if (m.event === 'reported' && this.isModerator()) { this.announcer.say(t('mod.reportArrived')); void this.moderator?.refresh() }
+    else if (m.event === 'step-started' && m.session.step) this.announcer.say(t('step.startedSay', { title: m.session.step.title, method: methodText(m.session.step) }))
+    else if (m.event === 'step-ended' && m.session.step && m.session.state !== 'closed') this.announcer.say(`${m.session.step.title}: ${endedText(m.session.step)}`)
+    else if (m.event === 'step-revealed' && m.session.step) this.announcer.say(t('step.revealedSay', { title: m.session.step.title }))
+    this.facilitation.update(m.session, m.event)
     if (!wasEditable && this.canEdit() && this.dirtyWhileReadOnly) { this.discardLocalAndReload(); return }
     if (!this.canEdit()) A.stopEditing(this.store, false)
     this.upgradeDocument()
@@ -289,6 +312,7 @@ export class BoardPage {
   // ---- rendering ----
 
   renderAll (): void {
+    if (this.session) this.facilitation.update(this.session)
     this.renderHeader()
     this.renderBanner()
     this.renderToolbar()
@@ -382,7 +406,8 @@ export class BoardPage {
         h('h1', { id: 'board-title', tabindex: '-1' }, h('span', { class: 'tpl', text: this.templateName() }), ' ', h('span', { text: title })),
         h('p', { class: 'you', id: 'you', text: you })),
       h('div', { class: 'session-info' },
-        this.session?.phase && !this.closed() ? h('span', { class: 'phase', id: 'phase', text: t('phase.label', { phase: this.session.phase }) }) : null,
+        // a current agenda step shows in the step banner instead
+        this.session?.phase && !this.closed() && !this.session.step ? h('span', { class: 'phase', id: 'phase', text: t('phase.label', { phase: this.session.phase }) }) : null,
         this.timerEl,
         this.statusEl,
         recordedIndicator(this.session)),
@@ -400,7 +425,8 @@ export class BoardPage {
 
   private renderTimer (): void {
     // once the session is closed its phase and timer are over: the banner says it is closed
-    const end = this.closed() ? undefined : this.session?.timer_ends_at
+    // an agenda step's countdown is the step banner's
+    const end = this.closed() || this.session?.step ? undefined : this.session?.timer_ends_at
     // ticks every second: without a timer it leaves the page alone (no style or layout work)
     if (!end) { if (!this.timerEl.hidden) { this.timerEl.textContent = ''; this.timerEl.hidden = true } return }
     this.timerEl.hidden = false
@@ -457,9 +483,10 @@ export class BoardPage {
   }
 
   private renderSide (): void {
-    clear(this.side)
-    this.side.append(...this.receiptParts(), this.presence.el)
-    this.presence.render(true)
+    // the facilitator's controls stay where they are (Preact keeps them, and focus in them)
+    for (const c of [...this.side.children]) if (c !== this.facilHost) c.remove()
+    const rest: HTMLElement[] = []
+    if (this.isModerator() && this.opts.stored && this.session) this.placeFacilitation(this.opts.stored.token)
     if (this.isModerator() && this.opts.stored && this.session) {
       if (!this.moderator) {
         const token = this.opts.stored.token
@@ -474,8 +501,36 @@ export class BoardPage {
         }, parts)
       }
       this.moderator.render()
-      this.side.append(this.moderator.el)
+      rest.push(this.moderator.el)
     }
+    // a moderator's console comes first, then their own receipt and who is here
+    this.side.append(...rest, ...this.receiptParts(), this.presence.el)
+    this.presence.render(true)
+  }
+
+  /**
+   * The facilitator's controls at the top of the moderator's screen: first in the side bar, and
+   * on a phone (where the side bar is below the board) above the board.
+   */
+  private placeFacilitation (token: string): void {
+    if (!this.facilMounted) {
+      this.facilMounted = true
+      this.unmount.push(mountFacilitatorConsole({
+        token,
+        f: this.facilitation,
+        template: () => M.templateOf(this.doc) ?? this.session?.template,
+        onSession: (s) => { this.session = s; this.renderAll() },
+        announcer: this.announcer
+      }, this.facilHost))
+      this.narrow.addEventListener('change', () => this.placeFacilitation(token))
+    }
+    const layout = this.el.querySelector('.layout')
+    const placed = this.narrow.matches ? this.facilHost.nextElementSibling === layout : this.side.firstChild === this.facilHost
+    if (placed) return
+    // moving it drops keyboard focus: it goes back where it was
+    const focused = this.facilHost.contains(document.activeElement) ? document.activeElement as HTMLElement : undefined
+    if (this.narrow.matches) layout?.before(this.facilHost); else this.side.prepend(this.facilHost)
+    focused?.focus()
   }
 
   /**

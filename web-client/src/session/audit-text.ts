@@ -4,6 +4,9 @@
 
 import { t, lang, DICTS, type Key } from '../i18n'
 
+/** How the server says why a step ended (server/README.md "Agenda"), other than by a moderator. */
+const STEP_END_REASONS: Record<string, string> = { 'next step': 'next', time: 'time', closed: 'closed' }
+
 /** What a sentence needs besides the entry: the name of its target (a person or an item), or '' when unknown. */
 export type NameOf = (target: string) => string
 
@@ -16,7 +19,10 @@ export const whenText = (ms: number): string => new Intl.DateTimeFormat(lang(), 
  */
 export function auditSentence (action: string, target: string | null | undefined, reason: string | null | undefined, nameOf: NameOf): string {
   // the server's reason for an erasure says what went, in English: "name" or "name and text"
-  const key = action === 'erase' && reason === 'name and text' ? 'audit.erase-text' : `audit.${action}`
+  const key = action === 'erase' && reason === 'name and text' ? 'audit.erase-text'
+    // an agenda step ends by a moderator, the next step, the session's close or its time
+    : action === 'step-ended' && reason && STEP_END_REASONS[reason] ? `audit.step-ended.${STEP_END_REASONS[reason]}`
+      : `audit.${action}`
   if (!(key in DICTS.en)) return t('audit.other', { action: action.replace(/[-_]/g, ' ') })
   const what = action === 'update' ? changedSettings(reason) : ''
   const why = action === 'decision' ? decisionReason(reason) : action === 'auto-hide' ? '' : reason ?? ''

@@ -198,7 +198,9 @@ export class ModeratorConsole {
       e.preventDefault()
       this.act(api.patch(this.token, s.id, { votes_per_participant: Math.max(0, Math.min(100, Math.round(Number(votes.value) || 0))) }), 'votes')
     })
-    this.el.append(phaseForm, timerForm, votesForm)
+    // while an agenda step is current it sets the phase and the timer (the facilitator's controls)
+    if (s.step) this.el.append(h('p', { class: 'hint', id: 'mod-phase-by-step', text: t('facil.phaseByStep') }), votesForm)
+    else this.el.append(phaseForm, timerForm, votesForm)
 
     if (code) {
       this.el.append(h('div', { class: 'join-code' },
@@ -267,7 +269,7 @@ export class ModeratorConsole {
     const entries = this.audit ?? []
     if (!entries.length) return h('p', { class: 'hint', id: 'mod-audit', text: t('mod.auditEmpty') })
     return h('ol', { class: 'audit', id: 'mod-audit' }, ...entries.slice(-50).reverse().map((a) =>
-      h('li', { 'data-action': a.action, text: `${whenText(a.at)} ${a.by_name || a.by}: ${this.auditText(a)}` })))
+      h('li', { 'data-action': a.action, text: `${whenText(a.at)} ${a.by === 'timer' ? t('audit.byTimer') : a.by_name || a.by}: ${this.auditText(a)}` })))
   }
 
   private auditText (a: AuditEntry): string {
