@@ -381,7 +381,7 @@ describe('issue 28: a workshop tried as new users would', () => {
     await mod.page.fill('#mod-phase', 'Nabespreking')
     await mod.page.locator('#mod-phase').press('Enter')
     await mod.page.locator('#mod-answer-phase', { hasText: 'De sessie is gesloten' }).waitFor()
-    // a questionnaire answer, so that the figures have a table
+    // a questionnaire answer: one, so the figures say they appear from 5 (k-anonymity)
     const receipt = await c.page.evaluate(() => {
       const k = Object.keys(localStorage).find((x) => x.startsWith('cocreate.session.'))
       return (JSON.parse(localStorage.getItem(k!)!) as { receipt: string }).receipt
@@ -389,7 +389,7 @@ describe('issue 28: a workshop tried as new users would', () => {
     const res = await fetch(`${server.url}/api/receipts/${receipt}/evaluation`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ answers: { could_say: 4, listened_to: 3, understand_next: 5, would_return: 4, comment: 'Goed' } }) })
     expect(res.ok).toBe(true)
     await mod.page.click('#decisions summary')
-    await mod.page.locator('#figures-statements').waitFor()
+    await mod.page.locator('#figures-responses', { hasText: 'Cijfers verschijnen vanaf 5 antwoorden' }).waitFor()
     await mod.page.locator('#results-publish').waitFor()
     expect(await mod.page.locator('#results-unpublish').count()).toBe(0)
     const row = mod.page.locator('#decision-list li', { hasText: 'aanvraagformulier' })

@@ -378,6 +378,7 @@ export const de: Dict = {
   'figures.decided': '{decided} von {contributions} Beiträgen haben eine Entscheidung ({share}).',
   'figures.wait': 'Median der Wartezeit bis zur ersten Entscheidung: {time}.',
   'figures.responses': 'Antworten auf den Fragebogen: {n} ({comments} mit Kommentar).',
+  'figures.withheld': 'Antworten auf den Fragebogen: {n}. Zahlen erscheinen ab {min} Antworten, damit niemandes Antworten daraus abzulesen sind.',
   'figures.statement': 'Aussage',
   'figures.mean': 'Durchschnitt (1–5)',
   'figures.answered': 'Antworten',

@@ -376,6 +376,7 @@ export const en = {
   'figures.decided': '{decided} of {contributions} contributions have a decision ({share}).',
   'figures.wait': 'Median wait for a first decision: {time}.',
   'figures.responses': 'Questionnaire answers: {n} ({comments} with a comment).',
+  'figures.withheld': 'Questionnaire answers: {n}. Figures appear from {min} answers, so that no one’s answers can be read off them.',
   'figures.statement': 'Statement',
   'figures.mean': 'Average (1–5)',
   'figures.answered': 'Answers',

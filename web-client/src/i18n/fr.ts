@@ -378,6 +378,7 @@ export const fr: Dict = {
   'figures.decided': '{decided} contributions sur {contributions} ont une décision ({share}).',
   'figures.wait': 'Attente médiane avant une première décision : {time}.',
   'figures.responses': 'Réponses au questionnaire : {n} ({comments} avec un commentaire).',
+  'figures.withheld': 'Réponses au questionnaire : {n}. Les chiffres apparaissent à partir de {min} réponses, pour que personne ne puisse y lire les réponses d’une personne.',
   'figures.statement': 'Affirmation',
   'figures.mean': 'Moyenne (1–5)',
   'figures.answered': 'Réponses',

@@ -378,6 +378,7 @@ export const nl: Dict = {
   'figures.decided': '{decided} van {contributions} bijdragen hebben een beslissing ({share}).',
   'figures.wait': 'Mediane wachttijd tot een eerste beslissing: {time}.',
   'figures.responses': 'Antwoorden op de vragenlijst: {n} ({comments} met een opmerking).',
+  'figures.withheld': 'Antwoorden op de vragenlijst: {n}. Cijfers verschijnen vanaf {min} antwoorden, zodat niemands antwoorden eruit af te lezen zijn.',
   'figures.statement': 'Stelling',
   'figures.mean': 'Gemiddelde (1–5)',
   'figures.answered': 'Antwoorden',

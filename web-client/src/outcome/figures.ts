@@ -35,6 +35,11 @@ export function figuresView (m: OutcomeMetrics, locale: string): HTMLElement[] {
     out.push(h('p', { id: 'figures-wait', text: t('figures.wait', { time: duration(o.median_seconds_to_first_decision, locale) }) }))
   }
   const e = m.evaluation
+  if (e.withheld) {
+    // k-anonymity: below the minimum, no figure that could show one person's answers.
+    out.push(h('p', { id: 'figures-responses', text: t('figures.withheld', { n: e.responses, min: e.minimum_responses }) }))
+    return out
+  }
   out.push(h('p', { id: 'figures-responses', text: t('figures.responses', { n: e.responses, comments: e.comments }) }))
   if (e.responses > 0) {
     out.push(h('table', { class: 'figures-table', id: 'figures-statements' },
