@@ -661,3 +661,72 @@ impl<'a> Project<'a> {
         (x, self.text.clone())
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::*;
+
+    #[test]
+    fn guids_are_stable_uuids_per_session_and_name() {
+        let a = guid("s1", "selection:c1");
+        assert_eq!(a, guid("s1", "selection:c1"));
+        assert_ne!(a, guid("s2", "selection:c1"));
+        assert_ne!(a, guid("s1", "selection:c2"));
+        let parts: Vec<&str> = a.split('-').collect();
+        let lengths: Vec<usize> = parts.iter().map(|p| p.len()).collect();
+        assert_eq!(lengths, [8, 4, 4, 4, 12]);
+        assert!(parts[2].starts_with('8'), "version 8: {a}");
+        assert!(
+            matches!(&parts[3][..1], "8" | "9" | "a" | "b"),
+            "variant: {a}"
+        );
+    }
+
+    #[test]
+    fn text_is_escaped_and_what_xml_cannot_hold_is_replaced() {
+        assert_eq!(escape(r#"a<b>&"c'"#), "a&lt;b&gt;&amp;&quot;c&apos;");
+        assert_eq!(escape("x\ny"), "x&#10;y");
+        assert_eq!(
+            xml_safe("a\r\nb\rc\u{7}d\u{ffff}"),
+            "a\nb\nc\u{fffd}d\u{fffd}"
+        );
+    }
+
+    #[test]
+    fn contributions_are_read_by_stage_lane_and_position_with_comments_after_their_item() {
+        let board = json!({
+            "stages": {"s2": {"kind": "apply", "title": "", "order": "a1"},
+                       "s1": {"kind": "aware", "title": "Finding out", "order": "a0"}},
+            "lanes": {"l1": {"kind": "actions", "title": "", "order": "a0"},
+                      "l2": {"kind": "thoughts", "title": "", "order": "a1"}},
+            "items": {
+                "c3": {"type": "card", "stage": "s2", "lane": "l1", "order": "a0"},
+                "c2": {"type": "card", "stage": "s1", "lane": "l2", "order": "a0"},
+                "c1b": {"type": "card", "stage": "s1", "lane": "l1", "order": "a1"},
+                "c1a": {"type": "card", "stage": "s1", "lane": "l1", "order": "a0"},
+                "k2": {"type": "comment", "parent": "c1a", "created_at": 2},
+                "k1": {"type": "comment", "parent": "c1a", "created_at": 1},
+                "k0": {"type": "comment", "parent": "gone", "created_at": 0},
+                "n2": {"type": "note", "x": 0, "y": 100},
+                "n1": {"type": "note", "x": 300, "y": 10},
+                "n0": {"type": "note", "x": 20, "y": 30},
+                "g": {"type": "group"}
+            }
+        });
+        let stages = axis(&board, "stages");
+        assert_eq!(stages[0], ("s1".to_owned(), "Finding out".to_owned()));
+        assert_eq!(stages[1], ("s2".to_owned(), "apply".to_owned()));
+        let lanes = axis(&board, "lanes");
+        let items = board["items"].as_object().unwrap();
+        let order: Vec<&str> = reading_order(items, &stages, &lanes)
+            .into_iter()
+            .map(|(id, _)| id.as_str())
+            .collect();
+        assert_eq!(
+            order,
+            ["c1a", "k1", "k2", "c1b", "c2", "c3", "n0", "n1", "n2", "k0"]
+        );
+    }
+}
