@@ -19,7 +19,7 @@ use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
 use super::caller::{Caller, Researchers};
 use super::{room_of, Query};
-use crate::dataset::qdpx::{write_qdpx, QdpxInput};
+use crate::dataset::qdpx::{write_qdpx, ProjectScope, SessionMaterial};
 use crate::dataset::{write_dataset, ExportError};
 use crate::error::ApiError;
 use crate::history::memos::session_memos;
@@ -223,23 +223,13 @@ pub async fn export_qdpx(
 ) -> Result<Response, ApiError> {
     let (room, records) = research_access(&state, caller).await?;
     let slot = export_slot(&state)?;
-    let storage = state.storage.as_ref();
-    let decisions = DECISIONS.all(storage, &id).await?.into_iter().collect();
-    let memos = session_memos(storage, &id).await?;
-    let input = QdpxInput {
-        records: &records,
-        decisions: &decisions,
-        memos: &memos,
+    let scope = ProjectScope {
+        id: id.clone(),
+        name: records.session.title.clone(),
+        what: format!("Session {} ({})", id, records.session.title),
     };
-    let zip = write_qdpx(
-        storage,
-        &room,
-        state.keyframe_spacing,
-        input,
-        Cursor::new(Vec::new()),
-    )
-    .await
-    .map_err(export_failed)?;
+    let material = session_material(&state, &room, records).await?;
+    let zip = write_qdpx(&scope, &[material], Cursor::new(Vec::new())).map_err(export_failed)?;
     Ok(zip_answer(
         zip.into_inner(),
         format!("cocreate-{id}.qdpx"),
@@ -247,8 +237,30 @@ pub async fn export_qdpx(
     ))
 }
 
+/// What a REFI-QDA project needs of one session.
+pub(super) async fn session_material(
+    state: &AppState,
+    room: &RoomId,
+    records: SessionRecords,
+) -> Result<SessionMaterial, ApiError> {
+    let storage = state.storage.as_ref();
+    let id = records.session.id.clone();
+    let decisions = DECISIONS.all(storage, &id).await?.into_iter().collect();
+    let memos = session_memos(storage, &id).await?;
+    let material = SessionMaterial::gather(
+        storage,
+        room,
+        state.keyframe_spacing,
+        records,
+        decisions,
+        memos,
+    )
+    .await?;
+    Ok(material)
+}
+
 /// One of the server's export places, or 429 when all are taken.
-fn export_slot(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
+pub(super) fn export_slot(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
     state.guards.exports.take().ok_or_else(|| {
         state.metrics.limited(Limit::Exports);
         let message = format!(
@@ -258,7 +270,7 @@ fn export_slot(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
     })
 }
 
-fn export_failed(e: ExportError) -> ApiError {
+pub(super) fn export_failed(e: ExportError) -> ApiError {
     match e {
         ExportError::Storage(e) => ApiError::from(e),
         other => ApiError::new(
@@ -270,7 +282,7 @@ fn export_failed(e: ExportError) -> ApiError {
 }
 
 /// A built zip as a download named `filename`.
-fn zip_answer(zip: Vec<u8>, filename: String, slot: OwnedSemaphorePermit) -> Response {
+pub(super) fn zip_answer(zip: Vec<u8>, filename: String, slot: OwnedSemaphorePermit) -> Response {
     let disposition = format!("attachment; filename=\"{filename}\"");
     // The place is given back once the zip is sent (or the download given up), not before:
     // until then its bytes are in memory.

@@ -1,14 +1,14 @@
-//! A session as a REFI-QDA project (`.qdpx`: a zip of `project.qde` and `Sources/`), which
-//! ATLAS.ti, NVivo, MAXQDA and other analysis programs open: the contributions as one
-//! codable plain-text source in board reading order, each its own selection with its time;
+//! A session, or a process's sessions together, as a REFI-QDA project (`.qdpx`: a zip of
+//! `project.qde` and `Sources/`), which ATLAS.ti, NVivo, MAXQDA and other analysis programs
+//! open: each session's contributions as one codable plain-text source in board reading order, each its own selection with its time;
 //! participants as cases with variables; a codebook of stages, lanes, item kinds, decision
 //! status and carried-from, every contribution coded with it; decisions and researchers'
 //! memos as notes. The same disclosure rules as every research output apply
 //! (`cocreate_board::Disclosure`): hidden items are left out, erased text stays erased,
 //! people who declined research have no case and their contributions no author.
 //!
-//! Every GUID is derived from the session id and what it names, so exporting a session twice
-//! gives the same GUIDs and a researcher's project can be updated with a newer export.
+//! Every GUID is derived from the session (or, for what sessions share, the project's scope)
+//! and what it names, so exporting twice gives the same GUIDs and a researcher's project can be updated with a newer export.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -27,7 +27,7 @@ use crate::history::{each_event, SessionRecords};
 use crate::outcome::{Decision, DecisionStatus, UNDECIDED};
 use crate::room_id::RoomId;
 use crate::session::now_ms;
-use crate::storage::Storage;
+use crate::storage::{Storage, StorageError};
 use cocreate_board::{board_json, DECLINED, ERASED_TEXT};
 
 /// The item kinds that are contributions: what participants write (connectors and groups
@@ -37,50 +37,86 @@ pub const CONTRIBUTION_KINDS: [&str; 3] = ["card", "note", "comment"];
 /// The REFI-QDA project namespace (QDA-XML 1.0).
 const NAMESPACE: &str = "urn:QDA-XML:project:1.0";
 
-/// The research material of a session, gathered before writing.
-pub struct QdpxInput<'a> {
+/// The research material of one session, gathered before writing: its records and
+/// decisions, its memos, and from a walk of its history the final board under the disclosure
+/// rules, when each contribution was added, and each participant's contribution count.
+pub struct SessionMaterial {
     /// The session, its participants and the disclosure rules.
-    pub records: &'a SessionRecords,
+    pub records: SessionRecords,
     /// The decisions on items, by item id: codes and notes.
-    pub decisions: &'a HashMap<String, Decision>,
+    pub decisions: HashMap<String, Decision>,
     /// Researchers' memos, in the order of the replay: notes.
-    pub memos: &'a [Memo],
+    pub memos: Vec<Memo>,
+    board: Value,
+    added: HashMap<String, u64>,
+    contributions: HashMap<String, u64>,
 }
 
-/// Writes the REFI-QDA project of a session into `out`.
-pub async fn write_qdpx<W: Write + Seek>(
-    storage: &dyn Storage,
-    room: &RoomId,
-    keyframe_spacing: u64,
-    input: QdpxInput<'_>,
+impl SessionMaterial {
+    /// Walks the session's history for what the project needs of it.
+    pub async fn gather(
+        storage: &dyn Storage,
+        room: &RoomId,
+        keyframe_spacing: u64,
+        records: SessionRecords,
+        decisions: HashMap<String, Decision>,
+        memos: Vec<Memo>,
+    ) -> Result<Self, StorageError> {
+        let mut counter = Counter::new(60_000);
+        let mut added: HashMap<String, u64> = HashMap::new();
+        let walk = each_event(storage, room, keyframe_spacing, &records, |event| {
+            counter.add(event);
+            if event.action == "added" && CONTRIBUTION_KINDS.contains(&event.entity.as_str()) {
+                added.entry(event.target.clone()).or_insert(event.at);
+            }
+        })
+        .await?;
+        let board = board_json(walk.doc(), &records.disclosure);
+        drop(walk);
+        let contributions = counter
+            .finish()
+            .by_participant
+            .into_iter()
+            .map(|figures| (figures.participant, figures.contributions))
+            .collect();
+        Ok(SessionMaterial {
+            records,
+            decisions,
+            memos,
+            board,
+            added,
+            contributions,
+        })
+    }
+}
+
+/// What a project is of: a session, or a process (its sessions together).
+pub struct ProjectScope {
+    /// The session or process id, from which the shared GUIDs (codes, variables, the user)
+    /// are derived.
+    pub id: String,
+    /// The project's name in the analysis program.
+    pub name: String,
+    /// What it is, for the project's description.
+    pub what: String,
+}
+
+/// Writes a REFI-QDA project of `sessions` (one source each, in the given order) into `out`.
+pub fn write_qdpx<W: Write + Seek>(
+    scope: &ProjectScope,
+    sessions: &[SessionMaterial],
     out: W,
 ) -> Result<W, ExportError> {
-    let records = input.records;
-    let mut counter = Counter::new(60_000);
-    let mut added: HashMap<String, u64> = HashMap::new();
-    let walk = each_event(storage, room, keyframe_spacing, records, |event| {
-        counter.add(event);
-        if event.action == "added" && CONTRIBUTION_KINDS.contains(&event.entity.as_str()) {
-            added.entry(event.target.clone()).or_insert(event.at);
-        }
-    })
-    .await?;
-    let board = board_json(walk.doc(), &records.disclosure);
-    let contributions: HashMap<String, u64> = counter
-        .finish()
-        .by_participant
-        .into_iter()
-        .map(|figures| (figures.participant, figures.contributions))
-        .collect();
-    let project = Project::build(&board, &added, &contributions, &input);
-    let (qde, text) = project.render();
-
+    let project = Project::build(scope, sessions);
+    let qde = project.render();
     let mut zip = ZipWriter::new(out);
     let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     zip.start_file("project.qde", options)?;
     zip.write_all(qde.as_bytes())?;
-    zip.start_file(format!("Sources/{}.txt", project.source), options)?;
-    zip.write_all(text.as_bytes())?;
+    for source in &project.sources {
+        zip.start_file(format!("Sources/{}.txt", source.guid), options)?;
+        zip.write_all(source.text.as_bytes())?;
+    }
     Ok(zip.finish()?)
 }
 
@@ -136,51 +172,6 @@ fn xml_safe(text: &str) -> String {
             c => c,
         })
         .collect()
-}
-
-/// One contribution in the source: where its text is and what it is coded with.
-struct Selection {
-    item: String,
-    kind: String,
-    author: String,
-    at: Option<u64>,
-    start: usize,
-    end: usize,
-    codes: Vec<String>,
-    notes: Vec<String>,
-}
-
-/// A code of the codebook: a group (not codable) with its codes.
-struct CodeGroup {
-    name: &'static str,
-    description: &'static str,
-    /// (key, name) of each code; its GUID is derived from the key.
-    codes: Vec<(String, String)>,
-}
-
-/// A note: a decision or a memo.
-struct Note {
-    guid: String,
-    name: String,
-    text: String,
-    at: u64,
-}
-
-/// The project as it will be written.
-struct Project<'a> {
-    input: &'a QdpxInput<'a>,
-    session: String,
-    user: String,
-    source: String,
-    text: String,
-    selections: Vec<Selection>,
-    codebook: Vec<CodeGroup>,
-    notes: Vec<Note>,
-    /// Notes on the whole source (memos not tied to a contribution).
-    source_notes: Vec<String>,
-    contributions: &'a HashMap<String, u64>,
-    /// Contributions in the source by people who declined research.
-    declined_contributions: usize,
 }
 
 /// Stages or lanes in their order (`order`, then id): (id, name).
@@ -264,34 +255,145 @@ fn reading_order<'b>(
     ordered
 }
 
+/// One contribution in a source: where its text is and what it is coded with.
+struct Selection {
+    item: String,
+    kind: String,
+    author: String,
+    at: Option<u64>,
+    start: usize,
+    end: usize,
+    codes: Vec<String>,
+    notes: Vec<String>,
+}
+
+/// A code group of the codebook (not codable) with its codes: (key, name) each, the GUID
+/// derived from the key.
+struct CodeGroup {
+    name: &'static str,
+    description: &'static str,
+    codes: Vec<(String, String)>,
+}
+
+impl CodeGroup {
+    /// Adds a code unless one with its key is there (sessions of a process share them).
+    fn add(&mut self, key: String, name: &str) {
+        if !self.codes.iter().any(|(k, _)| *k == key) {
+            self.codes.push((key, name.to_owned()));
+        }
+    }
+}
+
+/// A note: a decision or a memo.
+struct Note {
+    guid: String,
+    name: String,
+    text: String,
+    at: u64,
+}
+
+/// One session's plain-text source.
+struct Source<'a> {
+    material: &'a SessionMaterial,
+    guid: String,
+    text: String,
+    selections: Vec<Selection>,
+    /// Notes on the whole source (memos not tied to a contribution).
+    notes: Vec<String>,
+    /// Contributions in the source by people who declined research.
+    declined_contributions: usize,
+}
+
+/// The project as it will be written.
+struct Project<'a> {
+    scope: &'a ProjectScope,
+    user: String,
+    sources: Vec<Source<'a>>,
+    /// Stage, lane, item kind, decision status, carried from.
+    codebook: [CodeGroup; 5],
+    notes: Vec<Note>,
+}
+
+const STAGES: usize = 0;
+const LANES: usize = 1;
+const CARRIED: usize = 4;
+
 impl<'a> Project<'a> {
-    fn build(
-        board: &Value,
-        added: &HashMap<String, u64>,
-        contributions: &'a HashMap<String, u64>,
-        input: &'a QdpxInput<'a>,
-    ) -> Self {
-        let records = input.records;
-        let session = records.session.id.clone();
+    fn build(scope: &'a ProjectScope, sessions: &'a [SessionMaterial]) -> Self {
+        let mut project = Project {
+            scope,
+            user: guid(&scope.id, "user"),
+            sources: Vec::new(),
+            codebook: [
+                CodeGroup {
+                    name: "Stage",
+                    description: "The stage (column) of the board a contribution is in; a comment is coded with its card's.",
+                    codes: Vec::new(),
+                },
+                CodeGroup {
+                    name: "Lane",
+                    description: "The lane (row) of the board a contribution is in; a comment is coded with its card's.",
+                    codes: Vec::new(),
+                },
+                CodeGroup {
+                    name: "Item kind",
+                    description: "What a contribution is: a card (journey map, blueprint), a note (canvas) or a comment.",
+                    codes: CONTRIBUTION_KINDS
+                        .iter()
+                        .map(|k| (format!("kind:{k}"), (*k).to_owned()))
+                        .collect(),
+                },
+                CodeGroup {
+                    name: "Decision status",
+                    description: "What the organisation decided on a card or note after the session (undecided: no decision yet).",
+                    codes: DecisionStatus::ALL
+                        .iter()
+                        .map(|s| s.as_str())
+                        .chain([UNDECIDED])
+                        .map(|s| (format!("decision:{s}"), s.to_owned()))
+                        .collect(),
+                },
+                CodeGroup {
+                    name: "Carried from",
+                    description: "The earlier session of the process a card was carried from.",
+                    codes: Vec::new(),
+                },
+            ],
+            notes: Vec::new(),
+        };
+        for material in sessions {
+            let source = project.source(material);
+            project.sources.push(source);
+        }
+        project
+    }
+
+    /// A session's source, adding its stages, lanes and origins to the codebook and its
+    /// decisions and memos to the notes.
+    fn source(&mut self, material: &'a SessionMaterial) -> Source<'a> {
+        let records = &material.records;
+        let session = &records.session.id;
         let disclosure = &records.disclosure;
+        let board = &material.board;
         let stages = axis(board, "stages");
         let lanes = axis(board, "lanes");
+        for (group, axis) in [(STAGES, &stages), (LANES, &lanes)] {
+            let prefix = if group == STAGES { "stage" } else { "lane" };
+            for (id, name) in axis {
+                self.codebook[group].add(format!("{prefix}:{id}"), name);
+            }
+        }
         let empty = JsonMap::new();
         let items = board["items"].as_object().unwrap_or(&empty);
-        let mut project = Project {
-            input,
-            user: guid(&session, "user"),
-            source: guid(&session, "source"),
-            session,
+        let mut source = Source {
+            material,
+            guid: guid(session, "source"),
             text: String::new(),
             selections: Vec::new(),
-            codebook: Vec::new(),
             notes: Vec::new(),
-            source_notes: Vec::new(),
-            contributions,
             declined_contributions: 0,
         };
-        let mut carried_from = BTreeSet::new();
+        let mut length = 0;
         for (id, item) in reading_order(items, &stages, &lanes) {
             if disclosure.hidden.contains(id) {
                 continue;
@@ -303,7 +405,7 @@ impl<'a> Project<'a> {
             let kind = item["type"].as_str().unwrap_or_default().to_owned();
             let author = item["author"].as_str().unwrap_or_default().to_owned();
             if author == DECLINED {
-                project.declined_contributions += 1;
+                source.declined_contributions += 1;
             }
             // A comment is about its parent's place on the board.
             let placed = match item["parent"].as_str().and_then(|p| items.get(p)) {
@@ -311,23 +413,24 @@ impl<'a> Project<'a> {
                 _ => item,
             };
             let mut codes = vec![format!("kind:{kind}")];
-            for (root, key) in [("stage", "stage"), ("lane", "lane")] {
+            for key in ["stage", "lane"] {
                 if let Some(axis_id) = placed[key].as_str() {
-                    codes.push(format!("{root}:{axis_id}"));
+                    codes.push(format!("{key}:{axis_id}"));
                 }
             }
             if kind != "comment" {
-                let status = input
+                let status = material
                     .decisions
                     .get(id)
                     .map_or(UNDECIDED, |d| d.status.as_str());
                 codes.push(format!("decision:{status}"));
             }
-            if let Some(source) = item["origin"]["session"].as_str() {
-                carried_from.insert(source.to_owned());
-                codes.push(format!("carried:{source}"));
+            if let Some(from) = item["origin"]["session"].as_str() {
+                self.codebook[CARRIED].add(format!("carried:{from}"), from);
+                codes.push(format!("carried:{from}"));
             }
-            let at = added
+            let at = material
+                .added
                 .get(id)
                 .copied()
                 .or_else(|| item["created_at"].as_u64());
@@ -340,71 +443,44 @@ impl<'a> Project<'a> {
                 Some(at) => format!("[{kind} · {who} · {}]\n", rfc3339(at)),
                 None => format!("[{kind} · {who}]\n"),
             };
-            if !project.text.is_empty() {
-                project.text.push('\n');
+            if !source.text.is_empty() {
+                source.text.push('\n');
+                length += 1;
             }
-            project.text.push_str(&heading);
-            let start = project.text.chars().count();
-            project.text.push_str(&text);
-            let end = project.text.chars().count();
-            project.text.push('\n');
-            project.selections.push(Selection {
+            source.text.push_str(&heading);
+            length += heading.chars().count();
+            let start = length;
+            source.text.push_str(&text);
+            length += text.chars().count();
+            source.text.push('\n');
+            source.selections.push(Selection {
                 item: id.clone(),
                 kind,
                 author,
                 at,
                 start,
-                end,
+                end: length,
                 codes,
                 notes: Vec::new(),
             });
+            length += 1;
         }
-        project.codebook = vec![
-            CodeGroup {
-                name: "Stage",
-                description: "The stage (column) of the board a contribution is in; a comment is coded with its card's.",
-                codes: stages.iter().map(|(id, name)| (format!("stage:{id}"), name.clone())).collect(),
-            },
-            CodeGroup {
-                name: "Lane",
-                description: "The lane (row) of the board a contribution is in; a comment is coded with its card's.",
-                codes: lanes.iter().map(|(id, name)| (format!("lane:{id}"), name.clone())).collect(),
-            },
-            CodeGroup {
-                name: "Item kind",
-                description: "What a contribution is: a card (journey map, blueprint), a note (canvas) or a comment.",
-                codes: CONTRIBUTION_KINDS.iter().map(|k| (format!("kind:{k}"), (*k).to_owned())).collect(),
-            },
-            CodeGroup {
-                name: "Decision status",
-                description: "What the organisation decided on a card or note after the session (undecided: no decision yet).",
-                codes: DecisionStatus::ALL
-                    .iter()
-                    .map(|s| s.as_str())
-                    .chain([UNDECIDED])
-                    .map(|s| (format!("decision:{s}"), s.to_owned()))
-                    .collect(),
-            },
-            CodeGroup {
-                name: "Carried from",
-                description: "The earlier session of the process a card was carried from.",
-                codes: carried_from.iter().map(|s| (format!("carried:{s}"), s.clone())).collect(),
-            },
-        ];
-        project.attach_notes();
-        project
+        self.attach_notes(&mut source);
+        source
     }
 
     /// Decisions as notes on the contributions they concern, memos on theirs or the source.
-    fn attach_notes(&mut self) {
-        let disclosure = &self.input.records.disclosure;
-        let position: HashMap<String, usize> = self
+    fn attach_notes(&mut self, source: &mut Source) {
+        let material = source.material;
+        let session = &material.records.session.id;
+        let disclosure = &material.records.disclosure;
+        let position: HashMap<String, usize> = source
             .selections
             .iter()
             .enumerate()
             .map(|(i, s)| (s.item.clone(), i))
             .collect();
-        let mut decisions: Vec<&Decision> = self.input.decisions.values().collect();
+        let mut decisions: Vec<&Decision> = material.decisions.values().collect();
         decisions.sort_by(|a, b| a.item.cmp(&b.item));
         for decision in decisions {
             let Some(&i) = position.get(&decision.item) else {
@@ -420,8 +496,8 @@ impl<'a> Project<'a> {
                 rfc3339(decision.decided_at),
                 disclosure.pseudonym(&decision.by)
             );
-            let guid = guid(&self.session, &format!("decision:{}", decision.item));
-            self.selections[i].notes.push(guid.clone());
+            let guid = guid(session, &format!("decision:{}", decision.item));
+            source.selections[i].notes.push(guid.clone());
             self.notes.push(Note {
                 guid,
                 name: format!(
@@ -433,8 +509,8 @@ impl<'a> Project<'a> {
                 at: decision.decided_at,
             });
         }
-        for memo in self.input.memos {
-            let guid = guid(&self.session, &format!("memo:{}", memo.id));
+        for memo in &material.memos {
+            let guid = guid(session, &format!("memo:{}", memo.id));
             let at = rfc3339(memo.at);
             let mut text = format!("Memo at {at}");
             if let Some(item) = &memo.item {
@@ -447,8 +523,8 @@ impl<'a> Project<'a> {
                 memo.text
             );
             match memo.item.as_ref().and_then(|item| position.get(item)) {
-                Some(&i) => self.selections[i].notes.push(guid.clone()),
-                None => self.source_notes.push(guid.clone()),
+                Some(&i) => source.selections[i].notes.push(guid.clone()),
+                None => source.notes.push(guid.clone()),
             }
             self.notes.push(Note {
                 guid,
@@ -459,12 +535,9 @@ impl<'a> Project<'a> {
         }
     }
 
-    /// `project.qde` and the source's text.
-    fn render(&self) -> (String, String) {
-        let records = self.input.records;
-        let session = &records.session;
-        let disclosure = &records.disclosure;
-        let g = |what: &str| guid(&self.session, what);
+    /// `project.qde`.
+    fn render(&self) -> String {
+        let g = |what: &str| guid(&self.scope.id, what);
         let user = &self.user;
         let now = rfc3339(now_ms());
         let mut x = String::new();
@@ -472,7 +545,7 @@ impl<'a> Project<'a> {
         let _ = writeln!(
             x,
             r#"<Project xmlns="{NAMESPACE}" name="{}" origin="cocreate {}" creatingUserGUID="{user}" creationDateTime="{now}">"#,
-            escape(&session.title),
+            escape(&self.scope.name),
             env!("CARGO_PKG_VERSION"),
         );
         let _ = writeln!(
@@ -501,12 +574,13 @@ impl<'a> Project<'a> {
         }
         x.push_str("</Codes></CodeBook>\n");
 
-        const VARIABLES: [(&str, &str, &str); 5] = [
+        const VARIABLES: [(&str, &str, &str); 6] = [
+            ("session", "Text", "The session they took part in."),
             ("role", "Text", "The participant's role in the session."),
             ("language", "Text", "The language of their interface."),
             ("joined at", "DateTime", "When they joined the session."),
             ("contributions", "Integer", "Cards, notes and comments they added, and edits to them (as participants.csv counts)."),
-            ("consent", "Text", "Their answer to the research question: yes, or not asked."),
+            ("consent", "Text", "Their answer to the research question: yes, no, or not asked."),
         ];
         x.push_str("<Variables>\n");
         for (name, kind, description) in VARIABLES {
@@ -519,106 +593,19 @@ impl<'a> Project<'a> {
         }
         x.push_str("</Variables>\n");
 
-        let cases: Vec<_> = records
-            .participants
-            .iter()
-            .filter(|p| disclosure.individual(&p.id))
-            .collect();
+        let mut cases = String::new();
+        for source in &self.sources {
+            self.render_cases(source, &mut cases);
+        }
         if !cases.is_empty() {
-            x.push_str("<Cases>\n");
-            for p in cases {
-                let name = disclosure.name(&p.id);
-                let label = if name.is_empty() {
-                    p.id.clone()
-                } else {
-                    format!("{name} ({})", p.id)
-                };
-                let _ = writeln!(
-                    x,
-                    r#"<Case guid="{}" name="{}"><Description>{}</Description>"#,
-                    g(&format!("case:{}", p.id)),
-                    escape(&label),
-                    escape(&format!("Participant {} ({})", p.id, p.role.as_str()))
-                );
-                let consent = match p.research_consent {
-                    Some(true) => "yes",
-                    Some(false) => "no",
-                    None => "not asked",
-                };
-                let count = self.contributions.get(&p.id).copied().unwrap_or(0);
-                let values: [(&str, &str, String); 5] = [
-                    ("role", "TextValue", p.role.as_str().to_owned()),
-                    ("language", "TextValue", p.language.clone()),
-                    ("joined at", "DateTimeValue", rfc3339(p.joined_at)),
-                    ("contributions", "IntegerValue", count.to_string()),
-                    ("consent", "TextValue", consent.to_owned()),
-                ];
-                for (variable, element, value) in values {
-                    let _ = writeln!(
-                        x,
-                        r#"<VariableValue><VariableRef targetGUID="{}"/><{element}>{}</{element}></VariableValue>"#,
-                        g(&format!("variable:{variable}")),
-                        escape(&value)
-                    );
-                }
-                for selection in self.selections.iter().filter(|s| s.author == p.id) {
-                    let _ = writeln!(
-                        x,
-                        r#"<SelectionRef targetGUID="{}"/>"#,
-                        g(&format!("selection:{}", selection.item))
-                    );
-                }
-                x.push_str("</Case>\n");
-            }
-            x.push_str("</Cases>\n");
+            let _ = write!(x, "<Cases>\n{cases}</Cases>\n");
         }
 
         x.push_str("<Sources>\n");
-        let _ = writeln!(
-            x,
-            r#"<TextSource guid="{}" name="{}" plainTextPath="internal://{}.txt" creatingUser="{user}" creationDateTime="{}">"#,
-            self.source,
-            escape(&session.title),
-            self.source,
-            rfc3339(session.created_at),
-        );
-        let _ = writeln!(
-            x,
-            "<Description>{}</Description>",
-            escape(&format!(
-                "The contributions of session {} in board reading order, each a selection coded with its place on the board, its kind and its decision.",
-                session.id
-            ))
-        );
-        for s in &self.selections {
-            let created =
-                s.at.map(|at| format!(r#" creationDateTime="{}""#, rfc3339(at)))
-                    .unwrap_or_default();
-            let _ = writeln!(
-                x,
-                r#"<PlainTextSelection guid="{}" name="{}" startPosition="{}" endPosition="{}" creatingUser="{user}"{created}>"#,
-                g(&format!("selection:{}", s.item)),
-                escape(&format!("{} {}", s.kind, s.item)),
-                s.start,
-                s.end,
-            );
-            for code in &s.codes {
-                let _ = writeln!(
-                    x,
-                    r#"<Coding guid="{}" creatingUser="{user}"><CodeRef targetGUID="{}"/></Coding>"#,
-                    g(&format!("coding:{}:{code}", s.item)),
-                    g(&format!("code:{code}"))
-                );
-            }
-            for note in &s.notes {
-                let _ = writeln!(x, r#"<NoteRef targetGUID="{note}"/>"#);
-            }
-            x.push_str("</PlainTextSelection>\n");
+        for source in &self.sources {
+            self.render_source(source, &mut x);
         }
-        for note in &self.source_notes {
-            let _ = writeln!(x, r#"<NoteRef targetGUID="{note}"/>"#);
-        }
-        x.push_str("</TextSource>\n</Sources>\n");
+        x.push_str("</Sources>\n");
 
         if !self.notes.is_empty() {
             x.push_str("<Notes>\n");
@@ -634,31 +621,167 @@ impl<'a> Project<'a> {
             }
             x.push_str("</Notes>\n");
         }
-        let declined = records
+        let _ = writeln!(
+            x,
+            "<Description>{}</Description>",
+            escape(&self.description())
+        );
+        x.push_str("</Project>\n");
+        x
+    }
+
+    /// The participants of a source's session who appear individually.
+    fn render_cases(&self, source: &Source, x: &mut String) {
+        let records = &source.material.records;
+        let disclosure = &records.disclosure;
+        let g = |what: &str| guid(&self.scope.id, what);
+        let session = &records.session;
+        for p in records
             .participants
             .iter()
-            .filter(|p| !disclosure.individual(&p.id))
-            .count();
+            .filter(|p| disclosure.individual(&p.id))
+        {
+            let name = disclosure.name(&p.id);
+            let label = if name.is_empty() {
+                p.id.clone()
+            } else {
+                format!("{name} ({})", p.id)
+            };
+            let _ = writeln!(
+                x,
+                r#"<Case guid="{}" name="{}"><Description>{}</Description>"#,
+                guid(&session.id, &format!("case:{}", p.id)),
+                escape(&label),
+                escape(&format!(
+                    "Participant {} ({}) of session {} ({})",
+                    p.id,
+                    p.role.as_str(),
+                    session.id,
+                    session.title
+                ))
+            );
+            let consent = match p.research_consent {
+                Some(true) => "yes",
+                Some(false) => "no",
+                None => "not asked",
+            };
+            let count = source
+                .material
+                .contributions
+                .get(&p.id)
+                .copied()
+                .unwrap_or(0);
+            let values: [(&str, &str, String); 6] = [
+                ("session", "TextValue", session.title.clone()),
+                ("role", "TextValue", p.role.as_str().to_owned()),
+                ("language", "TextValue", p.language.clone()),
+                ("joined at", "DateTimeValue", rfc3339(p.joined_at)),
+                ("contributions", "IntegerValue", count.to_string()),
+                ("consent", "TextValue", consent.to_owned()),
+            ];
+            for (variable, element, value) in values {
+                let _ = writeln!(
+                    x,
+                    r#"<VariableValue><VariableRef targetGUID="{}"/><{element}>{}</{element}></VariableValue>"#,
+                    g(&format!("variable:{variable}")),
+                    escape(&value)
+                );
+            }
+            for selection in source.selections.iter().filter(|s| s.author == p.id) {
+                let _ = writeln!(
+                    x,
+                    r#"<SelectionRef targetGUID="{}"/>"#,
+                    guid(&session.id, &format!("selection:{}", selection.item))
+                );
+            }
+            x.push_str("</Case>\n");
+        }
+    }
+
+    fn render_source(&self, source: &Source, x: &mut String) {
+        let session = &source.material.records.session;
+        let user = &self.user;
+        let code = |key: &str| guid(&self.scope.id, &format!("code:{key}"));
+        let own = |what: &str| guid(&session.id, what);
+        let _ = writeln!(
+            x,
+            r#"<TextSource guid="{}" name="{}" plainTextPath="internal://{}.txt" creatingUser="{user}" creationDateTime="{}">"#,
+            source.guid,
+            escape(&session.title),
+            source.guid,
+            rfc3339(session.created_at),
+        );
         let _ = writeln!(
             x,
             "<Description>{}</Description>",
             escape(&format!(
-                "Session {} ({}), exported from cocreate. Participants appear by pseudonym{}. \
-                 {declined} participant(s) who declined research appear only in aggregate: \
-                 their {} contribution(s) are in the source without an author or case. \
-                 Hidden items are left out; erased text reads {ERASED_TEXT}.",
-                session.id,
-                session.title,
-                if disclosure.keeps_names() {
-                    ", with their display name where the session keeps names and they consented"
-                } else {
-                    ""
-                },
-                self.declined_contributions,
+                "The contributions of session {} in board reading order, each a selection coded with its place on the board, its kind and its decision.",
+                session.id
             ))
         );
-        x.push_str("</Project>\n");
-        (x, self.text.clone())
+        for s in &source.selections {
+            let created =
+                s.at.map(|at| format!(r#" creationDateTime="{}""#, rfc3339(at)))
+                    .unwrap_or_default();
+            let _ = writeln!(
+                x,
+                r#"<PlainTextSelection guid="{}" name="{}" startPosition="{}" endPosition="{}" creatingUser="{user}"{created}>"#,
+                own(&format!("selection:{}", s.item)),
+                escape(&format!("{} {}", s.kind, s.item)),
+                s.start,
+                s.end,
+            );
+            for key in &s.codes {
+                let _ = writeln!(
+                    x,
+                    r#"<Coding guid="{}" creatingUser="{user}"><CodeRef targetGUID="{}"/></Coding>"#,
+                    own(&format!("coding:{}:{key}", s.item)),
+                    code(key)
+                );
+            }
+            for note in &s.notes {
+                let _ = writeln!(x, r#"<NoteRef targetGUID="{note}"/>"#);
+            }
+            x.push_str("</PlainTextSelection>\n");
+        }
+        for note in &source.notes {
+            let _ = writeln!(x, r#"<NoteRef targetGUID="{note}"/>"#);
+        }
+        x.push_str("</TextSource>\n");
+    }
+
+    /// The project's description: what it is and how the disclosure rules shaped it.
+    fn description(&self) -> String {
+        let declined: usize = self
+            .sources
+            .iter()
+            .map(|s| {
+                let records = &s.material.records;
+                records
+                    .participants
+                    .iter()
+                    .filter(|p| !records.disclosure.individual(&p.id))
+                    .count()
+            })
+            .sum();
+        let declined_contributions: usize =
+            self.sources.iter().map(|s| s.declined_contributions).sum();
+        let names = self
+            .sources
+            .iter()
+            .any(|s| s.material.records.disclosure.keeps_names());
+        format!(
+            "{}, exported from cocreate. Participants appear by pseudonym{}. \
+             {declined} participant(s) who declined research appear only in aggregate: \
+             their {declined_contributions} contribution(s) are in the sources without an \
+             author or case. Hidden items are left out; erased text reads {ERASED_TEXT}.",
+            self.scope.what,
+            if names {
+                ", with their display name where the session keeps names and they consented"
+            } else {
+                ""
+            },
+        )
     }
 }
 
