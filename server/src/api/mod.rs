@@ -132,6 +132,10 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/processes", post(processes::create)),
         ("/api/processes/{id}", get(processes::details)),
         ("/api/processes/{id}/results", get(processes::results)),
+        (
+            "/api/processes/{id}/export.qdpx",
+            get(processes::export_qdpx),
+        ),
     ]
 }
 

@@ -11,6 +11,7 @@ use std::process::Command;
 use serde_json::{json, Value};
 use yrs::{Map, MapPrelim, TextPrelim};
 
+use crate::board_session::{process_of_two, BoardSession};
 use crate::support::{type_into, Client, TestServer};
 
 /// A journey map recorded for research with consent asked and names kept.
@@ -175,6 +176,39 @@ impl Person {
     }
 }
 
+/// A REFI-QDA export as `token` downloads it: `project.qde`, and each source's
+/// `<TextSource>` element with its text, in the project's order.
+async fn download(server: &TestServer, path: &str, token: &str) -> (String, Vec<(String, String)>) {
+    let (status, headers, body) = server.fetch(path, token).await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    assert_eq!(headers["content-type"], "application/zip");
+    assert!(headers["content-disposition"].ends_with(".qdpx\""));
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(body)).expect("a zip");
+    let mut read = |name: &str| {
+        let mut content = String::new();
+        zip.by_name(name)
+            .expect(name)
+            .read_to_string(&mut content)
+            .unwrap();
+        content
+    };
+    let qde = read("project.qde");
+    let sources = elements(&qde, "TextSource")
+        .into_iter()
+        .map(|part| {
+            let text = read(&format!("Sources/{}.txt", attribute(part, "guid")));
+            (part.to_owned(), text)
+        })
+        .collect::<Vec<_>>();
+    assert_eq!(
+        zip.len(),
+        1 + sources.len(),
+        "project.qde and the sources only"
+    );
+    schema_valid(&qde);
+    (qde, sources)
+}
+
 /// The value of `name="…"` in the start of `xml`.
 fn attribute(xml: &str, name: &str) -> String {
     let tag = xml.split('>').next().unwrap_or_default();
@@ -207,6 +241,11 @@ struct Contribution {
 }
 
 fn contributions(qde: &str, source: &str) -> Vec<Contribution> {
+    contributions_in(qde, qde, source)
+}
+
+/// The contributions of one source (`part`, its `<TextSource>` element) of a project.
+fn contributions_in(qde: &str, part: &str, source: &str) -> Vec<Contribution> {
     let codes: HashMap<String, String> = elements(qde, "Code")
         .into_iter()
         .map(|c| (attribute(c, "guid"), attribute(c, "name")))
@@ -220,7 +259,7 @@ fn contributions(qde: &str, source: &str) -> Vec<Contribution> {
         })
         .collect();
     let chars: Vec<char> = source.chars().collect();
-    elements(qde, "PlainTextSelection")
+    elements(part, "PlainTextSelection")
         .into_iter()
         .map(|s| {
             let start: usize = attribute(s, "startPosition").parse().unwrap();
@@ -358,7 +397,6 @@ async fn a_session_exports_as_a_valid_refi_qda_project_with_only_what_may_be_sho
     j.call("POST", "/memos", &j.moderator, memo, 201).await;
 
     let (qde, source) = j.export().await;
-    schema_valid(&qde);
     // COCREATE_QDE_DUMP=/tmp/x keeps the project (x.qde, x.txt) for a look in an analysis program.
     if let Ok(path) = std::env::var("COCREATE_QDE_DUMP") {
         std::fs::write(format!("{path}.qde"), &qde).unwrap();
@@ -476,5 +514,103 @@ async fn only_researchers_and_moderators_export_the_project() {
     }
     j.server
         .call_expect((401, "missing_token"), "GET", &path, None, None)
+        .await;
+}
+
+#[tokio::test]
+async fn a_process_exports_its_recorded_sessions_together_with_carried_cards_coded() {
+    let (process, first, second) = process_of_two().await;
+    let unrecorded = first
+        .another(json!({"process": process, "research": {"recorded": false}}))
+        .await;
+    first
+        .citizen_writes(
+            "Ann",
+            &[("card-1", "buses too rare"), ("card-2", "no benches")],
+        )
+        .await;
+    second
+        .citizen_writes("Bob", &[("card-9", "a bus app")])
+        .await;
+    unrecorded
+        .citizen_writes("Zebulon", &[("card-5", "words nobody may study")])
+        .await;
+    first
+        .decide("card-2", "planned", "Benches in spring.")
+        .await;
+    first.close().await;
+    let carry = json!({"to": second.id, "items": ["card-1"]});
+    let carried = first.moderate("POST", "/carry", Some(carry), 200).await;
+    let carried = carried["carried"][0]["item"].as_str().unwrap().to_owned();
+
+    let path = format!("/api/processes/{process}/export.qdpx");
+    let (qde, sources) = download(&first.server, &path, &first.invite("researcher")).await;
+    assert_eq!(sources.len(), 2, "the recorded sessions");
+    let left_out = format!(
+        "sessions not recorded for research are left out: {}",
+        unrecorded.id
+    );
+    assert!(qde.contains(&left_out), "named as left out");
+    let [(one, one_text), (two, two_text)] = [&sources[0], &sources[1]];
+    let one: Vec<(String, String)> = contributions_in(&qde, one, one_text)
+        .into_iter()
+        .map(|c| (c.item, c.text))
+        .collect();
+    assert_eq!(
+        one,
+        [
+            ("card-1".to_owned(), "buses too rare".to_owned()),
+            ("card-2".to_owned(), "no benches".to_owned())
+        ]
+    );
+    let two = contributions_in(&qde, two, two_text);
+    let moved = two
+        .iter()
+        .find(|c| c.item == carried)
+        .expect("the carried card");
+    assert!(
+        moved.codes.contains(&first.id),
+        "coded as carried from the first: {moved:?}"
+    );
+    assert_eq!(two.iter().filter(|c| c.text == "buses too rare").count(), 1);
+    assert!(qde.contains("Benches in spring."), "the decision's note");
+    let everything = format!("{qde}{one_text}{two_text}");
+    assert!(!everything.contains("words nobody may study"));
+    assert!(!everything.contains("Zebulon"));
+
+    // A moderator of the unrecorded session gets theirs too; its researcher nothing.
+    let (_, sources) = download(&first.server, &path, &unrecorded.invite("moderator")).await;
+    assert_eq!(sources.len(), 3);
+    assert!(sources
+        .iter()
+        .any(|(_, text)| text.contains("words nobody may study")));
+    let server = &first.server;
+    let researcher = unrecorded.invite("researcher");
+    server
+        .call_expect((403, "not_recorded"), "GET", &path, Some(&researcher), None)
+        .await;
+    for role in ["citizen", "observer"] {
+        let token = first.invite(role);
+        server
+            .call_expect((403, "forbidden"), "GET", &path, Some(&token), None)
+            .await;
+    }
+    let outsider = BoardSession::create_on(first.server.clone(), json!({})).await;
+    let token = outsider.invite("moderator");
+    server
+        .call_expect((403, "forbidden"), "GET", &path, Some(&token), None)
+        .await;
+    server
+        .call_expect((401, "missing_token"), "GET", &path, None, None)
+        .await;
+    let nowhere = "/api/processes/nosuchprocess/export.qdpx";
+    server
+        .call_expect(
+            (404, "process_not_found"),
+            "GET",
+            nowhere,
+            Some(&first.invite("researcher")),
+            None,
+        )
         .await;
 }

@@ -667,6 +667,23 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/processes/{id}/export.qdpx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A process's sessions together as one REFI-QDA project (a researcher or moderator of one of them) */
+        get: operations["exportProcessQdpx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/receipts/{receipt}": {
         parameters: {
             query?: never;
@@ -2777,6 +2794,36 @@ export interface operations {
             304: components["responses"]["NotModified"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportProcessQdpx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The process id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A REFI-QDA project (.qdpx): one source per session in the order they were held — the caller's own session, and every other session of the process recorded for research — sharing one codebook. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ExportFailed"];
             503: components["responses"]["Unavailable"];
         };
     };
