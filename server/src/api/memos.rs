@@ -14,7 +14,7 @@ use serde_json::{json, Value};
 use super::caller::{Caller, Researchers};
 use super::{board, plain_text, room_of, Body};
 use crate::error::ApiError;
-use crate::history::memos::{session_memos, Memo, MAX_MEMO_TEXT, MEMOS};
+use crate::history::memos::{session_memos, Memo, MAX_MEMOS, MAX_MEMO_TEXT, MEMOS};
 use crate::history::{Position, Seeker};
 use crate::session::{ids, now_ms, Role, Session};
 use crate::state::AppState;
@@ -110,7 +110,8 @@ pub async fn memos(
     Ok(Json(json!({ "memos": memos })))
 }
 
-/// `POST …/memos`: a new memo by the caller; 201 with the memo.
+/// `POST …/memos`: a new memo by the caller; 201 with the memo, 409 `too_many_memos` once the
+/// session holds [`MAX_MEMOS`].
 pub async fn create(
     State(state): State<AppState>,
     Caller(caller, session, ..): Caller<Researchers>,
@@ -122,6 +123,14 @@ pub async fn create(
     if let Some(item) = &request.item {
         check_item(&state, &session.id, request.at, item).await?;
     }
+    let storage = state.storage.as_ref();
+    if MEMOS.all(storage, &session.id).await?.len() >= MAX_MEMOS {
+        return Err(ApiError::new(
+            StatusCode::CONFLICT,
+            "too_many_memos",
+            format!("a session holds at most {MAX_MEMOS} memos; delete some first"),
+        ));
+    }
     let now = now_ms();
     let memo = Memo {
         id: ids::memo_id(),
@@ -132,9 +141,7 @@ pub async fn create(
         created_at: now,
         updated_at: now,
     };
-    MEMOS
-        .put(state.storage.as_ref(), &session.id, &memo.id, &memo)
-        .await?;
+    MEMOS.put(storage, &session.id, &memo.id, &memo).await?;
     Ok((StatusCode::CREATED, Json(json!({ "memo": memo }))))
 }
 

@@ -13,6 +13,10 @@ pub const MEMOS: RecordKind<Memo> = RecordKind::new("memo");
 /// Longest memo text, in characters: a few paragraphs of observation.
 pub const MAX_MEMO_TEXT: usize = 4000;
 
+/// Memos a session holds at most: far more than a researcher writes on one session (a
+/// memo a minute of a full day), few enough that listing and exporting them stays small.
+pub const MAX_MEMOS: usize = 1000;
+
 /// One memo on a session's replay.
 #[derive(Clone, Debug, Serialize, Deserialize, PartialEq)]
 pub struct Memo {

@@ -224,3 +224,25 @@ async fn memos_with_every_role_on_redis() {
     })
     .await;
 }
+
+#[tokio::test]
+async fn a_session_holds_at_most_a_thousand_memos() {
+    let w = Workshop::start().await;
+    let body = json!({"at": now_ms(), "text": "noted"});
+    for _ in 0..1000 {
+        call(&w, "POST", "/memos", &w.researcher, Some(body.clone()), 201).await;
+    }
+    let path = w.path("/memos");
+    let server = &w.server;
+    server
+        .call_expect(
+            (409, "too_many_memos"),
+            "POST",
+            &path,
+            Some(&w.moderator),
+            Some(body),
+        )
+        .await;
+    let listed = call(&w, "GET", "/memos", &w.moderator, None, 200).await;
+    assert_eq!(listed["memos"].as_array().unwrap().len(), 1000);
+}

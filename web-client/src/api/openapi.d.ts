@@ -1280,7 +1280,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "session_closed" | "session_full" | "research_terms_fixed" | "not_hidden" | "contended" | "source_not_closed" | "not_same_process" | "item_hidden" | "already_carried" | "step_current" | "step_running" | "no_current_step" | "nothing_to_reveal";
+                    code?: "session_closed" | "session_full" | "research_terms_fixed" | "not_hidden" | "contended" | "source_not_closed" | "not_same_process" | "item_hidden" | "already_carried" | "step_current" | "step_running" | "no_current_step" | "nothing_to_reveal" | "too_many_memos";
                 };
             };
         };
@@ -2169,6 +2169,7 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
             503: components["responses"]["Unavailable"];
         };
