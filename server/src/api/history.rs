@@ -1,6 +1,6 @@
 //! Research endpoints (researchers and moderators): the history as NDJSON, the board at a
-//! moment, participation figures, and the exports (the dataset, the REFI-QDA project). All follow the session's
-//! disclosure rules (`cocreate_board::Disclosure`).
+//! moment, participation figures, and the exports (the dataset, the REFI-QDA project). All
+//! follow the session's disclosure rules (`cocreate_board::Disclosure`).
 
 use std::io::Cursor;
 use std::time::Duration;
@@ -270,6 +270,7 @@ pub(super) fn export_slot(state: &AppState) -> Result<OwnedSemaphorePermit, ApiE
     })
 }
 
+/// A failed export as an answer: storage errors as themselves, the rest 500 `export_failed`.
 pub(super) fn export_failed(e: ExportError) -> ApiError {
     match e {
         ExportError::Storage(e) => ApiError::from(e),

@@ -1,14 +1,16 @@
 //! A session, or a process's sessions together, as a REFI-QDA project (`.qdpx`: a zip of
 //! `project.qde` and `Sources/`), which ATLAS.ti, NVivo, MAXQDA and other analysis programs
-//! open: each session's contributions as one codable plain-text source in board reading order, each its own selection with its time;
-//! participants as cases with variables; a codebook of stages, lanes, item kinds, decision
-//! status and carried-from, every contribution coded with it; decisions and researchers'
-//! memos as notes. The same disclosure rules as every research output apply
-//! (`cocreate_board::Disclosure`): hidden items are left out, erased text stays erased,
-//! people who declined research have no case and their contributions no author.
+//! open: each session's contributions as one codable plain-text source in board reading
+//! order, each its own selection with its time; participants as cases with variables; a
+//! codebook of stages, lanes, item kinds, decision status and carried-from, every
+//! contribution coded with it; decisions and researchers' memos as notes. The same
+//! disclosure rules as every research output apply (`cocreate_board::Disclosure`): hidden
+//! items are left out, erased text stays erased, people who declined research have no case
+//! and their contributions no author.
 //!
 //! Every GUID is derived from the session (or, for what sessions share, the project's scope)
-//! and what it names, so exporting twice gives the same GUIDs and a researcher's project can be updated with a newer export.
+//! and what it names, so exporting twice gives the same GUIDs and a researcher's project can
+//! be updated with a newer export.
 
 use std::collections::{BTreeSet, HashMap};
 use std::fmt::Write as _;
@@ -120,8 +122,8 @@ pub fn write_qdpx<W: Write + Seek>(
     Ok(zip.finish()?)
 }
 
-/// A GUID for `what` in `session`: the first 128 bits of SHA-256, marked as a name-based
-/// UUID (version 8, RFC 9562), written 8-4-4-4-12.
+/// A GUID for `what` in `session` (or a project's scope): the first 128 bits of SHA-256,
+/// marked as a name-based UUID (version 8, RFC 9562), written 8-4-4-4-12.
 pub fn guid(session: &str, what: &str) -> String {
     let digest = Sha256::digest(format!("cocreate\n{session}\n{what}").as_bytes());
     let mut b = [0u8; 16];
@@ -197,6 +199,7 @@ fn axis(board: &Value, root: &str) -> Vec<(String, String)> {
         .collect()
 }
 
+/// A number field of an item (0 when absent: an older client may not have written it).
 fn number(item: &Value, key: &str) -> f64 {
     item[key].as_f64().unwrap_or(0.0)
 }
@@ -314,6 +317,7 @@ struct Project<'a> {
     notes: Vec<Note>,
 }
 
+/// The codebook's groups a session adds codes to (by position in [`Project::codebook`]).
 const STAGES: usize = 0;
 const LANES: usize = 1;
 const CARRIED: usize = 4;
