@@ -4,13 +4,15 @@
 # own, on a unix socket, to test the Redis backend) and Chromium (the browser tests drive
 # Debian's headless Chromium; nothing is downloaded), nginx, openssl and curl (deploy/'s
 # local cluster runs its nginx configuration, with TLS, in front of two nodes) and, for
-# deploy/lint.sh, python3 and the shell linter. Rust must already be installed (rustup); this script says so
+# deploy/lint.sh, python3 and the shell linter, and xmllint (the REFI-QDA export is checked
+# against its XML schema). Rust must already be installed (rustup); this script says so
 # clearly if it is not. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 here="$(dirname "$0")"
 "$here/apt-ensure.sh" node:nodejs npm:npm redis-server:redis-server redis-cli:redis-tools chromium:chromium \
-  nginx:nginx-light openssl:openssl curl:curl python3:python3 shellcheck:shellcheck
+  nginx:nginx-light openssl:openssl curl:curl python3:python3 shellcheck:shellcheck \
+  xmllint:libxml2-utils
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo not found. Install Rust with rustup (https://rustup.rs), then run 'make test' again." >&2

@@ -1,6 +1,6 @@
 //! Research endpoints (researchers and moderators): the history as NDJSON, the board at a
-//! moment, participation figures, and the dataset export. All follow the session's
-//! disclosure rules (`cocreate_board::Disclosure`).
+//! moment, participation figures, and the exports (the dataset, the REFI-QDA project). All
+//! follow the session's disclosure rules (`cocreate_board::Disclosure`).
 
 use std::io::Cursor;
 use std::time::Duration;
@@ -15,12 +15,14 @@ use bytes::Bytes;
 use futures_util::StreamExt;
 use serde::Deserialize;
 use serde_json::{json, Value};
-use tokio::sync::mpsc;
+use tokio::sync::{mpsc, OwnedSemaphorePermit};
 
 use super::caller::{Caller, Researchers};
 use super::{room_of, Query};
+use crate::dataset::qdpx::{write_qdpx, ProjectScope, SessionMaterial};
 use crate::dataset::{write_dataset, ExportError};
 use crate::error::ApiError;
+use crate::history::memos::session_memos;
 use crate::history::outcomes::Tracker;
 use crate::history::participation::Counter;
 use crate::history::{
@@ -194,17 +196,7 @@ pub async fn export(
 ) -> Result<Response, ApiError> {
     let (room, records) = research_access(&state, caller).await?;
     let interval = seconds(query.interval_seconds, 300, "interval_seconds")?;
-    let Some(slot) = state.guards.exports.take() else {
-        state.metrics.limited(Limit::Exports);
-        let message = format!(
-            "{MAX_CONCURRENT_EXPORTS} exports are being built on this server; try again shortly"
-        );
-        return Err(ApiError::limited(
-            Limit::Exports,
-            message,
-            Some(EXPORT_RETRY_AFTER),
-        ));
-    };
+    let slot = export_slot(&state)?;
     let zip = write_dataset(
         state.storage.as_ref(),
         &room,
@@ -214,31 +206,101 @@ pub async fn export(
         Cursor::new(Vec::new()),
     )
     .await
-    .map_err(|e| match e {
+    .map_err(export_failed)?;
+    Ok(zip_answer(
+        zip.into_inner(),
+        format!("cocreate-{id}.zip"),
+        slot,
+    ))
+}
+
+/// `GET /api/sessions/{id}/export.qdpx`: the session as a REFI-QDA project (a zip of
+/// `project.qde` and `Sources/`), for qualitative analysis programs.
+pub async fn export_qdpx(
+    State(state): State<AppState>,
+    caller: Caller<Researchers>,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (room, records) = research_access(&state, caller).await?;
+    let slot = export_slot(&state)?;
+    let scope = ProjectScope {
+        id: id.clone(),
+        name: records.session.title.clone(),
+        what: format!("Session {} ({})", id, records.session.title),
+    };
+    let material = session_material(&state, &room, records).await?;
+    let zip = write_qdpx(&scope, &[material], Cursor::new(Vec::new())).map_err(export_failed)?;
+    Ok(zip_answer(
+        zip.into_inner(),
+        format!("cocreate-{id}.qdpx"),
+        slot,
+    ))
+}
+
+/// What a REFI-QDA project needs of one session.
+pub(super) async fn session_material(
+    state: &AppState,
+    room: &RoomId,
+    records: SessionRecords,
+) -> Result<SessionMaterial, ApiError> {
+    let storage = state.storage.as_ref();
+    let id = records.session.id.clone();
+    let decisions = DECISIONS.all(storage, &id).await?.into_iter().collect();
+    let memos = session_memos(storage, &id).await?;
+    let material = SessionMaterial::gather(
+        storage,
+        room,
+        state.keyframe_spacing,
+        records,
+        decisions,
+        memos,
+    )
+    .await?;
+    Ok(material)
+}
+
+/// One of the server's export places, or 429 when all are taken.
+pub(super) fn export_slot(state: &AppState) -> Result<OwnedSemaphorePermit, ApiError> {
+    state.guards.exports.take().ok_or_else(|| {
+        state.metrics.limited(Limit::Exports);
+        let message = format!(
+            "{MAX_CONCURRENT_EXPORTS} exports are being built on this server; try again shortly"
+        );
+        ApiError::limited(Limit::Exports, message, Some(EXPORT_RETRY_AFTER))
+    })
+}
+
+/// A failed export as an answer: storage errors as themselves, the rest 500 `export_failed`.
+pub(super) fn export_failed(e: ExportError) -> ApiError {
+    match e {
         ExportError::Storage(e) => ApiError::from(e),
         other => ApiError::new(
             StatusCode::INTERNAL_SERVER_ERROR,
             "export_failed",
             other.to_string(),
         ),
-    })?;
-    let filename = format!("attachment; filename=\"cocreate-{id}.zip\"");
+    }
+}
+
+/// A built zip as a download named `filename`.
+pub(super) fn zip_answer(zip: Vec<u8>, filename: String, slot: OwnedSemaphorePermit) -> Response {
+    let disposition = format!("attachment; filename=\"{filename}\"");
     // The place is given back once the zip is sent (or the download given up), not before:
     // until then its bytes are in memory.
-    let zip = Bytes::from(zip.into_inner());
+    let zip = Bytes::from(zip);
     let length = zip.len().to_string();
     let zip = futures_util::stream::iter([Ok(zip)]);
     let sent = futures_util::stream::once(async move {
         drop(slot);
         Ok::<_, std::convert::Infallible>(Bytes::new())
     });
-    Ok((
+    (
         [
             (CONTENT_TYPE, "application/zip".to_owned()),
-            (CONTENT_DISPOSITION, filename),
+            (CONTENT_DISPOSITION, disposition),
             (CONTENT_LENGTH, length),
         ],
         HttpBody::from_stream(zip.chain(sent)),
     )
-        .into_response())
+        .into_response()
 }

@@ -10,6 +10,7 @@ mod carry;
 mod decisions;
 mod history;
 mod join_code;
+mod memos;
 mod moderation;
 mod openapi;
 mod processes;
@@ -26,7 +27,7 @@ use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::header::HOST;
 use axum::http::request::Parts;
 use axum::http::{HeaderMap, StatusCode};
-use axum::routing::{get, post, put, MethodRouter};
+use axum::routing::{get, patch, post, put, MethodRouter};
 use axum::{Json, Router};
 use serde::de::DeserializeOwned;
 
@@ -99,6 +100,15 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/sessions/{id}/state", get(history::board_at)),
         ("/api/sessions/{id}/metrics", get(history::metrics)),
         ("/api/sessions/{id}/export", get(history::export)),
+        ("/api/sessions/{id}/export.qdpx", get(history::export_qdpx)),
+        (
+            "/api/sessions/{id}/memos",
+            get(memos::memos).post(memos::create),
+        ),
+        (
+            "/api/sessions/{id}/memos/{memo}",
+            patch(memos::change).delete(memos::delete),
+        ),
         (participant!("erase"), post(moderation::erase)),
         (participant!("kick"), post(moderation::kick)),
         (
@@ -122,6 +132,10 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/processes", post(processes::create)),
         ("/api/processes/{id}", get(processes::details)),
         ("/api/processes/{id}/results", get(processes::results)),
+        (
+            "/api/processes/{id}/export.qdpx",
+            get(processes::export_qdpx),
+        ),
     ]
 }
 

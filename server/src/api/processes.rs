@@ -1,6 +1,8 @@
 //! Processes: `POST /api/processes` (admin key) creates one, `GET /api/processes/{id}` shows
 //! it with its sessions (to a moderator of one of them, or the admin key), and
-//! `GET /api/processes/{id}/results` (no token) gathers its sessions' published results.
+//! `GET /api/processes/{id}/results` (no token) gathers its sessions' published results, and
+//! `GET /api/processes/{id}/export.qdpx` (a researcher or moderator of one of its sessions) is
+//! its sessions together as one REFI-QDA project.
 //! Sessions join a process when they are created (`crate::session::process::enrol`).
 
 use axum::extract::{Path, State};
@@ -10,11 +12,16 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::{json, Value};
 
+use std::io::Cursor;
+
 use super::caller::{bearer, check_member, require_admin_key, Requester};
+use super::history::{export_failed, export_slot, session_material, zip_answer};
 use super::results::{not_published, published, PUBLIC_RESULTS};
 use super::revalidate::revalidated_json;
-use super::{plain_text, public_read, text_field, Body};
+use super::{plain_text, public_read, room_of, text_field, Body};
+use crate::dataset::qdpx::{write_qdpx, ProjectScope};
 use crate::error::ApiError;
+use crate::history::session_records;
 use crate::receipt::evaluation;
 use crate::session::process::{Process, ALL_PROCESSES, PROCESSES, PROCESS_SESSIONS};
 use crate::session::{ids, now_ms, now_secs, Role, Session};
@@ -180,4 +187,67 @@ pub async fn results(
         "sessions": listed,
     });
     Ok(revalidated_json(&requester.headers, PUBLIC_RESULTS, &body))
+}
+
+/// `GET /api/processes/{id}/export.qdpx`: the process's sessions as one REFI-QDA project (a
+/// source per session, in the order they were held), for a researcher or moderator of one of
+/// them. It holds the caller's own session as that session's export would (a researcher's only
+/// while it is recorded), and every other session of the process that is recorded for
+/// research; sessions not recorded are left out (the project's description names them).
+pub async fn export_qdpx(
+    State(state): State<AppState>,
+    requester: Requester,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let identity = state
+        .tokens
+        .verify(bearer(&requester.headers)?, now_secs())?;
+    let (process, sessions) = process_and_sessions(&state, &id).await?;
+    let theirs = sessions.iter().find(|s| s.id == identity.session);
+    let allowed = [Role::Moderator, Role::Researcher].contains(&identity.role);
+    let Some(own) = theirs.filter(|_| allowed) else {
+        return Err(ApiError::forbidden(
+            "only a researcher or moderator of one of the process's sessions may export it",
+        ));
+    };
+    check_member(&identity, own)?;
+    if identity.role == Role::Researcher && !own.research.recorded {
+        return Err(ApiError::not_recorded());
+    }
+    let included: Vec<&Session> = sessions
+        .iter()
+        .filter(|s| s.id == own.id || s.research.recorded)
+        .collect();
+    let left_out: Vec<&str> = sessions
+        .iter()
+        .filter(|s| !included.iter().any(|i| i.id == s.id))
+        .map(|s| s.id.as_str())
+        .collect();
+    let slot = export_slot(&state)?;
+    let mut materials = Vec::new();
+    for session in &included {
+        let Some(records) = session_records(&state.sessions, &session.id).await? else {
+            continue;
+        };
+        let room = room_of(&session.id)?;
+        materials.push(session_material(&state, &room, records).await?);
+    }
+    let mut what = format!("Process {} ({})", process.id, process.title);
+    if !left_out.is_empty() {
+        what.push_str(&format!(
+            "; sessions not recorded for research are left out: {}",
+            left_out.join(", ")
+        ));
+    }
+    let scope = ProjectScope {
+        id: process.id.clone(),
+        name: process.title.clone(),
+        what,
+    };
+    let zip = write_qdpx(&scope, &materials, Cursor::new(Vec::new())).map_err(export_failed)?;
+    Ok(zip_answer(
+        zip.into_inner(),
+        format!("cocreate-process-{id}.qdpx"),
+        slot,
+    ))
 }

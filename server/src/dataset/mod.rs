@@ -1,7 +1,10 @@
 //! The research dataset of a session, as one zip: the event list, the participants with
 //! their attendance and contribution counts, the moderation log, the final board, the board
-//! at regular intervals, and a README that documents every file and column. The same
-//! disclosure rules as every research output apply (`cocreate_board::Disclosure`).
+//! at regular intervals, the outcomes, the evaluation, researchers' memos, and a README that
+//! documents every file and column; and the same session as a REFI-QDA project (`qdpx`). The
+//! same disclosure rules as every research output apply (`cocreate_board::Disclosure`).
+
+pub mod qdpx;
 
 use std::collections::BTreeMap;
 use std::io::{Seek, Write};
@@ -12,6 +15,7 @@ use zip::write::SimpleFileOptions;
 use zip::ZipWriter;
 
 use crate::format::{csv_line, rfc3339};
+use crate::history::memos::{session_memos, Memo};
 use crate::history::outcomes::{outcomes_csv, Tracker};
 use crate::history::participation::Counter;
 use crate::history::{walk_all, HistoryEvent, SessionRecords};
@@ -19,7 +23,7 @@ use crate::outcome::DECISIONS;
 use crate::receipt::evaluation::{self, evaluation_csv};
 use crate::room_id::RoomId;
 use crate::storage::{Storage, StorageError};
-use cocreate_board::{board_json, DECLINED, ERASED_TEXT, HIDDEN_TEXT};
+use cocreate_board::{board_json, Disclosure, DECLINED, ERASED_TEXT, HIDDEN_TEXT};
 
 /// Why an export failed.
 #[derive(Debug, thiserror::Error)]
@@ -139,10 +143,11 @@ pub async fn write_dataset<W: Write + Seek>(
     let decisions = DECISIONS.all(storage, session).await?.into_iter().collect();
     let outcomes_csv = outcomes_csv(&outcomes.finish(&decisions));
     let evaluation_csv = evaluation_csv(&evaluation::all(storage, session).await?);
+    let memos_csv = memos_csv(&session_memos(storage, session).await?, disclosure);
 
     let mut zip = ZipWriter::new(out);
     let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let files: [(&str, String); 8] = [
+    let files: [(&str, String); 9] = [
         ("README.md", readme(records)),
         ("events.csv", events_csv),
         ("participants.csv", participants_csv),
@@ -154,12 +159,40 @@ pub async fn write_dataset<W: Write + Seek>(
         ("board-at-intervals.jsonl", intervals),
         ("outcomes.csv", outcomes_csv),
         ("evaluation.csv", evaluation_csv),
+        ("memos.csv", memos_csv),
     ];
     for (name, content) in files {
         zip.start_file(name, options)?;
         zip.write_all(content.as_bytes())?;
     }
     Ok(zip.finish()?)
+}
+
+/// One row per memo, in the order of the replay; writers under the disclosure rules.
+fn memos_csv(memos: &[Memo], disclosure: &Disclosure) -> String {
+    let mut out = csv_line(&[
+        "memo",
+        "at",
+        "time",
+        "item",
+        "by",
+        "text",
+        "created_at",
+        "updated_at",
+    ]);
+    for memo in memos {
+        out.push_str(&csv_line(&[
+            &memo.id,
+            &memo.at.to_string(),
+            &rfc3339(memo.at),
+            memo.item.as_deref().unwrap_or_default(),
+            &disclosure.pseudonym(&memo.by),
+            &memo.text,
+            &rfc3339(memo.created_at),
+            &rfc3339(memo.updated_at),
+        ]));
+    }
+    out
 }
 
 fn event_line(event: &HistoryEvent) -> String {

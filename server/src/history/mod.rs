@@ -1,12 +1,14 @@
 //! Session history for researchers: the board at any moment (`seek`), what changed when
 //! and by whom (`timeline`, over the board crate's change events), participation figures
-//! (`participation`) and what became of the cards (`outcomes`, and the `ledger` receipts and
-//! results read without replaying the whole history), each under the session's
+//! (`participation`), researchers' memos on the replay (`memos`, kept as records of their
+//! own) and what became of the cards (`outcomes`, and the `ledger` receipts and results read
+//! without replaying the whole history), each under the session's
 //! disclosure rules (`crate::session::disclosure`; the board as JSON under those rules is the
 //! board crate's). Everything is derived from the room's update log and the session's
 //! journals; nothing here writes to them (only keyframes, which are derived too). The research
 //! dataset built from all this is `crate::dataset`.
 pub mod ledger;
+pub mod memos;
 pub mod outcomes;
 pub mod participation;
 pub mod seek;

@@ -42,6 +42,11 @@ pub fn step_id() -> String {
     format!("step_{}", random_string(ID_ALPHABET, 10))
 }
 
+/// A new memo id (unique within its session).
+pub fn memo_id() -> String {
+    format!("memo_{}", random_string(ID_ALPHABET, 12))
+}
+
 /// A new pseudonymous participant id.
 pub fn participant_id() -> String {
     format!("p_{}", random_string(ID_ALPHABET, 16))

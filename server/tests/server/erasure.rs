@@ -106,7 +106,7 @@ impl Board {
 
     /// Everything a researcher and a moderator can read of the session: the board now and at
     /// every record, the history, the moderator's view (hidden texts), and every file of the
-    /// export.
+    /// exports (the dataset and the REFI-QDA project).
     async fn every_answer(&self) -> String {
         let base = format!("/api/sessions/{}", self.id);
         let get = |path: String, token: String| async move {
@@ -123,16 +123,18 @@ impl Board {
         }
         answers += &get(format!("{base}/history"), self.researcher.clone()).await;
         answers += &get(base.clone(), self.moderator.clone()).await;
-        let (_, _, zip) = self
-            .server
-            .fetch(&format!("{base}/export"), &self.researcher)
-            .await;
-        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("a zip");
-        for i in 0..zip.len() {
-            zip.by_index(i)
-                .unwrap()
-                .read_to_string(&mut answers)
-                .unwrap();
+        for export in ["export", "export.qdpx"] {
+            let (_, _, zip) = self
+                .server
+                .fetch(&format!("{base}/{export}"), &self.researcher)
+                .await;
+            let mut zip = zip::ZipArchive::new(std::io::Cursor::new(zip)).expect("a zip");
+            for i in 0..zip.len() {
+                zip.by_index(i)
+                    .unwrap()
+                    .read_to_string(&mut answers)
+                    .unwrap();
+            }
         }
         answers
     }

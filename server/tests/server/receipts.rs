@@ -22,6 +22,8 @@ pub struct Workshop {
     /// The moderator's personal token (joined with the moderator invite).
     pub moderator: String,
     pub researcher: String,
+    /// The observer invite, as created with the session.
+    pub observer: String,
     /// A shared invite, as created with the session.
     pub citizen_invite: String,
     /// The shared invites for observers and moderators, as created with the session.
@@ -87,6 +89,7 @@ impl Workshop {
             code: created["join_code"].as_str().unwrap().to_owned(),
             moderator: moderator["token"].as_str().unwrap().to_owned(),
             researcher: invite("researcher"),
+            observer: invite("observer"),
             citizen_invite: invite("citizen"),
             observer_invite: invite("observer"),
             moderator_invite: invite("moderator"),

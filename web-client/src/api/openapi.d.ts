@@ -356,6 +356,59 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions/{id}/export.qdpx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The session as a REFI-QDA project, for qualitative analysis programs */
+        get: operations["exportQdpx"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/memos": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every memo on the session's replay (researchers of a recorded session; moderators) */
+        get: operations["memos"];
+        put?: never;
+        /** Add a memo at an instant of the replay (researchers of a recorded session; moderators) */
+        post: operations["createMemo"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/memos/{memo}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Delete a memo (its writer, or a moderator) */
+        delete: operations["deleteMemo"];
+        options?: never;
+        head?: never;
+        /** Change one's own memo (its writer only) */
+        patch: operations["changeMemo"];
+        trace?: never;
+    };
     "/api/sessions/{id}/participants/{pid}/erase": {
         parameters: {
             query?: never;
@@ -606,6 +659,23 @@ export interface paths {
         };
         /** The published results of a process's sessions (no token) */
         get: operations["processResults"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/processes/{id}/export.qdpx": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** A process's sessions together as one REFI-QDA project (a researcher or moderator of one of them) */
+        get: operations["exportProcessQdpx"];
         put?: never;
         post?: never;
         delete?: never;
@@ -1142,6 +1212,23 @@ export interface components {
             secret: boolean;
             revealed: boolean;
         };
+        /** @description A researcher's or moderator's note at an instant of the session's replay, kept beside the board (never in it). */
+        Memo: {
+            /** @description The memo's id (`memo_…`). */
+            id: string;
+            /** @description The instant of the session it is about (ms since the Unix epoch). */
+            at: number;
+            /** @description Plain text, 1 to 4,000 characters; line breaks allowed. */
+            text: string;
+            /** @description The board item it is about; absent when it is about the moment. */
+            item?: string;
+            /** @description Participant id of who wrote it (only they may change it). */
+            by: string;
+            /** @description When it was written (ms since the Unix epoch). */
+            created_at: number;
+            /** @description When it was last changed (ms since the Unix epoch). */
+            updated_at: number;
+        };
     };
     responses: {
         /** @description The request is malformed (body, path or query). */
@@ -1188,7 +1275,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "session_not_found" | "join_code_not_found" | "participant_not_found" | "item_not_found" | "process_not_found" | "results_not_published" | "receipt_not_found" | "step_not_found";
+                    code?: "session_not_found" | "join_code_not_found" | "participant_not_found" | "item_not_found" | "process_not_found" | "results_not_published" | "receipt_not_found" | "step_not_found" | "memo_not_found";
                 };
             };
         };
@@ -1200,7 +1287,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "session_closed" | "session_full" | "research_terms_fixed" | "not_hidden" | "contended" | "source_not_closed" | "not_same_process" | "item_hidden" | "already_carried" | "step_current" | "step_running" | "no_current_step" | "nothing_to_reveal";
+                    code?: "session_closed" | "session_full" | "research_terms_fixed" | "not_hidden" | "contended" | "source_not_closed" | "not_same_process" | "item_hidden" | "already_carried" | "step_current" | "step_running" | "no_current_step" | "nothing_to_reveal" | "too_many_memos";
                 };
             };
         };
@@ -1973,7 +2060,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A zip: README.md, events.csv, participants.csv, moderation.csv, final-board.json, board-at-intervals.jsonl. */
+            /** @description A zip: README.md, events.csv, participants.csv, moderation.csv, final-board.json, board-at-intervals.jsonl, outcomes.csv, evaluation.csv, memos.csv. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -1988,6 +2075,186 @@ export interface operations {
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
             500: components["responses"]["ExportFailed"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportQdpx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A REFI-QDA project (.qdpx: a zip of project.qde and Sources/<guid>.txt): the contributions as one coded plain-text source, participants as cases, decisions and memos as notes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ExportFailed"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    memos: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The memos in the order of the replay (instant, then id). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        memos: components["schemas"]["Memo"][];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createMemo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description An instant within the session, from its creation until now (ms since the Unix epoch). */
+                    at: number;
+                    /** @description Plain text, 1 to 4,000 characters; line breaks allowed, no other control or direction characters. */
+                    text: string;
+                    /** @description A board item it is about: on the board at `at`, or on the board now. */
+                    item?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The memo, written. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        memo: components["schemas"]["Memo"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            413: components["responses"]["TooLarge"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteMemo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+                /** @description A memo's id (`memo_…`). */
+                memo: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The memo's id. */
+                        deleted: string;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    changeMemo: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+                /** @description A memo's id (`memo_…`). */
+                memo: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description An instant within the session, from its creation until now (ms since the Unix epoch). */
+                    at?: number;
+                    /** @description Plain text, 1 to 4,000 characters; line breaks allowed, no other control or direction characters. */
+                    text?: string;
+                    /** @description A board item it is about: on the board at `at`, or on the board now. */
+                    item?: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The memo as changed. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        memo: components["schemas"]["Memo"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -2535,6 +2802,36 @@ export interface operations {
             304: components["responses"]["NotModified"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportProcessQdpx: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The process id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A REFI-QDA project (.qdpx): one source per session in the order they were held — the caller's own session, and every other session of the process recorded for research — sharing one codebook. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ExportFailed"];
             503: components["responses"]["Unavailable"];
         };
     };

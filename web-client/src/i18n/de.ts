@@ -465,6 +465,8 @@ export const de: Dict = {
   'apiError.invalid_zone_rule': 'Regeln pro Bereich gelten für Bürger: Moderatoren bearbeiten immer, Beobachter nie.',
   'apiError.duplicate_step': 'Zwei Schritte haben dieselbe ID.',
   'apiError.step_not_found': 'Dieser Schritt steht nicht (mehr) auf der Agenda.',
+  'apiError.memo_not_found': 'Dieses Memo gibt es nicht mehr.',
+  'apiError.too_many_memos': 'Diese Sitzung hat die höchste Zahl an Memos. Löschen Sie zuerst einige.',
   'apiError.step_current': 'Ein Schritt der Agenda läuft: Er bestimmt Phase und Timer.',
   'apiError.step_running': 'Dieser Schritt läuft: Beenden Sie ihn, bevor Sie ihn von der Agenda nehmen.',
   'apiError.no_current_step': 'Es wurde noch kein Schritt gestartet.',

@@ -463,6 +463,8 @@ export const en = {
   'apiError.invalid_zone_rule': 'Rules per zone are for citizens: moderators always edit, observers never do.',
   'apiError.duplicate_step': 'Two steps have the same id.',
   'apiError.step_not_found': 'This step is not on the agenda (any more).',
+  'apiError.memo_not_found': 'This memo no longer exists.',
+  'apiError.too_many_memos': 'This session has as many memos as it can hold. Delete some first.',
   'apiError.step_current': 'A step of the agenda is running: it sets the phase and the timer.',
   'apiError.step_running': 'This step is running: end it before removing it from the agenda.',
   'apiError.no_current_step': 'No step has been started yet.',

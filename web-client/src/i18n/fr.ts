@@ -465,6 +465,8 @@ export const fr: Dict = {
   'apiError.invalid_zone_rule': 'Les règles par zone sont pour les citoyens : les modérateurs modifient toujours, les observateurs jamais.',
   'apiError.duplicate_step': 'Deux étapes ont le même identifiant.',
   'apiError.step_not_found': 'Cette étape n’est pas (ou plus) à l’ordre du jour.',
+  'apiError.memo_not_found': 'Ce mémo n’existe plus.',
+  'apiError.too_many_memos': 'Cette session a atteint le nombre maximal de mémos. Supprimez-en d’abord quelques-uns.',
   'apiError.step_current': 'Une étape de l’ordre du jour est en cours : elle fixe la phase et le minuteur.',
   'apiError.step_running': 'Cette étape est en cours : terminez-la avant de la retirer de l’ordre du jour.',
   'apiError.no_current_step': 'Aucune étape n’a encore commencé.',

@@ -465,6 +465,8 @@ export const nl: Dict = {
   'apiError.invalid_zone_rule': 'Regels per zone gelden voor burgers: moderatoren bewerken altijd, waarnemers nooit.',
   'apiError.duplicate_step': 'Twee stappen hebben dezelfde id.',
   'apiError.step_not_found': 'Deze stap staat niet (meer) op de agenda.',
+  'apiError.memo_not_found': 'Dit memo bestaat niet meer.',
+  'apiError.too_many_memos': 'Deze sessie heeft het maximale aantal memo’s. Verwijder er eerst enkele.',
   'apiError.step_current': 'Er loopt een stap van de agenda: die bepaalt de fase en de timer.',
   'apiError.step_running': 'Deze stap loopt: beëindig hem voor je hem van de agenda haalt.',
   'apiError.no_current_step': 'Er is nog geen stap gestart.',
