@@ -300,18 +300,34 @@ mod tests {
 
     #[test]
     fn figures_count_means_and_distributions_of_what_was_answered() {
-        let figures = figures(&[
+        let mut answered = vec![
             scored([Some(5), Some(4), None, Some(1)], Some("good")),
             scored([Some(3), Some(4), None, None], None),
-        ]);
-        assert_eq!((figures.responses, figures.comments), (2, 1));
+        ];
+        answered.extend((0..3).map(|_| scored([Some(4), None, None, None], None)));
+        let figures = figures(&answered);
+        assert_eq!((figures.responses, figures.comments), (5, 1));
+        assert!(!figures.withheld);
         let could_say = &figures.statements["could_say"];
-        assert_eq!((could_say.answered, could_say.mean), (2, Some(4.0)));
-        assert_eq!(could_say.distribution, [0, 0, 1, 0, 1]);
+        assert_eq!((could_say.answered, could_say.mean), (5, Some(4.0)));
+        assert_eq!(could_say.distribution, [0, 0, 1, 3, 1]);
         assert_eq!(figures.statements["understand_next"].mean, None);
         assert_eq!(
             figures.statements["would_return"].distribution,
             [1, 0, 0, 0, 0]
         );
+    }
+
+    #[test]
+    fn below_the_minimum_nothing_of_the_answers_shows() {
+        let answered: Vec<Evaluation> = (0..MIN_RESPONSES - 1)
+            .map(|_| scored([Some(5), None, None, None], Some("mine")))
+            .collect();
+        let figures = figures(&answered);
+        assert_eq!((figures.responses, figures.withheld), (4, true));
+        assert_eq!(figures.comments, 0);
+        assert_eq!(figures.statements["could_say"].answered, 0);
+        assert_eq!(figures.statements["could_say"].mean, None);
+        assert_eq!(evaluation_csv(&answered).lines().count(), 1);
     }
 }
