@@ -139,23 +139,7 @@ impl Person {
     }
 
     async fn comment(&mut self, id: &str, parent: &str, text: &str) {
-        let items = self.client.doc.get_or_insert_map("items");
-        let (id, parent, text, pid) = (
-            id.to_owned(),
-            parent.to_owned(),
-            text.to_owned(),
-            self.pid.clone(),
-        );
-        self.client
-            .edit(move |txn| {
-                let comment = items.insert(txn, id, MapPrelim::default());
-                comment.insert(txn, "type", "comment");
-                comment.insert(txn, "parent", parent);
-                comment.insert(txn, "text", TextPrelim::new(text));
-                comment.insert(txn, "author", pid);
-            })
-            .await;
-        self.client.wait_all_saved().await;
+        crate::support::add_comment(&mut self.client, id, parent, text, &self.pid).await;
     }
 
     async fn vote(&mut self, card: &str) {

@@ -7,12 +7,14 @@ use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 
 use serde_json::{json, Value};
-use yrs::{Map, MapPrelim, TextPrelim};
+use yrs::Map;
 
 use cocreate_server::config::ServeConfig;
 
 use crate::redis_server;
-use crate::support::{add_card, exchange, http_request, open_config, Client, TestServer};
+use crate::support::{
+    add_card, add_comment, exchange, http_request, open_config, Client, TestServer,
+};
 
 /// A session with a moderator (by invite) and citizens who joined by code, each connected.
 pub struct Workshop {
@@ -182,23 +184,7 @@ impl Joined {
 
     /// Comments on `card`.
     pub async fn comment(&mut self, id: &str, card: &str, text: &str) {
-        let items = self.client.doc.get_or_insert_map("items");
-        let (id, card, text, pid) = (
-            id.to_owned(),
-            card.to_owned(),
-            text.to_owned(),
-            self.pid.clone(),
-        );
-        self.client
-            .edit(move |txn| {
-                let comment = items.insert(txn, id, MapPrelim::default());
-                comment.insert(txn, "type", "comment");
-                comment.insert(txn, "parent", card);
-                comment.insert(txn, "text", TextPrelim::new(text));
-                comment.insert(txn, "author", pid);
-            })
-            .await;
-        self.client.wait_all_saved().await;
+        add_comment(&mut self.client, id, card, text, &self.pid).await;
     }
 
     /// Deletes an item, as its author's client does.

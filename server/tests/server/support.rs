@@ -308,6 +308,28 @@ pub async fn add_card(client: &mut Client, id: &str, text: &str, author: &str) {
         .await;
 }
 
+/// Adds a comment on `card` to the board's `items` map, as the web client does, and waits until
+/// it is stored.
+pub async fn add_comment(client: &mut Client, id: &str, card: &str, text: &str, author: &str) {
+    let items = client.doc.get_or_insert_map("items");
+    let (id, card, text, author) = (
+        id.to_owned(),
+        card.to_owned(),
+        text.to_owned(),
+        author.to_owned(),
+    );
+    client
+        .edit(move |txn| {
+            let comment = items.insert(txn, id, MapPrelim::default());
+            comment.insert(txn, "type", "comment");
+            comment.insert(txn, "parent", card);
+            comment.insert(txn, "text", TextPrelim::new(text));
+            comment.insert(txn, "author", author);
+        })
+        .await;
+    client.wait_all_saved().await;
+}
+
 /// Appends `text` to a card's text.
 pub async fn type_into(client: &mut Client, card: &str, text: &str) {
     let items = client.doc.get_or_insert_map("items");
