@@ -49,9 +49,9 @@ use crate::metrics::SharedMetrics;
 use crate::registry::Registry;
 use crate::room::RoomContext;
 use crate::session::attendance::AttendanceBook;
+use crate::session::deadlines::StepClock;
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
-use crate::step_clock::StepClock;
 use crate::storage::{EmbeddedStorage, RedisStorage, SharedStorage, StorageError};
 
 pub use crate::room::{

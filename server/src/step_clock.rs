@@ -4,7 +4,8 @@
 //! it starts, every session's step under way (a step whose end passed while no node ran is
 //! ended at once). Several nodes may fire for one step: the end is a compare-and-set on the
 //! session that only acts while that very run of the step is under way, so the first node to
-//! store it ends it, and only that node audits and announces it.
+//! store it ends it, and only that node audits and announces it. Rooms and handlers arm it
+//! through `session::deadlines::StepClock`, which needs nothing of the server's state.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -13,8 +14,9 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
+use crate::session::deadlines::Deadline;
 use crate::session::store::SessionError;
-use crate::session::{now_ms, Identity, Role, Session};
+use crate::session::{now_ms, Identity, Role};
 use crate::state::AppState;
 
 /// Who the audit log names for a step that ended on time (as `reports` for an automatic hide).
@@ -23,55 +25,8 @@ pub const TIMER: &str = "timer";
 /// How long after storage failed to end a step the clock tries again.
 const RETRY_AFTER: Duration = Duration::from_secs(5);
 
-/// Arms this node's step clock. Cheap to clone; never blocks (a room calls it).
-#[derive(Clone)]
-pub struct StepClock {
-    tx: mpsc::UnboundedSender<Deadline>,
-}
-
-/// The end of one run of a step, as the clock waits for it.
-#[derive(Clone, Debug, PartialEq, Eq)]
-pub struct Deadline {
-    session: String,
-    step: String,
-    /// Tells this run of the step from a later restart of it.
-    started_at: u64,
-    /// ms since the epoch.
-    ends_at: u64,
-}
-
-impl Deadline {
-    /// The deadline of `session`'s step under way, if it has a duration.
-    fn of(session: &Session) -> Option<Deadline> {
-        let current = session.agenda.running()?;
-        Some(Deadline {
-            session: session.id.clone(),
-            step: current.step.id.clone(),
-            started_at: current.started_at,
-            ends_at: current.ends_at?,
-        })
-    }
-}
-
-impl StepClock {
-    /// A clock and what [`run`] reads its deadlines from.
-    pub fn new() -> (StepClock, mpsc::UnboundedReceiver<Deadline>) {
-        let (tx, rx) = mpsc::unbounded_channel();
-        (StepClock { tx }, rx)
-    }
-
-    /// Waits for the end of `session`'s step under way, if it has a duration. A deadline of a
-    /// session replaces the one before; one that no longer applies ends nothing when it fires.
-    pub fn watch(&self, session: &Session) {
-        if let Some(deadline) = Deadline::of(session) {
-            // Closed only once the clock stopped, at shutdown.
-            let _ = self.tx.send(deadline);
-        }
-    }
-}
-
 /// Runs the clock until shutdown: arms every session's step under way, then the deadlines
-/// [`StepClock::watch`] sends, ending each step when its time is up.
+/// [`crate::session::deadlines::StepClock::watch`] sends, ending each step when its time is up.
 pub async fn run(state: AppState, mut deadlines_rx: mpsc::UnboundedReceiver<Deadline>) {
     let mut deadlines: HashMap<String, Deadline> = HashMap::new();
     match state.sessions.list().await {

@@ -87,7 +87,7 @@ pub struct RoomContext {
     pub(crate) max_document_bytes: u64,
     /// Armed with the session's step under way when the room loads it and whenever it
     /// changes, so that every node serving the room ends a timed step on time.
-    pub(crate) steps: crate::step_clock::StepClock,
+    pub(crate) steps: crate::session::deadlines::StepClock,
 }
 
 /// How often relayed presence is checked for states that stopped being renewed.

@@ -5,6 +5,7 @@
 pub mod agenda;
 pub mod attendance;
 pub mod clock;
+pub mod deadlines;
 pub mod disclosure;
 pub mod hidden;
 pub mod ids;
