@@ -11,6 +11,7 @@ use redis::aio::{
 };
 use redis::cluster::ClusterClient;
 use redis::cluster_async::ClusterConnection;
+use redis::io::tcp::TcpSettings;
 use redis::{
     AsyncConnectionConfig, Cmd, Pipeline, RedisFuture, RedisResult, Script, TlsCertificates, Value,
 };
@@ -150,8 +151,11 @@ impl RedisStorage {
             )
         } else {
             let cluster = || {
+                // Small commands sent one after the other: without TCP_NODELAY, Nagle's
+                // algorithm and delayed ACKs hold them ~40 ms (redis-rs leaves it off).
                 let builder = ClusterClient::builder(nodes.iter().copied())
-                    .connection_timeout(CONNECTION_TIMEOUT);
+                    .connection_timeout(CONNECTION_TIMEOUT)
+                    .tcp_settings(TcpSettings::default().set_nodelay(true));
                 match &certificates {
                     Some(certificates) => builder.certs(certificates.clone()),
                     None => builder,
