@@ -14,8 +14,8 @@ use yrs::{Map, Out};
 
 use crate::redis_server::{unique_prefix, url};
 use crate::support::{
-    add_card, append_typing, card_text, open_config, strings, text_len, type_into, Client,
-    TestServer,
+    add_card, append_typing, card_text, open_config, strings, text_len, type_into, zip_file,
+    Client, TestServer,
 };
 
 /// What a scripted session left behind, for the assertions.
@@ -92,15 +92,6 @@ impl Scripted {
         assert_eq!(headers["content-type"], "application/zip");
         zip::ZipArchive::new(std::io::Cursor::new(body)).expect("a zip")
     }
-}
-
-fn file(zip: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str) -> String {
-    let mut content = String::new();
-    zip.by_name(name)
-        .unwrap_or_else(|_| panic!("{name} in the export"))
-        .read_to_string(&mut content)
-        .unwrap();
-    content
 }
 
 /// A journey-map session: Ann and Bob (citizens) and a moderator add, edit and move cards;
@@ -295,14 +286,14 @@ async fn a_scripted_session_replays_as_it_happened() {
 
     // The export: columns and counts match the history.
     let mut zip = script.export().await;
-    let events_csv = file(&mut zip, "events.csv");
+    let events_csv = zip_file(&mut zip, "events.csv");
     let mut lines = events_csv.lines();
     assert_eq!(
         lines.next().unwrap(),
         "seq,at,time,participant,role,entity,action,target,detail,by_server"
     );
     assert_eq!(lines.count(), events.len());
-    let participants = file(&mut zip, "participants.csv");
+    let participants = zip_file(&mut zip, "participants.csv");
     let ann_row = participants
         .lines()
         .find(|l| l.starts_with(script.pid("ann")))
@@ -313,14 +304,14 @@ async fn a_scripted_session_replays_as_it_happened() {
         ("citizen", "1", "2"),
         "{ann_row}"
     );
-    assert_eq!(file(&mut zip, "moderation.csv").lines().count(), 1 + 3);
-    let final_board: Value = serde_json::from_str(&file(&mut zip, "final-board.json")).unwrap();
+    assert_eq!(zip_file(&mut zip, "moderation.csv").lines().count(), 1 + 3);
+    let final_board: Value = serde_json::from_str(&zip_file(&mut zip, "final-board.json")).unwrap();
     assert_eq!(
         final_board["board"]["items"]["a"]["text"],
         "Long queue at the desk!"
     );
     assert_eq!(final_board["board"]["items"]["a"]["lane"], "pain-points");
-    let readme = file(&mut zip, "README.md");
+    let readme = zip_file(&mut zip, "README.md");
     for column in [
         "research_consent",
         "first_connected_at",
@@ -329,7 +320,7 @@ async fn a_scripted_session_replays_as_it_happened() {
     ] {
         assert!(readme.contains(column), "README documents {column}");
     }
-    let intervals = file(&mut zip, "board-at-intervals.jsonl");
+    let intervals = zip_file(&mut zip, "board-at-intervals.jsonl");
     let last: Value = serde_json::from_str(intervals.lines().last().unwrap()).unwrap();
     assert_eq!(last["board"], final_board["board"]);
 
@@ -430,7 +421,7 @@ async fn erasure_removes_a_name_and_text_from_every_answer() {
     let ann = script.pid("ann").to_owned();
     let mut before = script.export().await;
     assert!(
-        file(&mut before, "participants.csv").contains("Ann"),
+        zip_file(&mut before, "participants.csv").contains("Ann"),
         "names kept"
     );
 
@@ -481,7 +472,7 @@ async fn erasure_removes_a_name_and_text_from_every_answer() {
         "final-board.json",
         "board-at-intervals.jsonl",
     ] {
-        answers.push(file(&mut zip, name));
+        answers.push(zip_file(&mut zip, name));
     }
     for answer in &answers {
         assert!(!answer.contains("Ann"), "name in {answer}");
@@ -496,7 +487,7 @@ async fn erasure_removes_a_name_and_text_from_every_answer() {
         .iter()
         .any(|e| e["participant"] == ann.as_str() && e["action"] == "added"));
     // Bob's name is still there (names are kept in this session).
-    assert!(file(&mut zip, "participants.csv").contains("Bob"));
+    assert!(zip_file(&mut zip, "participants.csv").contains("Bob"));
     script.server.stop().await;
 }
 
@@ -556,17 +547,17 @@ async fn consent_is_asked_and_who_declines_appears_only_in_aggregate() {
     let (dee, eve) = (&tokens[0].1, &tokens[1].1);
     let everything: String = ["events.csv", "participants.csv", "final-board.json"]
         .iter()
-        .map(|name| file(&mut zip, name))
+        .map(|name| zip_file(&mut zip, name))
         .collect();
     assert!(
         !everything.contains(dee.as_str()) && !everything.contains("Dee"),
         "declined is aggregated"
     );
     assert!(everything.contains(eve.as_str()) && everything.contains("Eve"));
-    assert!(file(&mut zip, "participants.csv")
+    assert!(zip_file(&mut zip, "participants.csv")
         .lines()
         .any(|l| l.starts_with("declined,citizen,")));
-    let final_board: Value = serde_json::from_str(&file(&mut zip, "final-board.json")).unwrap();
+    let final_board: Value = serde_json::from_str(&zip_file(&mut zip, "final-board.json")).unwrap();
     assert_eq!(final_board["board"]["items"]["n0"]["author"], "declined");
     server.stop().await;
 }

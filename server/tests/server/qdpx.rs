@@ -5,7 +5,6 @@
 //! nothing hidden, erased or declined is in the project.
 
 use std::collections::{BTreeSet, HashMap};
-use std::io::Read;
 use std::process::Command;
 
 use serde_json::{json, Value};
@@ -93,14 +92,7 @@ impl Journey {
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(body)).expect("a zip");
         let names: Vec<String> = zip.file_names().map(str::to_owned).collect();
         assert_eq!(names.len(), 2, "{names:?}");
-        let mut read = |name: &str| {
-            let mut content = String::new();
-            zip.by_name(name)
-                .unwrap()
-                .read_to_string(&mut content)
-                .unwrap();
-            content
-        };
+        let mut read = |name: &str| crate::support::zip_file(&mut zip, name);
         let qde = read("project.qde");
         let source = names
             .iter()
@@ -168,14 +160,7 @@ async fn download(server: &TestServer, path: &str, token: &str) -> (String, Vec<
     assert_eq!(headers["content-type"], "application/zip");
     assert!(headers["content-disposition"].ends_with(".qdpx\""));
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(body)).expect("a zip");
-    let mut read = |name: &str| {
-        let mut content = String::new();
-        zip.by_name(name)
-            .expect(name)
-            .read_to_string(&mut content)
-            .unwrap();
-        content
-    };
+    let mut read = |name: &str| crate::support::zip_file(&mut zip, name);
     let qde = read("project.qde");
     let sources = elements(&qde, "TextSource")
         .into_iter()

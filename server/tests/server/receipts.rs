@@ -152,19 +152,13 @@ impl Workshop {
 
     /// One file of the research export, as the researcher downloads it.
     pub async fn export_file(&self, name: &str) -> String {
-        use std::io::Read;
         let (status, _, body) = self
             .server
             .fetch(&self.path("/export"), &self.researcher)
             .await;
         assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
         let mut zip = zip::ZipArchive::new(std::io::Cursor::new(body)).expect("a zip");
-        let mut content = String::new();
-        zip.by_name(name)
-            .expect(name)
-            .read_to_string(&mut content)
-            .unwrap();
-        content
+        crate::support::zip_file(&mut zip, name)
     }
 
     /// `GET /api/receipts/{receipt}`, which must answer 200.

@@ -402,6 +402,17 @@ pub async fn append_typing<S: Storage + ?Sized>(
     }
 }
 
+/// A file of a downloaded zip (an export), as text.
+pub fn zip_file(zip: &mut zip::ZipArchive<std::io::Cursor<Vec<u8>>>, name: &str) -> String {
+    use std::io::Read;
+    let mut content = String::new();
+    zip.by_name(name)
+        .unwrap_or_else(|_| panic!("{name} in the zip"))
+        .read_to_string(&mut content)
+        .unwrap();
+    content
+}
+
 /// The length of a document's text.
 pub fn text_len(doc: &Doc) -> usize {
     let text = doc.get_or_insert_text("text");
