@@ -2,15 +2,18 @@
 //! carried card is a new item of the target board with the source card's kind, placement and
 //! text as read under the source's disclosure rules, its original author's pseudonym, and an
 //! [`key::ORIGIN`] saying where it came from. Display names do not travel: people agreed to
-//! be named in the session they joined, not in the next one.
+//! be named in the session they joined, not in the next one. Each card is written under a
+//! client id of its own, so that the target's history can later redact exactly that card's
+//! text when its source is erased (the copy follows its source, see the server's
+//! `api/copies.rs`).
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
-use yrs::{Any, Map, MapPrelim, TextPrelim, Transact};
+use yrs::{Any, ClientID, Map, MapPrelim, TextPrelim, Transact};
 
-use crate::edit::editable_copy;
+use crate::edit::edit_doc;
 use crate::schema::{key, ITEMS};
 
 /// The item kinds that can be carried: what participants write on their own (a comment
@@ -44,14 +47,27 @@ pub struct Carried<'a> {
     pub from_session: &'a str,
     /// The source item's id.
     pub from_item: &'a str,
+    /// Who wrote it, as the source's research terms show them (a pseudonym, or `declined`).
+    pub author: Option<&'a str>,
 }
 
-/// An update adding the carried cards to `target`.
-pub fn carry(target: &yrs::Doc, cards: &[Carried]) -> Vec<u8> {
-    let copy = editable_copy(target);
-    let items = copy.get_or_insert_map(ITEMS);
-    let mut txn = copy.transact_mut();
+/// The carried cards as one update, and the client id each card was written under (in the
+/// order of the cards).
+pub struct CarryUpdate {
+    pub update: Vec<u8>,
+    pub clients: Vec<ClientID>,
+}
+
+/// An update adding the carried cards to a board. A card is a new key of the board's root
+/// map, so it needs none of the board's state: each is written in a document of its own.
+pub fn carry(cards: &[Carried]) -> CarryUpdate {
+    let mut updates = Vec::with_capacity(cards.len());
+    let mut clients = Vec::with_capacity(cards.len());
     for card in cards {
+        let doc = edit_doc();
+        clients.push(doc.client_id());
+        let items = doc.get_or_insert_map(ITEMS);
+        let mut txn = doc.transact_mut();
         let map = items.insert(&mut txn, card.id, MapPrelim::default());
         for field in TRAVELLING_FIELDS {
             if let Some(value) = card.source.get(field).and_then(plain) {
@@ -67,13 +83,16 @@ pub fn carry(target: &yrs::Doc, cards: &[Carried]) -> Vec<u8> {
             ),
             ("item".to_owned(), Any::String(Arc::from(card.from_item))),
         ]);
-        if let Some(author) = card.source[key::AUTHOR].as_str() {
+        if let Some(author) = card.author {
             map.insert(&mut txn, key::AUTHOR, author);
             origin.insert("author".to_owned(), Any::String(Arc::from(author)));
         }
         map.insert(&mut txn, key::ORIGIN, Any::from(origin));
+        updates.push(txn.encode_update_v1());
     }
-    txn.encode_update_v1()
+    let update =
+        yrs::merge_updates_v1(&updates).expect("updates this function encoded decode again");
+    CarryUpdate { update, clients }
 }
 
 /// A JSON scalar as a plain Yjs value (items' placement fields are strings, numbers, bools).

@@ -15,6 +15,20 @@ pub const ERASED_TEXT: &str = "[erased]";
 /// Replaces the text of an item a moderator hid, at every point of the history.
 pub const HIDDEN_TEXT: &str = "[hidden]";
 
+/// Whether a character overrides or isolates the direction of the text around it (U+202A–U+202E,
+/// U+2066–U+2069): with one, a card reads reversed to everyone else ("Trojan Source"). The
+/// marks U+200E/U+200F stay: right-to-left writing needs them, and they reorder nothing.
+pub fn direction_override(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}')
+}
+
+/// A participant's text as outputs show it: without direction overrides (see
+/// [`direction_override`]). A Yjs update cannot be refused in part, so a card keeps them in its
+/// document; every answer built from a board leaves them out.
+pub fn neutral_text(text: &str) -> String {
+    text.chars().filter(|c| !direction_override(*c)).collect()
+}
+
 /// What research outputs may show of a session.
 #[derive(Clone, Debug, Default)]
 pub struct Disclosure {
@@ -60,5 +74,32 @@ impl Disclosure {
     /// Whether outputs carry display names at all.
     pub fn keeps_names(&self) -> bool {
         self.keep_names
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use yrs::{Doc, Map, MapPrelim, TextPrelim, Transact};
+
+    use super::*;
+    use crate::board_json;
+
+    /// Issue 34: a card written with a right-to-left override reads as typed, not reversed, in
+    /// every answer built from the board; marks that right-to-left writing needs stay.
+    #[test]
+    fn outputs_leave_direction_overrides_out() {
+        let doc = Doc::new();
+        let items = doc.get_or_insert_map("items");
+        let mut txn = doc.transact_mut();
+        let card = items.insert(&mut txn, "c", MapPrelim::default());
+        card.insert(
+            &mut txn,
+            "text",
+            TextPrelim::new("fine\u{202E}gnp.exe \u{2067}x\u{200F}"),
+        );
+        drop(txn);
+        let board = board_json(&doc, &Disclosure::default());
+        assert_eq!(board["items"]["c"]["text"], "finegnp.exe x\u{200F}");
+        assert!(direction_override('\u{202E}') && !direction_override('\u{200F}'));
     }
 }

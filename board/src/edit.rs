@@ -329,6 +329,62 @@ fn redact_runs(txn: &mut TransactionMut, text: &TextRef, clients: &HashSet<Clien
     }
 }
 
+/// Replaces what `clients` wrote in an item's text by `text`, put where the first of their
+/// runs was (the whole text when `clients` is empty: who wrote it is not known), leaving what
+/// others wrote. A carried copy follows its source this way, keeping what the target's own
+/// participants typed into it. Returns the update and the client id it writes under; `None`
+/// if the item has no text or nothing would change.
+pub fn replace_runs(
+    doc: &Doc,
+    item: &str,
+    clients: &HashSet<ClientID>,
+    text: &str,
+) -> Option<(Vec<u8>, ClientID)> {
+    let copy = editable_copy(doc);
+    let client = copy.client_id();
+    let items = copy.get_or_insert_map(ITEMS);
+    let mut txn = copy.transact_mut();
+    let Some(Out::YMap(map)) = items.get(&txn, item) else {
+        return None;
+    };
+    let Some(Out::YText(ytext)) = map.get(&txn, key::TEXT) else {
+        return None;
+    };
+    let mut runs: Vec<(u32, u32)> = Vec::new();
+    let mut offset = 0u32;
+    for (run, writer) in text_runs(&mut txn, &ytext) {
+        let len = run.encode_utf16().count() as u32;
+        if clients.is_empty() || clients.contains(&writer) {
+            runs.push((offset, len));
+        }
+        offset += len;
+    }
+    let at = runs.first().map_or(offset, |(start, _)| *start);
+    for (start, len) in runs.into_iter().rev() {
+        ytext.remove_range(&mut txn, start, len);
+    }
+    if !text.is_empty() {
+        ytext.insert(&mut txn, at, text);
+    }
+    let before = doc_text(doc, item);
+    let after = ytext.get_string(&txn);
+    let update = txn.encode_update_v1();
+    (before.as_deref() != Some(after.as_str())).then_some((update, client))
+}
+
+/// An item's text as a string (`None` without an item or a Y.Text).
+fn doc_text(doc: &Doc, item: &str) -> Option<String> {
+    let items = doc.get_or_insert_map(ITEMS);
+    let txn = doc.transact();
+    match items.get(&txn, item) {
+        Some(Out::YMap(map)) => match map.get(&txn, key::TEXT) {
+            Some(Out::YText(text)) => Some(text.get_string(&txn)),
+            _ => None,
+        },
+        _ => None,
+    }
+}
+
 /// An update that deletes everything `clients` ever wrote into `doc`: no new content, only a
 /// delete set over each client's whole clock range. `None` if they wrote nothing.
 pub fn remove_clients(doc: &Doc, clients: &HashSet<ClientID>) -> Option<Vec<u8>> {
@@ -377,25 +433,13 @@ mod tests {
         doc
     }
 
-    fn card_text(doc: &Doc, card: &str) -> Option<String> {
-        let items = doc.get_or_insert_map("items");
-        let txn = doc.transact();
-        match items.get(&txn, card)? {
-            Out::YMap(map) => match map.get(&txn, "text")? {
-                Out::YText(text) => Some(text.get_string(&txn)),
-                _ => None,
-            },
-            _ => None,
-        }
-    }
-
     #[test]
     fn hide_then_unhide_restores_the_text_and_hidden_text_is_gone_from_the_state() {
         let doc = board_with_card(ClientID::new(7), "c1", "call me on 0470 12 34 56");
         let (update, removed) = hide(&doc, "c1", &MARK).unwrap();
         assert_eq!(removed, "call me on 0470 12 34 56");
         apply(&doc, &update);
-        assert_eq!(card_text(&doc, "c1").as_deref(), Some(""));
+        assert_eq!(doc_text(&doc, "c1").as_deref(), Some(""));
         assert!(!state_text(&doc).contains("0470"));
 
         let runs = [WrittenRun {
@@ -404,7 +448,7 @@ mod tests {
         }];
         apply(&doc, &unhide(&doc, "c1", &runs).unwrap().update);
         assert_eq!(
-            card_text(&doc, "c1").as_deref(),
+            doc_text(&doc, "c1").as_deref(),
             Some("call me on 0470 12 34 56")
         );
         assert!(hide(&doc, "nope", &MARK).is_err());
@@ -455,7 +499,7 @@ mod tests {
 
         let unhidden = unhide(&doc, "c1", &runs).unwrap();
         apply(&doc, &unhidden.update);
-        assert_eq!(card_text(&doc, "c1").as_deref(), Some("ann bob"));
+        assert_eq!(doc_text(&doc, "c1").as_deref(), Some("ann bob"));
         let restored: HashMap<ClientID, ClientID> = unhidden.restored.into_iter().collect();
         assert_eq!(restored.len(), 2);
         // Each fresh id wrote exactly its writer's runs: erasing Bob's finds only "bob".
@@ -465,7 +509,7 @@ mod tests {
             .map(|(fresh, _)| *fresh)
             .collect();
         apply(&doc, &erase(&doc, "bob", &bobs, true).unwrap());
-        assert_eq!(card_text(&doc, "c1").as_deref(), Some("ann [erased]"));
+        assert_eq!(doc_text(&doc, "c1").as_deref(), Some("ann [erased]"));
     }
 
     #[test]
@@ -481,7 +525,7 @@ mod tests {
         assert_eq!(removed, "call me on 0470 12 34 56");
         apply(&doc, &update);
         assert!(!state_text(&doc).contains("0470"));
-        assert_eq!(card_text(&doc, "c1").as_deref(), Some(""));
+        assert_eq!(doc_text(&doc, "c1").as_deref(), Some(""));
 
         let runs = [WrittenRun {
             text: removed,
@@ -489,7 +533,7 @@ mod tests {
         }];
         apply(&doc, &unhide(&doc, "c1", &runs).unwrap().update);
         assert_eq!(
-            card_text(&doc, "c1").as_deref(),
+            doc_text(&doc, "c1").as_deref(),
             Some("call me on 0470 12 34 56")
         );
     }
@@ -504,8 +548,45 @@ mod tests {
         apply(&doc, &theirs);
         let update = remove_clients(&doc, &HashSet::from([ClientID::new(2)])).unwrap();
         apply(&doc, &update);
-        assert_eq!(card_text(&doc, "mine").as_deref(), Some("kept"));
-        assert_eq!(card_text(&doc, "theirs"), None);
+        assert_eq!(doc_text(&doc, "mine").as_deref(), Some("kept"));
+        assert_eq!(doc_text(&doc, "theirs"), None);
         assert!(remove_clients(&doc, &HashSet::from([ClientID::new(99)])).is_none());
+    }
+
+    #[test]
+    fn replacing_runs_keeps_what_others_wrote() {
+        let doc = board_with_card(ClientID::new(1), "copy", "buses too rare");
+        let other = Doc::with_client_id(2);
+        apply(
+            &other,
+            &doc.transact()
+                .encode_state_as_update_v1(&StateVector::default()),
+        );
+        {
+            let items = other.get_or_insert_map("items");
+            let mut txn = other.transact_mut();
+            let Some(Out::YMap(map)) = items.get(&txn, "copy") else {
+                panic!()
+            };
+            let Some(Out::YText(text)) = map.get(&txn, "text") else {
+                panic!()
+            };
+            text.insert(&mut txn, 14, " (agreed)");
+        }
+        let since = doc.transact().state_vector();
+        let typed = other.transact().encode_state_as_update_v1(&since);
+        apply(&doc, &typed);
+        let ones = HashSet::from([ClientID::new(1)]);
+        let (update, client) = replace_runs(&doc, "copy", &ones, "[erased]").unwrap();
+        assert!(client != ClientID::new(1) && client != ClientID::new(2));
+        apply(&doc, &update);
+        assert_eq!(doc_text(&doc, "copy").as_deref(), Some("[erased] (agreed)"));
+        // The same text again changes nothing; without known writers the whole text goes.
+        let now = HashSet::from([client]);
+        assert!(replace_runs(&doc, "copy", &now, "[erased]").is_none());
+        let (update, _) = replace_runs(&doc, "copy", &HashSet::new(), "gone").unwrap();
+        apply(&doc, &update);
+        assert_eq!(doc_text(&doc, "copy").as_deref(), Some("gone"));
+        assert!(replace_runs(&doc, "missing", &ones, "x").is_none());
     }
 }

@@ -22,9 +22,11 @@ pub mod zones;
 pub use apply::{
     apply_bytes, apply_update, encode_loadable, encode_state, ApplyError, EncodeError,
 };
-pub use carry::{carry, Carried, CARRIED_KINDS};
+pub use carry::{carry, Carried, CarryUpdate, CARRIED_KINDS};
 pub use changes::{BoardChange, ObservedDoc};
-pub use disclosure::{Disclosure, DECLINED, ERASED_TEXT, HIDDEN_TEXT};
+pub use disclosure::{
+    direction_override, neutral_text, Disclosure, DECLINED, ERASED_TEXT, HIDDEN_TEXT,
+};
 pub use edit::{edit_doc, HiddenMark, ItemNotFound};
 pub use read::{any_to_json, board_json, text_runs};
 pub use schema::{Template, SCHEMA_VERSION};

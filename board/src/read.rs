@@ -8,7 +8,7 @@ use yrs::types::text::YChange;
 use yrs::types::ToJson;
 use yrs::{Any, ClientID, Doc, GetString, Map, Out, ReadTxn, Snapshot, Text, TextRef, Transact};
 
-use crate::disclosure::{Disclosure, ERASED_TEXT, HIDDEN_TEXT};
+use crate::disclosure::{neutral_text, Disclosure, ERASED_TEXT, HIDDEN_TEXT};
 use crate::schema::{key, EMOTION_VOTES, ITEMS, ROOTS, VOTES};
 
 /// The board document as JSON: its roots (`meta`, `stages`, `lanes`, `items`, `emotions`)
@@ -95,7 +95,7 @@ fn render(doc: &Doc, disclosure: &Disclosure) -> Value {
         }
         let value = redacted_text(&mut txn, &text, &disclosure.redacted_clients);
         if let Some(item) = board[ITEMS].get_mut(&id) {
-            item[key::TEXT] = json!(value);
+            item[key::TEXT] = json!(neutral_text(&value));
         }
     }
     Value::Object(board)

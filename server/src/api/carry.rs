@@ -1,8 +1,10 @@
 //! `POST /api/sessions/{id}/carry` (a moderator of the source session): chosen cards of a
 //! closed session are written into another, open session of the same process by the server,
 //! as one edit appended to the target room's log (so live clients see them at once and its
-//! history keeps it). Each keeps a link to its origin and its author's pseudonym (the board
-//! crate's `carry`); both sessions' audit logs record it.
+//! history keeps it). Each keeps a link to its origin and its author as the source's research
+//! terms show them (a pseudonym; `declined` for who declined research or when the source was
+//! not recorded), written under a client id of its own (the board crate's `carry`) so that
+//! the copy can follow its source's erasure (`copies.rs`); both sessions' audit logs record it.
 
 use std::collections::HashSet;
 
@@ -13,6 +15,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::caller::{Caller, Moderators};
+use super::copies::text_sha256;
 use super::{append_edit, board, Body};
 use crate::error::ApiError;
 use crate::outcome::{CarriedTo, CARRIED_TO};
@@ -20,7 +23,8 @@ use crate::session::disclosure::SessionDisclosure;
 use crate::session::{now_ms, SessionState};
 use crate::state::AppState;
 use cocreate_board::edit::ItemNotFound;
-use cocreate_board::{board_json, Disclosure};
+use cocreate_board::schema::key;
+use cocreate_board::{board_json, Disclosure, DECLINED};
 use cocreate_board::{carry as carry_cards, Carried, CARRIED_KINDS};
 
 /// Most cards carried in one request.
@@ -84,7 +88,8 @@ pub async fn carry(
         return Err(ApiError::session_closed());
     }
     let (_, source_doc) = board(&state, &source.id).await?;
-    let disclosure = Disclosure::for_session(&source, &[]);
+    let participants = state.sessions.participants(&source.id).await?;
+    let disclosure = Disclosure::for_session(&source, &participants);
     let source_board = board_json(&source_doc, &disclosure);
     let (target_room, target_doc) = board(&state, &target.id).await?;
     let ids: Vec<String> = request
@@ -113,21 +118,30 @@ pub async fn carry(
                 "this card was carried there before",
             ));
         }
+        // An unrecorded session's people agreed to no research: their copies say so.
+        let author = match found[key::AUTHOR].as_str() {
+            Some(_) if !source.research.recorded => Some(DECLINED),
+            author => author,
+        };
         cards.push(Carried {
             id,
             source: found,
             from_session: &source.id,
             from_item: item,
+            author,
         });
     }
-    let update = carry_cards(&target_doc, &cards);
-    append_edit(&state, &target_room, None, update).await?;
+    let written = carry_cards(&cards);
+    append_edit(&state, &target_room, None, written.update).await?;
     let at = now_ms();
-    for (from, item) in request.items.iter().zip(&ids) {
+    for ((from, item), client) in request.items.iter().zip(&ids).zip(&written.clients) {
+        let text = source_board["items"][from.as_str()][key::TEXT].as_str();
         let copy = CarriedTo {
             session: target.id.clone(),
             item: item.clone(),
             at,
+            clients: vec![client.get()],
+            text_sha256: Some(text_sha256(text.unwrap_or_default())),
         };
         CARRIED_TO
             .put(state.storage.as_ref(), &source.id, from, &copy)

@@ -7,6 +7,7 @@ mod agenda;
 mod announce;
 mod caller;
 mod carry;
+mod copies;
 mod decisions;
 mod history;
 mod join_code;
@@ -34,6 +35,7 @@ use serde::de::DeserializeOwned;
 use self::caller::Requester;
 use crate::error::ApiError;
 use crate::limits::{AddressAttempts, Limit};
+use cocreate_board::direction_override;
 use yrs::Doc;
 
 use crate::room::load_session_document;
@@ -274,11 +276,11 @@ fn text_field(value: &str, field: &str, max: usize) -> Result<String, ApiError> 
 }
 
 /// A character no person-entered text may hold: a control character, or one that changes the
-/// direction of the text around it (U+202A–U+202E, U+2066–U+2069, U+200E, U+200F, U+061C),
-/// with which a name or an explanation reads reversed to everyone else (SECURITY.md).
+/// direction of the text around it (overrides and isolates, and in these short texts the marks
+/// U+200E, U+200F, U+061C too), with which a name or an explanation reads reversed to everyone
+/// else (SECURITY.md).
 fn unsafe_char(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+    c.is_control() || direction_override(c) || matches!(c, '\u{200E}' | '\u{200F}' | '\u{061C}')
 }
 
 /// Checks a longer person-entered text that may be empty (an explanation, a description):

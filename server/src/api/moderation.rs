@@ -12,15 +12,15 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::caller::{Caller, Editors, Moderators};
-use super::{append_edit, board, text_field, Body};
+use super::{append_edit, board, copies, text_field, Body};
 use crate::error::ApiError;
 use crate::receipt;
 use crate::room::client_owners;
 use crate::room_id::RoomId;
 use crate::session::hidden::{self, WrittenRun};
 use crate::session::{
-    now_ms, Erasure, Hidden, Identity, Participant, Report, ReportReason, Role, Session,
-    SessionState,
+    now_ms, Erasure, Hidden, Identity, ItemModeration, Participant, Report, ReportReason, Role,
+    Session, SessionState,
 };
 use crate::state::AppState;
 use crate::storage::Seq;
@@ -123,6 +123,7 @@ pub async fn remove_contributions(
         .sessions
         .record_action(&moderator, &id, "remove-contributions", &pid, None)
         .await;
+    copies::follow(&state, &id).await?;
     tracing::info!(session = %id, participant = %pid, clients = removed, "contributions removed");
     Ok(Json(json!({ "removed_clients": removed })))
 }
@@ -209,6 +210,7 @@ pub async fn erase(
         .sessions
         .record_action(&moderator, &id, "erase", &pid, Some(what.into()))
         .await;
+    copies::follow(&state, &id).await?;
     state.announce(&session, "updated").await;
     tracing::info!(session = %id, participant = %pid, text = request.text, "participant erased");
     Ok(Json(
@@ -243,12 +245,13 @@ pub async fn hide(
         .sessions
         .record_action(&moderator, &id, "hide", &item, Some(reason))
         .await;
+    copies::follow(&state, &id).await?;
     Ok(Json(json!({ "item": hidden })))
 }
 
 /// Hides an item: its text, with who wrote each run, goes into the session record first (so
 /// it is never lost), then the edit that removes it from the document goes into the log.
-async fn hide_item(
+pub(super) async fn hide_item(
     state: &AppState,
     session: &Session,
     item: &str,
@@ -304,38 +307,51 @@ pub async fn unhide(
     Path((id, item)): Path<(String, String)>,
     _body: Bytes,
 ) -> Result<Json<Value>, ApiError> {
-    let Some(hidden) = session.items.get(&item).and_then(|i| i.hidden.clone()) else {
+    let moderation = unhide_item(&state, &session, &item, &moderator.participant).await?;
+    state
+        .sessions
+        .record_action(&moderator, &id, "unhide", &item, None)
+        .await;
+    copies::follow(&state, &id).await?;
+    Ok(Json(json!({ "item": moderation })))
+}
+
+/// Unhides an item: the session records which fresh client id restores whose text before the
+/// edit that puts it back goes into the log.
+pub(super) async fn unhide_item(
+    state: &AppState,
+    session: &Session,
+    item: &str,
+    by: &str,
+) -> Result<ItemModeration, ApiError> {
+    let Some(hidden) = session.items.get(item).and_then(|i| i.hidden.clone()) else {
         return Err(ApiError::new(
             axum::http::StatusCode::CONFLICT,
             "not_hidden",
             "this item is not hidden",
         ));
     };
-    let (room, doc) = board(&state, &session.id).await?;
-    let unhidden = edit::unhide(&doc, &item, &hidden.runs())?;
+    let (room, doc) = board(state, &session.id).await?;
+    let unhidden = edit::unhide(&doc, item, &hidden.runs())?;
     // Whose text each restoring client id carries is known before the text is back.
     state
         .sessions
-        .update(&id, |session| {
+        .update(&session.id, |session| {
             session.record_restored(&unhidden.restored);
             Ok::<_, ApiError>(())
         })
         .await?;
-    append_edit(&state, &room, Some(&moderator.participant), unhidden.update).await?;
+    append_edit(state, &room, Some(by), unhidden.update).await?;
     let (_, moderation) = state
         .sessions
-        .update(&id, |session| {
-            let entry = session.item(&item);
+        .update(&session.id, |session| {
+            let entry = session.item(item);
             entry.hidden = None;
             entry.reports.clear();
             Ok::<_, ApiError>(entry.clone())
         })
         .await?;
-    state
-        .sessions
-        .record_action(&moderator, &id, "unhide", &item, None)
-        .await;
-    Ok(Json(json!({ "item": moderation })))
+    Ok(moderation)
 }
 
 #[derive(Deserialize)]

@@ -17,4 +17,13 @@ pub struct CarriedTo {
     pub item: String,
     /// When it was carried (ms since the epoch).
     pub at: u64,
+    /// The client ids that wrote the copy's text (the carry's, then each time it followed its
+    /// source): what the target's history redacts when the source is erased. Empty for cards
+    /// carried before copies followed their source.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub clients: Vec<u64>,
+    /// The sha256 of the source text the copy was last written from (as the source's research
+    /// terms show it), to tell whether the source changed since.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub text_sha256: Option<String>,
 }

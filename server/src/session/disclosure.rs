@@ -37,13 +37,16 @@ impl SessionDisclosure for Disclosure {
             .collect();
         Disclosure {
             keep_names: session.research.keep_names,
-            // With the client ids an unhide restored their text under since.
+            // With the client ids an unhide restored their text under since, and carried
+            // copies whose source was erased.
             redacted_clients: session.with_restored(
                 session
                     .erased
                     .values()
                     .filter(|e| e.text)
-                    .flat_map(|e| e.clients.iter().map(|c| ClientID::new(*c)))
+                    .flat_map(|e| e.clients.iter().copied())
+                    .chain(session.carried_redacted.iter().copied())
+                    .map(ClientID::new)
                     .collect(),
             ),
             hidden: session

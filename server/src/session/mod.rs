@@ -14,7 +14,7 @@ pub mod process;
 pub mod store;
 pub mod token;
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -124,6 +124,11 @@ pub struct Session {
     /// remove-contributions, which find text by client id.
     #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
     pub restored: BTreeMap<u64, u64>,
+    /// Client ids that wrote cards carried into this session whose source has changed since
+    /// (erased, removed): their text reads as erased at every point of this session's history
+    /// (see `api/copies.rs`).
+    #[serde(default, skip_serializing_if = "BTreeSet::is_empty")]
+    pub carried_redacted: BTreeSet<u64>,
     /// Whether and how the session is recorded for research.
     #[serde(default)]
     pub research: Research,

@@ -79,6 +79,7 @@ impl SessionStore {
                 revoked: Default::default(),
                 items: Default::default(),
                 restored: Default::default(),
+                carried_redacted: Default::default(),
                 research: research.clone(),
                 erased: Default::default(),
                 cycle: cycle.clone(),

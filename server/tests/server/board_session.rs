@@ -18,13 +18,20 @@ pub struct BoardSession {
 /// A server with a process and two of its sessions (need analysis, co-design): the process's
 /// id and the sessions.
 pub async fn process_of_two() -> (String, BoardSession, BoardSession) {
+    process_of_two_with(Value::Null).await
+}
+
+/// [`process_of_two`], the first session created with `research` terms (`null`: the default).
+pub async fn process_of_two_with(research: Value) -> (String, BoardSession, BoardSession) {
     let outside = BoardSession::start(json!({})).await;
     let id = outside
         .create_process(json!({"title": "Mobility 2027", "description": "Buses, bikes and benches.", "organisation": "City of Ghent"}))
         .await;
-    let first = outside
-        .another(json!({"process": id, "cycle_phase": "need-analysis"}))
-        .await;
+    let mut first = json!({"process": id, "cycle_phase": "need-analysis"});
+    if !research.is_null() {
+        first["research"] = research;
+    }
+    let first = outside.another(first).await;
     let second = outside
         .another(json!({"process": id, "cycle_phase": "co-design"}))
         .await;

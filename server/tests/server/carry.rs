@@ -4,8 +4,10 @@
 
 use serde_json::{json, Value};
 
-use crate::board_session::{process_of_two, BoardSession};
-use crate::support::{card_text, Client};
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use crate::board_session::{process_of_two, process_of_two_with, BoardSession};
+use crate::support::{add_card, card_text, zip_file, Client};
 
 /// A process with a need-analysis session holding a citizen's cards (`card-1`, `card-2`) and an
 /// open co-design session: the two sessions and the citizen's id.
@@ -49,6 +51,15 @@ async fn board_of(s: &BoardSession) -> Value {
     state["board"].clone()
 }
 
+/// The board as a researcher reads it at an instant (ms since the epoch) of its history.
+async fn board_at(s: &BoardSession, at: u64) -> Value {
+    let (status, state) = s
+        .call_as("researcher", "GET", &format!("/state?at={at}"), None)
+        .await;
+    assert_eq!(status, 200, "{state}");
+    state
+}
+
 /// The carry entries of a session's audit log: action and target.
 async fn carries(s: &BoardSession) -> Vec<(Value, Value)> {
     let audit = s.moderate("GET", "/audit", None, 200).await;
@@ -64,12 +75,7 @@ async fn carries(s: &BoardSession) -> Vec<(Value, Value)> {
 #[tokio::test]
 async fn carried_cards_appear_live_with_their_origin_and_author() {
     let (first, second, pid) = two_phases().await;
-    let url = format!(
-        "{}?token={}",
-        second.server.url(&second.id),
-        second.invite("citizen")
-    );
-    let mut watcher = Client::connect(&url).await;
+    let mut watcher = watcher(&second).await;
     first.close().await;
     let answer = first
         .moderate("POST", "/carry", carry(&second, &["card-1"]), 200)
@@ -169,14 +175,7 @@ async fn hidden_cards_stay_behind_and_erased_text_travels_erased() {
             200,
         )
         .await;
-    first
-        .moderate(
-            "POST",
-            &format!("/participants/{pid}/erase"),
-            Some(json!({"text": true})),
-            200,
-        )
-        .await;
+    erase_with_text(&first, &pid).await;
     first.close().await;
     carrying_refused(&first, &second, &["card-2"], (409, "item_hidden")).await;
     let answer = first
@@ -231,4 +230,209 @@ async fn a_receipt_follows_a_carried_card_to_its_decision_in_the_next_session() 
     );
     assert!(line("card-1")["carried"]["decided_at"].is_u64());
     assert!(line("card-2").get("carried").is_none(), "{receipt}");
+}
+
+/// The moderator of `from` (closed) carries `items` into `to`: the copies' ids, in order.
+async fn carried(from: &BoardSession, to: &BoardSession, items: &[&str]) -> Vec<String> {
+    let answer = from.moderate("POST", "/carry", carry(to, items), 200).await;
+    answer["carried"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| c["item"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+fn now_ms() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
+/// A moderator of `s` erases `pid` with their text.
+async fn erase_with_text(s: &BoardSession, pid: &str) {
+    let path = format!("/participants/{pid}/erase");
+    s.moderate("POST", &path, Some(json!({"text": true})), 200)
+        .await;
+}
+
+/// A citizen of `s` following its board live.
+async fn watcher(s: &BoardSession) -> Client {
+    let url = format!("{}?token={}", s.server.url(&s.id), s.invite("citizen"));
+    Client::connect(&url).await
+}
+
+/// Every file of a session's research export, as one text.
+async fn export_text(s: &BoardSession) -> String {
+    let path = format!("/api/sessions/{}/export", s.id);
+    let (status, _, bytes) = s.server.fetch(&path, &s.invite("researcher")).await;
+    assert_eq!(status, 200);
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(bytes)).unwrap();
+    let names: Vec<String> = zip.file_names().map(str::to_owned).collect();
+    names.iter().map(|name| zip_file(&mut zip, name)).collect()
+}
+
+/// Issue 34, finding 1: erasing a participant with their text in the source session reaches
+/// their carried card in the target — its live board, every point of its history, its research
+/// export, its published results and the process's.
+#[tokio::test]
+async fn an_erasure_in_the_source_reaches_every_copy() {
+    let (process, first, second) = process_of_two().await;
+    let (_, carol) = first
+        .citizen_writes("Carol", &[("card-1", "please erase me later, phone 0612")])
+        .await;
+    first.close().await;
+    let copy = carried(&first, &second, &["card-1"]).await.remove(0);
+    let mut live = watcher(&second).await;
+    let carried_at = now_ms();
+    second.moderate("POST", "/publish", None, 200).await;
+
+    erase_with_text(&first, &carol).await;
+    live.wait_card(&copy, |text| text == Some("[erased]")).await;
+    let board = board_of(&second).await;
+    assert_eq!(board["items"][copy.as_str()]["text"], "[erased]", "{board}");
+    let then = board_at(&second, carried_at).await;
+    assert_eq!(
+        then["board"]["items"][copy.as_str()]["text"],
+        "[erased]",
+        "{then}"
+    );
+    let answers = [
+        second
+            .server
+            .get(&format!("/api/results/{}", second.id))
+            .await,
+        second
+            .server
+            .get(&format!("/api/processes/{process}/results"))
+            .await,
+    ];
+    for (status, answer) in answers {
+        assert_eq!(status, 200, "{answer}");
+        assert!(!answer.to_string().contains("0612"), "{answer}");
+    }
+    assert!(!export_text(&second).await.contains("0612"));
+    // A card the erasure did not touch is not rewritten.
+    let audit = second.moderate("GET", "/audit", None, 200).await;
+    assert!(!audit.to_string().contains("0612"), "{audit}");
+}
+
+/// Issue 34, finding 1: removing a participant's contributions in the source removes their
+/// carried cards from the target; another citizen's copy stays.
+#[tokio::test]
+async fn removed_contributions_take_their_copies_with_them() {
+    let (_, first, second) = process_of_two().await;
+    let (_, ann) = first
+        .citizen_writes("Ann", &[("card-1", "buses too rare")])
+        .await;
+    first
+        .citizen_writes("Bob", &[("card-2", "no benches")])
+        .await;
+    first.close().await;
+    let copies = carried(&first, &second, &["card-1", "card-2"]).await;
+    let mut live = watcher(&second).await;
+    let carried_at = now_ms();
+    first
+        .moderate(
+            "POST",
+            &format!("/participants/{ann}/remove-contributions"),
+            None,
+            200,
+        )
+        .await;
+    live.wait_card(&copies[0], |text| text.is_none()).await;
+    assert_eq!(card_text(&live, &copies[1]).as_deref(), Some("no benches"));
+    let board = board_of(&second).await;
+    assert!(board["items"][copies[0].as_str()].is_null(), "{board}");
+    let then = board_at(&second, carried_at).await;
+    assert_eq!(
+        then["board"]["items"][copies[0].as_str()]["text"],
+        "[erased]",
+        "{then}"
+    );
+    assert_eq!(
+        then["board"]["items"][copies[1].as_str()]["text"],
+        "no benches",
+        "{then}"
+    );
+}
+
+/// Issue 34, finding 1: hiding the source card hides its copy (moderators of the target see
+/// why); unhiding it brings the copy back.
+#[tokio::test]
+async fn hiding_the_source_hides_its_copies_until_it_is_unhidden() {
+    let (first, second, _) = two_phases().await;
+    first.close().await;
+    let copy = carried(&first, &second, &["card-1"]).await.remove(0);
+    let mut live = watcher(&second).await;
+    let hide = Some(json!({"reason": "personal data"}));
+    first
+        .moderate("POST", "/items/card-1/hide", hide, 200)
+        .await;
+    live.wait_card(&copy, |text| text == Some("")).await;
+    let board = board_of(&second).await;
+    assert_eq!(board["items"][copy.as_str()]["text"], "[hidden]", "{board}");
+    let moderation = second.moderate("GET", "", None, 200).await["moderation"].take();
+    let hidden = &moderation["items"][copy.as_str()]["hidden"];
+    assert_eq!(hidden["by"], "source", "{moderation}");
+    assert_eq!(hidden["text"], "buses too rare", "{moderation}");
+
+    first
+        .moderate("POST", "/items/card-1/unhide", None, 200)
+        .await;
+    live.wait_card(&copy, |text| text == Some("buses too rare"))
+        .await;
+    let moderation = second.moderate("GET", "", None, 200).await["moderation"].take();
+    assert!(
+        moderation["items"][copy.as_str()]["hidden"].is_null(),
+        "{moderation}"
+    );
+}
+
+/// Issue 34, finding 2: a card by someone who declined research, or from a session that was
+/// not recorded, travels under `declined`, as the source's exports show it.
+#[tokio::test]
+async fn carried_cards_keep_the_research_terms_of_their_source() {
+    let terms = [
+        (
+            json!({"recorded": true, "consent_required": true, "keep_names": false}),
+            json!(false),
+        ),
+        (
+            json!({"recorded": false, "consent_required": false, "keep_names": false}),
+            // Consent to research that does not happen is no consent to the next session's.
+            json!(true),
+        ),
+    ];
+    for (research, consent) in terms {
+        let (_, first, second) = process_of_two_with(research.clone()).await;
+        let join = json!({"code": first.code, "display_name": "Ann", "research_consent": consent});
+        let (status, joined) = first
+            .server
+            .call("POST", "/api/join", None, Some(join))
+            .await;
+        assert_eq!(status, 200, "{joined}");
+        let ann = joined["participant_id"].as_str().unwrap();
+        let url = format!(
+            "{}?token={}",
+            first.server.url(&first.id),
+            joined["token"].as_str().unwrap()
+        );
+        let mut client = Client::connect(&url).await;
+        add_card(&mut client, "card-1", "buses too rare", ann).await;
+        client.wait_all_saved().await;
+        first.close().await;
+        let copy = carried(&first, &second, &["card-1"]).await.remove(0);
+        let card = &board_of(&second).await["items"][copy.as_str()];
+        assert_eq!(
+            (&card["author"], &card["origin"]["author"]),
+            (&json!("declined"), &json!("declined")),
+            "{research}: {card}"
+        );
+        assert!(
+            !export_text(&second).await.contains(ann),
+            "no pseudonym travels"
+        );
+    }
 }

@@ -19,6 +19,13 @@ function linesObserver (): ResizeObserver {
   return lines
 }
 
+/**
+ * Characters that override or isolate the direction of the text around them (U+202A–U+202E,
+ * U+2066–U+2069): with one, a card reads reversed to everyone else. The server leaves them out of
+ * every answer (board crate `neutral_text`); a card's live text is shown without them too.
+ */
+const DIRECTION_OVERRIDES = /[\u202A-\u202E\u2066-\u2069]/g
+
 /** The text of a card, note or group, as shown (not while it is being edited). */
 export function CardText ({ text, lang }: { text: string, lang?: string }) {
   const inner = useRef<HTMLSpanElement>(null)
@@ -29,5 +36,5 @@ export function CardText ({ text, lang }: { text: string, lang?: string }) {
     observer.observe(el)
     return () => observer.unobserve(el)
   }, [])
-  return <p class='card-text own-layout' lang={lang}><span class='card-lines' ref={inner}>{text}</span></p>
+  return <p class='card-text own-layout' lang={lang}><span class='card-lines' ref={inner}>{text.replace(DIRECTION_OVERRIDES, '')}</span></p>
 }
