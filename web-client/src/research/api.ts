@@ -1,5 +1,6 @@
 //! The server's research API (server/README.md, "History, replay and research exports"): a
-//! session's history, its board at a moment, its participation figures and its dataset.
+//! session's history, its board at a moment, its participation figures, its dataset and its
+//! REFI-QDA project.
 
 import { client, answer, bearer, withToken } from '../api/client'
 import { parseNdjson } from './history'
@@ -15,5 +16,8 @@ export const researchApi = {
     answer(client.GET('/api/sessions/{id}/metrics', { headers: bearer(token), params: { path: { id }, query: { bucket_seconds: bucketSeconds } } })),
   /** The research dataset (zip), as a blob: a download link cannot carry the token. */
   exportZip: (token: string, id: string) =>
-    answer(client.GET('/api/sessions/{id}/export', { ...withToken(token, { id }), parseAs: 'blob' }))
+    answer(client.GET('/api/sessions/{id}/export', { ...withToken(token, { id }), parseAs: 'blob' })),
+  /** The session as a REFI-QDA project (.qdpx, a zip) for qualitative analysis programs; a blob as above. */
+  exportQdpx: (token: string, id: string) =>
+    answer(client.GET('/api/sessions/{id}/export.qdpx', { ...withToken(token, { id }), parseAs: 'blob' }))
 }

@@ -1,6 +1,7 @@
 //! The researcher's replay view (`#s=<id>&view=replay`): the board at any moment of the session,
 //! a timeline (play/pause at 1×–64×, step by event, jump by time), contributions coloured by
-//! participant with a legend, participation charts, and the research dataset download.
+//! participant with a legend, participation charts, and the downloads of the research dataset
+//! and of the REFI-QDA project.
 //! The event list is fetched once (`/history`); boards come from `state?at=<seq>`, cached, with
 //! at most one request in flight (the newest wanted position wins), which throttles playing.
 
@@ -28,6 +29,12 @@ const REDUCED_TICK_MS = 1000
 const CACHE_BOARDS = 200
 /** Recent events listed next to the board. */
 const RECENT_EVENTS = 8
+
+/** The session's downloads, side by side in the header: the dataset, and the REFI-QDA project. */
+const DOWNLOADS = [
+  { id: 'replay-export', ext: 'zip', get: researchApi.exportZip, label: 'replay.export', preparing: 'replay.exporting', done: 'replay.exported' },
+  { id: 'replay-qdpx', ext: 'qdpx', get: researchApi.exportQdpx, label: 'replay.qdpx', preparing: 'replay.qdpxPreparing', done: 'replay.qdpxDone' }
+] as const
 
 export interface ReplayOptions {
   stored: StoredSession
@@ -72,7 +79,10 @@ export class ReplayPage {
     this.token = opts.stored.token
     this.sid = opts.stored.session.id
     const session = opts.stored.session
-    const exportBtn = h('button', { type: 'button', class: 'btn', id: 'replay-export', onclick: () => this.exportZip(exportBtn), text: t('replay.export') })
+    const downloads = DOWNLOADS.map((d) => {
+      const btn: HTMLButtonElement = h('button', { type: 'button', class: 'btn', id: d.id, onclick: () => this.downloadFile(btn, d), text: t(d.label) })
+      return btn
+    })
     const name = (session.title || 'board').replace(/[^\w.-]+/g, '_')
     const gotoForm = h('form', { class: 'replay-goto' },
       h('label', { for: 'replay-goto', text: t('replay.goto') }), this.gotoInput,
@@ -85,7 +95,7 @@ export class ReplayPage {
         h('div', { class: 'session-info' }, recordedIndicator(session)),
         h('div', { class: 'header-actions' },
           opts.onLive ? h('button', { type: 'button', class: 'btn', id: 'replay-live', onclick: opts.onLive, text: t('replay.live') }) : null,
-          exportBtn, this.exportStatus)),
+          ...downloads, this.exportStatus)),
       h('main', { class: 'replay-main', id: 'main' },
         h('section', { class: 'replay-timeline', 'aria-labelledby': 'replay-timeline-title' },
           h('h2', { id: 'replay-timeline-title', class: 'visually-hidden', text: t('replay.timeline') }),
@@ -309,14 +319,14 @@ export class ReplayPage {
       activity.el, roleChart(m.by_role))
   }
 
-  // ---- the dataset ----
+  // ---- the downloads ----
 
-  private async exportZip (btn: HTMLButtonElement): Promise<void> {
+  private async downloadFile (btn: HTMLButtonElement, d: typeof DOWNLOADS[number]): Promise<void> {
     btn.disabled = true
-    this.exportStatus.textContent = t('replay.exporting')
+    this.exportStatus.textContent = t(d.preparing)
     try {
-      download(`cocreate-${this.sid}.zip`, await researchApi.exportZip(this.token, this.sid))
-      this.exportStatus.textContent = t('replay.exported')
+      download(`cocreate-${this.sid}.${d.ext}`, await d.get(this.token, this.sid))
+      this.exportStatus.textContent = t(d.done)
     } catch (e) {
       this.exportStatus.textContent = t('replay.error', { error: errorText(e) })
     } finally {
