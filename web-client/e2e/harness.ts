@@ -4,6 +4,7 @@
 
 import { mkdirSync } from 'node:fs'
 import path from 'node:path'
+import { inflateRawSync } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
 import type { Browser, BrowserContext, Locator, Page } from 'playwright-core'
 import { beforeAll, afterAll, expect } from 'vitest'
@@ -203,4 +204,26 @@ export async function createSession (server: Server, title: string, template: st
   })
   if (res.status !== 201) throw new Error(`POST /api/sessions: ${res.status} ${await res.text()}`)
   return await res.json() as CreatedSession
+}
+
+/**
+ * The text of one file of a downloaded zip (an export), read through the zip's central directory:
+ * stored or deflated files, no zip64, which is what the server writes. No zip library is needed.
+ */
+export function zipText (zip: Buffer, name: string): string {
+  const end = zip.lastIndexOf(Buffer.from([0x50, 0x4b, 0x05, 0x06]))
+  if (end < 0) throw new Error('not a zip: no end of central directory')
+  let at = zip.readUInt32LE(end + 16)
+  for (let i = zip.readUInt16LE(end + 10); i > 0; i--) {
+    const method = zip.readUInt16LE(at + 10); const size = zip.readUInt32LE(at + 20)
+    const nameLen = zip.readUInt16LE(at + 28); const extraLen = zip.readUInt16LE(at + 30); const commentLen = zip.readUInt16LE(at + 32)
+    if (zip.toString('utf8', at + 46, at + 46 + nameLen) === name) {
+      const local = zip.readUInt32LE(at + 42)
+      const start = local + 30 + zip.readUInt16LE(local + 26) + zip.readUInt16LE(local + 28)
+      const data = zip.subarray(start, start + size)
+      return (method === 8 ? inflateRawSync(data) : data).toString('utf8')
+    }
+    at += 46 + nameLen + extraLen + commentLen
+  }
+  throw new Error(`the zip holds no ${name}`)
 }

@@ -1,13 +1,14 @@
 // Research (issue 7) through the real server: a scripted session (two citizens add cards at
 // different moments) replayed by a researcher — scrubbed to three instants, stepped, played, the
-// dataset downloaded, axe on the replay view —, research consent at join (a participant who
-// declines still joins), and a moderator erasing a participant with their text.
+// dataset downloaded, axe on the replay view —, memos on the replay of a closed session and its
+// REFI-QDA project (issue 31), research consent at join (a participant who declines still joins),
+// and a moderator erasing a participant with their text.
 
 import { describe, it, expect } from 'vitest'
 import AxeBuilder from '@axe-core/playwright'
 import { readFileSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
-import { suiteServer, newContext, screenshotPath, createSession, joinWith, addCard, cell, waitUntil, moderatorAndCitizen, type Server, type CreatedSession } from './harness'
+import { suiteServer, newContext, screenshotPath, createSession, joinWith, addCard, cell, waitUntil, moderatorAndCitizen, axeSerious, zipText, type Server, type CreatedSession } from './harness'
 
 let server: Server
 let browser: Browser
@@ -24,11 +25,25 @@ async function recorded (created: CreatedSession, text: string): Promise<number>
 
 /**
  * The scrubber moves by whole seconds: contributions meant to be told apart on it are made at
- * least a second apart. This waits for the clock to pass that second, not for anything to happen.
+ * least a second apart. This waits for the clock to pass those seconds, not for anything to happen.
  */
-const secondAfter = (at: number): Promise<boolean> => waitUntil(async () => Date.now() > at + 1100, 'a second to pass')
+const secondAfter = (at: number, seconds = 1): Promise<boolean> => waitUntil(async () => Date.now() > at + seconds * 1000 + 100, `${seconds} s to pass`)
 
 const replayTexts = (page: Page): Promise<string[]> => page.locator('#replay-board .card-text').allTextContents()
+
+/** The replay's first instant (ms): the scrubber counts from it. */
+async function historyStart (created: CreatedSession): Promise<number> {
+  const history = await (await fetch(`${server.url}/api/sessions/${created.id}/history`, { headers: { Authorization: `Bearer ${created.invites.researcher.token}` } })).text()
+  return (JSON.parse(history.split('\n')[0]) as { at: number }).at
+}
+
+/** Opens the replay as a researcher does: their invite link, a name, and the replay's heading. */
+async function openReplay (page: Page, created: CreatedSession, title: string): Promise<void> {
+  await page.goto(`${server.url}/#invite=${created.invites.researcher.token}`)
+  await page.fill('#join-name', 'Rita')
+  await page.click('#join-submit')
+  await page.locator('#replay-title', { hasText: title }).waitFor()
+}
 
 describe('research', () => {
   it('a researcher replays a scripted session: three instants, step, play, dataset, axe', async () => {
@@ -51,10 +66,7 @@ describe('research', () => {
     const res = await newContext(browser)
     const page = res.page
     // a researcher is never in the live room: joining opens the replay, with no way to the live board
-    await page.goto(`${server.url}/#invite=${created.invites.researcher.token}`)
-    await page.fill('#join-name', 'Rita')
-    await page.click('#join-submit')
-    await page.locator('#replay-title', { hasText: 'Parking permit' }).waitFor()
+    await openReplay(page, created, 'Parking permit')
     expect(await page.locator('#replay-live').count()).toBe(0)
     // opens at the end: every card, coloured by author (Ann's two alike, Bob's different), a legend
     await page.locator('#replay-board .card-text', { hasText: 'Letter arrived late' }).waitFor()
@@ -71,9 +83,8 @@ describe('research', () => {
       await page.locator('#replay-scrubber').fill(String(value))
       await waitUntil(async () => JSON.stringify((await replayTexts(page)).sort()) === JSON.stringify(expected), `the replay to show ${JSON.stringify(expected)}`)
     }
-    const history = await (await fetch(`${server.url}/api/sessions/${created.id}/history`, { headers: { Authorization: `Bearer ${created.invites.researcher.token}` } })).text()
-    const first = JSON.parse(history.split('\n')[0]) as { at: number }
-    const scrubTo = (ms: number): number => Math.ceil((ms - first.at) / 1000) * 1000
+    const first = await historyStart(created)
+    const scrubTo = (ms: number): number => Math.ceil((ms - first) / 1000) * 1000
     await atScrub(0, [])
     await atScrub(scrubTo(t1), ['Long queue at the counter'])
     await atScrub(scrubTo(t2), ['Long queue at the counter', 'Online form crashed'])
@@ -120,6 +131,103 @@ describe('research', () => {
     expect(axePhone.violations.filter((v) => v.impact === 'serious' || v.impact === 'critical').map((v) => v.id)).toEqual([])
     await page.screenshot({ path: screenshotPath('replay-360'), fullPage: true })
     for (const c of [ann, bob, res]) { expect(c.problems).toEqual([]); await c.ctx.close() }
+  })
+
+  it('a researcher writes memos on the replay of a closed session, jumps between them, edits and deletes one, and downloads the REFI-QDA project', async () => {
+    const created = await createSession(server, 'Housing benefit', 'journey-map', { recorded: true })
+    const cit = await newContext(browser)
+    await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Cas')
+    await addCard(cit.page, 0, 0, 'Nobody answers the phone')
+    const t1 = await recorded(created, 'Nobody answers the phone')
+    // the first memo goes at the first card's second rounded up, the second at the end: two
+    // seconds apart show two different times
+    await secondAfter(t1, 2)
+    await addCard(cit.page, 1, 1, 'The letter is full of jargon')
+    await recorded(created, 'The letter is full of jargon')
+    const closed = await fetch(`${server.url}/api/sessions/${created.id}/close`, { method: 'POST', headers: { Authorization: `Bearer ${created.invites.moderator.token}` } })
+    expect(closed.status).toBe(200)
+
+    const res = await newContext(browser)
+    const page = res.page
+    await openReplay(page, created, 'Housing benefit')
+    await page.locator('#memo-none').waitFor()
+    const scrubber = page.locator('#replay-scrubber')
+    const memo = (text: string) => page.locator('#memo-list > li', { hasText: text })
+    const addMemo = async (text: string): Promise<void> => {
+      await page.fill('#memo-new', text)
+      await page.click('#memo-add')
+      await memo(text).waitFor()
+      expect(await page.inputValue('#memo-new')).toBe('')
+    }
+
+    // two memos at two instants: the end (where the replay opens), then after the first card
+    await page.locator('#replay-board .card-text', { hasText: 'The letter is full of jargon' }).waitFor()
+    const atEnd = await scrubber.inputValue()
+    await addMemo('Jargon comes up after the phone')
+    await page.locator('#announcer', { hasText: 'Memo added at ' }).waitFor({ state: 'attached' })
+    const atFirst = String(Math.ceil((t1 - await historyStart(created)) / 1000) * 1000)
+    await scrubber.fill(atFirst)
+    await waitUntil(async () => JSON.stringify(await replayTexts(page)) === '["Nobody answers the phone"]', 'the first card alone')
+    await addMemo('The phone is the first complaint')
+    // listed in the replay's order, each with its time from the start and its writer
+    expect(await page.locator('#memo-list > li .memo-text').allTextContents()).toEqual(['The phone is the first complaint', 'Jargon comes up after the phone'])
+    const timeOf = (text: string): Promise<string> => memo(text).locator('.memo-time').innerText()
+    const [firstTime, endTime] = [await timeOf('The phone is the first complaint'), await timeOf('Jargon comes up after the phone')]
+    expect(firstTime).not.toBe(endTime)
+    expect(await memo('The phone is the first complaint').locator('.memo-by').innerText()).toBe('You')
+    await page.screenshot({ path: screenshotPath('replay-memos'), fullPage: true })
+
+    // a memo's time jumps the replay to its instant: by mouse to the end, by keyboard back
+    await memo('Jargon comes up after the phone').locator('.memo-time').click()
+    await waitUntil(async () => (await scrubber.inputValue()) === atEnd, 'the replay at the second memo')
+    await page.locator('#replay-position', { hasText: `${endTime} into the session` }).waitFor()
+    await page.locator('#replay-board .card-text', { hasText: 'The letter is full of jargon' }).waitFor()
+    await memo('The phone is the first complaint').locator('.memo-time').focus()
+    await page.keyboard.press('Enter')
+    await waitUntil(async () => (await scrubber.inputValue()) === atFirst, 'the replay at the first memo')
+    await page.locator('#replay-position', { hasText: `${firstTime} into the session` }).waitFor()
+    await waitUntil(async () => JSON.stringify(await replayTexts(page)) === '["Nobody answers the phone"]', 'the first card alone again')
+
+    // edit one by keyboard (focus goes to its text, then back to its Edit button), delete the other
+    await memo('The phone is the first complaint').getByRole('button', { name: `Edit the memo at ${firstTime}` }).press('Enter')
+    const editor = page.getByLabel(`Memo at ${firstTime}`, { exact: true })
+    await waitUntil(async () => editor.evaluate((el) => el === document.activeElement), 'focus in the memo being edited')
+    await editor.fill('Phone complaints open the session')
+    await page.keyboard.press('Tab')
+    await page.keyboard.press('Enter')
+    await memo('Phone complaints open the session').locator('.memo-text').waitFor()
+    await waitUntil(async () => page.evaluate(() => document.activeElement?.id.endsWith('-edit')), 'focus back on the Edit button')
+    await memo('Jargon comes up after the phone').getByRole('button', { name: `Delete the memo at ${endTime}` }).click()
+    await memo('Jargon comes up after the phone').getByRole('group', { name: `Delete the memo at ${endTime}? This cannot be undone.` }).getByRole('button', { name: 'Delete' }).click()
+    await waitUntil(async () => (await page.locator('#memo-list > li').count()) === 1, 'one memo left')
+    // focus moves on to the memo left
+    await waitUntil(async () => page.evaluate(() => document.activeElement?.closest('li')?.textContent?.includes('Phone complaints open the session') && document.activeElement?.classList.contains('memo-time')), 'focus on the memo left')
+    await axeSerious(page, 'replay with memos')
+
+    // kept by the server: there again after a reload
+    await page.reload()
+    await page.locator('#replay-title', { hasText: 'Housing benefit' }).waitFor()
+    await memo('Phone complaints open the session').waitFor()
+    expect(await page.locator('#memo-list > li').count()).toBe(1)
+
+    // the REFI-QDA project beside the dataset: a zip whose project.qde holds the memo left, and
+    // selects each card's text in the session's source (Sources/<guid>.txt, as the standard keeps it)
+    const [qdpx] = await Promise.all([page.waitForEvent('download'), page.click('#replay-qdpx')])
+    expect(qdpx.suggestedFilename()).toMatch(/\.qdpx$/)
+    const zip = readFileSync((await qdpx.path())!)
+    const project = zipText(zip, 'project.qde')
+    expect(project).toContain('Phone complaints open the session')
+    expect(project).not.toContain('Jargon comes up after the phone')
+    const source = Array.from(zipText(zip, `Sources/${/plainTextPath="internal:\/\/([^"]+)"/.exec(project)![1]}`))
+    const selected = [...project.matchAll(/<PlainTextSelection [^>]*startPosition="(\d+)" endPosition="(\d+)"/g)].map((m) => source.slice(Number(m[1]), Number(m[2])).join(''))
+    expect(selected).toEqual(expect.arrayContaining(['Nobody answers the phone', 'The letter is full of jargon']))
+    await page.locator('.replay-export-status', { hasText: 'REFI-QDA project downloaded.' }).waitFor()
+
+    // a phone: the memos fit, nothing scrolls sideways
+    await page.setViewportSize({ width: 360, height: 800 })
+    expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
+    await axeSerious(page, 'replay with memos at 360 px')
+    for (const c of [cit, res]) { expect(c.problems).toEqual([]); await c.ctx.close() }
   })
 
   it('joining a session that asks for research consent: the question, and a participant who declines still joins', async () => {

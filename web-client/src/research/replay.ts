@@ -1,12 +1,14 @@
 //! The researcher's replay view (`#s=<id>&view=replay`): the board at any moment of the session,
 //! a timeline (play/pause at 1×–64×, step by event, jump by time), contributions coloured by
-//! participant with a legend, participation charts, and the research dataset download.
+//! participant with a legend, participation charts, memos beside the timeline (memos.tsx), and
+//! the downloads of the research dataset and of the REFI-QDA project.
 //! The event list is fetched once (`/history`); boards come from `state?at=<seq>`, cached, with
 //! at most one request in flight (the newest wanted position wins), which throttles playing.
 
 import type * as Y from 'yjs'
 import type { StoredSession } from '../session/api'
 import { researchApi } from './api'
+import { mountMemos } from './memos'
 import { h, clear, download } from '../ui/dom'
 import { t, type Key } from '../i18n'
 import { Announcer } from '../ui/announcer'
@@ -29,6 +31,12 @@ const CACHE_BOARDS = 200
 /** Recent events listed next to the board. */
 const RECENT_EVENTS = 8
 
+/** The session's downloads, side by side in the header: the dataset, and the REFI-QDA project. */
+const DOWNLOADS = [
+  { id: 'replay-export', ext: 'zip', get: researchApi.exportZip, label: 'replay.export', preparing: 'replay.exporting', done: 'replay.exported' },
+  { id: 'replay-qdpx', ext: 'qdpx', get: researchApi.exportQdpx, label: 'replay.qdpx', preparing: 'replay.qdpxPreparing', done: 'replay.qdpxDone' }
+] as const
+
 export interface ReplayOptions {
   stored: StoredSession
   /** Back to the live board; absent for researchers, who follow a session through replay only. */
@@ -39,6 +47,8 @@ export class ReplayPage {
   readonly el = h('div', { class: 'replay-page' })
   private readonly token: string
   private readonly sid: string
+  /** Who is replaying: which memos they may change depends on it. */
+  private readonly reader: Pick<StoredSession, 'participant_id' | 'role'>
   private readonly announcer = new Announcer()
   private timeline = new Timeline([])
   private keys = new Map<string, ParticipantKey>()
@@ -50,6 +60,8 @@ export class ReplayPage {
   private shownSeq?: number
   private setCursor?: (ms: number) => void
   private destroyed = false
+  /** Removes the memo list, mounted once the timeline is known. */
+  private unmountMemos?: () => void
 
   private readonly status = h('p', { class: 'replay-status', role: 'status', id: 'replay-status', text: t('replay.loading') })
   private readonly playBtn = h('button', { type: 'button', class: 'btn primary', id: 'replay-play', 'aria-pressed': 'false', text: t('replay.play') })
@@ -67,12 +79,17 @@ export class ReplayPage {
   private readonly legend = h('ul', { class: 'chart-legend replay-legend', id: 'replay-legend' })
   private readonly charts = h('div', { class: 'replay-charts' })
   private readonly exportStatus = h('span', { class: 'replay-export-status', role: 'status' })
+  private readonly memosHost = h('div', { class: 'replay-memos-host' })
 
   constructor (opts: ReplayOptions) {
     this.token = opts.stored.token
     this.sid = opts.stored.session.id
+    this.reader = opts.stored
     const session = opts.stored.session
-    const exportBtn = h('button', { type: 'button', class: 'btn', id: 'replay-export', onclick: () => this.exportZip(exportBtn), text: t('replay.export') })
+    const downloads = DOWNLOADS.map((d) => {
+      const btn: HTMLButtonElement = h('button', { type: 'button', class: 'btn', id: d.id, onclick: () => this.downloadFile(btn, d), text: t(d.label) })
+      return btn
+    })
     const name = (session.title || 'board').replace(/[^\w.-]+/g, '_')
     const gotoForm = h('form', { class: 'replay-goto' },
       h('label', { for: 'replay-goto', text: t('replay.goto') }), this.gotoInput,
@@ -85,7 +102,7 @@ export class ReplayPage {
         h('div', { class: 'session-info' }, recordedIndicator(session)),
         h('div', { class: 'header-actions' },
           opts.onLive ? h('button', { type: 'button', class: 'btn', id: 'replay-live', onclick: opts.onLive, text: t('replay.live') }) : null,
-          exportBtn, this.exportStatus)),
+          ...downloads, this.exportStatus)),
       h('main', { class: 'replay-main', id: 'main' },
         h('section', { class: 'replay-timeline', 'aria-labelledby': 'replay-timeline-title' },
           h('h2', { id: 'replay-timeline-title', class: 'visually-hidden', text: t('replay.timeline') }),
@@ -99,7 +116,7 @@ export class ReplayPage {
             h('p', { class: 'replay-board-export' }, `${t('replay.boardExport')}:`,
               ...([['csv', exportCsv], ['json', exportJson], ['png', exportPng]] as const).flatMap(([kind, save]) => [' ',
                 h('button', { type: 'button', class: 'btn small', id: `replay-${kind}`, onclick: () => this.withShown((d) => save(d, `${name}-${this.shownSeq}`)), text: t(`export.${kind}`) })]))),
-          h('aside', { class: 'replay-side' },
+          h('aside', { class: 'replay-side' }, this.memosHost,
             h('section', { 'aria-labelledby': 'replay-now-title' }, h('h2', { id: 'replay-now-title', text: t('replay.now') }), this.nowList),
             h('section', { 'aria-labelledby': 'replay-legend-title' }, h('h2', { id: 'replay-legend-title', text: t('replay.legend') }), this.legend),
             h('section', { 'aria-labelledby': 'replay-recent-title' }, h('h2', { id: 'replay-recent-title', text: t('replay.recent') }), this.recentList))),
@@ -117,6 +134,7 @@ export class ReplayPage {
   destroy (): void {
     this.destroyed = true
     this.pause(false)
+    this.unmountMemos?.()
     this.announcer.destroy()
   }
 
@@ -132,9 +150,26 @@ export class ReplayPage {
       this.renderCharts(metrics)
       this.status.textContent = ''
       this.seek(this.timeline.end, true)
+      this.showMemos()
     } catch (e) {
       this.status.textContent = t('replay.error', { error: errorText(e) })
     }
+  }
+
+  /** The memos beside the timeline: their times count from its start, so they come after it. */
+  private showMemos (): void {
+    this.unmountMemos = mountMemos({
+      token: this.token,
+      session: this.sid,
+      me: this.reader.participant_id,
+      role: this.reader.role,
+      start: this.timeline.start,
+      now: () => this.time,
+      jump: (at) => { this.pause(false); this.seek(at, true) },
+      itemName: (id) => this.itemText(id),
+      writer: (p) => this.keys.has(p) ? this.who(p).label : t('memo.colleague'),
+      announcer: this.announcer
+    }, this.memosHost)
   }
 
   // ---- the timeline ----
@@ -276,12 +311,19 @@ export class ReplayPage {
     return t('replay.event', { who, entity: word('entity', e.entity), action: word('action', e.action) })
   }
 
-  /** A moderation target by name: a participant's label, or an item's text on the board shown. */
+  /** A moderation target by name: a participant's label, or an item's text. */
   private nameOf (id: string): string {
-    if (this.keys.has(id)) return this.who(id).label
-    const doc = this.shownSeq === undefined ? undefined : this.boards.get(this.shownSeq)
-    const it = doc && M.item(doc, id)
-    return it ? (it.text || t('board.cardEmpty')).slice(0, 60) : ''
+    return this.keys.has(id) ? this.who(id).label : this.itemText(id) ?? ''
+  }
+
+  /** An item's text (its start) on the board shown, else on another board held (one before it was deleted). */
+  private itemText (id: string): string | undefined {
+    const shown = this.shownSeq === undefined ? undefined : this.boards.get(this.shownSeq)
+    for (const doc of shown ? [shown, ...this.boards.values()] : this.boards.values()) {
+      const it = M.item(doc, id)
+      if (it) return (it.text || t('board.cardEmpty')).slice(0, 60)
+    }
+    return undefined
   }
 
   private eventItem (e: HistoryEvent): HTMLLIElement {
@@ -309,14 +351,14 @@ export class ReplayPage {
       activity.el, roleChart(m.by_role))
   }
 
-  // ---- the dataset ----
+  // ---- the downloads ----
 
-  private async exportZip (btn: HTMLButtonElement): Promise<void> {
+  private async downloadFile (btn: HTMLButtonElement, d: typeof DOWNLOADS[number]): Promise<void> {
     btn.disabled = true
-    this.exportStatus.textContent = t('replay.exporting')
+    this.exportStatus.textContent = t(d.preparing)
     try {
-      download(`cocreate-${this.sid}.zip`, await researchApi.exportZip(this.token, this.sid))
-      this.exportStatus.textContent = t('replay.exported')
+      download(`cocreate-${this.sid}.${d.ext}`, await d.get(this.token, this.sid))
+      this.exportStatus.textContent = t(d.done)
     } catch (e) {
       this.exportStatus.textContent = t('replay.error', { error: errorText(e) })
     } finally {
