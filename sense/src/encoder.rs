@@ -84,19 +84,23 @@ pub(crate) struct Encoder {
     eps: f32,
 }
 
-/// Reads a matrix and packs it.
+/// Packs the matrix `name`.
+fn pack(name: &str, data: &[f32], rows: usize, cols: usize) -> Result<Weights, WeightsError> {
+    Weights::pack(data, rows, cols).ok_or_else(|| WeightsError::Shape {
+        name: name.to_owned(),
+        expected: "columns in whole panels".into(),
+        actual: format!("{rows} x {cols}"),
+    })
+}
+
+/// Reads the matrix `name` and packs it.
 fn weights<R: Read + Seek>(
     npz: &mut Npz<R>,
     name: &str,
     rows: usize,
     cols: usize,
 ) -> Result<Weights, WeightsError> {
-    let data = npz.f32(name, &[rows, cols])?;
-    Weights::pack(&data, rows, cols).ok_or_else(|| WeightsError::Shape {
-        name: name.to_owned(),
-        expected: "columns in whole panels".into(),
-        actual: format!("{rows} x {cols}"),
-    })
+    pack(name, &npz.f32(name, &[rows, cols])?, rows, cols)
 }
 
 impl Encoder {
@@ -142,14 +146,7 @@ impl Encoder {
                 convolutions,
             });
         }
-        let projection =
-            Weights::pack(&projection, DIM, ORDERS.len() * BRANCH).ok_or_else(|| {
-                WeightsError::Shape {
-                    name: "proj".into(),
-                    expected: "columns in whole panels".into(),
-                    actual: format!("{DIM} x {}", ORDERS.len() * BRANCH),
-                }
-            })?;
+        let projection = pack("proj", &projection, DIM, ORDERS.len() * BRANCH)?;
         Ok(Encoder {
             table,
             scale: npz.f32("scale", &[CHUNKS])?,
@@ -243,8 +240,15 @@ impl Encoder {
             }
         }
 
+        self.sentences(texts, features)
+    }
+
+    /// Steps 4 and 5: from each token's features (the texts' tokens in order) to each text's
+    /// embedding.
+    fn sentences(&self, texts: &[Vec<u32>], mut features: Vec<f32>) -> Vec<[f32; DIM]> {
         // 4. Layer norm, sum over each text, project, scale by 1/√tokens.
-        let mut sums = vec![0.0f32; texts.len() * FEATURES];
+        let s = texts.len();
+        let mut sums = vec![0.0f32; s * FEATURES];
         let mut rows = features.chunks_exact_mut(FEATURES);
         for (text, sum) in texts.iter().zip(sums.chunks_exact_mut(FEATURES)) {
             for row in rows.by_ref().take(text.len()) {
@@ -252,7 +256,7 @@ impl Encoder {
                 add(sum, row);
             }
         }
-        let mut pooled = vec![0.0f32; texts.len() * DIM];
+        let mut pooled = vec![0.0f32; s * DIM];
         matmul(&sums, &self.pool, &mut pooled);
         for (text, row) in texts.iter().zip(pooled.chunks_exact_mut(DIM)) {
             let n = text.len() as f32;
@@ -264,7 +268,6 @@ impl Encoder {
         }
 
         // 5. The DNN.
-        let s = texts.len();
         let mut y0 = vec![0.0f32; s * HIDDEN];
         matmul(&pooled, &self.d0, &mut y0);
         relu(&mut y0);

@@ -32,7 +32,7 @@ pub enum NpyError {
 
 /// The element types the weights use.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Dtype {
+pub(crate) enum Dtype {
     /// `<f4`
     F32,
     /// `<f8`
@@ -65,17 +65,17 @@ impl Dtype {
 
 /// An array read from a `.npy` file, its data still the file's bytes.
 #[derive(Debug, PartialEq, Eq)]
-pub struct Array<'a> {
-    pub dtype: Dtype,
+pub(crate) struct Array<'a> {
+    pub(crate) dtype: Dtype,
     /// The dimensions; empty for a scalar.
-    pub shape: Vec<usize>,
+    pub(crate) shape: Vec<usize>,
     /// Exactly `product(shape) * dtype size` bytes, little-endian.
-    pub data: &'a [u8],
+    pub(crate) data: &'a [u8],
 }
 
 impl Array<'_> {
     /// The elements of an `f4` array; `None` for another type.
-    pub fn to_f32(&self) -> Option<Vec<f32>> {
+    pub(crate) fn to_f32(&self) -> Option<Vec<f32>> {
         (self.dtype == Dtype::F32).then(|| {
             self.data
                 .chunks_exact(4)
@@ -85,7 +85,7 @@ impl Array<'_> {
     }
 
     /// The single value of an `f8` scalar (or one-element array); `None` otherwise.
-    pub fn to_f64_scalar(&self) -> Option<f64> {
+    pub(crate) fn to_f64_scalar(&self) -> Option<f64> {
         let bytes: [u8; 8] = self.data.try_into().ok()?;
         (self.dtype == Dtype::F64).then(|| f64::from_le_bytes(bytes))
     }
@@ -94,7 +94,7 @@ impl Array<'_> {
 const MAGIC: &[u8] = b"\x93NUMPY";
 
 /// Reads the array in `file` (the whole `.npy` file).
-pub fn parse(file: &[u8]) -> Result<Array<'_>, NpyError> {
+pub(crate) fn parse(file: &[u8]) -> Result<Array<'_>, NpyError> {
     if file.len() < MAGIC.len() + 2 {
         return Err(if file.starts_with(&MAGIC[..file.len().min(MAGIC.len())]) {
             NpyError::Truncated
