@@ -11,7 +11,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use serde_json::Value;
-use yrs::{Any, ClientID, Map, MapPrelim, TextPrelim, Transact};
+use yrs::{Any, ClientID, Map, MapPrelim, MapRef, TextPrelim, Transact, TransactionMut};
 
 use crate::edit::edit_doc;
 use crate::schema::{key, ITEMS};
@@ -68,14 +68,7 @@ pub fn carry(cards: &[Carried]) -> CarryUpdate {
         clients.push(doc.client_id());
         let items = doc.get_or_insert_map(ITEMS);
         let mut txn = doc.transact_mut();
-        let map = items.insert(&mut txn, card.id, MapPrelim::default());
-        for field in TRAVELLING_FIELDS {
-            if let Some(value) = card.source.get(field).and_then(plain) {
-                map.insert(&mut txn, field, value);
-            }
-        }
-        let text = card.source[key::TEXT].as_str().unwrap_or_default();
-        map.insert(&mut txn, key::TEXT, TextPrelim::new(text));
+        let map = write_card(&items, &mut txn, card.id, card.source);
         let mut origin = HashMap::from([
             (
                 "session".to_owned(),
@@ -93,6 +86,26 @@ pub fn carry(cards: &[Carried]) -> CarryUpdate {
     let update =
         yrs::merge_updates_v1(&updates).expect("updates this function encoded decode again");
     CarryUpdate { update, clients }
+}
+
+/// Writes a new item `id` into a board's `items` map: `source`'s kind, placement, colour, time and
+/// language (ids of other items and names stay behind) and its text. Returns the item's map
+/// for the fields the caller adds.
+pub(crate) fn write_card(
+    items: &MapRef,
+    txn: &mut TransactionMut,
+    id: &str,
+    source: &Value,
+) -> MapRef {
+    let map = items.insert(txn, id, MapPrelim::default());
+    for field in TRAVELLING_FIELDS {
+        if let Some(value) = source.get(field).and_then(plain) {
+            map.insert(txn, field, value);
+        }
+    }
+    let text = source[key::TEXT].as_str().unwrap_or_default();
+    map.insert(txn, key::TEXT, TextPrelim::new(text));
+    map
 }
 
 /// A JSON scalar as a plain Yjs value (items' placement fields are strings, numbers, bools).

@@ -12,6 +12,7 @@ pub mod apply;
 pub mod carry;
 pub mod changes;
 pub mod disclosure;
+pub mod drafts;
 pub mod edit;
 pub mod read;
 pub mod schema;

@@ -11,7 +11,7 @@ use tracing::warn;
 use crate::outbox::Outbox;
 use crate::room::{self, JoinError, Joined, Registrar, Registration, RoomContext, RoomHandle};
 use crate::room_id::RoomId;
-use crate::session::{Identity, Session};
+use crate::session::{drafts, Identity, Session};
 
 /// Joins retried against rooms that were unloading at that moment before giving up. Each
 /// retry finds the old room gone, so more than a couple means something is wrong.
@@ -65,12 +65,17 @@ impl Registry {
         Err(RegistryError::Busy)
     }
 
-    /// Tells the room of a session, if it is loaded on this node, that the session changed;
-    /// returns once the room's members follow the new state.
+    /// Tells the room of a session and its participants' draft rooms, those loaded on this
+    /// node, that the session changed; returns once their members follow the new state.
     pub async fn session_changed(&self, id: &RoomId, session: Arc<Session>, event: &str) {
-        let handle = self.lock().get(id).map(|(_, handle)| handle.clone());
-        if let Some(handle) = handle {
-            handle.session_changed(session, event).await;
+        let handles: Vec<RoomHandle> = self
+            .lock()
+            .iter()
+            .filter(|(room, _)| drafts::session_of(room.as_str()) == id.as_str())
+            .map(|(_, (_, handle))| handle.clone())
+            .collect();
+        for handle in handles {
+            handle.session_changed(session.clone(), event).await;
         }
     }
 

@@ -29,6 +29,7 @@ use crate::registry::Registry;
 use crate::room::{live_refusal, Inbound, RoomHandle};
 use crate::room_id::{InvalidRoomId, RoomId};
 use crate::session::attendance::AttendanceBook;
+use crate::session::drafts;
 use crate::session::store::SessionStore;
 use crate::session::token::TokenKey;
 use crate::session::{now_ms, Identity};
@@ -277,7 +278,9 @@ async fn admit(
     room: &RoomId,
     token: Option<&str>,
 ) -> Result<Option<(Identity, u64)>, (u16, String)> {
-    let session = state.sessions.get(room.as_str()).await.map_err(|e| {
+    let drafts_owner = drafts::drafts_owner(room.as_str());
+    let session_id = drafts_owner.map_or(room.as_str(), |(session, _)| session);
+    let session = state.sessions.get(session_id).await.map_err(|e| {
         warn!(room = %room, error = %e, "session could not be read");
         (
             close::INTERNAL_ERROR,
@@ -304,6 +307,9 @@ async fn admit(
     }
     if session.is_revoked(&identity.participant) {
         return refuse("removed from the session by a moderator");
+    }
+    if drafts_owner.is_some_and(|(_, owner)| owner != identity.participant) {
+        return refuse("private drafts: only their writer opens them");
     }
     if let Some(reason) = live_refusal(&identity) {
         return refuse(reason);

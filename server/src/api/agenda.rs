@@ -13,7 +13,7 @@ use serde_json::{json, Value};
 
 use super::caller::{Caller, Everyone, Moderators};
 use super::sessions::MAX_VOTES;
-use super::{board, text_field, Body};
+use super::{board, drafts, text_field, Body};
 use crate::error::ApiError;
 use crate::session::agenda::{AgendaError, Method, Started, Step, ZoneAccess};
 use crate::session::{ids, now_ms, Role, Session, SessionState};
@@ -159,6 +159,11 @@ pub async fn reveal(
             Ok::<_, ApiError>(s.agenda.reveal()?)
         })
         .await?;
+    // Drafts written since an earlier reveal of the step go on the board too.
+    let current = session.agenda.current.as_ref();
+    if let Some(step) = current.map(|c| &c.step).filter(|s| s.private) {
+        drafts::reveal_drafts(&state, &session, step.anonymous).await?;
+    }
     if revealed {
         let step = current_id(&session);
         state

@@ -9,6 +9,7 @@ mod caller;
 mod carry;
 mod copies;
 mod decisions;
+mod drafts;
 mod history;
 mod join_code;
 mod memos;
@@ -97,6 +98,7 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
             post(agenda::start),
         ),
         ("/api/sessions/{id}/agenda/reveal", post(agenda::reveal)),
+        ("/api/sessions/{id}/agenda/drafts", get(drafts::counts)),
         ("/api/sessions/{id}/agenda/end", post(agenda::end)),
         ("/api/sessions/{id}/history", get(history::history)),
         ("/api/sessions/{id}/state", get(history::board_at)),

@@ -12,7 +12,7 @@ use serde::Deserialize;
 use serde_json::{json, Value};
 
 use super::caller::{Caller, Editors, Moderators};
-use super::{append_edit, board, copies, text_field, Body};
+use super::{append_edit, board, copies, drafts, text_field, Body};
 use crate::error::ApiError;
 use crate::receipt;
 use crate::room::client_owners;
@@ -123,6 +123,7 @@ pub async fn remove_contributions(
         .sessions
         .record_action(&moderator, &id, "remove-contributions", &pid, None)
         .await;
+    drafts::discard(&state, &id, &pid).await?;
     copies::follow(&state, &id).await?;
     tracing::info!(session = %id, participant = %pid, clients = removed, "contributions removed");
     Ok(Json(json!({ "removed_clients": removed })))
@@ -210,6 +211,9 @@ pub async fn erase(
         .sessions
         .record_action(&moderator, &id, "erase", &pid, Some(what.into()))
         .await;
+    if request.text {
+        drafts::discard(&state, &id, &pid).await?;
+    }
     copies::follow(&state, &id).await?;
     state.announce(&session, "updated").await;
     tracing::info!(session = %id, participant = %pid, text = request.text, "participant erased");

@@ -14,6 +14,7 @@ use yrs::Doc;
 
 use super::authorship::{ClientOwners, NEWEST, SAVED_OWNERS};
 use crate::room_id::RoomId;
+use crate::session::drafts;
 use crate::session::store::SessionStore;
 use crate::session::Session;
 use crate::storage::{LogRecord, Seq, SharedStorage, Storage, StorageError};
@@ -51,7 +52,9 @@ pub(super) async fn load_room(
     id: &RoomId,
     storage: &SharedStorage,
 ) -> Result<(Option<Arc<Session>>, LoadedDocument), StorageError> {
-    let session = SessionStore::new(storage.clone()).get(id.as_str()).await?;
+    let session = SessionStore::new(storage.clone())
+        .get(drafts::session_of(id.as_str()))
+        .await?;
     let document = load(id, storage.as_ref(), session.is_some()).await?;
     Ok((session.map(Arc::new), document))
 }

@@ -14,12 +14,18 @@ use super::handle::Command;
 use super::{Room, RoomContext};
 use crate::bus::{BusEvent, BusMessage, BusMessageKind, BusSubscription};
 use crate::room_id::RoomId;
+use crate::session::drafts;
 use crate::session::store::SessionStore;
 
 /// Subscribes to the room on the bus, if there is one. Without a bus, or if it
-/// refuses, the room still works: presence then stays on this node.
+/// refuses, the room still works: presence then stays on this node. A draft room follows its
+/// session's channel, for the session's changes only: its owner's presence stays on the node.
 pub(super) async fn subscribe_bus(id: &RoomId, context: &RoomContext) -> Option<BusSubscription> {
-    match context.bus.as_ref()?.subscribe(id).await {
+    let channel = match drafts::drafts_owner(id.as_str()) {
+        Some((session, _)) => RoomId::parse(session).ok()?,
+        None => id.clone(),
+    };
+    match context.bus.as_ref()?.subscribe(&channel).await {
         Ok(subscription) => Some(subscription),
         Err(e) => {
             warn!(room = %id, error = %e, "room bus unavailable; presence stays on this node");
@@ -61,6 +67,7 @@ impl Room {
         }
         match message.kind {
             BusMessageKind::Session(event) => self.reread_session(event),
+            _ if self.is_drafts() => {}
             kind => self.remote_presence(kind, &message.node),
         }
     }
@@ -73,7 +80,7 @@ impl Room {
             self.id.clone(),
         );
         tokio::spawn(async move {
-            match store.get(id.as_str()).await {
+            match store.get(drafts::session_of(id.as_str())).await {
                 Ok(Some(session)) => {
                     if let Some(commands) = commands.upgrade() {
                         let session = Arc::new(session);
@@ -89,6 +96,11 @@ impl Room {
                 Err(e) => warn!(room = %id, error = %e, "could not reread the changed session"),
             }
         });
+    }
+
+    /// Whether this is a participant's draft room (`session/drafts.rs`).
+    fn is_drafts(&self) -> bool {
+        drafts::drafts_owner(self.id.as_str()).is_some()
     }
 
     /// Handles presence another node published.
@@ -119,7 +131,7 @@ impl Room {
 
     /// Publishes on the bus in the background; presence is best effort.
     pub(super) fn publish_presence(&self, kind: BusMessageKind) {
-        let Some(bus) = self.context.bus.clone() else {
+        let Some(bus) = self.context.bus.clone().filter(|_| !self.is_drafts()) else {
             return;
         };
         let message = BusMessage {

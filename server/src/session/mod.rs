@@ -7,6 +7,7 @@ pub mod attendance;
 pub mod clock;
 pub mod deadlines;
 pub mod disclosure;
+pub mod drafts;
 pub mod hidden;
 pub mod ids;
 pub mod invites;

@@ -55,6 +55,11 @@ pub struct Origin {
 /// edits), in the name of the participant who asked for them. Real connections count from 1.
 pub const SERVER_EDIT: u64 = 0;
 
+/// The connection id of records that reveal a participant's private drafts (issue 27): the
+/// server writes them at the reveal, in the name of the participant who wrote the drafts, who
+/// then owns them as if typed on the board (receipts, erasure). No connection has this id.
+pub const REVEALED_DRAFTS: u64 = u64::MAX;
+
 /// An update to append, before the log gives it a sequence number.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct NewRecord {

@@ -15,6 +15,7 @@ mod bad_input;
 mod carry;
 mod checkpoints;
 mod decisions;
+mod drafts;
 mod erasure;
 mod evaluation;
 mod health;
