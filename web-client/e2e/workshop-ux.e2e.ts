@@ -1,0 +1,94 @@
+// Issue 28, what was left after e2e/workshop.e2e.ts: the moderator's decision list (votes, stage,
+// sorted and filtered), counts in the right plural form, and the organisers' invite links in the
+// session's language. Each test here fails against the client before these changes
+// (COCREATE_WEB_DIR=<that build> runs them against another build).
+
+import { describe, it, expect } from 'vitest'
+import type { Browser, Locator, Page } from 'playwright-core'
+import { suiteServer, newContext, joinWith, addCard, axeSerious, ADMIN_KEY, type Server, type CreatedSession } from './harness'
+
+let server: Server
+let browser: Browser
+
+const PHONE = { width: 360, height: 740 }
+
+/** Nothing on the page scrolls sideways. */
+const noSideways = (page: Page): Promise<boolean> => page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)
+
+/** A session in Dutch, as an organiser sets it up. */
+async function dutchSession (title = 'Parkeervergunning'): Promise<CreatedSession> {
+  const res = await fetch(`${server.url}/api/sessions`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ title, template: 'journey-map', language: 'nl' }) })
+  expect(res.status).toBe(201)
+  return await res.json() as CreatedSession
+}
+
+/** The cards' names in the decision list, in the order shown, the hidden ones left out. */
+const shownCards = (page: Page): Promise<string[]> => page.locator('#decision-list li:not([hidden]) .decision-card').allTextContents()
+
+/**
+ * Votes `n` more times for a card with its vote button (the session is in a vote phase), by
+ * keyboard: a click that re-renders the card can be retried by Playwright, and vote twice.
+ */
+async function voteFor (card: Locator, n: number): Promise<void> {
+  const count = card.locator('.vote-count')
+  const before = await count.count() ? Number(await count.getAttribute('data-votes')) : 0
+  for (let i = before + 1; i <= before + n; i++) {
+    await card.locator('[data-key^="vote-visible:"]').press('Enter')
+    await card.locator(`.vote-count[data-votes="${i}"]`).waitFor()
+  }
+}
+
+describe('issue 28, the rest: decisions to choose from, plural forms, invite links in the session\'s language', () => {
+  suiteServer((s, b) => { server = s; browser = b })
+
+  it("the moderator's decision list shows each card's stage and votes, sorts by votes or decision and filters by decision and stage (1,400 and 360 px, axe)", async () => {
+    const created = await dutchSession()
+    const mod = await newContext(browser)
+    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
+    await addCard(mod.page, 0, 0, 'Formulier te lang')
+    await addCard(mod.page, 0, 2, 'Geen brief ontvangen')
+    await addCard(mod.page, 1, 0, 'Loket dicht')
+    const res = await fetch(`${server.url}/api/sessions/${created.id}`, { method: 'PATCH', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${created.invites.moderator.token}` }, body: JSON.stringify({ phase: 'Stemmen' }) })
+    expect(res.status).toBe(200)
+    await voteFor(mod.page.locator('.card', { hasText: 'Geen brief ontvangen' }), 2)
+    await voteFor(mod.page.locator('.card', { hasText: 'Loket dicht' }), 1)
+    await mod.page.click('#decisions summary')
+    const row = (text: string): Locator => mod.page.locator('#decision-list li', { hasText: text })
+    // each card says where it is and how many votes it has, live
+    await row('Geen brief ontvangen').locator('.decision-meta', { hasText: 'Wachten · 2 stemmen' }).waitFor()
+    await row('Formulier te lang').locator('.decision-meta', { hasText: 'Bewust worden · 0 stemmen' }).waitFor()
+    await row('Loket dicht').locator('.decision-meta', { hasText: '1 stem' }).waitFor()
+    expect(await shownCards(mod.page)).toEqual(['Formulier te lang', 'Loket dicht', 'Geen brief ontvangen'])
+    await mod.page.selectOption('#decisions-sort', 'votes')
+    expect(await shownCards(mod.page)).toEqual(['Geen brief ontvangen', 'Loket dicht', 'Formulier te lang'])
+    await voteFor(mod.page.locator('.card', { hasText: 'Loket dicht' }), 2)
+    await row('Loket dicht').locator('.decision-meta', { hasText: '3 stemmen' }).waitFor()
+    expect(await shownCards(mod.page)).toEqual(['Loket dicht', 'Geen brief ontvangen', 'Formulier te lang'])
+    // decided: "accepted" shows it alone, "no decision yet" the other two
+    await row('Geen brief ontvangen').locator('select').selectOption('accepted')
+    await row('Geen brief ontvangen').locator('[data-action="decide"]').click()
+    await row('Geen brief ontvangen').locator('.decision-current .status-badge[data-status="accepted"]').waitFor()
+    await mod.page.selectOption('#decisions-filter', 'accepted')
+    expect(await shownCards(mod.page)).toEqual(['Geen brief ontvangen'])
+    await mod.page.selectOption('#decisions-filter', 'undecided')
+    expect(await shownCards(mod.page)).toEqual(['Loket dicht', 'Formulier te lang'])
+    await mod.page.selectOption('#decisions-sort', 'board')
+    await mod.page.selectOption('#decisions-filter', 'all')
+    await mod.page.selectOption('#decisions-stage', { label: 'Bewust worden' })
+    expect(await shownCards(mod.page)).toEqual(['Formulier te lang', 'Loket dicht'])
+    await mod.page.selectOption('#decisions-sort', 'status')
+    await mod.page.selectOption('#decisions-stage', '')
+    expect(await shownCards(mod.page)).toEqual(['Geen brief ontvangen', 'Formulier te lang', 'Loket dicht'])
+    await mod.page.selectOption('#decisions-filter', 'done')
+    await mod.page.locator('#decisions-none-shown:not(:empty)').waitFor()
+    expect(await mod.page.locator('aside.side').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true)
+    await axeSerious(mod.page, 'decision list, filtered, at 1,400 px')
+    await mod.page.setViewportSize(PHONE)
+    await mod.page.selectOption('#decisions-filter', 'all')
+    await row('Loket dicht').scrollIntoViewIfNeeded()
+    expect(await noSideways(mod.page)).toBe(true)
+    await axeSerious(mod.page, 'decision list at 360 px')
+    expect(mod.problems).toEqual([])
+    await mod.ctx.close()
+  })
+})
