@@ -5,7 +5,7 @@
 
 import { describe, it, expect } from 'vitest'
 import type { Browser, Locator, Page } from 'playwright-core'
-import { suiteServer, newContext, joinWith, addCard, axeSerious, ADMIN_KEY, type Server, type CreatedSession } from './harness'
+import { suiteServer, newContext, joinWith, addCard, axeSerious, createSession, ADMIN_KEY, type Server, type CreatedSession } from './harness'
 
 let server: Server
 let browser: Browser
@@ -90,5 +90,41 @@ describe('issue 28, the rest: decisions to choose from, plural forms, invite lin
     await axeSerious(mod.page, 'decision list at 360 px')
     expect(mod.problems).toEqual([])
     await mod.ctx.close()
+  })
+
+  it('a count of one is said in the singular: the replay of a session where one person contributed', async () => {
+    const created = await createSession(server, 'Parking permit', 'journey-map')
+    const c = await newContext(browser, PHONE)
+    await joinWith(c.page, `${server.url}/#code=${created.join_code}`, 'Carla')
+    await addCard(c.page, 0, 0, 'The form is too long')
+    await c.page.locator('#conn-status[data-pending="0"]').waitFor()
+    const close = await fetch(`${server.url}/api/sessions/${created.id}/close`, { method: 'POST', headers: { Authorization: `Bearer ${created.invites.moderator.token}` } })
+    expect(close.ok).toBe(true)
+    const r = await newContext(browser, PHONE)
+    await r.page.goto(`${server.url}/#invite=${created.invites.researcher.token}`)
+    await r.page.fill('#join-name', 'Rita')
+    await r.page.click('#join-submit')
+    await r.page.locator('#replay-summary', { hasText: /^\d+ contributions? by 1 participant\./ }).waitFor()
+    expect(await noSideways(r.page)).toBe(true)
+    await c.ctx.close(); await r.ctx.close()
+  })
+
+  it("an organiser's invite links carry the session's language: an English phone opens the citizens' link in Dutch", async () => {
+    const o = await newContext(browser)
+    await o.page.goto(`${server.url}/`)
+    await o.page.click('details.create summary')
+    await o.page.fill('#create-key', ADMIN_KEY)
+    await o.page.fill('#create-title', 'Parkeervergunning')
+    await o.page.selectOption('#create-lang', 'nl')
+    await o.page.click('#create-submit')
+    const link = (await o.page.locator('#created-citizen-link').textContent())!
+    const c = await newContext(browser, PHONE)
+    expect(await c.page.evaluate(() => navigator.language)).toMatch(/^en/)
+    await c.page.goto(link)
+    await c.page.locator('#join-form h2', { hasText: 'Deelnemen aan een sessie' }).waitFor()
+    expect(await c.page.evaluate(() => document.documentElement.lang)).toBe('nl')
+    await joinWith(c.page, link, 'Carla')
+    await c.page.locator('#leave', { hasText: 'Verlaten' }).waitFor()
+    await o.ctx.close(); await c.ctx.close()
   })
 })

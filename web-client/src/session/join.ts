@@ -182,8 +182,10 @@ function renderCreate (opts: JoinOptions): HTMLElement {
       const mod = r.invites?.moderator?.token
       const cit = r.invites?.citizen?.token
       out.append(h('p', { id: 'created-code', 'data-code': r.join_code, text: t('create.done', { code: formatCode(r.join_code) }) }))
-      if (mod) out.append(h('p', {}, h('a', { href: `#invite=${encodeURIComponent(mod)}`, id: 'created-moderator', text: t('create.openModerator') })))
-      if (cit) out.append(h('p', { class: 'link-line' }, `${t('create.citizenLink')}: `, h('code', { text: `${location.origin}/#invite=${cit}` })))
+      // the links carry the session's language: whoever opens one sees the join page in it
+      const link = (token: string): string => `#invite=${encodeURIComponent(token)}&lang=${language}`
+      if (mod) out.append(h('p', {}, h('a', { href: link(mod), id: 'created-moderator', text: t('create.openModerator') })))
+      if (cit) out.append(h('p', { class: 'link-line' }, `${t('create.citizenLink')}: `, h('code', { id: 'created-citizen-link', text: `${location.origin}/${link(cit)}` })))
       void opts
     } catch (e2) {
       out.append(h('p', { class: 'error', text: joinError(e2) }))
