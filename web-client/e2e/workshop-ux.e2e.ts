@@ -1,6 +1,6 @@
 // Issue 28, what was left after e2e/workshop.e2e.ts: the moderator's decision list (votes, stage,
-// sorted and filtered), counts in the right plural form, and the organisers' invite links in the
-// session's language. Each test here fails against the client before these changes
+// sorted and filtered), counts in the right plural form, the organisers' invite links and a card
+// hidden by reports in the session's language. Each test here fails against the client before these changes
 // (COCREATE_WEB_DIR=<that build> runs them against another build).
 
 import { describe, it, expect } from 'vitest'
@@ -38,7 +38,7 @@ async function voteFor (card: Locator, n: number): Promise<void> {
   }
 }
 
-describe('issue 28, the rest: decisions to choose from, plural forms, invite links in the session\'s language', () => {
+describe('issue 28, the rest: decisions to choose from, plural forms, the session\'s language in invite links and hidden cards', () => {
   suiteServer((s, b) => { server = s; browser = b })
 
   it("the moderator's decision list shows each card's stage and votes, sorts by votes or decision and filters by decision and stage (1,400 and 360 px, axe)", async () => {
@@ -126,5 +126,26 @@ describe('issue 28, the rest: decisions to choose from, plural forms, invite lin
     await joinWith(c.page, link, 'Carla')
     await c.page.locator('#leave', { hasText: 'Verlaten' }).waitFor()
     await o.ctx.close(); await c.ctx.close()
+  })
+
+  it('a card hidden by reports says so in the page\'s language, not the server\'s word "reported"', async () => {
+    const created = await dutchSession()
+    const c = await newContext(browser, PHONE)
+    await joinWith(c.page, `${server.url}/#code=${created.join_code}`, 'Carla')
+    await addCard(c.page, 0, 0, 'Bel me op 0470 12 34 56')
+    const id = await c.page.locator('.card', { hasText: '0470' }).getAttribute('data-id')
+    await c.page.locator('#conn-status[data-pending="0"]').waitFor()
+    // three people report it (the server's default: three reports hide an item)
+    for (const name of ['Ann', 'Bert', 'Cas']) {
+      const joined = await fetch(`${server.url}/api/join`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: created.join_code, display_name: name }) })
+      const { token } = await joined.json() as { token: string }
+      const reported = await fetch(`${server.url}/api/sessions/${created.id}/items/${id}/report`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: JSON.stringify({ reason: 'personal-data' }) })
+      expect(reported.ok).toBe(true)
+    }
+    const card = c.page.locator(`.card[data-id="${id}"]`)
+    await card.locator('.card-text', { hasText: 'Verborgen na meldingen' }).waitFor()
+    expect(await card.textContent()).not.toContain('reported')
+    expect(await noSideways(c.page)).toBe(true)
+    await c.ctx.close()
   })
 })

@@ -85,6 +85,7 @@ export const de: Dict = {
   'board.stageOf': 'Phase {i} von {n}: {name}',
   'board.keyboardHelp': 'Tastatur: Tab zu einer Karte, Enter zum Bearbeiten, Strg+Pfeiltasten zum Verschieben in eine andere Zelle, Alt+Pfeil hoch/runter zum Umsortieren, V zum Abstimmen, Entf zum Löschen, C zum Kommentieren.',
   'board.hidden': 'Von der Moderation ausgeblendet: {reason}',
+  'board.hiddenByReports': 'Nach Meldungen ausgeblendet, bis die Moderation es prüft',
   'board.newerSchema': 'Dieses Board stammt aus einer neueren cocreate-Version und wird schreibgeschützt angezeigt.',
   'board.loading': 'Board wird geladen…',
   'board.empty': 'Noch nichts hier.',

@@ -83,6 +83,7 @@ export const en = {
   'board.stageOf': 'Stage {i} of {n}: {name}',
   'board.keyboardHelp': 'Keyboard: Tab to a card, Enter to edit, Ctrl+arrow keys to move it to another cell, Alt+arrow up/down to reorder, V to vote, Delete to delete, C to comment.',
   'board.hidden': 'Hidden by a moderator: {reason}',
+  'board.hiddenByReports': 'Hidden after reports, until a moderator reviews it',
   'board.newerSchema': 'This board was made by a newer version of cocreate and is shown read-only.',
   'board.loading': 'Loading the board…',
   'board.empty': 'Nothing here yet.',

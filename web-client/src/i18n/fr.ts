@@ -85,6 +85,7 @@ export const fr: Dict = {
   'board.stageOf': 'Étape {i} sur {n} : {name}',
   'board.keyboardHelp': "Clavier : Tab jusqu'à une carte, Entrée pour modifier, Ctrl+flèches pour la déplacer vers une autre cellule, Alt+flèche haut/bas pour réordonner, V pour voter, Suppr pour supprimer, C pour commenter.",
   'board.hidden': 'Masqué par un modérateur : {reason}',
+  'board.hiddenByReports': 'Masqué après des signalements, en attente d’un modérateur',
   'board.newerSchema': 'Ce tableau a été créé par une version plus récente de cocreate et est affiché en lecture seule.',
   'board.loading': 'Chargement du tableau…',
   'board.empty': "Rien pour l'instant.",

@@ -85,6 +85,7 @@ export const nl: Dict = {
   'board.stageOf': 'Fase {i} van {n}: {name}',
   'board.keyboardHelp': 'Toetsenbord: Tab naar een kaart, Enter om te bewerken, Ctrl+pijltjes om naar een andere cel te verplaatsen, Alt+pijl omhoog/omlaag om de volgorde te wijzigen, V om te stemmen, Delete om te verwijderen, C om te reageren.',
   'board.hidden': 'Verborgen door een moderator: {reason}',
+  'board.hiddenByReports': 'Verborgen na meldingen, tot een moderator ernaar kijkt',
   'board.newerSchema': 'Dit bord is gemaakt met een nieuwere versie van cocreate en wordt alleen-lezen getoond.',
   'board.loading': 'Het bord wordt geladen…',
   'board.empty': 'Hier staat nog niets.',
