@@ -1,11 +1,14 @@
 // Issue 28, what was left after e2e/workshop.e2e.ts: the moderator's decision list (votes, stage,
-// sorted and filtered), counts in the right plural form, the organisers' invite links and a card
-// hidden by reports in the session's language. Each test here fails against the client before these changes
-// (COCREATE_WEB_DIR=<that build> runs them against another build).
+// sorted and filtered), counts in the right plural form, the organisers' invite links, published
+// results and a card hidden by reports in the session's language, and a Dutch workshop without an
+// English UI string. Each test here but the last fails against the client before these changes
+// (COCREATE_WEB_DIR=<that build> runs them against another build); the last guards them all.
 
 import { describe, it, expect } from 'vitest'
 import type { Browser, Locator, Page } from 'playwright-core'
-import { suiteServer, newContext, joinWith, addCard, axeSerious, createSession, ADMIN_KEY, type Server, type CreatedSession } from './harness'
+import { suiteServer, newContext, joinWith, addCard, selectCard, axeSerious, createSession, screenshotPath, ADMIN_KEY, type Server, type CreatedSession } from './harness'
+import { en } from '../src/i18n/en'
+import { nl } from '../src/i18n/nl'
 
 let server: Server
 let browser: Browser
@@ -20,6 +23,22 @@ async function dutchSession (title = 'Parkeervergunning'): Promise<CreatedSessio
   const res = await fetch(`${server.url}/api/sessions`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ title, template: 'journey-map', language: 'nl' }) })
   expect(res.status).toBe(201)
   return await res.json() as CreatedSession
+}
+
+/**
+ * Pieces of the English UI that Dutch never says: each English string cut at its placeholders and
+ * plural bar, the pieces long enough to be words of the UI, none found in any Dutch string.
+ */
+const ENGLISH_ONLY = ((): string[] => {
+  const dutch = Object.values(nl)
+  return [...new Set(Object.values(en).flatMap((v) => v.split(/\{\w+\}|\|/).map((x) => x.trim())))]
+    .filter((x) => x.length >= 9 && !dutch.some((d) => d.includes(x)))
+})()
+
+/** The English UI strings on a page that should be all Dutch. */
+const englishOn = async (page: Page): Promise<string[]> => {
+  const text = await page.evaluate(() => document.body.innerText)
+  return ENGLISH_ONLY.filter((x) => text.includes(x))
 }
 
 /** The cards' names in the decision list, in the order shown, the hidden ones left out. */
@@ -82,6 +101,10 @@ describe('issue 28, the rest: decisions to choose from, plural forms, the sessio
     await mod.page.selectOption('#decisions-filter', 'done')
     await mod.page.locator('#decisions-none-shown:not(:empty)').waitFor()
     expect(await mod.page.locator('aside.side').evaluate((el) => el.scrollWidth <= el.clientWidth)).toBe(true)
+    await mod.page.selectOption('#decisions-filter', 'all')
+    await mod.page.locator('#decisions-sort').scrollIntoViewIfNeeded()
+    await mod.page.screenshot({ path: screenshotPath('decisions-1400') })
+    await mod.page.selectOption('#decisions-filter', 'done')
     await axeSerious(mod.page, 'decision list, filtered, at 1,400 px')
     await mod.page.setViewportSize(PHONE)
     await mod.page.selectOption('#decisions-filter', 'all')
@@ -169,5 +192,51 @@ describe('issue 28, the rest: decisions to choose from, plural forms, the sessio
     await axeSerious(v.page, 'results in the visitor\'s language at 360 px')
     expect(v.problems).toEqual([])
     await v.ctx.close()
+  })
+
+  it('a Dutch workshop shows no English UI string on an English device: join page, boards, menus, the console, the closed session, the replay, the receipt', async () => {
+    const created = await dutchSession()
+    const mod = await newContext(browser)
+    const c = await newContext(browser, PHONE)
+    const seen: Record<string, string[]> = {}
+    const look = async (page: Page, what: string): Promise<void> => { seen[what] = await englishOn(page) }
+    await c.page.goto(`${server.url}/#code=${created.join_code}`)
+    await c.page.locator('#join-session:not(:empty)').waitFor()
+    await look(c.page, 'join page')
+    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
+    await joinWith(c.page, `${server.url}/#code=${created.join_code}`, 'Carla')
+    await addCard(c.page, 0, 0, 'Formulier te lang')
+    await selectCard(c.page, c.page.locator('.card').first())
+    await c.page.locator('.card.selected .comment-input').fill('Klopt')
+    await c.page.locator('.card.selected .comment-input').press('Enter')
+    await c.page.locator('.card.selected .card-menu-button').click()
+    await look(c.page, 'phone board, card menu open')
+    await c.page.keyboard.press('Escape')
+    await c.page.click('#tools-menu summary')
+    await look(c.page, 'phone board, More open')
+    await mod.page.click('#decisions summary')
+    await mod.page.locator('#decision-list li').first().waitFor()
+    await look(mod.page, 'console with decisions')
+    await mod.page.click('#mod-close')
+    await mod.page.locator('#mod-answer-state:not(:empty)').waitFor()
+    await mod.page.click('#mod-close')
+    await c.page.locator('.banner', { hasText: 'gesloten' }).waitFor()
+    await look(c.page, 'phone, session closed')
+    await mod.page.click('#mod-audit-load')
+    await mod.page.locator('#mod-audit li[data-action="closed"]').waitFor()
+    await look(mod.page, 'console, session closed, audit log')
+    // (an invite link made by the server does not say the session's language yet: this one does)
+    const r = await newContext(browser)
+    await r.page.goto(`${server.url}/#invite=${created.invites.researcher.token}&lang=nl`)
+    await look(r.page, "researcher's join page")
+    await r.page.fill('#join-name', 'Rita')
+    await r.page.click('#join-submit')
+    await r.page.locator('#replay-summary').waitFor()
+    await look(r.page, 'replay')
+    await c.page.goto((await c.page.locator('.receipt-link a').first().getAttribute('href'))!)
+    await c.page.locator('#receipt-cards-list').waitFor()
+    await look(c.page, 'receipt')
+    expect(seen).toEqual(Object.fromEntries(Object.keys(seen).map((k) => [k, []])))
+    await mod.ctx.close(); await c.ctx.close(); await r.ctx.close()
   })
 })
