@@ -163,8 +163,6 @@ export class BoardPage {
     // the template arrived or a newer schema showed up: the toolbar and banner follow
     this.store.subscribe([META], () => { this.renderBanner(); this.renderToolbar(); this.renderHeader() })
     this.store.subscribe([VOTES], () => { const vl = this.toolbar.querySelector('#votes-left'); if (vl) vl.textContent = this.votesLeft() })
-    // a vote, or a card added, moved or deleted: the moderator's decision list follows
-    this.store.subscribe([VOTES, CELLS, CANVAS], () => this.decisions?.render())
     announceRemoteChanges({
       doc: this.doc,
       announcer: this.announcer,
@@ -496,7 +494,9 @@ export class BoardPage {
       if (!this.moderator) {
         const token = this.opts.stored.token
         const cards = (): DecidableCard[] => this.decidableCards()
-        this.decisions = new DecisionPanel(token, () => this.session!.id, cards)
+        const decisions = this.decisions = new DecisionPanel(token, () => this.session!.id, cards)
+        // a vote, or a card added, moved or deleted: the moderator's decision list follows
+        this.unmount.push(this.store.subscribe([VOTES, CELLS, CANVAS], () => decisions.render()))
         const parts = [this.decisions, new CarryPanel(token, () => this.session!, cards)]
         this.moderator = new ModeratorConsole(token, () => this.session!, (s) => { this.session = s; this.renderAll() }, this.announcer, {
           online: () => new Set(this.presence.peers().map((p) => p.participant)),
@@ -518,14 +518,17 @@ export class BoardPage {
    */
   private decidableCards (): DecidableCard[] {
     const stages = M.stages(this.doc)
-    const at = (list: { id: string }[], id: string | undefined): number => list.findIndex((a) => a.id === id)
-    const lanes = M.lanes(this.doc)
+    const position = (list: { id: string }[]): Map<string | undefined, number> => new Map(list.map((a, k) => [a.id, k]))
+    const stageAt = position(stages)
+    const laneAt = position(M.lanes(this.doc))
+    const votes = M.voteCounts(this.doc)
+    const at = (where: Map<string | undefined, number>, id: string | undefined): number => where.get(id) ?? -1
     return M.allItems(this.doc)
       .filter((i) => i.type === 'card' || i.type === 'note')
-      .sort((a, b) => at(stages, a.stage) - at(stages, b.stage) || at(lanes, a.lane) - at(lanes, b.lane) || a.createdAt - b.createdAt)
+      .sort((a, b) => at(stageAt, a.stage) - at(stageAt, b.stage) || at(laneAt, a.lane) - at(laneAt, b.lane) || a.createdAt - b.createdAt)
       .map((i) => {
-        const stage = stages.find((s) => s.id === i.stage)
-        return { id: i.id, name: A.itemName(i), votes: M.votesFor(this.doc, i.id), stage: stage ? axisName('stages', stage) : '' }
+        const stage = stages[at(stageAt, i.stage)]
+        return { id: i.id, name: A.itemName(i), votes: votes.get(i.id) ?? 0, stage: stage ? axisName('stages', stage) : '' }
       })
   }
 
