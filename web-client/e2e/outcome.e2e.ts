@@ -124,7 +124,7 @@ describe('forgetting and closing the loop', () => {
     await mod.page.locator('#decisions summary', { hasText: '2 of 2' }).waitFor()
     // the moderator's language: the panel follows
     await mod.page.selectOption('#ui-lang', 'nl')
-    await mod.page.locator('#decisions summary', { hasText: 'Besluiten (2 van 2 kaarten)' }).waitFor()
+    await mod.page.locator('#decisions summary', { hasText: 'Besluiten (2 van 2 beslist)' }).waitFor()
     await mod.page.locator('#decision-list li[data-status="accepted"] .status-badge', { hasText: 'Aanvaard' }).waitFor()
     await mod.page.selectOption('#ui-lang', 'en')
     await mod.page.click('#results-publish')
