@@ -39,8 +39,8 @@ export class DecisionPanel implements ConsolePart {
   /** Sort and filter, above the list; the stage filter's options follow the board's stages. */
   private readonly controls = h('div', { class: 'decision-view' })
   private stageSelect?: HTMLSelectElement
-  /** Said when the filter leaves no card. */
-  private readonly noneShown = h('p', { class: 'hint', id: 'decisions-none-shown' })
+  /** Said (politely, to screen readers too) when the filter leaves no card. */
+  private readonly noneShown = h('p', { class: 'hint', role: 'status', id: 'decisions-none-shown' })
 
   constructor (
     private readonly token: string,
@@ -131,7 +131,6 @@ export class DecisionPanel implements ConsolePart {
       if (row.name.textContent !== c.name) row.name.textContent = c.name
       const meta = [c.stage, t('vote.count', { n: c.votes })].filter(Boolean).join(' · ')
       if (row.meta.textContent !== meta) row.meta.textContent = meta
-      row.li.dataset.votes = String(c.votes)
       this.showDecision(row, this.decisions.get(c.id))
     }
     const shown = arrange(cards, (id) => this.decisions.get(id)?.status, this.view, STATUSES)
