@@ -1,7 +1,7 @@
 // Issue 28, what was left after e2e/workshop.e2e.ts: the moderator's decision list (votes, stage,
 // sorted and filtered), counts in the right plural form, the organisers' invite links, published
-// results and a card hidden by reports in the session's language, and a Dutch workshop without an
-// English UI string. Each test here but the last fails against the client before these changes
+// results, a card hidden by reports and a proxy's error in the session's language, and a Dutch
+// workshop without an English UI string. Each test here but the last fails against the client before these changes
 // (COCREATE_WEB_DIR=<that build> runs them against another build); the last guards them all.
 
 import { describe, it, expect } from 'vitest'
@@ -192,6 +192,19 @@ describe('issue 28, the rest: decisions to choose from, plural forms, the sessio
     await axeSerious(v.page, 'results in the visitor\'s language at 360 px')
     expect(v.problems).toEqual([])
     await v.ctx.close()
+  })
+
+  it("a proxy's error page reaches a Dutch join page as a Dutch sentence with its status, not as the proxy's HTML", async () => {
+    const created = await dutchSession()
+    const c = await newContext(browser, PHONE)
+    await c.page.route('**/api/join', (route) => route.fulfill({ status: 502, contentType: 'text/html', body: '<html><head><title>502 Bad Gateway</title></head><body><center>nginx</center></body></html>' }))
+    await c.page.goto(`${server.url}/#code=${created.join_code}`)
+    await c.page.locator('#join-form h2', { hasText: 'Deelnemen aan een sessie' }).waitFor()
+    await c.page.fill('#join-name', 'Carla')
+    await c.page.click('#join-submit')
+    await c.page.locator('#join-error', { hasText: 'De server antwoordde met een fout (502)' }).waitFor()
+    expect(await c.page.locator('#join-error').textContent()).not.toMatch(/Bad Gateway|<html|nginx/)
+    await c.ctx.close()
   })
 
   it('a Dutch workshop shows no English UI string on an English device: join page, boards, menus, the console, the closed session, the replay, the receipt', async () => {

@@ -435,6 +435,7 @@ export const de: Dict = {
   'cycle.co-production': 'Koproduktion',
   'cycle.evaluation': 'Evaluation',
   'apiError.network': 'Keine Verbindung zum Server. Prüfen Sie die Internetverbindung und versuchen Sie es erneut.',
+  'apiError.http': 'Der Server hat mit einem Fehler geantwortet ({status}). Versuchen Sie es gleich noch einmal.',
   'apiError.invalid_request': 'Das wurde nicht angenommen. Prüfen Sie Ihre Eingabe.',
   'apiError.consent_required': 'Bitte beantworten Sie zuerst die Frage zur Forschung.',
   'apiError.missing_token': 'Sie sind in dieser Sitzung nicht angemeldet. Treten Sie ihr erneut bei.',

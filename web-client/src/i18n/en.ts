@@ -433,6 +433,7 @@ export const en = {
   'cycle.co-production': 'co-production',
   'cycle.evaluation': 'evaluation',
   'apiError.network': 'No connection to the server. Check the internet connection and try again.',
+  'apiError.http': 'The server answered with an error ({status}). Try again in a moment.',
   'apiError.invalid_request': 'That was not accepted. Check what you entered.',
   'apiError.consent_required': 'Please answer the question about research first.',
   'apiError.missing_token': 'You are not signed in to this session. Join it again.',

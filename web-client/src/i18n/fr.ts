@@ -435,6 +435,7 @@ export const fr: Dict = {
   'cycle.co-production': 'coproduction',
   'cycle.evaluation': 'évaluation',
   'apiError.network': 'Pas de connexion au serveur. Vérifiez la connexion internet et réessayez.',
+  'apiError.http': 'Le serveur a répondu par une erreur ({status}). Réessayez dans un instant.',
   'apiError.invalid_request': "Ce n'a pas été accepté. Vérifiez ce que vous avez saisi.",
   'apiError.consent_required': "Répondez d'abord à la question sur la recherche.",
   'apiError.missing_token': "Vous n'êtes pas connecté à cette session. Rejoignez-la à nouveau.",

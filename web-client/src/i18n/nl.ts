@@ -435,6 +435,7 @@ export const nl: Dict = {
   'cycle.co-production': 'co-productie',
   'cycle.evaluation': 'evaluatie',
   'apiError.network': 'Geen verbinding met de server. Controleer de internetverbinding en probeer opnieuw.',
+  'apiError.http': 'De server antwoordde met een fout ({status}). Probeer het zo opnieuw.',
   'apiError.invalid_request': 'Dat werd niet aanvaard. Controleer wat je hebt ingevuld.',
   'apiError.consent_required': 'Beantwoord eerst de vraag over onderzoek.',
   'apiError.missing_token': 'Je bent niet aangemeld in deze sessie. Neem opnieuw deel.',
