@@ -1,7 +1,8 @@
 // Issue 28, what was left after e2e/workshop.e2e.ts: the moderator's decision list (votes, stage,
 // sorted and filtered), counts in the right plural form, the organisers' invite links, published
-// results, a card hidden by reports and a proxy's error in the session's language, and a Dutch
-// workshop without an English UI string. Each test here but the last fails against the client before these changes
+// results, a card hidden by reports and a proxy's error in the session's language, a join page
+// that says a session is closed or asks its consent up front, and a Dutch workshop without an
+// English UI string. Each test here but the last fails against the client before these changes
 // (COCREATE_WEB_DIR=<that build> runs them against another build); the last guards them all.
 
 import { describe, it, expect } from 'vitest'
@@ -204,6 +205,26 @@ describe('issue 28, the rest: decisions to choose from, plural forms, the sessio
     await c.page.click('#join-submit')
     await c.page.locator('#join-error', { hasText: 'De server antwoordde met een fout (502)' }).waitFor()
     expect(await c.page.locator('#join-error').textContent()).not.toMatch(/Bad Gateway|<html|nginx/)
+    await c.ctx.close()
+  })
+
+  it('the join page says at once that a session is closed, or asks the consent it needs before the first try', async () => {
+    const closed = await dutchSession('Parkeervergunning 2025')
+    const shut = await fetch(`${server.url}/api/sessions/${closed.id}/close`, { method: 'POST', headers: { Authorization: `Bearer ${closed.invites.moderator.token}` } })
+    expect(shut.ok).toBe(true)
+    const c = await newContext(browser, PHONE)
+    await c.page.goto(`${server.url}/#code=${closed.join_code}`)
+    await c.page.locator('#join-session', { hasText: '“Parkeervergunning 2025” is gesloten' }).waitFor()
+    const asking = await createSession(server, 'Parking permit', 'journey-map', { consent_required: true })
+    await c.page.goto(`${server.url}/#code=${asking.join_code}`)
+    await c.page.locator('#join-session', { hasText: 'You are joining “Parking permit”' }).waitFor()
+    await c.page.locator('#consent').waitFor()
+    await c.page.fill('#join-name', 'Carla')
+    await c.page.check('#consent-yes')
+    await c.page.click('#join-submit')
+    await c.page.locator('#you', { hasText: 'Carla' }).waitFor()
+    expect(await noSideways(c.page)).toBe(true)
+    expect(c.problems).toEqual([])
     await c.ctx.close()
   })
 

@@ -10,6 +10,7 @@ export const de: Dict = {
   'join.code': 'Teilnahmecode',
   'join.code.hint': '7 Zeichen, zum Beispiel K7M-Q2XR',
   'join.session': 'Sie nehmen teil an „{title}“',
+  'join.sessionClosed': '„{title}“ ist geschlossen: Eine Teilnahme ist nicht mehr möglich. Was daraus wurde, steht auf der Ergebnisseite, sobald sie veröffentlicht ist.',
   'join.name': 'Ihr Name (für andere sichtbar)',
   'join.name.hint': 'Ein Vorname oder Spitzname genügt',
   'join.submit': 'Teilnehmen',

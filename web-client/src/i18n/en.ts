@@ -8,6 +8,7 @@ export const en = {
   'join.code': 'Join code',
   'join.code.hint': '7 characters, for example K7M-Q2XR',
   'join.session': 'You are joining “{title}”',
+  'join.sessionClosed': '“{title}” is closed: it can no longer be joined. What became of it is on its results page, once published.',
   'join.name': 'Your name (shown to others)',
   'join.name.hint': 'A first name or a nickname is enough',
   'join.submit': 'Join',

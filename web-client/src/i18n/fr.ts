@@ -10,6 +10,7 @@ export const fr: Dict = {
   'join.code': 'Code de participation',
   'join.code.hint': '7 caractères, par exemple K7M-Q2XR',
   'join.session': 'Vous rejoignez « {title} »',
+  'join.sessionClosed': '« {title} » est clôturée : on ne peut plus y participer. Ce qu’elle est devenue figure sur sa page de résultats, une fois publiée.',
   'join.name': 'Votre nom (visible par les autres)',
   'join.name.hint': 'Un prénom ou un pseudonyme suffit',
   'join.submit': 'Rejoindre',

@@ -10,6 +10,7 @@ export const nl: Dict = {
   'join.code': 'Deelnamecode',
   'join.code.hint': '7 tekens, bijvoorbeeld K7M-Q2XR',
   'join.session': 'Je neemt deel aan “{title}”',
+  'join.sessionClosed': '“{title}” is gesloten: deelnemen kan niet meer. Wat ermee gebeurde, staat op de resultatenpagina zodra die gepubliceerd is.',
   'join.name': 'Je naam (zichtbaar voor anderen)',
   'join.name.hint': 'Een voornaam of bijnaam volstaat',
   'join.submit': 'Deelnemen',
