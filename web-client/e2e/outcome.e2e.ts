@@ -124,7 +124,7 @@ describe('forgetting and closing the loop', () => {
     await mod.page.locator('#decisions summary', { hasText: '2 of 2' }).waitFor()
     // the moderator's language: the panel follows
     await mod.page.selectOption('#ui-lang', 'nl')
-    await mod.page.locator('#decisions summary', { hasText: 'Besluiten (2 van 2 kaarten)' }).waitFor()
+    await mod.page.locator('#decisions summary', { hasText: 'Besluiten (2 van 2 beslist)' }).waitFor()
     await mod.page.locator('#decision-list li[data-status="accepted"] .status-badge', { hasText: 'Aanvaard' }).waitFor()
     await mod.page.selectOption('#ui-lang', 'en')
     await mod.page.click('#results-publish')
@@ -249,7 +249,7 @@ describe('forgetting and closing the loop', () => {
       await decide(mod.page, 'loket sluit te vroeg', 'not-taken-up', 'De openingsuren liggen vast tot eind dit jaar.')
       await mod.page.locator('#decisions summary', { hasText: '2 of 2' }).waitFor()
       // the officials' figures: both cards decided, the questionnaire's one answer
-      await mod.page.locator('#figures-decided', { hasText: 'Citizens: 2 of 2 contributions have a decision (100%)' }).waitFor()
+      await mod.page.locator('#figures-decided', { hasText: 'Citizens’ contributions with a decision: 2 of 2 (100%)' }).waitFor()
       // one answer: nothing of it shown (figures appear from 5 answers: k-anonymity)
       await mod.page.locator('#figures-responses', { hasText: 'Questionnaire answers: 1. Figures appear from 5 answers' }).waitFor()
       expect(await mod.page.locator('#figures-statements').count()).toBe(0)

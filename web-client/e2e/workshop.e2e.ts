@@ -399,7 +399,7 @@ describe('issue 28: a workshop tried as new users would', () => {
     await mod.page.click('#results-publish')
     await mod.page.locator('#results-answer', { hasText: 'gepubliceerd' }).waitFor()
     // the figures are about the citizens' input: the moderator's example card is not among it
-    await mod.page.locator('#figures-decided', { hasText: 'Burgers: 1 van 1 bijdragen' }).waitFor()
+    await mod.page.locator('#figures-decided', { hasText: 'Bijdragen van burgers met een beslissing: 1 van 1' }).waitFor()
     // the results page never says a comment has "no decision yet": its card is decided on
     const v = await newContext(browser, PHONE)
     await v.page.goto(`${server.url}/#results=${created.id}`)

@@ -15,7 +15,7 @@ describe('i18n', () => {
     }
   })
   it('fills placeholders and names stages and lanes by kind unless titled', () => {
-    expect(t('vote.left', { n: 2, max: 5 }, 'nl')).toBe('Nog 2 van 5 stemmen')
+    expect(t('vote.left', { n: 2, max: 5 }, 'nl')).toBe('Stemmen over: 2 van 5')
     expect(axisName('stages', { kind: 'wait', title: '' }, 'fr')).toBe('Attente')
     expect(axisName('lanes', { kind: 'pain-points', title: '' }, 'de')).toBe('Schmerzpunkte')
     expect(axisName('lanes', { kind: 'custom', title: 'Waarom?' }, 'de')).toBe('Waarom?')
@@ -27,6 +27,16 @@ describe('i18n', () => {
     expect(t('vote.count', { n: 0 }, 'en')).toBe('0 votes')
     expect(t('vote.count', { n: 0 }, 'fr')).toBe('0 vote')
     expect(t('replay.contributions', { n: 1 }, 'de')).toBe('1 Beitrag')
+  })
+  it('a count followed by the word it counts has a singular and a plural form ("1 stemmen" never shows)', () => {
+    // counts that are never 1 (a limit of 40 characters, figures from 5 answers, a chart's step),
+    // and numbers followed by a word they do not count (a step's position, "3 of 5 decided")
+    const fixed = new Set(['mod.phaseTooLong', 'figures.withheld', 'replay.activityDesc', 'facil.up', 'facil.down', 'decisions.title'])
+    const counts = /\{(n|max|total|people|contributions|decided|seconds|min)\} (?!of\b|by\b|into\b)\p{Ll}/u
+    const bare = Object.entries(DICTS.en).filter(([k, s]) => counts.test(s) && !s.includes('|') && !fixed.has(k)).map(([k]) => k)
+    expect(bare).toEqual([])
+    expect(t('leave.unsaved', { n: 1 }, 'nl')).toMatch(/^1 wijziging is/)
+    expect(t('status.offlineUnsaved', { n: 1 }, 'en')).toBe('Offline: 1 change, storing it on this device…')
   })
   it('a plural string has its two forms in every language, or none', () => {
     for (const k of Object.keys(DICTS.en) as (keyof typeof DICTS.en)[]) {

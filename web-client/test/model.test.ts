@@ -122,6 +122,7 @@ describe('votes', () => {
     expect(M.unvote(doc, a, 'p_bob')).toBe(true)
     expect(M.vote(doc, b, 'p_bob', 2)).toBe(true)
     expect(M.votesUsed(doc, 'p_bob')).toBe(2)
+    expect(M.voteCounts(doc)).toEqual(new Map([[a, 1], [b, 1]]))
   })
   it('votes from two clients on the same item both count', () => {
     const a = journey(); const b = new Y.Doc(); sync(a, b)

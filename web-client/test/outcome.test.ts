@@ -17,11 +17,11 @@ describe('decisions, results, receipts', () => {
   })
   it('reads results grouped by the server, by status map or as one list; the server\'s counts win', () => {
     const grouped = readResults({
-      session: { id: 's1', title: 'Parking' },
+      session: { id: 's1', title: 'Parking', language: 'nl' },
       counts: { contributions: 9, decided: 2, accepted: 1 },
       groups: [{ status: 'not-taken-up', cards: [{ item: 'x', text: 'Queue', explanation: 'No budget' }] }, { status: 'accepted', cards: [{ item: 'y', text: 'Form', decision: { explanation: 'Yes', decided_at: 5 } }] }]
     })
-    expect(grouped.session).toEqual({ id: 's1', title: 'Parking' })
+    expect(grouped.session).toEqual({ id: 's1', title: 'Parking', language: 'nl' })
     expect(grouped.counts).toEqual({ contributions: 9, decided: 2, accepted: 1 })
     expect(grouped.groups.map((g) => g.status)).toEqual(['accepted', 'not-taken-up'])
     expect(grouped.groups[0].cards[0]).toEqual({ item: 'y', text: 'Form', status: 'accepted', explanation: 'Yes', decided_at: 5 })
@@ -29,9 +29,9 @@ describe('decisions, results, receipts', () => {
     expect(byStatus.groups.map((g) => [g.status, g.cards.length])).toEqual([['done', 1], [null, 1]])
     expect(byStatus.counts).toEqual({ contributions: 2, decided: 1, accepted: 1 })
     const flat = readResults({ id: 's3', title: 'Flat', cards: [{ id: 'a', text: 'A', status: 'planned' }] })
-    expect(flat.session).toEqual({ id: 's3', title: 'Flat' })
+    expect(flat.session).toEqual({ id: 's3', title: 'Flat', language: '' })
     expect(flat.groups[0]).toEqual({ status: 'planned', cards: [{ item: 'a', text: 'A', status: 'planned', explanation: '', decided_at: null }] })
-    expect(readResults(null)).toEqual({ session: { id: '', title: '' }, counts: { contributions: 0, decided: 0, accepted: 0 }, groups: [], comments: [] })
+    expect(readResults(null)).toEqual({ session: { id: '', title: '', language: '' }, counts: { contributions: 0, decided: 0, accepted: 0 }, groups: [], comments: [] })
   })
   it('keeps comments out of the status groups: a comment is not decided on, its card is', () => {
     const r = readResults({

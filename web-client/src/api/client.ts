@@ -24,7 +24,8 @@ export class ApiError extends Error {
 
 /**
  * Sends one request; no answer or a non-2xx one becomes an ApiError. Every error body is
- * `{"error", "code"}`; anything else (a proxy's page) is shown as the start of its text.
+ * `{"error", "code"}`; anything else (a proxy's page) keeps the start of its text as the message
+ * and `http_<status>` as its code (ui/error-text.ts says the status in words instead).
  */
 async function send (request: Request): Promise<Response> {
   let res: Response

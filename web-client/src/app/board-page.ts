@@ -11,10 +11,11 @@ import { Connection, type ConnectionState, type Session, type SessionMessage, ty
 import { api, storeSession, forgetSession, type StoredSession } from '../session/api'
 import { receiptPanel } from '../outcome/receipt'
 import { evaluationForm } from '../outcome/evaluation'
-import { DecisionPanel, type DecidableCard } from '../outcome/decision-panel'
+import { DecisionPanel } from '../outcome/decision-panel'
+import type { DecidableCard } from '../outcome/decision-order'
 import { CarryPanel } from '../outcome/carry'
 import { h, clear } from '../ui/dom'
-import { t, lang, chooseLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
+import { t, lang, chooseLang, axisName, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
 import { Announcer } from '../ui/announcer'
 import { ModeratorConsole } from '../session/moderator'
 import { drawBoard, exportCsv, exportJson, exportPng } from '../research/export'
@@ -22,7 +23,7 @@ import { announceRemoteChanges } from '../board/remote-changes'
 import { Presence } from '../board/presence'
 import { recordedIndicator } from '../session/recording'
 import { BoardStore, ALL, type ItemRequests } from '../board/store'
-import { META, VOTES, ZOOM } from '../board/routing'
+import { CANVAS, CELLS, META, VOTES, ZOOM } from '../board/routing'
 import * as A from '../board/actions'
 import { mountBoard, mountZoomControls, unmount } from '../board/view'
 import { bindZoomInput } from '../board/zoom'
@@ -86,6 +87,8 @@ export class BoardPage {
   private readonly statusEl = h('span', { class: 'conn-status', id: 'conn-status' })
   private readonly timerEl = h('span', { class: 'timer', id: 'timer' })
   private moderator?: ModeratorConsole
+  /** The moderator's decisions, in the console: its cards' votes and stages follow the board. */
+  private decisions?: DecisionPanel
   /** The agenda's current step as last heard, for the step banner and the facilitator's controls. */
   private readonly facilitation = new Facilitation()
   /** The step banner: sticky at the top, for everyone. */
@@ -490,10 +493,11 @@ export class BoardPage {
     if (this.isModerator() && this.opts.stored && this.session) {
       if (!this.moderator) {
         const token = this.opts.stored.token
-        const cards = (): DecidableCard[] => M.allItems(this.doc)
-          .filter((i) => i.type === 'card' || i.type === 'note').sort((a, b) => a.createdAt - b.createdAt)
-          .map((i) => ({ id: i.id, name: A.itemName(i) }))
-        const parts = [new DecisionPanel(token, () => this.session!.id, cards), new CarryPanel(token, () => this.session!, cards)]
+        const cards = (): DecidableCard[] => this.decidableCards()
+        const decisions = this.decisions = new DecisionPanel(token, () => this.session!.id, cards)
+        // a vote, or a card added, moved or deleted: the moderator's decision list follows
+        this.unmount.push(this.store.subscribe([VOTES, CELLS, CANVAS], () => decisions.render()))
+        const parts = [this.decisions, new CarryPanel(token, () => this.session!, cards)]
         this.moderator = new ModeratorConsole(token, () => this.session!, (s) => { this.session = s; this.renderAll() }, this.announcer, {
           online: () => new Set(this.presence.peers().map((p) => p.participant)),
           itemName: (id) => A.itemName(M.item(this.doc, id)),
@@ -506,6 +510,26 @@ export class BoardPage {
     // a moderator's console comes first, then their own receipt and who is here
     this.side.append(...rest, ...this.receiptParts(), this.presence.el)
     this.presence.render(true)
+  }
+
+  /**
+   * The cards and notes a moderator decides on, as on the board: stage by stage, lane by lane,
+   * oldest first within a cell (a canvas: oldest first), with their stage's name and votes.
+   */
+  private decidableCards (): DecidableCard[] {
+    const stages = M.stages(this.doc)
+    const position = (list: { id: string }[]): Map<string | undefined, number> => new Map(list.map((a, k) => [a.id, k]))
+    const stageAt = position(stages)
+    const laneAt = position(M.lanes(this.doc))
+    const votes = M.voteCounts(this.doc)
+    const at = (where: Map<string | undefined, number>, id: string | undefined): number => where.get(id) ?? -1
+    return M.allItems(this.doc)
+      .filter((i) => i.type === 'card' || i.type === 'note')
+      .sort((a, b) => at(stageAt, a.stage) - at(stageAt, b.stage) || at(laneAt, a.lane) - at(laneAt, b.lane) || a.createdAt - b.createdAt)
+      .map((i) => {
+        const stage = stages[at(stageAt, i.stage)]
+        return { id: i.id, name: A.itemName(i), votes: votes.get(i.id) ?? 0, stage: stage ? axisName('stages', stage) : '' }
+      })
   }
 
   /**

@@ -15,6 +15,7 @@ import { onCardKey } from './keyboard'
 import { CardText } from './card-text'
 import { pure } from '../ui/pure'
 import { everyOf, type Schema } from '../api/client'
+import { hiddenText } from './hidden-text'
 
 /** The drag-and-drop type of a card being dragged between cells. */
 export const CARD_MIME = 'application/x-cocreate-card'
@@ -119,7 +120,7 @@ function Comments ({ store, c, selected }: { store: BoardStore, c: M.ItemView, s
         {comments.map((cm) => (
           <li key={cm.id} lang={cm.language || undefined}>
             <span class='author'>{`${cm.authorName || '?'}: `}</span>
-            <span>{cm.hidden ? t('board.hidden', { reason: cm.hidden.reason }) : cm.text}</span>
+            <span>{cm.hidden ? hiddenText(cm.hidden) : cm.text}</span>
           </li>
         ))}
       </ul>
@@ -182,8 +183,8 @@ function CardView ({ id, resizable }: CardProps) {
   const selected = store.selected === id
   const editing = store.editing === id && !c.hidden
   const others = store.peersOnItem(id)
-  const hiddenText = c.hidden ? t('board.hidden', { reason: c.hidden.reason }) : ''
-  const shownText = hiddenText || c.text || t('board.cardEmpty')
+  const hiddenNote = c.hidden ? hiddenText(c.hidden) : ''
+  const shownText = hiddenNote || c.text || t('board.cardEmpty')
   const labelKey: Key = c.type === 'group' ? 'canvas.group' : isNote ? 'canvas.note' : 'board.cardLabel'
   const votes = M.votesFor(doc, id)
   const canDrag = c.type === 'card' && store.env.canEdit() && !c.hidden && !editing

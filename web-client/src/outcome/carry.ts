@@ -8,7 +8,7 @@ import { h } from '../ui/dom'
 import { t, type Key } from '../i18n'
 import type { Session } from '../sync/connection'
 import type { ConsolePart } from '../session/moderator'
-import type { DecidableCard } from './decision-panel'
+import type { DecidableCard } from './decision-order'
 import { errorText } from '../ui/error-text'
 
 export class CarryPanel implements ConsolePart {

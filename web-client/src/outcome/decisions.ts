@@ -39,7 +39,8 @@ export type Counts = Schema<'ResultCounts'>
 
 /** A session's published results, as the results page shows them. */
 export interface Results {
-  session: { id: string, title: string }
+  /** `language`: the session's, the page's default ('' when the answer leaves it out). */
+  session: { id: string, title: string, language: string }
   counts: Counts
   /** Status groups in STATUSES order, then the cards without a decision yet; empty groups left out. */
   groups: { status: Status | null, cards: ResultCard[] }[]
@@ -107,7 +108,7 @@ export function readResults (raw: unknown): Results {
   const computed = countCards(cards)
   const comments = cards.filter((c) => c.kind === 'comment')
   return {
-    session: { id: str(session.id ?? o.id), title: str(session.title ?? o.title) },
+    session: { id: str(session.id ?? o.id), title: str(session.title ?? o.title), language: str(session.language) },
     counts: {
       contributions: num(given.contributions) ?? computed.contributions,
       decided: num(given.decided ?? given.with_decision) ?? computed.decided,

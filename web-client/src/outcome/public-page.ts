@@ -2,7 +2,7 @@
 //! app's name, a language choice that redraws the page, and one main region.
 
 import { h } from '../ui/dom'
-import { t, lang, chooseLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
+import { t, lang, setLang, chooseLang, LANGUAGES, LANGUAGE_NAMES, isLang, type Key } from '../i18n'
 import { STATUSES, type Status } from './decisions'
 
 /** A page with a header (home link, language) around `content`; `rerender` draws it again. */
@@ -18,6 +18,31 @@ export function publicPage (content: HTMLElement, rerender: () => void): HTMLEle
   return h('div', { class: 'public-page' },
     h('header', { class: 'topbar' }, h('a', { class: 'app-link', href: '#', text: t('app.name') }), langSel),
     h('main', { id: 'main', class: 'public-main' }, content))
+}
+
+/**
+ * A public page's answer from the server, asked once per id: a redraw (another language) uses it
+ * again, and the page takes the session's language the first time only (then the visitor's
+ * choice stands). Such pages are opened from a link, often on a device in another language.
+ */
+export class PublicAnswer<T> {
+  private shown?: { id: string, answer: Promise<T>, languageTaken: boolean }
+
+  /**
+   * The answer for `id`; undefined when the page just switched to the session's language
+   * (`languageOf` the answer) and `rerender` draws it again.
+   */
+  async get (id: string, ask: () => Promise<T>, languageOf: (answer: T) => unknown, rerender: () => void): Promise<T | undefined> {
+    if (this.shown?.id !== id) this.shown = { id, answer: ask(), languageTaken: false }
+    const current = this.shown
+    const r = await current.answer
+    if (!current.languageTaken) {
+      current.languageTaken = true
+      const l = languageOf(r)
+      if (isLang(l) && l !== lang()) { setLang(l); rerender(); return undefined }
+    }
+    return r
+  }
 }
 
 /** A decision's status in words (colour only adds to them); no status yet is said too. */

@@ -5,18 +5,15 @@
 import { ApiError } from '../api/client'
 import { outcomeApi } from './api'
 import { h, clear } from '../ui/dom'
-import { t, lang, setLang, isLang, type Key } from '../i18n'
+import { t, type Key } from '../i18n'
 import { receiptSections, type Contribution, type Receipt } from './decisions'
-import { publicPage, cardOutcome, statusBadge, decidedOn } from './public-page'
+import { publicPage, cardOutcome, statusBadge, decidedOn, PublicAnswer } from './public-page'
 import { receiptPanel } from './receipt'
 import { evaluationForm } from './evaluation'
 import { errorText } from '../ui/error-text'
 
-/**
- * The receipt last asked for: redrawing the page (another language) asks the server only once,
- * and the page takes its owner's language only the first time (then the visitor's choice stands).
- */
-let shown: { receipt: string, answer: Promise<Receipt>, languageTaken: boolean } | undefined
+/** The receipt last asked for, in its owner's language the first time. */
+const shown = new PublicAnswer<Receipt>()
 
 /**
  * The receipt page for one receipt id; it fills in once the server has answered, in the language
@@ -24,13 +21,8 @@ let shown: { receipt: string, answer: Promise<Receipt>, languageTaken: boolean }
  */
 export function renderReceiptPage (receipt: string, rerender: () => void): HTMLElement {
   const content = h('div', { class: 'receipt-page' }, h('h1', { text: t('receipt.pageTitle') }), h('p', { role: 'status', text: t('outcome.loading') }))
-  if (shown?.receipt !== receipt) shown = { receipt, answer: outcomeApi.receipt(receipt), languageTaken: false }
-  const current = shown
-  current.answer.then((r) => {
-    if (!current.languageTaken) {
-      current.languageTaken = true
-      if (isLang(r.language) && r.language !== lang()) { setLang(r.language); rerender(); return }
-    }
+  shown.get(receipt, () => outcomeApi.receipt(receipt), (r) => r.language, rerender).then((r) => {
+    if (!r) return
     clear(content)
     content.append(...receiptContent(receipt, r))
     document.title = `${t('receipt.pageTitle')}: ${r.session.title} · cocreate`

@@ -7,13 +7,17 @@ import { outcomeApi } from './api'
 import { h, clear } from '../ui/dom'
 import { t, type Key } from '../i18n'
 import { readResults, type Results } from './decisions'
-import { publicPage, cardOutcome } from './public-page'
+import { publicPage, cardOutcome, PublicAnswer } from './public-page'
 import { errorText } from '../ui/error-text'
+
+/** The results last asked for, in the session's language the first time. */
+const shown = new PublicAnswer<unknown>()
 
 /** The results page of one session; it fills in once the server has answered. */
 export function renderResultsPage (sessionId: string, rerender: () => void): HTMLElement {
   const content = h('div', { class: 'results-page' }, h('h1', { text: t('results.pageTitle') }), h('p', { role: 'status', text: t('outcome.loading') }))
-  outcomeApi.results(sessionId).then((raw) => {
+  shown.get(sessionId, () => outcomeApi.results(sessionId), (raw) => readResults(raw).session.language, rerender).then((raw) => {
+    if (raw === undefined) return
     const r = readResults(raw)
     clear(content)
     content.append(...resultsContent(r))
@@ -36,7 +40,7 @@ function resultsContent (r: Results): HTMLElement[] {
     return li
   }
   const figure = (key: Key, n: number, id: string): HTMLElement =>
-    h('li', { id }, h('span', { class: 'figure', text: String(n) }), ' ', t(key))
+    h('li', { id }, h('span', { class: 'figure', text: String(n) }), ' ', t(key, { n }))
   return [
     h('h1', { text: t('results.title', { title: r.session.title }) }),
     h('ul', { class: 'figures', id: 'results-counts', 'aria-label': t('results.figures') },

@@ -8,6 +8,7 @@ import { axisName, t, type Key } from '../i18n'
 import { download } from '../ui/dom'
 import { drawConnector, type Box } from '../board/connectors'
 import { signed } from '../board/emotion-text'
+import { hiddenText } from '../board/hidden-text'
 import { exportRows, toCsv, toJson } from './export-data'
 
 export function exportCsv (doc: Y.Doc, name: string): void {
@@ -54,7 +55,7 @@ export function drawBoard (doc: Y.Doc): HTMLCanvasElement {
       ctx.fillStyle = i.type === 'group' ? '#f3f3f3' : NOTE_FILL[i.color ?? 'yellow'] ?? '#fff4b3'
       ctx.strokeStyle = '#555'; ctx.fillRect(x, y, w, hh); ctx.strokeRect(x, y, w, hh)
       ctx.fillStyle = '#111'
-      const text = i.hidden ? t('board.hidden', { reason: i.hidden.reason }) : i.text
+      const text = i.hidden ? hiddenText(i.hidden) : i.text
       wrap(ctx, text, w - 16, Math.floor((hh - 16) / 18)).forEach((l, k) => ctx.fillText(l, x + 8, y + 22 + k * 18))
     }
     drawConnectors(ctx, doc, new Map(items.map((i) => [i.id, M.boxOf(i)])))
@@ -86,7 +87,7 @@ export function drawBoard (doc: Y.Doc): HTMLCanvasElement {
         ctx.fillStyle = '#fff4b3'; ctx.fillRect(x, cy, colW - 2 * pad, cardH)
         ctx.strokeStyle = '#777'; ctx.strokeRect(x, cy, colW - 2 * pad, cardH)
         ctx.fillStyle = '#111'
-        const text = c.hidden ? t('board.hidden', { reason: c.hidden.reason }) : c.text
+        const text = c.hidden ? hiddenText(c.hidden) : c.text
         wrap(ctx, text, colW - 4 * pad, 3).forEach((line, n) => ctx.fillText(line, x + pad, cy + 20 + n * 18))
       })
       if (l.kind === 'emotions') {

@@ -9,13 +9,14 @@ import * as M from '../board/model'
 import { h } from '../ui/dom'
 import { t, axisName, type Key } from '../i18n'
 import { emotionText } from '../board/emotion-text'
+import { hiddenText } from '../board/hidden-text'
 
 /** How the replay names and colours the author of an item (by pseudonym). */
 export type AuthorKey = (participant: string) => { label: string, colour: string }
 
 function card (doc: Y.Doc, c: M.ItemView, who: AuthorKey): HTMLElement {
   const author = who(c.author)
-  const text = c.hidden ? t('board.hidden', { reason: c.hidden.reason }) : c.text || t('board.cardEmpty')
+  const text = c.hidden ? hiddenText(c.hidden) : c.text || t('board.cardEmpty')
   const votes = M.votesFor(doc, c.id)
   const comments = M.commentsOf(doc, c.id)
   const el = h('article', { class: `card replay-card${c.hidden ? ' hidden-item' : ''}${c.type === 'note' ? ` note color-${c.color ?? 'yellow'}` : ''}${c.type === 'group' ? ' group' : ''}`, 'data-id': c.id, 'data-author': c.author },
@@ -26,7 +27,7 @@ function card (doc: Y.Doc, c: M.ItemView, who: AuthorKey): HTMLElement {
     comments.length
       ? h('ul', { class: 'replay-comments', 'aria-label': t('comment.label', { n: comments.length }) }, ...comments.map((cm) => h('li', { lang: cm.language || undefined },
         h('span', { class: 'author', text: `${who(cm.author).label}: ` }),
-        h('span', { text: cm.hidden ? t('board.hidden', { reason: cm.hidden.reason }) : cm.text }))))
+        h('span', { text: cm.hidden ? hiddenText(cm.hidden) : cm.text }))))
       : null)
   el.style.borderLeftColor = author.colour
   return el

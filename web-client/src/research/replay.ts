@@ -347,7 +347,7 @@ export class ReplayPage {
     const activity = activityChart(m.over_time, m.bucket_seconds, (ms) => this.clock(ms))
     this.setCursor = activity.setCursor
     this.charts.append(
-      h('p', { class: 'replay-summary', id: 'replay-summary', text: t('replay.summary', { n: m.contributions, people: m.distinct_contributors, share: pct(m.citizen_share), gini: m.gini === null || m.gini === undefined ? '–' : m.gini.toFixed(2) }) }),
+      h('p', { class: 'replay-summary', id: 'replay-summary', text: t('replay.summary', { contributions: t('replay.contributions', { n: m.contributions }), people: t('replay.contributors', { n: m.distinct_contributors }), share: pct(m.citizen_share), gini: m.gini === null || m.gini === undefined ? '–' : m.gini.toFixed(2) }) }),
       activity.el, roleChart(m.by_role))
   }
 

@@ -39,8 +39,11 @@ let draft: { code: string, name: string } | undefined
  */
 let langChosen = false
 
-/** The session the typed code opens, as the server previewed it (kept across redraws). */
-let previewed: { code: string, title: string } | undefined
+/**
+ * The session the typed code opens, as the server previewed it (kept across redraws): its title,
+ * whether it is closed (nobody joins it by code any more) and whether joining asks for consent.
+ */
+let previewed: { code: string, title: string, closed: boolean, consent: boolean } | undefined
 
 export function renderJoin (opts: JoinOptions): HTMLElement {
   // the session's language, from the first screen on, until the person chooses another
@@ -109,7 +112,7 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
     if (previewed?.code !== c) {
       try {
         const p = await api.preview(c)
-        previewed = { code: c, title: p.title }
+        previewed = { code: c, title: p.title, closed: p.state === 'closed', consent: p.research.consent_required }
         if (!langChosen && isLang(p.language) && p.language !== lang()) {
           draft = { code: code.value, name: name.value }
           setLang(p.language)
@@ -118,7 +121,10 @@ export function renderJoin (opts: JoinOptions): HTMLElement {
         }
       } catch { return } // an unknown code is said when joining
     }
-    if (normaliseCode(code.value) === previewed?.code) joining.textContent = t('join.session', { title: previewed.title })
+    if (normaliseCode(code.value) !== previewed?.code) return
+    // said before the person fills in the rest: a closed session, or the consent question it asks
+    joining.textContent = t(previewed.closed ? 'join.sessionClosed' : 'join.session', { title: previewed.title })
+    if (previewed.consent && !previewed.closed) consent.show(false)
   }
   code.addEventListener('input', () => { void lookUp() })
   void lookUp()
@@ -182,8 +188,10 @@ function renderCreate (opts: JoinOptions): HTMLElement {
       const mod = r.invites?.moderator?.token
       const cit = r.invites?.citizen?.token
       out.append(h('p', { id: 'created-code', 'data-code': r.join_code, text: t('create.done', { code: formatCode(r.join_code) }) }))
-      if (mod) out.append(h('p', {}, h('a', { href: `#invite=${encodeURIComponent(mod)}`, id: 'created-moderator', text: t('create.openModerator') })))
-      if (cit) out.append(h('p', { class: 'link-line' }, `${t('create.citizenLink')}: `, h('code', { text: `${location.origin}/#invite=${cit}` })))
+      // the links carry the session's language: whoever opens one sees the join page in it
+      const link = (token: string): string => `#invite=${encodeURIComponent(token)}&lang=${language}`
+      if (mod) out.append(h('p', {}, h('a', { href: link(mod), id: 'created-moderator', text: t('create.openModerator') })))
+      if (cit) out.append(h('p', { class: 'link-line' }, `${t('create.citizenLink')}: `, h('code', { id: 'created-citizen-link', text: `${location.origin}/${link(cit)}` })))
       void opts
     } catch (e2) {
       out.append(h('p', { class: 'error', text: joinError(e2) }))

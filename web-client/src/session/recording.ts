@@ -40,7 +40,8 @@ export class ConsentQuestion {
   /** Shown once the session asked. */
   get asked (): boolean { return !this.el.hidden }
 
-  show (): void { this.el.hidden = false; this.yes.focus() }
+  /** Asks; `focus` when the person just tried to join (not while they type the code). */
+  show (focus = true): void { this.el.hidden = false; if (focus) this.yes.focus() }
 
   /** The answer, or undefined while neither is chosen. */
   get answer (): boolean | undefined { return this.yes.checked ? true : this.no.checked ? false : undefined }

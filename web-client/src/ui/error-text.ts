@@ -1,6 +1,7 @@
 //! A failed server call in words, in the page's language: the server's stable error `code`
-//! translated (the codes are typed by openapi.json); the server's own (English) text only for a
-//! code this client does not know yet.
+//! translated (the codes are typed by openapi.json); an answer without a code (a proxy's error
+//! page, a 502) as its status in a sentence; the server's own (English) text only for a code this
+//! client does not know yet.
 
 import { ApiError, type ErrorCode } from '../api/client'
 import { DICTS, t, type Key } from '../i18n'
@@ -15,7 +16,9 @@ export const EVERY_CODE_WORDED: [Missing] extends [never] ? true : Missing = tru
 export function errorText (e: unknown): string {
   if (e instanceof ApiError) {
     const key = `apiError.${e.code}`
-    return key in DICTS.en ? t(key as Key) : e.message
+    if (key in DICTS.en) return t(key as Key)
+    // no code: a proxy or the framework answered; its page is no message for people
+    return e.code.startsWith('http_') ? t('apiError.http', { status: e.status }) : e.message
   }
   return e instanceof Error ? e.message : String(e)
 }

@@ -9,6 +9,13 @@ export function votesFor (doc: Y.Doc, itemId: string): number {
   return n
 }
 
+/** Every item's votes, in one pass over the votes (a list of all cards with their votes). */
+export function voteCounts (doc: Y.Doc): Map<string, number> {
+  const counts = new Map<string, number>()
+  votesMap(doc).forEach((_, k) => { const item = k.slice(0, k.indexOf('|')); counts.set(item, (counts.get(item) ?? 0) + 1) })
+  return counts
+}
+
 export function myVotesOn (doc: Y.Doc, itemId: string, participant: string): number {
   let n = 0
   votesMap(doc).forEach((_, k) => { const [i, p] = k.split('|'); if (i === itemId && p === participant) n++ })
