@@ -2,6 +2,7 @@
 //! shutdown. `main.rs` only parses configuration and calls [`serve`].
 
 mod api;
+pub mod assist;
 mod bus;
 pub mod cli;
 pub mod config;
