@@ -158,32 +158,6 @@ pub(crate) async fn token_secret(
     }
 }
 
-/// The sentence encoder from `--sense-model`, or `None` (sensemaking off), said in the log
-/// either way: a missing or wrong model does not keep the server from serving.
-async fn load_assistant(dir: Option<&std::path::Path>) -> Option<Arc<assist::Assistant>> {
-    let Some(dir) = dir else {
-        info!("sensemaking off: no --sense-model given");
-        return None;
-    };
-    let path = dir.to_owned();
-    let started = std::time::Instant::now();
-    match tokio::task::spawn_blocking(move || assist::Assistant::load(&path)).await {
-        Ok(Ok(assistant)) => {
-            info!(dir = %dir.display(), model = assistant.model_name(),
-                ms = started.elapsed().as_millis() as u64, "sensemaking on: sentence encoder loaded");
-            Some(Arc::new(assistant))
-        }
-        Ok(Err(e)) => {
-            warn!(dir = %dir.display(), error = %e, "sensemaking off: the sentence encoder could not be loaded");
-            None
-        }
-        Err(e) => {
-            warn!(error = %e, "sensemaking off: loading the sentence encoder failed");
-            None
-        }
-    }
-}
-
 /// Opens the configured store, and with Redis the bus that carries session changes and
 /// presence between nodes.
 pub(crate) async fn open_store(
@@ -291,7 +265,7 @@ pub async fn serve_as(
         guards,
         max_request_bytes: config.max_request_bytes as usize,
         step_clock,
-        assist: load_assistant(config.sense_model.as_deref()).await,
+        assist: assist::Assistant::start(config.sense_model.as_deref()).await,
     };
     tokio::spawn(step_clock::run(state.clone(), deadlines));
     let connections = state.connections.clone();

@@ -381,6 +381,7 @@ pub async fn coverage(
     let run = record(&state, &assistant, asked, output).await?;
     let empty = covered.cells.iter().filter(|c| c.cards == 0).count();
     let detail = format!("{} cards, {empty} empty cells", cards.len());
+    tracing::info!(session = %session.id, run = %run.id, cards = cards.len(), empty, "coverage mapped");
     state
         .sessions
         .record_action(

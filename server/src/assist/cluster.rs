@@ -35,8 +35,10 @@ pub fn average_linkage(vectors: &[Embedding]) -> Vec<Merge> {
     for i in 0..n {
         for j in (i + 1)..n {
             let dot: f32 = vectors[i].iter().zip(&vectors[j]).map(|(x, y)| x * y).sum();
-            distance[i * n + j] = 1.0 - dot;
-            distance[j * n + i] = 1.0 - dot;
+            // A vector that is not one (NaN) is as far from everything as can be.
+            let d = if dot.is_nan() { 2.0 } else { 1.0 - dot };
+            distance[i * n + j] = d;
+            distance[j * n + i] = d;
         }
     }
     let mut size = vec![1usize; n];
@@ -160,6 +162,14 @@ mod tests {
         let merges = average_linkage(&vectors);
         let expected = ((1.0 - 1f32.cos()) + (1.0 - 0.8f32.cos())) / 2.0;
         assert!((merges[1].distance - expected).abs() < 1e-5, "{merges:?}");
+    }
+
+    #[test]
+    fn a_vector_that_is_not_one_stays_alone() {
+        let mut broken = at(0.0);
+        broken[0] = f32::NAN;
+        let merges = average_linkage(&[at(0.0), broken, at(0.1)]);
+        assert_eq!(cut(3, &merges, Cut::Groups(2)), vec![vec![0, 2], vec![1]]);
     }
 
     #[test]

@@ -87,6 +87,33 @@ impl Assistant {
         })
     }
 
+    /// The assistant of a server started with `--sense-model dir`, or `None` (sensemaking
+    /// off), said in the log either way: a missing or wrong model does not keep the server
+    /// from serving.
+    pub async fn start(dir: Option<&Path>) -> Option<Arc<Assistant>> {
+        let Some(dir) = dir else {
+            tracing::info!("sensemaking off: no --sense-model given");
+            return None;
+        };
+        let path = dir.to_owned();
+        let started = std::time::Instant::now();
+        match tokio::task::spawn_blocking(move || Assistant::load(&path)).await {
+            Ok(Ok(assistant)) => {
+                tracing::info!(dir = %dir.display(), model = assistant.model_name(),
+                    ms = started.elapsed().as_millis() as u64, "sensemaking on: sentence encoder loaded");
+                Some(Arc::new(assistant))
+            }
+            Ok(Err(e)) => {
+                tracing::warn!(dir = %dir.display(), error = %e, "sensemaking off: the sentence encoder could not be loaded");
+                None
+            }
+            Err(e) => {
+                tracing::warn!(error = %e, "sensemaking off: loading the sentence encoder failed");
+                None
+            }
+        }
+    }
+
     /// The model's name, for the record of every run.
     pub fn model_name(&self) -> &'static str {
         self.model.name()
