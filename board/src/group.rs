@@ -109,3 +109,94 @@ pub fn group(target: &yrs::Doc, author: &GroupAuthor, groups: &[NewGroup]) -> Ve
     }
     txn.encode_update_v1()
 }
+
+#[cfg(test)]
+mod tests {
+    use yrs::{Doc, Map, MapPrelim, TextPrelim, Transact};
+
+    use super::*;
+    use crate::{apply_bytes, board_json, Disclosure};
+
+    /// A board with a canvas note at x 100 (160 wide), a card in a cell and a comment.
+    fn board() -> Doc {
+        let doc = Doc::new();
+        let items = doc.get_or_insert_map(ITEMS);
+        let mut txn = doc.transact_mut();
+        for (id, kind) in [
+            ("note-1", "note"),
+            ("card-1", "card"),
+            ("comment-1", "comment"),
+        ] {
+            let item = items.insert(&mut txn, id, MapPrelim::default());
+            item.insert(&mut txn, key::TYPE, kind);
+            item.insert(&mut txn, key::TEXT, TextPrelim::new(id));
+        }
+        let Some(Out::YMap(note)) = items.get(&txn, "note-1") else {
+            unreachable!("inserted above")
+        };
+        for (field, value) in [("x", 100.0), ("y", 40.0), ("w", 160.0), ("h", 120.0)] {
+            note.insert(&mut txn, field, value);
+        }
+        let Some(Out::YMap(card)) = items.get(&txn, "card-1") else {
+            unreachable!("inserted above")
+        };
+        card.insert(&mut txn, "stage", "stage-wait");
+        drop(txn);
+        doc
+    }
+
+    #[test]
+    fn themes_become_groups_that_gather_their_cards_and_notes() {
+        let doc = board();
+        let members = ["note-1", "card-1", "comment-1", "gone"].map(String::from);
+        let author = GroupAuthor {
+            participant: "p_moderator",
+            language: "nl",
+            at: 1_700_000_000_000,
+        };
+        let groups = [
+            NewGroup {
+                id: "group_run_0",
+                title: "wachttijd, loket",
+                members: &members,
+            },
+            NewGroup {
+                id: "group_run_1",
+                title: "empty",
+                members: &[],
+            },
+        ];
+        apply_bytes(&doc, &group(&doc, &author, &groups)).unwrap();
+        let board = board_json(&doc, &Disclosure::default());
+        let items = &board["items"];
+        let first = &items["group_run_0"];
+        assert_eq!(
+            (&first["type"], &first["text"], &first["author"]),
+            (
+                &"group".into(),
+                &"wachttijd, loket".into(),
+                &"p_moderator".into()
+            ),
+            "{first}"
+        );
+        // Right of everything on the canvas (the note ends at 260).
+        assert_eq!(first["x"], 260.0 + GAP);
+        // The note moves inside, below the title; the card keeps its cell.
+        let note = &items["note-1"];
+        assert_eq!(note["group"], "group_run_0");
+        assert_eq!(note["x"], 260.0 + GAP + PADDING);
+        assert_eq!(note["y"], GAP + TITLE_HEIGHT);
+        let card = &items["card-1"];
+        assert_eq!(
+            (&card["group"], &card["stage"]),
+            (&"group_run_0".into(), &"stage-wait".into())
+        );
+        assert!(card.get("x").is_none(), "{card}");
+        // Only cards and notes join; the next group stands below the first.
+        assert!(items["comment-1"].get("group").is_none());
+        assert!(items.get("gone").is_none());
+        let second = &items["group_run_1"];
+        let below = first["y"].as_f64().unwrap() + first["h"].as_f64().unwrap() + GAP;
+        assert_eq!(second["y"], below);
+    }
+}
