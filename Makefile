@@ -8,9 +8,12 @@ DEPLOY_TEST := deploy/test
 
 .PHONY: run build web test test-deps test-rust test-interop test-web test-deploy test-fuzz
 
-## Build (release) and serve on 127.0.0.1:8080 with data in ./data, the web client at /.
+## Build (release) and serve on 127.0.0.1:8080 with data in ./data, the web client at /, and
+## sensemaking from the sentence encoder in target/sense-model (fetched if missing; without it,
+## the server says so and serves without sensemaking).
 run: web
-	$(CARGO) run --release -p cocreate-server --bin cocreate -- serve
+	-scripts/sense-model.sh
+	$(CARGO) run --release -p cocreate-server --bin cocreate -- serve --sense-model target/sense-model
 
 build: web
 	$(CARGO) build --release -p cocreate-server --bin cocreate

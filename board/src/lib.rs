@@ -1,6 +1,7 @@
 //! The board document, owned in one place: its schema (roots, item kinds, template stages and
 //! lanes, the version), the seed of each template, the edits the server makes (hide, unhide,
-//! remove contributions, erase, remove refused votes, carry cards in from another session),
+//! remove contributions, erase, remove refused votes, carry cards in from another session,
+//! gather accepted themes into groups),
 //! reading it (as JSON under the disclosure rules, text runs, the changes an update made) and
 //! the safe apply of updates from the network, and the names of its zones (what facilitation
 //! rules open or close). No I/O.
@@ -14,6 +15,7 @@ pub mod changes;
 pub mod disclosure;
 pub mod drafts;
 pub mod edit;
+pub mod group;
 pub mod read;
 pub mod schema;
 pub mod seed;
@@ -29,6 +31,7 @@ pub use disclosure::{
     direction_override, neutral_text, Disclosure, DECLINED, ERASED_TEXT, HIDDEN_TEXT,
 };
 pub use edit::{edit_doc, HiddenMark, ItemNotFound};
+pub use group::{group, GroupAuthor, NewGroup};
 pub use read::{any_to_json, board_json, text_runs};
 pub use schema::{Template, SCHEMA_VERSION};
 pub use seed::{seed, seed_by};

@@ -48,7 +48,7 @@ impl ApiError {
         Self::new(StatusCode::FORBIDDEN, "forbidden", message)
     }
 
-    /// 429 (connections, join or admin-key attempts, exports) or 409/413 for a limit, with `Retry-After` when known.
+    /// 429 (connections, join or admin-key attempts, exports, sensemaking) or 409/413 for a limit, with `Retry-After` when known.
     pub fn limited(
         limit: Limit,
         message: impl Into<String>,
@@ -58,6 +58,7 @@ impl ApiError {
             Limit::Participants => (StatusCode::CONFLICT, "session_full"),
             Limit::RequestSize => (StatusCode::PAYLOAD_TOO_LARGE, "request_too_large"),
             Limit::Exports => (StatusCode::TOO_MANY_REQUESTS, "too_many_exports"),
+            Limit::Assist => (StatusCode::TOO_MANY_REQUESTS, "too_many_requests"),
             Limit::JoinAttempts | Limit::AdminKeyAttempts | Limit::PublicReads => {
                 (StatusCode::TOO_MANY_REQUESTS, "too_many_attempts")
             }

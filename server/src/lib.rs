@@ -2,6 +2,7 @@
 //! shutdown. `main.rs` only parses configuration and calls [`serve`].
 
 mod api;
+pub mod assist;
 mod bus;
 pub mod cli;
 pub mod config;
@@ -264,6 +265,7 @@ pub async fn serve_as(
         guards,
         max_request_bytes: config.max_request_bytes as usize,
         step_clock,
+        assist: assist::Assistant::start(config.sense_model.as_deref()).await,
     };
     tokio::spawn(step_clock::run(state.clone(), deadlines));
     let connections = state.connections.clone();

@@ -1,6 +1,6 @@
 //! Abuse limits: how many connections one address and one session may hold, how fast one
 //! connection may send, how often one address may try join codes or (wrong) admin keys, how
-//! many research exports run at once. Each
+//! many research exports run at once, how often one participant may ask for sensemaking. Each
 //! limit is a flag (`config.rs`) or a named constant, is counted in `/metrics` (`cocreate_limited_total{limit}`), and is answered
 //! with a close reason or an HTTP 429 that says which limit was hit.
 
@@ -28,11 +28,12 @@ pub enum Limit {
     AdminKeyAttempts,
     Exports,
     PublicReads,
+    Assist,
 }
 
 impl Limit {
     /// Every limit, in declaration order: a limit's counter is at its discriminant.
-    pub const ALL: [Limit; 12] = [
+    pub const ALL: [Limit; 13] = [
         Limit::ConnectionsPerIp,
         Limit::ConnectionsPerSession,
         Limit::MessageRate,
@@ -45,6 +46,7 @@ impl Limit {
         Limit::AdminKeyAttempts,
         Limit::Exports,
         Limit::PublicReads,
+        Limit::Assist,
     ];
 
     /// The `limit` label in `/metrics`.
@@ -62,6 +64,7 @@ impl Limit {
             Limit::AdminKeyAttempts => "admin_key_attempts",
             Limit::Exports => "exports",
             Limit::PublicReads => "public_reads",
+            Limit::Assist => "assist",
         }
     }
 }
@@ -173,11 +176,15 @@ fn release<K: std::hash::Hash + Eq>(counts: &mut HashMap<K, usize>, key: &K) {
     }
 }
 
-/// Attempts by address (join codes, admin keys): a bucket per address, refilled per minute.
-pub struct AddressAttempts {
+/// Attempts by a key (an address for join codes and admin keys, a participant for
+/// sensemaking): a bucket per key, refilled per minute.
+pub struct Attempts<K> {
     per_minute: u32,
-    buckets: Mutex<HashMap<IpAddr, TokenBucket>>,
+    buckets: Mutex<HashMap<K, TokenBucket>>,
 }
+
+/// Attempts by client address.
+pub type AddressAttempts = Attempts<IpAddr>;
 
 /// Addresses remembered before full buckets are forgotten (a full bucket is a fresh one).
 const BUCKETS_KEPT: usize = 10_000;
@@ -186,23 +193,23 @@ const BUCKETS_KEPT: usize = 10_000;
 /// use and a script's key is right: this only slows down guessing a weak configured key.
 pub const ADMIN_KEY_ATTEMPTS_PER_MINUTE: u32 = 10;
 
-impl AddressAttempts {
+impl<K: std::hash::Hash + Eq> Attempts<K> {
     pub fn new(per_minute: u32) -> Self {
-        AddressAttempts {
+        Attempts {
             per_minute,
             buckets: Mutex::default(),
         }
     }
 
-    /// Counts an attempt from `ip`; `Err(wait)` when it must wait that long.
-    pub fn attempt(&self, ip: IpAddr) -> Result<(), Duration> {
+    /// Counts an attempt by `key`; `Err(wait)` when it must wait that long.
+    pub fn attempt(&self, key: K) -> Result<(), Duration> {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
         if buckets.len() >= BUCKETS_KEPT {
             buckets.retain(|_, bucket| !bucket.is_full());
         }
         let capacity = f64::from(self.per_minute);
         let bucket = buckets
-            .entry(ip)
+            .entry(key)
             .or_insert_with(|| TokenBucket::new(capacity, capacity / 60.0));
         let wait = bucket.take(1.0);
         if wait.is_zero() {
@@ -214,10 +221,10 @@ impl AddressAttempts {
         }
     }
 
-    /// Gives back an attempt from `ip` that turned out right: only wrong ones are limited.
-    pub fn succeeded(&self, ip: IpAddr) {
+    /// Gives back an attempt by `key` that turned out right: only wrong ones are limited.
+    pub fn succeeded(&self, key: K) {
         let mut buckets = self.buckets.lock().unwrap_or_else(PoisonError::into_inner);
-        if let Some(bucket) = buckets.get_mut(&ip) {
+        if let Some(bucket) = buckets.get_mut(&key) {
             bucket.tokens = (bucket.tokens + 1.0).min(bucket.capacity);
         }
     }
@@ -257,6 +264,8 @@ pub struct LimitSettings {
     pub join_attempts_per_minute: u32,
     /// `--public-reads-per-minute`.
     pub public_reads_per_minute: u32,
+    /// `--assist-requests-per-minute`.
+    pub assist_requests_per_minute: u32,
     /// `--max-messages-per-second`.
     pub max_messages_per_second: u32,
     /// `--max-bytes-per-second`.
@@ -282,6 +291,9 @@ pub struct Guards {
     pub public_reads: AddressAttempts,
     /// Wrong admin keys by address ([`ADMIN_KEY_ATTEMPTS_PER_MINUTE`]).
     pub admin_keys: AddressAttempts,
+    /// Sensemaking requests by endpoint and participant (`--assist-requests-per-minute`):
+    /// each runs the sentence encoder, so one participant cannot keep a node's CPU busy.
+    pub assist: Attempts<String>,
     pub exports: ExportSlots,
     pub messages_per_second: u32,
     pub bytes_per_second: u64,
@@ -314,6 +326,7 @@ impl Guards {
             joins: AddressAttempts::new(settings.join_attempts_per_minute),
             public_reads: AddressAttempts::new(settings.public_reads_per_minute),
             admin_keys: AddressAttempts::new(ADMIN_KEY_ATTEMPTS_PER_MINUTE),
+            assist: Attempts::new(settings.assist_requests_per_minute),
             exports: ExportSlots::new(MAX_CONCURRENT_EXPORTS),
             messages_per_second: settings.max_messages_per_second,
             bytes_per_second: settings.max_bytes_per_second,

@@ -73,6 +73,8 @@ pub struct AppState {
     pub(crate) max_request_bytes: usize,
     /// Ends timed agenda steps on time; armed by the steps started here.
     pub(crate) step_clock: StepClock,
+    /// The sentence encoder for sensemaking (`--sense-model`); `None`: sensemaking is off.
+    pub(crate) assist: Option<Arc<crate::assist::Assistant>>,
 }
 
 impl FromRef<AppState> for ConnectionContext {

@@ -52,7 +52,7 @@ mod serde_with_null {
 }
 
 /// Researchers only while the session is recorded for research.
-fn check_recorded(role: Role, session: &Session) -> Result<(), ApiError> {
+pub(super) fn check_recorded(role: Role, session: &Session) -> Result<(), ApiError> {
     if role == Role::Researcher && !session.research.recorded {
         return Err(ApiError::not_recorded());
     }

@@ -5,6 +5,7 @@
 
 mod agenda;
 mod announce;
+mod assist;
 mod caller;
 mod carry;
 mod copies;
@@ -23,7 +24,8 @@ mod sessions;
 
 pub(crate) use sessions::{moderator_view, move_session, NewSession, SessionMaker};
 
-use std::net::IpAddr;
+use std::fmt::Display;
+use std::hash::Hash;
 
 use axum::extract::{DefaultBodyLimit, FromRequest, FromRequestParts, Request};
 use axum::http::header::HOST;
@@ -35,7 +37,7 @@ use serde::de::DeserializeOwned;
 
 use self::caller::Requester;
 use crate::error::ApiError;
-use crate::limits::{AddressAttempts, Limit};
+use crate::limits::{Attempts, Limit};
 use cocreate_board::direction_override;
 use yrs::Doc;
 
@@ -127,6 +129,13 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/sessions/{id}/publish", post(results::publish)),
         ("/api/sessions/{id}/unpublish", post(results::unpublish)),
         ("/api/sessions/{id}/carry", post(carry::carry)),
+        ("/api/sessions/{id}/assist/themes", post(assist::themes)),
+        ("/api/sessions/{id}/assist/similar", post(assist::similar)),
+        ("/api/sessions/{id}/assist/coverage", get(assist::coverage)),
+        (
+            "/api/sessions/{id}/assist/runs/{run}/accept",
+            post(assist::accept),
+        ),
         ("/api/receipts/{receipt}", get(receipts::show)),
         (
             "/api/receipts/{receipt}/evaluation",
@@ -203,18 +212,18 @@ fn public_read(state: &AppState, requester: &Requester) -> Result<(), ApiError> 
     limit_attempts(state, limiter, Limit::PublicReads, requester.ip, message)
 }
 
-/// Counts an attempt from `ip` on one of the per-address limiters: 429 for `limit`, with how
-/// long to wait, once the address has made too many.
-fn limit_attempts(
+/// Counts an attempt by `key` (an address, a participant) on one of the limiters: 429 for
+/// `limit`, with how long to wait, once it has made too many.
+fn limit_attempts<K: Hash + Eq + Display + Clone>(
     state: &AppState,
-    limiter: &AddressAttempts,
+    limiter: &Attempts<K>,
     limit: Limit,
-    ip: IpAddr,
+    key: K,
     message: &'static str,
 ) -> Result<(), ApiError> {
-    if let Err(wait) = limiter.attempt(ip) {
+    if let Err(wait) = limiter.attempt(key.clone()) {
         state.metrics.limited(limit);
-        tracing::warn!(%ip, limit = limit.label(), "attempts limited");
+        tracing::warn!(by = %key, limit = limit.label(), "attempts limited");
         return Err(ApiError::limited(limit, message, Some(wait)));
     }
     Ok(())

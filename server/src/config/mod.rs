@@ -258,6 +258,19 @@ pub struct ServeConfig {
           value_parser = clap::value_parser!(u32).range(1..))]
     pub public_reads_per_minute: u32,
 
+    /// Directory holding the sentence encoder (`weights.npz`, `sp.model`; fetched by
+    /// scripts/sense-model.sh) for sensemaking: themes, similar cards, coverage. Without it
+    /// (the default) sensemaking is off and its endpoints answer 503 `assist_unavailable`.
+    #[arg(long, env = "COCREATE_SENSE_MODEL", value_name = "DIR")]
+    pub sense_model: Option<PathBuf>,
+
+    /// Sensemaking requests (`/api/sessions/{id}/assist/…`) per minute one participant may make
+    /// to each endpoint (each runs the sentence encoder); beyond it: 429 `too_many_requests`
+    /// with Retry-After.
+    #[arg(long, env = "COCREATE_ASSIST_REQUESTS_PER_MINUTE", default_value_t = 30,
+          value_parser = clap::value_parser!(u32).range(1..))]
+    pub assist_requests_per_minute: u32,
+
     /// Largest HTTP API request body, in bytes; larger: 413 `request_too_large`.
     #[arg(long, env = "COCREATE_MAX_REQUEST_BYTES", default_value_t = 64 * 1024,
           value_parser = clap::value_parser!(u64).range(1024..))]
@@ -389,6 +402,7 @@ impl ServeConfig {
             max_connections_per_session: self.max_connections_per_session as usize,
             join_attempts_per_minute: self.join_attempts_per_minute,
             public_reads_per_minute: self.public_reads_per_minute,
+            assist_requests_per_minute: self.assist_requests_per_minute,
             max_messages_per_second: self.max_messages_per_second,
             max_bytes_per_second: self.max_bytes_per_second,
             max_message_bytes: self.max_message_bytes,

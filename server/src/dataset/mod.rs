@@ -1,6 +1,7 @@
 //! The research dataset of a session, as one zip: the event list, the participants with
 //! their attendance and contribution counts, the moderation log, the final board, the board
-//! at regular intervals, the outcomes, the evaluation, researchers' memos, and a README that
+//! at regular intervals, the outcomes, the evaluation, researchers' memos, the sensemaking
+//! runs, and a README that
 //! documents every file and column; and the same session as a REFI-QDA project (`qdpx`). The
 //! same disclosure rules as every research output apply (`cocreate_board::Disclosure`).
 
@@ -14,6 +15,7 @@ use serde_json::json;
 use zip::write::SimpleFileOptions;
 use zip::ZipWriter;
 
+use crate::assist::runs::{runs_csv, session_runs};
 use crate::format::{csv_line, rfc3339};
 use crate::history::memos::{session_memos, Memo};
 use crate::history::outcomes::{outcomes_csv, Tracker};
@@ -144,10 +146,11 @@ pub async fn write_dataset<W: Write + Seek>(
     let outcomes_csv = outcomes_csv(&outcomes.finish(&decisions));
     let evaluation_csv = evaluation_csv(&evaluation::all(storage, session).await?);
     let memos_csv = memos_csv(&session_memos(storage, session).await?, disclosure);
+    let assist_csv = runs_csv(&session_runs(storage, session).await?, disclosure);
 
     let mut zip = ZipWriter::new(out);
     let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let files: [(&str, String); 9] = [
+    let files: [(&str, String); 10] = [
         ("README.md", readme(records)),
         ("events.csv", events_csv),
         ("participants.csv", participants_csv),
@@ -160,6 +163,7 @@ pub async fn write_dataset<W: Write + Seek>(
         ("outcomes.csv", outcomes_csv),
         ("evaluation.csv", evaluation_csv),
         ("memos.csv", memos_csv),
+        ("assist_runs.csv", assist_csv),
     ];
     for (name, content) in files {
         zip.start_file(name, options)?;

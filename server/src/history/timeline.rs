@@ -122,6 +122,8 @@ impl SessionRecords {
             // A decision on a card is kept in the audit log; history shows it as its own.
             let (entity, action) = match entry.action.as_str() {
                 "decision" => ("decision", "set"),
+                // Sensemaking runs and acceptances (`assist-themes`, ...): not moderation.
+                action if action.starts_with("assist-") => ("assist", &action["assist-".len()..]),
                 action => ("moderation", action),
             };
             events.push(HistoryEvent {

@@ -47,6 +47,12 @@ pub fn memo_id() -> String {
     format!("memo_{}", random_string(ID_ALPHABET, 12))
 }
 
+/// A new sensemaking run id (unique within its session; the groups it becomes are named
+/// after it).
+pub fn assist_run_id() -> String {
+    format!("run_{}", random_string(ID_ALPHABET, 12))
+}
+
 /// A new pseudonymous participant id.
 pub fn participant_id() -> String {
     format!("p_{}", random_string(ID_ALPHABET, 16))

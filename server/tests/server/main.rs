@@ -9,6 +9,7 @@ mod board_session;
 
 mod admin_cli;
 mod agenda;
+mod assist;
 mod authorship;
 mod awareness;
 mod bad_input;

@@ -721,6 +721,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions/{id}/assist/themes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Propose themes for the board's cards (moderators; researchers on a recorded session)
+         * @description Groups the cards the caller may see (hidden items, erased text, other people's drafts of a private step not yet revealed, and for researchers the cards of participants without research consent are never input) by average-linkage clustering of their embeddings. `themes` asks for that many (1 to 50); without it, as many as the cards make, cards left alone listed in `unthemed`. `stage` and `lane` narrow the cards to one stage or lane (400 if the board has none such). At most 2,000 cards per run (400). Recorded as a run and as the history event `assist`/`themes`. 503 `assist_unavailable` without the model; 429 `too_many_requests` beyond `--assist-requests-per-minute`.
+         */
+        post: operations["assistThemes"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/assist/similar": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Cards that say what a text says (moderators, citizens)
+         * @description For a card being typed: the board's cards the caller may see whose meaning is closest to `text`, best first, at most 5, and only those at or above the calibrated similarity (0.60; on the labelled test set 97% of them state the same idea). `text`: 1 to 1,000 characters of plain text (over-long: 400 `text_too_long`). Recorded as a run (the text by its sha256 only). 503 `assist_unavailable` without the model; 429 `too_many_requests` beyond `--assist-requests-per-minute`.
+         */
+        post: operations["assistSimilar"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/assist/coverage": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Cards and themes per stage × lane, empty and thin cells flagged (moderators)
+         * @description Themes of every card the caller may see (as `assist/themes` without a number), then for every stage × lane how many cards and which themes; cells with no card are `empty`, with one `thin`. Cards on no cell (canvas notes) are counted in `unplaced`. Recorded as a run and as the history event `assist`/`coverage`. 503 `assist_unavailable` without the model; 429 `too_many_requests` beyond `--assist-requests-per-minute`.
+         */
+        get: operations["assistCoverage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/assist/runs/{run}/accept": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Accept themes of a run: they become groups on the board (moderators)
+         * @description The chosen themes (indices into the run's `themes`) of a themes or coverage run become groups on the board: one group item per theme, titled with its label and written by the moderator, its cards naming it in their `group` (canvas notes also move inside it), all in one server edit attributed to the moderator. The group ids are `group_<run>_<index>`. A run is accepted once: 409 `already_accepted`. 404 `run_not_found` for no such run (or a similar-cards run); 409 `session_closed`. Recorded with the run and as the history event `assist`/`accept`. 503 `assist_unavailable` without the model.
+         */
+        post: operations["assistAccept"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1229,6 +1309,44 @@ export interface components {
             /** @description When it was last changed (ms since the Unix epoch). */
             updated_at: number;
         };
+        /** @description The model that answered: its name and the sha256 of its weights, as every run records them. */
+        AssistModel: {
+            name: string;
+            /** @description Hex. */
+            sha256: string;
+        };
+        /** @description A proposed theme: cards that say related things, with the words that tell them apart and the most central card quoted word for word. */
+        AssistTheme: {
+            /** @description Its first three terms, joined with commas. */
+            label: string;
+            /** @description Its most telling words (stemmed per language to be compared, shown as written on its cards), best first; at most six. */
+            terms: string[];
+            /** @description The item id of the card closest to the theme's centre. */
+            central: string;
+            /** @description That card's text, word for word. */
+            quote: string;
+            /** @description The item ids of its cards. */
+            items: string[];
+        };
+        /** @description A stage or a lane of the board, in the board's order. */
+        AssistAxis: {
+            id: string;
+            title: string;
+        };
+        /** @description One stage × lane of the board. */
+        CoverageCell: {
+            stage: string;
+            lane: string;
+            /** @description The cards in it that the run read. */
+            cards: number;
+            /** @description Indices into `themes` of the themes its cards belong to. */
+            themes: number[];
+            /**
+             * @description `empty` (no card), `thin` (one card), or null.
+             * @enum {string|null}
+             */
+            flag: "empty" | "thin" | null;
+        };
     };
     responses: {
         /** @description The request is malformed (body, path or query). */
@@ -1239,7 +1357,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "invalid_request" | "consent_required" | "unknown_method" | "invalid_minutes" | "invalid_votes" | "unknown_zone" | "unknown_role" | "unknown_access" | "invalid_zone_rule" | "duplicate_step";
+                    code?: "invalid_request" | "consent_required" | "unknown_method" | "invalid_minutes" | "invalid_votes" | "unknown_zone" | "unknown_role" | "unknown_access" | "invalid_zone_rule" | "duplicate_step" | "text_too_long";
                 };
             };
         };
@@ -1275,7 +1393,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "session_not_found" | "join_code_not_found" | "participant_not_found" | "item_not_found" | "process_not_found" | "results_not_published" | "receipt_not_found" | "step_not_found" | "memo_not_found";
+                    code?: "session_not_found" | "join_code_not_found" | "participant_not_found" | "item_not_found" | "process_not_found" | "results_not_published" | "receipt_not_found" | "step_not_found" | "memo_not_found" | "run_not_found";
                 };
             };
         };
@@ -1287,7 +1405,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "session_closed" | "session_full" | "research_terms_fixed" | "not_hidden" | "contended" | "source_not_closed" | "not_same_process" | "item_hidden" | "already_carried" | "step_current" | "step_running" | "no_current_step" | "nothing_to_reveal" | "too_many_memos";
+                    code?: "session_closed" | "session_full" | "research_terms_fixed" | "not_hidden" | "contended" | "source_not_closed" | "not_same_process" | "item_hidden" | "already_carried" | "step_current" | "step_running" | "no_current_step" | "nothing_to_reveal" | "too_many_memos" | "already_accepted";
                 };
             };
         };
@@ -1313,7 +1431,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "too_many_attempts" | "too_many_connections" | "too_many_exports";
+                    code?: "too_many_attempts" | "too_many_connections" | "too_many_exports" | "too_many_requests";
                 };
             };
         };
@@ -1329,7 +1447,7 @@ export interface components {
                 };
             };
         };
-        /** @description Storage is unreachable; try again shortly. */
+        /** @description Storage is unreachable; try again shortly. Sensemaking endpoints also answer `assist_unavailable` when the server runs without its model (`--sense-model`) or a run did not finish. */
         Unavailable: {
             headers: {
                 [name: string]: unknown;
@@ -1337,7 +1455,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "storage_unavailable";
+                    code?: "storage_unavailable" | "assist_unavailable";
                 };
             };
         };
@@ -2904,6 +3022,193 @@ export interface operations {
             400: components["responses"]["BadRequest"];
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    assistThemes: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description How many themes. */
+                    themes?: number;
+                    /** @description Only the cards of this stage. */
+                    stage?: string;
+                    /** @description Only the cards of this lane. */
+                    lane?: string;
+                };
+            };
+        };
+        responses: {
+            /** @description The proposed themes. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The run's id (`run_…`): its record, in history and the research export. */
+                        run: string;
+                        model: components["schemas"]["AssistModel"];
+                        /** @description Largest first; empty for a board without cards. */
+                        themes: components["schemas"]["AssistTheme"][];
+                        /** @description Item ids of cards that joined no theme (only without `themes`). */
+                        unthemed: string[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    assistSimilar: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description What the caller is typing. */
+                    text: string;
+                };
+            };
+        };
+        responses: {
+            /** @description Similar cards, best first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The run's id (`run_…`): its record, in history and the research export. */
+                        run: string;
+                        model: components["schemas"]["AssistModel"];
+                        similar: {
+                            item: string;
+                            /** @description Cosine similarity, 0.60 to 1. */
+                            score: number;
+                            /** @description The card's text, word for word. */
+                            text: string;
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    assistCoverage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The board's coverage. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description The run's id (`run_…`): its record, in history and the research export. */
+                        run: string;
+                        model: components["schemas"]["AssistModel"];
+                        /** @description Largest first; empty for a board without cards. */
+                        themes: components["schemas"]["AssistTheme"][];
+                        stages: components["schemas"]["AssistAxis"][];
+                        lanes: components["schemas"]["AssistAxis"][];
+                        /** @description Stage by stage, lane by lane within each. */
+                        cells: components["schemas"]["CoverageCell"][];
+                        /** @description Cards on no cell. */
+                        unplaced: number;
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    assistAccept: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+                /** @description The run id. */
+                run: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description Indices of the run's themes, each once. */
+                    themes: number[];
+                };
+            };
+        };
+        responses: {
+            /** @description The groups made. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        run: string;
+                        groups: {
+                            theme: number;
+                            /** @description The group item's id. */
+                            group: string;
+                            label: string;
+                            items: string[];
+                        }[];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
             429: components["responses"]["TooManyRequests"];
             503: components["responses"]["Unavailable"];
