@@ -259,9 +259,29 @@ export interface paths {
         put?: never;
         /**
          * Reveal the current step (private drafts, secret tallies)
-         * @description Moderators; under way or ended. Revealing it again changes nothing. 409 `no_current_step`, `nothing_to_reveal` (neither private nor secret), `session_closed`. Audited as `step-revealed`.
+         * @description Moderators; under way or ended. In a private step, every participant's drafts go onto the board at once, each in its author's name (without display names in an anonymous step), in no author's order, and their draft rooms are emptied; revealing again reveals what was written since. Revealing it again changes nothing. 409 `no_current_step`, `nothing_to_reveal` (neither private nor secret), `session_closed`. Audited as `step-revealed`.
          */
         post: operations["revealStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/agenda/drafts": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * How many private drafts each participant has waiting
+         * @description Moderators. During a private step each participant writes into their own draft room (`<session>:drafts:<participant>`, server/README.md "Private drafts"), which nobody else opens; this says how many cards each participant who edits (not removed, not erased) has waiting there, never their text, so that the facilitator knows when to reveal.
+         */
+        get: operations["draftCounts"];
+        put?: never;
+        post?: never;
         delete?: never;
         options?: never;
         head?: never;
@@ -931,7 +951,7 @@ export interface components {
         };
         Hidden: {
             reason: string;
-            /** @description The moderator's participant id, or `reports`. */
+            /** @description The moderator's participant id, `reports` (hidden by reports) or `source` (a carried copy hidden because its source card was hidden). */
             by: string;
             /** @description Milliseconds since the Unix epoch. */
             at: number;
@@ -961,7 +981,7 @@ export interface components {
         AuditEntry: {
             /** @description Milliseconds since the Unix epoch. */
             at: number;
-            /** @description Participant id (a pseudonym for researchers), `reports` (an automatic hide) or `timer` (an agenda step that ended on time). */
+            /** @description Participant id (a pseudonym for researchers), `reports` (an automatic hide) `timer` (an agenda step that ended on time) or `source` (a carried copy followed its source card: hidden, unhidden, removed). */
             by: string;
             /** @description Looked up when read: empty once erased or not disclosed. */
             by_name: string;
@@ -2033,6 +2053,42 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    draftCounts: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description One entry per participant who edits, in the order they joined. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        drafts: {
+                            /** @description The participant's id. */
+                            participant: string;
+                            /** @description Their display name (empty once erased). */
+                            name: string;
+                            /** @description Cards and notes with text in their draft room. */
+                            cards: number;
+                        }[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
         };
     };
