@@ -23,7 +23,16 @@ pub async fn process_of_two() -> (String, BoardSession, BoardSession) {
 
 /// [`process_of_two`], the first session created with `research` terms (`null`: the default).
 pub async fn process_of_two_with(research: Value) -> (String, BoardSession, BoardSession) {
-    let outside = BoardSession::start(json!({})).await;
+    let server = TestServer::fresh_with(|config| config.open_rooms = false).await;
+    process_of_two_on(Arc::new(server), research).await
+}
+
+/// [`process_of_two_with`] on `server` (a node on Redis, say).
+pub async fn process_of_two_on(
+    server: Arc<TestServer>,
+    research: Value,
+) -> (String, BoardSession, BoardSession) {
+    let outside = BoardSession::create_on(server, json!({})).await;
     let id = outside
         .create_process(json!({"title": "Mobility 2027", "description": "Buses, bikes and benches.", "organisation": "City of Ghent"}))
         .await;

@@ -4,10 +4,11 @@
 
 use serde_json::{json, Value};
 
+use std::sync::Arc;
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use crate::board_session::{process_of_two, process_of_two_with, BoardSession};
-use crate::support::{add_card, card_text, zip_file, Client};
+use crate::board_session::{process_of_two, process_of_two_on, process_of_two_with, BoardSession};
+use crate::support::{add_card, card_text, redis_node, zip_file, Client};
 
 /// A process with a need-analysis session holding a citizen's cards (`card-1`, `card-2`) and an
 /// open co-design session: the two sessions and the citizen's id.
@@ -278,7 +279,21 @@ async fn export_text(s: &BoardSession) -> String {
 /// export, its published results and the process's.
 #[tokio::test]
 async fn an_erasure_in_the_source_reaches_every_copy() {
-    let (process, first, second) = process_of_two().await;
+    erasure_reaches_every_copy(process_of_two().await).await;
+}
+
+/// The same on a node of the tests' Redis: the copies' records and the session records that
+/// redact them live there.
+#[tokio::test]
+async fn an_erasure_in_the_source_reaches_every_copy_on_redis() {
+    let prefix = crate::redis_server::unique_prefix();
+    let node = Arc::new(redis_node(&prefix, "a").await);
+    erasure_reaches_every_copy(process_of_two_on(node, Value::Null).await).await;
+}
+
+async fn erasure_reaches_every_copy(
+    (process, first, second): (String, BoardSession, BoardSession),
+) {
     let (_, carol) = first
         .citizen_writes("Carol", &[("card-1", "please erase me later, phone 0612")])
         .await;
