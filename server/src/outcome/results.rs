@@ -38,8 +38,9 @@ pub struct Publication {
 }
 
 /// The results of one session: the session, its counts and its cards by status. Items by the
-/// session's `moderators` (an example card, a prompt) are listed but not counted among people's
-/// contributions.
+/// session's `moderators` (an example card, a prompt) are listed, marked `by_moderator`, and
+/// counted in none of the figures (contributions, decided, accepted): those say what people
+/// said and what became of it.
 pub fn session_results(
     session: &Session,
     doc: &Doc,
@@ -54,7 +55,6 @@ pub fn session_results(
     let decisions: HashMap<&str, &Decision> =
         decisions.iter().map(|d| (d.item.as_str(), d)).collect();
     let mut cards: Vec<(Option<DecisionStatus>, Value)> = Vec::new();
-    let mut by_moderators = 0;
     if let Some(items) = board["items"].as_object() {
         for (id, item) in items {
             let kind = item["type"].as_str().unwrap_or_default();
@@ -81,16 +81,21 @@ pub fn session_results(
                 card["on"] = json!(parent);
             }
             if author_of(doc, id).is_some_and(|author| moderators.contains(&author)) {
-                by_moderators += 1;
+                card["by_moderator"] = json!(true);
             }
             cards.push((decision.map(|d| d.status), card));
         }
     }
-    let decided = cards.iter().filter(|(status, _)| status.is_some()).count();
-    let accepted = cards
+    // What people said: a moderator's example card counts in none of the figures.
+    let people = |status: &Option<DecisionStatus>, card: &Value, taken_up: bool| {
+        card.get("by_moderator").is_none() && status.is_some_and(|s| !taken_up || s.taken_up())
+    };
+    let contributions = cards
         .iter()
-        .filter(|(status, _)| status.is_some_and(DecisionStatus::taken_up))
+        .filter(|(_, c)| c.get("by_moderator").is_none())
         .count();
+    let decided = cards.iter().filter(|(s, c)| people(s, c, false)).count();
+    let accepted = cards.iter().filter(|(s, c)| people(s, c, true)).count();
     let groups: Vec<Value> = DecisionStatus::ALL
         .iter()
         .map(|status| (Some(*status), status.as_str()))
@@ -113,7 +118,7 @@ pub fn session_results(
         },
         "published_at": publication.published_at,
         "counts": {
-            "contributions": cards.len() - by_moderators,
+            "contributions": contributions,
             "decided": decided,
             "accepted": accepted,
         },

@@ -198,6 +198,9 @@ async fn comments_name_their_card_and_moderators_items_are_not_counted() {
     let hide = json!({"reason": "personal data"});
     s.moderate("POST", "/items/card-2/hide", Some(hide), 200)
         .await;
+    s.decide("card-1", "accepted", "a shelter at the stop")
+        .await;
+    s.decide("example", "accepted", "an example").await;
     s.moderate("POST", "/publish", None, 200).await;
 
     let results = public(&s, 200).await;
@@ -216,9 +219,16 @@ async fn comments_name_their_card_and_moderators_items_are_not_counted() {
         (&comment["kind"], &comment["on"]),
         (&json!("comment"), &json!("card-1"))
     );
-    assert!(cards.iter().any(|c| c["item"] == "example"), "{results}");
+    let example = cards.iter().find(|c| c["item"] == "example");
     assert_eq!(
-        results["counts"]["contributions"], 2,
-        "card-1 and c-1: {results}"
+        example.map(|c| &c["by_moderator"]),
+        Some(&json!(true)),
+        "{results}"
+    );
+    assert!(comment.get("by_moderator").is_none(), "{comment}");
+    assert_eq!(
+        results["counts"],
+        json!({"contributions": 2, "decided": 1, "accepted": 1}),
+        "card-1 and c-1, card-1 accepted, the example's decision not counted: {results}"
     );
 }

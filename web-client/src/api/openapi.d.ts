@@ -1187,12 +1187,18 @@ export interface components {
             origin?: components["schemas"]["Origin"];
             /** @description For a comment: the item it comments on (listed in the results too, in its own group). Comments on a hidden item are left out with it. */
             on?: string;
+            /**
+             * @description Present (true) on an item the session's moderators wrote (an example card, a prompt): listed, but counted in none of the figures.
+             * @enum {boolean}
+             */
+            by_moderator?: true;
         };
         ResultCounts: {
             /** @description The contributions listed, less those written by the session's moderators (an example card, a prompt): what people said. */
             contributions: number;
+            /** @description Contributions with a decision (moderators' items left out, as in `contributions`). */
             decided: number;
-            /** @description Taken up: accepted, planned, in progress or done. */
+            /** @description Taken up: accepted, planned, in progress or done (moderators' items left out). */
             accepted: number;
         };
         ResultGroup: {
