@@ -15,7 +15,6 @@ use yrs::{Doc, ReadTxn, Transact};
 use super::caller::{Caller, Moderators};
 use super::{append_edit, board};
 use crate::error::ApiError;
-use crate::room::load_session_document;
 use crate::room_id::RoomId;
 use crate::session::drafts::drafts_room;
 use crate::session::{now_ms, Participant, Session};
@@ -139,18 +138,14 @@ async fn writers(state: &AppState, session: &Session) -> Result<Vec<Participant>
         .collect())
 }
 
-/// A participant's draft room and its document as stored now.
+/// A participant's draft room and its document as stored now (a draft room loads as a session's
+/// room does).
 async fn drafts_of(
     state: &AppState,
     session: &str,
     participant: &str,
 ) -> Result<(RoomId, Doc), ApiError> {
-    let room = RoomId::parse(&drafts_room(session, participant))
-        .map_err(|e| ApiError::bad_request(e.to_string()))?;
-    let doc = load_session_document(&room, state.storage.as_ref())
-        .await?
-        .doc;
-    Ok((room, doc))
+    board(state, &drafts_room(session, participant)).await
 }
 
 /// The cards and notes of a draft document that hold text, by id, as `board_json` reads them.

@@ -5,10 +5,9 @@
 use serde_json::{json, Value};
 
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
 
 use crate::board_session::{process_of_two, process_of_two_on, process_of_two_with, BoardSession};
-use crate::support::{add_card, card_text, redis_node, zip_file, Client};
+use crate::support::{add_card, card_text, now_ms, redis_node, zip_file, Client};
 
 /// A process with a need-analysis session holding a citizen's cards (`card-1`, `card-2`) and an
 /// open co-design session: the two sessions and the citizen's id.
@@ -242,13 +241,6 @@ async fn carried(from: &BoardSession, to: &BoardSession, items: &[&str]) -> Vec<
         .iter()
         .map(|c| c["item"].as_str().unwrap().to_owned())
         .collect()
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
 }
 
 /// A moderator of `s` erases `pid` with their text.

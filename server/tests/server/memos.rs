@@ -10,13 +10,7 @@ use cocreate_server::config::ServeConfig;
 
 use crate::receipts::Workshop;
 use crate::redis_server;
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
-}
+use crate::support::now_ms;
 
 /// A call that must answer `expected`: the body.
 async fn call(

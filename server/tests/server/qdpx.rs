@@ -11,7 +11,7 @@ use serde_json::{json, Value};
 use yrs::{Map, MapPrelim, TextPrelim};
 
 use crate::board_session::{process_of_two, BoardSession};
-use crate::support::{type_into, Client, TestServer};
+use crate::support::{now_ms, type_into, Client, TestServer};
 
 /// A journey map recorded for research with consent asked and names kept.
 struct Journey {
@@ -292,13 +292,6 @@ fn schema_valid(qde: &str) -> bool {
         String::from_utf8_lossy(&checked.stderr)
     );
     true
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .unwrap()
-        .as_millis() as u64
 }
 
 #[tokio::test]

@@ -420,6 +420,14 @@ pub fn text_len(doc: &Doc) -> usize {
     len
 }
 
+/// Now, in ms since the Unix epoch, as the server's times are.
+pub fn now_ms() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_millis() as u64
+}
+
 /// Opens a raw WebSocket to a room.
 pub async fn raw_socket(url: &str) -> Socket {
     tokio_tungstenite::connect_async(url)
