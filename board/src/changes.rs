@@ -27,6 +27,10 @@ pub struct BoardChange {
     /// For text edits `+inserted -deleted` (UTF-16 units); for emotions the value; for
     /// changes the fields.
     pub detail: String,
+    /// The map key changed, for votes (`item|participant|n`) and emotion values
+    /// (`stage|participant`): whose they are, for the zone rules (`crate::guard`).
+    #[serde(skip)]
+    pub key: String,
 }
 
 /// A document that reports what each applied update changed.
@@ -110,6 +114,7 @@ fn change(entity: &str, action: &'static str, target: &str, detail: String) -> B
         action,
         target: target.to_owned(),
         detail,
+        key: String::new(),
     }
 }
 
@@ -226,7 +231,10 @@ fn describe(
                     EntryChange::Removed(_) => "deleted",
                     _ => "added",
                 };
-                out.push(change("vote", action, item, String::new()));
+                out.push(BoardChange {
+                    key: key.to_string(),
+                    ..change("vote", action, item, String::new())
+                });
             }
         }
         ("emotions" | "emotion_votes", Event::Map(e), []) => {
@@ -239,7 +247,10 @@ fn describe(
                     }
                     EntryChange::Removed(_) => String::new(),
                 };
-                out.push(change("emotion", "set", stage, detail));
+                out.push(BoardChange {
+                    key: key.to_string(),
+                    ..change("emotion", "set", stage, detail)
+                });
             }
         }
         ("meta", Event::Map(e), []) => {

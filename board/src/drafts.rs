@@ -9,7 +9,7 @@ use yrs::{ClientID, Map, Transact};
 
 use crate::carry::write_card;
 use crate::edit::edit_doc;
-use crate::schema::{key, ITEMS};
+use crate::schema::{key, ITEMS, VOTES};
 
 /// The item kinds a draft document may hold that are revealed (what a participant writes on
 /// their own; comments and votes wait for the board).
@@ -26,13 +26,25 @@ pub struct Draft<'a> {
     pub order: f64,
 }
 
-/// One author's drafts as an update for the board, and the client id it is written under.
-/// `name`: the display name to show, `None` in an anonymous step; `at`: the reveal's time,
-/// which every revealed card takes (so that the order people wrote in is not shown).
-pub fn reveal(drafts: &[Draft], author: &str, name: Option<&str>, at: u64) -> (Vec<u8>, ClientID) {
+/// One author's drafts and secret votes (`votes`: keys `item|participant|n`, see
+/// [`crate::votes::admissible`]) as an update for the board, and the client id it is written
+/// under. `name`: the display name to show, `None` in an anonymous step; `at`: the reveal's
+/// time, which every revealed card and vote takes (so that the order people wrote in is not
+/// shown).
+pub fn reveal(
+    drafts: &[Draft],
+    votes: &[String],
+    author: &str,
+    name: Option<&str>,
+    at: u64,
+) -> (Vec<u8>, ClientID) {
     let doc = edit_doc();
     let items = doc.get_or_insert_map(ITEMS);
+    let vote_map = doc.get_or_insert_map(VOTES);
     let mut txn = doc.transact_mut();
+    for key in votes {
+        vote_map.insert(&mut txn, key.as_str(), at as f64);
+    }
     for draft in drafts {
         let map = write_card(&items, &mut txn, draft.id, draft.source);
         map.insert(&mut txn, key::AUTHOR, author);

@@ -16,6 +16,7 @@ pub mod disclosure;
 pub mod drafts;
 pub mod edit;
 pub mod group;
+pub mod guard;
 pub mod read;
 pub mod schema;
 pub mod seed;

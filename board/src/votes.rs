@@ -9,7 +9,7 @@ use crate::edit::editable_copy;
 use crate::schema::{ITEMS, VOTES};
 
 /// The item and participant a vote key names (`None`: not a vote key).
-fn parts(key: &str) -> Option<(&str, &str)> {
+pub(crate) fn parts(key: &str) -> Option<(&str, &str)> {
     let mut parts = key.splitn(3, '|');
     let (item, participant, n) = (parts.next()?, parts.next()?, parts.next()?);
     (!item.is_empty() && !participant.is_empty() && n.parse::<u32>().is_ok())
@@ -38,6 +38,34 @@ pub fn refused(doc: &Doc, added: &[String], participant: &str, limit: u32) -> Ve
     let over = used(&txn, &votes, &items, participant).saturating_sub(limit as usize);
     refused.extend(own.iter().rev().take(over));
     refused.into_iter().cloned().collect()
+}
+
+/// Of the votes `participant` cast apart (a secret vote's draft document `drafts`), the ones
+/// the reveal puts on `board`: on items the board has, not on it yet, and no more than their
+/// limit leaves room for (the first in sorted order).
+pub fn admissible(drafts: &Doc, board: &Doc, participant: &str, limit: u32) -> Vec<String> {
+    let cast: Vec<String> = {
+        let votes = drafts.get_or_insert_map(VOTES);
+        let txn = drafts.transact();
+        let mut keys: Vec<String> = votes
+            .keys(&txn)
+            .filter(|key| parts(key).is_some_and(|(_, voter)| voter == participant))
+            .map(str::to_owned)
+            .collect();
+        keys.sort();
+        keys
+    };
+    let (votes, items) = (
+        board.get_or_insert_map(VOTES),
+        board.get_or_insert_map(ITEMS),
+    );
+    let txn = board.transact();
+    let room = (limit as usize).saturating_sub(used(&txn, &votes, &items, participant));
+    cast.into_iter()
+        .filter(|key| !votes.contains_key(&txn, key))
+        .filter(|key| parts(key).is_some_and(|(item, _)| items.contains_key(&txn, item)))
+        .take(room)
+        .collect()
 }
 
 /// An edit that removes the vote `keys`, as a Yjs update (`None`: none of them is there).

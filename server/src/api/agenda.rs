@@ -159,10 +159,10 @@ pub async fn reveal(
             Ok::<_, ApiError>(s.agenda.reveal()?)
         })
         .await?;
-    // Drafts written since an earlier reveal of the step go on the board too.
+    // Drafts and secret votes cast since an earlier reveal of the step go on the board too.
     let current = session.agenda.current.as_ref();
-    if let Some(step) = current.map(|c| &c.step).filter(|s| s.private) {
-        drafts::reveal_drafts(&state, &session, step.anonymous).await?;
+    if let Some(step) = current.map(|c| &c.step).filter(|s| s.private || s.secret) {
+        drafts::reveal_drafts(&state, &session, step).await?;
     }
     if revealed {
         let step = current_id(&session);

@@ -7,6 +7,7 @@ use axum::extract::State;
 use axum::Json;
 use cocreate_board::drafts::{reveal as reveal_cards, Draft, DRAFT_KINDS};
 use cocreate_board::edit::{self, remove_clients};
+use cocreate_board::votes;
 use cocreate_board::{board_json, Disclosure};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
@@ -16,6 +17,7 @@ use super::caller::{Caller, Moderators};
 use super::{append_edit, board};
 use crate::error::ApiError;
 use crate::room_id::RoomId;
+use crate::session::agenda::Step;
 use crate::session::drafts::drafts_room;
 use crate::session::{now_ms, Participant, Session};
 use crate::state::AppState;
@@ -40,14 +42,15 @@ pub async fn counts(
     Ok(Json(json!({ "drafts": counts })))
 }
 
-/// Puts every participant's drafts on the board, as one append of one record per author (each
+/// Puts every participant's drafts (in a private step) and votes cast apart (in a secret
+/// vote) on the board, as one append of one record per author (each
 /// in that author's name, under a client id of its own), then empties their draft rooms.
 /// Revealing again reveals only drafts written since: a draft's id on the board is derived from
 /// the session, its author and its own id, opaque to readers. Returns how many were revealed.
 pub(super) async fn reveal_drafts(
     state: &AppState,
     session: &Session,
-    anonymous: bool,
+    step: &Step,
 ) -> Result<usize, ApiError> {
     let (room, board_doc) = board(state, &session.id).await?;
     let at = now_ms();
@@ -56,8 +59,18 @@ pub(super) async fn reveal_drafts(
     let mut revealed = 0;
     for participant in writers(state, session).await? {
         let (draft_room, doc) = drafts_of(state, &session.id, &participant.id).await?;
-        let items = draft_items(&doc);
-        if items.is_empty() {
+        let items = if step.private {
+            draft_items(&doc)
+        } else {
+            Vec::new()
+        };
+        let votes = if step.secret {
+            let limit = step.votes.unwrap_or(session.votes_per_participant);
+            votes::admissible(&doc, &board_doc, &participant.id, limit)
+        } else {
+            Vec::new()
+        };
+        if items.is_empty() && votes.is_empty() {
             continue;
         }
         let ids: Vec<String> = items
@@ -74,10 +87,10 @@ pub(super) async fn reveal_drafts(
                 order: order_of(id),
             })
             .collect();
-        if !drafts.is_empty() {
-            let name =
-                Some(participant.display_name.as_str()).filter(|n| !anonymous && !n.is_empty());
-            let (update, _) = reveal_cards(&drafts, &participant.id, name, at);
+        if !drafts.is_empty() || !votes.is_empty() {
+            let name = Some(participant.display_name.as_str())
+                .filter(|n| !step.anonymous && !n.is_empty());
+            let (update, _) = reveal_cards(&drafts, &votes, &participant.id, name, at);
             records.push(NewRecord {
                 at_ms: at,
                 origin: Origin {
@@ -87,7 +100,7 @@ pub(super) async fn reveal_drafts(
                 },
                 update: update.into(),
             });
-            revealed += drafts.len();
+            revealed += drafts.len() + votes.len();
         }
         emptied.push((draft_room, doc));
     }

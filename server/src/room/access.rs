@@ -50,7 +50,31 @@ pub(super) fn access(session: Option<&Session>, identity: Option<&Identity>) -> 
     }
 }
 
+/// Whether a participant's draft room takes writing now: only while a private step (drafts)
+/// or a secret vote (votes kept apart until revealed) is under way, so that what a step
+/// allowed stops when it ends.
+pub(super) fn drafts_open(session: &Session) -> bool {
+    session
+        .agenda
+        .running()
+        .is_some_and(|c| c.step.private || c.step.secret)
+}
+
 impl Room {
+    /// A member's access in this room: [`access`], and in a participant's draft room only
+    /// while [`drafts_open`].
+    pub(super) fn member_access(
+        &self,
+        session: Option<&Session>,
+        identity: Option<&Identity>,
+    ) -> Access {
+        let drafts_closed = self.drafts && !session.is_some_and(drafts_open);
+        match access(session, identity) {
+            Access::Edit if drafts_closed => Access::ReadOnly,
+            other => other,
+        }
+    }
+
     /// Follows the session's new state: each member's access, and what clients are told.
     /// Kicked members are closed; members that become writable get a sync step 1, so that
     /// edits the server dropped while they were read-only are sent again.
@@ -59,11 +83,24 @@ impl Room {
             return;
         }
         let step1 = self.frames.step1(self.awareness.doc());
-        for member in self.members.values_mut() {
+        let accesses: Vec<(u64, Access)> = self
+            .members
+            .iter()
+            .map(|(conn, m)| {
+                (
+                    *conn,
+                    self.member_access(Some(&session), m.identity.as_ref()),
+                )
+            })
+            .collect();
+        for (conn, access) in accesses {
+            let Some(member) = self.members.get_mut(&conn) else {
+                continue;
+            };
             let Some(identity) = &member.identity else {
                 continue;
             };
-            let writable = match access(Some(&session), Some(identity)) {
+            let writable = match access {
                 Access::Removed => {
                     member.outbox.close(close::POLICY_VIOLATION, REMOVED);
                     continue;
@@ -140,6 +177,10 @@ fn read_only_reason(session: &Session, identity: &Identity) -> String {
         )
     } else if session.state == SessionState::Locked {
         "read-only: a moderator locked the session".to_owned()
+    } else if session.can_edit(identity.role) {
+        // the session takes edits, so this is a draft room between private steps
+        "read-only: drafts are written only while a private step or a secret vote is under way"
+            .to_owned()
     } else {
         "read-only: the session is closed".to_owned()
     }

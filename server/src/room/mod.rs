@@ -24,6 +24,7 @@ mod load;
 mod presence;
 mod registration;
 mod relay;
+mod rules;
 mod updates;
 mod votes;
 
@@ -41,7 +42,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 use yrs::sync::Awareness;
 
-use self::access::{access, read_only_frame, session_frame, Access, REMOVED};
+use self::access::{read_only_frame, session_frame, Access, REMOVED};
 use self::append::AppendQueue;
 use self::authors::AuthorWrites;
 use self::frames::{full_awareness_frame, FrameCache};
@@ -49,11 +50,13 @@ use self::handle::Command;
 use self::load::load_room;
 use self::presence::{Presence, MAX_AWARENESS_CLIENTS};
 use self::relay::{next_bus_event, subscribe_bus};
+use self::rules::Ahead;
 use self::votes::AddedVotes;
 use crate::bus::{BusEvent, BusMessageKind, BusSubscription, SharedBus};
 use crate::metrics::SharedMetrics;
 use crate::outbox::Outbox;
 use crate::room_id::RoomId;
+use crate::session::drafts::drafts_owner;
 use crate::session::{Identity, Session};
 use crate::storage::{Seq, SharedStorage};
 
@@ -123,7 +126,14 @@ async fn run(
                 stop_following.clone(),
             );
             let remote_presence = subscribe_bus(&id, &context).await;
+            // A session's board (not a participant's draft room) keeps its zone rules.
+            let drafts = drafts_owner(id.as_str()).is_some();
+            let ahead = (session.is_some() && !drafts)
+                .then(|| Ahead::of(&loaded.doc))
+                .flatten();
             let mut room = Room {
+                ahead,
+                drafts,
                 log: AppendQueue::new(id.clone(), &context),
                 id,
                 added_votes: AddedVotes::watch(&loaded.doc),
@@ -181,6 +191,8 @@ struct Member {
     received: u64,
     /// Of those, how many are still on their way into the log.
     unsaved: usize,
+    /// Of those, how many the zone rules refused.
+    refused: u32,
 }
 
 /// A loaded room: what the room task owns while it serves.
@@ -219,6 +231,11 @@ struct Room {
     /// Items the last applied record created and authorship fields it changed: put right
     /// when a client wrote other than the server vouches for.
     author_writes: AuthorWrites,
+    /// The document ahead of the log that members' updates are judged against, in a
+    /// session's room: the zone rules (`rules.rs`).
+    ahead: Option<Ahead>,
+    /// A participant's draft room (`session/drafts.rs`): written only during private steps.
+    drafts: bool,
     /// The last log position this room's own appends reached. The room stays loaded until it
     /// has applied them: the vote limits are checked as it applies its own records.
     appended: Seq,
@@ -312,7 +329,7 @@ impl Room {
             drop(reply); // unreachable once released; a joiner that still got here retries
             return;
         }
-        let writable = match access(self.session.as_deref(), identity.as_ref()) {
+        let writable = match self.member_access(self.session.as_deref(), identity.as_ref()) {
             Access::Removed => {
                 outbox.close(close::POLICY_VIOLATION, REMOVED);
                 let _ = reply.send(Ok(()));
@@ -338,6 +355,7 @@ impl Room {
                 writable,
                 received: 0,
                 unsaved: 0,
+                refused: 0,
             },
         );
         if reply.send(Ok(())).is_err() {

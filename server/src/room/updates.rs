@@ -51,6 +51,12 @@ impl Room {
             );
             return;
         }
+        if self.refuse_by_rules(conn, update, &bytes) {
+            return;
+        }
+        let Some(member) = self.members.get_mut(&conn) else {
+            return;
+        };
         let pending = PendingUpdate {
             conn,
             participant: member.identity.as_ref().map(|i| i.participant.clone()),
@@ -59,8 +65,16 @@ impl Room {
             bytes,
         };
         match self.log.push(pending, self.applied) {
-            Ok(()) => member.unsaved += 1,
+            Ok(()) => {
+                if let Some(member) = self.members.get_mut(&conn) {
+                    member.unsaved += 1;
+                }
+            }
             Err(append::QueueFull) => {
+                self.unqueue_ahead();
+                let Some(member) = self.members.get_mut(&conn) else {
+                    return;
+                };
                 warn!(room = %self.id, conn, pending = self.log.pending(), "update refused: too much waiting for storage");
                 member.outbox.close(
                     close::TRY_AGAIN_LATER,
@@ -150,7 +164,9 @@ impl Room {
                 let accepted = Duration::from_millis(now_ms().saturating_sub(record.at_ms));
                 self.context.metrics.fanout_latency.observe(accepted);
             }
-            let Some(applied) = self.apply_record(&record, sender) else {
+            let applied = self.apply_record(&record, sender);
+            self.follow_ahead(&record, matches!(applied, Some(Ok(()))));
+            let Some(applied) = applied else {
                 continue; // forged: skipped here as on every node
             };
             match applied {

@@ -12,6 +12,7 @@ pub mod hidden;
 pub mod ids;
 pub mod invites;
 pub mod process;
+pub mod rules;
 pub mod store;
 pub mod token;
 

@@ -3,12 +3,10 @@
 //! a moderator or the session's research answers before the reveal, which puts every draft on
 //! the board at once in its author's name and empties the draft rooms.
 
-use futures_util::StreamExt;
 use serde_json::{json, Value};
-use tokio_tungstenite::tungstenite::Message as WsMessage;
 
 use crate::board_session::BoardSession;
-use crate::support::{add_card, close_of, raw_socket, Client, Socket, WAIT};
+use crate::support::{add_card, close_of, frames_until, raw_socket, Client};
 
 const SECRET: &str = "the counter staff never call back";
 
@@ -36,27 +34,6 @@ impl BoardSession {
     fn drafts(&self, participant: &str) -> String {
         format!("{}:drafts:{participant}", self.id)
     }
-}
-
-/// Reads raw frames until one holds `needle`; whether an earlier one held `secret`.
-async fn frames_until(socket: &mut Socket, needle: &str, secret: &str) -> bool {
-    let read = async {
-        let mut leaked = false;
-        while let Some(Ok(message)) = socket.next().await {
-            let bytes = match message {
-                WsMessage::Binary(bytes) => bytes.to_vec(),
-                WsMessage::Text(text) => text.as_bytes().to_vec(),
-                _ => continue,
-            };
-            let holds = |s: &str| bytes.windows(s.len()).any(|w| w == s.as_bytes());
-            if holds(needle) {
-                return leaked;
-            }
-            leaked |= holds(secret);
-        }
-        panic!("socket ended before {needle:?}")
-    };
-    tokio::time::timeout(WAIT, read).await.expect("in time")
 }
 
 fn contains(value: &Value, text: &str) -> bool {

@@ -26,6 +26,16 @@ struct Board {
 
 impl Board {
     async fn start() -> Self {
+        Board::start_with(false).await
+    }
+
+    /// [`Board::start`], with Ann an official who joined through the moderator's invite: she
+    /// may write into Bob's card (a citizen may not: zone rules).
+    async fn with_official_ann() -> Self {
+        Board::start_with(true).await
+    }
+
+    async fn start_with(official_ann: bool) -> Self {
         let server = TestServer::fresh_with(|config| config.open_rooms = false).await;
         let research = json!({"recorded": true, "consent_required": false, "keep_names": true});
         let created = server
@@ -34,7 +44,15 @@ impl Board {
         let invite = |role: &str| crate::support::invite(&created, role);
         let id = created["id"].as_str().unwrap().to_owned();
         let code = created["join_code"].as_str().unwrap();
-        let (ann_token, ann) = server.join(code, "Ann").await;
+        let (ann_token, ann) = if official_ann {
+            let body = json!({"invite": invite("moderator"), "display_name": "Ann"});
+            let (status, joined) = server.call("POST", "/api/join", None, Some(body)).await;
+            assert_eq!(status, 200, "{joined}");
+            let field = |name: &str| joined[name].as_str().unwrap().to_owned();
+            (field("token"), field("participant_id"))
+        } else {
+            server.join(code, "Ann").await
+        };
         let (bob_token, bob) = server.join(code, "Bob").await;
         let room = |token: &str| format!("{}?token={token}", server.url(&id));
         let moderator = invite("moderator");
@@ -55,7 +73,8 @@ impl Board {
         }
     }
 
-    /// Bob adds card `b`, "Queue too long.", and Ann adds " Ask Jan." to it; both saved.
+    /// Bob adds card `b`, "Queue too long.", and Ann (an official: see `with_official_ann`)
+    /// adds " Ask Jan." to it; both saved.
     async fn ann_writes_into_bobs_card(&mut self) {
         add_card(&mut self.bob_client, "b", "Queue too long.", &self.bob).await;
         self.bob_client.wait_all_saved().await;
@@ -186,7 +205,7 @@ async fn text_that_went_through_hide_and_unhide_is_erased_everywhere() {
 
 #[tokio::test]
 async fn a_persons_comment_and_words_in_another_authors_card_are_erased() {
-    let mut b = Board::start().await;
+    let mut b = Board::with_official_ann().await;
     let ann = b.ann.clone();
     b.ann_writes_into_bobs_card().await;
     add_comment(&mut b.ann_client, "c", "b", "Jan knows", &ann).await;
@@ -209,7 +228,7 @@ async fn a_persons_comment_and_words_in_another_authors_card_are_erased() {
 
 #[tokio::test]
 async fn their_text_in_another_authors_hidden_item_does_not_come_back_on_unhide() {
-    let mut b = Board::start().await;
+    let mut b = Board::with_official_ann().await;
     let ann = b.ann.clone();
     b.ann_writes_into_bobs_card().await;
     b.hide("b").await;
@@ -225,7 +244,7 @@ async fn their_text_in_another_authors_hidden_item_does_not_come_back_on_unhide(
 
 #[tokio::test]
 async fn remove_contributions_finds_their_text_after_hide_and_unhide() {
-    let mut b = Board::start().await;
+    let mut b = Board::with_official_ann().await;
     let (ann, bob) = (b.ann.clone(), b.bob.clone());
     b.ann_writes_into_bobs_card().await;
     b.hide("b").await;

@@ -40,6 +40,7 @@ mod redis_storage;
 mod redis_tls;
 mod reports;
 mod results;
+mod rules;
 mod sessions;
 mod slow_peer;
 mod storage_contract;

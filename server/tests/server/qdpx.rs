@@ -49,7 +49,22 @@ impl Journey {
     }
 
     async fn join(&self, name: &str, consent: bool) -> Person {
-        let body = json!({"code": self.code, "display_name": name, "research_consent": consent});
+        self.join_with(
+            json!({"code": self.code, "display_name": name, "research_consent": consent}),
+        )
+        .await
+    }
+
+    /// An official who joins through the moderator's invite: they may write into others'
+    /// cards (citizens may not: zone rules).
+    async fn join_official(&self, name: &str) -> Person {
+        self.join_with(
+            json!({"invite": self.moderator, "display_name": name, "research_consent": true}),
+        )
+        .await
+    }
+
+    async fn join_with(&self, body: Value) -> Person {
         let (status, joined) = self
             .server
             .call("POST", "/api/join", None, Some(body))
@@ -299,7 +314,7 @@ async fn a_session_exports_as_a_valid_refi_qda_project_with_only_what_may_be_sho
     let j = Journey::start().await;
     let mut ann = j.join("Annabel", true).await;
     let mut bob = j.join("Bartholomew", true).await;
-    let mut cy = j.join("Cyrielle", true).await;
+    let mut cy = j.join_official("Cyrielle").await;
     let mut dee = j.join("Deirdre", false).await;
     ann.card("a1", "aware", "pain-points", "Forms are too long")
         .await;

@@ -296,14 +296,32 @@ pub fn fields<'a>(array: &'a serde_json::Value, key: &str) -> Vec<&'a serde_json
 
 /// Adds a card to the board's `items` map, as the web client does (`web-client/README.md`).
 pub async fn add_card(client: &mut Client, id: &str, text: &str, author: &str) {
+    add_card_at(client, id, text, author, &[]).await;
+}
+
+/// [`add_card`] with more fields (`("lane", "lane-actions")`): where the card lies.
+pub async fn add_card_at(
+    client: &mut Client,
+    id: &str,
+    text: &str,
+    author: &str,
+    fields: &[(&str, &str)],
+) {
     let items = client.doc.get_or_insert_map("items");
     let (id, text, author) = (id.to_owned(), text.to_owned(), author.to_owned());
+    let fields: Vec<(String, String)> = fields
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect();
     client
         .edit(move |txn| {
             let card = items.insert(txn, id, MapPrelim::default());
             card.insert(txn, "type", "card");
             card.insert(txn, "text", TextPrelim::new(text));
             card.insert(txn, "author", author);
+            for (key, value) in fields {
+                card.insert(txn, key, value);
+            }
         })
         .await;
 }
@@ -452,6 +470,27 @@ pub async fn close_of(socket: &mut Socket) -> (u16, String) {
         panic!("socket ended without a close frame")
     });
     close.await.expect("no close frame in time")
+}
+
+/// Reads raw frames until one holds `needle`; whether an earlier one held `secret`.
+pub async fn frames_until(socket: &mut Socket, needle: &str, secret: &str) -> bool {
+    let read = async {
+        let mut leaked = false;
+        while let Some(Ok(message)) = socket.next().await {
+            let bytes = match message {
+                WsMessage::Binary(bytes) => bytes.to_vec(),
+                WsMessage::Text(text) => text.as_bytes().to_vec(),
+                _ => continue,
+            };
+            let holds = |s: &str| bytes.windows(s.len()).any(|w| w == s.as_bytes());
+            if holds(needle) {
+                return leaked;
+            }
+            leaked |= holds(secret);
+        }
+        panic!("socket ended before {needle:?}")
+    };
+    tokio::time::timeout(WAIT, read).await.expect("in time")
 }
 
 /// A Yjs peer: a yrs document kept in sync with a room, and the presence states it heard.
