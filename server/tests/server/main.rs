@@ -42,6 +42,7 @@ mod reports;
 mod results;
 mod sessions;
 mod slow_peer;
+mod step_history;
 mod storage_contract;
 mod sync;
 mod votes;

@@ -1019,6 +1019,8 @@ export interface components {
             records_read: number;
             /** @description The board as JSON under the disclosure rules (its document schema: web-client/README.md). */
             board: Record<string, unknown>;
+            /** @description The agenda's step current at that moment (`null`: none had started, or the current one had left the agenda). */
+            step: components["schemas"]["HistoryStep"] | null;
         };
         /** @description Participation figures of a session. */
         Participation: {
@@ -1317,6 +1319,30 @@ export interface components {
             anonymous: boolean;
             secret: boolean;
             revealed: boolean;
+        };
+        /** @description The agenda's current step at a moment of the session's history, as the session's `step` showed it then: the step started last (under way or ended; it stays current until another starts or it leaves the agenda), read from the audit log (`step-started`, `step-revealed`, `step-ended`, and `agenda` for its settings). */
+        HistoryStep: {
+            id: string;
+            title: string;
+            /** @description `null` if the agenda change that listed the step was not recorded (as `private`, `anonymous` and `secret` are then `false`). */
+            method: components["schemas"]["StepMethod"] | null;
+            /** @description When the server recorded its start (ms since the Unix epoch). */
+            started_at: number;
+            /** @description When it ends on its own (`minutes` after the start); `null`: no duration. */
+            ends_at: number | null;
+            /** @description When the server ended it (a step ended on time: when its clock ended it, at or just after `ends_at`); `null` while under way at that moment. */
+            ended_at: number | null;
+            /**
+             * @description Why it ended, as audited: a moderator ended it, the next step started, the session closed, or its time was up.
+             * @enum {string|null}
+             */
+            end_reason: "moderator" | "next step" | "closed" | "time" | null;
+            private: boolean;
+            anonymous: boolean;
+            secret: boolean;
+            revealed: boolean;
+            /** @description Its first reveal at that moment. */
+            revealed_at: number | null;
         };
         /** @description A researcher's or moderator's note at an instant of the session's replay, kept beside the board (never in it). */
         Memo: {
@@ -2178,7 +2204,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The board, and how it was rebuilt. */
+            /** @description The board, how it was rebuilt, and the agenda's step current then. */
             200: {
                 headers: {
                     [name: string]: unknown;
