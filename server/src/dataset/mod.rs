@@ -2,9 +2,11 @@
 //! their attendance and contribution counts, the moderation log, the agenda's steps and what
 //! each participant contributed in each, the final board, the board at regular intervals, the
 //! outcomes, the evaluation, researchers' memos, the sensemaking runs, and a README that
-//! documents every file and column; and the same session as a REFI-QDA project (`qdpx`). The
+//! documents every file and column; the same session as a REFI-QDA project (`qdpx`); and a
+//! process's sessions side by side (`process`). The
 //! same disclosure rules as every research output apply (`cocreate_board::Disclosure`).
 
+pub mod process;
 pub mod qdpx;
 
 use std::collections::BTreeMap;
@@ -151,8 +153,6 @@ pub async fn write_dataset<W: Write + Seek>(
     let memos_csv = memos_csv(&session_memos(storage, session).await?, disclosure);
     let assist_csv = runs_csv(&session_runs(storage, session).await?, disclosure);
 
-    let mut zip = ZipWriter::new(out);
-    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     let files: [(&str, String); 12] = [
         ("README.md", readme(records)),
         ("events.csv", events_csv),
@@ -170,6 +170,16 @@ pub async fn write_dataset<W: Write + Seek>(
         ("memos.csv", memos_csv),
         ("assist_runs.csv", assist_csv),
     ];
+    write_files(out, files)
+}
+
+/// Writes `files` (name, content) into a zip on `out`, compressed.
+fn write_files<W: Write + Seek>(
+    out: W,
+    files: impl IntoIterator<Item = (&'static str, String)>,
+) -> Result<W, ExportError> {
+    let mut zip = ZipWriter::new(out);
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for (name, content) in files {
         zip.start_file(name, options)?;
         zip.write_all(content.as_bytes())?;
