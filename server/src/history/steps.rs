@@ -101,6 +101,14 @@ impl Steps {
                 Err(e) => warn!(at, error = %e, "an audited agenda that does not read as steps"),
             },
             "step-started" => {
+                // Starting a step ends the one under way; its `step-ended` (reason `next step`)
+                // is audited just before, and stands in for it if that entry was lost.
+                if let Some(run) = self.current.and_then(|i| self.runs.get_mut(i)) {
+                    if run.ended_at.is_none() {
+                        run.ended_at = Some(at);
+                        run.end_reason = Some("next step".to_owned());
+                    }
+                }
                 let rules = self.agenda.iter().find(|s| s.id == *target).cloned();
                 let title = match (&event.detail, &rules) {
                     (title, _) if !title.is_empty() => title.clone(),
@@ -279,5 +287,57 @@ impl StepContributions {
             ]));
         }
         out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn audited(at: u64, action: &str, target: &str, detail: &str) -> HistoryEvent {
+        HistoryEvent {
+            seq: None,
+            at,
+            participant: Some("p_mod".into()),
+            role: Some(crate::session::Role::Moderator),
+            entity: "moderation".into(),
+            action: action.into(),
+            target: target.into(),
+            detail: detail.into(),
+            participant_id: Some("p_mod".into()),
+            by_server: false,
+            revealed_draft: false,
+        }
+    }
+
+    const AGENDA: &str = r#"[{"id":"a","title":"A","method":"brainwrite","minutes":1.0,"private":true,"anonymous":false,"votes":null,"secret":false,"zones":{}},{"id":"b","title":"B","method":"discuss","minutes":null,"private":false,"anonymous":false,"votes":null,"secret":false,"zones":{}}]"#;
+
+    #[test]
+    fn a_start_ends_the_run_under_way_even_without_its_end_audited() {
+        let mut steps = Steps::default();
+        steps.add(&audited(1, "agenda", "s", AGENDA));
+        steps.add(&audited(10, "step-started", "a", "A"));
+        steps.add(&audited(20, "step-started", "b", "B"));
+        let runs = steps.runs();
+        assert_eq!(runs[0].ends_at, Some(10 + 60_000));
+        assert_eq!(
+            (runs[0].ended_at, runs[0].end_reason.as_deref()),
+            (Some(20), Some("next step"))
+        );
+        assert_eq!(steps.current().map(|r| r.id.as_str()), Some("b"));
+    }
+
+    #[test]
+    fn an_ended_step_taken_off_the_agenda_stops_being_current() {
+        let mut steps = Steps::default();
+        steps.add(&audited(1, "agenda", "s", AGENDA));
+        steps.add(&audited(10, "step-started", "b", "B"));
+        steps.add(&audited(20, "step-ended", "b", "moderator"));
+        steps.add(&audited(30, "step-revealed", "b", ""));
+        assert_eq!(steps.current().and_then(|r| r.revealed_at), Some(30));
+        let only_a = &AGENDA[..AGENDA.find("},{").unwrap() + 1];
+        steps.add(&audited(40, "agenda", "s", &format!("{only_a}]")));
+        assert_eq!(steps.current(), None);
+        assert_eq!(steps.runs().len(), 1, "the run stays in the record");
     }
 }
