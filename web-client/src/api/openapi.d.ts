@@ -2388,7 +2388,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A zip: README.md, events.csv, participants.csv, moderation.csv, final-board.json, board-at-intervals.jsonl, outcomes.csv, evaluation.csv, memos.csv. */
+            /** @description A zip: README.md (documents every file and column), events.csv, participants.csv, moderation.csv, steps.csv, contributions_by_step.csv, final-board.json, board-at-intervals.jsonl, outcomes.csv, evaluation.csv, memos.csv, assist_runs.csv. */
             200: {
                 headers: {
                     [name: string]: unknown;
