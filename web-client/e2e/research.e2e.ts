@@ -1,14 +1,15 @@
 // Research (issue 7) through the real server: a scripted session (two citizens add cards at
 // different moments) replayed by a researcher — scrubbed to three instants, stepped, played, the
 // dataset downloaded, axe on the replay view —, memos on the replay of a closed session and its
-// REFI-QDA project (issue 31), research consent at join (a participant who declines still joins),
-// and a moderator erasing a participant with their text.
+// REFI-QDA project (issue 31), the process view under the replay of a session of a process
+// (issue 31, part 3), research consent at join (a participant who declines still joins), and a
+// moderator erasing a participant with their text.
 
 import { describe, it, expect } from 'vitest'
 import AxeBuilder from '@axe-core/playwright'
 import { readFileSync } from 'node:fs'
 import type { Browser, Page } from 'playwright-core'
-import { suiteServer, newContext, screenshotPath, createSession, joinWith, addCard, cell, waitUntil, moderatorAndCitizen, axeSerious, zipText, type Server, type CreatedSession } from './harness'
+import { suiteServer, newContext, screenshotPath, createSession, joinWith, addCard, cell, waitUntil, moderatorAndCitizen, axeSerious, zipText, ADMIN_KEY, type Server, type CreatedSession } from './harness'
 
 let server: Server
 let browser: Browser
@@ -228,6 +229,50 @@ describe('research', () => {
     expect(await page.evaluate(() => document.documentElement.scrollWidth <= window.innerWidth)).toBe(true)
     await axeSerious(page, 'replay with memos at 360 px')
     for (const c of [cit, res]) { expect(c.problems).toEqual([]); await c.ctx.close() }
+  })
+
+  it('the replay of a session of a process shows the process by phase, what was carried forward and decided, and downloads its dataset', async () => {
+    const call = async <T>(path: string, token: string, method = 'GET', body?: unknown): Promise<T> => {
+      const res = await fetch(`${server.url}${path}`, { method, headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` }, body: body === undefined ? undefined : JSON.stringify(body) })
+      expect(res.status, `${method} ${path}`).toBeLessThan(300)
+      return await res.json() as T
+    }
+    const { id: process } = await call<{ id: string }>('/api/processes', ADMIN_KEY, 'POST', { title: 'Parking 2027' })
+    const needs = await createSession(server, 'What people need', 'journey-map', { recorded: true }, { process, cycle_phase: 'need-analysis' })
+    const design = await createSession(server, 'Designing the form', 'journey-map', { recorded: true }, { process, cycle_phase: 'co-design' })
+    const cit = await newContext(browser)
+    await joinWith(cit.page, `${server.url}/#code=${needs.join_code}`, 'Carl')
+    await addCard(cit.page, 0, 1, 'One form for all permits')
+    await recorded(needs, 'One form for all permits')
+    const moderator = needs.invites.moderator.token
+    await call(`/api/sessions/${needs.id}/close`, moderator, 'POST')
+    const state = await call<{ board: { items: Record<string, unknown> } }>(`/api/sessions/${needs.id}/state`, needs.invites.researcher.token)
+    const card = Object.keys(state.board.items)[0]
+    const carried = await call<{ carried: { item: string }[] }>(`/api/sessions/${needs.id}/carry`, moderator, 'POST', { to: design.id, items: [card] })
+    const copy = carried.carried[0].item
+    await call(`/api/sessions/${design.id}/items/${copy}/decision`, design.invites.moderator.token, 'PUT', { status: 'planned', explanation: 'One form online from June.' })
+
+    const res = await newContext(browser)
+    const page = res.page
+    await openReplay(page, design, 'Designing the form')
+    await page.locator('#replay-process-title', { hasText: 'The process: Parking 2027' }).waitFor()
+    expect(await page.locator('#replay-process-summary').textContent()).toBe('2 sessions studied together; 1 card carried forward into a later session, 1 of them decided there.')
+    const phases = page.locator('#replay-process-carried li')
+    expect(await phases.allTextContents()).toEqual(['need analysis1', 'co-design0', 'co-production0', 'evaluation0'])
+    await page.click('#replay-process summary')
+    // sessions, participants, contributions, citizens' share, cards, decided, carried, decided after
+    const row = await page.locator('#replay-process tbody tr', { hasText: 'need analysis' }).locator('td').allTextContents()
+    expect([row[0], row[1], row[3], row[4], row[5], row[6], row[7]]).toEqual(['1', '1', '100%', '1', '0', '1', '1'])
+    await page.locator('#replay-process').screenshot({ path: screenshotPath('replay-process') })
+    await axeSerious(page, 'the process view under the replay')
+    const [dataset] = await Promise.all([page.waitForEvent('download'), page.click('#replay-process-export')])
+    expect(dataset.suggestedFilename()).toBe(`cocreate-process-${process}.zip`)
+    const zip = readFileSync((await dataset.path())!)
+    expect(zipText(zip, 'carried.csv')).toContain(`${needs.id},need-analysis,${card},${design.id},co-design,${copy},`)
+    expect(zipText(zip, 'phases.csv').split('\r\n')[0]).toBe('cycle_phase,sessions,participants,citizens,contributors,contributions,citizen_contributions,cards,decided,carried_in,carried_forward,carried_forward_decided,citizen_share')
+    await page.locator('#replay-process .replay-export-status', { hasText: 'Dataset downloaded.' }).waitFor()
+    expect(res.problems).toEqual([]); expect(cit.problems).toEqual([])
+    await res.ctx.close(); await cit.ctx.close()
   })
 
   it('joining a session that asks for research consent: the question, and a participant who declines still joins', async () => {

@@ -128,18 +128,18 @@ pub struct StateQuery {
 }
 
 /// `GET /api/sessions/{id}/state?at=`: the board as it was then (default: now), rebuilt from
-/// the nearest keyframe; says which keyframe and how many records it read.
+/// the nearest keyframe, with the agenda's step current then; says which keyframe and how
+/// many records it read.
 pub async fn board_at(
     State(state): State<AppState>,
     caller: Caller<Researchers>,
-    Path(id): Path<String>,
     Query(query): Query<StateQuery>,
 ) -> Result<Json<Value>, ApiError> {
     let (room, records) = research_access(&state, caller).await?;
     let at = position(query.at.as_deref(), "at", Position::Seq(Seq::MAX))?;
     let mut seeker = Seeker::new(state.storage.as_ref(), &room, state.keyframe_spacing).await?;
     let seeked = seeker.state_at(at).await?;
-    Ok(Json(state_json(&id, &seeked, &records.disclosure)))
+    Ok(Json(state_json(&records, at, &seeked)))
 }
 
 #[derive(Deserialize)]

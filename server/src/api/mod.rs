@@ -145,6 +145,8 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/processes", post(processes::create)),
         ("/api/processes/{id}", get(processes::details)),
         ("/api/processes/{id}/results", get(processes::results)),
+        ("/api/processes/{id}/metrics", get(processes::metrics)),
+        ("/api/processes/{id}/export", get(processes::export)),
         (
             "/api/processes/{id}/export.qdpx",
             get(processes::export_qdpx),

@@ -2,7 +2,9 @@
 //! it with its sessions (to a moderator of one of them, or the admin key), and
 //! `GET /api/processes/{id}/results` (no token) gathers its sessions' published results, and
 //! `GET /api/processes/{id}/export.qdpx` (a researcher or moderator of one of its sessions) is
-//! its sessions together as one REFI-QDA project.
+//! its sessions together as one REFI-QDA project, and `…/metrics` and `…/export` (the same
+//! callers) its research view: participation by phase of the cycle, cards carried forward and
+//! decided, as figures and as a dataset.
 //! Sessions join a process when they are created (`crate::session::process::enrol`).
 
 use axum::extract::{Path, State};
@@ -19,6 +21,7 @@ use super::history::{export_failed, export_slot, session_material, zip_answer};
 use super::results::{not_published, published, PUBLIC_RESULTS};
 use super::revalidate::revalidated_json;
 use super::{plain_text, public_read, room_of, text_field, Body};
+use crate::dataset::process::{write_process_dataset, ProcessView};
 use crate::dataset::qdpx::{write_qdpx, ProjectScope};
 use crate::error::ApiError;
 use crate::history::session_records;
@@ -189,40 +192,48 @@ pub async fn results(
     Ok(revalidated_json(&requester.headers, PUBLIC_RESULTS, &body))
 }
 
-/// `GET /api/processes/{id}/export.qdpx`: the process's sessions as one REFI-QDA project (a
-/// source per session, in the order they were held), for a researcher or moderator of one of
-/// them. It holds the caller's own session as that session's export would (a researcher's only
-/// while it is recorded), and every other session of the process that is recorded for
-/// research; sessions not recorded are left out (the project's description names them).
-pub async fn export_qdpx(
-    State(state): State<AppState>,
-    requester: Requester,
-    Path(id): Path<String>,
-) -> Result<Response, ApiError> {
+/// The sessions of a process the caller may study, for a researcher or moderator of one of
+/// them: their own session (a researcher's only while it is recorded), and every other session
+/// of the process that is recorded for research, in the order they were held; and the ids of
+/// those left out.
+async fn studied_sessions(
+    state: &AppState,
+    requester: &Requester,
+    id: &str,
+) -> Result<(Process, Vec<Session>, Vec<String>), ApiError> {
     let identity = state
         .tokens
         .verify(bearer(&requester.headers)?, now_secs())?;
-    let (process, sessions) = process_and_sessions(&state, &id).await?;
+    let (process, sessions) = process_and_sessions(state, id).await?;
     let theirs = sessions.iter().find(|s| s.id == identity.session);
     let allowed = [Role::Moderator, Role::Researcher].contains(&identity.role);
     let Some(own) = theirs.filter(|_| allowed) else {
         return Err(ApiError::forbidden(
-            "only a researcher or moderator of one of the process's sessions may export it",
+            "only a researcher or moderator of one of the process's sessions may study it",
         ));
     };
     check_member(&identity, own)?;
     if identity.role == Role::Researcher && !own.research.recorded {
         return Err(ApiError::not_recorded());
     }
-    let included: Vec<&Session> = sessions
-        .iter()
-        .filter(|s| s.id == own.id || s.research.recorded)
-        .collect();
-    let left_out: Vec<&str> = sessions
-        .iter()
-        .filter(|s| !included.iter().any(|i| i.id == s.id))
-        .map(|s| s.id.as_str())
-        .collect();
+    let own = own.id.clone();
+    let (included, left_out): (Vec<Session>, Vec<Session>) = sessions
+        .into_iter()
+        .partition(|s| s.id == own || s.research.recorded);
+    let left_out = left_out.into_iter().map(|s| s.id).collect();
+    Ok((process, included, left_out))
+}
+
+/// `GET /api/processes/{id}/export.qdpx`: the process's sessions as one REFI-QDA project (a
+/// source per session, in the order they were held), for a researcher or moderator of one of
+/// them, of the sessions they may study ([`studied_sessions`]; the project's description
+/// names those left out).
+pub async fn export_qdpx(
+    State(state): State<AppState>,
+    requester: Requester,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let (process, included, left_out) = studied_sessions(&state, &requester, &id).await?;
     let slot = export_slot(&state)?;
     let mut materials = Vec::new();
     for session in &included {
@@ -248,6 +259,53 @@ pub async fn export_qdpx(
     Ok(zip_answer(
         zip.into_inner(),
         format!("cocreate-process-{id}.qdpx"),
+        slot,
+    ))
+}
+
+/// The research view of the process's sessions the caller may study ([`studied_sessions`]).
+async fn process_view(
+    state: &AppState,
+    requester: &Requester,
+    id: &str,
+) -> Result<ProcessView, ApiError> {
+    let (process, included, left_out) = studied_sessions(state, requester, id).await?;
+    let mut sessions = Vec::new();
+    for session in &included {
+        if let Some(records) = session_records(&state.sessions, &session.id).await? {
+            sessions.push((room_of(&session.id)?, records));
+        }
+    }
+    let storage = state.storage.as_ref();
+    let view =
+        ProcessView::gather(storage, state.keyframe_spacing, process, sessions, left_out).await?;
+    tracing::info!(process = %id, sessions = view.sessions.len(), carried = view.carried.len(), "process view gathered");
+    Ok(view)
+}
+
+/// `GET /api/processes/{id}/metrics`: participation by phase of the cycle and the cards carried
+/// forward and decided, over the sessions the caller may study.
+pub async fn metrics(
+    State(state): State<AppState>,
+    requester: Requester,
+    Path(id): Path<String>,
+) -> Result<Json<Value>, ApiError> {
+    let view = process_view(&state, &requester, &id).await?;
+    Ok(Json(json!(view)))
+}
+
+/// `GET /api/processes/{id}/export`: the same as a dataset (a zip of CSV files and a README).
+pub async fn export(
+    State(state): State<AppState>,
+    requester: Requester,
+    Path(id): Path<String>,
+) -> Result<Response, ApiError> {
+    let slot = export_slot(&state)?;
+    let view = process_view(&state, &requester, &id).await?;
+    let zip = write_process_dataset(&view, Cursor::new(Vec::new())).map_err(export_failed)?;
+    Ok(zip_answer(
+        zip.into_inner(),
+        format!("cocreate-process-{id}.zip"),
         slot,
     ))
 }

@@ -60,7 +60,7 @@ pub async fn replay(args: ReplayArgs) -> anyhow::Result<()> {
     };
     let mut seeker = Seeker::new(storage.as_ref(), &room, KEYFRAME_SPACING).await?;
     let seeked = seeker.state_at(at).await?;
-    let state = state_json(&args.session, &seeked, &records.disclosure);
+    let state = state_json(&records, at, &seeked);
     println!("{}", serde_json::to_string_pretty(&state)?);
     Ok(())
 }

@@ -1,10 +1,12 @@
 //! The research dataset of a session, as one zip: the event list, the participants with
-//! their attendance and contribution counts, the moderation log, the final board, the board
-//! at regular intervals, the outcomes, the evaluation, researchers' memos, the sensemaking
-//! runs, and a README that
-//! documents every file and column; and the same session as a REFI-QDA project (`qdpx`). The
+//! their attendance and contribution counts, the moderation log, the agenda's steps and what
+//! each participant contributed in each, the final board, the board at regular intervals, the
+//! outcomes, the evaluation, researchers' memos, the sensemaking runs, and a README that
+//! documents every file and column; the same session as a REFI-QDA project (`qdpx`); and a
+//! process's sessions side by side (`process`). The
 //! same disclosure rules as every research output apply (`cocreate_board::Disclosure`).
 
+pub mod process;
 pub mod qdpx;
 
 use std::collections::BTreeMap;
@@ -20,6 +22,7 @@ use crate::format::{csv_line, rfc3339};
 use crate::history::memos::{session_memos, Memo};
 use crate::history::outcomes::{outcomes_csv, Tracker};
 use crate::history::participation::Counter;
+use crate::history::steps::{steps_csv, StepContributions};
 use crate::history::{walk_all, HistoryEvent, SessionRecords};
 use crate::outcome::DECISIONS;
 use crate::receipt::evaluation::{self, evaluation_csv};
@@ -79,6 +82,7 @@ pub async fn write_dataset<W: Write + Seek>(
     let mut presence: BTreeMap<String, Presence> = BTreeMap::new();
     let mut counter = Counter::new(interval_ms);
     let mut outcomes = Tracker::default();
+    let mut by_step = StepContributions::default();
     let mut moderation_csv = csv_line(&["at", "time", "moderator", "action", "target", "reason"]);
     loop {
         let page = walk
@@ -105,6 +109,7 @@ pub async fn write_dataset<W: Write + Seek>(
         for event in &events {
             counter.add(event);
             outcomes.add(event);
+            by_step.add(event);
             tally(&mut presence, event);
             events_csv.push_str(&event_line(event));
             if event.entity == "moderation" {
@@ -148,13 +153,13 @@ pub async fn write_dataset<W: Write + Seek>(
     let memos_csv = memos_csv(&session_memos(storage, session).await?, disclosure);
     let assist_csv = runs_csv(&session_runs(storage, session).await?, disclosure);
 
-    let mut zip = ZipWriter::new(out);
-    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
-    let files: [(&str, String); 10] = [
+    let files: [(&str, String); 12] = [
         ("README.md", readme(records)),
         ("events.csv", events_csv),
         ("participants.csv", participants_csv),
         ("moderation.csv", moderation_csv),
+        ("steps.csv", steps_csv(by_step.steps().runs())),
+        ("contributions_by_step.csv", by_step.csv()),
         (
             "final-board.json",
             serde_json::to_string_pretty(&final_json).unwrap_or_default(),
@@ -165,6 +170,16 @@ pub async fn write_dataset<W: Write + Seek>(
         ("memos.csv", memos_csv),
         ("assist_runs.csv", assist_csv),
     ];
+    write_files(out, files)
+}
+
+/// Writes `files` (name, content) into a zip on `out`, compressed.
+fn write_files<W: Write + Seek>(
+    out: W,
+    files: impl IntoIterator<Item = (&'static str, String)>,
+) -> Result<W, ExportError> {
+    let mut zip = ZipWriter::new(out);
+    let options = SimpleFileOptions::default().compression_method(zip::CompressionMethod::Deflated);
     for (name, content) in files {
         zip.start_file(name, options)?;
         zip.write_all(content.as_bytes())?;

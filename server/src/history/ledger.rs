@@ -225,6 +225,8 @@ impl Ledger<'_> {
                 detail: String::new(),
                 participant_id: entry.by.clone(),
                 by_server: entry.by_server,
+                // The ledger serves receipts and outcomes, which do not ask.
+                revealed_draft: false,
             }
         })
     }

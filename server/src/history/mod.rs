@@ -1,6 +1,7 @@
 //! Session history for researchers: the board at any moment (`seek`), what changed when
 //! and by whom (`timeline`, over the board crate's change events), participation figures
-//! (`participation`), researchers' memos on the replay (`memos`, kept as records of their
+//! (`participation`), the agenda's steps and what was contributed in each (`steps`),
+//! researchers' memos on the replay (`memos`, kept as records of their
 //! own) and what became of the cards (`outcomes`, and the `ledger` receipts and results read
 //! without replaying the whole history), each under the session's
 //! disclosure rules (`crate::session::disclosure`; the board as JSON under those rules is the
@@ -12,13 +13,15 @@ pub mod memos;
 pub mod outcomes;
 pub mod participation;
 pub mod seek;
+pub mod steps;
 pub mod timeline;
 
 pub use ledger::{Ledger, Ledgers};
 pub use seek::{Position, Seeked, Seeker};
+pub use steps::{StepRun, Steps};
 pub use timeline::{HistoryEvent, SessionRecords, Walk};
 
-use cocreate_board::{board_json, Disclosure};
+use cocreate_board::board_json;
 use serde_json::{json, Value};
 
 use crate::format::rfc3339;
@@ -46,16 +49,25 @@ pub async fn session_records(
 }
 
 /// The answer to "the board at a position" (the state API and `cocreate replay`): where the
-/// seek landed, what it cost, and the board under the session's disclosure rules.
-pub fn state_json(session: &str, seeked: &Seeked, disclosure: &Disclosure) -> Value {
+/// seek to `at` landed, what it cost, the board under the session's disclosure rules, and the
+/// agenda's step current then (`null` if none).
+pub fn state_json(records: &SessionRecords, at: Position, seeked: &Seeked) -> Value {
+    // The instant the position stands for: the record's time, unless it is "now".
+    let instant = match at {
+        Position::Time(ms) => Some(ms),
+        Position::Seq(Seq::MAX) => None,
+        Position::Seq(_) => Some(seeked.at_ms.unwrap_or(0)),
+    };
+    let step = Steps::until(records, instant).current().map(StepRun::view);
     json!({
-        "session": session,
+        "session": records.session.id,
         "seq": seeked.seq,
         "at": seeked.at_ms,
         "time": seeked.at_ms.map(rfc3339),
         "keyframe": seeked.keyframe,
         "records_read": seeked.records_read,
-        "board": board_json(&seeked.doc, disclosure),
+        "board": board_json(&seeked.doc, &records.disclosure),
+        "step": step,
     })
 }
 

@@ -13,7 +13,7 @@ use super::seek::{Position, Seeked, Seeker};
 use crate::room_id::RoomId;
 use crate::session::disclosure::SessionDisclosure;
 use crate::session::{AttendanceEntry, AuditEntry, Participant, Role, Session};
-use crate::storage::{LogRecord, Seq, Storage, StorageError, SERVER_EDIT};
+use crate::storage::{LogRecord, Seq, Storage, StorageError, REVEALED_DRAFTS, SERVER_EDIT};
 
 /// One event of a session's history.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
@@ -38,6 +38,11 @@ pub struct HistoryEvent {
     /// a moderation action's edit (hide, unhide, remove-contributions, erase). Not counted
     /// as a contribution.
     pub by_server: bool,
+    /// A draft put on the board by the reveal of a private step, in its author's name: it
+    /// counts in the step that was revealed, not in the one under way at the reveal. Never
+    /// serialised.
+    #[serde(skip)]
+    pub revealed_draft: bool,
 }
 
 /// What a session's history is read with: the session, its participants and journals, and
@@ -68,7 +73,7 @@ impl SessionRecords {
     }
 
     /// The journals as events, oldest first.
-    fn journal_events(&self) -> Vec<HistoryEvent> {
+    pub(super) fn journal_events(&self) -> Vec<HistoryEvent> {
         let roles: HashMap<&str, Role> = self
             .participants
             .iter()
@@ -89,6 +94,7 @@ impl SessionRecords {
                 target: participant.unwrap_or_default(),
                 detail: String::new(),
                 by_server: false,
+                revealed_draft: false,
             });
         }
         for entry in &self.attendance {
@@ -109,6 +115,7 @@ impl SessionRecords {
                 target: participant.unwrap_or_default(),
                 detail: String::new(),
                 by_server: false,
+                revealed_draft: false,
             });
         }
         for entry in &self.audit {
@@ -137,6 +144,7 @@ impl SessionRecords {
                 target,
                 detail: entry.reason.clone().unwrap_or_default(),
                 by_server: false,
+                revealed_draft: false,
             });
         }
         events.sort_by_key(|e| e.at);
@@ -288,6 +296,7 @@ impl<'a> Walk<'a> {
                 target: c.target,
                 detail: c.detail,
                 by_server: record.origin.connection == SERVER_EDIT,
+                revealed_draft: record.origin.connection == REVEALED_DRAFTS,
             })
             .collect()
     }

@@ -47,6 +47,30 @@ pub async fn process_of_two_on(
     (id, first, second)
 }
 
+/// [`process_of_two`] with its participants' cards, and a third session of the process that is
+/// not recorded for research: Ann's `card-1` and `card-2` in the first (need analysis), Bob's
+/// `card-9` in the second (co-design), Zebulon's `card-5` in the third. The process's id and
+/// the three sessions.
+pub async fn process_of_three_written() -> (String, BoardSession, BoardSession, BoardSession) {
+    let (process, first, second) = process_of_two().await;
+    let unrecorded = first
+        .another(json!({"process": process, "research": {"recorded": false}}))
+        .await;
+    first
+        .citizen_writes(
+            "Ann",
+            &[("card-1", "buses too rare"), ("card-2", "no benches")],
+        )
+        .await;
+    second
+        .citizen_writes("Bob", &[("card-9", "a bus app")])
+        .await;
+    unrecorded
+        .citizen_writes("Zebulon", &[("card-5", "words nobody may study")])
+        .await;
+    (process, first, second, unrecorded)
+}
+
 impl BoardSession {
     /// A server and a canvas session created with `extra` fields (process, cycle_phase,
     /// research) besides its title.

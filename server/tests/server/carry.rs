@@ -233,7 +233,7 @@ async fn a_receipt_follows_a_carried_card_to_its_decision_in_the_next_session() 
 }
 
 /// The moderator of `from` (closed) carries `items` into `to`: the copies' ids, in order.
-async fn carried(from: &BoardSession, to: &BoardSession, items: &[&str]) -> Vec<String> {
+pub async fn carried(from: &BoardSession, to: &BoardSession, items: &[&str]) -> Vec<String> {
     let answer = from.moderate("POST", "/carry", carry(to, items), 200).await;
     answer["carried"]
         .as_array()

@@ -545,10 +545,13 @@ async fn consent_is_asked_and_who_declines_appears_only_in_aggregate() {
     );
     let mut zip = zip::ZipArchive::new(std::io::Cursor::new(body)).unwrap();
     let (dee, eve) = (&tokens[0].1, &tokens[1].1);
-    let everything: String = ["events.csv", "participants.csv", "final-board.json"]
-        .iter()
-        .map(|name| zip_file(&mut zip, name))
-        .collect();
+    let files = [
+        "events.csv",
+        "participants.csv",
+        "final-board.json",
+        "contributions_by_step.csv",
+    ];
+    let everything: String = files.iter().map(|name| zip_file(&mut zip, name)).collect();
     assert!(
         !everything.contains(dee.as_str()) && !everything.contains("Dee"),
         "declined is aggregated"
@@ -557,6 +560,13 @@ async fn consent_is_asked_and_who_declines_appears_only_in_aggregate() {
     assert!(zip_file(&mut zip, "participants.csv")
         .lines()
         .any(|l| l.starts_with("declined,citizen,")));
+    // No agenda: each card counts outside any step, Dee's only in the aggregate.
+    let by_step = zip_file(&mut zip, "contributions_by_step.csv");
+    assert!(
+        by_step.contains(",,declined,citizen,1,0,0,0\r\n"),
+        "{by_step}"
+    );
+    assert!(by_step.contains(&format!(",,{eve},citizen,1,0,0,0\r\n")));
     let final_board: Value = serde_json::from_str(&zip_file(&mut zip, "final-board.json")).unwrap();
     assert_eq!(final_board["board"]["items"]["n0"]["author"], "declined");
     server.stop().await;

@@ -43,6 +43,7 @@ mod results;
 mod rules;
 mod sessions;
 mod slow_peer;
+mod step_history;
 mod storage_contract;
 mod sync;
 mod votes;

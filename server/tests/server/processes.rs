@@ -1,10 +1,11 @@
 //! Processes through the API: creating one (admin key), sessions joining it with a cycle
-//! phase, who may see it, and its gathered published results.
+//! phase, who may see it, its gathered published results, and its research view.
 
 use serde_json::{json, Value};
 
-use crate::board_session::{process_of_two, BoardSession};
-use crate::support::ADMIN_KEY;
+use crate::board_session::{process_of_three_written, process_of_two, BoardSession};
+use crate::carry::carried;
+use crate::support::{zip_file, ADMIN_KEY};
 
 #[tokio::test]
 async fn creating_a_process_needs_the_admin_key_and_a_title() {
@@ -190,4 +191,129 @@ async fn a_process_shows_the_results_its_sessions_published() {
         (status, &body["code"]),
         (404, &json!("results_not_published"))
     );
+}
+
+/// A process's research view: need analysis (Ann's two cards, one decided, both carried), co-design
+/// (Bob's card; the copy of the decided card decided again) and a session not recorded for
+/// research, which the view leaves out; as figures and as a dataset, for a
+/// researcher or moderator of one of its sessions only.
+#[tokio::test]
+async fn a_process_is_studied_by_phase_with_what_was_carried_forward_and_decided() {
+    let (id, first, second, unrecorded) = process_of_three_written().await;
+    first
+        .decide("card-1", "accepted", "More buses from May.")
+        .await;
+    first.close().await;
+    let copies = carried(&first, &second, &["card-1", "card-2"]).await;
+    second
+        .decide(&copies[0], "planned", "In the 2028 plan.")
+        .await;
+
+    let metrics = format!("/api/processes/{id}/metrics");
+    let (status, view) = second
+        .server
+        .call("GET", &metrics, Some(&second.invite("researcher")), None)
+        .await;
+    assert_eq!(status, 200, "{view}");
+    assert_eq!(view["left_out"], json!([unrecorded.id]));
+    let phases = view["phases"].as_array().unwrap();
+    let phase = |name: &str| {
+        phases
+            .iter()
+            .find(|p| p["cycle_phase"] == name)
+            .unwrap()
+            .clone()
+    };
+    let first_metrics = first.call_as("researcher", "GET", "/metrics", None).await.1;
+    let need = phase("need-analysis");
+    assert_eq!(
+        (
+            &need["sessions"],
+            &need["participants"],
+            &need["citizens"],
+            &need["contributors"]
+        ),
+        (&json!(1), &json!(1), &json!(1), &json!(1)),
+        "{need}"
+    );
+    assert_eq!(need["contributions"], first_metrics["contributions"]);
+    assert_eq!(need["citizen_share"], 1.0);
+    assert_eq!(
+        [
+            &need["cards"],
+            &need["decided"],
+            &need["carried_forward"],
+            &need["carried_forward_decided"]
+        ],
+        [&json!(2), &json!(1), &json!(2), &json!(1)]
+    );
+    let design = phase("co-design");
+    assert_eq!(
+        [
+            &design["cards"],
+            &design["carried_in"],
+            &design["carried_forward"]
+        ],
+        [&json!(1), &json!(2), &json!(0)],
+        "carried copies are the server's, not Bob's: {design}"
+    );
+    assert_eq!(phase("evaluation")["sessions"], 0);
+    assert_eq!(phases.len(), 4, "the session without a phase is left out");
+    let statuses: Vec<(Value, Value)> = view["carried"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|c| (c["source_status"].clone(), c["status"].clone()))
+        .collect();
+    assert_eq!(
+        statuses,
+        [
+            (json!("accepted"), json!("planned")),
+            (json!(null), json!(null))
+        ]
+    );
+
+    // The dataset holds the same, documented.
+    let export = format!("/api/processes/{id}/export");
+    let (status, headers, body) = first
+        .server
+        .fetch(&export, &first.invite("moderator"))
+        .await;
+    assert_eq!(
+        (status, headers["content-type"].as_str()),
+        (200, "application/zip")
+    );
+    let mut zip = zip::ZipArchive::new(std::io::Cursor::new(body)).unwrap();
+    let phases_csv = zip_file(&mut zip, "phases.csv");
+    let need_row = format!(
+        "need-analysis,1,1,1,1,{0},{0},2,1,0,2,1,1.000\r\n",
+        need["contributions"]
+    );
+    assert!(phases_csv.contains(&need_row), "{phases_csv}");
+    let carried_csv = zip_file(&mut zip, "carried.csv");
+    assert!(carried_csv.contains(&format!(
+        "{},need-analysis,card-1,{},co-design,{},",
+        first.id, second.id, copies[0]
+    )));
+    assert!(
+        carried_csv.contains(",accepted,planned\r\n"),
+        "{carried_csv}"
+    );
+    assert_eq!(zip_file(&mut zip, "sessions.csv").lines().count(), 1 + 2);
+    let readme = zip_file(&mut zip, "README.md");
+    assert!(readme.contains("Mobility 2027") && readme.contains(&unrecorded.id));
+
+    // Nobody else studies it: a citizen, the researcher of the session not recorded.
+    for (session, role, code) in [
+        (&first, "citizen", "forbidden"),
+        (&unrecorded, "researcher", "not_recorded"),
+    ] {
+        for path in [&metrics, &export] {
+            let token = session.invite(role);
+            session
+                .server
+                .call_expect((403, code), "GET", path, Some(&token), None)
+                .await;
+        }
+    }
 }

@@ -10,7 +10,7 @@ use std::process::Command;
 use serde_json::{json, Value};
 use yrs::{Map, MapPrelim, TextPrelim};
 
-use crate::board_session::{process_of_two, BoardSession};
+use crate::board_session::{process_of_three_written, BoardSession};
 use crate::support::{now_ms, type_into, Client, TestServer};
 
 /// A journey map recorded for research with consent asked and names kept.
@@ -496,22 +496,7 @@ async fn only_researchers_and_moderators_export_the_project() {
 
 #[tokio::test]
 async fn a_process_exports_its_recorded_sessions_together_with_carried_cards_coded() {
-    let (process, first, second) = process_of_two().await;
-    let unrecorded = first
-        .another(json!({"process": process, "research": {"recorded": false}}))
-        .await;
-    first
-        .citizen_writes(
-            "Ann",
-            &[("card-1", "buses too rare"), ("card-2", "no benches")],
-        )
-        .await;
-    second
-        .citizen_writes("Bob", &[("card-9", "a bus app")])
-        .await;
-    unrecorded
-        .citizen_writes("Zebulon", &[("card-5", "words nobody may study")])
-        .await;
+    let (process, first, second, unrecorded) = process_of_three_written().await;
     first
         .decide("card-2", "planned", "Benches in spring.")
         .await;

@@ -326,6 +326,19 @@ pub async fn add_card_at(
         .await;
 }
 
+/// Sets vote keys (`item|participant|n`) in one update, as the web client (or a modified one)
+/// does.
+pub async fn vote(client: &mut Client, keys: &[String]) {
+    let votes = client.doc.get_or_insert_map("votes");
+    client
+        .edit(|txn| {
+            for key in keys {
+                votes.insert(txn, key.as_str(), 1.0);
+            }
+        })
+        .await;
+}
+
 /// Adds a comment on `card` to the board's `items` map, as the web client does, and waits until
 /// it is stored.
 pub async fn add_comment(client: &mut Client, id: &str, card: &str, text: &str, author: &str) {

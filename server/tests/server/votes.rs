@@ -6,7 +6,7 @@
 use serde_json::{json, Value};
 use yrs::{Map, Transact};
 
-use crate::support::{add_card, Client, TestServer};
+use crate::support::{add_card, vote, Client, TestServer};
 
 /// A session whose participants have two votes each, and a citizen connected to it who added
 /// a card to vote on: the server, the citizen's room URL, participant id and client.
@@ -30,18 +30,6 @@ async fn voting_citizen() -> (TestServer, String, String, Client) {
     let mut client = Client::connect(&url).await;
     add_card(&mut client, "card-1", "a card", &pid).await;
     (server, url, pid, client)
-}
-
-/// Sets vote keys in one update, as a (modified) client would.
-async fn vote(client: &mut Client, keys: &[String]) {
-    let votes = client.doc.get_or_insert_map("votes");
-    client
-        .edit(|txn| {
-            for key in keys {
-                votes.insert(txn, key.as_str(), 1.0);
-            }
-        })
-        .await;
 }
 
 /// Votes with `keys` in one update and waits to be told which were refused.

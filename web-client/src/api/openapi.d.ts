@@ -687,6 +687,46 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/processes/{id}/metrics": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A process's research figures: participation by phase of the cycle, cards carried forward and decided (a researcher or moderator of one of its sessions)
+         * @description Over the caller's own session (a researcher's only while it is recorded: 403 `not_recorded`) and every other session of the process recorded for research. 403 `forbidden` for anyone else; 404 `process_not_found`.
+         */
+        get: operations["processMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/processes/{id}/export": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * A process's research dataset: the same figures as CSV files (a researcher or moderator of one of its sessions)
+         * @description The same callers and sessions as the process's metrics; counted in the server's export places as every export.
+         */
+        get: operations["exportProcess"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/processes/{id}/export.qdpx": {
         parameters: {
             query?: never;
@@ -1019,6 +1059,8 @@ export interface components {
             records_read: number;
             /** @description The board as JSON under the disclosure rules (its document schema: web-client/README.md). */
             board: Record<string, unknown>;
+            /** @description The agenda's step current at that moment (`null`: none had started, or the current one had left the agenda). */
+            step: components["schemas"]["HistoryStep"] | null;
         };
         /** @description Participation figures of a session. */
         Participation: {
@@ -1240,6 +1282,88 @@ export interface components {
             }[];
             evaluation?: components["schemas"]["EvaluationFigures"];
         };
+        /** @description A process's research view over the sessions the caller may study (their own, and every other session of the process recorded for research): the sessions in the order they were held, participation by phase of the cycle, and the cards carried forward. Counts only: no names, pseudonyms nor text. */
+        ProcessView: {
+            process: {
+                id: string;
+                title: string;
+                description: string;
+                organisation: string | null;
+                /** @description Milliseconds since the Unix epoch. */
+                created_at: number;
+            };
+            sessions: components["schemas"]["ProcessSessionFigures"][];
+            /** @description The four phases of the cycle in order (zeros where no session served one), then the sessions without a phase if any. */
+            phases: components["schemas"]["ProcessPhaseFigures"][];
+            /** @description Every card carried out of a session in the view, in the order they were carried. */
+            carried: components["schemas"]["CarriedCard"][];
+            /** @description The sessions of the process not in the view (not recorded for research). */
+            left_out: string[];
+        };
+        ProcessSessionFigures: {
+            session: string;
+            title: string;
+            cycle_phase: components["schemas"]["CyclePhase"] | null;
+            /** @description Milliseconds since the Unix epoch. */
+            created_at: number;
+            /** @description Everyone who joined and could edit: citizens and moderators. */
+            participants: number;
+            citizens: number;
+            /** @description Participants who contributed at least once. */
+            contributors: number;
+            /** @description Board changes by participants, as the session's metrics count them. */
+            contributions: number;
+            citizen_contributions: number;
+            /** @description Cards and notes on the final board(s). */
+            cards: number;
+            /** @description How many of those have a decision. */
+            decided: number;
+            /** @description Cards carried in from other sessions in the view. */
+            carried_in: number;
+            /** @description Cards carried out into later sessions. */
+            carried_forward: number;
+            /** @description How many of those got a decision where they were carried. */
+            carried_forward_decided: number;
+        };
+        ProcessPhaseFigures: {
+            /** @description `null`: the sessions that name no phase. */
+            cycle_phase: components["schemas"]["CyclePhase"] | null;
+            sessions: number;
+            /** @description Everyone who joined and could edit: citizens and moderators. */
+            participants: number;
+            citizens: number;
+            /** @description Participants who contributed at least once. */
+            contributors: number;
+            /** @description Board changes by participants, as the session's metrics count them. */
+            contributions: number;
+            citizen_contributions: number;
+            /** @description Citizens' contributions over all; `null` without contributions. */
+            citizen_share: number | null;
+            /** @description Cards and notes on the final board(s). */
+            cards: number;
+            /** @description How many of those have a decision. */
+            decided: number;
+            /** @description Cards carried in from other sessions in the view. */
+            carried_in: number;
+            /** @description Cards carried out into later sessions. */
+            carried_forward: number;
+            /** @description How many of those got a decision where they were carried. */
+            carried_forward_decided: number;
+        };
+        CarriedCard: {
+            from_session: string;
+            /** @description Its id in the session it came from. */
+            item: string;
+            to_session: string;
+            /** @description Its copy's id where it was carried. */
+            to_item: string;
+            /** @description Milliseconds since the Unix epoch. */
+            carried_at: number;
+            /** @description The decision on it where it came from. */
+            source_status: components["schemas"]["DecisionStatus"] | null;
+            /** @description The decision on its copy where it was carried; `null`: none yet, or that session is not in the view. */
+            status: components["schemas"]["DecisionStatus"] | null;
+        };
         /**
          * @description How a step is run: `brainwrite` (everyone writes alone first), `discuss`, `cluster` (sorting cards into themes), `vote` (dot-voting), `review` (officials decide), `custom`.
          * @enum {string}
@@ -1317,6 +1441,30 @@ export interface components {
             anonymous: boolean;
             secret: boolean;
             revealed: boolean;
+        };
+        /** @description The agenda's current step at a moment of the session's history, as the session's `step` showed it then: the step started last (under way or ended; it stays current until another starts or it leaves the agenda), read from the audit log (`step-started`, `step-revealed`, `step-ended`, and `agenda` for its settings). */
+        HistoryStep: {
+            id: string;
+            title: string;
+            /** @description `null` if the agenda change that listed the step was not recorded (as `private`, `anonymous` and `secret` are then `false`). */
+            method: components["schemas"]["StepMethod"] | null;
+            /** @description When the server recorded its start (ms since the Unix epoch). */
+            started_at: number;
+            /** @description When it ends on its own (`minutes` after the start); `null`: no duration. */
+            ends_at: number | null;
+            /** @description When the server ended it (a step ended on time: when its clock ended it, at or just after `ends_at`); `null` while under way at that moment. */
+            ended_at: number | null;
+            /**
+             * @description Why it ended, as audited: a moderator ended it, the next step started, the session closed, or its time was up.
+             * @enum {string|null}
+             */
+            end_reason: "moderator" | "next step" | "closed" | "time" | null;
+            private: boolean;
+            anonymous: boolean;
+            secret: boolean;
+            revealed: boolean;
+            /** @description Its first reveal at that moment. */
+            revealed_at: number | null;
         };
         /** @description A researcher's or moderator's note at an instant of the session's replay, kept beside the board (never in it). */
         Memo: {
@@ -2178,7 +2326,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description The board, and how it was rebuilt. */
+            /** @description The board, how it was rebuilt, and the agenda's step current then. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2240,7 +2388,7 @@ export interface operations {
         };
         requestBody?: never;
         responses: {
-            /** @description A zip: README.md, events.csv, participants.csv, moderation.csv, final-board.json, board-at-intervals.jsonl, outcomes.csv, evaluation.csv, memos.csv. */
+            /** @description A zip: README.md (documents every file and column), events.csv, participants.csv, moderation.csv, steps.csv, contributions_by_step.csv, final-board.json, board-at-intervals.jsonl, outcomes.csv, evaluation.csv, memos.csv, assist_runs.csv. */
             200: {
                 headers: {
                     [name: string]: unknown;
@@ -2982,6 +3130,64 @@ export interface operations {
             304: components["responses"]["NotModified"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    processMetrics: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The process id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The figures. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ProcessView"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    exportProcess: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The process id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description A zip: README.md (documents every file and column), sessions.csv, phases.csv, carried.csv. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/zip": unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            500: components["responses"]["ExportFailed"];
             503: components["responses"]["Unavailable"];
         };
     };

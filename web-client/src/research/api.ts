@@ -1,12 +1,14 @@
 //! The server's research API (server/README.md, "History, replay and research exports"): a
 //! session's history, its board at a moment, its participation figures, its dataset and REFI-QDA
-//! project, and the memos researchers write on its replay.
+//! project, the memos researchers write on its replay, and the research view of its process.
 
 import { client, answer, bearer, withToken, type Body, type Schema } from '../api/client'
 import { parseNdjson } from './history'
 
 /** A researcher's or moderator's note at an instant of the replay (server/README.md, "Memos"). */
 export type Memo = Schema<'Memo'>
+/** A process's sessions side by side: participation by phase, cards carried forward and decided. */
+export type ProcessView = Schema<'ProcessView'>
 
 export const researchApi = {
   /** Every event, oldest first (NDJSON). */
@@ -23,6 +25,12 @@ export const researchApi = {
   /** The session as a REFI-QDA project (.qdpx, a zip) for qualitative analysis programs; a blob as above. */
   exportQdpx: (token: string, id: string) =>
     answer(client.GET('/api/sessions/{id}/export.qdpx', { ...withToken(token, { id }), parseAs: 'blob' })),
+  /** The research view of the process a session belongs to, over the sessions the caller may study. */
+  processMetrics: (token: string, id: string) =>
+    answer(client.GET('/api/processes/{id}/metrics', withToken(token, { id }))),
+  /** The process's dataset (zip of CSV files); a blob as above. */
+  processExport: (token: string, id: string) =>
+    answer(client.GET('/api/processes/{id}/export', { ...withToken(token, { id }), parseAs: 'blob' })),
   /** Every memo of the session, in the order of the replay (instant, then id). */
   memos: async (token: string, id: string) =>
     (await answer(client.GET('/api/sessions/{id}/memos', withToken(token, { id })))).memos,

@@ -14,7 +14,8 @@ const roleName = (role: string): string => t(`role.${role}` as Key)
 const W = 600
 const H = 160
 
-function table (caption: string, head: string[], rows: (string | number)[][]): HTMLElement {
+/** The numbers of a chart as a table, folded under "Show as a table". */
+export function table (caption: string, head: string[], rows: (string | number)[][]): HTMLElement {
   return h('details', { class: 'chart-table' },
     h('summary', { text: t('replay.table') }),
     h('table', {},
@@ -72,15 +73,20 @@ export function activityChart (buckets: MetricsBucket[], bucketSeconds: number, 
 
 /** Contributions per role as bars in HTML, each with its role and number written next to it. */
 export function roleChart (byRole: Record<string, number>): HTMLElement {
-  const roles = rolesOf([byRole])
-  const max = Math.max(1, ...roles.map((r) => byRole[r]))
-  return h('figure', { class: 'chart-figure', id: 'replay-roles' },
-    h('figcaption', {}, h('strong', { id: 'roles-title', text: t('replay.byRole') })),
-    h('ul', { class: 'role-bars', 'aria-labelledby': 'roles-title' }, ...roles.map((r) => {
+  const bars = rolesOf([byRole]).map((r) => ({ name: roleName(r), value: byRole[r], colour: roleColour(r) }))
+  return barChart('replay-roles', 'roles-title', t('replay.byRole'), bars)
+}
+
+/** Bars in HTML, each with its name and number written next to it, under a caption (`titleId`). */
+export function barChart (id: string, titleId: string, title: string, bars: { name: string, value: number, colour: string }[]): HTMLElement {
+  const max = Math.max(1, ...bars.map((b) => b.value))
+  return h('figure', { class: 'chart-figure', id },
+    h('figcaption', {}, h('strong', { id: titleId, text: title })),
+    h('ul', { class: 'role-bars', 'aria-labelledby': titleId }, ...bars.map((b) => {
       const bar = h('span', { class: 'bar', 'aria-hidden': 'true' })
-      bar.style.width = `${(byRole[r] / max) * 100}%`
-      bar.style.background = roleColour(r)
-      return h('li', {}, h('span', { class: 'role-name', text: roleName(r) }), h('span', { class: 'bar-track' }, bar), h('span', { class: 'role-count', text: String(byRole[r]) }))
+      bar.style.width = `${(b.value / max) * 100}%`
+      bar.style.background = b.colour
+      return h('li', {}, h('span', { class: 'role-name', text: b.name }), h('span', { class: 'bar-track' }, bar), h('span', { class: 'role-count', text: String(b.value) }))
     })))
 }
 

@@ -1,7 +1,8 @@
 //! The researcher's replay view (`#s=<id>&view=replay`): the board at any moment of the session,
 //! a timeline (play/pause at 1×–64×, step by event, jump by time), contributions coloured by
-//! participant with a legend, participation charts, memos beside the timeline (memos.tsx), and
-//! the downloads of the research dataset and of the REFI-QDA project.
+//! participant with a legend, participation charts, memos beside the timeline (memos.tsx), the
+//! downloads of the research dataset and of the REFI-QDA project, and, for a session of a
+//! process, the process's figures across its sessions (process-view.ts).
 //! The event list is fetched once (`/history`); boards come from `state?at=<seq>`, cached, with
 //! at most one request in flight (the newest wanted position wins), which throttles playing.
 
@@ -9,6 +10,7 @@ import type * as Y from 'yjs'
 import type { StoredSession } from '../session/api'
 import { researchApi } from './api'
 import { mountMemos } from './memos'
+import { processSection } from './process-view'
 import { h, clear, download } from '../ui/dom'
 import { t, type Key } from '../i18n'
 import { Announcer } from '../ui/announcer'
@@ -80,12 +82,15 @@ export class ReplayPage {
   private readonly charts = h('div', { class: 'replay-charts' })
   private readonly exportStatus = h('span', { class: 'replay-export-status', role: 'status' })
   private readonly memosHost = h('div', { class: 'replay-memos-host' })
+  /** The process the session belongs to, whose figures follow the session's. */
+  private readonly process?: string
 
   constructor (opts: ReplayOptions) {
     this.token = opts.stored.token
     this.sid = opts.stored.session.id
     this.reader = opts.stored
     const session = opts.stored.session
+    this.process = session.process ?? undefined
     const downloads = DOWNLOADS.map((d) => {
       const btn: HTMLButtonElement = h('button', { type: 'button', class: 'btn', id: d.id, onclick: () => this.downloadFile(btn, d), text: t(d.label) })
       return btn
@@ -151,6 +156,7 @@ export class ReplayPage {
       this.status.textContent = ''
       this.seek(this.timeline.end, true)
       this.showMemos()
+      if (this.process) this.charts.after(await processSection(this.token, this.process))
     } catch (e) {
       this.status.textContent = t('replay.error', { error: errorText(e) })
     }
