@@ -7,7 +7,7 @@ use serde_json::{json, Value};
 use yrs::{Map, Out};
 
 use crate::board_session::BoardSession;
-use crate::support::{add_card, add_card_at, frames_until, raw_socket, type_into, Client};
+use crate::support::{add_card, add_card_at, frames_until, raw_socket, type_into, vote, Client};
 
 /// The session message telling a writer their edit was refused: its zone.
 async fn refused_zone(client: &mut Client) -> String {
@@ -205,19 +205,6 @@ async fn a_client_that_keeps_resending_refused_edits_is_closed() {
     assert!(reason.contains("refused edits"), "{reason}");
     let state = s.board_state().await;
     assert!(state["board"]["lanes"].get("lane-0").is_none(), "{state}");
-}
-
-/// Casts dot-votes (keys `item|participant|n`) on `client`'s document and sends them.
-async fn vote(client: &mut Client, keys: &[String]) {
-    let votes = client.doc.get_or_insert_map("votes");
-    let keys = keys.to_vec();
-    client
-        .edit(move |txn| {
-            for key in keys {
-                votes.insert(txn, key, 1.0);
-            }
-        })
-        .await;
 }
 
 #[tokio::test]

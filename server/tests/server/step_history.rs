@@ -48,8 +48,8 @@ fn rows(csv: &str) -> Vec<Vec<String>> {
 }
 
 /// A workshop: Ann writes a card before any step, two drafts in the private step (revealed after
-/// the moderator ended it), a comment in the discussion and a vote in the vote, which closing the
-/// session ends. The dataset and the replay tell each step, also after a restart.
+/// the moderator ended it), a comment in the discussion and a vote in the secret vote (revealed
+/// while it is under way), which closing the session ends. The dataset and the replay tell each step, also after a restart.
 #[tokio::test]
 async fn each_step_is_in_the_export_and_the_replay_at_any_instant() {
     let dir = tempfile::tempdir().unwrap();
@@ -79,9 +79,11 @@ async fn each_step_is_in_the_export_and_the_replay_at_any_instant() {
     add_comment(&mut board, "c-1", "early", "a comment", &ann).await;
     s.moderate("POST", "/agenda/steps/vote/start", None, 200)
         .await;
-    vote(&mut board, &[format!("early|{ann}|0")]).await;
-    board.wait_all_saved().await;
+    // A secret vote is cast apart, in the draft room, and counted at the reveal.
+    vote(&mut drafts, &[format!("early|{ann}|0")]).await;
+    drafts.wait_all_saved().await;
     let voting = instant().await;
+    s.moderate("POST", "/agenda/reveal", None, 200).await;
     s.close().await;
     board.hang_up().await;
     drafts.hang_up().await;
