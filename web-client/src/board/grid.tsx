@@ -4,11 +4,12 @@
 //! Headers stay in view while the board scrolls (sticky); cells off screen skip layout and paint
 //! (content-visibility), so a board of a thousand cards stays quick.
 
+import type { ComponentChildren } from 'preact'
 import { useLayoutEffect, useRef } from 'preact/hooks'
 import * as M from './model'
 import * as A from './actions'
 import { t, axisName, type Key } from '../i18n'
-import { useTopics } from './store'
+import { StoreContext, useTopics, type BoardStore } from './store'
 import { AXES, CELLS, CONNECTORS, cellTopic } from './routing'
 import { Card, CARD_MIME } from './card'
 import { AxisHeader } from './headers'
@@ -19,11 +20,24 @@ import { pure } from '../ui/pure'
 
 interface CellProps { lane: string, stage: string, laneName: string, stageName: string }
 
+/** This person's drafts in a cell (a private step): rendered from the drafts' own store. */
+function DraftCardsView ({ lane, stage }: { lane: string, stage: string }) {
+  const drafts = useTopics([cellTopic(lane, stage)])
+  return <>{drafts.index.cardsIn(lane, stage).map((id) => <li key={id}><Card id={id} /></li>)}</>
+}
+
+const DraftCards = pure(DraftCardsView)
+
+/** The drafts' store lent to what renders inside (their cards read and write the draft document). */
+export function InDrafts ({ drafts, children }: { drafts: BoardStore | undefined, children: ComponentChildren }) {
+  return drafts ? <StoreContext.Provider value={drafts}>{children}</StoreContext.Provider> : null
+}
+
 function CellView ({ lane, stage, laneName, stageName }: CellProps) {
   const store = useTopics([cellTopic(lane, stage)])
   const list = useRef<HTMLUListElement>(null)
   const ids = store.index.cardsIn(lane, stage)
-  const edit = store.env.canEdit()
+  const edit = store.env.canEdit() && store.env.rules().mayAdd(lane, stage)
   // the browser says when it starts or stops skipping this list off screen (content-visibility)
   useLayoutEffect(() => {
     const ul = list.current
@@ -52,6 +66,7 @@ function CellView ({ lane, stage, laneName, stageName }: CellProps) {
       onDrop={edit ? drop : undefined}>
       <ul class='cards' ref={list} aria-label={t('board.cell', { lane: laneName, stage: stageName, n: ids.length })}>
         {ids.map((id) => <li key={id}><Card id={id} /></li>)}
+        <InDrafts drafts={store.drafts}><DraftCards lane={lane} stage={stage} /></InDrafts>
       </ul>
       {edit
         ? (
