@@ -138,6 +138,31 @@ describe('issue 27 in the browser: private drafts, secret votes, rules per zone,
     await mod.ctx.close(); await phone.ctx.close(); await laptop.ctx.close()
   })
 
+  it('a canvas: a note added in a private step is a draft where it was put, then on the board at the reveal', async () => {
+    const created = await createSession(server, 'Library services', 'canvas')
+    await setAgenda(created)
+    const mod = await newContext(browser)
+    const cit = await newContext(browser)
+    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
+    await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Carla')
+    // frames (groups) are the structure: the moderator's
+    expect(await cit.page.locator('#add-group').count()).toBe(0)
+    await mod.page.locator('#add-group').waitFor()
+    await mod.page.locator('#facil-next').click()
+    await cit.page.locator('#rules-note', { hasText: 'Only you can see them' }).waitFor()
+    await cit.page.click('#add-note')
+    await cit.page.locator('textarea.card-editor').fill('Opening hours too short')
+    await cit.page.keyboard.press('Escape')
+    await cit.page.locator('.note-li .card.draft', { hasText: 'Opening hours too short' }).waitFor()
+    await mod.page.locator('#draft-counts li[data-cards="1"]', { hasText: 'Carla: 1 draft' }).waitFor()
+    expect(await everything(mod.page)).not.toContain('Opening hours')
+    await mod.page.locator('#facil-reveal').click()
+    await mod.page.locator('.note-li .card:not(.draft)', { hasText: 'Opening hours too short' }).waitFor()
+    await cit.page.locator('.note-li .card:not(.draft)', { hasText: 'Opening hours too short' }).waitFor()
+    await expect.poll(() => cit.page.locator('.card.draft').count()).toBe(0)
+    await mod.ctx.close(); await cit.ctx.close()
+  })
+
   it("a step naming zones: closed cells have no add button and the page says why; a secret vote keeps votes in the voter's own document; an edit the server refuses resets the board from the server", async () => {
     const created = await createSession(server, 'Parking permit', 'journey-map')
     await setAgenda(created, { 'lane:lane-pain-points': { citizen: 'add' } })
