@@ -7,7 +7,7 @@
 
 import * as Y from 'yjs'
 import * as M from '../board/model'
-import { Connection, type ConnectionState, type EditRefused, type Session, type SessionMessage, type You } from '../sync/connection'
+import { Connection, type ConnectionState, type Session, type SessionMessage, type You } from '../sync/connection'
 import { api, storeSession, forgetSession, type StoredSession } from '../session/api'
 import { receiptPanel } from '../outcome/receipt'
 import { evaluationForm } from '../outcome/evaluation'
@@ -44,10 +44,11 @@ export interface BoardOptions {
   devRoom?: { room: string, template: M.Template }
   onLeave: () => void
   /**
-   * The server refused an edit (a rule forbids it) and this device's copy was thrown away: the
-   * app opens the board again, fresh from the server, showing `notice` (issue 27, part 4).
+   * This device's copy of the board held edits the server dropped (made while read-only, or that
+   * a rule forbids) and was thrown away: the app opens the board again, fresh from the server,
+   * showing `notice` (issue 27, part 4).
    */
-  onReset?: (notice: string) => void
+  onReset?: (notice?: string) => void
   /** Shown and said once the board opens: why it was opened again. */
   notice?: string
 }
@@ -177,10 +178,11 @@ export class BoardPage {
     this.draftEnv = { ...env, rules: () => this.draftRules, session: () => undefined, votingNow: () => false, setPresence: () => {} }
     this.store.narrow = this.narrow.matches
     this.store.root = this.boardRoot
-    this.conn.onDiscardLocal = () => this.discardLocalAndReload()
+    this.conn.onDiscardLocal = () => this.reopenFromServer()
     this.conn.on('state', (s) => { this.connState = s; this.renderStatus() })
     this.conn.on('session', (m) => this.onSession(m))
-    this.conn.on('refused', (m) => this.resetToServer(m))
+    // an edit a rule forbids (issue 27, part 4): the server dropped it; so does this device
+    this.conn.on('refused', (m) => this.reopenFromServer(t('refused.edit', { zone: zoneName(this.doc, m.zone) })))
     this.conn.provider.on('sync', (synced: boolean) => { if (synced) this.upgradeDocument() })
     awareness.setLocalStateField('user', { color: this.color, name: this.you?.display_name ?? devIdentity().name })
     this.presence = new Presence(awareness, this.doc.clientID, {
@@ -312,7 +314,7 @@ export class BoardPage {
     else if (m.event === 'step-ended' && m.session.step && m.session.state !== 'closed') this.announcer.say(`${m.session.step.title}: ${endedText(m.session.step)}`)
     else if (m.event === 'step-revealed' && m.session.step) this.announcer.say(t('step.revealedSay', { title: m.session.step.title }))
     this.facilitation.update(m.session, m.event)
-    if (!wasEditable && this.canEdit() && this.dirtyWhileReadOnly) { this.discardLocalAndReload(); return }
+    if (!wasEditable && this.canEdit() && this.dirtyWhileReadOnly) { this.reopenFromServer(); return }
     if (!this.canEdit()) A.stopEditing(this.store, false)
     this.upgradeDocument()
     this.renderAll()
@@ -352,16 +354,16 @@ export class BoardPage {
   }
 
   /**
-   * The server dropped an edit a rule forbids (issue 27, part 4): this device's copy holds it and
-   * would send it again on every reconnect. It is thrown away, with its offline copy, and the app
-   * opens the board again from the server's copy (the page stays; no reload).
+   * This device's copy holds edits the server dropped (made while read-only, or that a rule
+   * forbids): sent again on every reconnect, they must go. The copy is thrown away with its
+   * offline store, and the board opens again from the server's (the app mounts it again, no
+   * reload; `notice` says why).
    */
-  private resetToServer (m: EditRefused): void {
-    if (this.destroyed || !this.opts.onReset) return
+  private reopenFromServer (notice?: string): void {
+    if (this.destroyed) return
     this.destroyed = true
     this.conn.provider.disconnect()
-    const notice = t('refused.edit', { zone: zoneName(this.doc, m.zone) })
-    void this.conn.clearLocal().finally(() => this.opts.onReset?.(notice))
+    void this.conn.clearLocal().finally(() => this.opts.onReset ? this.opts.onReset(notice) : location.reload())
   }
 
   /** Shows (and says) why the board was opened again, for a while. */
@@ -434,12 +436,6 @@ export class BoardPage {
     if (text) this.announcer.say(text)
   }
 
-  private discardLocalAndReload (): void {
-    if (this.destroyed) return
-    this.destroyed = true
-    this.conn.provider.disconnect()
-    this.conn.clearLocal().finally(() => location.reload())
-  }
 
   // ---- rendering ----
 
