@@ -6,7 +6,10 @@ import { SESSION_KEY_PREFIX, type StoredSession } from './api'
 
 /** Kept: choices about the page, nobody's data (the language, the board view). */
 const PREFERENCES = new Set(['cocreate.lang', 'cocreate.view'])
-/** sync/connection.ts names a session's board copy `cocreate:s:<id>`, a development room's `cocreate:dev:<room>`. */
+/**
+ * sync/connection.ts names a session's board copy `cocreate:s:<id>`, a development room's
+ * `cocreate:dev:<room>`, a participant's drafts `cocreate:d:<session>:drafts:<participant>`.
+ */
 const BOARD_COPY_PREFIX = 'cocreate:'
 const boardCopy = (sessionId: string): string => `${BOARD_COPY_PREFIX}s:${sessionId}`
 
