@@ -658,13 +658,15 @@ export class BoardPage {
     const stageAt = position(stages)
     const laneAt = position(M.lanes(this.doc))
     const votes = M.voteCounts(this.doc)
+    // a secret vote before its reveal: no tallies, here either
+    const tallies = !secretBallots(this.facilitation.step())
     const at = (where: Map<string | undefined, number>, id: string | undefined): number => where.get(id) ?? -1
     return M.allItems(this.doc)
       .filter((i) => i.type === 'card' || i.type === 'note')
       .sort((a, b) => at(stageAt, a.stage) - at(stageAt, b.stage) || at(laneAt, a.lane) - at(laneAt, b.lane) || a.createdAt - b.createdAt)
       .map((i) => {
         const stage = stages[at(stageAt, i.stage)]
-        return { id: i.id, name: A.itemName(i), votes: votes.get(i.id) ?? 0, stage: stage ? axisName('stages', stage) : '' }
+        return { id: i.id, name: A.itemName(i), votes: tallies ? votes.get(i.id) ?? 0 : null, stage: stage ? axisName('stages', stage) : '' }
       })
   }
 
