@@ -7,6 +7,7 @@ import { t } from '../i18n'
 /** How long a deletion can be undone: long enough to notice a slip and reach the button. */
 export const UNDO_MS = 10_000
 
+/** The one offer to undo the last deletion, shown above the board (one per page). */
 export class UndoBar {
   /** Empty (and not shown) until a deletion; polite, so that it does not interrupt. */
   readonly el = h('div', { class: 'undo-bar', id: 'undo-bar', role: 'status' })

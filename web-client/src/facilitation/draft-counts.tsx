@@ -21,6 +21,7 @@ interface Props {
   version: number
 }
 
+/** The counts of those who have drafts waiting, under the facilitator's controls. */
 export function DraftCounts ({ token, session, step, version }: Props) {
   const [counts, setCounts] = useState<Count[] | undefined>()
   const [error, setError] = useState('')

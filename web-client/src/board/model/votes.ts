@@ -21,6 +21,7 @@ export function voteCounts (doc: Y.Doc): Map<string, number> {
 /** The vote keys of the board and of a private ballot box. */
 const ballots = (doc: Y.Doc, box?: Y.Doc): string[] => [...votesMap(doc).keys(), ...(box && box !== doc ? votesMap(box).keys() : [])]
 
+/** A participant's votes on an item, on the board and in their ballot box. */
 export function myVotesOn (doc: Y.Doc, itemId: string, participant: string, box?: Y.Doc): number {
   return ballots(doc, box).filter((k) => { const [i, p] = k.split('|'); return i === itemId && p === participant }).length
 }
