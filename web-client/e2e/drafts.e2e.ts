@@ -1,5 +1,6 @@
 // Issue 27, the web side of parts 2 to 4 and 6: private drafts, secret votes, rules per zone and
-// refused edits. A moderator runs an agenda with a private brainwrite step; two citizens (one on a
+// refused edits. A moderator runs the journey-map workshop from the method library, whose first
+// step is private writing; two citizens (one on a
 // 360 × 740 phone) write cards that reach nobody else (checked in the pages' content and their
 // documents) until the reveal puts them on every board; the console counts drafts, never their
 // text. Citizens see no structure buttons, cannot delete others' cards, are asked before deleting
@@ -11,7 +12,7 @@
 import { describe, it, expect } from 'vitest'
 import type { Page } from 'playwright-core'
 import type { Browser } from 'playwright-core'
-import { suiteServer, newContext, createSession, joinWith, axeSerious, addCard, cell, cardAction, type Server, type CreatedSession } from './harness'
+import { suiteServer, newContext, createSession, joinWith, axeSerious, addCard, cell, cardAction, agendaFromLibrary, type Server, type CreatedSession } from './harness'
 
 let server: Server
 let browser: Browser
@@ -51,7 +52,6 @@ describe('issue 27 in the browser: private drafts, secret votes, rules per zone,
 
   it('private brainwriting: drafts reach nobody until the reveal; the console counts them; structure, deletion and undo follow the rules', async () => {
     const created = await createSession(server, 'Housing benefit', 'journey-map')
-    await setAgenda(created)
     const mod = await newContext(browser)
     const phone = await newContext(browser, PHONE)
     const laptop = await newContext(browser)
@@ -64,7 +64,9 @@ describe('issue 27 in the browser: private drafts, secret votes, rules per zone,
     await noStructure(phone.page)
     await mod.page.locator('[data-key^="rename-stage:"]').first().waitFor()
 
-    await mod.page.locator('#facil-next').click()
+    // the journey-map workshop from the library: private writing first
+    await agendaFromLibrary(mod.page, 'journey-map')
+    await mod.page.locator('#facil-next', { hasText: 'Write down pains per stage, alone' }).click()
     // Lars joins late: he writes drafts too
     await joinWith(laptop.page, `${server.url}/#code=${created.join_code}`, 'Lars')
     await noStructure(laptop.page)
