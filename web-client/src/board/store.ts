@@ -192,8 +192,13 @@ export function useStore (): BoardStore {
  */
 export function useTopics (topics: Topic[], shown?: () => boolean): BoardStore {
   const store = useStore()
+  useTopicsOf(store, topics, shown)
+  return store
+}
+
+/** As `useTopics`, for the topics of a store other than the nearest one (the drafts' shown in a board's cell). */
+export function useTopicsOf (store: BoardStore | undefined, topics: Topic[], shown?: () => boolean): void {
   const [, bump] = useReducer((n: number) => n + 1, 0)
   const key = topics.join('\n')
-  useLayoutEffect(() => store.subscribe(topics, () => bump(0), shown), [store, key])
-  return store
+  useLayoutEffect(() => store?.subscribe(topics, () => bump(0), shown), [store, key])
 }
