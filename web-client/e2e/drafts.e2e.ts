@@ -12,7 +12,7 @@
 import { describe, it, expect } from 'vitest'
 import type { Page } from 'playwright-core'
 import type { Browser } from 'playwright-core'
-import { suiteServer, newContext, createSession, joinWith, axeSerious, addCard, cell, cardAction, agendaFromLibrary, type Server, type CreatedSession } from './harness'
+import { suiteServer, newContext, createSession, joinWith, axeSerious, addCard, cell, cardAction, agendaFromLibrary, screenshotPath, type Server, type CreatedSession } from './harness'
 
 let server: Server
 let browser: Browser
@@ -100,6 +100,8 @@ describe('issue 27 in the browser: private drafts, secret votes, rules per zone,
     // drafts survive a reload (the server keeps the draft room)
     await phone.page.reload()
     await draftCard(phone.page, 'Queue at the counter (Pia)').waitFor()
+    await phone.page.screenshot({ path: screenshotPath('drafts-phone'), fullPage: true })
+    await laptop.page.screenshot({ path: screenshotPath('drafts-laptop') })
     await axeSerious(phone.page, 'citizen on a phone, drafts')
     await axeSerious(laptop.page, 'citizen on a laptop, drafts')
     await axeSerious(mod.page, 'moderator, drafts counted')
@@ -129,6 +131,7 @@ describe('issue 27 in the browser: private drafts, secret votes, rules per zone,
     await cardAction(own, 'delete')
     await expect.poll(() => laptop.page.evaluate(() => document.activeElement?.getAttribute('data-key') ?? '')).toMatch(/^delete-yes:/)
     await axeSerious(laptop.page, 'citizen asked before deleting')
+    await laptop.page.screenshot({ path: screenshotPath('drafts-delete-ask') })
     await own.locator('[data-key^="delete-yes:"]').click()
     await expect.poll(() => mod.page.locator('.card', { hasText: 'too long' }).count()).toBe(0)
     // … and can be undone for a while, for everyone

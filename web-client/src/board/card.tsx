@@ -121,7 +121,8 @@ function PanelFor ({ store, c, panel, close }: { store: BoardStore, c: M.ItemVie
 function Comments ({ store, c, selected }: { store: BoardStore, c: M.ItemView, selected: boolean }) {
   const input = useRef<HTMLInputElement>(null)
   const comments = store.index.commentsOf(c.id)
-  if (!comments.length && !selected) return null
+  // nothing to show, and nothing to write here (not selected, or no comments now: a draft, a closed zone)
+  if (!comments.length && (!selected || !store.env.rules().mayComment())) return null
   return (
     <details class='comments' open={selected || undefined}>
       <summary data-key={`comments:${c.id}`}>{t('comment.label', { n: comments.length })}</summary>
@@ -216,7 +217,7 @@ function CardView ({ id, resizable }: CardProps) {
       onClick={(e: MouseEvent) => { if (!(e.target as HTMLElement).closest('button, input, textarea, select, summary, form, [role="menu"]')) A.activate(store, id) }}
       onKeyDown={(e: KeyboardEvent) => onCardKey(store, e, c, setPanel)}
       onFocus={(e: FocusEvent) => { if (e.target === e.currentTarget) store.env.setPresence('selection', id) }}>
-      {draft ? <p class='draft-mark'><span aria-hidden='true'>🔒 </span>{t('draft.private')}</p> : null}
+      {draft ? <p class='draft-mark'>{t('draft.private')}</p> : null}
       {editing ? <Editor store={store} c={c} /> : <CardText text={shownText} lang={c.language || undefined} />}
       <div class='card-foot'>
         <p class='card-meta'>
