@@ -336,7 +336,7 @@ export class BoardPage {
   private async leave (): Promise<void> {
     const stored = this.opts.stored
     if (!stored) { this.opts.onLeave(); return }
-    if (this.connState.pending > 0 && !this.confirmLeave) {
+    if (this.unsaved() > 0 && !this.confirmLeave) {
       this.confirmLeave = true
       this.renderBanner()
       this.announcer.say(this.banner.textContent ?? '')
@@ -395,6 +395,9 @@ export class BoardPage {
     this.draftRules = new Rules({ me, role, drafts: true })
   }
 
+  /** Changes of this person's not stored by the server yet: on the board and in their drafts. */
+  private unsaved (): number { return this.connState.pending + (this.drafts?.conn.state.pending ?? 0) }
+
   /** In a secret vote before its reveal, this person's votes wait in their draft document. */
   private ballotBox (): Y.Doc | undefined {
     return secretBallots(this.facilitation.step()) ? this.drafts?.conn.doc : undefined
@@ -413,6 +416,7 @@ export class BoardPage {
       Object.assign(drafts.store, { root: this.boardRoot, narrow: this.store.narrow, view: this.store.view, zoom: this.store.zoom })
       // votes in the ballot box: the cards voted on and the votes left show them
       M.votesMap(drafts.conn.doc).observe((ev) => this.store.publish(this.store.index.votesChanged(ev)))
+      drafts.conn.on('state', () => this.renderStatus())
       this.store.drafts = drafts.store
     } else if (this.drafts && !keepsDrafts(step)) {
       this.drafts.destroy()
@@ -581,7 +585,9 @@ export class BoardPage {
   }
 
   private renderStatus (): void {
-    const s = this.connState
+    // this person's drafts are changes of theirs too: saved, pending or kept like the board's
+    const draftState = this.drafts?.conn.state
+    const s = { ...this.connState, pending: this.unsaved(), keptLocally: this.connState.keptLocally && (draftState?.keptLocally ?? true) }
     const parts: string[] = []
     if (s.refused) parts.push(t('status.refused', { reason: refusalText(s.refused) }))
     else if (s.status === 'online') parts.push(t('status.online'), s.pending ? t('status.pending', { n: s.pending }) : t('status.saved'))
@@ -605,7 +611,7 @@ export class BoardPage {
     let msg = ''
     if (M.isNewerSchema(this.doc)) msg = t('board.newerSchema')
     else if (this.notice) msg = this.notice
-    else if (this.confirmLeave && this.connState.pending > 0) msg = t('leave.unsaved', { n: this.connState.pending })
+    else if (this.confirmLeave && this.unsaved() > 0) msg = t('leave.unsaved', { n: this.unsaved() })
     else if (this.connState.refused) msg = t('status.refused', { reason: refusalText(this.connState.refused) })
     else if (this.session?.state === 'closed') msg = t('readonly.closed')
     else if (this.you && !this.you.can_edit) msg = this.session?.state === 'locked' ? t('readonly.locked') : t('readonly.role')
