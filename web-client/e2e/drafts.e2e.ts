@@ -143,7 +143,7 @@ describe('issue 27 in the browser: private drafts, secret votes, rules per zone,
     await mod.ctx.close(); await phone.ctx.close(); await laptop.ctx.close()
   })
 
-  it('a canvas: a note added in a private step is a draft where it was put, then on the board at the reveal', async () => {
+  it('a canvas: a note added in a private step is a draft where it was put, then on the board at the reveal; leaving forgets both copies', async () => {
     const created = await createSession(server, 'Library services', 'canvas')
     await setAgenda(created)
     const mod = await newContext(browser)
@@ -165,6 +165,10 @@ describe('issue 27 in the browser: private drafts, secret votes, rules per zone,
     await mod.page.locator('.note-li .card:not(.draft)', { hasText: 'Opening hours too short' }).waitFor()
     await cit.page.locator('.note-li .card:not(.draft)', { hasText: 'Opening hours too short' }).waitFor()
     await expect.poll(() => cit.page.locator('.card.draft').count()).toBe(0)
+    // leaving forgets the board's copy and the drafts' on this device
+    await cit.page.click('#leave')
+    await cit.page.locator('#join-name').waitFor()
+    await expect.poll(() => cit.page.evaluate(async () => (await indexedDB.databases()).map((d) => d.name).filter((n) => n?.startsWith('cocreate:')))).toEqual([])
     await mod.ctx.close(); await cit.ctx.close()
   })
 

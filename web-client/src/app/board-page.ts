@@ -9,6 +9,7 @@ import * as Y from 'yjs'
 import * as M from '../board/model'
 import { Connection, type ConnectionState, type Session, type SessionMessage, type You } from '../sync/connection'
 import { api, storeSession, forgetSession, type StoredSession } from '../session/api'
+import { forgetDrafts } from '../session/device'
 import { receiptPanel } from '../outcome/receipt'
 import { evaluationForm } from '../outcome/evaluation'
 import { DecisionPanel } from '../outcome/decision-panel'
@@ -346,7 +347,7 @@ export class BoardPage {
     this.conn.provider.disconnect()
     this.drafts?.conn.provider.disconnect()
     try {
-      await Promise.all([this.conn.clearLocal(), this.drafts?.conn.clearLocal()])
+      await Promise.all([this.conn.clearLocal(), this.drafts ? this.drafts.conn.clearLocal() : forgetDrafts(stored.session.id, stored.participant_id)])
     } finally {
       forgetSession(stored.session.id)
       this.opts.onLeave()

@@ -31,6 +31,7 @@ export class Drafts {
   /** `store` makes the drafts' store for their document (the page's, with the drafts' rules). */
   constructor (opts: { origin: string, session: string, participant: string, token: string, store: (doc: Y.Doc) => BoardStore }) {
     const room = draftRoom(opts.session, opts.participant)
+    // session/device.ts forgets this copy (`cocreate:d:<room>`) on leaving
     this.conn = new Connection({ origin: opts.origin, room, token: opts.token, storeName: `d:${room}` })
     this.store = opts.store(this.conn.doc)
   }

@@ -3,6 +3,7 @@
 //! library computer must not reopen someone's session; leaving forgets one: app/board-page.ts).
 
 import { SESSION_KEY_PREFIX, type StoredSession } from './api'
+import { draftRoom } from '../facilitation/drafts'
 
 /** Kept: choices about the page, nobody's data (the language, the board view). */
 const PREFERENCES = new Set(['cocreate.lang', 'cocreate.view'])
@@ -35,6 +36,10 @@ function deleteDatabase (name: string): Promise<void> {
     req.onsuccess = req.onerror = req.onblocked = () => resolve()
   })
 }
+
+/** Forgets a participant's copy of their drafts (leaving the session while no draft room is open). */
+export const forgetDrafts = (sessionId: string, participantId: string): Promise<void> =>
+  deleteDatabase(`${BOARD_COPY_PREFIX}d:${draftRoom(sessionId, participantId)}`)
 
 /**
  * Forgets the board copy of a session this browser now takes part in as someone else (joined
