@@ -229,6 +229,15 @@ describe('issue 27 in the browser: private drafts, secret votes, rules per zone,
     await card(cit.page).locator('.vote-count[data-tally="mine"]', { hasText: 'your vote: 1' }).waitFor()
     expect(await mod.page.locator('th.stage-head', { hasText: 'Renamed by a citizen' }).count()).toBe(0)
 
+    // the reveal ends the secret: cards show tallies again (the board's votes: the server moves the
+    // ballots onto the board at the reveal, once it does), no longer "your votes"
+    await mod.page.locator('#facil-reveal').click()
+    await expect.poll(() => cit.page.locator('.vote-count[data-tally="mine"]').count()).toBe(0)
+    expect(await cit.page.locator('.vote-count[data-tally="all"]').count()).toBe(await cit.page.evaluate(() => {
+      const w = window as unknown as { __cocreate: { doc: { getMap: (n: string) => { size: number } } } }
+      return w.__cocreate.doc.getMap('votes').size > 0 ? 1 : 0
+    }))
+
     await mod.ctx.close(); await cit.ctx.close(); await other.ctx.close()
   })
 })
