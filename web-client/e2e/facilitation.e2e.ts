@@ -7,7 +7,7 @@
 import { describe, it, expect } from 'vitest'
 import type { Page } from 'playwright-core'
 import type { Browser } from 'playwright-core'
-import { suiteServer, newContext, createSession, joinWith, axeSerious, screenshotPath, ADMIN_KEY, type Server, type CreatedSession } from './harness'
+import { suiteServer, newContext, createSession, joinWith, axeSerious, screenshotPath, agendaFromLibrary, focusedId, ADMIN_KEY, type Server, type CreatedSession } from './harness'
 
 let server: Server
 let browser: Browser
@@ -22,32 +22,6 @@ async function sessionIn (language: 'en' | 'nl', title: string): Promise<Created
   const res = await fetch(`${server.url}/api/sessions`, { method: 'POST', headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${ADMIN_KEY}` }, body: JSON.stringify({ title, template: 'journey-map', language }) })
   expect(res.status).toBe(201)
   return await res.json() as CreatedSession
-}
-
-const focusedId = (page: Page): Promise<string | undefined> => page.evaluate(() => document.activeElement?.id)
-
-/**
- * The moderator prepares the agenda from a library method, with the mouse or the keyboard only;
- * `minutes` changes a step's duration before saving.
- */
-async function agendaFromLibrary (page: Page, method: string, minutes: Record<number, string> = {}, how: 'mouse' | 'keyboard' = 'mouse'): Promise<void> {
-  if (how === 'mouse') await page.click('#agenda-edit')
-  else { await page.focus('#agenda-edit'); await page.keyboard.press('Enter') }
-  await page.locator('#method-pick').waitFor()
-  await page.selectOption('#method-pick', method)
-  if (how === 'mouse') await page.click('#method-use')
-  else {
-    await page.focus('#method-pick')
-    await page.keyboard.press('Tab')
-    expect(await focusedId(page)).toBe('method-use')
-    await page.keyboard.press('Enter')
-  }
-  // keyboard focus goes to the first step's title, ready to adapt it
-  await page.waitForFunction(() => document.activeElement?.id === 'step-title-0')
-  for (const [i, m] of Object.entries(minutes)) await page.fill(`#step-minutes-${i}`, m)
-  if (how === 'mouse') await page.click('#agenda-save')
-  else { await page.focus('#step-title-0'); await page.keyboard.press('Enter') } // Enter in a field submits the form
-  await page.locator('#agenda-edit').waitFor()
 }
 
 /** Every control of the facilitator's (buttons, fields, the options' labels) is at least 44 × 44 px (fields: 44 px high). */

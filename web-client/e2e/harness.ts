@@ -227,3 +227,30 @@ export function zipText (zip: Buffer, name: string): string {
   }
   throw new Error(`the zip holds no ${name}`)
 }
+
+/** The id of the element with keyboard focus. */
+export const focusedId = (page: Page): Promise<string | undefined> => page.evaluate(() => document.activeElement?.id)
+
+/**
+ * The moderator prepares the agenda from a library method, with the mouse or the keyboard only;
+ * `minutes` changes a step's duration before saving.
+ */
+export async function agendaFromLibrary (page: Page, method: string, minutes: Record<number, string> = {}, how: 'mouse' | 'keyboard' = 'mouse'): Promise<void> {
+  if (how === 'mouse') await page.click('#agenda-edit')
+  else { await page.focus('#agenda-edit'); await page.keyboard.press('Enter') }
+  await page.locator('#method-pick').waitFor()
+  await page.selectOption('#method-pick', method)
+  if (how === 'mouse') await page.click('#method-use')
+  else {
+    await page.focus('#method-pick')
+    await page.keyboard.press('Tab')
+    expect(await focusedId(page)).toBe('method-use')
+    await page.keyboard.press('Enter')
+  }
+  // keyboard focus goes to the first step's title, ready to adapt it
+  await page.waitForFunction(() => document.activeElement?.id === 'step-title-0')
+  for (const [i, m] of Object.entries(minutes)) await page.fill(`#step-minutes-${i}`, m)
+  if (how === 'mouse') await page.click('#agenda-save')
+  else { await page.focus('#step-title-0'); await page.keyboard.press('Enter') } // Enter in a field submits the form
+  await page.locator('#agenda-edit').waitFor()
+}

@@ -28,6 +28,8 @@ let board: BoardPage | ReplayPage | undefined
 let left: StoredSession | undefined
 /** Just joined: focus goes to the board's heading (not the page's body, where the join button was). */
 let joined = false
+/** Why the board is being opened again (the server refused an edit): the new board says so once. */
+let resetNotice: string | undefined
 
 function params (): URLSearchParams {
   return new URLSearchParams(location.hash.replace(/^#/, ''))
@@ -67,10 +69,12 @@ function mount (): void {
       return
     }
     if (stored) {
-      board = new BoardPage({ stored, onLeave: () => { left = stored; location.hash = '' } })
+      const notice = resetNotice
+      resetNotice = undefined
+      board = new BoardPage({ stored, notice, onLeave: () => { left = stored; location.hash = '' }, onReset: (n) => { resetNotice = n; mount() } })
       root.append(board.el)
       document.title = `${stored.session.title} · cocreate`
-      if (joined) document.getElementById('board-title')?.focus()
+      if (joined || notice) document.getElementById('board-title')?.focus()
       joined = false
       return
     }

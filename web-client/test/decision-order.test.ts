@@ -20,6 +20,10 @@ describe("the moderator's decision list", () => {
     expect(ids(arrange(cards, statusOf, { ...ALL_CARDS, sort: 'votes' }, STATUSES))).toEqual(['b', 'd', 'a', 'c'])
     expect(ids(arrange(cards, statusOf, { ...ALL_CARDS, sort: 'status' }, STATUSES))).toEqual(['c', 'b', 'a', 'd'])
   })
+  it('keeps the board order when a secret vote hides the tallies', () => {
+    const secret = cards.map((c) => ({ ...c, votes: null }))
+    expect(ids(arrange(secret, statusOf, { ...ALL_CARDS, sort: 'votes' }, STATUSES))).toEqual(['a', 'b', 'c', 'd'])
+  })
   it('filters by decision and by stage', () => {
     expect(ids(arrange(cards, statusOf, { ...ALL_CARDS, status: 'undecided' }, STATUSES))).toEqual(['a', 'd'])
     expect(ids(arrange(cards, statusOf, { ...ALL_CARDS, status: 'accepted' }, STATUSES))).toEqual(['c'])

@@ -9,6 +9,7 @@ import * as Y from 'yjs'
 import * as M from '../board/model'
 import { Connection, type ConnectionState, type Session, type SessionMessage, type You } from '../sync/connection'
 import { api, storeSession, forgetSession, type StoredSession } from '../session/api'
+import { forgetDrafts } from '../session/device'
 import { receiptPanel } from '../outcome/receipt'
 import { evaluationForm } from '../outcome/evaluation'
 import { DecisionPanel } from '../outcome/decision-panel'
@@ -22,8 +23,10 @@ import { drawBoard, exportCsv, exportJson, exportPng } from '../research/export'
 import { announceRemoteChanges } from '../board/remote-changes'
 import { Presence } from '../board/presence'
 import { recordedIndicator } from '../session/recording'
-import { BoardStore, ALL, type ItemRequests } from '../board/store'
+import { BoardStore, ALL, type BoardEnv, type ItemRequests } from '../board/store'
 import { CANVAS, CELLS, META, VOTES, ZOOM } from '../board/routing'
+import { Rules, zoneName, type Zones } from '../board/rules'
+import { UndoBar } from '../board/undo'
 import * as A from '../board/actions'
 import { mountBoard, mountZoomControls, unmount } from '../board/view'
 import { bindZoomInput } from '../board/zoom'
@@ -32,6 +35,8 @@ import { refusalText } from '../ui/error-text'
 import { Facilitation } from '../facilitation/state'
 import { mountStepBanner, endedText, methodText } from '../facilitation/step-banner'
 import { mountFacilitatorConsole } from '../facilitation/console'
+import { agendaApi } from '../facilitation/api'
+import { Drafts, keepsDrafts, secretBallots, writesDrafts } from '../facilitation/drafts'
 
 export interface BoardOptions {
   /** A session joined with a token (from localStorage). */
@@ -39,7 +44,18 @@ export interface BoardOptions {
   /** A development room on a server started with --open-rooms: no token, the client seeds it. */
   devRoom?: { room: string, template: M.Template }
   onLeave: () => void
+  /**
+   * This device's copy of the board held edits the server dropped (made while read-only, or that
+   * a rule forbids) and was thrown away: the app opens the board again, fresh from the server,
+   * showing `notice` (issue 27, part 4).
+   */
+  onReset?: (notice?: string) => void
+  /** Shown and said once the board opens: why it was opened again. */
+  notice?: string
 }
+
+/** How long the notice of a reset board stays in the banner (it is also said aloud). */
+const NOTICE_MS = 15_000
 
 const PEER_COLORS = ['#b3261e', '#0b57d0', '#146c2e', '#8e24aa', '#a15c00', '#00696f', '#6750a4', '#7d5260']
 
@@ -111,6 +127,22 @@ export class BoardPage {
   private confirmLeave = false
   /** The questionnaire shown once the session closed, kept over redraws (half-answered), per language. */
   private evaluation?: { lang: string, el: HTMLElement }
+  /** The zones of the current step, from the agenda (session messages do not carry them). */
+  private zones?: { step: string, zones: Zones }
+  /** What this person may do where (board/rules.ts), worked out again when the session or agenda changes. */
+  private rules = new Rules({ me: '', role: 'free' })
+  /** The rules of this person's own drafts: theirs to change. */
+  private draftRules = new Rules({ me: '', role: 'free', drafts: true })
+  /** This person's draft room while the current step keeps drafts or secret ballots. */
+  private drafts?: Drafts
+  /** What the drafts' store needs from the page: the board's, with the drafts' own rules and no presence. */
+  private readonly draftEnv: BoardEnv
+  /** "Undo" after a deletion. */
+  private readonly undoBar = new UndoBar()
+  /** Says why a citizen cannot add cards somewhere (the step's zones), and that new cards are drafts. */
+  private readonly rulesNote = h('p', { class: 'rules-note', id: 'rules-note', hidden: true })
+  /** Why the board was opened again (an edit refused), shown for a while. */
+  private notice?: string
 
   constructor (opts: BoardOptions) {
     this.opts = opts
@@ -123,7 +155,7 @@ export class BoardPage {
     this.connState = this.conn.state
     this.color = peerColor(stored?.participant_id ?? devIdentity().participant)
     const awareness = this.conn.provider.awareness
-    this.store = new BoardStore(this.doc, {
+    const env: BoardEnv = {
       announcer: this.announcer,
       author: () => this.author(),
       canEdit: () => this.canEdit(),
@@ -136,13 +168,22 @@ export class BoardPage {
       },
       session: () => this.itemRequests(),
       moderated: () => this.moderator?.refresh(),
-      setPresence: (field, id) => awareness.setLocalStateField(field, id)
-    })
+      setPresence: (field, id) => awareness.setLocalStateField(field, id),
+      rules: () => this.rules,
+      ballotBox: () => this.ballotBox(),
+      talliesShown: () => !secretBallots(this.facilitation.step()),
+      offerUndo: (what, undo) => this.undoBar.offer(what, undo)
+    }
+    this.store = new BoardStore(this.doc, env)
+    // drafts reach nobody: not even what is selected or edited in them goes into presence
+    this.draftEnv = { ...env, rules: () => this.draftRules, session: () => undefined, votingNow: () => false, setPresence: () => {} }
     this.store.narrow = this.narrow.matches
     this.store.root = this.boardRoot
-    this.conn.onDiscardLocal = () => this.discardLocalAndReload()
+    this.conn.onDiscardLocal = () => this.reopenFromServer()
     this.conn.on('state', (s) => { this.connState = s; this.renderStatus() })
     this.conn.on('session', (m) => this.onSession(m))
+    // an edit a rule forbids (issue 27, part 4): the server dropped it; so does this device
+    this.conn.on('refused', (m) => this.reopenFromServer(t('refused.edit', { zone: zoneName(this.doc, m.zone) })))
     this.conn.provider.on('sync', (synced: boolean) => { if (synced) this.upgradeDocument() })
     awareness.setLocalStateField('user', { color: this.color, name: this.you?.display_name ?? devIdentity().name })
     this.presence = new Presence(awareness, this.doc.clientID, {
@@ -170,14 +211,15 @@ export class BoardPage {
       nameOfClient: (client) => this.presence.peers().find((p) => p.clientId === client)?.name,
       namesOn: (id) => this.presence.othersOn(id).map((p) => p.name)
     })
-    this.narrow.addEventListener('change', () => { this.store.narrow = this.narrow.matches; this.store.publish([ALL]); this.renderToolbar() })
+    this.narrow.addEventListener('change', () => { this.store.narrow = this.narrow.matches; this.followDrafts(); this.publishAll(); this.renderToolbar() })
+    this.store.subscribe([ZOOM], () => { if (this.drafts) this.drafts.store.zoom = this.store.zoom })
     this.timerInterval = setInterval(() => this.renderTimer(), 1000)
     this.boardWrap.append(this.boardRoot, this.presence.cursors.el)
     this.el.append(
       h('a', { class: 'skip-link', href: '#board', text: t('skip') }),
       this.header, this.banner, this.stepHost,
       h('div', { class: 'layout' },
-        h('main', { class: 'main', id: 'main' }, this.toolbar, this.boardWrap),
+        h('main', { class: 'main', id: 'main' }, this.toolbar, this.rulesNote, this.undoBar.el, this.boardWrap),
         this.side),
       this.announcer.el, this.announcer.toast
     )
@@ -198,7 +240,11 @@ export class BoardPage {
     mountBoard(this.store, this.boardRoot)
     if (this.session) this.facilitation.update(this.session)
     this.unmount.push(mountStepBanner(this.facilitation, this.stepHost))
+    // the agenda changed (a step started, its rules changed): its zones are read again
+    this.unmount.push(this.facilitation.subscribe(() => String(this.facilitation.agendaVersion), () => this.loadZones()))
+    this.loadZones()
     mountZoomControls(this.store, this.zoomEl)
+    if (opts.notice) this.showNotice(opts.notice)
     this.renderAll()
   }
 
@@ -210,6 +256,8 @@ export class BoardPage {
     for (const end of this.unmount) end()
     this.announcer.destroy()
     this.presence.destroy()
+    this.undoBar.close()
+    this.drafts?.destroy()
     this.conn.destroy()
   }
 
@@ -267,7 +315,7 @@ export class BoardPage {
     else if (m.event === 'step-ended' && m.session.step && m.session.state !== 'closed') this.announcer.say(`${m.session.step.title}: ${endedText(m.session.step)}`)
     else if (m.event === 'step-revealed' && m.session.step) this.announcer.say(t('step.revealedSay', { title: m.session.step.title }))
     this.facilitation.update(m.session, m.event)
-    if (!wasEditable && this.canEdit() && this.dirtyWhileReadOnly) { this.discardLocalAndReload(); return }
+    if (!wasEditable && this.canEdit() && this.dirtyWhileReadOnly) { this.reopenFromServer(); return }
     if (!this.canEdit()) A.stopEditing(this.store, false)
     this.upgradeDocument()
     this.renderAll()
@@ -289,7 +337,7 @@ export class BoardPage {
   private async leave (): Promise<void> {
     const stored = this.opts.stored
     if (!stored) { this.opts.onLeave(); return }
-    if (this.connState.pending > 0 && !this.confirmLeave) {
+    if (this.unsaved() > 0 && !this.confirmLeave) {
       this.confirmLeave = true
       this.renderBanner()
       this.announcer.say(this.banner.textContent ?? '')
@@ -297,37 +345,127 @@ export class BoardPage {
     }
     this.destroyed = true
     this.conn.provider.disconnect()
+    this.drafts?.conn.provider.disconnect()
     try {
-      await this.conn.clearLocal()
+      await Promise.all([this.conn.clearLocal(), this.drafts ? this.drafts.conn.clearLocal() : forgetDrafts(stored.session.id, stored.participant_id)])
     } finally {
       forgetSession(stored.session.id)
       this.opts.onLeave()
     }
   }
 
-  private discardLocalAndReload (): void {
+  /**
+   * This device's copy holds edits the server dropped (made while read-only, or that a rule
+   * forbids): sent again on every reconnect, they must go. The copy is thrown away with its
+   * offline store, and the board opens again from the server's (the app mounts it again, no
+   * reload; `notice` says why).
+   */
+  private reopenFromServer (notice?: string): void {
     if (this.destroyed) return
     this.destroyed = true
     this.conn.provider.disconnect()
-    this.conn.clearLocal().finally(() => location.reload())
+    void this.conn.clearLocal().finally(() => this.opts.onReset ? this.opts.onReset(notice) : location.reload())
   }
+
+  /** Shows (and says) why the board was opened again, for a while. */
+  private showNotice (notice: string): void {
+    this.notice = notice
+    this.announcer.say(notice)
+    setTimeout(() => { this.notice = undefined; if (!this.destroyed) this.renderBanner() }, NOTICE_MS)
+  }
+
+  /** Reads the current step's zones from the agenda (every participant may); a development room has none. */
+  private loadZones (): void {
+    const token = this.opts.stored?.token
+    const id = this.session?.id
+    if (!token || !id) return
+    agendaApi.get(token, id).then(({ agenda }) => {
+      const step = agenda.steps.find((s) => s.id === agenda.current)
+      this.zones = step ? { step: step.id, zones: step.zones } : undefined
+      if (!this.destroyed) this.renderAll()
+    }, (e) => console.warn('cocreate: agenda not read, the rules shown may be out of date', e))
+  }
+
+  /** Works out the rules as they are now: role, identity, the zones of the step under way. */
+  private updateRules (): void {
+    const me = this.author().participant
+    const role = !this.you ? 'free' : this.isModerator() ? 'moderator' : 'citizen'
+    const step = this.facilitation.step()
+    const zones = step && step.ended_at === null && this.zones?.step === step.id ? this.zones.zones : undefined
+    this.rules = new Rules({ me, role, zones })
+    this.draftRules = new Rules({ me, role, drafts: true })
+  }
+
+  /** Changes of this person's not stored by the server yet: on the board and in their drafts. */
+  private unsaved (): number { return this.connState.pending + (this.drafts?.conn.state.pending ?? 0) }
+
+  /** In a secret vote before its reveal, this person's votes wait in their draft document. */
+  private ballotBox (): Y.Doc | undefined {
+    return secretBallots(this.facilitation.step()) ? this.drafts?.conn.doc : undefined
+  }
+
+  /**
+   * Opens this person's draft room while the current step keeps drafts or secret ballots (a late
+   * joiner's too), closes it after; new cards go into it while a private step is under way.
+   */
+  private followDrafts (): void {
+    const stored = this.opts.stored
+    const step = this.facilitation.step()
+    const writer = this.role() === 'moderator' || this.role() === 'citizen'
+    if (stored && this.you && writer && keepsDrafts(step) && !this.drafts) {
+      const drafts = this.drafts = new Drafts({ origin: location.origin, session: stored.session.id, participant: this.you.participant_id, token: stored.token, store: (doc) => new BoardStore(doc, this.draftEnv) })
+      Object.assign(drafts.store, { root: this.boardRoot, narrow: this.store.narrow, view: this.store.view, zoom: this.store.zoom })
+      // votes in the ballot box: the cards voted on and the votes left show them
+      M.votesMap(drafts.conn.doc).observe((ev) => this.store.publish(this.store.index.votesChanged(ev)))
+      drafts.conn.on('state', () => this.renderStatus())
+      this.store.drafts = drafts.store
+    } else if (this.drafts && !keepsDrafts(step)) {
+      this.drafts.destroy()
+      this.drafts = undefined
+      this.store.drafts = undefined
+    }
+    this.store.writeDrafts = writesDrafts(step)
+    if (this.drafts) Object.assign(this.drafts.store, { narrow: this.store.narrow, view: this.store.view })
+  }
+
+  /** Says why cards cannot be added somewhere (the step's zones), and that new cards are private drafts. */
+  private renderRulesNote (): void {
+    const lines: string[] = []
+    const opened = this.canEdit() ? this.rules.openedCardZones() : undefined
+    if (opened) lines.push(opened.length ? t('rules.only', { zones: opened.map((z) => zoneName(this.doc, z)).join(', ') }) : t('rules.closed'))
+    if (this.canEdit() && this.store.writeDrafts) lines.push(t('draft.writing'))
+    const text = lines.join(' ')
+    if (this.rulesNote.textContent === text) return
+    this.rulesNote.textContent = text
+    this.rulesNote.hidden = !text
+    if (text) this.announcer.say(text)
+  }
+
 
   // ---- rendering ----
 
   renderAll (): void {
     if (this.session) this.facilitation.update(this.session)
+    this.updateRules()
+    this.followDrafts()
+    this.renderRulesNote()
     this.renderHeader()
     this.renderBanner()
     this.renderToolbar()
     this.renderSide()
     this.renderStatus()
-    // permissions or the language changed: every part of the board renders again
+    this.publishAll()
+  }
+
+  /** Permissions, the rules, the language or the view changed: every part of the board (and of the drafts) renders again. */
+  private publishAll (): void {
     this.store.publish([ALL])
+    this.drafts?.store.publish([ALL])
   }
 
   private votesLeft (): string {
     const limit = this.session?.votes_per_participant ?? 5
-    return t('vote.left', { n: Math.max(0, limit - M.votesUsed(this.doc, this.author().participant)), max: limit })
+    return t('vote.left', { n: Math.max(0, limit - M.votesUsed(this.doc, this.author().participant, this.ballotBox())), max: limit })
   }
 
   private renderToolbar (): void {
@@ -336,6 +474,7 @@ export class BoardPage {
     this.toolbar.append(...toolbarContent({
       doc: this.doc,
       canEdit: this.canEdit(),
+      rules: this.rules,
       view: this.store.view,
       narrow: this.narrow.matches,
       exportAs: (format) => this.exportAs(format),
@@ -356,9 +495,10 @@ export class BoardPage {
 
   private setView (view: 'visual' | 'text'): void {
     this.store.view = view
+    if (this.drafts) this.drafts.store.view = view
     localStorage.setItem('cocreate.view', view)
     this.renderToolbar()
-    this.store.publish([ALL])
+    this.publishAll()
     this.toolbar.querySelector<HTMLElement>(`#view-${view}`)?.focus()
   }
 
@@ -374,7 +514,7 @@ export class BoardPage {
 
   /** The first place, row by row from the visible top left, where a w×h item covers nothing. */
   private nextFreeSpot (w: number, h: number): { x: number, y: number } {
-    const taken = this.store.index.canvasItems().map(M.boxOf)
+    const taken = [...this.store.index.canvasItems(), ...this.drafts?.store.index.canvasItems() ?? []].map(M.boxOf)
     const gap = 16
     const z = this.store.zoom
     const x0 = this.boardWrap.scrollLeft / z + 24; const y0 = this.boardWrap.scrollTop / z + 24
@@ -446,7 +586,9 @@ export class BoardPage {
   }
 
   private renderStatus (): void {
-    const s = this.connState
+    // this person's drafts are changes of theirs too: saved, pending or kept like the board's
+    const draftState = this.drafts?.conn.state
+    const s = { ...this.connState, pending: this.unsaved(), keptLocally: this.connState.keptLocally && (draftState?.keptLocally ?? true) }
     const parts: string[] = []
     if (s.refused) parts.push(t('status.refused', { reason: refusalText(s.refused) }))
     else if (s.status === 'online') parts.push(t('status.online'), s.pending ? t('status.pending', { n: s.pending }) : t('status.saved'))
@@ -469,7 +611,8 @@ export class BoardPage {
     clear(this.banner)
     let msg = ''
     if (M.isNewerSchema(this.doc)) msg = t('board.newerSchema')
-    else if (this.confirmLeave && this.connState.pending > 0) msg = t('leave.unsaved', { n: this.connState.pending })
+    else if (this.notice) msg = this.notice
+    else if (this.confirmLeave && this.unsaved() > 0) msg = t('leave.unsaved', { n: this.unsaved() })
     else if (this.connState.refused) msg = t('status.refused', { reason: refusalText(this.connState.refused) })
     else if (this.session?.state === 'closed') msg = t('readonly.closed')
     else if (this.you && !this.you.can_edit) msg = this.session?.state === 'locked' ? t('readonly.locked') : t('readonly.role')
@@ -522,13 +665,15 @@ export class BoardPage {
     const stageAt = position(stages)
     const laneAt = position(M.lanes(this.doc))
     const votes = M.voteCounts(this.doc)
+    // a secret vote before its reveal: no tallies, here either
+    const tallies = !secretBallots(this.facilitation.step())
     const at = (where: Map<string | undefined, number>, id: string | undefined): number => where.get(id) ?? -1
     return M.allItems(this.doc)
       .filter((i) => i.type === 'card' || i.type === 'note')
       .sort((a, b) => at(stageAt, a.stage) - at(stageAt, b.stage) || at(laneAt, a.lane) - at(laneAt, b.lane) || a.createdAt - b.createdAt)
       .map((i) => {
         const stage = stages[at(stageAt, i.stage)]
-        return { id: i.id, name: A.itemName(i), votes: votes.get(i.id) ?? 0, stage: stage ? axisName('stages', stage) : '' }
+        return { id: i.id, name: A.itemName(i), votes: tallies ? votes.get(i.id) ?? 0 : null, stage: stage ? axisName('stages', stage) : '' }
       })
   }
 

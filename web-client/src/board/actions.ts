@@ -25,19 +25,22 @@ export function setConnectFrom (store: BoardStore, id: string | undefined): void
   if (id) store.env.announcer.say(t('arrow.pick'))
 }
 
-/** Add an empty card at the end of a cell and open its editor. */
+/** Add an empty card at the end of a cell (into the drafts in a private step) and open its editor. */
 export function addCard (store: BoardStore, lane: string, stage: string): void {
-  if (!store.env.canEdit()) return
-  const id = M.addCard(store.doc, store.env.author(), lane, stage)
-  store.select(id)
-  startEditing(store, id)
+  if (!store.env.canEdit() || !store.env.rules().mayAdd(lane, stage)) return
+  const into = store.addTarget()
+  const id = M.addCard(into.doc, into.env.author(), lane, stage)
+  into.select(id)
+  startEditing(into, id)
 }
 
-/** Add a note at a canvas point and open its editor. */
+/** Add a note at a canvas point (into the drafts in a private step) and open its editor. */
 export function addNote (store: BoardStore, x: number, y: number): void {
-  const id = M.addNote(store.doc, store.env.author(), x, y)
-  store.select(id)
-  startEditing(store, id)
+  if (!store.env.canEdit() || !store.env.rules().mayAdd()) return
+  const into = store.addTarget()
+  const id = M.addNote(into.doc, into.env.author(), x, y)
+  into.select(id)
+  startEditing(into, id)
 }
 
 /** Add a group at a canvas point and open its title's editor. */
@@ -49,7 +52,8 @@ export function addGroup (store: BoardStore, x: number, y: number): void {
 
 /** Open an item's text editor (the card renders it, bound to the item's Y.Text, and focuses it). */
 export function startEditing (store: BoardStore, id: string): void {
-  if (!store.env.canEdit() || !M.itemText(store.doc, id)) return
+  const c = M.item(store.doc, id)
+  if (!store.env.canEdit() || !c || !store.env.rules().mayEditText(c) || !M.itemText(store.doc, id)) return
   store.select(id)
   store.setEditing(id)
 }
@@ -62,19 +66,29 @@ export function stopEditing (store: BoardStore, refocus: boolean): void {
   if (refocus) store.focusItem(id)
 }
 
-/** Cast one of this person's votes; said aloud when none is left. */
+/** Cast one of this person's votes (into their ballot box in a secret vote); said aloud when none is left. */
 export function vote (store: BoardStore, id: string): void {
-  if (!M.vote(store.doc, id, store.env.author().participant, store.env.voteLimit())) store.env.announcer.say(t('vote.none'))
+  if (!M.vote(store.doc, id, store.env.author().participant, store.env.voteLimit(), store.env.ballotBox())) store.env.announcer.say(t('vote.none'))
 }
 
-/** Delete an item; focus goes to the next card on the page (or the one before). */
+/** Take back one of this person's votes on an item. */
+export function unvote (store: BoardStore, id: string): void {
+  M.unvote(store.doc, id, store.env.author().participant, store.env.ballotBox())
+}
+
+/**
+ * Delete an item (asked first, by the card's confirmation); focus goes to the next card on the
+ * page (or the one before), and the page offers to undo it for a while.
+ */
 export function deleteItem (store: BoardStore, id: string): void {
   const cards = [...store.root?.querySelectorAll<HTMLElement>('[data-key^="card:"]') ?? []]
   const i = cards.findIndex((c) => c.dataset.id === id)
   const next = (cards[i + 1] ?? cards[i - 1])?.dataset.id
-  M.deleteItem(store.doc, id)
+  const name = itemName(M.item(store.doc, id)).slice(0, 40)
+  M.deleteItem(store.doc, id, store.deletions)
   store.select(undefined)
   if (next) store.focusItem(next); else store.root?.closest<HTMLElement>('#board')?.focus()
+  store.env.offerUndo(t('undo.deleted', { text: name }), () => { store.deletions.undo(); store.focusItem(id) })
 }
 
 /** Move a card one cell: dx = stages, dy = lanes; said aloud, since the card leaves the view. */
@@ -83,7 +97,7 @@ export function moveBy (store: BoardStore, c: M.ItemView, dx: number, dy: number
   const stages = M.stages(store.doc); const lanes = M.lanes(store.doc)
   const si = stages.findIndex((s) => s.id === c.stage) + dx
   const li = lanes.findIndex((l) => l.id === c.lane) + dy
-  if (si < 0 || si >= stages.length || li < 0 || li >= lanes.length) return
+  if (si < 0 || si >= stages.length || li < 0 || li >= lanes.length || !store.env.rules().mayAdd(lanes[li].id, stages[si].id)) return
   M.moveCard(store.doc, c.id, lanes[li].id, stages[si].id)
   if (store.narrow) store.showStage(si)
   store.select(c.id)

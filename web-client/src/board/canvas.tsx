@@ -10,6 +10,7 @@ import { t } from '../i18n'
 import { useStore, useTopics } from './store'
 import { CANVAS, CONNECTORS, ZOOM, itemTopic } from './routing'
 import { Card } from './card'
+import { InDrafts } from './grid'
 import { connectorLayer, addConnectorLine } from './connectors'
 import { canvasSize } from './zoom'
 import { pure } from '../ui/pure'
@@ -25,7 +26,7 @@ function PlacedView ({ id }: { id: string }) {
   const n = M.item(store.doc, id)
   if (!n) return null
   const b = M.boxOf(n)
-  const edit = store.env.canEdit()
+  const edit = store.env.canEdit() && store.env.rules().mayMove(n)
   const place = (x: number, y: number, w: number, h: number): void => {
     const s = li.current?.style
     if (s) { s.left = `${x}px`; s.top = `${y}px`; s.width = `${w}px`; s.minHeight = `${h}px` }
@@ -48,7 +49,7 @@ function PlacedView ({ id }: { id: string }) {
         const [dx, dy] = delta(e)
         if (s.resize) place(s.x, s.y, Math.max(80, s.w + dx), Math.max(60, s.h + dy)); else place(Math.max(0, s.x + dx), Math.max(0, s.y + dy), s.w, s.h)
       }}
-      onDblClick={edit
+      onDblClick={store.env.canEdit() && store.env.rules().mayEditText(n)
         ? (e: MouseEvent) => { if (!(e.target as HTMLElement).closest('button, input, textarea, select, summary, form, [role="menu"]')) A.startEditing(store, id) }
         : undefined}
       onPointerCancel={() => { const s = start.current; start.current = null; if (s) place(s.x, s.y, s.w, s.h) }}
@@ -83,6 +84,13 @@ function Connectors ({ w, h }: { w: number, h: number }) {
   return <div class='canvas-connectors-host' ref={host} />
 }
 
+/** This person's draft notes (a private step), positioned like the others, from the drafts' own store. */
+function DraftNotes ({ asList }: { asList: boolean }) {
+  const drafts = useTopics([CANVAS])
+  const notes = drafts.index.canvasItems()
+  return <>{notes.map((n) => asList ? <ListItem key={n.id} item={n} /> : <Placed key={n.id} id={n.id} />)}</>
+}
+
 /** One item of the list view, with a group's notes listed inside it. */
 function ListItem ({ item }: { item: M.ItemView }) {
   const store = useStore()
@@ -114,6 +122,7 @@ export function Canvas () {
       <div class='canvas narrow' id='canvas'>
         <ul class='notes' aria-label={t('canvas.list')}>
           {placed.filter((i) => !(i.group && groups.has(i.group))).map((n) => <ListItem key={n.id} item={n} />)}
+          <InDrafts drafts={store.drafts}><DraftNotes asList /></InDrafts>
           {placed.length ? null : <li class='empty'>{t('board.empty')}</li>}
         </ul>
       </div>
@@ -127,6 +136,7 @@ export function Canvas () {
         <Connectors w={size.w} h={size.h} />
         <ul class='notes' aria-label={t('canvas.list')}>
           {placed.map((n) => <Placed key={n.id} id={n.id} />)}
+          <InDrafts drafts={store.drafts}><DraftNotes asList={false} /></InDrafts>
           {placed.length ? null : <li class='empty'>{t('board.empty')}</li>}
         </ul>
       </div>

@@ -10,15 +10,14 @@ import * as A from './actions'
 import { t, type Key } from '../i18n'
 import { useStore, type BoardStore } from './store'
 
-/** An action that needs one more choice (a reason, a colour, a group) opens a panel in the card. */
-export type Panel = 'hide' | 'report' | 'color' | 'group'
+/** An action that needs one more choice (a reason, a colour, a group, "really delete?") opens a panel in the card. */
+export type Panel = 'hide' | 'report' | 'color' | 'group' | 'delete'
 
 interface Entry { key: string, label: string, run: () => void, disabled?: boolean }
 
 /** Whether this person has any action on the item (else the card shows no menu button). */
 export function hasActions (store: BoardStore, c: M.ItemView): boolean {
-  const session = !!store.env.session()
-  return (store.env.canEdit() && !c.hidden) || (session && store.env.isModerator())
+  return entries(store, c, () => {}).length > 0
 }
 
 function entries (store: BoardStore, c: M.ItemView, openPanel: (p: Panel) => void): Entry[] {
@@ -26,30 +25,36 @@ function entries (store: BoardStore, c: M.ItemView, openPanel: (p: Panel) => voi
   const out: Entry[] = []
   const add = (key: string, label: Key, run: () => void, disabled?: boolean): void => { out.push({ key: `${key}:${c.id}`, label: t(label), run, disabled }) }
   const me = store.env.author().participant
+  const rules = store.env.rules()
   if (store.env.canEdit() && !c.hidden) {
-    add('edit', 'board.edit', () => A.startEditing(store, c.id))
-    add('vote', 'vote.button', () => A.vote(store, c.id), store.env.voteLimit() - M.votesUsed(doc, me) <= 0)
-    if (M.myVotesOn(doc, c.id, me)) add('unvote', 'vote.remove', () => M.unvote(doc, c.id, me))
-    add('comment', 'comment.add', () => { store.select(c.id); store.focusItem(c.id, 'comment') })
+    if (rules.mayEditText(c)) add('edit', 'board.edit', () => A.startEditing(store, c.id))
+    if (rules.mayVote() && c.type !== 'group') {
+      const box = store.env.ballotBox()
+      add('vote', 'vote.button', () => A.vote(store, c.id), store.env.voteLimit() - M.votesUsed(doc, me, box) <= 0)
+      if (M.myVotesOn(doc, c.id, me, box)) add('unvote', 'vote.remove', () => A.unvote(store, c.id))
+    }
+    if (rules.mayComment()) add('comment', 'comment.add', () => { store.select(c.id); store.focusItem(c.id, 'comment') })
     if (c.type === 'card') {
-      add('move-left', 'board.moveLeft', () => A.moveBy(store, c, -1, 0))
-      add('move-right', 'board.moveRight', () => A.moveBy(store, c, 1, 0))
-      add('move-up', 'board.moveUp', () => A.moveBy(store, c, 0, -1))
-      add('move-down', 'board.moveDown', () => A.moveBy(store, c, 0, 1))
-      if (M.templateOf(doc) === 'service-blueprint') add('arrow', 'arrow.add', () => A.setConnectFrom(store, c.id))
+      if (rules.mayMove(c)) {
+        add('move-left', 'board.moveLeft', () => A.moveBy(store, c, -1, 0))
+        add('move-right', 'board.moveRight', () => A.moveBy(store, c, 1, 0))
+        add('move-up', 'board.moveUp', () => A.moveBy(store, c, 0, -1))
+        add('move-down', 'board.moveDown', () => A.moveBy(store, c, 0, 1))
+      }
+      if (M.templateOf(doc) === 'service-blueprint' && rules.mayConnect()) add('arrow', 'arrow.add', () => A.setConnectFrom(store, c.id))
     } else {
-      add('connect', 'canvas.connect', () => A.setConnectFrom(store, c.id))
-      if (c.type === 'note') {
+      if (rules.mayConnect()) add('connect', 'canvas.connect', () => A.setConnectFrom(store, c.id))
+      if (c.type === 'note' && rules.mayMove(c)) {
         add('color-form', 'card.colourMenu', () => openPanel('color'))
         add('group-form', 'card.groupMenu', () => openPanel('group'))
       }
     }
-    for (const a of store.index.connectorsOf(c.id).filter((x) => x.from === c.id || x.directed === false)) {
+    for (const a of store.index.connectorsOf(c.id).filter((x) => (x.from === c.id || x.directed === false) && rules.mayDelete(x))) {
       const other = A.itemName(M.item(doc, a.from === c.id ? a.to! : a.from!)).slice(0, 20)
       out.push({ key: `direction:${a.id}`, label: `${t(a.directed === false ? 'arrow.makeOneWay' : 'arrow.makeTwoWay')}: ${other}`, run: () => M.setDirected(doc, a.id, a.directed === false) },
         { key: `unarrow:${a.id}`, label: `${t('arrow.remove')}: ${other}`, run: () => M.deleteItem(doc, a.id) })
     }
-    add('delete', 'board.delete', () => A.deleteItem(store, c.id))
+    if (rules.mayDelete(c)) add('delete', 'board.delete', () => openPanel('delete'))
   }
   if (store.env.session()) {
     if (store.env.isModerator()) {

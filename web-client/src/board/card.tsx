@@ -60,11 +60,20 @@ function Editor ({ store, c }: { store: BoardStore, c: M.ItemView }) {
 function PanelFor ({ store, c, panel, close }: { store: BoardStore, c: M.ItemView, panel: Panel, close: (refocus: boolean) => void }) {
   const ref = useRef<HTMLFormElement>(null)
   const [reason, setReason] = useState<Schema<'ReportReason'>>('spam')
-  useLayoutEffect(() => { ref.current?.querySelector<HTMLElement>('input, select')?.focus() }, [panel])
+  useLayoutEffect(() => { ref.current?.querySelector<HTMLElement>('input, select, button')?.focus() }, [panel])
   const onKey = (e: KeyboardEvent): void => { if (e.key === 'Escape') { e.preventDefault(); e.stopPropagation(); close(true) } }
   const submit = (e: Event, run: () => void): void => { e.preventDefault(); run(); close(true) }
   let body
-  if (panel === 'hide') {
+  if (panel === 'delete') {
+    const question = t('board.deleteAsk', { text: A.itemName(c).slice(0, 40) })
+    return (
+      <form class='card-panel' ref={ref} role='group' aria-label={question} onKeyDown={onKey} onSubmit={(e) => { e.preventDefault(); close(false); A.deleteItem(store, c.id) }}>
+        <p class='delete-ask'>{question}</p>
+        <button type='submit' class='btn small danger' data-key={`delete-yes:${c.id}`}>{t('board.delete')}</button>
+        <button type='button' class='btn small' data-key={`delete-no:${c.id}`} onClick={() => close(true)}>{t('facil.cancel')}</button>
+      </form>
+    )
+  } else if (panel === 'hide') {
     return (
       <form class='card-panel' ref={ref} onKeyDown={onKey} onSubmit={(e) => submit(e, () => A.hide(store, c.id, ref.current?.querySelector('input')?.value.trim() ?? ''))}>
         <input type='text' class='hide-reason' data-key={`hide-reason:${c.id}`} aria-label={t('mod.hideReason')} placeholder={t('mod.hideReason')} />
@@ -112,7 +121,8 @@ function PanelFor ({ store, c, panel, close }: { store: BoardStore, c: M.ItemVie
 function Comments ({ store, c, selected }: { store: BoardStore, c: M.ItemView, selected: boolean }) {
   const input = useRef<HTMLInputElement>(null)
   const comments = store.index.commentsOf(c.id)
-  if (!comments.length && !selected) return null
+  // nothing to show, and nothing to write here (not selected, or no comments now: a draft, a closed zone)
+  if (!comments.length && (!selected || !store.env.rules().mayComment())) return null
   return (
     <details class='comments' open={selected || undefined}>
       <summary data-key={`comments:${c.id}`}>{t('comment.label', { n: comments.length })}</summary>
@@ -124,7 +134,7 @@ function Comments ({ store, c, selected }: { store: BoardStore, c: M.ItemView, s
           </li>
         ))}
       </ul>
-      {store.env.canEdit() && selected && !c.hidden
+      {store.env.canEdit() && selected && !c.hidden && store.env.rules().mayComment()
         ? (
           <form class='comment-form' onSubmit={(e) => {
             e.preventDefault()
@@ -144,13 +154,12 @@ function Comments ({ store, c, selected }: { store: BoardStore, c: M.ItemView, s
 
 /** During a vote phase: voting on the card itself, not only inside its "⋯" menu. */
 function VoteButtons ({ store, c }: { store: BoardStore, c: M.ItemView }) {
-  const me = store.env.author().participant
-  const mine = M.myVotesOn(store.doc, c.id, me)
+  const mine = M.myVotesOn(store.doc, c.id, store.env.author().participant, store.env.ballotBox())
   const name = A.itemName(c).slice(0, 40)
   return (
     <span class='vote-buttons'>
       <button type='button' class='btn vote-btn' data-key={`vote-visible:${c.id}`} aria-label={t('vote.on', { text: name })} onClick={() => A.vote(store, c.id)}>{t('vote.button')}</button>
-      {mine ? <button type='button' class='btn vote-btn' data-key={`unvote-visible:${c.id}`} aria-label={t('vote.removeOn', { text: name })} onClick={() => M.unvote(store.doc, c.id, me)}>−1</button> : null}
+      {mine ? <button type='button' class='btn vote-btn' data-key={`unvote-visible:${c.id}`} aria-label={t('vote.removeOn', { text: name })} onClick={() => A.unvote(store, c.id)}>−1</button> : null}
     </span>
   )
 }
@@ -186,9 +195,14 @@ function CardView ({ id, resizable }: CardProps) {
   const hiddenNote = c.hidden ? hiddenText(c.hidden) : ''
   const shownText = hiddenNote || c.text || t('board.cardEmpty')
   const labelKey: Key = c.type === 'group' ? 'canvas.group' : isNote ? 'canvas.note' : 'board.cardLabel'
-  const votes = M.votesFor(doc, id)
-  const canDrag = c.type === 'card' && store.env.canEdit() && !c.hidden && !editing
-  const classes = ['card', c.hidden && 'hidden-item', selected && 'selected', c.type === 'note' && `note color-${c.color ?? 'yellow'}`,
+  const rules = store.env.rules()
+  const draft = !!rules.input.drafts
+  // in a secret vote before its reveal: this person's own votes only, no tally
+  const tallies = store.env.talliesShown()
+  const votes = tallies ? M.votesFor(doc, id) : M.myVotesOn(doc, id, store.env.author().participant, store.env.ballotBox())
+  const canDrag = c.type === 'card' && store.env.canEdit() && !c.hidden && !editing && rules.mayMove(c)
+  const label = t(labelKey, { author: c.authorName || (c.origin ? t('board.originalAuthor') : '?'), text: shownText })
+  const classes = ['card', draft && 'draft', c.hidden && 'hidden-item', selected && 'selected', c.type === 'note' && `note color-${c.color ?? 'yellow'}`,
     c.type === 'group' && 'group', editing && 'editing', others.length && 'peer-active'].filter(Boolean).join(' ')
   const closePanel = (refocus: boolean): void => {
     setPanel(undefined)
@@ -196,21 +210,22 @@ function CardView ({ id, resizable }: CardProps) {
   }
   return (
     <article class={classes} ref={el} tabIndex={0} data-key={`card:${id}`} data-id={id}
-      aria-label={t(labelKey, { author: c.authorName || (c.origin ? t('board.originalAuthor') : '?'), text: shownText })}
+      aria-label={draft ? `${label}. ${t('draft.private')}` : label}
       style={others.length ? { outlineColor: others[others.length - 1].color } : undefined}
       draggable={canDrag || undefined}
       onDragStart={canDrag ? (e: DragEvent) => { e.dataTransfer?.setData(CARD_MIME, id); if (e.dataTransfer) e.dataTransfer.effectAllowed = 'move' } : undefined}
       onClick={(e: MouseEvent) => { if (!(e.target as HTMLElement).closest('button, input, textarea, select, summary, form, [role="menu"]')) A.activate(store, id) }}
-      onKeyDown={(e: KeyboardEvent) => onCardKey(store, e, c)}
+      onKeyDown={(e: KeyboardEvent) => onCardKey(store, e, c, setPanel)}
       onFocus={(e: FocusEvent) => { if (e.target === e.currentTarget) store.env.setPresence('selection', id) }}>
+      {draft ? <p class='draft-mark'>{t('draft.private')}</p> : null}
       {editing ? <Editor store={store} c={c} /> : <CardText text={shownText} lang={c.language || undefined} />}
       <div class='card-foot'>
         <p class='card-meta'>
           {c.authorName || !c.origin ? <span class='author'>{t('board.author', { name: c.authorName || '?' })}</span> : null}
           {c.origin ? <span class='origin' data-origin={c.origin.session}>{c.authorName ? ` · ${t('board.carried')}` : t('board.carriedAuthor')}</span> : null}
-          {votes ? <span class='vote-count' data-votes={votes}>{` · ${t('vote.count', { n: votes })}`}</span> : null}
+          {votes ? <span class='vote-count' data-votes={votes} data-tally={tallies ? 'all' : 'mine'}>{` · ${t(tallies ? 'vote.count' : 'vote.yours', { n: votes })}`}</span> : null}
         </p>
-        {store.env.votingNow() && store.env.canEdit() && !c.hidden && c.type !== 'group' ? <VoteButtons store={store} c={c} /> : null}
+        {store.env.votingNow() && store.env.canEdit() && rules.mayVote() && !c.hidden && c.type !== 'group' ? <VoteButtons store={store} c={c} /> : null}
         {hasActions(store, c) ? <CardMenu c={c} name={A.itemName(c)} openPanel={setPanel} /> : null}
       </div>
       {others.map((o, i) => (

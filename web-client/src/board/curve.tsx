@@ -15,7 +15,7 @@ const y = (v: number | undefined): number => v === undefined ? 30 : 30 - v * 12
 export function EmotionRow ({ shown, all, drawn }: { shown: M.Axis[], all: M.Axis[], drawn: boolean }) {
   const store = useTopics([CURVE])
   const doc = store.doc
-  const edit = store.env.canEdit()
+  const edit = store.env.canEdit() && store.env.rules().feature('emotions')
   const me = store.env.author().participant
   return (
     <tr class='emotion-row'>

@@ -4,11 +4,12 @@
 //! Headers stay in view while the board scrolls (sticky); cells off screen skip layout and paint
 //! (content-visibility), so a board of a thousand cards stays quick.
 
+import type { ComponentChildren } from 'preact'
 import { useLayoutEffect, useRef } from 'preact/hooks'
 import * as M from './model'
 import * as A from './actions'
 import { t, axisName, type Key } from '../i18n'
-import { useTopics } from './store'
+import { StoreContext, useTopics, useTopicsOf, type BoardStore } from './store'
 import { AXES, CELLS, CONNECTORS, cellTopic } from './routing'
 import { Card, CARD_MIME } from './card'
 import { AxisHeader } from './headers'
@@ -19,11 +20,19 @@ import { pure } from '../ui/pure'
 
 interface CellProps { lane: string, stage: string, laneName: string, stageName: string }
 
+/** The drafts' store lent to what renders inside (their cards read and write the draft document). */
+export function InDrafts ({ drafts, children }: { drafts: BoardStore | undefined, children: ComponentChildren }) {
+  return drafts ? <StoreContext.Provider value={drafts}>{children}</StoreContext.Provider> : null
+}
+
 function CellView ({ lane, stage, laneName, stageName }: CellProps) {
   const store = useTopics([cellTopic(lane, stage)])
+  // this person's drafts in the cell (a private step), from the drafts' own store
+  useTopicsOf(store.drafts, [cellTopic(lane, stage)])
   const list = useRef<HTMLUListElement>(null)
   const ids = store.index.cardsIn(lane, stage)
-  const edit = store.env.canEdit()
+  const drafted = store.drafts?.index.cardsIn(lane, stage) ?? []
+  const edit = store.env.canEdit() && store.env.rules().mayAdd(lane, stage)
   // the browser says when it starts or stops skipping this list off screen (content-visibility)
   useLayoutEffect(() => {
     const ul = list.current
@@ -50,8 +59,9 @@ function CellView ({ lane, stage, laneName, stageName }: CellProps) {
       onDragOver={edit ? (e: DragEvent) => { if (!e.dataTransfer?.types.includes(CARD_MIME)) return; e.preventDefault(); e.dataTransfer.dropEffect = 'move'; (e.currentTarget as HTMLElement).classList.add('drop-target') } : undefined}
       onDragLeave={edit ? (e: DragEvent) => (e.currentTarget as HTMLElement).classList.remove('drop-target') : undefined}
       onDrop={edit ? drop : undefined}>
-      <ul class='cards' ref={list} aria-label={t('board.cell', { lane: laneName, stage: stageName, n: ids.length })}>
+      <ul class='cards' ref={list} aria-label={t('board.cell', { lane: laneName, stage: stageName, n: ids.length + drafted.length })}>
         {ids.map((id) => <li key={id}><Card id={id} /></li>)}
+        <InDrafts drafts={store.drafts}>{drafted.map((id) => <li key={id}><Card id={id} /></li>)}</InDrafts>
       </ul>
       {edit
         ? (
@@ -106,8 +116,10 @@ function BlueprintArrows () {
  */
 function StageNav ({ stages, lanes }: { stages: M.Axis[], lanes: M.Axis[] }) {
   const store = useTopics([AXES, CELLS])
+  useTopicsOf(store.drafts, [CELLS])
   const seen = useRef<Map<string, number> | null>(null)
-  const counts = stages.map((s) => lanes.reduce((n, l) => n + store.index.cardsIn(l.id, s.id).length, 0))
+  const inCell = (l: M.Axis, s: M.Axis): number => store.index.cardsIn(l.id, s.id).length + (store.drafts?.index.cardsIn(l.id, s.id).length ?? 0)
+  const counts = stages.map((s) => lanes.reduce((n, l) => n + inCell(l, s), 0))
   seen.current ??= new Map(stages.map((s, i) => [s.id, counts[i]]))
   const i = store.stageIndex
   const cur = stages[i]

@@ -89,7 +89,7 @@ function AxisHeaderView (props: AxisProps) {
   }
   const body = renaming
     ? <RenameForm which={which} axis={axis} shown={name} done={done} />
-    : [<span key='n' class='axis-name'>{name}</span>, store.env.canEdit() ? <AxisActions key='a' {...props} name={name} rename={() => setRenaming(true)} /> : null]
+    : [<span key='n' class='axis-name'>{name}</span>, store.env.canEdit() && store.env.rules().structure() === 'edit' ? <AxisActions key='a' {...props} name={name} rename={() => setRenaming(true)} /> : null]
   return which === 'stages'
     ? <th scope='col' class='stage-head' data-stage={axis.id}>{body}</th>
     : <th scope='row' class='lane-head'>{body}</th>

@@ -5,21 +5,24 @@
 import * as M from './model'
 import * as A from './actions'
 import type { BoardStore } from './store'
+import type { Panel } from './card-menu'
 
 const STEPS: Record<string, [number, number]> = { ArrowLeft: [-1, 0], ArrowRight: [1, 0], ArrowUp: [0, -1], ArrowDown: [0, 1] }
 /** How far Alt+arrow moves (or Alt+Shift+arrow resizes) a canvas note: the canvas' dot grid. */
 const NOTE_STEP = 20
 
-/** A key on a focused card (not on a field or button inside it). */
-export function onCardKey (store: BoardStore, e: KeyboardEvent, c: M.ItemView): void {
+/** A key on a focused card (not on a field or button inside it); `openPanel` asks before a deletion. */
+export function onCardKey (store: BoardStore, e: KeyboardEvent, c: M.ItemView, openPanel: (p: Panel) => void): void {
   if (e.target !== e.currentTarget) return
-  const edit = store.env.canEdit() && !c.hidden
+  const rules = store.env.rules()
+  const live = store.env.canEdit() && !c.hidden
+  const edit = live && rules.mayMove(c)
   const key = e.key
   const step = STEPS[key]
   if (key === 'Escape' && store.connectFrom) { e.preventDefault(); A.setConnectFrom(store, undefined); return }
   if (key === 'Escape' && store.selected) { e.preventDefault(); store.select(undefined); return }
   if ((key === 'Enter' || key === ' ') && store.connectFrom) { e.preventDefault(); A.activate(store, c.id); return }
-  if (key === 'Enter' && edit) { e.preventDefault(); A.startEditing(store, c.id); return }
+  if (key === 'Enter' && live && rules.mayEditText(c)) { e.preventDefault(); A.startEditing(store, c.id); return }
   if (key === ' ') { e.preventDefault(); A.activate(store, c.id); return }
   if (c.type === 'card' && (e.ctrlKey || e.metaKey) && step && edit) { e.preventDefault(); A.moveBy(store, c, step[0], step[1]); return }
   if (c.type === 'card' && e.altKey && (key === 'ArrowUp' || key === 'ArrowDown') && edit) { e.preventDefault(); A.reorder(store, c, key === 'ArrowUp' ? -1 : 1); return }
@@ -32,8 +35,8 @@ export function onCardKey (store: BoardStore, e: KeyboardEvent, c: M.ItemView): 
     return
   }
   if (step && !e.altKey && !e.ctrlKey && !e.metaKey) { e.preventDefault(); moveFocus(e.currentTarget as HTMLElement, key); return }
-  if (!edit) return
-  if (key === 'Delete') { e.preventDefault(); A.deleteItem(store, c.id) } else if (key === 'v' || key === 'V') { e.preventDefault(); A.vote(store, c.id) } else if (key === 'c' || key === 'C') {
+  if (!live) return
+  if (key === 'Delete' && rules.mayDelete(c)) { e.preventDefault(); openPanel('delete') } else if ((key === 'v' || key === 'V') && rules.mayVote()) { e.preventDefault(); A.vote(store, c.id) } else if ((key === 'c' || key === 'C') && rules.mayComment()) {
     e.preventDefault()
     store.select(c.id)
     store.focusItem(c.id, 'comment')

@@ -11,6 +11,7 @@ import { BoardIndex, itemTopic, presenceTopic, AXES, CURVE, META, type Topic } f
 import type { Announcer } from '../ui/announcer'
 import type { Schema } from '../api/client'
 import { publishing } from './render-timing'
+import type { Rules } from './rules'
 
 /** Every subscriber listens to this one too: language, permissions or the view changed. */
 export const ALL: Topic = 'all'
@@ -30,6 +31,14 @@ export interface BoardEnv {
   moderated: () => void
   /** Tell others what this person has selected or is editing (presence). */
   setPresence: (field: 'selection' | 'editing', id: string | null) => void
+  /** What this person may do where, now (roles, ownership, the step's zones). */
+  rules: () => Rules
+  /** In a secret vote, the person's own ballot box (their draft document): their votes wait there. */
+  ballotBox: () => Y.Doc | undefined
+  /** Whether vote tallies are shown (not in a secret vote before its reveal). */
+  talliesShown: () => boolean
+  /** A deletion happened that `undo` reverts, for a while: the page offers it. */
+  offerUndo: (what: string, undo: () => void) => void
 }
 
 /** The server's calls on a board item, made with this person's token. */
@@ -70,6 +79,12 @@ export class BoardStore {
   wantFocus?: { id: string, part: 'card' | 'comment' }
   /** Others on each item, as last published. */
   private peersOn = new Map<string, PeerOnItem[]>()
+  /** This person's private drafts (a private step): shown in the board, in the cells they chose. */
+  drafts?: BoardStore
+  /** New cards and notes go into the drafts (a private step under way), not onto the board. */
+  writeDrafts = false
+  /** Reverts this person's deletions (one at a time), so that a deletion can be undone for a while. */
+  readonly deletions: Y.UndoManager
 
   constructor (readonly doc: Y.Doc, readonly env: BoardEnv) {
     this.index = new BoardIndex(doc)
@@ -82,7 +97,11 @@ export class BoardStore {
     M.emotionVotesMap(doc).observe((_, tr) => this.publish([CURVE], byOthers(tr)))
     M.emotionsMap(doc).observe((_, tr) => this.publish([CURVE], byOthers(tr)))
     M.meta(doc).observe((_, tr) => this.publish([META, ALL], byOthers(tr)))
+    this.deletions = new Y.UndoManager([M.itemsMap(doc), M.votesMap(doc)], { trackedOrigins: new Set(), captureTimeout: 0 })
   }
+
+  /** Where this person's new cards and notes go now: their drafts in a private step, else the board. */
+  addTarget (): BoardStore { return this.writeDrafts && this.drafts ? this.drafts : this }
 
   /**
    * Call `fn` whenever one of the topics (or ALL) is published; returns the unsubscribe. `shown`
@@ -173,8 +192,13 @@ export function useStore (): BoardStore {
  */
 export function useTopics (topics: Topic[], shown?: () => boolean): BoardStore {
   const store = useStore()
+  useTopicsOf(store, topics, shown)
+  return store
+}
+
+/** As `useTopics`, for the topics of a store other than the nearest one (the drafts' shown in a board's cell). */
+export function useTopicsOf (store: BoardStore | undefined, topics: Topic[], shown?: () => boolean): void {
   const [, bump] = useReducer((n: number) => n + 1, 0)
   const key = topics.join('\n')
-  useLayoutEffect(() => store.subscribe(topics, () => bump(0), shown), [store, key])
-  return store
+  useLayoutEffect(() => store?.subscribe(topics, () => bump(0), shown), [store, key])
 }

@@ -6,11 +6,14 @@ import type * as Y from 'yjs'
 import * as M from './model'
 import { h } from '../ui/dom'
 import { t, type Key } from '../i18n'
+import type { Rules } from './rules'
 
 /** What the toolbar shows and what its buttons do. */
 export interface ToolbarContext {
   doc: Y.Doc
   canEdit: boolean
+  /** What the rules allow now (issue 27): the structure (stages, lanes, groups), new notes. */
+  rules: Rules
   view: 'visual' | 'text'
   /** A phone: what is seldom used (add a stage or lane, the exports) waits behind "More". */
   narrow: boolean
@@ -30,11 +33,11 @@ export function toolbarContent (c: ToolbarContext): HTMLElement[] {
   const out: HTMLElement[] = []
   /** The seldom used tools: in the bar on a wide screen, behind "More" on a phone. */
   const more: HTMLElement[] = []
+  const structure = c.canEdit && c.rules.structure() !== 'read'
   if (c.canEdit && tpl === 'canvas') {
-    out.push(
-      h('button', { type: 'button', class: 'btn primary', id: 'add-note', onclick: c.addNote, text: t('canvas.addNote') }),
-      h('button', { type: 'button', class: 'btn', id: 'add-group', onclick: c.addGroup, text: t('canvas.addGroup') }))
-  } else if (c.canEdit && tpl) {
+    if (c.rules.mayAdd()) out.push(h('button', { type: 'button', class: 'btn primary', id: 'add-note', onclick: c.addNote, text: t('canvas.addNote') }))
+    if (structure) out.push(h('button', { type: 'button', class: 'btn', id: 'add-group', onclick: c.addGroup, text: t('canvas.addGroup') }))
+  } else if (structure && tpl) {
     ;(c.narrow ? more : out).push(
       h('button', { type: 'button', class: 'btn', id: 'add-stage', onclick: () => M.addStage(c.doc, ''), text: t('board.addStage') }),
       h('button', { type: 'button', class: 'btn', id: 'add-lane', onclick: () => M.addLane(c.doc, ''), text: t('board.addLane') }))
@@ -46,7 +49,7 @@ export function toolbarContent (c: ToolbarContext): HTMLElement[] {
       choice('visual', 'view.visual'), choice('text', tpl === 'canvas' ? 'view.list' : 'view.grid')))
   }
   if (tpl === 'canvas') out.push(c.zoom)
-  if (c.canEdit) out.push(h('span', { class: 'votes-left', id: 'votes-left', text: c.votesLeft() }))
+  if (c.canEdit && c.rules.mayVote()) out.push(h('span', { class: 'votes-left', id: 'votes-left', text: c.votesLeft() }))
   more.push(
     h('button', { type: 'button', class: 'btn', id: 'export-png', onclick: () => c.exportAs('png'), text: t('export.png') }),
     h('button', { type: 'button', class: 'btn', id: 'export-print', onclick: () => window.print(), text: t('export.print') }),

@@ -1,5 +1,5 @@
 //! The agenda calls of the server's API (server/README.md "Agenda"): every participant reads the
-//! agenda, moderators replace it and start, reveal and end its steps.
+//! agenda, moderators replace it and start, reveal and end its steps, and count drafts.
 
 import { client, answer, withToken, type Schema } from '../api/client'
 
@@ -19,5 +19,7 @@ export const agendaApi = {
   reveal: (token: string, id: string) =>
     answer(client.POST('/api/sessions/{id}/agenda/reveal', withToken(token, { id }))),
   end: (token: string, id: string) =>
-    answer(client.POST('/api/sessions/{id}/agenda/end', withToken(token, { id })))
+    answer(client.POST('/api/sessions/{id}/agenda/end', withToken(token, { id }))),
+  drafts: (token: string, id: string) =>
+    answer(client.GET('/api/sessions/{id}/agenda/drafts', withToken(token, { id })))
 }

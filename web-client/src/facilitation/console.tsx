@@ -14,6 +14,7 @@ import { STEP_METHODS, methodAgenda, methodName, methodsFor, type MethodId } fro
 import { useFacilitation, type Facilitation } from './state'
 import { endedText, methodText } from './step-banner'
 import { minutesText } from './time'
+import { DraftCounts } from './draft-counts'
 
 export interface ConsoleContext {
   token: string
@@ -112,6 +113,7 @@ function FacilitatorConsole ({ ctx }: { ctx: ConsoleContext }) {
           </div>)
         : null}
       <p class='mod-answer' role='status' id='facil-answer-now'>{answers.now ?? ''}</p>
+      {step?.private && !step.revealed && !closed ? <DraftCounts token={ctx.token} session={sessionId} step={step} version={f.agendaVersion} /> : null}
       {agenda && !steps.length ? <p class='hint' id='facil-empty'>{t('facil.empty')}</p> : null}
       <ol class='agenda-steps' id='agenda-steps'>
         {steps.map((s, i) => {

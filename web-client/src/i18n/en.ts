@@ -635,7 +635,27 @@ export const en = {
   'audit.step-ended.next': 'ended the step by starting the next one',
   'audit.step-ended.time': 'ended the step: its time was up',
   'audit.step-ended.closed': 'ended the step by closing the session',
-  'audit.byTimer': 'The step clock'
+  'audit.byTimer': 'The step clock',
+  'draft.private': 'Only you can see this until the facilitator reveals it',
+  'draft.writing': 'Private step: your new cards are drafts. Only you can see them until the facilitator reveals them.',
+  'rules.only': 'The facilitator opened only {zones} for cards in this step.',
+  'rules.closed': 'In this step the facilitator opened no part of the board for cards.',
+  'rules.stage': 'the {name} stage',
+  'rules.lane': 'the {name} lane',
+  'rules.zone.canvas': 'the canvas',
+  'rules.zone.structure': 'the board’s stages and lanes',
+  'rules.zone.comments': 'comments',
+  'rules.zone.votes': 'votes',
+  'rules.zone.connectors': 'arrows',
+  'rules.zone.emotions': 'the emotion curve',
+  'refused.edit': 'The facilitator’s rules do not allow that change ({zone}). The board now shows what everyone sees.',
+  'board.deleteAsk': 'Delete “{text}”?',
+  'undo.deleted': 'Deleted: “{text}”.',
+  'undo.button': 'Undo',
+  'vote.yours': 'your vote: {n}|your votes: {n}',
+  'facil.drafts': 'Drafts waiting',
+  'facil.draftsOf': '{name}: {n} draft|{name}: {n} drafts',
+  'facil.draftsNone': 'No drafts yet.'
 }
 
 /** A UI string's name. */

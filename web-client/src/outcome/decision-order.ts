@@ -7,8 +7,8 @@ import type { Status } from './decisions'
 export interface DecidableCard {
   id: string
   name: string
-  /** Votes on it now: the decision list is sorted by them after a vote. */
-  votes: number
+  /** Votes on it now: the decision list is sorted by them after a vote; `null` while a secret vote hides tallies. */
+  votes: number | null
   /** Its stage's name ('' where the board has no stages, e.g. a canvas). */
   stage: string
 }
@@ -37,7 +37,7 @@ export function arrange (cards: DecidableCard[], statusOf: (id: string) => Statu
     return view.status === 'undecided' ? s === undefined : s === view.status
   })
   const rank = (c: DecidableCard): number => { const s = statusOf(c.id); return s === undefined ? order.length : order.indexOf(s) }
-  if (view.sort === 'votes') return [...shown].sort((a, b) => b.votes - a.votes)
+  if (view.sort === 'votes') return [...shown].sort((a, b) => (b.votes ?? 0) - (a.votes ?? 0))
   if (view.sort === 'status') return [...shown].sort((a, b) => rank(a) - rank(b))
   return shown
 }

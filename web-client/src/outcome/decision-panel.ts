@@ -129,7 +129,7 @@ export class DecisionPanel implements ConsolePart {
     for (const c of cards) {
       const row = this.rows.get(c.id) ?? this.newRow(c.id)
       if (row.name.textContent !== c.name) row.name.textContent = c.name
-      const meta = [c.stage, t('vote.count', { n: c.votes })].filter(Boolean).join(' · ')
+      const meta = [c.stage, c.votes === null ? '' : t('vote.count', { n: c.votes })].filter(Boolean).join(' · ')
       if (row.meta.textContent !== meta) row.meta.textContent = meta
       this.showDecision(row, this.decisions.get(c.id))
     }

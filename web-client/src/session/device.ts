@@ -3,10 +3,14 @@
 //! library computer must not reopen someone's session; leaving forgets one: app/board-page.ts).
 
 import { SESSION_KEY_PREFIX, type StoredSession } from './api'
+import { draftRoom } from '../facilitation/drafts'
 
 /** Kept: choices about the page, nobody's data (the language, the board view). */
 const PREFERENCES = new Set(['cocreate.lang', 'cocreate.view'])
-/** sync/connection.ts names a session's board copy `cocreate:s:<id>`, a development room's `cocreate:dev:<room>`. */
+/**
+ * sync/connection.ts names a session's board copy `cocreate:s:<id>`, a development room's
+ * `cocreate:dev:<room>`, a participant's drafts `cocreate:d:<session>:drafts:<participant>`.
+ */
 const BOARD_COPY_PREFIX = 'cocreate:'
 const boardCopy = (sessionId: string): string => `${BOARD_COPY_PREFIX}s:${sessionId}`
 
@@ -32,6 +36,10 @@ function deleteDatabase (name: string): Promise<void> {
     req.onsuccess = req.onerror = req.onblocked = () => resolve()
   })
 }
+
+/** Forgets a participant's copy of their drafts (leaving the session while no draft room is open). */
+export const forgetDrafts = (sessionId: string, participantId: string): Promise<void> =>
+  deleteDatabase(`${BOARD_COPY_PREFIX}d:${draftRoom(sessionId, participantId)}`)
 
 /**
  * Forgets the board copy of a session this browser now takes part in as someone else (joined

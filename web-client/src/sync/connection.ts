@@ -19,6 +19,12 @@ export type You = Schema<'You'>
 
 export interface SessionMessage { event: string, session: Session, you: You }
 
+/**
+ * An edit a rule forbids, dropped by the server (issue 27; server/README.md "Enforcement"): this
+ * device's copy holds what nobody else has, so the page throws it away and takes the server's.
+ */
+export interface EditRefused { event: 'edit-refused', zone: string, reason: string }
+
 export type Status = 'connecting' | 'online' | 'offline' | 'closed'
 
 export interface ConnectionState {
@@ -37,6 +43,7 @@ export interface ConnectionState {
 type Events = {
   state: (s: ConnectionState) => void
   session: (m: SessionMessage) => void
+  refused: (m: EditRefused) => void
 }
 
 /** Counts the sync step 2 and update messages sent on one socket (what message 100 counts). */
@@ -107,8 +114,8 @@ export class Connection extends ObservableV2<Events> {
     handlers[MSG_SESSION] = (_encoder, decoder) => {
       const payload = decoding.readVarUint8Array(decoder)
       try {
-        const msg = JSON.parse(new TextDecoder().decode(payload)) as SessionMessage
-        this.emit('session', [msg])
+        const msg = JSON.parse(new TextDecoder().decode(payload)) as SessionMessage | EditRefused
+        if (msg.event === 'edit-refused') this.emit('refused', [msg as EditRefused]); else this.emit('session', [msg as SessionMessage])
       } catch (err) {
         console.error('cocreate: bad session message', err)
       }

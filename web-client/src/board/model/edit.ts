@@ -158,8 +158,11 @@ export function setDirected (doc: Y.Doc, id: string, directed: boolean): void {
   if (m instanceof Y.Map && m.get('type') === 'connector') m.set('directed', directed)
 }
 
-/** Delete an item with what hangs on it: its comments, connectors and votes (a group's notes stay). */
-export function deleteItem (doc: Y.Doc, id: string): void {
+/**
+ * Delete an item with what hangs on it: its comments, connectors and votes (a group's notes stay);
+ * `origin` names the transaction (an undo manager that tracks deletions).
+ */
+export function deleteItem (doc: Y.Doc, id: string, origin?: unknown): void {
   doc.transact(() => {
     const items = itemsMap(doc)
     const doomed = new Set([id])
@@ -171,5 +174,5 @@ export function deleteItem (doc: Y.Doc, id: string): void {
     for (const k of doomed) items.delete(k)
     const votes = votesMap(doc)
     for (const key of Array.from(votes.keys())) if (doomed.has(key.split('|')[0])) votes.delete(key)
-  })
+  }, origin)
 }
