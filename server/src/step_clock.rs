@@ -14,9 +14,10 @@ use tokio::sync::mpsc;
 use tokio::time::Instant;
 use tracing::{debug, info, warn};
 
+use crate::session::agenda::OnEnd;
 use crate::session::deadlines::Deadline;
 use crate::session::store::SessionError;
-use crate::session::{now_ms, Identity, Role};
+use crate::session::{now_ms, Identity, Role, SessionState};
 use crate::state::AppState;
 
 /// Who the audit log names for a step that ended on time (as `reports` for an automatic hide).
@@ -82,7 +83,12 @@ async fn end_on_time(state: &AppState, deadline: &Deadline) -> Result<(), Deadli
     let ended = state
         .sessions
         .update(id, |s| {
-            Ok::<_, SessionError>(s.agenda.end_due(step, *started_at, now))
+            let ended = s.agenda.end_due(step, *started_at, now);
+            let locks = s.agenda.current.as_ref().map(|c| c.step.on_end) == Some(OnEnd::Lock);
+            if ended && locks && s.state == SessionState::Open {
+                s.state = SessionState::Locked;
+            }
+            Ok::<_, SessionError>(ended)
         })
         .await;
     let session = match ended {
@@ -113,6 +119,15 @@ async fn end_on_time(state: &AppState, deadline: &Deadline) -> Result<(), Deadli
         .sessions
         .record_action(&timer, id, "step-ended", step, reason)
         .await;
+    let locked = session.agenda.current.as_ref().map(|c| c.step.on_end) == Some(OnEnd::Lock)
+        && session.state == SessionState::Locked;
+    if locked {
+        state
+            .sessions
+            .record_action(&timer, id, "locked", id, None)
+            .await;
+        info!(session = %id, step = %step, "session locked as its step ended");
+    }
     state.announce(&session, "step-ended").await;
     Ok(())
 }

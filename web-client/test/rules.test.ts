@@ -97,7 +97,7 @@ describe('rules (issue 27, part 3)', () => {
 })
 
 describe('drafts and secret ballots (issue 27, parts 2 and 4)', () => {
-  const step = (o: Partial<CurrentStep>): CurrentStep => ({ id: 's1', title: 'Write', method: 'brainwrite', started_at: 1, ends_at: null, ended_at: null, private: false, anonymous: false, secret: false, revealed: false, ...o })
+  const step = (o: Partial<CurrentStep>): CurrentStep => ({ id: 's1', title: 'Write', method: 'brainwrite', started_at: 1, ends_at: null, ended_at: null, private: false, anonymous: false, secret: false, revealed: false, on_end: 'end', paused_at: null, remaining_ms: null, ...o })
   it('a private step under way writes drafts; its room stays open until the next step; a secret vote keeps ballots until its reveal', () => {
     expect(draftRoom('s_abc', 'p_1')).toBe('s_abc:drafts:p_1')
     expect(writesDrafts(step({ private: true }))).toBe(true)

@@ -15,8 +15,8 @@ use super::caller::{Caller, Everyone, Moderators};
 use super::sessions::MAX_VOTES;
 use super::{board, drafts, text_field, Body};
 use crate::error::ApiError;
-use crate::session::agenda::{AgendaError, Method, Started, Step, ZoneAccess};
-use crate::session::{ids, now_ms, Role, Session, SessionState};
+use crate::session::agenda::{AgendaError, Method, OnEnd, Started, Step, ZoneAccess};
+use crate::session::{ids, now_ms, Focus, Role, Session, SessionState};
 use crate::state::AppState;
 
 /// Most steps an agenda holds: a long day's workshop has about a dozen.
@@ -55,7 +55,26 @@ struct StepRequest {
     secret: bool,
     #[serde(default)]
     zones: BTreeMap<String, BTreeMap<String, String>>,
+    #[serde(default)]
+    on_end: Option<String>,
 }
+
+/// `POST /api/sessions/{id}/agenda/extend`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ExtendRequest {
+    minutes: f64,
+}
+
+/// `POST /api/sessions/{id}/focus`.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FocusRequest {
+    zone: Option<String>,
+}
+
+/// Most minutes one extension adds.
+const MAX_EXTENSION: f64 = 120.0;
 
 /// `GET /api/sessions/{id}/agenda`: the steps and the current one, for every participant.
 pub async fn agenda(Caller(_, session, ..): Caller<Everyone>) -> Json<Value> {
@@ -200,6 +219,141 @@ pub async fn end(
     Ok(answer(&session))
 }
 
+/// A change to the countdown of the step under way.
+enum Countdown {
+    Extend(u64),
+    Pause,
+    Resume,
+}
+
+impl Countdown {
+    /// The audit action and the event rooms are told.
+    fn event(&self) -> &'static str {
+        match self {
+            Countdown::Extend(_) => "step-extended",
+            Countdown::Pause => "step-paused",
+            Countdown::Resume => "step-resumed",
+        }
+    }
+}
+
+/// `POST /api/sessions/{id}/agenda/extend` (`{"minutes"}`): more time for the step under way.
+pub async fn extend(
+    State(state): State<AppState>,
+    caller: Caller<Moderators>,
+    Body(request): Body<ExtendRequest>,
+) -> Result<Json<Value>, ApiError> {
+    if !(request.minutes.is_finite() && request.minutes > 0.0 && request.minutes <= MAX_EXTENSION) {
+        return Err(ApiError::new(
+            StatusCode::BAD_REQUEST,
+            "invalid_minutes",
+            format!("minutes must be more than 0 and at most {MAX_EXTENSION}"),
+        ));
+    }
+    let ms = (request.minutes * 60_000.0).round() as u64;
+    change_countdown(state, caller, Countdown::Extend(ms)).await
+}
+
+/// `POST /api/sessions/{id}/agenda/pause`: stops the countdown of the step under way.
+pub async fn pause(
+    State(state): State<AppState>,
+    caller: Caller<Moderators>,
+) -> Result<Json<Value>, ApiError> {
+    change_countdown(state, caller, Countdown::Pause).await
+}
+
+/// `POST /api/sessions/{id}/agenda/resume`: runs a paused countdown again.
+pub async fn resume(
+    State(state): State<AppState>,
+    caller: Caller<Moderators>,
+) -> Result<Json<Value>, ApiError> {
+    change_countdown(state, caller, Countdown::Resume).await
+}
+
+/// Extends, pauses or resumes the step under way; audited, announced, and the step clock
+/// re-armed (a deadline that no longer applies ends nothing when it fires).
+async fn change_countdown(
+    state: AppState,
+    Caller(moderator, session, ..): Caller<Moderators>,
+    change: Countdown,
+) -> Result<Json<Value>, ApiError> {
+    let id = session.id;
+    let now = now_ms();
+    let (session, ()) = state
+        .sessions
+        .update(&id, |s| {
+            if s.state == SessionState::Closed {
+                return Err(ApiError::session_closed());
+            }
+            match change {
+                Countdown::Extend(ms) => s.agenda.extend(ms, now).map(drop)?,
+                Countdown::Pause => s.agenda.pause(now)?,
+                Countdown::Resume => s.agenda.resume(now).map(drop)?,
+            }
+            Ok(())
+        })
+        .await?;
+    let step = current_id(&session);
+    let detail = match change {
+        Countdown::Extend(ms) => Some(format!("+{} s", ms / 1000)),
+        _ => None,
+    };
+    let event = change.event();
+    state
+        .sessions
+        .record_action(&moderator, &id, event, &step, detail)
+        .await;
+    let ends_at = session.agenda.current.as_ref().and_then(|c| c.ends_at);
+    tracing::info!(session = %id, step = %step, event, ends_at, "step countdown changed");
+    state.step_clock.watch(&session);
+    state.announce(&session, event).await;
+    Ok(answer(&session))
+}
+
+/// `POST /api/sessions/{id}/focus` (`{"zone": zone or null}`): "bring everyone here": every
+/// participant's board goes to the zone (each may leave it); `null` lets everyone go.
+pub async fn focus(
+    State(state): State<AppState>,
+    Caller(moderator, session, ..): Caller<Moderators>,
+    Body(request): Body<FocusRequest>,
+) -> Result<Json<Value>, ApiError> {
+    if session.state == SessionState::Closed {
+        return Err(ApiError::session_closed());
+    }
+    if let Some(zone) = &request.zone {
+        let (_, doc) = board(&state, &session.id).await?;
+        if !cocreate_board::zones::zone_names(&doc, session.template).contains(zone) {
+            return Err(ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "unknown_zone",
+                format!("no zone {zone:?} on this board"),
+            ));
+        }
+    }
+    let id = session.id;
+    let focus = request.zone.map(|zone| Focus { zone, at: now_ms() });
+    let (session, changed) = state
+        .sessions
+        .update(&id, |s| {
+            let changed = s.focus.as_ref().map(|f| &f.zone) != focus.as_ref().map(|f| &f.zone);
+            s.focus = focus.clone();
+            Ok::<_, ApiError>(changed)
+        })
+        .await?;
+    if changed {
+        let zone = session.focus.as_ref().map(|f| f.zone.clone());
+        state
+            .sessions
+            .record_action(&moderator, &id, "focus", &id, zone.clone())
+            .await;
+        tracing::info!(session = %id, zone = zone.as_deref().unwrap_or("none"), "focus");
+        state.announce(&session, "focus").await;
+    }
+    Ok(Json(
+        json!({ "session": session.view_for(Role::Moderator) }),
+    ))
+}
+
 /// What the step endpoints answer: the agenda and the session as its moderators see it.
 fn answer(session: &Session) -> Json<Value> {
     Json(json!({
@@ -296,6 +450,15 @@ fn checked_steps(request: AgendaRequest, zones: &BTreeSet<String>) -> Result<Vec
             }
             rules.insert(zone, zone_rules);
         }
+        let on_end = match step.on_end.as_deref() {
+            None => OnEnd::End,
+            Some(name) => OnEnd::parse(name).ok_or_else(|| {
+                invalid(
+                    "invalid_on_end",
+                    format!("{name:?}: on_end is end, lock or continue"),
+                )
+            })?,
+        };
         steps.push(Step {
             id,
             title,
@@ -306,6 +469,7 @@ fn checked_steps(request: AgendaRequest, zones: &BTreeSet<String>) -> Result<Vec
             votes,
             secret: step.secret,
             zones: rules,
+            on_end,
         });
     }
     Ok(steps)
@@ -327,6 +491,10 @@ impl From<AgendaError> for ApiError {
             AgendaError::StepRunning(_) => (StatusCode::CONFLICT, "step_running"),
             AgendaError::NoCurrentStep => (StatusCode::CONFLICT, "no_current_step"),
             AgendaError::NothingToReveal => (StatusCode::CONFLICT, "nothing_to_reveal"),
+            AgendaError::NoRunningStep => (StatusCode::CONFLICT, "no_running_step"),
+            AgendaError::NoTimer => (StatusCode::CONFLICT, "no_timer"),
+            AgendaError::AlreadyPaused => (StatusCode::CONFLICT, "already_paused"),
+            AgendaError::NotPaused => (StatusCode::CONFLICT, "not_paused"),
         };
         ApiError::new(status, code, e.to_string())
     }

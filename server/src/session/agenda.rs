@@ -82,6 +82,35 @@ impl ZoneAccess {
     }
 }
 
+/// What happens when a timed step's time is up.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum OnEnd {
+    /// The step ends: what it allowed stops.
+    #[default]
+    End,
+    /// The step ends and the session locks (only moderators edit until they unlock it).
+    Lock,
+    /// Nothing ends: everyone sees the time is up and the facilitator decides.
+    Continue,
+}
+
+impl OnEnd {
+    pub const ALL: [OnEnd; 3] = [OnEnd::End, OnEnd::Lock, OnEnd::Continue];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            OnEnd::End => "end",
+            OnEnd::Lock => "lock",
+            OnEnd::Continue => "continue",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<OnEnd> {
+        OnEnd::ALL.into_iter().find(|o| o.as_str() == name)
+    }
+}
+
 /// One step of an agenda, as the moderator prepared it.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub struct Step {
@@ -101,6 +130,9 @@ pub struct Step {
     pub secret: bool,
     /// Zone name (`cocreate_board::zones`) → role → what that role may do there.
     pub zones: BTreeMap<String, BTreeMap<Role, ZoneAccess>>,
+    /// What happens when its time is up.
+    #[serde(default)]
+    pub on_end: OnEnd,
 }
 
 /// The current step: started, maybe ended, maybe revealed.
@@ -116,6 +148,12 @@ pub struct Current {
     /// When it ended (on time, by a moderator, or by the next step starting).
     pub ended_at: Option<u64>,
     pub revealed: bool,
+    /// Since when its countdown is paused (`ends_at` is `None` meanwhile).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub paused_at: Option<u64>,
+    /// While paused: how much of its time was left.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub remaining_ms: Option<u64>,
 }
 
 /// A session's agenda. Empty until a moderator prepares one.
@@ -139,6 +177,14 @@ pub enum AgendaError {
     NoCurrentStep,
     #[error("the current step is neither private nor secret: there is nothing to reveal")]
     NothingToReveal,
+    #[error("no step is under way")]
+    NoRunningStep,
+    #[error("the step under way has no duration: there is no countdown to pause")]
+    NoTimer,
+    #[error("the step's countdown is paused already")]
+    AlreadyPaused,
+    #[error("the step's countdown is not paused")]
+    NotPaused,
 }
 
 /// What starting a step did.
@@ -195,6 +241,8 @@ impl Agenda {
             ends_at,
             ended_at: None,
             revealed: false,
+            paused_at: None,
+            remaining_ms: None,
         });
         Ok(Started::Started { ended })
     }
@@ -206,6 +254,51 @@ impl Agenda {
             return Err(AgendaError::NothingToReveal);
         }
         Ok(!std::mem::replace(&mut current.revealed, true))
+    }
+
+    /// The step under way, to change its countdown.
+    fn running_mut(&mut self) -> Result<&mut Current, AgendaError> {
+        self.current
+            .as_mut()
+            .filter(|c| c.ended_at.is_none())
+            .ok_or(AgendaError::NoRunningStep)
+    }
+
+    /// Gives the step under way `ms` more (a step without a duration gets one: `ms` from
+    /// `now`). Its new end, or `None` while paused (its remaining time grew).
+    pub fn extend(&mut self, ms: u64, now: u64) -> Result<Option<u64>, AgendaError> {
+        let current = self.running_mut()?;
+        if let Some(remaining) = &mut current.remaining_ms {
+            *remaining += ms;
+            return Ok(None);
+        }
+        let ends_at = current.ends_at.unwrap_or(now).max(now) + ms;
+        current.ends_at = Some(ends_at);
+        Ok(Some(ends_at))
+    }
+
+    /// Stops the countdown of the step under way at `now`, keeping what was left of it.
+    pub fn pause(&mut self, now: u64) -> Result<(), AgendaError> {
+        let current = self.running_mut()?;
+        if current.paused_at.is_some() {
+            return Err(AgendaError::AlreadyPaused);
+        }
+        let ends_at = current.ends_at.ok_or(AgendaError::NoTimer)?;
+        current.remaining_ms = Some(ends_at.saturating_sub(now));
+        current.paused_at = Some(now);
+        current.ends_at = None;
+        Ok(())
+    }
+
+    /// Runs the paused countdown again from `now`: its new end.
+    pub fn resume(&mut self, now: u64) -> Result<u64, AgendaError> {
+        let current = self.running_mut()?;
+        if current.paused_at.take().is_none() {
+            return Err(AgendaError::NotPaused);
+        }
+        let ends_at = now + current.remaining_ms.take().unwrap_or_default();
+        current.ends_at = Some(ends_at);
+        Ok(ends_at)
     }
 
     /// Ends the step under way at `now`: its id, or `None` if the current step had ended.
@@ -280,6 +373,9 @@ impl Agenda {
             "anonymous": c.step.anonymous,
             "secret": c.step.secret,
             "revealed": c.revealed,
+            "on_end": c.step.on_end,
+            "paused_at": c.paused_at,
+            "remaining_ms": c.remaining_ms,
         })
     }
 }
@@ -299,6 +395,7 @@ mod tests {
             votes: None,
             secret: false,
             zones: BTreeMap::new(),
+            on_end: OnEnd::End,
         }
     }
 

@@ -4,6 +4,7 @@
 
 use tokio::sync::mpsc;
 
+use super::agenda::OnEnd;
 use super::Session;
 
 /// Arms this node's step clock. Cheap to clone; never blocks (a room calls it).
@@ -24,9 +25,13 @@ pub struct Deadline {
 }
 
 impl Deadline {
-    /// The deadline of `session`'s step under way, if it has a duration.
+    /// The deadline of `session`'s step under way, if it has a duration (and is not paused)
+    /// and its end ends something (`on_end` is not `continue`).
     pub fn of(session: &Session) -> Option<Deadline> {
-        let current = session.agenda.running()?;
+        let current = session
+            .agenda
+            .running()
+            .filter(|c| c.step.on_end != OnEnd::Continue)?;
         Some(Deadline {
             session: session.id.clone(),
             step: current.step.id.clone(),

@@ -143,6 +143,18 @@ pub struct Session {
     /// The steps a moderator prepared and the current one (see `agenda.rs`).
     #[serde(default, skip_serializing_if = "Agenda::is_empty")]
     pub agenda: Agenda,
+    /// Where a moderator brought everyone ("bring everyone here"), until they let everyone go.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub focus: Option<Focus>,
+}
+
+/// The zone a moderator brought everyone to, and when: boards go there (each participant may
+/// leave it), also the boards of those who join later.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Focus {
+    /// A zone name (`cocreate_board::zones`): a stage, a lane, the canvas…
+    pub zone: String,
+    pub at: u64,
 }
 
 /// How a session is recorded for research. Participants see it before they join.
@@ -327,6 +339,7 @@ impl Session {
             "process": self.cycle.process,
             "cycle_phase": self.cycle.cycle_phase,
             "step": self.agenda.step_view(),
+            "focus": self.focus,
         })
     }
 

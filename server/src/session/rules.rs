@@ -170,6 +170,7 @@ mod tests {
                 votes: None,
                 secret: false,
                 zones,
+                on_end: Default::default(),
             }])
             .unwrap();
         agenda.start("s", 1).unwrap();

@@ -84,6 +84,7 @@ impl SessionStore {
                 erased: Default::default(),
                 cycle: cycle.clone(),
                 agenda: Default::default(),
+                focus: None,
             };
             let record = encode(&session);
             if self

@@ -165,7 +165,7 @@ async fn an_agenda_is_stored_with_its_ids(s: &BoardSession) {
         json!({"id": "write", "title": "Write pains alone", "method": "brainwrite",
                "minutes": 5.0, "private": true, "anonymous": true, "votes": null, "secret": false,
                "zones": {"lane:lane-pain-points": {"citizen": "add"},
-                         "structure": {"citizen": "read"}}})
+                         "structure": {"citizen": "read"}}, "on_end": "end"})
     );
     assert_eq!(
         (
@@ -320,7 +320,8 @@ async fn an_agenda_runs_step_by_step(s: &BoardSession) {
         step,
         json!({"id": "write", "title": "Write pains alone", "method": "brainwrite",
                "started_at": at, "ends_at": at + 5 * 60_000, "ended_at": null,
-               "private": true, "anonymous": true, "secret": false, "revealed": false})
+               "private": true, "anonymous": true, "secret": false, "revealed": false,
+               "on_end": "end", "paused_at": null, "remaining_ms": null})
     );
     assert_eq!(started["session"]["step"], step);
     let details = s.moderate("GET", "", None, 200).await;
@@ -623,4 +624,171 @@ async fn a_timed_step_ends_once_across_nodes() {
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert_eq!(on_c.audited("step-ended").await.len(), 1);
     citizen_on_b.hang_up().await;
+}
+
+/// The step's countdown as the start or a change answered it.
+fn countdown(answer: &Value) -> (Value, Value, Value) {
+    let step = &answer["session"]["step"];
+    (
+        step["ends_at"].clone(),
+        step["paused_at"].clone(),
+        step["remaining_ms"].clone(),
+    )
+}
+
+#[tokio::test]
+async fn a_countdown_is_extended_paused_and_resumed_and_each_change_is_told() {
+    let s = embedded().await;
+    let mut citizen = s.citizen_connected().await;
+    let started = timed_step_started(&s, 10.0).await;
+    let ends_at = started["session"]["step"]["ends_at"].as_u64().unwrap();
+
+    let extended = s
+        .moderate("POST", "/agenda/extend", Some(json!({"minutes": 1})), 200)
+        .await;
+    assert_eq!(countdown(&extended).0, ends_at + 60_000);
+    citizen
+        .wait_session(|m| m["event"] == "step-extended")
+        .await;
+    let paused = s.moderate("POST", "/agenda/pause", None, 200).await;
+    let (end, paused_at, remaining) = countdown(&paused);
+    assert!(end.is_null() && paused_at.is_u64(), "{paused}");
+    let remaining = remaining.as_u64().unwrap();
+    assert!(
+        remaining > 10 * 60_000 && remaining <= 11 * 60_000,
+        "{paused}"
+    );
+    assert!(
+        s.public_session().await["timer_ends_at"].is_null(),
+        "no countdown while paused"
+    );
+    // Paused: more time adds to what is left; pausing again, or a bad duration, is refused.
+    let more = s
+        .moderate("POST", "/agenda/extend", Some(json!({"minutes": 0.5})), 200)
+        .await;
+    assert_eq!(countdown(&more).2, remaining + 30_000);
+    let (status, body) = s.call_as("moderator", "POST", "/agenda/pause", None).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (409, json!("already_paused"))
+    );
+    for minutes in [json!(0), json!(-1), json!(121), json!("one")] {
+        let body = Some(json!({ "minutes": minutes }));
+        let (status, _) = s.call_as("moderator", "POST", "/agenda/extend", body).await;
+        assert_eq!(status, 400, "{minutes}");
+    }
+    let (status, _) = s.call_as("citizen", "POST", "/agenda/pause", None).await;
+    assert_eq!(status, 403);
+
+    let before = cocreate_server::session::now_ms();
+    let resumed = s.moderate("POST", "/agenda/resume", None, 200).await;
+    let ends_at = countdown(&resumed).0.as_u64().unwrap();
+    assert!(ends_at >= before + remaining + 30_000, "{resumed}");
+    assert!(countdown(&resumed).1.is_null());
+    let (status, body) = s.call_as("moderator", "POST", "/agenda/resume", None).await;
+    assert_eq!((status, body["code"].clone()), (409, json!("not_paused")));
+    let mut events = Vec::new();
+    for event in ["step-extended", "step-paused", "step-resumed"] {
+        events.push(s.audited(event).await.len());
+    }
+    assert_eq!(events, [2, 1, 1], "extended, paused, resumed");
+
+    s.moderate("POST", "/agenda/end", None, 200).await;
+    let (status, body) = s
+        .call_as(
+            "moderator",
+            "POST",
+            "/agenda/extend",
+            Some(json!({"minutes": 1})),
+        )
+        .await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (409, json!("no_running_step"))
+    );
+    citizen.hang_up().await;
+}
+
+#[tokio::test]
+async fn a_step_that_locks_on_time_locks_the_session_and_one_that_continues_ends_nothing() {
+    let s = embedded().await;
+    let agenda = json!({"steps": [
+        {"id": "quick", "title": "Quick", "method": "brainwrite", "minutes": 0.02, "on_end": "lock"},
+        {"id": "open", "title": "Open", "method": "discuss", "minutes": 0.01, "on_end": "continue"},
+    ]});
+    let stored = s.moderate("PUT", "/agenda", Some(agenda), 200).await;
+    assert_eq!(stored["agenda"]["steps"][0]["on_end"], "lock");
+    let bad = json!({"steps": [{"title": "T", "method": "discuss", "on_end": "explode"}]});
+    let (status, body) = s.call_as("moderator", "PUT", "/agenda", Some(bad)).await;
+    assert_eq!(
+        (status, body["code"].clone()),
+        (400, json!("invalid_on_end"))
+    );
+
+    let mut citizen = s.citizen_connected().await;
+    s.moderate("POST", "/agenda/steps/quick/start", None, 200)
+        .await;
+    citizen.wait_session(|m| m["event"] == "step-ended").await;
+    assert_eq!(
+        citizen.session.as_ref().unwrap()["session"]["state"],
+        "locked"
+    );
+    assert_eq!(
+        citizen.wait_denied().await,
+        "read-only: a moderator locked the session"
+    );
+    assert_eq!(s.audited("locked").await.len(), 1);
+
+    s.moderate("POST", "/unlock", None, 200).await;
+    let started = s
+        .moderate("POST", "/agenda/steps/open/start", None, 200)
+        .await;
+    let ends_at = started["session"]["step"]["ends_at"].as_u64().unwrap();
+    // Well past its time (its timer says so), it is still under way: the facilitator decides.
+    while cocreate_server::session::now_ms() <= ends_at + 300 {
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let public = s.public_session().await;
+    assert!(public["step"]["ended_at"].is_null(), "{public}");
+    assert_eq!(public["timer_ends_at"], ends_at);
+    citizen.hang_up().await;
+}
+
+#[tokio::test]
+async fn a_moderator_brings_everyone_to_a_zone_and_lets_them_go() {
+    let s = embedded().await;
+    let mut citizen = s.citizen_connected().await;
+    let body = Some(json!({"zone": "lane:lane-pain-points"}));
+    let answer = s.moderate("POST", "/focus", body, 200).await;
+    assert_eq!(answer["session"]["focus"]["zone"], "lane:lane-pain-points");
+    citizen
+        .wait_session(|m| {
+            m["event"] == "focus" && m["session"]["focus"]["zone"] == "lane:lane-pain-points"
+        })
+        .await;
+    // Who joins later is brought there too: it is the session's.
+    assert_eq!(
+        s.public_session().await["focus"]["zone"],
+        "lane:lane-pain-points"
+    );
+    let (status, body) = s
+        .call_as(
+            "moderator",
+            "POST",
+            "/focus",
+            Some(json!({"zone": "lane:nowhere"})),
+        )
+        .await;
+    assert_eq!((status, body["code"].clone()), (400, json!("unknown_zone")));
+    let (status, _) = s
+        .call_as("citizen", "POST", "/focus", Some(json!({"zone": "canvas"})))
+        .await;
+    assert_eq!(status, 403);
+    s.moderate("POST", "/focus", Some(json!({"zone": null})), 200)
+        .await;
+    citizen
+        .wait_session(|m| m["event"] == "focus" && m["session"]["focus"].is_null())
+        .await;
+    assert_eq!(s.audited("focus").await.len(), 2);
+    citizen.hang_up().await;
 }

@@ -861,6 +861,86 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions/{id}/agenda/extend": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * More time for the step under way
+         * @description Moderators. The running step's end moves `minutes` later (an untimed step gets an end `minutes` from now; a paused one more time left). 400 `invalid_minutes` (more than 0, at most 120), 409 `no_running_step`, `session_closed`. Audited as `step-extended` (reason `+N s`), announced with event `step-extended`.
+         */
+        post: operations["extendStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/agenda/pause": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Pause the countdown of the step under way
+         * @description Moderators. The step stays under way; its countdown stops (`paused_at`, `remaining_ms`; `ends_at` and the session's `timer_ends_at` are `null` meanwhile). 409 `no_running_step`, `no_timer` (an untimed step), `already_paused`, `session_closed`. Audited and announced as `step-paused`.
+         */
+        post: operations["pauseStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/agenda/resume": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Resume a paused countdown
+         * @description Moderators. The countdown runs again: `ends_at` = now + `remaining_ms`. 409 `no_running_step`, `not_paused`, `session_closed`. Audited and announced as `step-resumed`.
+         */
+        post: operations["resumeStep"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/sessions/{id}/focus": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        /**
+         * Bring everyone to a zone of the board
+         * @description Moderators. `{"zone": zone}` sets the session's `focus`: every participant's board goes to the zone (each may leave it), also the boards of those who join later; `{"zone": null}` lets everyone go. 400 `unknown_zone` (not a zone of this board), 409 `session_closed`. Audited as `focus` (reason the zone), announced with event `focus`.
+         */
+        post: operations["focusSession"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -923,6 +1003,8 @@ export interface components {
             cycle_phase: components["schemas"]["CyclePhase"] | null;
             /** @description The agenda's current step, or `null`. */
             step: components["schemas"]["CurrentStep"] | null;
+            /** @description Where a moderator brought everyone, or `null`. */
+            focus: components["schemas"]["Focus"] | null;
         };
         /** @description Everything a moderator sees of a session, hidden texts included. */
         SessionDetails: {
@@ -954,6 +1036,8 @@ export interface components {
             cycle_phase: components["schemas"]["CyclePhase"] | null;
             /** @description The agenda's current step, or `null`. */
             step: components["schemas"]["CurrentStep"] | null;
+            /** @description Where a moderator brought everyone, or `null`. */
+            focus: components["schemas"]["Focus"] | null;
         };
         Participant: {
             /** @description Pseudonymous participant id (`p_…`). */
@@ -1400,6 +1484,7 @@ export interface components {
             /** @description Vote tallies hidden until revealed. */
             secret: boolean;
             zones: components["schemas"]["Zones"];
+            on_end: components["schemas"]["OnEnd"];
         };
         /** @description A step as a moderator sends it: as `Step`, with `id`, `minutes`, `votes`, the options (false) and `zones` ({}) optional. */
         StepRequest: {
@@ -1419,6 +1504,7 @@ export interface components {
             /** @description Vote tallies hidden until revealed. */
             secret?: boolean;
             zones?: components["schemas"]["Zones"];
+            on_end?: components["schemas"]["OnEnd"];
         };
         /** @description A session's steps and the current one. */
         Agenda: {
@@ -1441,6 +1527,11 @@ export interface components {
             anonymous: boolean;
             secret: boolean;
             revealed: boolean;
+            on_end: components["schemas"]["OnEnd"];
+            /** @description Since when its countdown is paused (`ends_at` is `null` meanwhile); `null`: running. */
+            paused_at: number | null;
+            /** @description While paused: how much of its time was left, in ms. */
+            remaining_ms: number | null;
         };
         /** @description The agenda's current step at a moment of the session's history, as the session's `step` showed it then: the step started last (under way or ended; it stays current until another starts or it leaves the agenda), read from the audit log (`step-started`, `step-revealed`, `step-ended`, and `agenda` for its settings). */
         HistoryStep: {
@@ -1521,6 +1612,18 @@ export interface components {
              */
             flag: "empty" | "thin" | null;
         };
+        /**
+         * @description What happens when a timed step's time is up: `end` (the default) ends the step, `lock` ends it and locks the session, `continue` ends nothing (everyone sees the time is up; the facilitator decides).
+         * @enum {string}
+         */
+        OnEnd: "end" | "lock" | "continue";
+        /** @description Where a moderator brought everyone ("bring everyone here"): boards go to the zone, each participant may leave it; also the boards of those who join later. */
+        Focus: {
+            /** @description A zone name: `structure`, `stage:<id>`, `lane:<id>`, `canvas`, `comments`, `connectors`, `votes`, `emotions`. */
+            zone: string;
+            /** @description ms since the Unix epoch. */
+            at: number;
+        };
     };
     responses: {
         /** @description The request is malformed (body, path or query). */
@@ -1531,7 +1634,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "invalid_request" | "consent_required" | "unknown_method" | "invalid_minutes" | "invalid_votes" | "unknown_zone" | "unknown_role" | "unknown_access" | "invalid_zone_rule" | "duplicate_step" | "text_too_long";
+                    code?: "invalid_request" | "consent_required" | "unknown_method" | "invalid_minutes" | "invalid_votes" | "unknown_zone" | "unknown_role" | "unknown_access" | "invalid_zone_rule" | "duplicate_step" | "text_too_long" | "invalid_on_end";
                 };
             };
         };
@@ -1579,7 +1682,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "session_closed" | "session_full" | "research_terms_fixed" | "not_hidden" | "contended" | "source_not_closed" | "not_same_process" | "item_hidden" | "already_carried" | "step_current" | "step_running" | "no_current_step" | "nothing_to_reveal" | "too_many_memos" | "already_accepted";
+                    code?: "session_closed" | "session_full" | "research_terms_fixed" | "not_hidden" | "contended" | "source_not_closed" | "not_same_process" | "item_hidden" | "already_carried" | "step_current" | "step_running" | "no_current_step" | "nothing_to_reveal" | "too_many_memos" | "already_accepted" | "no_running_step" | "no_timer" | "already_paused" | "not_paused";
                 };
             };
         };
@@ -3479,6 +3582,146 @@ export interface operations {
             409: components["responses"]["Conflict"];
             413: components["responses"]["TooLarge"];
             429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    extendStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description More than 0, at most 120 (400 `invalid_minutes` otherwise). */
+                    minutes: number;
+                };
+            };
+        };
+        responses: {
+            /** @description The agenda and the session as they are now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agenda: components["schemas"]["Agenda"];
+                        session: components["schemas"]["Session"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    pauseStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agenda and the session as they are now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agenda: components["schemas"]["Agenda"];
+                        session: components["schemas"]["Session"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    resumeStep: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The agenda and the session as they are now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        agenda: components["schemas"]["Agenda"];
+                        session: components["schemas"]["Session"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    focusSession: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    zone: string | null;
+                };
+            };
+        };
+        responses: {
+            /** @description The session as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        session: components["schemas"]["Session"];
+                    };
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
             503: components["responses"]["Unavailable"];
         };
     };
