@@ -46,12 +46,13 @@ pub struct Figures {
 }
 
 /// The timed figures, in the tables' order.
-pub const FIGURES: [&str; 5] = [
+pub const FIGURES: [&str; 6] = [
     "`GET /api/receipts/{r}` (no token)",
     "`GET /api/results/{id}` (published)",
     "`PUT …/items/{item}/decision`",
     "a new client's first sync, room loaded",
     "cold load: first sync after a restart",
+    "writing it: the N updates sent and saved",
 ];
 
 /// Measures `bin` at every size of `sizes`, with `receipts` receipts asked at once at the end.
@@ -86,6 +87,7 @@ pub async fn measure(name: &str, bin: &Path, sizes: &[usize], receipts: usize) -
         }
     }
     ms[4] = cold.into_iter().map(middle).collect();
+    ms[5] = sessions.iter().map(|built| built.written_ms).collect();
     let disk_mb = dir_mb(&data);
     let rush = match sessions.last() {
         Some(biggest) if receipts > 0 => Some(biggest.rush(&server, receipts).await?),
@@ -223,6 +225,9 @@ struct Built {
     citizen: String,
     receipt: String,
     card: String,
+    /// How long the moderator's updates took to send and be saved (the write path of a
+    /// session's room: authorship, zone rules, the log).
+    written_ms: f64,
 }
 
 impl Built {
@@ -249,7 +254,7 @@ impl Built {
                 Some(json!({"code": code, "display_name": "Ann"})),
             )
             .await?;
-        let built = Built {
+        let mut built = Built {
             size,
             id,
             code,
@@ -257,12 +262,14 @@ impl Built {
             citizen: text(&citizen["token"])?,
             receipt: text(&citizen["receipt"])?,
             card: "card-ann".into(),
+            written_ms: 0.0,
         };
         let mut ann = Peer::connect(server, &built.id, &built.citizen).await?;
         ann.edit(|txn| add_card(txn, "card-ann", "A question about the permit"))
             .await?;
         ann.wait_saved().await?;
         let mut mo = Peer::connect(server, &built.id, &built.moderator).await?;
+        let writing = Instant::now();
         mo.edit(|txn| add_card(txn, "note-mo", "")).await?;
         for _ in 1..size {
             mo.edit(|txn| type_key(txn, "note-mo")).await?;
@@ -271,6 +278,7 @@ impl Built {
             }
         }
         mo.wait_saved().await?;
+        built.written_ms = writing.elapsed().as_secs_f64() * 1000.0;
         let path = format!("/api/sessions/{}/publish", built.id);
         server
             .call("POST", &path, Some(&built.moderator), None)
