@@ -1,11 +1,17 @@
 #!/usr/bin/env bash
 # Installs Debian packages for commands that are missing: each argument is COMMAND:PACKAGE
-# (e.g. node:nodejs). Safe to run again: it installs only what is missing.
+# (e.g. node:nodejs), or /PATH:PACKAGE for a file a package installs (a font). Safe to run
+# again: it installs only what is missing.
 set -euo pipefail
 
 need_apt=()
 for pair in "$@"; do
-  command -v "${pair%%:*}" >/dev/null 2>&1 || need_apt+=("${pair#*:}")
+  what="${pair%%:*}"
+  if [[ "$what" == /* ]]; then
+    [ -e "$what" ] || need_apt+=("${pair#*:}")
+  else
+    command -v "$what" >/dev/null 2>&1 || need_apt+=("${pair#*:}")
+  fi
 done
 
 if [ ${#need_apt[@]} -gt 0 ]; then

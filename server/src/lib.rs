@@ -16,6 +16,7 @@ mod linger;
 pub mod metrics;
 mod outbox;
 pub mod outcome;
+pub mod paper;
 mod receipt;
 mod registry;
 mod retry;
@@ -266,6 +267,7 @@ pub async fn serve_as(
         max_request_bytes: config.max_request_bytes as usize,
         step_clock,
         assist: assist::Assistant::start(config.sense_model.as_deref()).await,
+        kit_font: paper::load_font(&config.kit_font),
     };
     tokio::spawn(step_clock::run(state.clone(), deadlines));
     let connections = state.connections.clone();

@@ -75,6 +75,8 @@ pub struct AppState {
     pub(crate) step_clock: StepClock,
     /// The sentence encoder for sensemaking (`--sense-model`); `None`: sensemaking is off.
     pub(crate) assist: Option<Arc<crate::assist::Assistant>>,
+    /// The paper kit's font (`--kit-font`); `None`: the kit is off.
+    pub(crate) kit_font: Option<Arc<crate::paper::Font>>,
 }
 
 impl FromRef<AppState> for ConnectionContext {

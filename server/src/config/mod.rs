@@ -264,6 +264,17 @@ pub struct ServeConfig {
     #[arg(long, env = "COCREATE_SENSE_MODEL", value_name = "DIR")]
     pub sense_model: Option<PathBuf>,
 
+    /// The TrueType font the printable paper kit (`GET /api/sessions/{id}/kit`) embeds: DejaVu
+    /// Sans from the distribution's `fonts-dejavu-core` by default. Missing: the kit is off
+    /// (503 `kit_unavailable`) and the log says so.
+    #[arg(
+        long,
+        env = "COCREATE_KIT_FONT",
+        value_name = "FILE",
+        default_value = "/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"
+    )]
+    pub kit_font: PathBuf,
+
     /// Sensemaking requests (`/api/sessions/{id}/assist/…`) per minute one participant may make
     /// to each endpoint (each runs the sentence encoder); beyond it: 429 `too_many_requests`
     /// with Retry-After.

@@ -29,6 +29,7 @@ mod memos;
 mod metrics;
 mod multi_node;
 mod openapi;
+mod paper;
 mod persistence;
 mod poison;
 mod processes;

@@ -941,6 +941,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/sessions/{id}/kit": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * The printable paper kit of the board
+         * @description Moderators. A PDF of the board as prepared, landscape, in the session's language, with its font embedded: a journey map or blueprint tiled over as many sheets as it needs (cells of at least 150 pt, each named by a zone code: `B3` = second stage, third lane), a canvas on one sheet with its frames; every sheet has the session's title, join code and join QR code, and four marker QR codes at its corners (`cocreate-kit <kit version> <session> <grid version> <sheet>/<sheets> <tl|tr|bl|br> s<first>-<last> l<first>-<last>`: stage and lane indexes); a last sheet of card slips with a box for the zone code and the codes' legend. 400 for another `paper`, 503 `kit_unavailable` without the font.
+         */
+        get: operations["paperKit"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
 }
 export type webhooks = Record<string, never>;
 export interface components {
@@ -1724,7 +1744,7 @@ export interface components {
                 };
             };
         };
-        /** @description Storage is unreachable; try again shortly. Sensemaking endpoints also answer `assist_unavailable` when the server runs without its model (`--sense-model`) or a run did not finish. */
+        /** @description Storage is unreachable; try again shortly. Sensemaking endpoints also answer `assist_unavailable` when the server runs without its model (`--sense-model`) or a run did not finish. The paper kit answers `kit_unavailable` when the server runs without its font (`--kit-font`). */
         Unavailable: {
             headers: {
                 [name: string]: unknown;
@@ -1732,7 +1752,7 @@ export interface components {
             content: {
                 "application/json": components["schemas"]["Error"] & {
                     /** @enum {unknown} */
-                    code?: "storage_unavailable" | "assist_unavailable";
+                    code?: "storage_unavailable" | "assist_unavailable" | "kit_unavailable";
                 };
             };
         };
@@ -3722,6 +3742,37 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    paperKit: {
+        parameters: {
+            query?: {
+                /** @description `a4` (default) or `a3`. */
+                paper?: "a4" | "a3";
+            };
+            header?: never;
+            path: {
+                /** @description The session id. */
+                id: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The kit (`Content-Disposition: attachment`). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/pdf": unknown;
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
             503: components["responses"]["Unavailable"];
         };
     };
