@@ -535,6 +535,7 @@ export const de: Dict = {
   'apiError.no_current_step': 'Es wurde noch kein Schritt gestartet.',
   'apiError.nothing_to_reveal': 'Dieser Schritt ist weder privat noch geheim: Es gibt nichts aufzudecken.',
   'apiError.invalid_on_end': 'Wenn die Zeit um ist, muss Folgendes passieren: den Schritt beenden, die Sitzung sperren oder weitermachen.',
+  'apiError.kit_unavailable': 'Das Papier-Kit ist auf diesem Server aus: seine Schrift fehlt.',
   'apiError.no_running_step': 'Es läuft kein Schritt.',
   'apiError.no_timer': 'Dieser Schritt hat keine Dauer: Es gibt keinen Countdown zum Anhalten.',
   'apiError.already_paused': 'Der Countdown ist bereits angehalten.',

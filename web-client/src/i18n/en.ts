@@ -533,6 +533,7 @@ export const en = {
   'apiError.no_current_step': 'No step has been started yet.',
   'apiError.nothing_to_reveal': 'This step is neither private nor secret: there is nothing to reveal.',
   'apiError.invalid_on_end': 'What happens when time is up must be: end the step, lock the session, or keep going.',
+  'apiError.kit_unavailable': 'The paper kit is off on this server: its font is missing.',
   'apiError.no_running_step': 'No step is under way.',
   'apiError.no_timer': 'This step has no duration: there is no countdown to pause.',
   'apiError.already_paused': 'The countdown is paused already.',

@@ -535,6 +535,7 @@ export const fr: Dict = {
   'apiError.no_current_step': 'Aucune étape n’a encore commencé.',
   'apiError.nothing_to_reveal': 'Cette étape n’est ni privée ni secrète : il n’y a rien à révéler.',
   'apiError.invalid_on_end': 'À la fin du temps, il faut : terminer l’étape, verrouiller la session ou continuer.',
+  'apiError.kit_unavailable': 'Le kit papier est désactivé sur ce serveur : sa police manque.',
   'apiError.no_running_step': 'Aucune étape n’est en cours.',
   'apiError.no_timer': 'Cette étape n’a pas de durée : il n’y a pas de compte à rebours à mettre en pause.',
   'apiError.already_paused': 'Le compte à rebours est déjà en pause.',

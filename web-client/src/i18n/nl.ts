@@ -535,6 +535,7 @@ export const nl: Dict = {
   'apiError.no_current_step': 'Er is nog geen stap gestart.',
   'apiError.nothing_to_reveal': 'Deze stap is niet privé of geheim: er valt niets te onthullen.',
   'apiError.invalid_on_end': 'Wat er gebeurt als de tijd om is, moet zijn: de stap beëindigen, de sessie vergrendelen of doorgaan.',
+  'apiError.kit_unavailable': 'De papieren kit staat uit op deze server: het lettertype ontbreekt.',
   'apiError.no_running_step': 'Er loopt geen stap.',
   'apiError.no_timer': 'Deze stap heeft geen duur: er is geen aftelling om te pauzeren.',
   'apiError.already_paused': 'De aftelling is al gepauzeerd.',
