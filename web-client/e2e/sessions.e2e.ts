@@ -3,6 +3,7 @@
 // (a forced edit never reaches the moderator, not even after unlock); kick ends the citizen's
 // connection. Skipped, with the reason printed, when the binary has no sessions API yet.
 
+import { readFile } from 'node:fs/promises'
 import { describe, it, expect } from 'vitest'
 import AxeBuilder from '@axe-core/playwright'
 import type { Browser, Locator, Page } from 'playwright-core'
@@ -230,6 +231,11 @@ describe('sessions', () => {
     await org.page.click('#mod-people li:has-text("Cem") [data-action="remove"]')
     await card.waitFor({ state: 'detached' })
     await cell(cit.page, 1, 0).locator('.card').waitFor({ state: 'detached' })
+    // the paper kit for those who take part on paper: a PDF of the board, in Dutch
+    const [kit] = await Promise.all([org.page.waitForEvent('download'), org.page.click('#mod-kit-a3')])
+    expect(kit.suggestedFilename()).toMatch(/^cocreate-kit-.+-a3\.pdf$/)
+    const pdf = await readFile((await kit.path())!)
+    expect(pdf.subarray(0, 8).toString('latin1')).toBe('%PDF-1.4')
     // a new join code: the console shows it, and the old one no longer lets anyone in
     await org.page.click('#mod-new-code')
     await org.page.locator(`#mod-join-code:not([data-code="${code!}"])`).waitFor()

@@ -5,7 +5,7 @@
 import { api } from './api'
 import type { Schema } from '../api/client'
 import type { Session } from '../sync/connection'
-import { h, clear } from '../ui/dom'
+import { h, clear, download } from '../ui/dom'
 import { t, type Key } from '../i18n'
 import type { Announcer } from '../ui/announcer'
 import { EraseControls } from './erase'
@@ -210,6 +210,18 @@ export class ModeratorConsole {
         h('img', { class: 'qr', id: 'mod-qr', src: qrDataUrl(joinUrl(code, s.language)), alt: t('mod.qr'), width: 160, height: 160 }),
         h('button', { type: 'button', class: 'btn small', id: 'mod-new-code', onclick: () => this.rotateJoinCode(), text: t('mod.newCode') }), this.answerEl('code')))
     }
+    // paper and board in one workshop: the board as prepared, to print for the community hall
+    this.el.append(h('div', { class: 'paper-kit' },
+      h('h3', { text: t('mod.paperKit') }),
+      h('p', { class: 'hint', text: t('mod.paperKitHint') }),
+      ...(['a4', 'a3'] as const).map((paper) => h('button', {
+        type: 'button', class: 'btn small', id: `mod-kit-${paper}`, text: t('mod.paperKitDownload', { paper: paper.toUpperCase() }),
+        onclick: async () => {
+          const pdf = await this.run(api.paperKit(this.token, s.id, paper), 'kit')
+          if (pdf) download(`cocreate-kit-${s.id}-${paper}.pdf`, pdf)
+        }
+      })),
+      this.answerEl('kit')))
 
     this.el.append(h('h3', { text: t('mod.participants') }), this.renderPeople(s),
       h('button', { type: 'button', class: 'btn small', id: 'mod-refresh', onclick: () => this.refresh(), text: t('mod.refresh') }))
