@@ -107,7 +107,7 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/sessions/{id}/agenda/pause", post(agenda::pause)),
         ("/api/sessions/{id}/agenda/resume", post(agenda::resume)),
         ("/api/sessions/{id}/focus", post(agenda::focus)),
-        ("/api/sessions/{id}/kit", get(paper::kit)),
+        ("/api/sessions/{id}/kit.pdf", get(paper::kit)),
         ("/api/sessions/{id}/history", get(history::history)),
         ("/api/sessions/{id}/state", get(history::board_at)),
         ("/api/sessions/{id}/metrics", get(history::metrics)),

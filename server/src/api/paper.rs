@@ -1,4 +1,4 @@
-//! `GET /api/sessions/{id}/kit`: the printable paper kit of a session's board (moderators), a
+//! `GET /api/sessions/{id}/kit.pdf?size=A4|A3`: the printable paper kit of a session's board (moderators), a
 //! PDF for a paper workshop on the same board (`paper/kit.rs` says what is on it).
 
 use axum::extract::State;
@@ -14,11 +14,11 @@ use crate::error::ApiError;
 use crate::paper::kit::{self, Paper};
 use crate::state::AppState;
 
-/// `?paper=a4|a3` (default A4).
+/// `?size=A4|A3` (default A4; either case).
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KitQuery {
-    paper: Option<String>,
+    size: Option<String>,
 }
 
 pub async fn kit(
@@ -34,10 +34,10 @@ pub async fn kit(
             "the paper kit is off on this server: its font is missing (see --kit-font)",
         ));
     };
-    let paper = match query.paper.as_deref() {
+    let paper = match query.size.as_deref() {
         None => Paper::A4,
         Some(name) => Paper::parse(name)
-            .ok_or_else(|| ApiError::bad_request(format!("{name:?}: paper is a4 or a3")))?,
+            .ok_or_else(|| ApiError::bad_request(format!("{name:?}: size is A4 or A3")))?,
     };
     let (_, doc) = board(&state, &session.id).await?;
     let read = kit::Board::read(&board_json(&doc, &Disclosure::default()), &session.language);

@@ -264,7 +264,7 @@ pub struct ServeConfig {
     #[arg(long, env = "COCREATE_SENSE_MODEL", value_name = "DIR")]
     pub sense_model: Option<PathBuf>,
 
-    /// The TrueType font the printable paper kit (`GET /api/sessions/{id}/kit`) embeds: DejaVu
+    /// The TrueType font the printable paper kit (`GET /api/sessions/{id}/kit.pdf`) embeds: DejaVu
     /// Sans from the distribution's `fonts-dejavu-core` by default. Missing: the kit is off
     /// (503 `kit_unavailable`) and the log says so.
     #[arg(

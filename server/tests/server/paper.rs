@@ -28,7 +28,7 @@ fn run(tool: &str, args: &[&str]) -> String {
 
 /// The kit of `s` on `paper`, written to a file in `dir`.
 async fn kit(s: &BoardSession, paper: &str, dir: &Path) -> std::path::PathBuf {
-    let path = s.path(&format!("/kit?paper={paper}"));
+    let path = s.path(&format!("/kit.pdf?size={}", paper.to_uppercase()));
     let (status, headers, body) = s.server.fetch(&path, &s.invite("moderator")).await;
     assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
     assert_eq!(headers["content-type"], "application/pdf");
@@ -166,12 +166,12 @@ async fn a_journey_maps_kit_tiles_its_grid_in_the_sessions_language_with_markers
 #[tokio::test]
 async fn only_moderators_print_the_kit_and_a_server_without_its_font_says_so() {
     let s = BoardSession::start(json!({})).await;
-    let path = s.path("/kit");
+    let path = s.path("/kit.pdf");
     let (status, _, _) = s.server.fetch(&path, &s.invite("citizen")).await;
     assert_eq!(status, 403);
     let (status, _, body) = s
         .server
-        .fetch(&s.path("/kit?paper=letter"), &s.invite("moderator"))
+        .fetch(&s.path("/kit.pdf?size=Letter"), &s.invite("moderator"))
         .await;
     assert_eq!(status, 400, "{}", String::from_utf8_lossy(&body));
     // A canvas: one sheet (its frames), then the slips.
@@ -187,7 +187,7 @@ async fn only_moderators_print_the_kit_and_a_server_without_its_font_says_so() {
     let s = BoardSession::create_on(std::sync::Arc::new(server), json!({})).await;
     let (status, _, body) = s
         .server
-        .fetch(&s.path("/kit"), &s.invite("moderator"))
+        .fetch(&s.path("/kit.pdf"), &s.invite("moderator"))
         .await;
     assert_eq!(status, 503);
     assert!(String::from_utf8_lossy(&body).contains("kit_unavailable"));

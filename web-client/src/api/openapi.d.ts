@@ -941,7 +941,7 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
-    "/api/sessions/{id}/kit": {
+    "/api/sessions/{id}/kit.pdf": {
         parameters: {
             query?: never;
             header?: never;
@@ -950,7 +950,7 @@ export interface paths {
         };
         /**
          * The printable paper kit of the board
-         * @description Moderators. A PDF of the board as prepared, landscape, in the session's language, with its font embedded: a journey map or blueprint tiled over as many sheets as it needs (cells of at least 150 pt, each named by a zone code: `B3` = second stage, third lane), a canvas on one sheet with its frames; every sheet has the session's title, join code and join QR code, and four marker QR codes at its corners (`cocreate-kit <kit version> <session> <grid version> <sheet>/<sheets> <tl|tr|bl|br> s<first>-<last> l<first>-<last>`: stage and lane indexes); a last sheet of card slips with a box for the zone code and the codes' legend. 400 for another `paper`, 503 `kit_unavailable` without the font.
+         * @description Moderators. A PDF of the board as prepared, landscape, in the session's language, with its font embedded: a journey map or blueprint tiled over as many sheets as it needs (cells of at least 150 pt, each named by a zone code: `B3` = second stage, third lane), a canvas on one sheet with its frames; every sheet has the session's title, join code and join QR code, and four marker QR codes at its corners (`cocreate-kit <kit version> <session> <grid version> <sheet>/<sheets> <tl|tr|bl|br> s<first>-<last> l<first>-<last>`: stage and lane indexes); a last sheet of card slips with a box for the zone code and the codes' legend. 400 for another `size`, 503 `kit_unavailable` without the font.
          */
         get: operations["paperKit"];
         put?: never;
@@ -3748,8 +3748,8 @@ export interface operations {
     paperKit: {
         parameters: {
             query?: {
-                /** @description `a4` (default) or `a3`. */
-                paper?: "a4" | "a3";
+                /** @description `A4` (default) or `A3`, landscape (either case). */
+                size?: "A4" | "A3" | "a4" | "a3";
             };
             header?: never;
             path: {

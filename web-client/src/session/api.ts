@@ -20,7 +20,7 @@ export const api = {
     answer(client.POST(`/api/sessions/{id}/${action}`, withToken(token, { id }))),
   /** The printable paper kit of the board (a PDF, as a blob: a download link cannot carry the token). */
   paperKit: (token: string, id: string, paper: 'a4' | 'a3') =>
-    answer(client.GET('/api/sessions/{id}/kit', { headers: bearer(token), params: { path: { id }, query: { paper } }, parseAs: 'blob' })),
+    answer(client.GET('/api/sessions/{id}/kit.pdf', { headers: bearer(token), params: { path: { id }, query: { size: paper === 'a4' ? 'A4' : 'A3' } }, parseAs: 'blob' })),
   rotateJoinCode: (token: string, id: string) =>
     answer(client.POST('/api/sessions/{id}/join-code', withToken(token, { id }))),
   kick: (token: string, id: string, pid: string) =>
