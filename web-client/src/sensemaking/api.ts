@@ -24,6 +24,12 @@ export const senseApi = {
     answer(client.POST('/api/sessions/{id}/assist/runs/{run}/accept', { ...withToken(token, { id, run }), body: { themes } }))
 }
 
+/** The run's request for a scope choice: '' the whole board, `stage:<id>` or `lane:<id>`. */
+export function scopeBody (scope: string): { stage?: string, lane?: string } {
+  const m = /^(stage|lane):(.+)$/.exec(scope)
+  return !m ? {} : m[1] === 'stage' ? { stage: m[2] } : { lane: m[2] }
+}
+
 /** The server runs without its model: asking again will not help (503 `assist_unavailable`). */
 export const isOff = (e: unknown): boolean => e instanceof ApiError && e.code === 'assist_unavailable'
 

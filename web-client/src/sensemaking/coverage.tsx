@@ -5,23 +5,10 @@
 import { useState } from 'preact/hooks'
 import * as M from '../board/model'
 import { t, axisName } from '../i18n'
-import { senseApi, senseErrorText, type Coverage, type CoverageCell } from './api'
+import { senseApi, senseErrorText, type Coverage } from './api'
+import { cellWords, heat } from './cells'
 import { AskingState, type Asking } from './busy'
 import type { SenseContext } from './context'
-
-/** A cell's shade: none, one card, a few, many (the flag's words say the first two too). */
-export function heat (cards: number): 0 | 1 | 2 | 3 {
-  return cards === 0 ? 0 : cards === 1 ? 1 : cards < 5 ? 2 : 3
-}
-
-/** A cell's contents in words: its count, its flag, the labels of its themes. */
-export function cellWords (c: CoverageCell, labels: string[]): { count: string, flag?: string, themes: string } {
-  return {
-    count: t('sense.cards', { n: c.cards }),
-    flag: c.flag ? t(c.flag === 'empty' ? 'sense.empty' : 'sense.thin') : undefined,
-    themes: c.themes.map((i) => labels[i]).filter(Boolean).join('; ')
-  }
-}
 
 /** A stage's or lane's name as the board shows it in this language (the server has its title only). */
 function axisTitle (ctx: SenseContext, which: 'stages' | 'lanes', a: { id: string, title: string }): string {
@@ -34,9 +21,9 @@ function Grid ({ ctx, cov }: { ctx: SenseContext, cov: Coverage }) {
   const at = new Map(cov.cells.map((c) => [`${c.stage}\n${c.lane}`, c]))
   if (!cov.stages.length || !cov.lanes.length) return <p>{t('sense.noCells', { n: cov.unplaced })}</p>
   return (
-    <div class='coverage-scroll'>
+    <div class='coverage-scroll' tabIndex={0} role='region' aria-labelledby='sense-coverage-caption'>
       <table class='coverage' id='sense-coverage'>
-        <caption>{t('sense.coverageCaption')}</caption>
+        <caption id='sense-coverage-caption'>{t('sense.coverageCaption')}</caption>
         <thead>
           <tr><td />{cov.stages.map((s) => <th key={s.id} scope='col'>{axisTitle(ctx, 'stages', s)}</th>)}</tr>
         </thead>

@@ -8,19 +8,13 @@ import * as M from '../board/model'
 import { useTopicsOf } from '../board/store'
 import { itemTopic } from '../board/routing'
 import { t, axisName } from '../i18n'
-import { senseApi, senseErrorText, type Themes } from './api'
+import { senseApi, senseErrorText, scopeBody, type Themes } from './api'
 import { Cite } from './cite'
 import { AskingState, type Asking } from './busy'
 import type { SenseContext } from './context'
 
 /** A run's themes, which of them the moderator chose, and whether they were accepted (how many groups). */
 interface Proposal { run: Themes, chosen: Set<number>, accepted?: number }
-
-/** The run's request for a scope choice: '' the whole board, `stage:<id>` or `lane:<id>`. */
-export function scopeBody (scope: string): { stage?: string, lane?: string } {
-  const m = /^(stage|lane):(.+)$/.exec(scope)
-  return !m ? {} : m[1] === 'stage' ? { stage: m[2] } : { lane: m[2] }
-}
 
 function ThemeView ({ ctx, proposal, index, toggle }: { ctx: SenseContext, proposal: Proposal, index: number, toggle: () => void }) {
   const th = proposal.run.themes[index]
