@@ -7,7 +7,7 @@
 
 import { describe, it, expect } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { suiteServer, senseModelArgs, newContext, createSession, moderatorAndCitizen, joinWith, axeSerious, cell, screenshotPath, type Server } from './harness'
+import { suiteServer, senseModelArgs, newContext, createSession, moderatorAndCitizen, joinWith, axeSerious, cell, screenshotPath, type Server, type CreatedSession } from './harness'
 
 const model = senseModelArgs()
 
@@ -62,6 +62,16 @@ const groupsOn = (page: Page): Promise<string[]> => page.evaluate(() => {
   const w = (window as unknown as { __cocreate: { doc: unknown, model: { allItems: (d: unknown) => { id: string, type: string }[] } } }).__cocreate
   return w.model.allItems(w.doc).filter((i) => i.type === 'group').map((i) => i.id)
 })
+
+/** A call of the session's API with its moderator's invite token, answered 200. */
+async function moderatorCall (created: CreatedSession, method: string, path: string, body?: unknown): Promise<void> {
+  const res = await fetch(`${server.url}/api/sessions/${created.id}/${path}`, {
+    method,
+    headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${created.invites.moderator.token}` },
+    body: body === undefined ? undefined : JSON.stringify(body)
+  })
+  expect(res.status, `${method} ${path}: ${await res.text()}`).toBe(200)
+}
 
 /** Opens the moderator's sensemaking panel (closed outside a cluster step). */
 async function openPanel (page: Page): Promise<void> {
@@ -138,12 +148,16 @@ describe.skipIf(!model)('issue 29: sensemaking in the browser (themes, similar c
     await cit.ctx.close()
   })
 
-  it('on a 360 px phone, in Dutch and by keyboard: the panels and the similar cards fit; two words ask nothing', async () => {
+  it('on a 360 px phone, in Dutch and by keyboard, in a cluster step: the panel opens by itself; the panels and the similar cards fit; two words ask nothing', async () => {
     const created = await createSession(server, 'Telefoon', 'journey-map')
     const mod = await newContext(browser, PHONE)
     await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
     await mod.page.selectOption('#ui-lang', 'nl')
     const ids = await putCards(mod.page, [...QUEUES.slice(0, 3), ...FORMS.slice(0, 3)], 1)
+    // a cluster step under way: the panel opens by itself and says why
+    await moderatorCall(created, 'PUT', 'agenda', { steps: [{ id: 'sort', title: 'Ordenen', method: 'cluster' }] })
+    await moderatorCall(created, 'POST', 'agenda/steps/sort/start')
+    await mod.page.locator('#sensemaking[open] .sense-hint', { hasText: 'Dit is een clusterstap' }).waitFor()
     await openPanel(mod.page)
     expect(await mod.page.locator('#sensemaking > summary').textContent()).toBe('Betekenis geven: thema’s en dekking')
     await mod.page.focus('#sense-suggest')
