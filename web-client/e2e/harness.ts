@@ -2,7 +2,7 @@
 // built client (dist/) itself and a headless Chromium (Debian's, never a download), both started
 // by launcher.ts (shared with the benchmark), plus the steps the tests share.
 
-import { mkdirSync } from 'node:fs'
+import { existsSync, mkdirSync } from 'node:fs'
 import path from 'node:path'
 import { inflateRawSync } from 'node:zlib'
 import { fileURLToPath } from 'node:url'
@@ -29,13 +29,13 @@ export const launchBrowser = (): Promise<Browser> => launchChromium(CHROMIUM)
 
 /**
  * One server and one Chromium for a whole suite: started before its first test (handed to `use`),
- * stopped after its last.
+ * stopped after its last; `args`: the server's further flags (e.g. `senseModelArgs()`).
  */
-export function suiteServer (use: (server: Server, browser: Browser) => void): void {
+export function suiteServer (use: (server: Server, browser: Browser) => void, args: string[] = []): void {
   let server: Server | undefined
   let browser: Browser | undefined
   beforeAll(async () => {
-    server = await startServer()
+    server = await startServer({ args })
     browser = await launchBrowser()
     use(server, browser)
   })
@@ -43,6 +43,24 @@ export function suiteServer (use: (server: Server, browser: Browser) => void): v
     await browser?.close()
     await server?.stop()
   })
+}
+
+/**
+ * The sensemaking model's directory (weights.npz, sp.model): `COCREATE_SENSE_MODEL`, else
+ * `<repo>/target/sense-model`, where `make test` fetches it (scripts/sense-model.sh).
+ */
+export const SENSE_MODEL = path.resolve(clientDir, process.env.COCREATE_SENSE_MODEL || path.join('..', 'target', 'sense-model'))
+
+/**
+ * The server's flag that turns sensemaking on, or undefined when the model is not there (a
+ * suite needing it skips). Under CI the model must be there: its absence fails, never skips.
+ */
+export function senseModelArgs (): string[] | undefined {
+  if (['weights.npz', 'sp.model'].every((f) => existsSync(path.join(SENSE_MODEL, f)))) return ['--sense-model', SENSE_MODEL]
+  const why = `no sensemaking model in ${SENSE_MODEL}: run scripts/sense-model.sh, or set COCREATE_SENSE_MODEL to its directory`
+  if (process.env.CI === 'true') throw new Error(why)
+  console.warn(`skipped: ${why}`)
+  return undefined
 }
 
 /** axe-core (WCAG 2.1 A and AA) finds nothing serious or critical on the page as it is. */

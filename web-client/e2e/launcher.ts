@@ -54,7 +54,8 @@ export async function startServer (opts: ServerOptions): Promise<Server> {
   const args = ['serve', '--listen', '127.0.0.1:0', '--data-dir', dataDir, '--web-dir', opts.webDir, '--admin-key', opts.adminKey, '--open-rooms',
     '--join-attempts-per-minute', '100000', ...(opts.args ?? [])]
   const env = { ...process.env, NO_COLOR: '1' }
-  for (const k of ['COCREATE_REDIS_URL', 'COCREATE_REDIS_PREFIX', 'COCREATE_NODE_ID', 'COCREATE_LISTEN', 'COCREATE_DATA_DIR']) delete env[k]
+  // COCREATE_SENSE_MODEL tells the tests where the model is; a server gets it by its flag only
+  for (const k of ['COCREATE_REDIS_URL', 'COCREATE_REDIS_PREFIX', 'COCREATE_NODE_ID', 'COCREATE_LISTEN', 'COCREATE_DATA_DIR', 'COCREATE_SENSE_MODEL']) delete env[k]
   const child = spawn(opts.bin, args, { env, stdio: ['ignore', 'pipe', 'pipe'] })
   children.add(child)
   let out = ''

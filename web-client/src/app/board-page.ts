@@ -37,6 +37,7 @@ import { mountStepBanner, endedText, methodText } from '../facilitation/step-ban
 import { mountFacilitatorConsole } from '../facilitation/console'
 import { agendaApi } from '../facilitation/api'
 import { Drafts, keepsDrafts, secretBallots, writesDrafts } from '../facilitation/drafts'
+import type { SenseContext } from '../sensemaking/context'
 
 export interface BoardOptions {
   /** A session joined with a token (from localStorage). */
@@ -112,6 +113,10 @@ export class BoardPage {
   /** The facilitator's controls (moderators): first in the side bar, above the board on a phone. */
   private readonly facilHost = h('div', { class: 'facil-host' })
   private facilMounted = false
+  /** The moderator's sensemaking panel (themes, coverage), loaded on demand, below the facilitator's controls. */
+  private readonly senseHost = h('div', { class: 'sense-host' })
+  /** Cards similar to the one being typed, in a tray at the bottom of the screen. */
+  private readonly similarHost = h('div', { class: 'similar-host' })
   /** What ends the Preact parts outside the board (the step banner, the facilitator's controls). */
   private readonly unmount: (() => void)[] = []
   private dirtyWhileReadOnly = false
@@ -221,7 +226,7 @@ export class BoardPage {
       h('div', { class: 'layout' },
         h('main', { class: 'main', id: 'main' }, this.toolbar, this.rulesNote, this.undoBar.el, this.boardWrap),
         this.side),
-      this.announcer.el, this.announcer.toast
+      this.announcer.el, this.announcer.toast, this.similarHost
     )
     this.boardWrap.addEventListener('pointermove', (e) => this.onPointerMove(e))
     this.boardWrap.addEventListener('pointerleave', () => awareness.setLocalStateField('cursor', null))
@@ -245,6 +250,7 @@ export class BoardPage {
     this.loadZones()
     mountZoomControls(this.store, this.zoomEl)
     if (opts.notice) this.showNotice(opts.notice)
+    if (stored) void import('../sensemaking/similar').then((m) => { if (!this.destroyed) this.unmount.push(m.watchTyping(this.senseContext(stored.token), this.boardWrap, this.similarHost)) })
     this.renderAll()
   }
 
@@ -630,8 +636,9 @@ export class BoardPage {
 
   private renderSide (): void {
     // the facilitator's controls stay where they are (Preact keeps them, and focus in them)
-    for (const c of [...this.side.children]) if (c !== this.facilHost) c.remove()
+    for (const c of [...this.side.children]) if (c !== this.facilHost && c !== this.senseHost) c.remove()
     const rest: HTMLElement[] = []
+    if (this.isModerator() && this.opts.stored && this.session) this.placeSensemaking(this.opts.stored.token)
     if (this.isModerator() && this.opts.stored && this.session) this.placeFacilitation(this.opts.stored.token)
     if (this.isModerator() && this.opts.stored && this.session) {
       if (!this.moderator) {
@@ -700,6 +707,18 @@ export class BoardPage {
     const focused = this.facilHost.contains(document.activeElement) ? document.activeElement as HTMLElement : undefined
     if (this.narrow.matches) layout?.before(this.facilHost); else this.side.prepend(this.facilHost)
     focused?.focus()
+  }
+
+  /** What the sensemaking panels need from this page. */
+  private senseContext (token: string): SenseContext {
+    return { token, session: this.session!.id, store: this.store, showItem: (id) => this.showItem(id), clustering: () => this.facilitation.step()?.method === 'cluster' }
+  }
+
+  /** The moderator's sensemaking panel, under the facilitator's controls (loaded the first time). */
+  private placeSensemaking (token: string): void {
+    if (this.senseHost.parentElement === this.side) return
+    this.side.prepend(this.senseHost)
+    if (!this.senseHost.firstChild) void import('../sensemaking/panel').then((m) => { if (!this.destroyed) this.unmount.push(m.mountSensemaking(this.senseContext(token), this.senseHost)) })
   }
 
   /**
