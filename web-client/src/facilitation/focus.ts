@@ -61,7 +61,8 @@ export class ZoneFocus {
     if (!first) return
     this.scrolled = key(focus)
     const smooth = !window.matchMedia('(prefers-reduced-motion: reduce)').matches
-    els[0].scrollIntoView({ block: 'center', inline: 'center', behavior: smooth ? 'smooth' : 'auto' })
+    // once the page around the board is drawn (the header, toolbar and notes are redrawn with the session)
+    requestAnimationFrame(() => els[0].isConnected && els[0].scrollIntoView({ block: 'center', inline: 'center', behavior: smooth ? 'smooth' : 'auto' }))
   }
 
   /** "Stay where I am": the mark and the bar go; the next focus brings them again. */
