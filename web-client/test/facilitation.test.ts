@@ -52,7 +52,6 @@ describe('method library', () => {
     expect(review.zones?.votes).toEqual({ citizen: 'read' })
     // a board without such lanes: the step names none of them (nothing closed by a name it lacks)
     expect(methodAgenda('journey-map', 'en', [])[0].zones).toEqual({})
-    expect(write.on_end).toBe('end')
   })
   it('1-2-4-All runs 1, 2 and 4 minutes, then the whole group; the blueprint walkthrough has a private step and a secret vote', () => {
     expect(methodAgenda('1-2-4-all').map((s) => s.minutes).slice(0, 3)).toEqual([1, 2, 4])

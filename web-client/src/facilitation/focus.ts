@@ -44,7 +44,7 @@ export class ZoneFocus {
     this.el.hidden = !zone
     const text = zone ? t('focus.here', { zone: this.board.name(zone) }) : ''
     if (this.text.textContent !== text) this.text.textContent = text
-    this.leaveBtn.textContent = t('focus.leave')
+    if (this.leaveBtn.textContent !== t('focus.leave')) this.leaveBtn.textContent = t('focus.leave')
     this.mark()
   }
 

@@ -101,7 +101,6 @@ export function methodAgenda (id: MethodId, l?: Lang, board: BoardZone[] = []): 
     anonymous: s.anonymous ?? false,
     votes: s.votes ?? null,
     secret: s.secret ?? false,
-    on_end: 'end',
     zones: zonesOn(s.zones, board)
   }))
 }
