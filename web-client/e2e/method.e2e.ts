@@ -91,7 +91,13 @@ describe('issue 27: the journey-map method from the library, run by a moderator 
     await expect.poll(() => Promise.all(citizens.map((p) => p.locator('.card.draft').count()))).toEqual([0, 0, 0])
     await mod.page.locator('#facil-next', { hasText: 'Tonen en bespreken' }).click()
     for (const p of citizens) await stepTitle(p, 'Tonen en bespreken').waitFor()
-    // everyone brought to the pain points lane; one more minute
+    // everyone brought to the second stage: the phones, showing the first, show it
+    const second = await mod.page.locator('th.stage-head').nth(1).getAttribute('data-stage')
+    await mod.page.selectOption('#focus-zone', `stage:${second}`)
+    await mod.page.click('#focus-bring')
+    for (const p of [pia.page, piet.page]) await p.locator(`th.stage-head.in-focus[data-stage="${second}"]`).waitFor()
+    await kees.page.locator(`td.cell.in-focus[data-stage="${second}"]`).first().waitFor()
+    // then to the pain points lane; one more minute
     await mod.page.selectOption('#focus-zone', 'lane:lane-pain-points')
     await mod.page.click('#focus-bring')
     for (const p of citizens) await p.locator('tr[data-lane="lane-pain-points"].in-focus').waitFor()
@@ -105,6 +111,8 @@ describe('issue 27: the journey-map method from the library, run by a moderator 
     await axeSerious(kees.page, 'citizen on a laptop, discussing')
     await mod.page.click('#focus-clear')
     for (const p of citizens) await p.locator('#zone-focus').waitFor({ state: 'hidden' })
+    // the phones still show the stage everyone was brought to: back to the first
+    for (const p of [pia.page, piet.page]) await p.click('[data-key="stage-prev"]')
 
     // 3. clustering
     await mod.page.locator('#facil-next', { hasText: 'Groeperen in thema’s' }).click()

@@ -129,7 +129,7 @@ function FacilitatorConsole ({ ctx }: { ctx: ConsoleContext }) {
           <div class='btn-row facil-timer'>
             <button type='button' class='btn' id='facil-extend' onClick={() => act('now', timerApi.extend(ctx.token, sessionId, 1))}>{t('facil.extend')}</button>
             {step.ends_at !== null || paused
-              ? <button type='button' class='btn' id='facil-pause' aria-pressed={paused} onClick={() => act('now', (paused ? timerApi.resume : timerApi.pause)(ctx.token, sessionId))}>{t('facil.pause')}</button>
+              ? <button type='button' class='btn' id='facil-pause' data-paused={paused ? '' : undefined} onClick={() => act('now', (paused ? timerApi.resume : timerApi.pause)(ctx.token, sessionId))}>{t(paused ? 'facil.resume' : 'facil.pause')}</button>
               : null}
           </div>)
         : null}

@@ -632,6 +632,7 @@ export const de: Dict = {
   'facil.phaseByStep': 'Der Schritt des Ablaufs bestimmt Phase und Timer (siehe Ablauf, oben).',
   'facil.extend': '+1 Minute',
   'facil.pause': 'Countdown anhalten',
+  'facil.resume': 'Countdown fortsetzen',
   'facil.onEnd': 'Wenn die Zeit um ist',
   'facil.onEnd.end': 'Schritt beenden',
   'facil.onEnd.lock': 'Sitzung sperren',

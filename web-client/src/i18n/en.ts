@@ -630,6 +630,7 @@ export const en = {
   'facil.phaseByStep': 'The agenda’s step sets the phase and the timer (see Agenda, above).',
   'facil.extend': '+1 minute',
   'facil.pause': 'Pause the countdown',
+  'facil.resume': 'Resume the countdown',
   'facil.onEnd': 'When time is up',
   'facil.onEnd.end': 'end the step',
   'facil.onEnd.lock': 'lock the session',

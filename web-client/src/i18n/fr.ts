@@ -632,6 +632,7 @@ export const fr: Dict = {
   'facil.phaseByStep': 'L’étape du programme fixe la phase et le minuteur (voir Programme, ci-dessus).',
   'facil.extend': '+1 minute',
   'facil.pause': 'Mettre le compte à rebours en pause',
+  'facil.resume': 'Reprendre le compte à rebours',
   'facil.onEnd': 'À la fin du temps',
   'facil.onEnd.end': 'terminer l’étape',
   'facil.onEnd.lock': 'verrouiller la session',

@@ -632,6 +632,7 @@ export const nl: Dict = {
   'facil.phaseByStep': 'De stap van de agenda bepaalt de fase en de timer (zie Agenda, hierboven).',
   'facil.extend': '+1 minuut',
   'facil.pause': 'Aftelling pauzeren',
+  'facil.resume': 'Aftelling hervatten',
   'facil.onEnd': 'Als de tijd om is',
   'facil.onEnd.end': 'de stap beëindigen',
   'facil.onEnd.lock': 'de sessie vergrendelen',
