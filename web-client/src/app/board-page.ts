@@ -405,6 +405,22 @@ export class BoardPage {
     }, (e) => console.warn('cocreate: agenda not read, the rules shown may be out of date', e))
   }
 
+  /** The board's zones with their names, for the facilitator's controls: its places first, then the rest. */
+  private boardZones (): BoardZone[] {
+    const named = (zone: string, kind?: string): BoardZone => ({ zone, name: zoneName(this.doc, zone), kind })
+    const places = M.templateOf(this.doc) === 'canvas'
+      ? [named('canvas')]
+      : [...M.stages(this.doc).map((s) => named(`stage:${s.id}`)), ...M.lanes(this.doc).map((l) => named(`lane:${l.id}`, l.kind))]
+    return [...places, ...FEATURE_ZONES.map((z) => named(z))]
+  }
+
+  /** A zone's elements on the board as drawn now: a stage's column, a lane's row, the canvas. */
+  private zoneElements (zone: string): HTMLElement[] {
+    const [kind, id] = zone.split(/:(.*)/s)
+    const sel = kind === 'stage' ? `[data-stage="${CSS.escape(id)}"]` : kind === 'lane' ? `tr[data-lane="${CSS.escape(id)}"]` : zone === 'canvas' ? '#canvas' : ''
+    return sel ? [...this.boardRoot.querySelectorAll<HTMLElement>(sel)] : []
+  }
+
   /** Works out the rules as they are now: role, identity, the zones of the step under way. */
   private updateRules (): void {
     const me = this.author().participant
@@ -721,22 +737,6 @@ export class BoardPage {
     const focused = this.facilHost.contains(document.activeElement) ? document.activeElement as HTMLElement : undefined
     if (this.narrow.matches) layout?.before(this.facilHost); else this.side.prepend(this.facilHost)
     focused?.focus()
-  }
-
-  /** The board's zones with their names, for the facilitator's controls: its places first, then the rest. */
-  private boardZones (): BoardZone[] {
-    const named = (zone: string, kind?: string): BoardZone => ({ zone, name: zoneName(this.doc, zone), kind })
-    const places = M.templateOf(this.doc) === 'canvas'
-      ? [named('canvas')]
-      : [...M.stages(this.doc).map((s) => named(`stage:${s.id}`)), ...M.lanes(this.doc).map((l) => named(`lane:${l.id}`, l.kind))]
-    return [...places, ...FEATURE_ZONES.map((z) => named(z))]
-  }
-
-  /** A zone's elements on the board as drawn now: a stage's column, a lane's row, the canvas. */
-  private zoneElements (zone: string): HTMLElement[] {
-    const [kind, id] = zone.split(/:(.*)/s)
-    const sel = kind === 'stage' ? `[data-stage="${CSS.escape(id)}"]` : kind === 'lane' ? `tr[data-lane="${CSS.escape(id)}"]` : zone === 'canvas' ? '#canvas' : ''
-    return sel ? [...this.boardRoot.querySelectorAll<HTMLElement>(sel)] : []
   }
 
   /**
