@@ -255,7 +255,7 @@ export class BoardPage {
     ;(window as unknown as { __cocreate: unknown }).__cocreate = { doc: this.doc, conn: this.conn, model: M, Y, page: this, drawBoard }
     mountBoard(this.store, this.boardRoot)
     if (this.session) this.facilitation.update(this.session)
-    this.unmount.push(mountStepBanner(this.facilitation, this.stepBanner, this.stepHost))
+    this.unmount.push(mountStepBanner(this.facilitation, this.stepBanner, this.stepHost, (text) => this.announcer.say(text)))
     // the agenda changed (a step started, its rules changed): its zones are read again
     this.unmount.push(this.facilitation.subscribe(() => String(this.facilitation.agendaVersion), () => this.loadZones()))
     this.loadZones()

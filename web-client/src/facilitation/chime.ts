@@ -20,12 +20,15 @@ let chimed = ''
 const LATE_MS = 5000
 let audio: AudioContext | undefined
 
-/** Sounds the chime for the end `end` of step `step`, once, if this person hears it and it is now. */
-export function timeUp (step: string, end: number): void {
+/**
+ * Sounds the chime for the end `end` of step `step`, once, if this person hears it and it is now.
+ * Returns whether this was the first notice of that end (heard now, not on opening the page later).
+ */
+export function timeUp (step: string, end: number): boolean {
   const key = `${step}@${end}`
-  if (chimed === key || Date.now() - end > LATE_MS) return
+  if (chimed === key || Date.now() - end > LATE_MS) return false
   chimed = key
-  if (!chimeOn() || typeof AudioContext === 'undefined') return
+  if (!chimeOn() || typeof AudioContext === 'undefined') return true
   audio ??= new AudioContext()
   const at = audio.currentTime
   for (const [i, freq] of [880, 660].entries()) {
@@ -39,4 +42,5 @@ export function timeUp (step: string, end: number): void {
     tone.start(at + i * 0.25)
     tone.stop(at + i * 0.25 + 0.45)
   }
+  return true
 }

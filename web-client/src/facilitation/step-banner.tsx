@@ -21,7 +21,8 @@ export function endedText (step: CurrentStep): string {
 /** The step's method in words. */
 export const methodText = (step: Pick<CurrentStep, 'method'>): string => t(`stepMethod.${step.method}` as Key)
 
-function Countdown ({ step, end }: { step: string, end: number }) {
+/** The countdown of a step under way; at 0 the chime, and for a step that keeps going, `say` tells screen readers. */
+function Countdown ({ step, end, keepsGoing, say }: { step: string, end: number, keepsGoing: boolean, say: (text: string) => void }) {
   const [now, setNow] = useState(Date.now)
   useEffect(() => {
     setNow(Date.now())
@@ -29,11 +30,12 @@ function Countdown ({ step, end }: { step: string, end: number }) {
     return () => clearInterval(timer)
   }, [end])
   const left = secondsLeft(end, now)
-  if (left === 0) timeUp(step, end)
+  const up = left === 0
+  useEffect(() => { if (up && timeUp(step, end) && keepsGoing) say(t('step.overtime')) }, [up, end])
   // a timer's role is not live: the banner's changes are announced once, by the page
   return (
     <span class='step-countdown' id='step-countdown' role='timer' data-left={left}>
-      {left > 0 ? t('step.left', { time: countdownText(left, lang()) }) : t('step.overtime')}
+      {!up ? t('step.left', { time: countdownText(left, lang()) }) : t(keepsGoing ? 'step.overtime' : 'timer.done')}
     </span>
   )
 }
@@ -48,13 +50,15 @@ function ChimeToggle () {
   )
 }
 
-function StepBanner ({ f }: { f: Facilitation }) {
+function StepBanner ({ f, say }: { f: Facilitation, say: (text: string) => void }) {
   useFacilitation(f, (x) => JSON.stringify(x.step()))
   const step = f.step()
   if (!step) return null
   const ended = step.ended_at !== null
-  const { paused_at: paused, remaining_ms: remaining } = timerOf(step)
-  if (ended && step.ends_at !== null && step.ended_at! >= step.ends_at) timeUp(step.id, step.ends_at)
+  const { paused_at: paused, remaining_ms: remaining, on_end: onEnd } = timerOf(step)
+  // a step that ended on time (the page announces that it ended): the chime, if not heard at 0 already
+  const endedOnTime = ended && step.ends_at !== null && step.ended_at! >= step.ends_at
+  useEffect(() => { if (endedOnTime) timeUp(step.id, step.ends_at!) }, [endedOnTime, step.id])
   return (
     <section class='step-banner' id='step-banner' aria-label={t('step.banner')} data-step={step.id} data-state={ended ? 'ended' : paused != null ? 'paused' : 'running'}>
       <p class='step-now'>
@@ -65,7 +69,7 @@ function StepBanner ({ f }: { f: Facilitation }) {
       {ended
         ? <p class='step-ended' id='step-ended'>{endedText(step)}</p>
         : step.ends_at !== null
-          ? <Countdown step={step.id} end={step.ends_at} />
+          ? <Countdown step={step.id} end={step.ends_at} keepsGoing={onEnd === 'continue'} say={say} />
           : paused != null
             ? <span class='step-countdown' id='step-countdown' role='timer' data-paused=''>{t('step.paused', { time: countdownText(Math.ceil((remaining ?? 0) / 1000), lang()) })}</span>
             : null}
@@ -77,10 +81,11 @@ function StepBanner ({ f }: { f: Facilitation }) {
 /**
  * Renders the banner into `el` and keeps it live; tells the page how tall the sticky part around
  * it (`sticky`) is (the CSS variable `--sticky-top` on the root), so that what sticks or gets
- * focus below stays clear of it. Returns what ends it.
+ * focus below stays clear of it. `say` announces what the session messages do not (time up in a
+ * step that keeps going). Returns what ends it.
  */
-export function mountStepBanner (f: Facilitation, el: HTMLElement, sticky = el): () => void {
-  render(<StepBanner f={f} />, el)
+export function mountStepBanner (f: Facilitation, el: HTMLElement, sticky: HTMLElement, say: (text: string) => void): () => void {
+  render(<StepBanner f={f} say={say} />, el)
   const root = document.documentElement
   const measure = new ResizeObserver(() => root.style.setProperty('--sticky-top', `${sticky.offsetHeight}px`))
   measure.observe(sticky)
