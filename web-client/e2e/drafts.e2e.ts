@@ -118,6 +118,10 @@ describe('issue 27 in the browser: private drafts, secret votes, rules per zone,
     }
     await expect.poll(() => mod.page.locator('#draft-counts').count()).toBe(0)
 
+    // on to the discussion: the library's step opens the pain points lane for changing one's own
+    // cards (the writing step opened it for adding only)
+    await mod.page.locator('#facil-next', { hasText: 'Reveal and discuss' }).click()
+    await laptop.page.locator('#step-title', { hasText: 'Reveal and discuss' }).waitFor()
     // a citizen deletes only their own cards: none of the other's
     const pias = boardCard(laptop.page, 'Queue at the counter (Pia)')
     await pias.locator('.card-menu-button').click()

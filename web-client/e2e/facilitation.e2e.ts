@@ -2,7 +2,10 @@
 // library, adapts and saves it, and runs its steps from the controls at the top of the console;
 // a citizen on a 360 × 740 phone follows the step banner (title, method, countdown, "time is
 // up"), which stays on screen while the page scrolls without widening it; axe on both screens,
-// in English and in Dutch. Every wait is for the page to show something, never for time.
+// in English and in Dutch. The timer's actions (+1 minute, pause and resume, what happens when
+// time is up: keep going with a chime, or lock) and "bring everyone here" (the citizen's board
+// goes to a lane and marks it, a late joiner's too; "Stay where I am"; the moderator lets
+// everyone go). Every wait is for the page to show something, never for time.
 
 import { describe, it, expect } from 'vitest'
 import type { Page } from 'playwright-core'
@@ -186,5 +189,102 @@ describe('issue 27: the agenda in the browser (method library, facilitator contr
     expect(mod.problems).toEqual([])
     expect(cit.problems).toEqual([])
     await mod.ctx.close(); await cit.ctx.close()
+  })
+
+  it('timer actions and bring everyone here: +1 minute, pause, resume; keep going with a chime, or lock; everyone brought to a lane, late joiners too; Stay where I am', async () => {
+    const created = await sessionIn('en', 'Rent allowance')
+    const mod = await newContext(browser)
+    const cit = await newContext(browser, PHONE)
+    // the chime is made by Web Audio: a stand-in counts the tones started
+    await cit.page.addInitScript(() => {
+      const w = window as unknown as { __tones: number, AudioContext: unknown }
+      w.__tones = 0
+      const node = () => ({ connect: (x: unknown) => x, start: () => { w.__tones++ }, stop: () => {}, frequency: { value: 0 }, gain: { setValueAtTime: () => {}, exponentialRampToValueAtTime: () => {} } })
+      w.AudioContext = class { currentTime = 0; destination = {}; createOscillator = node; createGain = node }
+    })
+    await joinWith(mod.page, `${server.url}/#invite=${created.invites.moderator.token}`, 'Mona')
+    await joinWith(cit.page, `${server.url}/#code=${created.join_code}`, 'Carla')
+
+    // the editor: what happens when time is up, and a step's zone for citizens
+    await agendaFromLibrary(mod.page, 'journey-map', { 1: '0.05', 2: '0.05' })
+    await mod.page.click('#agenda-edit')
+    await mod.page.selectOption('#step-on-end-1', 'continue')
+    await mod.page.selectOption('#step-on-end-2', 'lock')
+    await mod.page.locator('#step-title-1').locator('..').locator('summary').click()
+    await mod.page.selectOption('#step-zone-0-1', 'add') // the first stage
+    await axeSerious(mod.page, 'moderator, the editor with zones open')
+    await mod.page.click('#agenda-save')
+    await mod.page.locator('#agenda-steps > li', { hasText: 'keep going' }).waitFor()
+    await mod.page.locator('#agenda-steps > li', { hasText: 'lock the session' }).waitFor()
+    const agenda = await (await fetch(`${server.url}/api/sessions/${created.id}/agenda`, { headers: { Authorization: `Bearer ${created.invites.moderator.token}` } })).json() as { agenda: { steps: { on_end: string, zones: Record<string, { citizen: string }> }[] } }
+    expect(agenda.agenda.steps.map((s) => s.on_end)).toEqual(['end', 'continue', 'lock', 'end', 'end'])
+    expect(agenda.agenda.steps[0].zones).toEqual({ 'lane:lane-pain-points': { citizen: 'add' } })
+    expect(Object.values(agenda.agenda.steps[1].zones)).toContainEqual({ citizen: 'add' })
+    expect(Object.keys(agenda.agenda.steps[1].zones)).toContain(`stage:${await mod.page.locator('th.stage-head').first().getAttribute('data-stage')}`)
+
+    // +1 minute, pause, resume: the citizen's countdown follows
+    await mod.page.click('#facil-next')
+    await cit.page.locator('#step-countdown', { hasText: /^(09|10):\d\d left$/ }).waitFor()
+    // the chime starts off for people who prefer reduced motion (as these browsers do); Carla turns it on
+    await cit.page.locator('#step-chime[aria-pressed="false"]').click()
+    await cit.page.locator('#step-chime[aria-pressed="true"]').waitFor()
+    await mod.page.click('#facil-extend')
+    await cit.page.waitForFunction(() => Number(document.getElementById('step-countdown')?.dataset.left) > 600)
+    await cit.page.locator('#step-countdown', { hasText: /^(10|11):\d\d left$/ }).waitFor()
+    await mod.page.click('#facil-pause')
+    await cit.page.locator('#step-banner[data-state="paused"] #step-countdown', { hasText: /^Paused: 1[01]:\d\d left$/ }).waitFor()
+    await mod.page.locator('#facil-pause', { hasText: 'Resume the countdown' }).waitFor()
+    await axeSerious(cit.page, 'citizen on a phone, countdown paused')
+    await mod.page.click('#facil-pause')
+    await cit.page.locator('#step-banner[data-state="running"] #step-countdown', { hasText: /^1[01]:\d\d left$/ }).waitFor()
+
+    // bring everyone here: the pain points lane; the citizen's board goes there and marks it, keyboard focus stays
+    await cit.page.focus('#ui-lang')
+    await mod.page.selectOption('#focus-zone', 'lane:lane-pain-points')
+    await mod.page.click('#focus-bring')
+    await mod.page.locator('#focus-answer', { hasText: 'Everyone was brought to the Pain points lane.' }).waitFor()
+    await cit.page.locator('#zone-focus', { hasText: 'The facilitator brought everyone to the Pain points lane.' }).waitFor()
+    await cit.page.locator('tr[data-lane="lane-pain-points"].in-focus').waitFor()
+    // scrolled to: the lane is below the sticky banner and bar, on screen
+    await cit.page.waitForFunction(() => {
+      const r = document.querySelector('tr[data-lane="lane-pain-points"]')!.getBoundingClientRect()
+      const top = document.querySelector('.step-host')!.getBoundingClientRect().bottom
+      return window.scrollY > 0 && r.top >= top - 1 && r.bottom <= window.innerHeight
+    })
+    expect(await focusedId(cit.page)).toBe('ui-lang')
+    expect(await noSideways(cit.page)).toBe(true)
+    await cit.page.screenshot({ path: screenshotPath('facilitation-360-brought-here') })
+    await axeSerious(cit.page, 'citizen on a phone, brought to a lane')
+    // a citizen who joins later is brought there too
+    const late = await newContext(browser, PHONE)
+    await joinWith(late.page, `${server.url}/#code=${created.join_code}`, 'Lou')
+    await late.page.locator('tr[data-lane="lane-pain-points"].in-focus').waitFor()
+    await late.page.locator('#zone-focus:not([hidden])').waitFor()
+    // "Stay where I am", by keyboard: the mark and the bar go, focus stays on the board
+    await cit.page.focus('#focus-leave')
+    await cit.page.keyboard.press('Enter')
+    await cit.page.locator('#zone-focus').waitFor({ state: 'hidden' })
+    expect(await cit.page.locator('.in-focus').count()).toBe(0)
+    expect(await focusedId(cit.page)).toBe('board-title')
+    // the moderator lets everyone go
+    await mod.page.click('#focus-clear')
+    await late.page.locator('#zone-focus').waitFor({ state: 'hidden' })
+    expect(await late.page.locator('.in-focus').count()).toBe(0)
+
+    // keep going: time is up, nothing ends; the chime sounds once (two tones) for Carla
+    await mod.page.locator('#agenda-steps > li').nth(1).locator('[data-action="start"]').click()
+    await cit.page.locator('#step-banner[data-state="running"] #step-countdown', { hasText: 'Time is up: the facilitator decides what comes next' }).waitFor()
+    await cit.page.waitForFunction(() => (window as unknown as { __tones: number }).__tones === 2)
+    await cit.page.locator('#announcer', { hasText: 'the facilitator decides what comes next' }).waitFor()
+    expect(await mod.page.locator('#facil-end').count()).toBe(1)
+    await axeSerious(cit.page, 'citizen on a phone, time is up, keep going')
+    // lock: the step ends on its time and the session locks
+    await mod.page.locator('#agenda-steps > li').nth(2).locator('[data-action="start"]').click()
+    await cit.page.locator('#step-ended', { hasText: 'Time is up' }).waitFor()
+    await cit.page.locator('.banner', { hasText: 'The moderator has locked the board.' }).waitFor()
+    expect(mod.problems).toEqual([])
+    expect(cit.problems).toEqual([])
+    expect(late.problems).toEqual([])
+    await mod.ctx.close(); await cit.ctx.close(); await late.ctx.close()
   })
 })

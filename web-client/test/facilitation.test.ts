@@ -38,6 +38,21 @@ describe('method library', () => {
     expect(steps[4].minutes).toBeNull()
     expect(methodAgenda('journey-map', 'nl')[0].title).toBe('Schrijf alleen de pijnpunten per fase op')
   })
+  it("the journey-map workshop's zones name the board's lanes by kind: the private writing opens only the pain points, for adding", () => {
+    const board = [
+      { zone: 'stage:apply', name: 'Apply' },
+      { zone: 'lane:lane-pain-points', name: 'Pain points', kind: 'pain-points' },
+      { zone: 'lane:x1', name: 'Ideas', kind: 'opportunities' },
+      { zone: 'votes', name: 'votes' }
+    ]
+    const [write, discuss, , vote, review] = methodAgenda('journey-map', 'en', board)
+    expect(write.zones).toEqual({ 'lane:lane-pain-points': { citizen: 'add' } })
+    expect(discuss.zones).toEqual({ 'lane:lane-pain-points': { citizen: 'edit' }, 'lane:x1': { citizen: 'add' } })
+    expect(vote.zones?.['lane:x1']).toEqual({ citizen: 'read' })
+    expect(review.zones?.votes).toEqual({ citizen: 'read' })
+    // a board without such lanes: the step names none of them (nothing closed by a name it lacks)
+    expect(methodAgenda('journey-map', 'en', [])[0].zones).toEqual({})
+  })
   it('1-2-4-All runs 1, 2 and 4 minutes, then the whole group; the blueprint walkthrough has a private step and a secret vote', () => {
     expect(methodAgenda('1-2-4-all').map((s) => s.minutes).slice(0, 3)).toEqual([1, 2, 4])
     const bp = methodAgenda('blueprint')

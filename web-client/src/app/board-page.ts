@@ -24,8 +24,8 @@ import { announceRemoteChanges } from '../board/remote-changes'
 import { Presence } from '../board/presence'
 import { recordedIndicator } from '../session/recording'
 import { BoardStore, ALL, type BoardEnv, type ItemRequests } from '../board/store'
-import { CANVAS, CELLS, META, VOTES, ZOOM } from '../board/routing'
-import { Rules, zoneName, type Zones } from '../board/rules'
+import { AXES, CANVAS, CELLS, META, VOTES, ZOOM } from '../board/routing'
+import { FEATURE_ZONES, Rules, zoneName, type Zones } from '../board/rules'
 import { UndoBar } from '../board/undo'
 import * as A from '../board/actions'
 import { mountBoard, mountZoomControls, unmount } from '../board/view'
@@ -35,7 +35,9 @@ import { refusalText } from '../ui/error-text'
 import { Facilitation } from '../facilitation/state'
 import { mountStepBanner, endedText, methodText } from '../facilitation/step-banner'
 import { mountFacilitatorConsole } from '../facilitation/console'
-import { agendaApi } from '../facilitation/api'
+import { agendaApi, focusOf } from '../facilitation/api'
+import { ZoneFocus } from '../facilitation/focus'
+import type { BoardZone } from '../facilitation/methods'
 import { Drafts, keepsDrafts, secretBallots, writesDrafts } from '../facilitation/drafts'
 import type { SenseContext } from '../sensemaking/context'
 
@@ -109,7 +111,10 @@ export class BoardPage {
   /** The agenda's current step as last heard, for the step banner and the facilitator's controls. */
   private readonly facilitation = new Facilitation()
   /** The step banner: sticky at the top, for everyone. */
-  private readonly stepHost = h('div', { class: 'step-host' })
+  private readonly stepBanner = h('div')
+  /** Where a moderator brought everyone, under the step banner. */
+  private readonly zoneFocus: ZoneFocus
+  private readonly stepHost: HTMLElement
   /** The facilitator's controls (moderators): first in the side bar, above the board on a phone. */
   private readonly facilHost = h('div', { class: 'facil-host' })
   private facilMounted = false
@@ -180,6 +185,17 @@ export class BoardPage {
       offerUndo: (what, undo) => this.undoBar.offer(what, undo)
     }
     this.store = new BoardStore(this.doc, env)
+    this.zoneFocus = new ZoneFocus({
+      elements: (zone) => this.zoneElements(zone),
+      name: (zone) => zoneName(this.doc, zone),
+      reveal: (zone) => {
+        const si = M.stages(this.doc).findIndex((s) => `stage:${s.id}` === zone)
+        if (si >= 0 && this.store.narrow && this.store.stageIndex !== si) this.store.showStage(si)
+      }
+    })
+    this.stepHost = h('div', { class: 'step-host' }, this.stepBanner, this.zoneFocus.el)
+    // the board drew its stages, lanes or canvas again: the zone everyone was brought to stays marked
+    this.store.subscribe([ALL, AXES, META], () => requestAnimationFrame(() => this.zoneFocus.mark()))
     // drafts reach nobody: not even what is selected or edited in them goes into presence
     this.draftEnv = { ...env, rules: () => this.draftRules, session: () => undefined, votingNow: () => false, setPresence: () => {} }
     this.store.narrow = this.narrow.matches
@@ -244,7 +260,7 @@ export class BoardPage {
     ;(window as unknown as { __cocreate: unknown }).__cocreate = { doc: this.doc, conn: this.conn, model: M, Y, page: this, drawBoard }
     mountBoard(this.store, this.boardRoot)
     if (this.session) this.facilitation.update(this.session)
-    this.unmount.push(mountStepBanner(this.facilitation, this.stepHost))
+    this.unmount.push(mountStepBanner(this.facilitation, this.stepBanner, this.stepHost, (text) => this.announcer.say(text)))
     // the agenda changed (a step started, its rules changed): its zones are read again
     this.unmount.push(this.facilitation.subscribe(() => String(this.facilitation.agendaVersion), () => this.loadZones()))
     this.loadZones()
@@ -320,6 +336,9 @@ export class BoardPage {
     else if (m.event === 'step-started' && m.session.step) this.announcer.say(t('step.startedSay', { title: m.session.step.title, method: methodText(m.session.step) }))
     else if (m.event === 'step-ended' && m.session.step && m.session.state !== 'closed') this.announcer.say(`${m.session.step.title}: ${endedText(m.session.step)}`)
     else if (m.event === 'step-revealed' && m.session.step) this.announcer.say(t('step.revealedSay', { title: m.session.step.title }))
+    else if (m.event === 'step-extended' && m.session.step) this.announcer.say(t('step.extendedSay', { title: m.session.step.title }))
+    else if (m.event === 'step-paused' && m.session.step) this.announcer.say(t('step.pausedSay', { title: m.session.step.title }))
+    else if (m.event === 'step-resumed' && m.session.step) this.announcer.say(t('step.resumedSay', { title: m.session.step.title }))
     this.facilitation.update(m.session, m.event)
     if (!wasEditable && this.canEdit() && this.dirtyWhileReadOnly) { this.reopenFromServer(); return }
     if (!this.canEdit()) A.stopEditing(this.store, false)
@@ -392,6 +411,22 @@ export class BoardPage {
     }, (e) => console.warn('cocreate: agenda not read, the rules shown may be out of date', e))
   }
 
+  /** The board's zones with their names, for the facilitator's controls: its places first, then the rest. */
+  private boardZones (): BoardZone[] {
+    const named = (zone: string, kind?: string): BoardZone => ({ zone, name: zoneName(this.doc, zone), kind })
+    const places = M.templateOf(this.doc) === 'canvas'
+      ? [named('canvas')]
+      : [...M.stages(this.doc).map((s) => named(`stage:${s.id}`)), ...M.lanes(this.doc).map((l) => named(`lane:${l.id}`, l.kind))]
+    return [...places, ...FEATURE_ZONES.map((z) => named(z))]
+  }
+
+  /** A zone's elements on the board as drawn now: a stage's column, a lane's row, the canvas. */
+  private zoneElements (zone: string): HTMLElement[] {
+    const [kind, id] = zone.split(/:(.*)/s)
+    const sel = kind === 'stage' ? `[data-stage="${CSS.escape(id)}"]` : kind === 'lane' ? `tr[data-lane="${CSS.escape(id)}"]` : zone === 'canvas' ? '#canvas' : ''
+    return sel ? [...this.boardRoot.querySelectorAll<HTMLElement>(sel)] : []
+  }
+
   /** Works out the rules as they are now: role, identity, the zones of the step under way. */
   private updateRules (): void {
     const me = this.author().participant
@@ -455,6 +490,7 @@ export class BoardPage {
     this.updateRules()
     this.followDrafts()
     this.renderRulesNote()
+    this.zoneFocus.follow(focusOf(this.session))
     this.renderHeader()
     this.renderBanner()
     this.renderToolbar()
@@ -696,7 +732,8 @@ export class BoardPage {
         f: this.facilitation,
         template: () => M.templateOf(this.doc) ?? this.session?.template,
         onSession: (s) => { this.session = s; this.renderAll() },
-        announcer: this.announcer
+        announcer: this.announcer,
+        zones: () => this.boardZones()
       }, this.facilHost))
       this.narrow.addEventListener('change', () => this.placeFacilitation(token))
     }

@@ -16,6 +16,10 @@ export type Zones = Schema<'Zones'>
 
 /** The zones that hold cards and notes: a step naming any of them closes the others. */
 const CARD_ZONE = /^(stage|lane):|^canvas$/
+/** Whether `zone` holds cards or notes (a stage, a lane, the canvas): where everyone can be brought. */
+export const isCardZone = (zone: string): boolean => CARD_ZONE.test(zone)
+/** The zones that are not places on the board, in the order an editor lists them. */
+export const FEATURE_ZONES = ['structure', 'comments', 'votes', 'connectors', 'emotions'] as const
 
 const RANK: Record<Access, number> = { read: 0, add: 1, edit: 2 }
 const open = (a: Access): boolean => a !== 'read'

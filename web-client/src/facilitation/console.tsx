@@ -1,7 +1,8 @@
 //! The facilitator's controls (issue 27, part 6), first in the moderator's side bar: the agenda's
-//! steps with the current one marked, start / reveal / end / next, and the agenda's editor, where
-//! a method from the library (methods.ts) is picked and adapted before it is saved. Each control's
-//! answer shows next to it. Preact keeps what is typed in the editor when the session changes.
+//! steps with the current one marked, start / reveal / end / next, the countdown's +1 minute and
+//! pause, "bring everyone here", and the agenda's editor, where a method from the library
+//! (methods.ts) is picked and adapted (each step's time-up action and zones) before it is saved.
+//! Each control's answer shows next to it. Preact keeps what is typed in the editor when the session changes.
 
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
@@ -9,8 +10,10 @@ import { t, lang, type Key } from '../i18n'
 import { errorText } from '../ui/error-text'
 import type { Announcer } from '../ui/announcer'
 import type { Session } from '../sync/connection'
-import { agendaApi, type Agenda, type Step, type StepRequest } from './api'
-import { STEP_METHODS, methodAgenda, methodName, methodsFor, type MethodId } from './methods'
+import { agendaApi, timerApi, timerOf, focusOf, type Agenda, type OnEnd, type Step, type StepRequest } from './api'
+import { everyOf } from '../api/client'
+import { isCardZone, type Access, type Zones } from '../board/rules'
+import { STEP_METHODS, methodAgenda, methodName, methodsFor, type BoardZone, type MethodId } from './methods'
 import { useFacilitation, type Facilitation } from './state'
 import { endedText, methodText } from './step-banner'
 import { minutesText } from './time'
@@ -24,7 +27,14 @@ export interface ConsoleContext {
   /** An answer of the server carried the session as it is now. */
   onSession: (s: Session) => void
   announcer: Announcer
+  /** The board's zones (stages, lanes or the canvas, then structure, comments, …) with their names. */
+  zones: () => BoardZone[]
 }
+
+/** What a step may do when its time is up, in the editor's order. */
+const ON_END = everyOf<OnEnd>()(['end', 'lock', 'continue'])
+/** What citizens may do in a zone, in the editor's order. */
+const ACCESS = everyOf<Access>()(['edit', 'add', 'read'])
 
 /** A step in the editor: a request, with a key that stays with it while steps move. */
 type Draft = StepRequest & { key: string }
@@ -45,6 +55,7 @@ function stepFacts (s: Step): string {
   if (s.anonymous) facts.push(t('step.anonymous'))
   if (s.method === 'vote' && s.votes !== null) facts.push(t('step.votesEach', { n: s.votes }))
   if (s.secret) facts.push(t('step.secret'))
+  if (s.minutes !== null && s.on_end && s.on_end !== 'end') facts.push(t(`facil.onEnd.${s.on_end}`))
   return facts.join(' · ')
 }
 
@@ -97,6 +108,7 @@ function FacilitatorConsole ({ ctx }: { ctx: ConsoleContext }) {
   const next = steps[currentAt + 1]
   const running = !!step && step.ended_at === null
   const canReveal = !!step && (step.private || step.secret) && !step.revealed
+  const paused = !!step && timerOf(step).paused_at != null
 
   return (
     <section class='facilitation' id='facilitation' aria-labelledby='facil-title'>
@@ -112,7 +124,17 @@ function FacilitatorConsole ({ ctx }: { ctx: ConsoleContext }) {
             {running ? <button type='button' class='btn' id='facil-end' onClick={() => act('now', agendaApi.end(ctx.token, sessionId))}>{t('facil.end')}</button> : null}
           </div>)
         : null}
+      {running
+        ? (
+          <div class='btn-row facil-timer'>
+            <button type='button' class='btn' id='facil-extend' onClick={() => act('now', timerApi.extend(ctx.token, sessionId, 1))}>{t('facil.extend')}</button>
+            {step.ends_at !== null || paused
+              ? <button type='button' class='btn' id='facil-pause' data-paused={paused ? '' : undefined} onClick={() => act('now', (paused ? timerApi.resume : timerApi.pause)(ctx.token, sessionId))}>{t(paused ? 'facil.resume' : 'facil.pause')}</button>
+              : null}
+          </div>)
+        : null}
       <p class='mod-answer' role='status' id='facil-answer-now'>{answers.now ?? ''}</p>
+      {!closed ? <BringHere ctx={ctx} run={run} say={say} answer={answers.focus ?? ''} /> : null}
       {step?.private && !step.revealed && !closed ? <DraftCounts token={ctx.token} session={sessionId} step={step} version={f.agendaVersion} /> : null}
       {agenda && !steps.length ? <p class='hint' id='facil-empty'>{t('facil.empty')}</p> : null}
       <ol class='agenda-steps' id='agenda-steps'>
@@ -155,6 +177,61 @@ function FacilitatorConsole ({ ctx }: { ctx: ConsoleContext }) {
   )
 }
 
+/** "Bring everyone here": a stage, a lane or the canvas everyone's board goes to, until let go. */
+function BringHere ({ ctx, run, say, answer }: { ctx: ConsoleContext, run: <T>(at: string, call: Promise<T>) => Promise<T | undefined>, say: (at: string, text: string) => void, answer: string }) {
+  const focus = focusOf(useFacilitation(ctx.f, (x) => JSON.stringify(focusOf(x.session))).session)
+  const places = ctx.zones().filter((z) => isCardZone(z.zone))
+  const [zone, setZone] = useState(places[0]?.zone ?? '')
+  const id = ctx.f.session!.id
+  const bring = async (to: string | null): Promise<void> => {
+    const r = await run('focus', timerApi.focus(ctx.token, id, to))
+    if (!r) return
+    ctx.onSession(r.session)
+    say('focus', to ? t('focus.brought', { zone: places.find((p) => p.zone === to)?.name ?? to }) : t('focus.cleared'))
+  }
+  if (!places.length) return null
+  return (
+    <div class='facil-focus'>
+      <label for='focus-zone'>{t('focus.where')}</label>
+      <div class='btn-row'>
+        <select id='focus-zone' value={zone} onChange={(e) => setZone((e.currentTarget as HTMLSelectElement).value)}>
+          {places.map((p) => <option key={p.zone} value={p.zone}>{p.name}</option>)}
+        </select>
+        <button type='button' class='btn' id='focus-bring' onClick={() => bring(zone)}>{t('focus.bring')}</button>
+        {focus ? <button type='button' class='btn' id='focus-clear' onClick={() => bring(null)}>{t('focus.clear')}</button> : null}
+      </div>
+      <p class='mod-answer' role='status' id='focus-answer'>{answer}</p>
+    </div>
+  )
+}
+
+/** A step's zone rules for citizens: a select per zone ("as usual" leaves it out). */
+function ZoneRules ({ ctx, zones, id, onChange }: { ctx: ConsoleContext, zones: Zones | undefined, id: (what: string) => string, onChange: (z: Zones) => void }) {
+  const set = (zone: string, access: string): void => {
+    const next: Zones = { ...zones }
+    if (access) next[zone] = { citizen: access as Access }; else delete next[zone]
+    onChange(next)
+  }
+  const named = Object.keys(zones ?? {}).length
+  return (
+    <details class='zone-rules'>
+      <summary>{t('facil.zones', { n: named })}</summary>
+      <p class='hint'>{t('facil.zonesHint')}</p>
+      <ul>
+        {ctx.zones().map((z, k) => (
+          <li key={z.zone} class='field-pair'>
+            <label for={id(`zone-${k}`)}>{z.name}</label>
+            <select id={id(`zone-${k}`)} data-zone={z.zone} value={zones?.[z.zone]?.citizen ?? ''} onChange={(e) => set(z.zone, (e.currentTarget as HTMLSelectElement).value)}>
+              <option value=''>{t('facil.access.usual')}</option>
+              {ACCESS.map((a) => <option key={a} value={a}>{t(`facil.access.${a}`)}</option>)}
+            </select>
+          </li>
+        ))}
+      </ul>
+    </details>
+  )
+}
+
 interface EditorProps {
   ctx: ConsoleContext
   initial: Draft[]
@@ -188,7 +265,7 @@ function AgendaEditor ({ ctx, initial, answer, onCancel, onSave }: EditorProps) 
           {order.map((id) => <option key={id} value={id}>{methodName(id)}</option>)}
         </select>
         <button type='button' class='btn' id='method-use' aria-describedby='method-hint' onClick={() => {
-          setDraft(methodAgenda(method, lang()).map(draftOf))
+          setDraft(methodAgenda(method, lang(), ctx.zones()).map(draftOf))
           setPicked(t('facil.methodUsed', { name: methodName(method) }))
           focusLater('step-title-0')
         }}>{t('facil.useMethod')}</button>
@@ -220,6 +297,15 @@ function AgendaEditor ({ ctx, initial, answer, onCancel, onSave }: EditorProps) 
                         change(s.key, { minutes: Number.isFinite(v) && v > 0 ? v : null })
                       }} />
                   </span>
+                  {s.minutes != null
+                    ? (
+                      <span class='field-pair'>
+                        <label for={id('on-end')}>{t('facil.onEnd')}</label>
+                        <select id={id('on-end')} value={s.on_end ?? 'end'} onChange={(e) => change(s.key, { on_end: (e.currentTarget as HTMLSelectElement).value as OnEnd })}>
+                          {ON_END.map((o) => <option key={o} value={o}>{t(`facil.onEnd.${o}`)}</option>)}
+                        </select>
+                      </span>)
+                    : null}
                   {s.method === 'vote'
                     ? (
                       <span class='field-pair'>
@@ -239,6 +325,7 @@ function AgendaEditor ({ ctx, initial, answer, onCancel, onSave }: EditorProps) 
                     </label>
                   ))}
                 </div>
+                <ZoneRules ctx={ctx} zones={s.zones} id={id} onChange={(zones) => change(s.key, { zones })} />
                 <div class='btn-row'>
                   <button type='button' class='btn small' id={id('up')} disabled={i === 0} aria-label={t('facil.up', { n })} onClick={() => { move(i, -1); focusLater(`step-up-${i - 1}`) }}>↑</button>
                   <button type='button' class='btn small' id={id('down')} disabled={i === draft.length - 1} aria-label={t('facil.down', { n })} onClick={() => { move(i, 1); focusLater(`step-down-${i + 1}`) }}>↓</button>

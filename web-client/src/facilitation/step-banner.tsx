@@ -1,14 +1,16 @@
 //! The step banner everyone sees (issue 27, part 6): the current agenda step's title and method,
 //! its countdown, and once it ended, that it did. It stays at the top of the screen while people
 //! scroll; the page below keeps its sticky headers and focused items clear of it (--sticky-top).
-//! Only the countdown's text changes every second.
+//! Only the countdown's text changes every second. A paused countdown shows the time left; when
+//! the time is up, everyone hears the chime (chime.ts; a toggle here mutes it).
 
 import { render } from 'preact'
 import { useEffect, useState } from 'preact/hooks'
 import { t, lang, type Key } from '../i18n'
 import { useFacilitation, type Facilitation } from './state'
 import { countdownText, secondsLeft } from './time'
-import type { CurrentStep } from './api'
+import { timerOf, type CurrentStep } from './api'
+import { chimeOn, setChime, timeUp } from './chime'
 
 /** What the banner says of a step that ended: on its time, or earlier (a moderator, the next step). */
 export function endedText (step: CurrentStep): string {
@@ -19,7 +21,8 @@ export function endedText (step: CurrentStep): string {
 /** The step's method in words. */
 export const methodText = (step: Pick<CurrentStep, 'method'>): string => t(`stepMethod.${step.method}` as Key)
 
-function Countdown ({ end }: { end: number }) {
+/** The countdown of a step under way; at 0 the chime, and for a step that keeps going, `say` tells screen readers. */
+function Countdown ({ step, end, keepsGoing, say }: { step: string, end: number, keepsGoing: boolean, say: (text: string) => void }) {
   const [now, setNow] = useState(Date.now)
   useEffect(() => {
     setNow(Date.now())
@@ -27,21 +30,37 @@ function Countdown ({ end }: { end: number }) {
     return () => clearInterval(timer)
   }, [end])
   const left = secondsLeft(end, now)
+  const up = left === 0
+  useEffect(() => { if (up && timeUp(step, end) && keepsGoing) say(t('step.overtime')) }, [up, end])
   // a timer's role is not live: the banner's changes are announced once, by the page
   return (
     <span class='step-countdown' id='step-countdown' role='timer' data-left={left}>
-      {left > 0 ? t('step.left', { time: countdownText(left, lang()) }) : t('timer.done')}
+      {!up ? t('step.left', { time: countdownText(left, lang()) }) : t(keepsGoing ? 'step.overtime' : 'timer.done')}
     </span>
   )
 }
 
-function StepBanner ({ f }: { f: Facilitation }) {
+/** The chime on or off, on this device. */
+function ChimeToggle () {
+  const [on, setOn] = useState(chimeOn)
+  return (
+    <button type='button' class='btn small step-chime' id='step-chime' aria-pressed={on} onClick={() => { setChime(!on); setOn(!on) }}>
+      {t('step.chime')}
+    </button>
+  )
+}
+
+function StepBanner ({ f, say }: { f: Facilitation, say: (text: string) => void }) {
   useFacilitation(f, (x) => JSON.stringify(x.step()))
   const step = f.step()
   if (!step) return null
   const ended = step.ended_at !== null
+  const { paused_at: paused, remaining_ms: remaining, on_end: onEnd } = timerOf(step)
+  // a step that ended on time (the page announces that it ended): the chime, if not heard at 0 already
+  const endedOnTime = ended && step.ends_at !== null && step.ended_at! >= step.ends_at
+  useEffect(() => { if (endedOnTime) timeUp(step.id, step.ends_at!) }, [endedOnTime, step.id])
   return (
-    <section class='step-banner' id='step-banner' aria-label={t('step.banner')} data-step={step.id} data-state={ended ? 'ended' : 'running'}>
+    <section class='step-banner' id='step-banner' aria-label={t('step.banner')} data-step={step.id} data-state={ended ? 'ended' : paused != null ? 'paused' : 'running'}>
       <p class='step-now'>
         <span class='step-title' id='step-title'>{step.title}</span>
         <span class='step-method' id='step-method'>{methodText(step)}</span>
@@ -49,20 +68,26 @@ function StepBanner ({ f }: { f: Facilitation }) {
       </p>
       {ended
         ? <p class='step-ended' id='step-ended'>{endedText(step)}</p>
-        : step.ends_at !== null ? <Countdown end={step.ends_at} /> : null}
+        : step.ends_at !== null
+          ? <Countdown step={step.id} end={step.ends_at} keepsGoing={onEnd === 'continue'} say={say} />
+          : paused != null
+            ? <span class='step-countdown' id='step-countdown' role='timer' data-paused=''>{t('step.paused', { time: countdownText(Math.ceil((remaining ?? 0) / 1000), lang()) })}</span>
+            : null}
+      {!ended && (step.ends_at !== null || paused != null) ? <ChimeToggle /> : null}
     </section>
   )
 }
 
 /**
- * Renders the banner into `el` and keeps it live; tells the page how tall it is (the CSS variable
- * `--sticky-top` on the root), so that what sticks or gets focus below stays clear of it.
- * Returns what ends it.
+ * Renders the banner into `el` and keeps it live; tells the page how tall the sticky part around
+ * it (`sticky`) is (the CSS variable `--sticky-top` on the root), so that what sticks or gets
+ * focus below stays clear of it. `say` announces what the session messages do not (time up in a
+ * step that keeps going). Returns what ends it.
  */
-export function mountStepBanner (f: Facilitation, el: HTMLElement): () => void {
-  render(<StepBanner f={f} />, el)
+export function mountStepBanner (f: Facilitation, el: HTMLElement, sticky: HTMLElement, say: (text: string) => void): () => void {
+  render(<StepBanner f={f} say={say} />, el)
   const root = document.documentElement
-  const measure = new ResizeObserver(() => root.style.setProperty('--sticky-top', `${el.offsetHeight}px`))
-  measure.observe(el)
+  const measure = new ResizeObserver(() => root.style.setProperty('--sticky-top', `${sticky.offsetHeight}px`))
+  measure.observe(sticky)
   return () => { measure.disconnect(); root.style.removeProperty('--sticky-top'); render(null, el) }
 }
