@@ -7,7 +7,7 @@
 import { test, before, after } from 'node:test'
 import assert from 'node:assert/strict'
 import {
-  ADMIN_KEY, Y, connect, destroyClient, isReference, nextEvent, startServer, waitFor
+  ADMIN_KEY, Y, api as callApi, connect, destroyClient, isReference, nextEvent, startServer, waitFor
 } from './harness.mjs'
 
 const skip = isReference ? 'the reference server has no sessions' : false
@@ -20,13 +20,7 @@ after(async () => {
 })
 
 /** An HTTP call to the server's API; returns [status, JSON body]. */
-async function api (method, path, { token, body } = {}) {
-  const base = server.url.replace(/^ws:/, 'http:').replace(/\/ws$/, '')
-  const headers = { 'content-type': 'application/json' }
-  if (token) headers.authorization = `Bearer ${token}`
-  const response = await fetch(base + path, { method, headers, body: body && JSON.stringify(body) })
-  return [response.status, await response.json()]
-}
+const api = (method, path, opts) => callApi(server, method, path, opts)
 
 async function createSession () {
   const [status, session] = await api('POST', '/api/sessions', {
