@@ -146,7 +146,7 @@ async fn creating_a_session_needs_the_admin_key_and_returns_an_invite_per_role()
     assert!(created.body["join_url"]
         .as_str()
         .unwrap()
-        .ends_with(&format!("/#code={}", created.code)));
+        .ends_with(&format!("/#code={}&lang=nl", created.code)));
     for role in ["moderator", "citizen", "observer", "researcher"] {
         let (status, me) = s.get("/api/me", &created.invite(role)).await;
         assert_eq!((status, &me["you"]["role"]), (200, &json!(role)), "{me}");
