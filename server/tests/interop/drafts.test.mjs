@@ -175,7 +175,7 @@ test('a draft room admits its writer alone: another citizen is closed with 1008'
   try {
     const [event] = await nextEvent(provider, 'connection-close', { what: 'Bob\'s socket on Ann\'s drafts to close' })
     assert.equal(event.code, 1008, `${event.code} ${event.reason}`)
-    assert.match(event.reason, /private drafts: only their writer opens them/)
+    assert.equal(event.reason, 'drafts_private: private drafts: only their writer opens them')
     assert.equal(provider.synced, false)
   } finally {
     provider.doc.destroy()

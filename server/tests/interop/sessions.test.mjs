@@ -95,11 +95,11 @@ test('a kicked participant is disconnected and refused on reconnect', { skip }, 
   assert.equal(status, 200)
   const [event] = await closed
   assert.equal(event.code, 1008, 'first close: ' + event.code + ' ' + event.reason)
-  assert.equal(event.reason, 'removed from the session by a moderator')
+  assert.equal(event.reason, 'revoked: removed from the session by a moderator')
   // y-websocket reconnects by itself: the server refuses it with the same reason.
   const [again] = await nextEvent(citizen.provider, 'connection-close', { what: 'the reconnect to be refused' })
   assert.equal(again.code, 1008, 'reconnect close: ' + again.code + ' ' + again.reason)
-  assert.equal(again.reason, 'removed from the session by a moderator')
+  assert.equal(again.reason, 'revoked: removed from the session by a moderator')
   destroyClient(citizen)
 })
 
