@@ -267,7 +267,7 @@ impl Room {
             return false;
         };
         warn!(room = %self.id, conn, participant, client = forged.client.get(), "update refused: {forged}");
-        let reason = ReasonCode::ForgedUpdate.reason(&forged);
+        let reason = ReasonCode::ForgedUpdate.reason(forged);
         member.outbox.close(close::POLICY_VIOLATION, reason);
         true
     }
@@ -290,7 +290,7 @@ impl Room {
         if let Err(forged) = self.owners.accept(&record.origin, &update) {
             warn!(room = %self.id, seq = record.seq, node = %record.origin.node, conn = record.origin.connection, "update skipped: {forged}");
             if let Some(member) = sender.and_then(|conn| self.members.get(&conn)) {
-                let reason = ReasonCode::ForgedUpdate.reason(&forged);
+                let reason = ReasonCode::ForgedUpdate.reason(forged);
                 member.outbox.close(close::POLICY_VIOLATION, reason);
             }
             return None;
