@@ -124,16 +124,22 @@ test('remove-contributions removes exactly one participant\'s content from every
   addCard(ann, 'ann-card', 'Ann: the form is too long', annJoin.participant_id)
   addCard(bob, 'bob-card', 'Bob: buy cheap watches', bobJoin.participant_id)
   await waitFor(() => cardText(bob, 'ann-card') !== undefined, { docs: [bob.doc], what: 'Bob to see Ann\'s card' })
-  bob.doc.getMap('items').get('ann-card').get('text').insert(0, '[spam] ')
+  // Another's card is its author's (zone rules): Bob comments on it instead.
+  const comment = new Y.Map()
+  comment.set('type', 'comment')
+  comment.set('parent', 'ann-card')
+  comment.set('text', new Y.Text('[spam] watches'))
+  comment.set('author', bobJoin.participant_id)
+  bob.doc.getMap('items').set('bob-comment', comment)
   const everyone = [moderator, ann, bob]
-  await waitFor(() => everyone.every((c) => cardText(c, 'bob-card') !== undefined && cardText(c, 'ann-card')?.startsWith('[spam]')), {
-    docs: everyone.map((c) => c.doc), what: 'every client to have both cards'
+  await waitFor(() => everyone.every((c) => cardText(c, 'bob-card') !== undefined && cardText(c, 'bob-comment') !== undefined), {
+    docs: everyone.map((c) => c.doc), what: 'every client to have both cards and the comment'
   })
 
   const [status, body] = await api('POST', `/api/sessions/${session.id}/participants/${bobJoin.participant_id}/remove-contributions`, { token: mod })
   assert.equal(status, 200, JSON.stringify(body))
   for (const client of [moderator, ann]) {
-    await waitFor(() => cardText(client, 'bob-card') === undefined && cardText(client, 'ann-card') === 'Ann: the form is too long', {
+    await waitFor(() => cardText(client, 'bob-card') === undefined && cardText(client, 'bob-comment') === undefined && cardText(client, 'ann-card') === 'Ann: the form is too long', {
       docs: [client.doc],
       what: `${client.name} to lose exactly Bob's content`,
       describe: () => JSON.stringify(client.doc.getMap('items').toJSON())
