@@ -5,6 +5,7 @@ mod api;
 pub mod assist;
 mod bus;
 pub mod cli;
+mod close_reason;
 pub mod config;
 mod dataset;
 mod error;

@@ -8,6 +8,8 @@ use std::sync::{Arc, OnceLock};
 
 use bytes::Bytes;
 use cocreate_protocol::close;
+
+use crate::close_reason::ReasonCode;
 use tokio::sync::mpsc;
 use tokio_util::sync::CancellationToken;
 
@@ -99,7 +101,8 @@ impl Outbox {
         if let Err(mpsc::error::TrySendError::Full(_)) = self.frames.try_send(frame) {
             self.close.close(
                 close::TRY_AGAIN_LATER,
-                "too slow: outbound queue overflowed, reconnect to resync",
+                ReasonCode::TooSlow
+                    .reason("too slow: outbound queue overflowed, reconnect to resync"),
             );
         }
     }

@@ -21,12 +21,13 @@ use tokio_util::sync::CancellationToken;
 use tokio_util::task::TaskTracker;
 use tracing::{debug, info, warn};
 
+use crate::close_reason::ReasonCode;
 use crate::error::ApiError;
 use crate::limits::{ConnectionPermit, Guards, Limit, MAX_THROTTLE};
 use crate::metrics::{Rejection, SharedMetrics};
 use crate::outbox::{CloseSignal, Outbox, OUTBOX_CAPACITY};
 use crate::registry::Registry;
-use crate::room::{live_refusal, Inbound, RoomHandle};
+use crate::room::{live_refusal, Inbound, RoomHandle, REMOVED};
 use crate::room_id::{InvalidRoomId, RoomId};
 use crate::session::attendance::AttendanceBook;
 use crate::session::drafts;
@@ -187,7 +188,10 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: ConnectionC
     let outbox = Outbox::new(frames, close.clone(), speaks_cocreate);
 
     let admitted = match room {
-        Err(e) => Err((close::POLICY_VIOLATION, format!("invalid room name: {e}"))),
+        Err(e) => Err((
+            close::POLICY_VIOLATION,
+            ReasonCode::InvalidRoom.reason(format_args!("invalid room name: {e}")),
+        )),
         Ok(room) => admit(&state, &room, token.as_deref())
             .await
             .map(|admitted| {
@@ -207,7 +211,9 @@ pub async fn serve(socket: WebSocket, connection: Connection, state: ConnectionC
         {
             Err(e) => {
                 warn!(room = %room, conn, error = %e, "join failed");
-                close.close(close::INTERNAL_ERROR, format!("room unavailable: {e}"));
+                let reason =
+                    ReasonCode::RoomUnavailable.reason(format_args!("room unavailable: {e}"));
+                close.close(close::INTERNAL_ERROR, reason);
             }
             Ok(handle) => {
                 let participant = identity.as_ref().map(|i| i.participant.as_str());
@@ -284,35 +290,40 @@ async fn admit(
         warn!(room = %room, error = %e, "session could not be read");
         (
             close::INTERNAL_ERROR,
-            "storage unavailable, reconnect later".to_owned(),
+            ReasonCode::StorageUnavailable.reason("storage unavailable, reconnect later"),
         )
     })?;
-    let refuse = |reason: &str| Err((close::POLICY_VIOLATION, reason.to_owned()));
+    let refuse = |code: ReasonCode, text: &str| Err((close::POLICY_VIOLATION, code.reason(text)));
     let Some(token) = token else {
+        let missing = ReasonCode::MissingToken;
         return match session {
-            Some(_) => refuse("missing token: this session's room needs ?token=<token>"),
+            Some(_) => refuse(
+                missing,
+                "missing token: this session's room needs ?token=<token>",
+            ),
             None if state.open_rooms => Ok(None),
-            None => refuse("missing token: join a session to get one"),
+            None => refuse(missing, "missing token: join a session to get one"),
         };
     };
     let (identity, expires) = match state.tokens.verify_until(token, crate::session::now_secs()) {
         Ok(verified) => verified,
-        Err(e) => return refuse(&e.to_string()),
+        Err(e) => return refuse((&e).into(), &e.to_string()),
     };
     let Some(session) = session else {
-        return refuse("no such session");
+        return refuse(ReasonCode::SessionNotFound, "no such session");
     };
     if identity.session != session.id {
-        return refuse("token is for another session");
+        return refuse(ReasonCode::WrongSession, "token is for another session");
     }
     if session.is_revoked(&identity.participant) {
-        return refuse("removed from the session by a moderator");
+        return refuse(ReasonCode::Revoked, REMOVED);
     }
     if drafts_owner.is_some_and(|(_, owner)| owner != identity.participant) {
-        return refuse("private drafts: only their writer opens them");
+        let text = "private drafts: only their writer opens them";
+        return refuse(ReasonCode::DraftsPrivate, text);
     }
-    if let Some(reason) = live_refusal(&identity) {
-        return refuse(reason);
+    if let Some(text) = live_refusal(&identity) {
+        return refuse(ReasonCode::ReplayOnly, text);
     }
     Ok(Some((identity, expires)))
 }
@@ -365,7 +376,8 @@ async fn read_loop(
             _ = close.closed() => return,
             _ = &mut expiry => {
                 info!(room = %id, conn, "closing connection: token expired");
-                close.close(close::POLICY_VIOLATION, "token expired");
+                let reason = ReasonCode::TokenExpired.reason("token expired");
+                close.close(close::POLICY_VIOLATION, reason);
                 return;
             }
             next = tokio::time::timeout(IDLE_TIMEOUT, stream.next()) => next,
@@ -380,7 +392,9 @@ async fn read_loop(
             Ok(Some(Err(e))) => {
                 match e.into_inner().downcast::<tungstenite::Error>().map(|e| *e) {
                     Ok(tungstenite::Error::Capacity(_)) => {
-                        let reason = format!("message larger than {max_message_bytes} bytes");
+                        let reason = ReasonCode::MessageTooBig.reason(format_args!(
+                            "message larger than {max_message_bytes} bytes"
+                        ));
                         reject(id, conn, close, close::MESSAGE_TOO_BIG, reason);
                     }
                     // The peer vanished (a phone lost its network): a disconnect, not bad input.
@@ -393,7 +407,8 @@ async fn read_loop(
                             conn,
                             close,
                             close::PROTOCOL_ERROR,
-                            format!("websocket protocol error: {e}"),
+                            ReasonCode::InvalidMessage
+                                .reason(format_args!("websocket protocol error: {e}")),
                         );
                     }
                     other => debug!(room = %id, conn, error = ?other, "read failed"),
@@ -426,7 +441,8 @@ async fn read_loop(
                     conn,
                     close,
                     close::UNSUPPORTED_DATA,
-                    "text frames are not supported: send binary y-websocket messages".into(),
+                    ReasonCode::InvalidMessage
+                        .reason("text frames are not supported: send binary y-websocket messages"),
                 );
                 return;
             }
@@ -441,10 +457,10 @@ async fn read_loop(
         };
         if let Some(size) = oversized_presence(&messages, state.guards.max_awareness_bytes) {
             state.metrics.limited(Limit::AwarenessSize);
-            let reason = format!(
+            let reason = ReasonCode::MessageTooBig.reason(format_args!(
                 "presence state of {size} bytes is larger than {} (--max-awareness-bytes)",
                 state.guards.max_awareness_bytes
-            );
+            ));
             reject(id, conn, close, close::MESSAGE_TOO_BIG, reason);
             return;
         }
@@ -481,7 +497,8 @@ async fn token_expiry(expires: Option<u64>) {
 /// Turns a frame into room messages, or the close code and reason that reject it. The whole
 /// frame is checked before any of it reaches the room.
 fn inbound_messages(frame: &[u8]) -> Result<Vec<Inbound>, (u16, String)> {
-    let messages = decode_frame(frame).map_err(|e| (e.close_code(), e.to_string()))?;
+    let messages =
+        decode_frame(frame).map_err(|e| (e.close_code(), ReasonCode::InvalidMessage.reason(e)))?;
     let mut inbound = Vec::with_capacity(messages.len());
     for message in messages {
         inbound.push(match message {
@@ -495,7 +512,9 @@ fn inbound_messages(frame: &[u8]) -> Result<Vec<Inbound>, (u16, String)> {
             Message::Custom(kind, _) => {
                 return Err((
                     close::UNSUPPORTED_DATA,
-                    format!("message type {kind} is not supported by this server"),
+                    ReasonCode::InvalidMessage.reason(format_args!(
+                        "message type {kind} is not supported by this server"
+                    )),
                 ));
             }
         });
@@ -527,10 +546,10 @@ async fn throttle(
 ) -> bool {
     state.metrics.limited(limit);
     if throttled_for > MAX_THROTTLE {
-        let reason = format!(
+        let reason = ReasonCode::TooManyRequests.reason(format_args!(
             "sending too fast: more than {} messages or {} bytes per second",
             state.guards.messages_per_second, state.guards.bytes_per_second
-        );
+        ));
         reject(id, conn, close, close::POLICY_VIOLATION, reason);
         return false;
     }
@@ -542,7 +561,8 @@ async fn throttle(
 
 /// An update for the room, if it decodes.
 fn inbound_update(bytes: Vec<u8>, step2: bool) -> Result<Inbound, (u16, String)> {
-    let update = decode_update(&bytes).map_err(|e| (e.close_code(), e.to_string()))?;
+    let update =
+        decode_update(&bytes).map_err(|e| (e.close_code(), ReasonCode::InvalidUpdate.reason(e)))?;
     Ok(Inbound::Update {
         update,
         bytes: Bytes::from(bytes),

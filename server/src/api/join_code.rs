@@ -8,6 +8,7 @@ use serde_json::{json, Value};
 
 use super::caller::{Caller, Moderators};
 use super::public_url;
+use super::sessions::join_url;
 use crate::error::ApiError;
 use crate::state::AppState;
 
@@ -33,6 +34,6 @@ pub async fn rotate(
     let base = public_url(&state, &headers);
     Ok(Json(json!({
         "join_code": session.join_code,
-        "join_url": format!("{base}/#code={}", session.join_code),
+        "join_url": join_url(&base, &session),
     })))
 }

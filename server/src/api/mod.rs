@@ -81,7 +81,8 @@ fn table() -> Vec<(&'static str, MethodRouter<AppState>)> {
         ("/api/openapi.json", get(openapi::openapi)),
         ("/api/sessions", post(sessions::create)),
         ("/api/join", post(sessions::join)),
-        ("/api/join/{code}", get(sessions::preview)),
+        ("/api/join/preview", get(sessions::preview)),
+        ("/api/join/{code}", get(sessions::preview_code)),
         ("/api/me", get(sessions::me)),
         (
             "/api/sessions/{id}",

@@ -16,7 +16,7 @@ use serde_json::{json, Value};
 use super::caller::{
     check_member, require_admin_key, Caller, Everyone, Moderators, Requester, Researchers,
 };
-use super::{append_as, attempt, public_url, room_of, text_field, Body};
+use super::{append_as, attempt, public_url, room_of, text_field, Body, Query};
 use crate::error::ApiError;
 use crate::limits::Limit;
 use crate::receipt::{self, receipt_url};
@@ -121,18 +121,29 @@ impl SessionMaker {
             };
             self.sessions.add_participant(&id, &participant).await?;
             let (token, _) = issue(&self.tokens, self.token_ttl, &session, &participant);
-            let url = format!("{base}/#invite={token}");
+            let url = link(base, &format!("invite={token}"), &session);
             invites.insert(role.as_str().into(), json!({ "token": token, "url": url }));
         }
         tracing::info!(session = %id, template = ?new.template, "session created");
         Ok(json!({
             "id": id,
             "join_code": session.join_code,
-            "join_url": format!("{base}/#code={}", session.join_code),
+            "join_url": join_url(base, &session),
             "invites": invites,
             "session": session.view_for(Role::Moderator),
         }))
     }
+}
+
+/// The web client's page for `fragment` (`code=…`, `invite=…`) in `session`'s language
+/// (`&lang=nl`), so that its first screen, the join page, opens in the session's language.
+fn link(base: &str, fragment: &str, session: &Session) -> String {
+    format!("{base}/#{fragment}&lang={}", session.language)
+}
+
+/// The link that joins `session` with its join code, in its language.
+pub(super) fn join_url(base: &str, session: &Session) -> String {
+    link(base, &format!("code={}", session.join_code), session)
 }
 
 /// The display name of an invite's shared participant.
@@ -174,16 +185,40 @@ pub struct JoinRequest {
     research_consent: Option<bool>,
 }
 
-/// `GET /api/join/{code}`: what a join page shows before anyone joins: which session the code
-/// opens, in which language (the page's default), whether it is closed and whether joining asks
-/// for research consent. Counted like a join (a join code is a secret).
-pub async fn preview(
-    State(state): State<AppState>,
+/// How a join page names the session it joins, before anyone has a token: a typed join code or
+/// an invite link's token (`GET /api/join/preview?code=…` or `?invite=…`).
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PreviewQuery {
+    code: Option<String>,
+    invite: Option<String>,
+}
+
+/// `GET /api/join/{code}`: [`preview`] for a join code in the path (what the web client's join
+/// page asked before invites could be previewed too).
+pub async fn preview_code(
+    state: State<AppState>,
     requester: Requester,
     Path(code): Path<String>,
 ) -> Result<Json<Value>, ApiError> {
+    let query = PreviewQuery {
+        code: Some(code),
+        invite: None,
+    };
+    preview(state, requester, Query(query)).await
+}
+
+/// `GET /api/join/preview`: what a join page shows before anyone joins: which session the code or
+/// invite opens, in which language (the page's default), whether it is closed and whether
+/// joining asks for research consent; nothing about anyone in it. Counted like a join (a join
+/// code and an invite are secrets).
+pub async fn preview(
+    State(state): State<AppState>,
+    requester: Requester,
+    Query(query): Query<PreviewQuery>,
+) -> Result<Json<Value>, ApiError> {
     attempt(&state, &requester)?;
-    let session = by_code(&state, &code).await?;
+    let (session, ..) = entered(&state, query.code.as_deref(), query.invite.as_deref()).await?;
     Ok(Json(json!({
         "title": session.title,
         "template": session.template,
@@ -191,6 +226,40 @@ pub async fn preview(
         "state": session.state,
         "research": session.research,
     })))
+}
+
+/// The session a join by join `code` or by `invite` enters, the role it gives and the invite's
+/// participant (who invited). 404 for an unknown code or a session gone, 403 `not_an_invite` for
+/// a personal token, 400 unless exactly one of the two is given.
+async fn entered(
+    state: &AppState,
+    code: Option<&str>,
+    invite: Option<&str>,
+) -> Result<(Session, Role, Option<String>), ApiError> {
+    match (code, invite) {
+        (Some(code), None) => Ok((by_code(state, code).await?, Role::Citizen, None)),
+        (None, Some(invite)) => {
+            let inviter = state.tokens.verify(invite, now_secs())?;
+            let session = state.sessions.get(&inviter.session).await?.ok_or_else(|| {
+                ApiError::not_found("session_not_found", "the invited session no longer exists")
+            })?;
+            check_member(&inviter, &session)?;
+            let invite = state
+                .sessions
+                .participant(&session.id, &inviter.participant);
+            if !invite.await?.is_some_and(|p| p.invite) {
+                return Err(ApiError::new(
+                    StatusCode::FORBIDDEN,
+                    "not_an_invite",
+                    "this is a personal token, not an invite: join with the join code or an invite link",
+                ));
+            }
+            Ok((session, inviter.role, Some(inviter.participant)))
+        }
+        _ => Err(ApiError::bad_request(
+            "send either a join code (\"code\") or an invite token (\"invite\")",
+        )),
+    }
 }
 
 /// The session a typed join code opens; 404 `join_code_not_found` for none.
@@ -210,32 +279,8 @@ pub async fn join(
 ) -> Result<Json<Value>, ApiError> {
     attempt(&state, &requester)?;
     let display_name = text_field(&request.display_name, "display_name", MAX_NAME)?;
-    let (session, role, invited_by) = match (&request.code, &request.invite) {
-        (Some(code), None) => (by_code(&state, code).await?, Role::Citizen, None),
-        (None, Some(invite)) => {
-            let inviter = state.tokens.verify(invite, now_secs())?;
-            let session = state.sessions.get(&inviter.session).await?.ok_or_else(|| {
-                ApiError::not_found("session_not_found", "the invited session no longer exists")
-            })?;
-            check_member(&inviter, &session)?;
-            let invite = state
-                .sessions
-                .participant(&session.id, &inviter.participant);
-            if !invite.await?.is_some_and(|p| p.invite) {
-                return Err(ApiError::new(
-                    StatusCode::FORBIDDEN,
-                    "not_an_invite",
-                    "this is a personal token, not an invite: join with the join code or an invite link",
-                ));
-            }
-            (session, inviter.role, Some(inviter.participant))
-        }
-        _ => {
-            return Err(ApiError::bad_request(
-                "send either a join code (\"code\") or an invite token (\"invite\")",
-            ))
-        }
-    };
+    let (session, role, invited_by) =
+        entered(&state, request.code.as_deref(), request.invite.as_deref()).await?;
     // Researchers replay a session after it ends (never in the live room): their invite still
     // admits them once it is closed. Nobody else joins a closed session.
     if session.state == SessionState::Closed && role != Role::Researcher {

@@ -9,10 +9,11 @@ use tracing::info;
 
 use super::frames::encode;
 use super::Room;
+use crate::close_reason::ReasonCode;
 use crate::session::{Identity, Role, Session, SessionState};
 
 /// Close reason for a kicked participant's connections.
-pub(super) const REMOVED: &str = "removed from the session by a moderator";
+pub(crate) const REMOVED: &str = "removed from the session by a moderator";
 
 /// Close reason for a researcher's connection to a session's live room.
 pub(crate) const REPLAY_ONLY: &str =
@@ -102,7 +103,8 @@ impl Room {
             };
             let writable = match access {
                 Access::Removed => {
-                    member.outbox.close(close::POLICY_VIOLATION, REMOVED);
+                    let reason = ReasonCode::Revoked.reason(REMOVED);
+                    member.outbox.close(close::POLICY_VIOLATION, reason);
                     continue;
                 }
                 access => access == Access::Edit,
@@ -289,7 +291,7 @@ mod tests {
             assert_eq!(refused.is_some(), role == Role::Researcher, "{role:?}");
         }
         assert!(
-            REPLAY_ONLY.len() <= 123,
+            ReasonCode::ReplayOnly.reason(REPLAY_ONLY).len() <= 123,
             "a close reason fits a close frame"
         );
     }

@@ -16,6 +16,7 @@ use tracing::warn;
 use yrs::{ClientID, Update};
 
 use super::Room;
+use crate::close_reason::ReasonCode;
 use crate::storage::{LogRecord, Origin, RecordKind, Seq, SERVER_EDIT};
 
 /// Who owned which client id as of a checkpoint, saved with it (in the room's scope) so that a
@@ -266,9 +267,8 @@ impl Room {
             return false;
         };
         warn!(room = %self.id, conn, participant, client = forged.client.get(), "update refused: {forged}");
-        member
-            .outbox
-            .close(close::POLICY_VIOLATION, forged.to_string());
+        let reason = ReasonCode::ForgedUpdate.reason(forged);
+        member.outbox.close(close::POLICY_VIOLATION, reason);
         true
     }
 
@@ -290,9 +290,8 @@ impl Room {
         if let Err(forged) = self.owners.accept(&record.origin, &update) {
             warn!(room = %self.id, seq = record.seq, node = %record.origin.node, conn = record.origin.connection, "update skipped: {forged}");
             if let Some(member) = sender.and_then(|conn| self.members.get(&conn)) {
-                member
-                    .outbox
-                    .close(close::POLICY_VIOLATION, forged.to_string());
+                let reason = ReasonCode::ForgedUpdate.reason(forged);
+                member.outbox.close(close::POLICY_VIOLATION, reason);
             }
             return None;
         }

@@ -42,7 +42,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 use yrs::sync::Awareness;
 
-use self::access::{read_only_frame, session_frame, Access, REMOVED};
+use self::access::{read_only_frame, session_frame, Access};
 use self::append::AppendQueue;
 use self::authors::AuthorWrites;
 use self::frames::{full_awareness_frame, FrameCache};
@@ -53,6 +53,7 @@ use self::relay::{next_bus_event, subscribe_bus};
 use self::rules::Ahead;
 use self::votes::AddedVotes;
 use crate::bus::{BusEvent, BusMessageKind, BusSubscription, SharedBus};
+use crate::close_reason::ReasonCode;
 use crate::metrics::SharedMetrics;
 use crate::outbox::Outbox;
 use crate::room_id::RoomId;
@@ -60,7 +61,7 @@ use crate::session::drafts::drafts_owner;
 use crate::session::{Identity, Session};
 use crate::storage::{Seq, SharedStorage};
 
-pub(crate) use self::access::live_refusal;
+pub(crate) use self::access::{live_refusal, REMOVED};
 pub use self::append::PENDING_LIMIT_BYTES;
 pub use self::authorship::ClientOwners;
 pub(crate) use self::authorship::SavedOwners;
@@ -331,7 +332,7 @@ impl Room {
         }
         let writable = match self.member_access(self.session.as_deref(), identity.as_ref()) {
             Access::Removed => {
-                outbox.close(close::POLICY_VIOLATION, REMOVED);
+                outbox.close(close::POLICY_VIOLATION, ReasonCode::Revoked.reason(REMOVED));
                 let _ = reply.send(Ok(()));
                 return;
             }
@@ -376,9 +377,9 @@ impl Room {
     /// Closes a connection that set states for `count` awareness clients, too many; none of
     /// its message is applied.
     fn refuse_presence(&mut self, conn: u64, count: usize) {
-        let reason = format!(
+        let reason = ReasonCode::TooManyPresences.reason(format_args!(
             "awareness states for {count} clients on one connection; at most {MAX_AWARENESS_CLIENTS} allowed"
-        );
+        ));
         warn!(room = %self.id, conn, reason = %reason, "closing connection: bad input");
         if let Some(member) = self.members.get(&conn) {
             member.outbox.close(close::POLICY_VIOLATION, reason);

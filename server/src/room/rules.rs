@@ -21,6 +21,7 @@ use yrs::{ClientID, Update};
 use super::access::session_message;
 use super::frames::encode;
 use super::Room;
+use crate::close_reason::ReasonCode;
 use crate::session::rules::{judge, Refusal};
 use crate::session::Role;
 use crate::storage::LogRecord;
@@ -105,7 +106,9 @@ impl Room {
         if member.refused > REFUSALS_BEFORE_CLOSE {
             member.outbox.close(
                 close::POLICY_VIOLATION,
-                format!("more than {REFUSALS_BEFORE_CLOSE} refused edits: reload the board"),
+                ReasonCode::TooManyRefusals.reason(format_args!(
+                    "more than {REFUSALS_BEFORE_CLOSE} refused edits: reload the board"
+                )),
             );
             return true;
         }

@@ -14,6 +14,7 @@ use cocreate_board::ApplyError;
 use super::append::{self, AppendEvent, PendingUpdate};
 use super::frames::encode;
 use super::Room;
+use crate::close_reason::ReasonCode;
 use crate::limits::Limit;
 use crate::session::now_ms;
 use crate::storage::{LogRecord, Seq};
@@ -47,7 +48,9 @@ impl Room {
             warn!(room = %self.id, conn, bytes = self.document_bytes, "update refused: document too large");
             member.outbox.close(
                 close::MESSAGE_TOO_BIG,
-                format!("the board is full: its document would exceed {limit} bytes"),
+                ReasonCode::BoardFull.reason(format_args!(
+                    "the board is full: its document would exceed {limit} bytes"
+                )),
             );
             return;
         }
@@ -78,7 +81,9 @@ impl Room {
                 warn!(room = %self.id, conn, pending = self.log.pending(), "update refused: too much waiting for storage");
                 member.outbox.close(
                     close::TRY_AGAIN_LATER,
-                    "storage unavailable: this change was not saved; reconnect later to resend it",
+                    ReasonCode::StorageUnavailable.reason(
+                        "storage unavailable: this change was not saved; reconnect later to resend it",
+                    ),
                 );
             }
         }
@@ -188,9 +193,10 @@ impl Room {
                 Err(e) => {
                     warn!(room = %self.id, seq = record.seq, node = %record.origin.node, conn = record.origin.connection, error = %e, "update refused");
                     if let Some(member) = sender.and_then(|conn| self.members.get(&conn)) {
-                        member
-                            .outbox
-                            .close(close::INVALID_PAYLOAD, format!("update refused: {e}"));
+                        member.outbox.close(
+                            close::INVALID_PAYLOAD,
+                            ReasonCode::InvalidUpdate.reason(format_args!("update refused: {e}")),
+                        );
                     }
                 }
             }
@@ -205,6 +211,7 @@ impl Room {
         self.failed = true;
         self.registration.release();
         for member in self.members.values() {
+            let reason = ReasonCode::RoomUnavailable.reason(reason);
             member.outbox.close(close::INTERNAL_ERROR, reason);
         }
     }

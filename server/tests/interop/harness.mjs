@@ -434,8 +434,10 @@ export async function startRedis ({ dir, port, args: extraArgs = [], label } = {
  * @param {string} room
  * @param {{ doc?: Y.Doc, timeoutMs?: number, name?: string,
  *   onSync?: (doc: Y.Doc, provider: WebsocketProvider) => void,
- *   providerOpts?: object }} [opts]
+ *   providerOpts?: object, messageHandlers?: object }} [opts]
  *   onSync is called synchronously inside the provider's first 'sync' (true) event.
+ *   messageHandlers ({type: handler}) are the provider's for message types y-websocket does not
+ *   know (cocreate's own, asked for with `params: {cocreate: '1'}`), set before any message arrives.
  */
 export async function connect (url, room, opts = {}) {
   const { timeoutMs = DEFAULT_TIMEOUT_MS, name = 'client', onSync, providerOpts = {} } = opts
@@ -445,6 +447,7 @@ export async function connect (url, room, opts = {}) {
     disableBc: true,
     ...providerOpts
   })
+  Object.assign(provider.messageHandlers, opts.messageHandlers)
   const client = { doc, provider, awareness: provider.awareness, name }
   await new Promise((resolve, reject) => {
     const onSynced = (isSynced) => {
@@ -466,6 +469,18 @@ export async function connect (url, room, opts = {}) {
     provider.on('sync', onSynced)
   })
   return client
+}
+
+/**
+ * An HTTP call to a startServer() (or sharedServer()) server's API, with `token` as the bearer;
+ * returns [status, JSON body].
+ */
+export async function api (server, method, path, { token, body } = {}) {
+  const base = server.url.replace(/^ws:/, 'http:').replace(/\/ws$/, '')
+  const headers = { 'content-type': 'application/json' }
+  if (token) headers.authorization = `Bearer ${token}`
+  const response = await fetch(base + path, { method, headers, body: body && JSON.stringify(body) })
+  return [response.status, await response.json()]
 }
 
 /** Destroy a client's provider (closing its socket) and its doc. Safe to call twice. */

@@ -199,7 +199,7 @@ async fn the_command_line_creates_lists_shows_and_closes_sessions_in_a_data_dir(
     assert_eq!(
         first["join_url"],
         format!(
-            "https://cocreate.example.org/#code={}",
+            "https://cocreate.example.org/#code={}&lang=fr",
             first["join_code"].as_str().unwrap()
         )
     );

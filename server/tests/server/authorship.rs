@@ -143,7 +143,9 @@ async fn refused(mut client: Client) -> (u16, String) {
 }
 
 fn refusal(client_id: u64, owner: &str) -> (u16, String) {
-    let reason = format!("update writes under client id {client_id}, which belongs to {owner}");
+    let reason = format!(
+        "forged_update: update writes under client id {client_id}, which belongs to {owner}"
+    );
     (1008, reason)
 }
 

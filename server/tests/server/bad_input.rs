@@ -156,7 +156,10 @@ async fn invalid_room_names_are_refused_with_policy_violation() {
         let mut socket = raw_socket(&server.url(name)).await;
         let (code, reason) = close_of(&mut socket).await;
         assert_eq!(code, close::POLICY_VIOLATION, "{name}");
-        assert!(reason.starts_with("invalid room name"), "{reason}");
+        assert!(
+            reason.starts_with("invalid_room: invalid room name"),
+            "{reason}"
+        );
     }
     server.stop().await;
 }

@@ -27,7 +27,7 @@ async fn rotate(server: &TestServer, id: &str, token: &str) -> String {
     assert_eq!(status, 200, "{body}");
     let code = body["join_code"].as_str().unwrap().to_owned();
     let url = body["join_url"].as_str().unwrap();
-    assert!(url.ends_with(&format!("/#code={code}")), "{url}");
+    assert!(url.ends_with(&format!("/#code={code}&lang=en")), "{url}");
     code
 }
 
@@ -159,5 +159,62 @@ async fn a_join_code_previews_its_session_in_its_language() {
             None,
         )
         .await;
+    server.stop().await;
+}
+
+/// Issue 28: an invite link's page says which session it opens too, before anyone has a token,
+/// and shows nothing about anyone in it; every link a session is created with opens the web
+/// client in the session's language.
+#[tokio::test]
+async fn an_invite_previews_its_session_and_every_link_carries_the_language() {
+    let server = TestServer::fresh_with(|config| config.open_rooms = false).await;
+    let created = server
+        .create_session(
+            json!({"title": "Parkeervergunning", "template": "canvas", "language": "nl"}),
+        )
+        .await;
+    let code = created["join_code"].as_str().unwrap();
+    let join_url = created["join_url"].as_str().unwrap();
+    assert!(
+        join_url.ends_with(&format!("/#code={code}&lang=nl")),
+        "{join_url}"
+    );
+    for role in ["moderator", "citizen", "observer", "researcher"] {
+        let invite = &created["invites"][role];
+        let token = invite["token"].as_str().unwrap();
+        let url = invite["url"].as_str().unwrap();
+        assert!(url.ends_with(&format!("/#invite={token}&lang=nl")), "{url}");
+    }
+
+    let invite = created["invites"]["citizen"]["token"].as_str().unwrap();
+    let (status, by_invite) = server
+        .get(&format!("/api/join/preview?invite={invite}"))
+        .await;
+    assert_eq!(status, 200, "{by_invite}");
+    let (_, by_code) = server.get(&format!("/api/join/preview?code={code}")).await;
+    assert_eq!(by_invite, by_code);
+    let keys: Vec<&String> = by_invite.as_object().unwrap().keys().collect();
+    assert_eq!(keys, ["language", "research", "state", "template", "title"]);
+    assert_eq!(
+        (&by_invite["title"], &by_invite["language"]),
+        (&json!("Parkeervergunning"), &json!("nl"))
+    );
+
+    // Only invites preview: a personal token, a forged one, both or neither are refused.
+    let (personal, _) = server.join(code, "Anna").await;
+    for (query, expected) in [
+        (format!("invite={personal}"), (403, "not_an_invite")),
+        (format!("invite={invite}x"), (401, "invalid_token")),
+        (
+            format!("code={code}&invite={invite}"),
+            (400, "invalid_request"),
+        ),
+        (String::new(), (400, "invalid_request")),
+        ("who=all".to_owned(), (400, "invalid_request")),
+        ("code=NOPE000".to_owned(), (404, "join_code_not_found")),
+    ] {
+        let path = format!("/api/join/preview?{query}");
+        server.call_expect(expected, "GET", &path, None, None).await;
+    }
     server.stop().await;
 }

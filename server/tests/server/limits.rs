@@ -118,9 +118,8 @@ async fn join_attempts_participants_and_request_bodies_are_limited() {
         (409, &json!("session_full")),
         "{full}"
     );
-    let (status, wrong) = server
-        .call("POST", "/api/join", None, Some(join("WRONG22")))
-        .await;
+    // A join page's preview counts like a join: a code is a secret.
+    let (status, wrong) = server.get("/api/join/preview?code=WRONG22").await;
     assert_eq!(status, 404, "{wrong}");
     // The fourth attempt within the minute is refused, however it would have ended.
     let fourth = http_request("POST", "/api/join", None, Some(join(code)));

@@ -127,7 +127,10 @@ async fn session_changes_reach_rooms_on_other_nodes() {
     assert_eq!(status, 200);
     assert_eq!(
         citizen.wait_closed().await,
-        (1008, "removed from the session by a moderator".into())
+        (
+            1008,
+            "revoked: removed from the session by a moderator".into()
+        )
     );
     a.stop().await;
     b.stop().await;

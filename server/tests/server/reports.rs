@@ -196,7 +196,10 @@ async fn kicking_an_invite_kicks_everyone_who_joined_through_it() {
     assert_eq!(body["kicked_with"], json!([child_pid]));
 
     // Its open connection is closed, and its token is refused from now on.
-    let removed = (1008, "removed from the session by a moderator".to_owned());
+    let removed = (
+        1008,
+        "revoked: removed from the session by a moderator".to_owned(),
+    );
     assert_eq!(connected.wait_closed().await, removed);
     assert_eq!(
         close_of(&mut raw_socket(&b.room(&child)).await).await,

@@ -146,7 +146,7 @@ async fn creating_a_session_needs_the_admin_key_and_returns_an_invite_per_role()
     assert!(created.body["join_url"]
         .as_str()
         .unwrap()
-        .ends_with(&format!("/#code={}", created.code)));
+        .ends_with(&format!("/#code={}&lang=nl", created.code)));
     for role in ["moderator", "citizen", "observer", "researcher"] {
         let (status, me) = s.get("/api/me", &created.invite(role)).await;
         assert_eq!((status, &me["you"]["role"]), (200, &json!(role)), "{me}");
@@ -527,13 +527,16 @@ async fn a_kicked_participant_is_disconnected_and_refused_from_then_on() {
     let (code, reason) = citizen.wait_closed().await;
     assert_eq!(
         (code, reason.as_str()),
-        (1008, "removed from the session by a moderator")
+        (1008, "revoked: removed from the session by a moderator")
     );
     bystander.wait_session(|m| m["event"] == "kicked").await;
     let mut again = raw_socket(&s.room(&created.id, &token)).await;
     assert_eq!(
         close_of(&mut again).await,
-        (1008, "removed from the session by a moderator".into())
+        (
+            1008,
+            "revoked: removed from the session by a moderator".into()
+        )
     );
     s.server
         .call_expect((403, "revoked"), "GET", "/api/me", Some(&token), None)
@@ -580,17 +583,23 @@ async fn sockets_refuse_missing_tampered_foreign_and_expired_tokens() {
     };
     let expired = forge(SECRET.as_bytes(), &citizen_x, -100, -1);
     let cases = [
-        (s.server.url(&created.id), "missing token"),
+        (s.server.url(&created.id), "missing_token: missing token"),
         (
             s.room(&created.id, &format!("{header}.{promoted}.{signature}")),
-            "token signature is invalid",
+            "invalid_token: token signature is invalid",
         ),
         (
             s.room(&created.id, &other.invite("moderator")),
-            "token is for another session",
+            "wrong_session: token is for another session",
         ),
-        (s.room(&created.id, &expired), "token has expired"),
-        (s.server.url("not-a-session"), "missing token"),
+        (
+            s.room(&created.id, &expired),
+            "token_expired: token has expired",
+        ),
+        (
+            s.server.url("not-a-session"),
+            "missing_token: missing token",
+        ),
     ];
     for (url, reason) in cases {
         let mut socket = raw_socket(&url).await;
@@ -792,7 +801,10 @@ async fn an_open_connection_is_closed_when_its_token_expires() {
     expiring.wait_all_saved().await;
 
     let (code, reason) = expiring.wait_closed().await;
-    assert_eq!((code, reason.as_str()), (1008, "token expired"));
+    assert_eq!(
+        (code, reason.as_str()),
+        (1008, "token_expired: token expired")
+    );
     // The room goes on for the others.
     lasting.wait_text(|text| text == "before expiry").await;
     lasting.insert(0, "after ").await;

@@ -58,6 +58,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/join/preview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /**
+         * Which session a join code or an invite opens, before joining
+         * @description What a join page shows before anyone has a token, for a typed join code or an invite link: the session's title and template, its language (the page's default language), whether it is closed (then only a researcher's invite still joins) and whether joining asks for research consent; nothing about anyone in it. Exactly one of `code` and `invite`. Counted against the same per-address budget as joining (429 `too_many_attempts`): a join code and an invite are secrets.
+         */
+        get: operations["previewJoinBy"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/join/{code}": {
         parameters: {
             query?: never;
@@ -67,7 +87,7 @@ export interface paths {
         };
         /**
          * Which session a join code opens, before joining
-         * @description What a join page shows before anyone joins: the session's title and template, its language (the page's default language), whether it is closed (then only a researcher's invite still joins) and whether joining asks for research consent. Counted against the same per-address budget as joining (429 `too_many_attempts`): a join code is a secret.
+         * @description The same as `GET /api/join/preview?code=…`, with the code in the path. What a join page shows before anyone joins: the session's title and template, its language (the page's default language), whether it is closed (then only a researcher's invite still joins) and whether joining asks for research consent. Counted against the same per-address budget as joining (429 `too_many_attempts`): a join code is a secret.
          */
         get: operations["previewJoin"];
         put?: never;
@@ -1086,6 +1106,7 @@ export interface components {
         };
         Invite: {
             token: string;
+            /** @description The web client's link for the invite, in the session's language (`…/#invite=<token>&lang=nl`). */
             url: string;
         };
         ItemModeration: {
@@ -1644,6 +1665,14 @@ export interface components {
             /** @description ms since the Unix epoch. */
             at: number;
         };
+        /** @description Which session a join page joins, in its language, before anyone has a token; nothing about anyone in it. */
+        JoinPreview: {
+            title: string;
+            template: components["schemas"]["Template"];
+            language: components["schemas"]["Language"];
+            state: components["schemas"]["SessionState"];
+            research: components["schemas"]["Research"];
+        };
     };
     responses: {
         /** @description The request is malformed (body, path or query). */
@@ -1838,6 +1867,7 @@ export interface operations {
                     "application/json": {
                         id: string;
                         join_code: string;
+                        /** @description The web client's join link for the code, in the session's language (`…/#code=ABC2345&lang=nl`). */
                         join_url: string;
                         invites: {
                             moderator: components["schemas"]["Invite"];
@@ -1909,6 +1939,37 @@ export interface operations {
             503: components["responses"]["Unavailable"];
         };
     };
+    previewJoinBy: {
+        parameters: {
+            query?: {
+                /** @description A join code (case-insensitive; spaces and dashes ignored). */
+                code?: string;
+                /** @description An invite's token (from an invite link); a personal token is refused (403 `not_an_invite`). */
+                invite?: string;
+            };
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The session the code or invite opens. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["JoinPreview"];
+                };
+            };
+            400: components["responses"]["BadRequest"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["TooManyRequests"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
     previewJoin: {
         parameters: {
             query?: never;
@@ -1927,13 +1988,7 @@ export interface operations {
                     [name: string]: unknown;
                 };
                 content: {
-                    "application/json": {
-                        title: string;
-                        template: components["schemas"]["Template"];
-                        language: components["schemas"]["Language"];
-                        state: components["schemas"]["SessionState"];
-                        research: components["schemas"]["Research"];
-                    };
+                    "application/json": components["schemas"]["JoinPreview"];
                 };
             };
             404: components["responses"]["NotFound"];
@@ -2186,7 +2241,7 @@ export interface operations {
                 content: {
                     "application/json": {
                         join_code: string;
-                        /** @description The web client's join link for the code. */
+                        /** @description The web client's join link for the code, in the session's language (`&lang=nl`). */
                         join_url: string;
                     };
                 };
