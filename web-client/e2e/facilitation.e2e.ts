@@ -240,6 +240,8 @@ describe('issue 27: the agenda in the browser (method library, facilitator contr
 
     // bring everyone here: the pain points lane; the citizen's board goes there and marks it, keyboard focus stays
     await cit.page.focus('#ui-lang')
+    // the first stage is offered until another place is picked
+    expect(await mod.page.inputValue('#focus-zone')).toBe(`stage:${await mod.page.locator('th.stage-head').first().getAttribute('data-stage')}`)
     await mod.page.selectOption('#focus-zone', 'lane:lane-pain-points')
     await mod.page.click('#focus-bring')
     await mod.page.locator('#focus-answer', { hasText: 'Everyone was brought to the Pain points lane.' }).waitFor()

@@ -194,8 +194,9 @@ export class BoardPage {
       }
     })
     this.stepHost = h('div', { class: 'step-host' }, this.stepBanner, this.zoneFocus.el)
-    // the board drew its stages, lanes or canvas again: the zone everyone was brought to stays marked
-    this.store.subscribe([ALL, AXES, META], () => requestAnimationFrame(() => this.zoneFocus.mark()))
+    // the board drew its stages, lanes or canvas again: the zone everyone was brought to stays
+    // marked, and the facilitator's list of places follows
+    this.store.subscribe([ALL, AXES, META], () => requestAnimationFrame(() => { this.zoneFocus.mark(); this.facilitation.refresh() }))
     // drafts reach nobody: not even what is selected or edited in them goes into presence
     this.draftEnv = { ...env, rules: () => this.draftRules, session: () => undefined, votingNow: () => false, setPresence: () => {} }
     this.store.narrow = this.narrow.matches

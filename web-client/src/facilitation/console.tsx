@@ -179,9 +179,13 @@ function FacilitatorConsole ({ ctx }: { ctx: ConsoleContext }) {
 
 /** "Bring everyone here": a stage, a lane or the canvas everyone's board goes to, until let go. */
 function BringHere ({ ctx, run, say, answer }: { ctx: ConsoleContext, run: <T>(at: string, call: Promise<T>) => Promise<T | undefined>, say: (at: string, text: string) => void, answer: string }) {
-  const focus = focusOf(useFacilitation(ctx.f, (x) => JSON.stringify(focusOf(x.session))).session)
-  const places = ctx.zones().filter((z) => isCardZone(z.zone))
-  const [zone, setZone] = useState(places[0]?.zone ?? '')
+  const placesOf = (): BoardZone[] => ctx.zones().filter((z) => isCardZone(z.zone))
+  // renders again when the focus changes, or the board's places (their names) do
+  const focus = focusOf(useFacilitation(ctx.f, (x) => JSON.stringify([focusOf(x.session), placesOf()])).session)
+  const places = placesOf()
+  const [picked, setZone] = useState('')
+  // the board's zones arrive with its document, and a stage or lane may go: the first until one is picked
+  const zone = places.some((p) => p.zone === picked) ? picked : places[0]?.zone ?? ''
   const id = ctx.f.session!.id
   const bring = async (to: string | null): Promise<void> => {
     const r = await run('focus', timerApi.focus(ctx.token, id, to))
