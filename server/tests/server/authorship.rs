@@ -356,7 +356,7 @@ async fn authors_are_vouched_for(w: crate::receipts::Workshop) {
     ann.client
         .wait_for(|c| c.item_field("m1", "author_name").as_deref() == Some("Mallory"))
         .await;
-    // Ann's card, claimed by Mallory, goes back to Ann.
+    // Ann's card, claimed by Mallory, is refused whole: a card is its author's (zone rules).
     mallory
         .client
         .wait_for(|c| c.item_field("a1", "author").is_some())
@@ -364,10 +364,20 @@ async fn authors_are_vouched_for(w: crate::receipts::Workshop) {
     claim(&mut mallory.client, "a1", &mallory.pid, "Mallory").await;
     mallory
         .client
+        .wait_session(|m| m["event"] == "edit-refused")
+        .await;
+    // A moderator may change it, but not whose it is: their claim goes back to Ann.
+    let url = format!("{}?token={}", w.server.url(&w.id), w.moderator);
+    let mut moderator = Client::connect(&url).await;
+    moderator
+        .wait_for(|c| c.item_field("a1", "author").is_some())
+        .await;
+    claim(&mut moderator, "a1", &mallory.pid, "Mallory").await;
+    moderator
         .wait_for(|c| c.item_field("a1", "author").as_deref() == Some(ann_pid.as_str()))
         .await;
     assert_eq!(
-        mallory.client.item_field("a1", "author_name").as_deref(),
+        moderator.item_field("a1", "author_name").as_deref(),
         Some("Ann")
     );
     // Research sees the same: m1 under Mallory's pseudonym, a1 under Ann's (participant ids

@@ -6,10 +6,14 @@ import { client, answer, withToken, type Schema } from '../api/client'
 import type { Session } from '../sync/connection'
 
 export type Agenda = Schema<'Agenda'>
-export type Step = Schema<'Step'> & Pick<StepTimer, 'on_end'>
-export type StepRequest = Schema<'StepRequest'> & Pick<StepTimer, 'on_end'>
+export type Step = Schema<'Step'>
+export type StepRequest = Schema<'StepRequest'>
 export type StepMethod = Schema<'StepMethod'>
 export type CurrentStep = Schema<'CurrentStep'>
+/** What happens when a step's time is up: it ends, it ends and the session locks, or nothing (the facilitator decides). */
+export type OnEnd = Schema<'OnEnd'>
+/** Where a moderator brought everyone: a zone name and since when. */
+export type Focus = Schema<'Focus'>
 
 export const agendaApi = {
   get: (token: string, id: string) =>
@@ -26,29 +30,17 @@ export const agendaApi = {
     answer(client.GET('/api/sessions/{id}/agenda/drafts', withToken(token, { id })))
 }
 
-/**
- * The timer actions and "bring everyone here" (server/README.md "Agenda"), until openapi.json
- * describes them: the same client (errors as ApiError), paths and answers typed here.
- */
-const post = <T>(token: string, path: string, id: string, body?: unknown): Promise<T> =>
-  answer((client.POST as unknown as (p: string, o: object) => Promise<{ data?: T }>)(path, { ...withToken(token, { id }), body }))
-
-/** What happens when a step's time is up: it ends, it ends and the session locks, or nothing (the facilitator decides). */
-export type OnEnd = 'end' | 'lock' | 'continue'
-/** A step's timer as the server adds it to `step` and to the agenda's steps. */
-export interface StepTimer { on_end?: OnEnd, paused_at?: number | null, remaining_ms?: number | null }
-/** Where a moderator brought everyone: a zone name and since when. */
-export interface Focus { zone: string, at: number }
-
-/** The current step with its timer. */
-export const timerOf = (step: CurrentStep): CurrentStep & StepTimer => step
 /** The session's focus, or null. */
-export const focusOf = (session: Session | undefined): Focus | null => (session as { focus?: Focus | null } | undefined)?.focus ?? null
+export const focusOf = (session: Session | undefined): Focus | null => session?.focus ?? null
 
-type Answer = { agenda: Agenda, session: Session }
+/** The timer actions and "bring everyone here". */
 export const timerApi = {
-  extend: (token: string, id: string, minutes: number) => post<Answer>(token, '/api/sessions/{id}/agenda/extend', id, { minutes }),
-  pause: (token: string, id: string) => post<Answer>(token, '/api/sessions/{id}/agenda/pause', id),
-  resume: (token: string, id: string) => post<Answer>(token, '/api/sessions/{id}/agenda/resume', id),
-  focus: (token: string, id: string, zone: string | null) => post<{ session: Session }>(token, '/api/sessions/{id}/focus', id, { zone })
+  extend: (token: string, id: string, minutes: number) =>
+    answer(client.POST('/api/sessions/{id}/agenda/extend', { ...withToken(token, { id }), body: { minutes } })),
+  pause: (token: string, id: string) =>
+    answer(client.POST('/api/sessions/{id}/agenda/pause', withToken(token, { id }))),
+  resume: (token: string, id: string) =>
+    answer(client.POST('/api/sessions/{id}/agenda/resume', withToken(token, { id }))),
+  focus: (token: string, id: string, zone: string | null) =>
+    answer(client.POST('/api/sessions/{id}/focus', { ...withToken(token, { id }), body: { zone } }))
 }

@@ -10,7 +10,7 @@ import { t, lang, type Key } from '../i18n'
 import { errorText } from '../ui/error-text'
 import type { Announcer } from '../ui/announcer'
 import type { Session } from '../sync/connection'
-import { agendaApi, timerApi, timerOf, focusOf, type Agenda, type OnEnd, type Step, type StepRequest } from './api'
+import { agendaApi, timerApi, focusOf, type Agenda, type OnEnd, type Step, type StepRequest } from './api'
 import { everyOf } from '../api/client'
 import { isCardZone, type Access, type Zones } from '../board/rules'
 import { STEP_METHODS, methodAgenda, methodName, methodsFor, type BoardZone, type MethodId } from './methods'
@@ -108,7 +108,7 @@ function FacilitatorConsole ({ ctx }: { ctx: ConsoleContext }) {
   const next = steps[currentAt + 1]
   const running = !!step && step.ended_at === null
   const canReveal = !!step && (step.private || step.secret) && !step.revealed
-  const paused = !!step && timerOf(step).paused_at != null
+  const paused = !!step && step.paused_at != null
 
   return (
     <section class='facilitation' id='facilitation' aria-labelledby='facil-title'>

@@ -9,7 +9,7 @@ import { useEffect, useState } from 'preact/hooks'
 import { t, lang, type Key } from '../i18n'
 import { useFacilitation, type Facilitation } from './state'
 import { countdownText, secondsLeft } from './time'
-import { timerOf, type CurrentStep } from './api'
+import type { CurrentStep } from './api'
 import { chimeOn, setChime, timeUp } from './chime'
 
 /** What the banner says of a step that ended: on its time, or earlier (a moderator, the next step). */
@@ -55,7 +55,7 @@ function StepBanner ({ f, say }: { f: Facilitation, say: (text: string) => void 
   const step = f.step()
   if (!step) return null
   const ended = step.ended_at !== null
-  const { paused_at: paused, remaining_ms: remaining, on_end: onEnd } = timerOf(step)
+  const { paused_at: paused, remaining_ms: remaining, on_end: onEnd } = step
   // a step that ended on time (the page announces that it ended): the chime, if not heard at 0 already
   const endedOnTime = ended && step.ends_at !== null && step.ended_at! >= step.ends_at
   useEffect(() => { if (endedOnTime) timeUp(step.id, step.ends_at!) }, [endedOnTime, step.id])
