@@ -71,7 +71,13 @@ impl Room {
             return false;
         };
         let writer = identity.participant.as_str();
-        let own_clients: Vec<ClientID> = update.state_vector().iter().map(|(c, _)| *c).collect();
+        // Every client id the update writes under (`state_vector` would list only those that
+        // start at clock 0).
+        let own_clients: Vec<ClientID> = update
+            .state_vector_lower()
+            .iter()
+            .map(|(c, _)| *c)
+            .collect();
         let refusal = match ahead.guard.apply(bytes) {
             Ok(_) if identity.role == Role::Moderator => None,
             Ok(touches) => touches.iter().find_map(|touch| {

@@ -357,9 +357,11 @@ async fn authors_are_vouched_for(w: crate::receipts::Workshop) {
         .wait_for(|c| c.item_field("m1", "author_name").as_deref() == Some("Mallory"))
         .await;
     // Ann's card, claimed by Mallory, is refused whole: a card is its author's (zone rules).
+    // (Mallory's claim must overwrite what Ann wrote last: a claim that raced Ann's own and lost
+    // changes nothing anywhere, and is taken as such.)
     mallory
         .client
-        .wait_for(|c| c.item_field("a1", "author").is_some())
+        .wait_for(|c| c.item_field("a1", "author_name").as_deref() == Some("Ann"))
         .await;
     claim(&mut mallory.client, "a1", &mallory.pid, "Mallory").await;
     mallory
