@@ -92,10 +92,7 @@ pub async fn replace(
         return Err(ApiError::session_closed());
     }
     let zones = match request.steps.iter().any(|s| !s.zones.is_empty()) {
-        true => {
-            let (_, doc) = board(&state, &session.id).await?;
-            cocreate_board::zones::zone_names(&doc, session.template)
-        }
+        true => zone_names(&state, &session).await?,
         false => BTreeSet::new(),
     };
     let steps = checked_steps(request, &zones)?;
@@ -321,8 +318,7 @@ pub async fn focus(
         return Err(ApiError::session_closed());
     }
     if let Some(zone) = &request.zone {
-        let (_, doc) = board(&state, &session.id).await?;
-        if !cocreate_board::zones::zone_names(&doc, session.template).contains(zone) {
+        if !zone_names(&state, &session).await?.contains(zone) {
             return Err(ApiError::new(
                 StatusCode::BAD_REQUEST,
                 "unknown_zone",
@@ -352,6 +348,12 @@ pub async fn focus(
     Ok(Json(
         json!({ "session": session.view_for(Role::Moderator) }),
     ))
+}
+
+/// The zones `session`'s board has now: what zone rules and "bring everyone here" may name.
+async fn zone_names(state: &AppState, session: &Session) -> Result<BTreeSet<String>, ApiError> {
+    let (_, doc) = board(state, &session.id).await?;
+    Ok(cocreate_board::zones::zone_names(&doc, session.template))
 }
 
 /// What the step endpoints answer: the agenda and the session as its moderators see it.

@@ -61,21 +61,20 @@ pub(super) fn drafts_open(session: &Session) -> bool {
         .is_some_and(|c| c.step.private || c.step.secret)
 }
 
-impl Room {
-    /// A member's access in this room: [`access`], and in a participant's draft room only
-    /// while [`drafts_open`].
-    pub(super) fn member_access(
-        &self,
-        session: Option<&Session>,
-        identity: Option<&Identity>,
-    ) -> Access {
-        let drafts_closed = self.drafts && !session.is_some_and(drafts_open);
-        match access(session, identity) {
-            Access::Edit if drafts_closed => Access::ReadOnly,
-            other => other,
-        }
+/// A member's access in a room (`drafts`: a participant's draft room): [`access`], and in a
+/// draft room only while [`drafts_open`].
+pub(super) fn member_access(
+    drafts: bool,
+    session: Option<&Session>,
+    identity: Option<&Identity>,
+) -> Access {
+    match access(session, identity) {
+        Access::Edit if drafts && !session.is_some_and(drafts_open) => Access::ReadOnly,
+        other => other,
     }
+}
 
+impl Room {
     /// Follows the session's new state: each member's access, and what clients are told.
     /// Kicked members are closed; members that become writable get a sync step 1, so that
     /// edits the server dropped while they were read-only are sent again.
@@ -84,24 +83,11 @@ impl Room {
             return;
         }
         let step1 = self.frames.step1(self.awareness.doc());
-        let accesses: Vec<(u64, Access)> = self
-            .members
-            .iter()
-            .map(|(conn, m)| {
-                (
-                    *conn,
-                    self.member_access(Some(&session), m.identity.as_ref()),
-                )
-            })
-            .collect();
-        for (conn, access) in accesses {
-            let Some(member) = self.members.get_mut(&conn) else {
-                continue;
-            };
+        for member in self.members.values_mut() {
             let Some(identity) = &member.identity else {
                 continue;
             };
-            let writable = match access {
+            let writable = match member_access(self.drafts, Some(&session), Some(identity)) {
                 Access::Removed => {
                     let reason = ReasonCode::Revoked.reason(REMOVED);
                     member.outbox.close(close::POLICY_VIOLATION, reason);

@@ -301,7 +301,7 @@ impl Room {
 
 /// The client ids an update inserts content under, each with the clock its content reaches.
 /// Deletions claim nothing: deleting others' content is an ordinary edit.
-fn written(update: &Update) -> Vec<(ClientID, u32)> {
+pub(super) fn written(update: &Update) -> Vec<(ClientID, u32)> {
     update
         .insertions(true)
         .iter()

@@ -42,7 +42,7 @@ use tokio_util::sync::CancellationToken;
 use tracing::{debug, error, info, warn};
 use yrs::sync::Awareness;
 
-use self::access::{read_only_frame, session_frame, Access};
+use self::access::{member_access, read_only_frame, session_frame, Access};
 use self::append::AppendQueue;
 use self::authors::AuthorWrites;
 use self::frames::{full_awareness_frame, FrameCache};
@@ -330,7 +330,8 @@ impl Room {
             drop(reply); // unreachable once released; a joiner that still got here retries
             return;
         }
-        let writable = match self.member_access(self.session.as_deref(), identity.as_ref()) {
+        let writable = match member_access(self.drafts, self.session.as_deref(), identity.as_ref())
+        {
             Access::Removed => {
                 outbox.close(close::POLICY_VIOLATION, ReasonCode::Revoked.reason(REMOVED));
                 let _ = reply.send(Ok(()));

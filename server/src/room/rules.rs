@@ -19,6 +19,7 @@ use tracing::{error, info};
 use yrs::{ClientID, Update};
 
 use super::access::session_message;
+use super::authorship::written;
 use super::frames::encode;
 use super::Room;
 use crate::close_reason::ReasonCode;
@@ -71,13 +72,7 @@ impl Room {
             return false;
         };
         let writer = identity.participant.as_str();
-        // Every client id the update writes under (`state_vector` would list only those that
-        // start at clock 0).
-        let own_clients: Vec<ClientID> = update
-            .state_vector_lower()
-            .iter()
-            .map(|(c, _)| *c)
-            .collect();
+        let own_clients: Vec<ClientID> = written(update).into_iter().map(|(c, _)| c).collect();
         let refusal = match ahead.guard.apply(bytes) {
             Ok(_) if identity.role == Role::Moderator => None,
             Ok(touches) => touches.iter().find_map(|touch| {
